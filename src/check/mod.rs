@@ -1,0 +1,170 @@
+//! `planbook check`: run every rule over the plans and collect findings.
+
+pub mod rules;
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use jiff::civil::Date;
+use rayon::prelude::*;
+
+use crate::config::SignoffPolicy;
+use crate::diagnostic::{Diagnostic, Severity, Span};
+use crate::plan::{Body, Node, People, Plan, PlanFile};
+use crate::repo::Repo;
+use crate::rules::{Level, Rule};
+
+/// Collects the findings about one file.
+pub struct Findings<'a> {
+    file: &'a Path,
+    pub out: Vec<Diagnostic>,
+}
+
+impl<'a> Findings<'a> {
+    pub fn new(file: &'a Path) -> Findings<'a> {
+        Findings {
+            file,
+            out: Vec::new(),
+        }
+    }
+
+    /// Records a finding under `rule` at `span`.
+    pub fn add(
+        &mut self,
+        rule: Rule,
+        span: Span,
+        message: impl Into<String>,
+        help: impl Into<Option<String>>,
+    ) {
+        self.out.push(Diagnostic {
+            file: self.file.to_path_buf(),
+            span,
+            severity: Severity::Error,
+            rule,
+            message: message.into(),
+            help: help.into(),
+        });
+    }
+}
+
+/// Everything a rule may look at for one plan.
+pub struct Subject<'a> {
+    pub file: &'a PlanFile,
+    pub plan: &'a Plan,
+    pub front_matter: &'a Node,
+    pub body: &'a Body,
+    pub people: &'a People,
+    pub policy: &'a SignoffPolicy,
+    pub as_of: Date,
+    pub root: &'a Path,
+    pub plan_ids: &'a HashSet<String>,
+}
+
+/// What `check` looks at beyond the plans themselves.
+pub struct Settings<'a> {
+    pub repo: &'a Repo,
+    pub as_of: Date,
+}
+
+/// Runs every rule over `plans` and returns the findings for the plans `report` selects,
+/// with the levels of `[rules]` applied, sorted by file, line and column.
+pub fn check(
+    settings: &Settings,
+    plans: &[PlanFile],
+    report: &(dyn Fn(&Path) -> bool + Sync),
+) -> Vec<Diagnostic> {
+    let plan_ids: HashSet<String> = plans
+        .iter()
+        .filter_map(|p| p.plan.as_ref()?.id.clone())
+        .collect();
+    let mut diagnostics: Vec<Diagnostic> = plans
+        .par_iter()
+        .filter(|file| report(&file.path))
+        .flat_map_iter(|file| check_file(settings, file, &plan_ids))
+        .collect();
+    duplicate_plan_ids(plans, report, &mut diagnostics);
+    apply_levels(settings.repo, &mut diagnostics);
+    diagnostics.sort_by(|a, b| {
+        (&a.file, a.span.line, a.span.column, a.rule).cmp(&(
+            &b.file,
+            b.span.line,
+            b.span.column,
+            b.rule,
+        ))
+    });
+    diagnostics
+}
+
+fn check_file(settings: &Settings, file: &PlanFile, plan_ids: &HashSet<String>) -> Vec<Diagnostic> {
+    let mut findings = Findings::new(&file.path);
+    for p in &file.problems {
+        findings.add(p.rule, p.span, p.message.clone(), p.help.clone());
+    }
+    if let (Some(plan), Some(front_matter), Some(body)) =
+        (&file.plan, &file.front_matter, &file.body)
+    {
+        let subject = Subject {
+            file,
+            plan,
+            front_matter,
+            body,
+            people: &settings.repo.people,
+            policy: &settings.repo.config.signoff,
+            as_of: settings.as_of,
+            root: &settings.repo.root,
+            plan_ids,
+        };
+        rules::run_all(&subject, &mut findings);
+    }
+    findings.out
+}
+
+/// `duplicate-id` across files: every plan after the first with the same id is reported.
+fn duplicate_plan_ids(
+    plans: &[PlanFile],
+    report: &(dyn Fn(&Path) -> bool + Sync),
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut by_id: BTreeMap<&str, Vec<&PlanFile>> = BTreeMap::new();
+    for file in plans {
+        if let Some(id) = file.plan.as_ref().and_then(|p| p.id.as_deref()) {
+            by_id.entry(id).or_default().push(file);
+        }
+    }
+    for (id, files) in by_id {
+        let Some((first, rest)) = files.split_first() else {
+            continue;
+        };
+        for file in rest.iter().filter(|f| report(&f.path)) {
+            let span = file
+                .front_matter
+                .as_ref()
+                .map_or(Span::point(1, 1), |n| n.locate(crate::path!["id"]));
+            let mut findings = Findings::new(&file.path);
+            findings.add(
+                Rule::DuplicateId,
+                span,
+                format!(
+                    "plan id `{id}` is already used by {}",
+                    crate::diagnostic::display_path(&first.path)
+                ),
+                Some("give each plan its own id (and file name)".to_string()),
+            );
+            out.extend(findings.out);
+        }
+    }
+}
+
+fn apply_levels(repo: &Repo, diagnostics: &mut Vec<Diagnostic>) {
+    diagnostics.retain_mut(|d| match repo.config.level(d.rule) {
+        Level::Off => false,
+        Level::Error => {
+            d.severity = Severity::Error;
+            true
+        }
+        Level::Warning => {
+            d.severity = Severity::Warning;
+            true
+        }
+    });
+}

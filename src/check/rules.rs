@@ -1,0 +1,1025 @@
+//! One function per rule, named like the rule. Each looks at one plan and records findings.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Component, Path, PathBuf};
+
+use crate::check::{Findings, Subject};
+use crate::path;
+use crate::plan::body::Body;
+use crate::plan::model::{Direction, Function, Status, Unit};
+use crate::plan::schema::distance;
+use crate::rules::Rule;
+
+/// Body sections every plan has, whatever its status.
+pub const ALWAYS_SECTIONS: [&str; 6] = [
+    "Summary",
+    "Current performance vs expectations",
+    "Recent challenges",
+    "Activities",
+    "Investment",
+    "Help needed",
+];
+
+/// Body sections a plan needs once it is under review.
+pub const REVIEW_SECTIONS: [&str; 2] = ["Structural analysis", "Consequences and incentive"];
+
+/// The section an assessed plan adds.
+pub const ASSESSMENT_SECTION: &str = "Assessment";
+
+/// Days an active plan may go without a check-in.
+pub const CHECKIN_INTERVAL_DAYS: i32 = 45;
+
+/// Body length (in words) outside which a plan is "far" from the 5–7 page guideline.
+pub const MIN_WORDS: usize = 1_000;
+pub const MAX_WORDS: usize = 5_000;
+
+/// Runs every per-plan rule.
+pub fn run_all(s: &Subject, f: &mut Findings) {
+    id_filename(s, f);
+    duplicate_id(s, f);
+    currency(s, f);
+    period_order(s, f);
+    outcome(s, f);
+    primary_metric(s, f);
+    target_direction(s, f);
+    target_vs_expected(s, f);
+    metric_range(s, f);
+    unknown_metric(s, f);
+    unknown_person(s, f);
+    activity_owner(s, f);
+    activity_due(s, f);
+    unmoved_metric(s, f);
+    required_for_status(s, f);
+    missing_section(s, f);
+    plan_length(s, f);
+    signoff_required(s, f);
+    self_signoff(s, f);
+    investment_total(s, f);
+    checkin_overdue(s, f);
+    reassessment_overdue(s, f);
+    broken_link(s, f);
+}
+
+fn status(s: &Subject) -> Status {
+    s.plan.status.unwrap_or(Status::Draft)
+}
+
+/// A number as people write it: no `.0` on whole numbers, thousands as they are.
+pub fn number(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{}", value as i64)
+    } else {
+        format!("{value}")
+    }
+}
+
+pub fn id_filename(s: &Subject, f: &mut Findings) {
+    let Some(id) = &s.plan.id else { return };
+    let stem = s.file.stem();
+    if *id != stem {
+        f.add(
+            Rule::IdFilename,
+            s.front_matter.locate(path!["id"]),
+            format!("plan id `{id}` differs from the file name `{stem}.md`"),
+            Some(format!("rename the file to `{id}.md`, or set `id: {stem}`")),
+        );
+    }
+}
+
+pub fn duplicate_id(s: &Subject, f: &mut Findings) {
+    for (list, what) in [("metrics", "metric"), ("activities", "activity")] {
+        let ids: Vec<Option<&str>> = match list {
+            "metrics" => s.plan.metrics.iter().map(|m| m.id.as_deref()).collect(),
+            _ => s.plan.activities.iter().map(|a| a.id.as_deref()).collect(),
+        };
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for (i, id) in ids.iter().enumerate() {
+            let Some(id) = id else { continue };
+            if let Some(first) = seen.get(id) {
+                f.add(
+                    Rule::DuplicateId,
+                    s.front_matter.locate(path![list, i, "id"]),
+                    format!(
+                        "{what} id `{id}` is used twice in this plan (first as {what} {})",
+                        first + 1
+                    ),
+                    Some(format!("give each {what} its own id")),
+                );
+            } else {
+                seen.insert(id, i);
+            }
+        }
+    }
+}
+
+/// Part of `schema`: money needs a currency.
+pub fn currency(s: &Subject, f: &mut Findings) {
+    if s.plan.currency.is_some() {
+        return;
+    }
+    let fm = s.front_matter;
+    let mut money = Vec::new();
+    if s.plan
+        .investment
+        .as_ref()
+        .is_some_and(|i| i.budget.is_some())
+    {
+        money.push(fm.locate_key(path!["investment", "budget"]));
+    }
+    for (i, a) in s.plan.activities.iter().enumerate() {
+        if a.investment.as_ref().is_some_and(|inv| inv.money.is_some()) {
+            money.push(fm.locate_key(path!["activities", i, "investment", "money"]));
+        }
+    }
+    for (i, m) in s.plan.metrics.iter().enumerate() {
+        if m.unit == Some(Unit::Currency) {
+            money.push(fm.locate(path!["metrics", i, "unit"]));
+        }
+    }
+    if let Some(first) = money.into_iter().min() {
+        f.add(
+            Rule::Schema,
+            first,
+            "the plan gives amounts of money but no `currency`",
+            Some("add `currency:` with the ISO 4217 code, e.g. `currency: EUR`".to_string()),
+        );
+    }
+}
+
+pub fn period_order(s: &Subject, f: &mut Findings) {
+    let Some(period) = &s.plan.period else { return };
+    let (Some(start), Some(reassess), Some(end)) = (period.start, period.reassess, period.end)
+    else {
+        return;
+    };
+    if reassess <= start {
+        f.add(
+            Rule::PeriodOrder,
+            s.front_matter.locate(path!["period", "reassess"]),
+            format!("the reassessment date {reassess} is not after the start {start}"),
+            Some("reassess some weeks after the plan starts: start < reassess <= end".to_string()),
+        );
+    }
+    if end < reassess {
+        f.add(
+            Rule::PeriodOrder,
+            s.front_matter.locate(path!["period", "end"]),
+            format!("the plan ends on {end}, before its reassessment on {reassess}"),
+            Some("the reassessment falls within the period: start < reassess <= end".to_string()),
+        );
+    }
+}
+
+pub fn outcome(s: &Subject, f: &mut Findings) {
+    match (status(s), s.plan.outcome) {
+        (Status::Assessed, None) => f.add(
+            Rule::Outcome,
+            s.front_matter.locate(path!["status"]),
+            "an assessed plan must state its outcome",
+            Some("add `outcome: met`, `outcome: partially_met` or `outcome: missed`".to_string()),
+        ),
+        (other, Some(outcome)) if other != Status::Assessed => f.add(
+            Rule::Outcome,
+            s.front_matter.locate_key(path!["outcome"]),
+            format!(
+                "outcome `{}` is given but the plan is {}, not assessed",
+                outcome.label(),
+                other.label()
+            ),
+            Some(
+                "remove `outcome` until the plan is assessed at the end of its period".to_string(),
+            ),
+        ),
+        _ => {}
+    }
+}
+
+pub fn primary_metric(s: &Subject, f: &mut Findings) {
+    if s.plan.metrics.is_empty() {
+        return;
+    }
+    let primaries: Vec<usize> = s
+        .plan
+        .metrics
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.primary)
+        .map(|(i, _)| i)
+        .collect();
+    match primaries.as_slice() {
+        [] => f.add(
+            Rule::PrimaryMetric,
+            s.front_matter.locate_key(path!["metrics"]),
+            "no metric is marked primary",
+            Some("add `primary: true` to the metric the plan will be judged by".to_string()),
+        ),
+        [_] => {}
+        [first, rest @ ..] => {
+            let first_id = s.plan.metrics[*first].id.clone().unwrap_or_default();
+            for i in rest {
+                f.add(
+                    Rule::PrimaryMetric,
+                    s.front_matter.locate(path!["metrics", *i, "primary"]),
+                    format!("a second primary metric (`{first_id}` is already primary)"),
+                    Some("keep `primary: true` on one metric only".to_string()),
+                );
+            }
+        }
+    }
+}
+
+pub fn target_direction(s: &Subject, f: &mut Findings) {
+    for (i, m) in s.plan.metrics.iter().enumerate() {
+        let (Some(direction), Some(baseline), Some(target)) = (m.direction, m.baseline, m.target)
+        else {
+            continue;
+        };
+        if direction.better(target, baseline) {
+            continue;
+        }
+        let (relation, kind) = match direction {
+            Direction::Increase if target == baseline => ("equals", "an increasing"),
+            Direction::Increase => ("is below", "an increasing"),
+            Direction::Decrease if target == baseline => ("equals", "a decreasing"),
+            Direction::Decrease => ("is above", "a decreasing"),
+        };
+        f.add(
+            Rule::TargetDirection,
+            s.front_matter.locate(path!["metrics", i, "target"]),
+            format!(
+                "target {} {relation} baseline {} for {kind} metric",
+                number(target),
+                number(baseline)
+            ),
+            Some(format!(
+                "a plan commits to improvement: set a target {} the baseline, or correct `direction`",
+                if direction == Direction::Increase { "above" } else { "below" }
+            )),
+        );
+    }
+}
+
+pub fn target_vs_expected(s: &Subject, f: &mut Findings) {
+    for (i, m) in s.plan.metrics.iter().enumerate() {
+        let (Some(direction), Some(expected), Some(target)) = (m.direction, m.expected, m.target)
+        else {
+            continue;
+        };
+        if direction.better(expected, target) {
+            f.add(
+                Rule::TargetVsExpected,
+                s.front_matter.locate(path!["metrics", i, "target"]),
+                format!(
+                    "target {} is short of the {} the role is expected to deliver",
+                    number(target),
+                    number(expected)
+                ),
+                Some("raise the target, or explain under `Current performance vs expectations` why this period stops short".to_string()),
+            );
+        }
+    }
+}
+
+pub fn metric_range(s: &Subject, f: &mut Findings) {
+    let fm = s.front_matter;
+    let mut units: HashMap<&str, Unit> = HashMap::new();
+    for (i, m) in s.plan.metrics.iter().enumerate() {
+        let Some(unit) = m.unit else { continue };
+        if let Some(id) = &m.id {
+            units.insert(id, unit);
+        }
+        for (field, value) in [
+            ("baseline", m.baseline),
+            ("expected", m.expected),
+            ("target", m.target),
+        ] {
+            if let Some(value) = value
+                && let Some(problem) = out_of_range(unit, value)
+            {
+                f.add(
+                    Rule::MetricRange,
+                    fm.locate(path!["metrics", i, field]),
+                    format!("{field} {} {problem}", number(value)),
+                    Some(range_help(unit)),
+                );
+            }
+        }
+    }
+    for (i, checkin) in s.plan.checkins.iter().enumerate() {
+        for (metric, value) in &checkin.actuals {
+            if let Some(unit) = units.get(metric.as_str())
+                && let Some(problem) = out_of_range(*unit, *value)
+            {
+                f.add(
+                    Rule::MetricRange,
+                    fm.locate(path!["checkins", i, "actuals", metric.as_str()]),
+                    format!("actual {} for `{metric}` {problem}", number(*value)),
+                    Some(range_help(*unit)),
+                );
+            }
+        }
+    }
+    let mut negative = |span, what: &str, value: f64| {
+        f.add(
+            Rule::MetricRange,
+            span,
+            format!("{what} {} is negative", number(value)),
+            Some("amounts of money and time committed are zero or more".to_string()),
+        );
+    };
+    if let Some(inv) = &s.plan.investment {
+        for (field, value) in [("budget", inv.budget), ("days", inv.days)] {
+            if let Some(v) = value.filter(|v| *v < 0.0) {
+                negative(
+                    fm.locate(path!["investment", field]),
+                    &format!("investment {field}"),
+                    v,
+                );
+            }
+        }
+    }
+    for (i, a) in s.plan.activities.iter().enumerate() {
+        let Some(inv) = &a.investment else { continue };
+        for (field, value) in [("money", inv.money), ("days", inv.days)] {
+            if let Some(v) = value.filter(|v| *v < 0.0) {
+                negative(
+                    fm.locate(path!["activities", i, "investment", field]),
+                    &format!("activity {field}"),
+                    v,
+                );
+            }
+        }
+    }
+}
+
+fn out_of_range(unit: Unit, value: f64) -> Option<&'static str> {
+    match unit {
+        Unit::Percent if !(0.0..=100.0).contains(&value) => {
+            Some("is outside 0-100 for a percentage")
+        }
+        Unit::Count | Unit::Days | Unit::Currency if value < 0.0 => Some("is negative"),
+        _ => None,
+    }
+}
+
+fn range_help(unit: Unit) -> String {
+    match unit {
+        Unit::Percent => "write percentages as 0-100 (e.g. 35 for 35%)".into(),
+        _ => "counts, days and money cannot be negative".into(),
+    }
+}
+
+pub fn unknown_metric(s: &Subject, f: &mut Findings) {
+    let ids: HashSet<&str> = s
+        .plan
+        .metrics
+        .iter()
+        .filter_map(|m| m.id.as_deref())
+        .collect();
+    let help = |name: &str| {
+        let close = ids
+            .iter()
+            .min_by_key(|id| distance(name, id))
+            .filter(|id| distance(name, id) <= 3);
+        Some(match close {
+            Some(id) => format!(
+                "did you mean `{id}`? The plan's metrics are: {}",
+                sorted(&ids)
+            ),
+            None => format!("the plan's metrics are: {}", sorted(&ids)),
+        })
+    };
+    for (i, a) in s.plan.activities.iter().enumerate() {
+        for (j, m) in a.metrics.iter().enumerate() {
+            if !ids.contains(m.as_str()) {
+                f.add(
+                    Rule::UnknownMetric,
+                    s.front_matter.locate(path!["activities", i, "metrics", j]),
+                    format!("activity names metric `{m}`, which the plan does not define"),
+                    help(m),
+                );
+            }
+        }
+    }
+    for (i, c) in s.plan.checkins.iter().enumerate() {
+        for m in c.actuals.keys() {
+            if !ids.contains(m.as_str()) {
+                f.add(
+                    Rule::UnknownMetric,
+                    s.front_matter
+                        .locate_key(path!["checkins", i, "actuals", m.as_str()]),
+                    format!("check-in reports metric `{m}`, which the plan does not define"),
+                    help(m),
+                );
+            }
+        }
+    }
+}
+
+fn sorted(ids: &HashSet<&str>) -> String {
+    let mut ids: Vec<_> = ids.iter().copied().collect();
+    ids.sort_unstable();
+    ids.join(", ")
+}
+
+pub fn unknown_person(s: &Subject, f: &mut Findings) {
+    let mut refs: Vec<(Vec<crate::plan::yaml::Step>, &str, &str)> = Vec::new();
+    if let Some(owner) = &s.plan.owner {
+        refs.push((path!["owner"].to_vec(), owner, "owner"));
+    }
+    if let Some(sponsor) = &s.plan.sponsor {
+        refs.push((path!["sponsor"].to_vec(), sponsor, "sponsor"));
+    }
+    for (i, m) in s.plan.team.iter().flatten().enumerate() {
+        if let Some(p) = &m.person {
+            refs.push((path!["team", i, "person"].to_vec(), p, "team member"));
+        }
+    }
+    for (i, a) in s.plan.activities.iter().enumerate() {
+        if let Some(p) = &a.owner {
+            refs.push((
+                path!["activities", i, "owner"].to_vec(),
+                p,
+                "activity owner",
+            ));
+        }
+    }
+    for (i, h) in s.plan.help_needed.iter().flatten().enumerate() {
+        if let Some(p) = h.from.as_deref().filter(|p| !Function::is_function(p)) {
+            refs.push((path!["help_needed", i, "from"].to_vec(), p, "help from"));
+        }
+    }
+    for (i, so) in s.plan.signoffs.iter().flatten().enumerate() {
+        if let Some(p) = &so.person {
+            refs.push((path!["signoffs", i, "person"].to_vec(), p, "sign-off"));
+        }
+    }
+    for (path, id, what) in refs {
+        if s.people.contains(id) {
+            continue;
+        }
+        let close = s
+            .people
+            .by_id
+            .keys()
+            .map(|k| (distance(id, k), k))
+            .min_by_key(|(d, _)| *d)
+            .filter(|(d, _)| *d <= 2);
+        let help = match close {
+            Some((_, k)) => format!("did you mean `{k}` ({})?", s.people.name(k)),
+            None if what == "help from" => format!(
+                "add `{id}` to people.yaml, or name a function: {}",
+                Function::NAMES.join(", ")
+            ),
+            None => format!("add `{id}` to people.yaml with their name, email and roles"),
+        };
+        f.add(
+            Rule::UnknownPerson,
+            s.front_matter.locate(&path),
+            format!("{what} `{id}` is not in people.yaml"),
+            Some(help),
+        );
+    }
+}
+
+pub fn activity_owner(s: &Subject, f: &mut Findings) {
+    for (i, a) in s.plan.activities.iter().enumerate() {
+        if a.owner.is_none() {
+            let name =
+                a.id.as_deref()
+                    .or(a.title.as_deref())
+                    .unwrap_or("this activity");
+            f.add(
+                Rule::ActivityOwner,
+                s.front_matter.locate(path!["activities", i, "id"]),
+                format!("activity `{name}` has no owner"),
+                Some("add `owner:` with the person id of whoever will do it".to_string()),
+            );
+        }
+    }
+}
+
+pub fn activity_due(s: &Subject, f: &mut Findings) {
+    let Some(period) = &s.plan.period else { return };
+    let (Some(start), Some(end)) = (period.start, period.end) else {
+        return;
+    };
+    for (i, a) in s.plan.activities.iter().enumerate() {
+        let Some(due) = a.due else { continue };
+        if due < start || due > end {
+            let side = if due < start {
+                "before the plan starts"
+            } else {
+                "after the plan ends"
+            };
+            f.add(
+                Rule::ActivityDue,
+                s.front_matter.locate(path!["activities", i, "due"]),
+                format!("activity due {due}, {side} ({start} to {end})"),
+                Some(
+                    "move the due date into the plan period, or drop the activity from this plan"
+                        .to_string(),
+                ),
+            );
+        }
+    }
+}
+
+pub fn unmoved_metric(s: &Subject, f: &mut Findings) {
+    let moved: HashSet<&str> = s
+        .plan
+        .activities
+        .iter()
+        .flat_map(|a| a.metrics.iter().map(String::as_str))
+        .collect();
+    for (i, m) in s.plan.metrics.iter().enumerate() {
+        let Some(id) = &m.id else { continue };
+        if !moved.contains(id.as_str()) {
+            f.add(
+                Rule::UnmovedMetric,
+                s.front_matter.locate(path!["metrics", i, "id"]),
+                format!("no activity moves metric `{id}`"),
+                Some(format!(
+                    "list `{id}` under `metrics:` of the activities meant to improve it"
+                )),
+            );
+        }
+    }
+}
+
+pub fn required_for_status(s: &Subject, f: &mut Findings) {
+    let status = status(s);
+    let at = s.front_matter.locate(path!["status"]);
+    let label = status.label();
+    if status.reached(Status::InReview) {
+        let fields: [(&str, bool, &str); 6] = [
+            (
+                "sponsor",
+                s.plan.sponsor.is_some(),
+                "the sales leader who asked for the plan",
+            ),
+            (
+                "team",
+                s.plan.team.is_some(),
+                "the supporting team: person, role, function",
+            ),
+            (
+                "investment",
+                s.plan.investment.is_some(),
+                "the budget and days committed",
+            ),
+            (
+                "help_needed",
+                s.plan.help_needed.is_some(),
+                "what help is needed, from whom, by when (may be `[]`)",
+            ),
+            (
+                "analysis",
+                s.plan.analysis.is_some(),
+                "win/loss, team comparison and 360 baseline analyses",
+            ),
+            (
+                "consequences",
+                s.plan.consequences.is_some(),
+                "what happens on a miss, and the incentive",
+            ),
+        ];
+        for (field, present, what) in fields {
+            if !present {
+                f.add(
+                    Rule::RequiredForStatus,
+                    at,
+                    format!("`{field}` is required once a plan is {label}"),
+                    Some(format!(
+                        "add `{field}:` ({what}), or set the status back to draft"
+                    )),
+                );
+            }
+        }
+        if let Some(analysis) = &s.plan.analysis {
+            for (key, present) in [
+                ("win_loss", analysis.win_loss.is_some()),
+                ("team_comparison", analysis.team_comparison.is_some()),
+                ("baseline_360", analysis.baseline_360.is_some()),
+            ] {
+                if !present {
+                    f.add(
+                        Rule::RequiredForStatus,
+                        s.front_matter.locate_key(path!["analysis"]),
+                        format!("`analysis.{key}` is required once a plan is {label}"),
+                        Some(format!(
+                            "add `{key}:` with a `summary` of the analysis and/or a `ref` to it"
+                        )),
+                    );
+                }
+            }
+        }
+        if let Some(c) = &s.plan.consequences {
+            for (key, present) in [
+                ("on_miss", c.on_miss.is_some()),
+                ("incentive", c.incentive.is_some()),
+            ] {
+                if !present {
+                    f.add(
+                        Rule::RequiredForStatus,
+                        s.front_matter.locate_key(path!["consequences"]),
+                        format!("`consequences.{key}` is required once a plan is {label}"),
+                        Some(format!("add `{key}:`")),
+                    );
+                }
+            }
+        }
+        for section in REVIEW_SECTIONS {
+            section_required(
+                s,
+                f,
+                section,
+                Rule::RequiredForStatus,
+                &format!(" once a plan is {label}"),
+            );
+        }
+    }
+    if status.reached(Status::Approved) && s.plan.signoffs.is_none() {
+        f.add(
+            Rule::RequiredForStatus,
+            at,
+            format!("`signoffs` is required once a plan is {label}"),
+            Some("add `signoffs:` with the person, role and date of each sign-off".to_string()),
+        );
+    }
+    if status == Status::Assessed {
+        section_required(
+            s,
+            f,
+            ASSESSMENT_SECTION,
+            Rule::RequiredForStatus,
+            " once a plan is assessed",
+        );
+    }
+}
+
+fn section_required(s: &Subject, f: &mut Findings, section: &str, rule: Rule, when: &str) {
+    if s.body.section(section).is_none() {
+        f.add(
+            rule,
+            body_anchor(s.body, s.file),
+            format!("the body has no `## {section}` section{when}"),
+            Some(format!("add a `## {section}` heading with its text")),
+        );
+    }
+}
+
+/// Where to point for something missing from the body: its first line.
+fn body_anchor(body: &Body, file: &crate::plan::PlanFile) -> crate::diagnostic::Span {
+    let line = body.first_line.min(file.index.line_count() as u32);
+    let len = file
+        .index
+        .line_text(&file.text, line)
+        .map_or(0, |t| t.chars().count());
+    crate::diagnostic::Span::line(line, len)
+}
+
+pub fn missing_section(s: &Subject, f: &mut Findings) {
+    for section in ALWAYS_SECTIONS {
+        section_required(s, f, section, Rule::MissingSection, "");
+    }
+}
+
+pub fn plan_length(s: &Subject, f: &mut Findings) {
+    if !status(s).reached(Status::InReview) || status(s) == Status::Withdrawn {
+        return;
+    }
+    let words = s.body.words;
+    let problem = if words < MIN_WORDS {
+        "far short of"
+    } else if words > MAX_WORDS {
+        "far beyond"
+    } else {
+        return;
+    };
+    f.add(
+        Rule::PlanLength,
+        body_anchor(s.body, s.file),
+        format!("the plan's text is {words} words, {problem} the 5-7 page guideline (about 1,500-3,500 words)"),
+        Some(if words < MIN_WORDS {
+            "reviewers need enough to see the problem is understood: expand the analysis and activities".to_string()
+        } else {
+            "keep the key messages and move detail into linked documents".to_string()
+        }),
+    );
+}
+
+pub fn signoff_required(s: &Subject, f: &mut Findings) {
+    let status = status(s);
+    if !matches!(status, Status::Approved | Status::Active | Status::Assessed) {
+        return;
+    }
+    let owner = s.plan.owner.as_deref();
+    let mut signers: Vec<&str> = s
+        .plan
+        .signoffs
+        .iter()
+        .flatten()
+        .filter_map(|so| so.person.as_deref())
+        .filter(|p| s.policy.allow_self || Some(*p) != owner)
+        .collect();
+    signers.sort_unstable();
+    signers.dedup();
+    let at = if s.front_matter.has(path!["signoffs"]) {
+        s.front_matter.locate_key(path!["signoffs"])
+    } else {
+        s.front_matter.locate(path!["status"])
+    };
+    if signers.len() < s.policy.min {
+        f.add(
+            Rule::SignoffRequired,
+            at,
+            format!(
+                "a plan that is {} needs {} sign-off{}, and has {}",
+                status.label(),
+                s.policy.min,
+                if s.policy.min == 1 { "" } else { "s" },
+                signers.len()
+            ),
+            Some("reviewers sign off by adding themselves under `signoffs:` in a commit of their own".to_string()),
+        );
+    }
+    for role in &s.policy.required_roles {
+        if !signers.iter().any(|p| s.people.has_role(p, role)) {
+            f.add(
+                Rule::SignoffRequired,
+                at,
+                format!("no sign-off from anyone with the `{role}` role"),
+                Some(format!(
+                    "ask someone listed with `{role}` in people.yaml to sign off"
+                )),
+            );
+        }
+    }
+}
+
+pub fn self_signoff(s: &Subject, f: &mut Findings) {
+    if s.policy.allow_self {
+        return;
+    }
+    let Some(owner) = &s.plan.owner else { return };
+    for (i, so) in s.plan.signoffs.iter().flatten().enumerate() {
+        if so.person.as_ref() == Some(owner) {
+            f.add(
+                Rule::SelfSignoff,
+                s.front_matter.locate(path!["signoffs", i, "person"]),
+                format!("`{owner}` owns this plan and cannot sign it off"),
+                Some(
+                    "sign-offs come from peers and sales leadership, not the plan's owner"
+                        .to_string(),
+                ),
+            );
+        }
+    }
+}
+
+pub fn investment_total(s: &Subject, f: &mut Findings) {
+    let Some(inv) = &s.plan.investment else {
+        return;
+    };
+    let money: f64 = s
+        .plan
+        .activities
+        .iter()
+        .filter_map(|a| a.investment.as_ref()?.money)
+        .sum();
+    let days: f64 = s
+        .plan
+        .activities
+        .iter()
+        .filter_map(|a| a.investment.as_ref()?.days)
+        .sum();
+    for (field, total, stated, what) in [
+        ("budget", money, inv.budget, "money"),
+        ("days", days, inv.days, "days"),
+    ] {
+        if let Some(stated) = stated
+            && total > stated + 1e-9
+        {
+            f.add(
+                Rule::InvestmentTotal,
+                s.front_matter.locate(path!["investment", field]),
+                format!(
+                    "activities commit {} in {what}, more than the stated total {}",
+                    number(total),
+                    number(stated)
+                ),
+                Some(format!(
+                    "raise `investment.{field}` or trim the activities' investment"
+                )),
+            );
+        }
+    }
+}
+
+pub fn checkin_overdue(s: &Subject, f: &mut Findings) {
+    if status(s) != Status::Active {
+        return;
+    }
+    let last = s.plan.latest_checkin().and_then(|c| c.date);
+    let Some(since) = last.or_else(|| s.plan.period.as_ref()?.start) else {
+        return;
+    };
+    let Ok(span) = since.until(s.as_of) else {
+        return;
+    };
+    let days = span.get_days();
+    if days > CHECKIN_INTERVAL_DAYS {
+        let (at, message) = match last {
+            Some(date) => (
+                s.front_matter.locate_key(path!["checkins"]),
+                format!("the last check-in was {days} days ago ({date})"),
+            ),
+            None => (
+                s.front_matter.locate(path!["status"]),
+                format!("the plan has been active for {days} days without a check-in"),
+            ),
+        };
+        f.add(
+            Rule::CheckinOverdue,
+            at,
+            message,
+            Some(format!("add a check-in with the date, actuals and confidence at least every {CHECKIN_INTERVAL_DAYS} days")),
+        );
+    }
+}
+
+pub fn reassessment_overdue(s: &Subject, f: &mut Findings) {
+    if matches!(status(s), Status::Assessed | Status::Withdrawn) {
+        return;
+    }
+    let Some(period) = &s.plan.period else { return };
+    let Some(reassess) = period.reassess else {
+        return;
+    };
+    if s.as_of <= reassess {
+        return;
+    }
+    let past_end = period.end.is_some_and(|end| s.as_of > end);
+    let days = reassess.until(s.as_of).map_or(0, |d| d.get_days());
+    let (field, message) = if past_end {
+        (
+            "end",
+            format!(
+                "the plan ended on {} and has not been assessed",
+                period.end.map(|d| d.to_string()).unwrap_or_default()
+            ),
+        )
+    } else {
+        (
+            "reassess",
+            format!("the reassessment date {reassess} passed {days} days ago"),
+        )
+    };
+    f.add(
+        Rule::ReassessmentOverdue,
+        s.front_matter.locate(path!["period", field]),
+        message,
+        Some(
+            "assess the plan (status: assessed, with its outcome), or agree a new date".to_string(),
+        ),
+    );
+}
+
+pub fn broken_link(s: &Subject, f: &mut Findings) {
+    if let Some(supersedes) = &s.plan.supersedes
+        && !s.plan_ids.contains(supersedes)
+    {
+        f.add(
+            Rule::BrokenLink,
+            s.front_matter.locate(path!["supersedes"]),
+            format!("`supersedes` names plan `{supersedes}`, which does not exist"),
+            Some("use the id of an existing plan".to_string()),
+        );
+    }
+    let dir = s.file.path.parent().unwrap_or(Path::new(""));
+    for link in &s.body.links {
+        let Some(target) = relative_target(&link.destination) else {
+            continue;
+        };
+        match resolve(dir, &target) {
+            Some(path) if s.root.join(&path).exists() => {}
+            Some(path) => f.add(
+                Rule::BrokenLink,
+                link.span,
+                format!(
+                    "link to `{}` points nowhere ({} does not exist)",
+                    link.destination,
+                    crate::diagnostic::display_path(&path)
+                ),
+                Some(
+                    "fix the path (relative to this plan's folder), or link to the full URL"
+                        .to_string(),
+                ),
+            ),
+            None => f.add(
+                Rule::BrokenLink,
+                link.span,
+                format!(
+                    "link to `{}` leads outside the repository",
+                    link.destination
+                ),
+                Some("link only to files inside the repository, or to a full URL".to_string()),
+            ),
+        }
+    }
+}
+
+/// The path part of a relative link, or `None` for URLs, anchors and mail links.
+fn relative_target(destination: &str) -> Option<String> {
+    let d = destination.trim();
+    if d.is_empty() || d.starts_with('#') || d.starts_with("//") {
+        return None;
+    }
+    if let Some(colon) = d.find(':') {
+        let scheme = &d[..colon];
+        if !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        {
+            return None;
+        }
+    }
+    let path = d.split(['#', '?']).next().unwrap_or("");
+    (!path.is_empty()).then(|| percent_decode(path))
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(text.get(i + 1..i + 3).unwrap_or(""), 16)
+        {
+            out.push(b);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `target` relative to `dir` (or to the root when it starts with `/`), normalised; `None`
+/// when it climbs out of the repository.
+fn resolve(dir: &Path, target: &str) -> Option<PathBuf> {
+    let mut parts: Vec<Component> = Vec::new();
+    let base = if target.starts_with('/') {
+        Path::new("")
+    } else {
+        dir
+    };
+    for c in base
+        .components()
+        .chain(Path::new(target.trim_start_matches('/')).components())
+    {
+        match c {
+            Component::ParentDir => {
+                parts.pop()?;
+            }
+            Component::Normal(_) => parts.push(c),
+            _ => {}
+        }
+    }
+    Some(parts.iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_targets() {
+        assert_eq!(relative_target("https://x.com/a"), None);
+        assert_eq!(relative_target("mailto:a@b.c"), None);
+        assert_eq!(relative_target("#summary"), None);
+        assert_eq!(
+            relative_target("../docs/win%20loss.md#top"),
+            Some("../docs/win loss.md".into())
+        );
+        assert_eq!(
+            resolve(Path::new("plans/emea"), "../docs/x.md"),
+            Some(PathBuf::from("plans/docs/x.md"))
+        );
+        assert_eq!(resolve(Path::new("plans"), "../../etc/passwd"), None);
+        assert_eq!(
+            resolve(Path::new("plans/emea"), "/docs/x.md"),
+            Some(PathBuf::from("docs/x.md"))
+        );
+    }
+
+    #[test]
+    fn numbers_read_naturally() {
+        assert_eq!(number(410000.0), "410000");
+        assert_eq!(number(0.35), "0.35");
+    }
+}

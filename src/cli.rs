@@ -1,0 +1,99 @@
+//! The whole command surface, in one place.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Sales Improvement Plans as code: check, audit, review and publish the plans kept in git.
+#[derive(Debug, Parser)]
+#[command(name = "planbook", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Run as if planbook was started in DIR
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Use this configuration file instead of the repository's planbook.toml
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// When to use colour
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+    /// Print less: only findings and errors
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check plans for completeness and consistency
+    Check(CheckArgs),
+    /// Write a new plan from the template, with every section
+    New(NewArgs),
+    /// Print the JSON Schema of a plan's front matter
+    Schema,
+    /// Print shell completions
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Plan files or folders to report on (default: every plan)
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub format: CheckFormat,
+    /// Treat warnings as errors for the exit code (`--deny warnings`)
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub deny: Option<Deny>,
+    /// The date to check against instead of today (YYYY-MM-DD)
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Human,
+    Json,
+    Github,
+    Sarif,
+    Junit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Deny {
+    Warnings,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The plan id: lowercase letters, digits and hyphens (also the file name)
+    pub id: String,
+    /// The plan's title
+    #[arg(long)]
+    pub title: Option<String>,
+    /// The owner's person id from people.yaml (default: you, by your git email)
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// The region the plan covers; the plan is written under plans/<region>/
+    #[arg(long)]
+    pub region: Option<String>,
+}

@@ -1,0 +1,60 @@
+//! `planbook check`: validate plans and print the findings.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::Outcome;
+use crate::check::{self, Settings};
+use crate::cli::{CheckArgs, CheckFormat, Deny};
+use crate::cmd::{self, Context};
+use crate::error::Error;
+use crate::report::{self, CheckReport};
+
+pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, Error> {
+    let as_of = cmd::as_of(args.as_of.as_deref())?;
+    let repo = ctx.repo()?;
+    let cwd = ctx.cwd()?;
+    let all = repo.plan_paths()?;
+    let selected: Vec<PathBuf> = args
+        .paths
+        .iter()
+        .map(|p| repo.relative(&cwd, p))
+        .collect::<Result<_, _>>()?;
+    for (given, path) in args.paths.iter().zip(&selected) {
+        if !all.iter().any(|p| p.starts_with(path)) {
+            return Err(Error::usage(
+                format!("{} is not a plan or a folder of plans", given.display()),
+                Some(format!(
+                    "plans are the .md files under {}/",
+                    repo.config.plans_dir.display()
+                )),
+            ));
+        }
+    }
+    let wanted = |path: &Path| selected.is_empty() || selected.iter().any(|s| path.starts_with(s));
+    let plans = repo.load_plans(&all);
+    let diagnostics = check::check(&Settings { repo: &repo, as_of }, &plans, &wanted);
+    let report = CheckReport {
+        files: all.iter().filter(|p| wanted(p)).cloned().collect(),
+        diagnostics,
+        sources: plans
+            .iter()
+            .map(|p| (p.path.as_path(), (p.text.as_str(), &p.index)))
+            .collect::<HashMap<_, _>>(),
+    };
+    let text = match args.format {
+        CheckFormat::Human => report::human::render(&report, ctx.color, ctx.quiet),
+        CheckFormat::Json => report::json::render(&report),
+        CheckFormat::Github => report::github::render(&report),
+        CheckFormat::Sarif => report::sarif::render(&report),
+        CheckFormat::Junit => report::junit::render(&report),
+    };
+    cmd::print(&text)?;
+    let failing =
+        report.errors() > 0 || (args.deny == Some(Deny::Warnings) && report.warnings() > 0);
+    Ok(if failing {
+        Outcome::Findings
+    } else {
+        Outcome::Success
+    })
+}

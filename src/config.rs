@@ -1,0 +1,228 @@
+//! `planbook.toml`: every key optional, unknown keys refused with their position.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::Error;
+use crate::rules::{Level, Rule};
+
+/// The repository's configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub plans_dir: PathBuf,
+    pub people: PathBuf,
+    pub site: SiteConfig,
+    pub repo_url: Option<String>,
+    pub fiscal_year_start_month: u8,
+    pub rules: BTreeMap<String, Level>,
+    pub signoff: SignoffPolicy,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            plans_dir: PathBuf::from("plans"),
+            people: PathBuf::from("people.yaml"),
+            site: SiteConfig::default(),
+            repo_url: None,
+            fiscal_year_start_month: 1,
+            rules: BTreeMap::new(),
+            signoff: SignoffPolicy::default(),
+        }
+    }
+}
+
+/// `[site]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SiteConfig {
+    pub out_dir: PathBuf,
+    pub title: Option<String>,
+    pub base_url: Option<String>,
+}
+
+impl Default for SiteConfig {
+    fn default() -> SiteConfig {
+        SiteConfig {
+            out_dir: PathBuf::from("site"),
+            title: None,
+            base_url: None,
+        }
+    }
+}
+
+/// `[signoff]`: who must sign off a plan before it counts as approved.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SignoffPolicy {
+    /// Each of these roles must be held by at least one person who signed off.
+    pub required_roles: Vec<String>,
+    /// How many distinct people must sign off.
+    pub min: usize,
+    /// Whether the plan's owner may sign off their own plan.
+    pub allow_self: bool,
+}
+
+impl Default for SignoffPolicy {
+    fn default() -> SignoffPolicy {
+        SignoffPolicy {
+            required_roles: vec!["leadership".into()],
+            min: 1,
+            allow_self: false,
+        }
+    }
+}
+
+impl Config {
+    /// Reads a config file.
+    pub fn load(path: &Path) -> Result<Config, Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Config::parse(&text, path)
+    }
+
+    /// Parses config text; `path` is only for messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, Error> {
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let (line, column) = e.span().map_or((1, 1), |s| line_column(text, s.start));
+            Error::Config {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message: e.message().trim().to_string(),
+                help: "see the configuration section of the README for every key and its default"
+                    .into(),
+            }
+        })?;
+        for name in config.rules.keys() {
+            if Rule::from_name(name).is_none() {
+                let offset = text.find(&format!("{name}")).unwrap_or(0);
+                let (line, column) = line_column(text, offset);
+                let close = Rule::ALL
+                    .iter()
+                    .map(|r| (crate::plan::schema::distance(name, r.name()), r.name()))
+                    .min_by_key(|(d, _)| *d)
+                    .filter(|(d, _)| *d <= 3);
+                return Err(Error::Config {
+                    path: path.to_path_buf(),
+                    line,
+                    column,
+                    message: format!("unknown rule `{name}` in [rules]"),
+                    help: match close {
+                        Some((_, rule)) => format!("did you mean `{rule}`?"),
+                        None => "run `planbook check --help` to see the rule names".into(),
+                    },
+                });
+            }
+        }
+        if !(1..=12).contains(&config.fiscal_year_start_month) {
+            return Err(Error::Config {
+                path: path.to_path_buf(),
+                line: line_column(text, text.find("fiscal_year_start_month").unwrap_or(0)).0,
+                column: 1,
+                message: "fiscal_year_start_month must be a month number from 1 to 12".into(),
+                help: "for a fiscal year starting in April, write `fiscal_year_start_month = 4`"
+                    .into(),
+            });
+        }
+        for (key, dir) in [
+            ("plans_dir", &config.plans_dir),
+            ("people", &config.people),
+            ("site.out_dir", &config.site.out_dir),
+        ] {
+            if dir.is_absolute()
+                || dir
+                    .components()
+                    .any(|c| matches!(c, std::path::Component::ParentDir))
+            {
+                return Err(Error::Config {
+                    path: path.to_path_buf(),
+                    line: line_column(
+                        text,
+                        text.find(key.rsplit('.').next().unwrap_or(key))
+                            .unwrap_or(0),
+                    )
+                    .0,
+                    column: 1,
+                    message: format!(
+                        "{key} must be a path inside the repository, not {}",
+                        dir.display()
+                    ),
+                    help: "use a relative path without `..`, e.g. `plans`".into(),
+                });
+            }
+        }
+        Ok(config)
+    }
+
+    /// The level of `rule` after `[rules]`.
+    pub fn level(&self, rule: Rule) -> Level {
+        self.rules
+            .get(rule.name())
+            .copied()
+            .unwrap_or(rule.default_level())
+    }
+}
+
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = crate::plan::source::floor_char_boundary(text, offset.min(text.len()));
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[start..].chars().count() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_when_empty() {
+        let config = Config::parse("", Path::new("planbook.toml")).unwrap();
+        assert_eq!(config.plans_dir, PathBuf::from("plans"));
+        assert_eq!(config.level(Rule::PlanLength), Level::Warning);
+        assert_eq!(
+            config.signoff.required_roles,
+            vec!["leadership".to_string()]
+        );
+    }
+
+    #[test]
+    fn unknown_keys_and_rules_are_refused_with_position() {
+        let err = Config::parse(
+            "plans_dir = \"p\"\nplan_dir = \"x\"\n",
+            Path::new("planbook.toml"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().starts_with("planbook.toml:2:1:"), "{err}");
+        let err = Config::parse(
+            "[rules]\nplan-lenght = \"off\"\n",
+            Path::new("planbook.toml"),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("unknown rule `plan-lenght`"),
+            "{err}"
+        );
+        assert_eq!(err.help().as_deref(), Some("did you mean `plan-length`?"));
+    }
+
+    #[test]
+    fn levels_apply() {
+        let config = Config::parse(
+            "[rules]\nplan-length = \"off\"\nactivity-due = \"error\"\n",
+            Path::new("p"),
+        )
+        .unwrap();
+        assert_eq!(config.level(Rule::PlanLength), Level::Off);
+        assert_eq!(config.level(Rule::ActivityDue), Level::Error);
+    }
+
+    #[test]
+    fn paths_stay_inside_the_repository() {
+        assert!(Config::parse("plans_dir = \"../elsewhere\"\n", Path::new("p")).is_err());
+        assert!(Config::parse("[site]\nout_dir = \"/tmp/x\"\n", Path::new("p")).is_err());
+    }
+}

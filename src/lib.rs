@@ -1,0 +1,75 @@
+//! planbook: Sales Improvement Plans as code.
+//!
+//! The library holds every command as a function so that tests can call them; the binary only
+//! parses arguments and turns the outcome into an exit code.
+
+pub mod check;
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod diagnostic;
+pub mod error;
+pub mod plan;
+pub mod repo;
+pub mod report;
+pub mod rules;
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use cli::{Cli, ColorChoice, Command};
+use error::Error;
+
+/// How a command ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything is fine (exit 0).
+    Success,
+    /// The command ran and found problems (exit 1).
+    Findings,
+}
+
+/// Runs a parsed command line and returns the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    let color = match cli.global.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+        }
+    };
+    let ctx = cmd::Context {
+        cwd: cli.global.dir.clone(),
+        config: cli.global.config.clone(),
+        color,
+        quiet: cli.global.quiet,
+    };
+    let result = match cli.command {
+        Command::Check(args) => cmd::check::run(&ctx, &args),
+        Command::New(args) => cmd::new::run(&ctx, &args),
+        Command::Schema => cmd::schema::run(),
+        Command::Completions { shell } => cmd::completions::run(shell),
+    };
+    match result {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::Findings) => ExitCode::from(1),
+        Err(error) => {
+            report_error(&error, color);
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Prints a command failure on stderr: one line saying what, then what to do.
+pub fn report_error(error: &Error, color: bool) {
+    let (red, bold, reset) = if color {
+        ("\x1b[1;31m", "\x1b[1m", "\x1b[0m")
+    } else {
+        ("", "", "")
+    };
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "{red}error{reset}{bold}: {error}{reset}");
+    if let Some(help) = error.help() {
+        let _ = writeln!(stderr, "  help: {help}");
+    }
+}

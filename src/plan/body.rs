@@ -1,0 +1,149 @@
+//! The Markdown body of a plan: its sections, links and length.
+
+use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+use crate::diagnostic::Span;
+use crate::plan::source::LineIndex;
+
+/// A heading in the body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Heading {
+    pub level: u8,
+    pub text: String,
+    pub span: Span,
+}
+
+/// A link or image in the body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Link {
+    pub destination: String,
+    pub span: Span,
+}
+
+/// What the rules need to know about a plan's body.
+#[derive(Debug, Clone, Default)]
+pub struct Body {
+    /// Byte offset of the body in the file.
+    pub offset: usize,
+    /// File line (from 1) on which the body starts.
+    pub first_line: u32,
+    pub headings: Vec<Heading>,
+    pub links: Vec<Link>,
+    pub words: usize,
+}
+
+impl Body {
+    /// Reads the body that starts at byte `offset` of `file`.
+    pub fn parse(file: &str, offset: usize, index: &LineIndex) -> Body {
+        let text = &file[offset..];
+        let mut body = Body {
+            offset,
+            first_line: index.position(file, offset).0,
+            ..Body::default()
+        };
+        let mut heading: Option<(u8, usize, String)> = None;
+        let mut options = Options::empty();
+        options.insert(Options::ENABLE_TABLES);
+        options.insert(Options::ENABLE_STRIKETHROUGH);
+        options.insert(Options::ENABLE_FOOTNOTES);
+        for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
+            match event {
+                Event::Start(Tag::Heading { level, .. }) => {
+                    heading = Some((heading_level(level), range.start, String::new()));
+                }
+                Event::End(TagEnd::Heading(_)) => {
+                    if let Some((level, start, text)) = heading.take() {
+                        let end = file[offset + start..offset + range.end].trim_end().len();
+                        let span = index.span(file, offset + start, offset + start + end);
+                        body.headings.push(Heading {
+                            level,
+                            text: text.trim().to_string(),
+                            span,
+                        });
+                    }
+                }
+                Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
+                    let span = index.span(file, offset + range.start, offset + range.end);
+                    body.links.push(Link {
+                        destination: dest_url.to_string(),
+                        span,
+                    });
+                }
+                Event::Text(t) | Event::Code(t) => {
+                    body.words += t.split_whitespace().count();
+                    if let Some((_, _, text)) = heading.as_mut() {
+                        text.push_str(&t);
+                    }
+                }
+                _ => {}
+            }
+        }
+        body
+    }
+
+    /// The level-2 heading that matches `section`, if any.
+    pub fn section(&self, section: &str) -> Option<&Heading> {
+        let wanted = section_key(section);
+        self.headings
+            .iter()
+            .find(|h| h.level == 2 && section_key(&h.text) == wanted)
+    }
+}
+
+fn heading_level(level: HeadingLevel) -> u8 {
+    match level {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
+
+/// A section title reduced so that equivalent spellings compare equal: case, `&`/`and`,
+/// `vs`/`vs.`/`versus`, spacing and trailing punctuation do not matter.
+pub fn section_key(title: &str) -> String {
+    let lowered = title.to_lowercase().replace('&', " and ");
+    lowered
+        .split(|c: char| c.is_whitespace() || matches!(c, ':' | '.' | ',' | '-' | '–' | '—'))
+        .filter(|w| !w.is_empty())
+        .map(|w| match w {
+            "versus" | "v" => "vs",
+            other => other,
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sections_match_loosely() {
+        assert_eq!(
+            section_key("Current Performance versus Expectations"),
+            section_key("Current performance vs. expectations")
+        );
+        assert_eq!(
+            section_key("Consequences & incentive"),
+            section_key("Consequences and Incentive")
+        );
+        assert_ne!(section_key("Summary"), section_key("Summary of risks"));
+    }
+
+    #[test]
+    fn headings_and_links_have_file_lines() {
+        let file = "---\nid: x\n---\n# Title\n\n## Summary\n\nSee [the deck](deck.pdf) now.\n";
+        let index = LineIndex::new(file);
+        let offset = file.find("# Title").unwrap();
+        let body = Body::parse(file, offset, &index);
+        assert_eq!(body.first_line, 4);
+        let summary = body.section("summary").unwrap();
+        assert_eq!(summary.span.line, 6);
+        assert_eq!(body.links[0].destination, "deck.pdf");
+        assert_eq!((body.links[0].span.line, body.links[0].span.column), (8, 5));
+        assert_eq!(body.words, 6);
+    }
+}

@@ -1,0 +1,338 @@
+//! A plan file: front matter (with positions), body, and the typed [`Plan`] read from them.
+
+pub mod body;
+pub mod model;
+pub mod people;
+pub mod schema;
+pub mod source;
+pub mod yaml;
+
+use std::path::PathBuf;
+
+pub use body::Body;
+pub use model::Plan;
+pub use people::People;
+pub use schema::Schema;
+pub use source::LineIndex;
+pub use yaml::Node;
+
+use crate::diagnostic::Span;
+use crate::rules::Rule;
+
+/// Plan files larger than this are not parsed: no real plan comes close, and reading a
+/// hostile file of hundreds of megabytes must not exhaust memory.
+pub const MAX_PLAN_BYTES: u64 = 8 * 1024 * 1024;
+
+/// A problem found while reading a plan, before any rule runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub rule: Rule,
+    pub span: Span,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+/// One plan file, read and parsed.
+#[derive(Debug, Clone)]
+pub struct PlanFile {
+    /// Path relative to the repository root.
+    pub path: PathBuf,
+    /// The file's text (empty when it is not UTF-8), without a byte-order mark.
+    pub text: String,
+    pub index: LineIndex,
+    /// The front matter, when it parsed as YAML.
+    pub front_matter: Option<Node>,
+    /// The body, when the front matter was found.
+    pub body: Option<Body>,
+    /// The typed plan, when the front matter has the right shape.
+    pub plan: Option<Plan>,
+    /// What went wrong while reading, in file order.
+    pub problems: Vec<Problem>,
+}
+
+impl PlanFile {
+    /// Parses a plan from the bytes of its file and validates it against `schema`.
+    pub fn parse(path: PathBuf, bytes: &[u8], schema: &Schema) -> PlanFile {
+        let (text, problem) = match std::str::from_utf8(bytes) {
+            Ok(text) => (
+                text.strip_prefix('\u{feff}').unwrap_or(text).to_string(),
+                None,
+            ),
+            Err(e) => (String::new(), Some(non_utf8(bytes, e.valid_up_to()))),
+        };
+        let index = LineIndex::new(&text);
+        let mut file = PlanFile {
+            path,
+            text,
+            index,
+            front_matter: None,
+            body: None,
+            plan: None,
+            problems: problem.into_iter().collect(),
+        };
+        if file.problems.is_empty() {
+            file.read(schema);
+        }
+        file
+    }
+
+    /// A plan file that could not be read at all (too large, unreadable).
+    pub fn unreadable(path: PathBuf, message: String, help: Option<String>) -> PlanFile {
+        PlanFile {
+            path,
+            text: String::new(),
+            index: LineIndex::new(""),
+            front_matter: None,
+            body: None,
+            plan: None,
+            problems: vec![Problem {
+                rule: Rule::FrontMatter,
+                span: Span::point(1, 1),
+                message,
+                help,
+            }],
+        }
+    }
+
+    fn problem(&mut self, rule: Rule, span: Span, message: impl Into<String>, help: &str) {
+        self.problems.push(Problem {
+            rule,
+            span,
+            message: message.into(),
+            help: (!help.is_empty()).then(|| help.to_string()),
+        });
+    }
+
+    fn read(&mut self, schema: &Schema) {
+        let Some(split) = split_front_matter(&self.text) else {
+            let (message, help) = if self.text.trim().is_empty() {
+                (
+                    "the file is empty",
+                    "start from `planbook new ID`, which writes every field and section",
+                )
+            } else {
+                (
+                    "the plan does not start with front matter",
+                    "make the first line `---`, then the plan's fields, then another `---` line",
+                )
+            };
+            let first = self
+                .index
+                .line_text(&self.text, 1)
+                .unwrap_or("")
+                .chars()
+                .count();
+            self.problem(Rule::FrontMatter, Span::line(1, first), message, help);
+            return;
+        };
+        let Some((yaml_end, body_start)) = split.closing else {
+            self.problem(
+                Rule::FrontMatter,
+                Span::line(1, 3),
+                "the front matter is never closed",
+                "add a line `---` after the last field, before the plan's text",
+            );
+            return;
+        };
+        let text = &self.text;
+        let origin = yaml::Origin {
+            file: text,
+            index: &self.index,
+            offset: split.yaml_start,
+            text: &text[split.yaml_start..yaml_end],
+        };
+        let node = match yaml::parse(&origin) {
+            Ok(node) => node,
+            Err(e) => {
+                self.problem(
+                    Rule::FrontMatter,
+                    e.span,
+                    format!("the front matter is not valid YAML: {}", e.message),
+                    yaml_help(&e.message),
+                );
+                return;
+            }
+        };
+        self.body = Some(Body::parse(text, body_start, &self.index));
+        if !matches!(node.value, yaml::Value::Map(_)) {
+            let (line, _) = self.index.position(text, split.yaml_start);
+            self.problem(
+                Rule::FrontMatter,
+                Span::line(line, 0),
+                format!("the front matter is {}, not a map of fields", node.kind()),
+                "write one `field: value` per line, e.g. `title: DACH mid-market recovery`",
+            );
+            self.front_matter = Some(node);
+            return;
+        }
+        let json = node.to_json();
+        let schema_problems = schema.validate(&node, &json);
+        let valid = schema_problems.is_empty();
+        for p in schema_problems {
+            self.problems.push(Problem {
+                rule: Rule::Schema,
+                span: p.span,
+                message: p.message,
+                help: p.help,
+            });
+        }
+        match serde_json::from_value::<Plan>(json) {
+            Ok(plan) => self.plan = Some(plan),
+            Err(e) if valid => {
+                // The repository's own schema let through something planbook cannot read.
+                self.problem(
+                    Rule::Schema,
+                    node.span,
+                    format!("planbook cannot read this front matter: {e}"),
+                    "make the repository's schema/plan.schema.json at least as strict as `planbook schema`",
+                );
+            }
+            Err(_) => {}
+        }
+        self.front_matter = Some(node);
+    }
+
+    /// The plan id, from the front matter or else the file stem.
+    pub fn id(&self) -> String {
+        self.plan
+            .as_ref()
+            .and_then(|p| p.id.clone())
+            .unwrap_or_else(|| self.stem())
+    }
+
+    /// The file name without `.md`.
+    pub fn stem(&self) -> String {
+        self.path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
+    /// The Markdown body text.
+    pub fn body_text(&self) -> &str {
+        self.body.as_ref().map_or("", |b| &self.text[b.offset..])
+    }
+}
+
+/// Where the front matter's YAML starts and ends, and where the body starts.
+struct Split {
+    yaml_start: usize,
+    /// `(end of YAML, start of body)`, when the front matter is closed.
+    closing: Option<(usize, usize)>,
+}
+
+fn split_front_matter(text: &str) -> Option<Split> {
+    let first_end = text.find('\n').map_or(text.len(), |i| i + 1);
+    if text[..first_end].trim_end() != "---" {
+        return None;
+    }
+    let mut offset = first_end;
+    while offset < text.len() {
+        let end = text[offset..]
+            .find('\n')
+            .map_or(text.len(), |i| offset + i + 1);
+        let line = text[offset..end].trim_end();
+        if line == "---" || line == "..." {
+            return Some(Split {
+                yaml_start: first_end,
+                closing: Some((offset, end)),
+            });
+        }
+        offset = end;
+    }
+    Some(Split {
+        yaml_start: first_end,
+        closing: None,
+    })
+}
+
+fn non_utf8(bytes: &[u8], valid_up_to: usize) -> Problem {
+    let before = &bytes[..valid_up_to];
+    let line = before.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count() as u32
+        + 1;
+    Problem {
+        rule: Rule::FrontMatter,
+        span: Span::point(line, column),
+        message: format!(
+            "the file is not UTF-8 text (byte 0x{:02X} cannot be read)",
+            bytes[valid_up_to]
+        ),
+        help: Some(
+            "save the file as UTF-8 (most editors offer this under \"Save with encoding\")".into(),
+        ),
+    }
+}
+
+fn yaml_help(message: &str) -> &'static str {
+    let lower = message.to_lowercase();
+    if lower.contains("duplicate") {
+        "each field may appear only once; remove or rename the repeated key"
+    } else if lower.contains("tab") {
+        "indent with spaces; YAML does not allow tabs for indentation"
+    } else if lower.contains("alias") || lower.contains("anchor") || lower.contains("budget") {
+        "plans do not need YAML anchors and aliases; write the values out"
+    } else if lower.contains("depth") || lower.contains("nest") {
+        "the front matter is nested far deeper than any plan needs"
+    } else {
+        "check indentation and quoting on this line; text containing `: ` or starting with a symbol needs quotes"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> PlanFile {
+        PlanFile::parse(
+            PathBuf::from("plans/x.md"),
+            text.as_bytes(),
+            &Schema::builtin(),
+        )
+    }
+
+    #[test]
+    fn missing_and_unclosed_front_matter() {
+        let file = parse("# Just a title\n");
+        assert_eq!(file.problems[0].rule, Rule::FrontMatter);
+        assert!(file.problems[0].message.contains("does not start"));
+        let file = parse("---\nid: x\n");
+        assert!(file.problems[0].message.contains("never closed"));
+        let file = parse("");
+        assert!(file.problems[0].message.contains("empty"));
+    }
+
+    #[test]
+    fn crlf_and_bom_keep_positions() {
+        let file = parse("\u{feff}---\r\nid: x\r\nstatus: nope\r\n---\r\n## Summary\r\n");
+        let status = file
+            .problems
+            .iter()
+            .find(|p| p.message.contains("nope"))
+            .unwrap();
+        assert_eq!((status.span.line, status.span.column), (3, 9));
+        assert_eq!(file.body.as_ref().unwrap().first_line, 5);
+    }
+
+    #[test]
+    fn non_utf8_points_at_the_byte() {
+        let file = PlanFile::parse(
+            PathBuf::from("x.md"),
+            b"---\nid: a\xff\n---\n",
+            &Schema::builtin(),
+        );
+        assert_eq!(file.problems[0].span, Span::point(2, 6));
+    }
+
+    #[test]
+    fn list_front_matter_is_not_a_map() {
+        let file = parse("---\n- a\n- b\n---\n");
+        assert!(file.problems[0].message.contains("not a map"));
+    }
+}

@@ -1,0 +1,326 @@
+//! The typed Sales Improvement Plan, read from validated front matter.
+//!
+//! Every field is optional or defaulted: the schema reports what is missing, and the rules
+//! work with whatever is there, so one gap never hides the other findings.
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+/// A Sales Improvement Plan's front matter.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Plan {
+    pub id: Option<String>,
+    pub title: Option<String>,
+    pub status: Option<Status>,
+    pub outcome: Option<Outcome>,
+    pub owner: Option<String>,
+    pub sponsor: Option<String>,
+    pub scope: Option<Scope>,
+    pub period: Option<Period>,
+    pub currency: Option<String>,
+    #[serde(default)]
+    pub metrics: Vec<Metric>,
+    #[serde(default)]
+    pub checkins: Vec<CheckIn>,
+    pub team: Option<Vec<TeamMember>>,
+    #[serde(default)]
+    pub activities: Vec<Activity>,
+    pub investment: Option<Investment>,
+    pub help_needed: Option<Vec<HelpRequest>>,
+    pub analysis: Option<Analysis>,
+    pub consequences: Option<Consequences>,
+    pub signoffs: Option<Vec<SignOff>>,
+    #[serde(default)]
+    pub visibility: Visibility,
+    pub supersedes: Option<String>,
+}
+
+/// Where a plan is in its lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Draft,
+    InReview,
+    Approved,
+    Active,
+    Assessed,
+    Withdrawn,
+}
+
+impl Status {
+    pub const ALL: [Status; 6] = [
+        Status::Draft,
+        Status::InReview,
+        Status::Approved,
+        Status::Active,
+        Status::Assessed,
+        Status::Withdrawn,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::InReview => "in_review",
+            Status::Approved => "approved",
+            Status::Active => "active",
+            Status::Assessed => "assessed",
+            Status::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// The status as people say it: "in review".
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::InReview => "in review",
+            Status::Approved => "approved",
+            Status::Active => "active",
+            Status::Assessed => "assessed",
+            Status::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// Whether the plan has reached `stage` on the way draft → in_review → approved → active →
+    /// assessed. A withdrawn plan has reached nothing beyond draft.
+    pub fn reached(self, stage: Status) -> bool {
+        if self == Status::Withdrawn {
+            return stage == Status::Draft;
+        }
+        self >= stage
+    }
+}
+
+/// The result of a plan at the end of its period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Met,
+    PartiallyMet,
+    Missed,
+}
+
+impl Outcome {
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Met => "met",
+            Outcome::PartiallyMet => "partially met",
+            Outcome::Missed => "missed",
+        }
+    }
+}
+
+/// What the plan covers.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Scope {
+    pub region: Option<String>,
+    pub territory: Option<String>,
+    pub role: Option<String>,
+    pub segment: Option<String>,
+}
+
+/// When the plan starts, is reassessed and ends.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Period {
+    pub start: Option<Date>,
+    pub reassess: Option<Date>,
+    pub end: Option<Date>,
+}
+
+/// A measure of performance with where it stands, where the role should be, and the goal.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Metric {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub unit: Option<Unit>,
+    pub direction: Option<Direction>,
+    pub baseline: Option<f64>,
+    pub expected: Option<f64>,
+    pub target: Option<f64>,
+    #[serde(default)]
+    pub primary: bool,
+    pub definition: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    Currency,
+    Percent,
+    Count,
+    Days,
+    Ratio,
+}
+
+/// Which way a metric has to move to improve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Increase,
+    Decrease,
+}
+
+impl Direction {
+    /// Whether `value` is strictly better than `reference` in this direction.
+    pub fn better(self, value: f64, reference: f64) -> bool {
+        match self {
+            Direction::Increase => value > reference,
+            Direction::Decrease => value < reference,
+        }
+    }
+}
+
+/// A progress check during the period.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CheckIn {
+    pub date: Option<Date>,
+    #[serde(default)]
+    pub actuals: std::collections::BTreeMap<String, f64>,
+    pub confidence: Option<f64>,
+    pub note: Option<String>,
+}
+
+/// A member of the supporting team.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TeamMember {
+    pub person: Option<String>,
+    pub role: Option<String>,
+    pub function: Option<Function>,
+}
+
+/// A business function that owns activities or gives help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Function {
+    Sales,
+    Marketing,
+    PreSales,
+    Enablement,
+    SalesOps,
+    Partner,
+    Product,
+    Legal,
+    Finance,
+    CustomerSuccess,
+    Leadership,
+}
+
+impl Function {
+    pub const NAMES: [&'static str; 11] = [
+        "sales",
+        "marketing",
+        "pre_sales",
+        "enablement",
+        "sales_ops",
+        "partner",
+        "product",
+        "legal",
+        "finance",
+        "customer_success",
+        "leadership",
+    ];
+
+    pub fn is_function(name: &str) -> bool {
+        Function::NAMES.contains(&name)
+    }
+}
+
+/// Something the team will do to move the metrics.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Activity {
+    pub id: Option<String>,
+    pub title: Option<String>,
+    pub owner: Option<String>,
+    pub function: Option<Function>,
+    pub due: Option<Date>,
+    pub status: Option<ActivityStatus>,
+    #[serde(default)]
+    pub metrics: Vec<String>,
+    pub investment: Option<ActivityInvestment>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityStatus {
+    Planned,
+    InProgress,
+    Done,
+    Blocked,
+    Dropped,
+}
+
+/// What one activity costs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ActivityInvestment {
+    pub money: Option<f64>,
+    pub days: Option<f64>,
+}
+
+/// The totals committed to the plan.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Investment {
+    pub budget: Option<f64>,
+    pub days: Option<f64>,
+}
+
+/// Help the plan needs from someone else.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HelpRequest {
+    pub from: Option<String>,
+    pub ask: Option<String>,
+    pub by: Option<Date>,
+}
+
+/// The structural analyses: why customers chose others, how the team compares, the 360 view.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Analysis {
+    pub win_loss: Option<Finding>,
+    pub team_comparison: Option<Finding>,
+    pub baseline_360: Option<Finding>,
+}
+
+/// One structural analysis: a summary and/or a reference to the full work.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Finding {
+    pub summary: Option<String>,
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
+}
+
+/// What happens if the target is missed, and the incentive to hit it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Consequences {
+    pub on_miss: Option<String>,
+    pub incentive: Option<String>,
+}
+
+/// A sign-off by a reviewer or sales leader.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SignOff {
+    pub person: Option<String>,
+    pub role: Option<String>,
+    pub date: Option<Date>,
+}
+
+/// Who may see a plan on the site.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    #[default]
+    Internal,
+    Restricted,
+}
+
+impl Plan {
+    /// The primary metric, if exactly one is marked primary (else the first marked one).
+    pub fn primary_metric(&self) -> Option<&Metric> {
+        self.metrics.iter().find(|m| m.primary)
+    }
+
+    /// The latest check-in by date.
+    pub fn latest_checkin(&self) -> Option<&CheckIn> {
+        self.checkins
+            .iter()
+            .filter(|c| c.date.is_some())
+            .max_by_key(|c| c.date)
+    }
+}

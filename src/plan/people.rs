@@ -1,0 +1,150 @@
+//! `people.yaml`: who is who, for owners, teams and sign-offs.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+
+/// A person who can own, support, review or sign off plans.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    pub name: String,
+    #[serde(default)]
+    pub email: Emails,
+    #[serde(default)]
+    pub roles: Vec<String>,
+    pub title: Option<String>,
+}
+
+/// One address or several.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Emails {
+    #[default]
+    None,
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Emails {
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        let slice: &[String] = match self {
+            Emails::None => &[],
+            Emails::One(one) => std::slice::from_ref(one),
+            Emails::Many(many) => many,
+        };
+        slice.iter().map(String::as_str)
+    }
+}
+
+/// Everyone in `people.yaml`, by id.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct People {
+    pub by_id: BTreeMap<String, Person>,
+}
+
+impl People {
+    /// Reads `people.yaml`; a missing file is an empty directory of people.
+    pub fn load(path: &Path) -> Result<People, Error> {
+        let text = match std::fs::read(path) {
+            Ok(bytes) => String::from_utf8(bytes).map_err(|e| Error::Config {
+                path: path.to_path_buf(),
+                line: 1,
+                column: 1,
+                message: format!(
+                    "not UTF-8 text (bad byte at offset {})",
+                    e.utf8_error().valid_up_to()
+                ),
+                help: "save the file as UTF-8".into(),
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(People::default()),
+            Err(e) => return Err(Error::io(path, e)),
+        };
+        People::parse(&text, path)
+    }
+
+    /// Parses the text of a people file.
+    pub fn parse(text: &str, path: &Path) -> Result<People, Error> {
+        if text.trim().is_empty() {
+            return Ok(People::default());
+        }
+        let mut options = serde_saphyr::options::Options::default();
+        options.strict_booleans = true;
+        let by_id: BTreeMap<String, Person> = serde_saphyr::from_str_with_options(text, options)
+            .map_err(|e| {
+                let (line, column) = e
+                    .location()
+                    .map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
+                let message = e.without_snippet().to_string();
+                let message = message.lines().next().unwrap_or("invalid YAML").to_string();
+                Error::Config {
+                    path: path.to_path_buf(),
+                    line,
+                    column,
+                    message,
+                    help:
+                        "each person is `id:` followed by `name:`, `email:`, `roles:` and `title:`"
+                            .into(),
+                }
+            })?;
+        Ok(People { by_id })
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Person> {
+        self.by_id.get(id)
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.by_id.contains_key(id)
+    }
+
+    /// The id of the person with this email (case-insensitive).
+    pub fn by_email(&self, email: &str) -> Option<&str> {
+        self.by_id
+            .iter()
+            .find(|(_, p)| p.email.iter().any(|e| e.eq_ignore_ascii_case(email)))
+            .map(|(id, _)| id.as_str())
+    }
+
+    /// Whether `id` has `role`.
+    pub fn has_role(&self, id: &str, role: &str) -> bool {
+        self.get(id)
+            .is_some_and(|p| p.roles.iter().any(|r| r == role))
+    }
+
+    /// The display name of a person id (the id itself when unknown).
+    pub fn name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.get(id).map_or(id, |p| p.name.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_or_many_emails() {
+        let people = People::parse(
+            "ana:\n  name: Ana\n  email: ana@x.com\n  roles: [leadership]\nbo:\n  name: Bo\n  email: [bo@x.com, bo@y.com]\n",
+            Path::new("people.yaml"),
+        )
+        .unwrap();
+        assert_eq!(people.by_email("BO@y.com"), Some("bo"));
+        assert!(people.has_role("ana", "leadership"));
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_position() {
+        let err = People::parse(
+            "ana:\n  name: Ana\n  mail: a@x.com\n",
+            Path::new("people.yaml"),
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("people.yaml:3:"), "{text}");
+        assert!(text.contains("mail"), "{text}");
+    }
+}

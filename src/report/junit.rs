@@ -1,0 +1,89 @@
+//! `--format junit`: JUnit XML, one test suite per plan file and one failing test case per
+//! finding, for CI systems that chart test results.
+
+use std::collections::BTreeMap;
+
+use crate::diagnostic::{Diagnostic, Severity, display_path};
+use crate::report::CheckReport;
+
+pub fn render(report: &CheckReport) -> String {
+    let mut by_file: BTreeMap<String, Vec<&Diagnostic>> = report
+        .files
+        .iter()
+        .map(|f| (display_path(f), Vec::new()))
+        .collect();
+    for d in &report.diagnostics {
+        by_file.entry(d.file_display()).or_default().push(d);
+    }
+    let tests: usize = by_file.values().map(|ds| ds.len().max(1)).sum();
+    let failures = report.diagnostics.len();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str(&format!(
+        "<testsuites name=\"planbook check\" tests=\"{tests}\" failures=\"{failures}\">\n"
+    ));
+    for (file, diagnostics) in &by_file {
+        let file = escape(file);
+        out.push_str(&format!(
+            "  <testsuite name=\"{file}\" tests=\"{}\" failures=\"{}\">\n",
+            diagnostics.len().max(1),
+            diagnostics.len()
+        ));
+        if diagnostics.is_empty() {
+            out.push_str(&format!(
+                "    <testcase name=\"{file}\" classname=\"planbook.check\" file=\"{file}\"/>\n"
+            ));
+        }
+        for d in diagnostics {
+            let kind = match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            let mut body = format!(
+                "{}:{}:{}: {}",
+                d.file_display(),
+                d.span.line,
+                d.span.column,
+                d.message
+            );
+            if let Some(help) = &d.help {
+                body.push_str(&format!("\nhelp: {help}"));
+            }
+            out.push_str(&format!(
+                "    <testcase name=\"{} at line {}, column {}\" classname=\"planbook.check.{}\" file=\"{file}\" line=\"{}\">\n",
+                d.rule.name(),
+                d.span.line,
+                d.span.column,
+                d.rule.name(),
+                d.span.line
+            ));
+            out.push_str(&format!(
+                "      <failure type=\"{kind}\" message=\"{}\">{}</failure>\n",
+                escape(&d.message),
+                escape(&body)
+            ));
+            out.push_str("    </testcase>\n");
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+/// Escapes text for XML attributes and content; drops characters XML cannot carry.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push_str("&#10;"),
+            '\t' | '\r' => out.push(' '),
+            c if (c as u32) < 0x20 => {}
+            c => out.push(c),
+        }
+    }
+    out
+}

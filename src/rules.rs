@@ -1,0 +1,101 @@
+//! The rule catalogue: every finding names one of these rules.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// How a rule's findings are reported (like clippy's lint levels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+    Off,
+}
+
+macro_rules! rules {
+    ($($variant:ident = $name:literal, $level:ident, $summary:literal;)*) => {
+        /// A named check. Names are stable: configuration and CI depend on them.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Rule { $($variant),* }
+
+        impl Rule {
+            /// Every rule, in catalogue order.
+            pub const ALL: &'static [Rule] = &[$(Rule::$variant),*];
+
+            /// The rule's stable name, as used in `[rules]` and in every output.
+            pub fn name(self) -> &'static str {
+                match self { $(Rule::$variant => $name),* }
+            }
+
+            /// The level a rule has unless `[rules]` says otherwise.
+            pub fn default_level(self) -> Level {
+                match self { $(Rule::$variant => Level::$level),* }
+            }
+
+            /// One sentence saying what the rule catches.
+            pub fn summary(self) -> &'static str {
+                match self { $(Rule::$variant => $summary),* }
+            }
+        }
+    };
+}
+
+rules! {
+    FrontMatter = "front-matter", Error, "The plan starts with YAML front matter between `---` lines that parses as a map.";
+    Schema = "schema", Error, "Every front-matter field has the right type and a known value; required fields are present; no unknown fields.";
+    IdFilename = "id-filename", Error, "The plan `id` equals the file name without `.md`.";
+    DuplicateId = "duplicate-id", Error, "Plan ids are unique in the repository; metric and activity ids are unique in their plan.";
+    PeriodOrder = "period-order", Error, "The period runs start < reassess <= end.";
+    Outcome = "outcome", Error, "An assessed plan states its outcome; other plans do not.";
+    PrimaryMetric = "primary-metric", Error, "Exactly one metric is the primary metric.";
+    TargetDirection = "target-direction", Error, "Each target lies beyond the baseline in the metric's direction.";
+    TargetVsExpected = "target-vs-expected", Warning, "Each target reaches what the role is expected to deliver.";
+    MetricRange = "metric-range", Error, "Percentages lie within 0-100; counts, days and money are not negative.";
+    UnknownMetric = "unknown-metric", Error, "Activities and check-ins name only metrics the plan defines.";
+    UnknownPerson = "unknown-person", Error, "Every person named in a plan is listed in people.yaml.";
+    ActivityOwner = "activity-owner", Error, "Every activity has an owner.";
+    ActivityDue = "activity-due", Warning, "Activities fall due within the plan period.";
+    UnmovedMetric = "unmoved-metric", Warning, "At least one activity moves each metric.";
+    RequiredForStatus = "required-for-status", Error, "The fields and sections the plan's status requires are present.";
+    MissingSection = "missing-section", Error, "The body has every section a plan always needs.";
+    PlanLength = "plan-length", Warning, "A plan under review is not far outside the 5-7 page guideline.";
+    SignoffRequired = "signoff-required", Error, "Approved, active and assessed plans carry the sign-offs the policy requires.";
+    SelfSignoff = "self-signoff", Error, "Owners do not sign off their own plans.";
+    InvestmentTotal = "investment-total", Warning, "Activity investments add up to no more than the plan's stated totals.";
+    CheckinOverdue = "checkin-overdue", Warning, "An active plan has a check-in at least every 45 days.";
+    ReassessmentOverdue = "reassessment-overdue", Warning, "A plan past its reassessment date has been assessed.";
+    StatusTransition = "status-transition", Error, "Status changes follow draft -> in_review -> approved -> active -> assessed (or back to draft from review, or to withdrawn).";
+    SignoffUnverified = "signoff-unverified", Error, "Each sign-off was added by that person's own commit or by a commit carrying `Approved-by:` for them.";
+    SignoffStale = "signoff-stale", Error, "Metrics, targets and the period have not changed since the latest sign-off.";
+    BrokenLink = "broken-link", Warning, "Relative links in the body, and `supersedes`, point at something that exists.";
+}
+
+impl Rule {
+    /// The rule with this name, if any.
+    pub fn from_name(name: &str) -> Option<Rule> {
+        Rule::ALL.iter().copied().find(|r| r.name() == name)
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_unique() {
+        let mut names: Vec<_> = Rule::ALL.iter().map(|r| r.name()).collect();
+        for rule in Rule::ALL {
+            assert_eq!(Rule::from_name(rule.name()), Some(*rule));
+        }
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), Rule::ALL.len());
+    }
+}
