@@ -98,7 +98,7 @@ impl Config {
         })?;
         for name in config.rules.keys() {
             if Rule::from_name(name).is_none() {
-                let offset = text.find(&format!("{name}")).unwrap_or(0);
+                let offset = text.find(name.as_str()).unwrap_or(0);
                 let (line, column) = line_column(text, offset);
                 let close = Rule::ALL
                     .iter()

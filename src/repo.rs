@@ -159,10 +159,11 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
         let file_type = entry.file_type().map_err(|e| Error::io(&path, e))?;
         if file_type.is_dir() {
             walk(root, &path, out)?;
-        } else if is_plan_name(&name) && (file_type.is_file() || links_inside(root, &path)) {
-            if let Ok(relative) = path.strip_prefix(root) {
-                out.push(relative.to_path_buf());
-            }
+        } else if is_plan_name(&name)
+            && (file_type.is_file() || links_inside(root, &path))
+            && let Ok(relative) = path.strip_prefix(root)
+        {
+            out.push(relative.to_path_buf());
         }
     }
     Ok(())

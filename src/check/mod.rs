@@ -3,7 +3,7 @@
 pub mod rules;
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use jiff::civil::Date;
 use rayon::prelude::*;
@@ -57,7 +57,6 @@ pub struct Subject<'a> {
     pub policy: &'a SignoffPolicy,
     pub as_of: Date,
     pub root: &'a Path,
-    pub plan_ids: &'a HashSet<String>,
 }
 
 /// What `check` looks at beyond the plans themselves.
@@ -66,23 +65,34 @@ pub struct Settings<'a> {
     pub as_of: Date,
 }
 
-/// Runs every rule over `plans` and returns the findings for the plans `report` selects,
-/// with the levels of `[rules]` applied, sorted by file, line and column.
-pub fn check(
+/// Reads the plan files at `paths` (relative to the root) in parallel, runs every rule on the
+/// ones `report` selects, and returns the plans with the findings (levels of `[rules]`
+/// applied, sorted by file, line and column).
+///
+/// Each file's front-matter tree is dropped as soon as its rules have run: positions are only
+/// needed for findings, and keeping ten thousand trees would double the memory a check needs.
+pub fn check_paths(
     settings: &Settings,
-    plans: &[PlanFile],
+    paths: &[PathBuf],
     report: &(dyn Fn(&Path) -> bool + Sync),
-) -> Vec<Diagnostic> {
-    let plan_ids: HashSet<String> = plans
-        .iter()
-        .filter_map(|p| p.plan.as_ref()?.id.clone())
-        .collect();
-    let mut diagnostics: Vec<Diagnostic> = plans
+) -> (Vec<PlanFile>, Vec<Diagnostic>) {
+    let results: Vec<(PlanFile, Vec<Diagnostic>)> = paths
         .par_iter()
-        .filter(|file| report(&file.path))
-        .flat_map_iter(|file| check_file(settings, file, &plan_ids))
+        .map(|path| {
+            let mut file = settings.repo.load_plan(path);
+            let found = if report(path) {
+                check_file(settings, &file)
+            } else {
+                Vec::new()
+            };
+            file.front_matter = None;
+            (file, found)
+        })
         .collect();
-    duplicate_plan_ids(plans, report, &mut diagnostics);
+    let (plans, found): (Vec<PlanFile>, Vec<Vec<Diagnostic>>) = results.into_iter().unzip();
+    let mut diagnostics: Vec<Diagnostic> = found.into_iter().flatten().collect();
+    duplicate_plan_ids(&plans, report, &mut diagnostics);
+    unknown_supersedes(&plans, report, &mut diagnostics);
     apply_levels(settings.repo, &mut diagnostics);
     diagnostics.sort_by(|a, b| {
         (&a.file, a.span.line, a.span.column, a.rule).cmp(&(
@@ -92,10 +102,10 @@ pub fn check(
             b.rule,
         ))
     });
-    diagnostics
+    (plans, diagnostics)
 }
 
-fn check_file(settings: &Settings, file: &PlanFile, plan_ids: &HashSet<String>) -> Vec<Diagnostic> {
+fn check_file(settings: &Settings, file: &PlanFile) -> Vec<Diagnostic> {
     let mut findings = Findings::new(&file.path);
     for p in &file.problems {
         findings.add(p.rule, p.span, p.message.clone(), p.help.clone());
@@ -112,7 +122,6 @@ fn check_file(settings: &Settings, file: &PlanFile, plan_ids: &HashSet<String>) 
             policy: &settings.repo.config.signoff,
             as_of: settings.as_of,
             root: &settings.repo.root,
-            plan_ids,
         };
         rules::run_all(&subject, &mut findings);
     }
@@ -136,14 +145,10 @@ fn duplicate_plan_ids(
             continue;
         };
         for file in rest.iter().filter(|f| report(&f.path)) {
-            let span = file
-                .front_matter
-                .as_ref()
-                .map_or(Span::point(1, 1), |n| n.locate(crate::path!["id"]));
             let mut findings = Findings::new(&file.path);
             findings.add(
                 Rule::DuplicateId,
-                span,
+                file.id_span.unwrap_or(Span::point(1, 1)),
                 format!(
                     "plan id `{id}` is already used by {}",
                     crate::diagnostic::display_path(&first.path)
@@ -152,6 +157,34 @@ fn duplicate_plan_ids(
             );
             out.extend(findings.out);
         }
+    }
+}
+
+/// `broken-link` for `supersedes`: it must name a plan in the repository.
+fn unknown_supersedes(
+    plans: &[PlanFile],
+    report: &(dyn Fn(&Path) -> bool + Sync),
+    out: &mut Vec<Diagnostic>,
+) {
+    let ids: HashSet<&str> = plans
+        .iter()
+        .filter_map(|p| p.plan.as_ref()?.id.as_deref())
+        .collect();
+    for file in plans.iter().filter(|f| report(&f.path)) {
+        let Some(supersedes) = file.plan.as_ref().and_then(|p| p.supersedes.as_deref()) else {
+            continue;
+        };
+        if ids.contains(supersedes) {
+            continue;
+        }
+        let mut findings = Findings::new(&file.path);
+        findings.add(
+            Rule::BrokenLink,
+            file.supersedes_span.unwrap_or(Span::point(1, 1)),
+            format!("`supersedes` names plan `{supersedes}`, which does not exist"),
+            Some("use the id of an existing plan".to_string()),
+        );
+        out.extend(findings.out);
     }
 }
 

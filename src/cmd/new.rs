@@ -23,10 +23,8 @@ pub fn run(ctx: &Context, args: &NewArgs) -> Result<Outcome, Error> {
     }
     let repo = ctx.repo()?;
     let owner = owner(&repo, args.owner.as_deref())?;
-    let existing = match repo.plan_paths() {
-        Ok(paths) => paths,
-        Err(_) => Vec::new(), // the plans folder is created below
-    };
+    // Without a plans folder yet there is nothing to clash with; it is created below.
+    let existing = repo.plan_paths().unwrap_or_default();
     if let Some(taken) = existing
         .iter()
         .find(|p| p.file_stem().is_some_and(|s| s == args.id.as_str()))

@@ -46,6 +46,10 @@ pub struct PlanFile {
     pub body: Option<Body>,
     /// The typed plan, when the front matter has the right shape.
     pub plan: Option<Plan>,
+    /// Where the `id` and `supersedes` values stand, for rules that compare plans (kept when
+    /// the front matter tree is dropped to save memory).
+    pub id_span: Option<Span>,
+    pub supersedes_span: Option<Span>,
     /// What went wrong while reading, in file order.
     pub problems: Vec<Problem>,
 }
@@ -68,6 +72,8 @@ impl PlanFile {
             front_matter: None,
             body: None,
             plan: None,
+            id_span: None,
+            supersedes_span: None,
             problems: problem.into_iter().collect(),
         };
         if file.problems.is_empty() {
@@ -85,6 +91,8 @@ impl PlanFile {
             front_matter: None,
             body: None,
             plan: None,
+            id_span: None,
+            supersedes_span: None,
             problems: vec![Problem {
                 rule: Rule::FrontMatter,
                 span: Span::point(1, 1),
@@ -165,6 +173,8 @@ impl PlanFile {
             self.front_matter = Some(node);
             return;
         }
+        self.id_span = node.get("id").map(|n| n.span);
+        self.supersedes_span = node.get("supersedes").map(|n| n.span);
         let json = node.to_json();
         let schema_problems = schema.validate(&node, &json);
         let valid = schema_problems.is_empty();

@@ -4,10 +4,10 @@
 //! value that is wrong, so the front matter is read into [`Node`]s (value plus file position)
 //! rather than straight into the typed model.
 
-use std::fmt;
+use std::borrow::Cow;
+use std::collections::HashMap;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::{Location, Spanned};
+use saphyr_parser::{Event, ScalarStyle};
 
 use crate::diagnostic::Span;
 use crate::plan::source::LineIndex;
@@ -176,7 +176,7 @@ pub struct Origin<'a> {
     pub file: &'a str,
     /// Line starts of the whole file.
     pub index: &'a LineIndex,
-    /// Byte offset of the YAML text in the file.
+    /// Byte offset of the YAML text in the file; it starts at the beginning of a line.
     pub offset: usize,
     /// The YAML text itself: `file[offset..offset + len]`.
     pub text: &'a str,
@@ -186,215 +186,310 @@ impl Origin<'_> {
     fn first_line(&self) -> u32 {
         self.index.position(self.file, self.offset).0
     }
+}
 
-    fn span_of(&self, location: &Location) -> Span {
-        if location.line() == 0 {
-            let (line, column) = self.index.position(self.file, self.offset);
-            return Span::point(line, column);
+/// Turns parser positions (lines from 1 in the YAML text, columns from 0) into file positions.
+struct Positions {
+    first_line: u32,
+}
+
+impl Positions {
+    fn span(&self, span: &saphyr_parser::Span) -> Span {
+        let first = self.first_line;
+        Span {
+            line: first + span.start.line().max(1) as u32 - 1,
+            column: span.start.col() as u32 + 1,
+            end_line: first + span.end.line().max(1) as u32 - 1,
+            end_column: span.end.col() as u32 + 1,
         }
-        let span = location.span();
-        match (span.byte_offset(), span.byte_len()) {
-            (Some(offset), Some(len)) => {
-                let start = self.offset + offset as usize;
-                self.index.span(self.file, start, start + len as usize)
-            }
-            _ => {
-                let line = self.first_line() + location.line() as u32 - 1;
-                let column = location.column() as u32;
-                Span {
-                    line,
-                    column,
-                    end_line: line,
-                    end_column: column + span.len() as u32,
+    }
+
+    fn point(&self, marker: &saphyr_parser::Marker) -> Span {
+        let line = self.first_line + marker.line().max(1) as u32 - 1;
+        Span::point(line, marker.col() as u32 + 1)
+    }
+}
+
+/// Most values (scalars, lists and maps, counting alias expansions) one front matter may hold.
+pub const MAX_NODES: usize = 100_000;
+/// Deepest nesting of lists and maps.
+pub const MAX_DEPTH: usize = 64;
+
+/// Parses YAML text into a [`Node`] tree with YAML 1.2 core-schema semantics: `yes`, `NO`, `on`
+/// and dates stay text; duplicate keys are errors; nesting and alias expansion are bounded.
+pub fn parse(origin: &Origin) -> Result<Node, YamlError> {
+    let positions = Positions {
+        first_line: origin.first_line(),
+    };
+    let mut builder = Builder {
+        positions: &positions,
+        stack: Vec::new(),
+        root: None,
+        anchors: HashMap::new(),
+        nodes: 0,
+        documents: 0,
+    };
+    for event in saphyr_parser::Parser::new_from_str(origin.text) {
+        let (event, span) = event.map_err(|e| YamlError {
+            message: e.info().to_string(),
+            span: positions.point(e.marker()),
+        })?;
+        builder.event(event, &span)?;
+    }
+    Ok(builder.root.unwrap_or(Node {
+        value: Value::Null,
+        span: Span::point(origin.first_line(), 1),
+    }))
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Node>,
+        span: Span,
+        anchor: usize,
+    },
+    Map {
+        entries: Vec<(Key, Node)>,
+        key: Option<Key>,
+        span: Span,
+        anchor: usize,
+    },
+}
+
+struct Builder<'p> {
+    positions: &'p Positions,
+    stack: Vec<Frame>,
+    root: Option<Node>,
+    /// Anchored nodes and the number of values each holds.
+    anchors: HashMap<usize, (Node, usize)>,
+    nodes: usize,
+    documents: usize,
+}
+
+impl Builder<'_> {
+    fn event(&mut self, event: Event, span: &saphyr_parser::Span) -> Result<(), YamlError> {
+        let at = self.positions.span(span);
+        match event {
+            Event::DocumentStart(_) => {
+                self.documents += 1;
+                if self.documents > 1 {
+                    return Err(YamlError {
+                        message: "the front matter holds more than one YAML document".into(),
+                        span: at,
+                    });
                 }
             }
-        }
-    }
-}
-
-/// Parses YAML text into a [`Node`] tree with YAML 1.2 semantics: `yes`, `NO`, `on` stay text,
-/// duplicate keys are errors, and alias expansion and nesting depth are bounded.
-pub fn parse(origin: &Origin) -> Result<Node, YamlError> {
-    let mut options = serde_saphyr::options::Options::default();
-    options.strict_booleans = true;
-    options.legacy_octal_numbers = false;
-    let mut limits = serde_saphyr::options::AliasLimits::default();
-    limits.max_total_replayed_events = 100_000;
-    limits.max_alias_expansions_per_anchor = 1_000;
-    options.alias_limits = limits;
-    if origin.text.trim().is_empty() {
-        return Ok(Node {
-            value: Value::Null,
-            span: Span::point(origin.first_line(), 1),
-        });
-    }
-    let raw: Spanned<RawValue> = serde_saphyr::from_str_with_options(origin.text, options)
-        .map_err(|e| {
-            let span = e
-                .location()
-                .map_or(Span::point(origin.first_line(), 1), |l| origin.span_of(&l));
-            YamlError {
-                message: yaml_message(&e),
-                span,
+            Event::Scalar(text, style, anchor, tag) => {
+                let value = resolve(text, style, tag.as_deref());
+                self.count(1, at)?;
+                self.complete(Node { value, span: at }, anchor, 1)?;
             }
-        })?;
-    Ok(convert(raw, origin))
-}
-
-/// The error's own sentence, without the snippet the library can add (we render our own).
-fn yaml_message(error: &serde_saphyr::Error) -> String {
-    let text = error.without_snippet().to_string();
-    let first = text.lines().next().unwrap_or("invalid YAML").trim();
-    // The library appends its own " at line X column Y"; our diagnostic carries the position.
-    let trimmed = match first.rfind(" at line ") {
-        Some(i) => &first[..i],
-        None => first,
-    };
-    trimmed.trim_end_matches(['.', ':']).to_string()
-}
-
-fn convert(raw: Spanned<RawValue>, origin: &Origin) -> Node {
-    let span = origin.span_of(&raw.referenced);
-    let value = match raw.value {
-        RawValue::Null => Value::Null,
-        RawValue::Bool(b) => Value::Bool(b),
-        RawValue::Number(n) => Value::Number(n),
-        RawValue::String(s) => Value::String(s),
-        RawValue::Seq(items) => Value::Seq(items.into_iter().map(|i| convert(i, origin)).collect()),
-        RawValue::Map(entries) => {
-            let entries = entries.into_iter().map(|(key, value)| {
-                let key = Key {
-                    name: key.value.0,
-                    span: origin.span_of(&key.referenced),
+            Event::Alias(id) => {
+                let Some((node, size)) = self.anchors.get(&id).cloned() else {
+                    return Err(YamlError {
+                        message: "alias to an unknown anchor".into(),
+                        span: at,
+                    });
                 };
-                (key, convert(value, origin))
+                self.count(size, at)?;
+                self.complete(
+                    Node {
+                        value: node.value,
+                        span: at,
+                    },
+                    0,
+                    size,
+                )?;
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.open(at)?;
+                self.stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    span: at,
+                    anchor,
+                });
+            }
+            Event::MappingStart(anchor, _) => {
+                self.open(at)?;
+                self.stack.push(Frame::Map {
+                    entries: Vec::new(),
+                    key: None,
+                    span: at,
+                    anchor,
+                });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let frame = self.stack.pop();
+                let (node, anchor) = match frame {
+                    Some(Frame::Seq {
+                        items,
+                        span,
+                        anchor,
+                    }) => (
+                        Node {
+                            value: Value::Seq(items),
+                            span: extend(span, at),
+                        },
+                        anchor,
+                    ),
+                    Some(Frame::Map {
+                        entries,
+                        span,
+                        anchor,
+                        ..
+                    }) => (
+                        Node {
+                            value: Value::Map(entries),
+                            span: extend(span, at),
+                        },
+                        anchor,
+                    ),
+                    None => return Ok(()),
+                };
+                let size = if anchor == 0 { 0 } else { count_nodes(&node) };
+                self.complete(node, anchor, size)?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn open(&mut self, at: Span) -> Result<(), YamlError> {
+        self.count(1, at)?;
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(YamlError {
+                message: format!("lists and maps are nested more than {MAX_DEPTH} levels deep"),
+                span: at,
             });
-            Value::Map(entries.collect())
         }
-    };
-    Node { value, span }
-}
-
-/// The value as the YAML library hands it over, children still carrying library locations.
-enum RawValue {
-    Null,
-    Bool(bool),
-    Number(serde_json::Number),
-    String(String),
-    Seq(Vec<Spanned<RawValue>>),
-    Map(Vec<(Spanned<KeyText>, Spanned<RawValue>)>),
-}
-
-/// A mapping key as text, whatever scalar it was written as.
-struct KeyText(String);
-
-impl<'de> Deserialize<'de> for RawValue {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(RawVisitor)
-    }
-}
-
-struct RawVisitor;
-
-impl<'de> Visitor<'de> for RawVisitor {
-    type Value = RawValue;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a YAML value")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<RawValue, E> {
-        Ok(RawValue::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<RawValue, E> {
-        Ok(RawValue::Number(v.into()))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<RawValue, E> {
-        Ok(RawValue::Number(v.into()))
-    }
-    fn visit_i128<E: de::Error>(self, v: i128) -> Result<RawValue, E> {
-        self.visit_f64(v as f64)
-    }
-    fn visit_u128<E: de::Error>(self, v: u128) -> Result<RawValue, E> {
-        self.visit_f64(v as f64)
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawValue, E> {
-        serde_json::Number::from_f64(v)
-            .map(RawValue::Number)
-            .ok_or_else(|| E::custom("numbers must be finite"))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<RawValue, E> {
-        Ok(RawValue::String(v.to_string()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<RawValue, E> {
-        Ok(RawValue::String(v))
-    }
-    fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<RawValue, E> {
-        Err(E::custom("binary values are not supported in plans"))
-    }
-    fn visit_none<E>(self) -> Result<RawValue, E> {
-        Ok(RawValue::Null)
-    }
-    fn visit_unit<E>(self) -> Result<RawValue, E> {
-        Ok(RawValue::Null)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<RawValue, D::Error> {
-        RawValue::deserialize(d)
-    }
-    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<RawValue, D::Error> {
-        RawValue::deserialize(d)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawValue, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<Spanned<RawValue>>()? {
-            items.push(item);
+        if let Some(Frame::Map { key: None, .. }) = self.stack.last() {
+            return Err(YamlError {
+                message: "a list or map cannot be used as a key".into(),
+                span: at,
+            });
         }
-        Ok(RawValue::Seq(items))
+        Ok(())
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawValue, A::Error> {
-        let mut entries = Vec::new();
-        while let Some(key) = map.next_key::<Spanned<KeyText>>()? {
-            let value = map.next_value::<Spanned<RawValue>>()?;
-            entries.push((key, value));
+
+    fn count(&mut self, n: usize, at: Span) -> Result<(), YamlError> {
+        self.nodes += n;
+        if self.nodes > MAX_NODES {
+            return Err(YamlError {
+                message: format!(
+                    "the front matter holds more than {MAX_NODES} values (an alias bomb?)"
+                ),
+                span: at,
+            });
         }
-        Ok(RawValue::Map(entries))
+        Ok(())
+    }
+
+    fn complete(&mut self, node: Node, anchor: usize, size: usize) -> Result<(), YamlError> {
+        if anchor != 0 {
+            self.anchors.insert(anchor, (node.clone(), size.max(1)));
+        }
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, key, .. }) => match key.take() {
+                None => {
+                    let name = match node.value {
+                        Value::String(s) => s,
+                        Value::Null => "null".to_string(),
+                        Value::Bool(b) => b.to_string(),
+                        Value::Number(n) => n.to_string(),
+                        Value::Seq(_) | Value::Map(_) => {
+                            return Err(YamlError {
+                                message: "a list or map cannot be used as a key".into(),
+                                span: node.span,
+                            });
+                        }
+                    };
+                    if let Some((first, _)) = entries.iter().find(|(k, _)| k.name == name) {
+                        return Err(YamlError {
+                            message: format!(
+                                "duplicate key `{name}` (first on line {})",
+                                first.span.line
+                            ),
+                            span: node.span,
+                        });
+                    }
+                    *key = Some(Key {
+                        name,
+                        span: node.span,
+                    });
+                }
+                Some(k) => entries.push((k, node)),
+            },
+        }
+        Ok(())
     }
 }
 
-impl<'de> Deserialize<'de> for KeyText {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = KeyText;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a plain key such as `title`")
-            }
-            fn visit_bool<E>(self, v: bool) -> Result<KeyText, E> {
-                Ok(KeyText(v.to_string()))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<KeyText, E> {
-                Ok(KeyText(v.to_string()))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<KeyText, E> {
-                Ok(KeyText(v.to_string()))
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<KeyText, E> {
-                Ok(KeyText(v.to_string()))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<KeyText, E> {
-                Ok(KeyText(v.to_string()))
-            }
-            fn visit_string<E>(self, v: String) -> Result<KeyText, E> {
-                Ok(KeyText(v))
-            }
-            fn visit_unit<E>(self) -> Result<KeyText, E> {
-                Ok(KeyText("null".to_string()))
-            }
-            fn visit_none<E>(self) -> Result<KeyText, E> {
-                Ok(KeyText("null".to_string()))
-            }
-        }
-        deserializer.deserialize_any(KeyVisitor)
+fn extend(start: Span, end: Span) -> Span {
+    Span {
+        end_line: end.end_line,
+        end_column: end.end_column,
+        ..start
     }
+}
+
+fn count_nodes(node: &Node) -> usize {
+    1 + match &node.value {
+        Value::Seq(items) => items.iter().map(count_nodes).sum(),
+        Value::Map(entries) => entries.iter().map(|(_, v)| count_nodes(v)).sum(),
+        _ => 0,
+    }
+}
+
+/// The YAML 1.2 core-schema value of a scalar.
+fn resolve(text: Cow<str>, style: ScalarStyle, tag: Option<&saphyr_parser::Tag>) -> Value {
+    if style != ScalarStyle::Plain || tag.is_some_and(|t| t.suffix == "str") {
+        return Value::String(String::from(&*text));
+    }
+    match text.as_ref() {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        _ => {}
+    }
+    if let Some(n) = resolve_number(&text) {
+        return Value::Number(n);
+    }
+    Value::String(String::from(&*text))
+}
+
+fn resolve_number(text: &str) -> Option<serde_json::Number> {
+    let bytes = text.as_bytes();
+    let first = *bytes.first()?;
+    if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
+        return None;
+    }
+    if let Some(hex) = text.strip_prefix("0x") {
+        return i64::from_str_radix(hex, 16).ok().map(Into::into);
+    }
+    if let Some(oct) = text.strip_prefix("0o") {
+        return i64::from_str_radix(oct, 8).ok().map(Into::into);
+    }
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && let Ok(i) = text.parse::<i64>()
+    {
+        return Some(i.into());
+    }
+    let valid_float = digits
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'))
+        && digits.bytes().any(|b| b.is_ascii_digit())
+        && !digits.starts_with(['e', 'E']);
+    if valid_float {
+        return text
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64);
+    }
+    None
 }
 
 #[cfg(test)]
@@ -481,6 +576,29 @@ mod tests {
     fn deep_nesting_is_refused() {
         let text = format!("a: {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
         assert!(parse_fm(&text).is_err());
+    }
+
+    #[test]
+    fn core_schema_numbers() {
+        let node = tree("a: 12\nb: -3.5\nc: 0x1F\nd: 1_000\ne: 1e3\nf: '12'\ng: .5\nh: 12abc\n");
+        let get = |k: &str| node.get(k).map(|n| n.to_json()).unwrap();
+        assert_eq!(get("a"), serde_json::json!(12));
+        assert_eq!(get("b"), serde_json::json!(-3.5));
+        assert_eq!(get("c"), serde_json::json!(31));
+        assert_eq!(get("d"), serde_json::json!("1_000"));
+        assert_eq!(get("e"), serde_json::json!(1000.0));
+        assert_eq!(get("f"), serde_json::json!("12"));
+        assert_eq!(get("g"), serde_json::json!(0.5));
+        assert_eq!(get("h"), serde_json::json!("12abc"));
+    }
+
+    #[test]
+    fn anchors_and_aliases_expand() {
+        let node = tree("a: &x {b: 1}\nc: *x\n");
+        assert_eq!(
+            node.get("c").map(|n| n.to_json()),
+            Some(serde_json::json!({"b": 1}))
+        );
     }
 
     #[test]

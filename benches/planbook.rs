@@ -1,0 +1,193 @@
+//! Benchmarks against synthetic repositories (see `synth.rs`).
+//!
+//! `cargo bench --bench planbook` generates the repositories under `target/bench-repos/`
+//! (once; delete the folder to regenerate) and times the release binary. Options:
+//! `--plans N`, `--commits N`, `--runs N`, `--only check|log|build`.
+
+mod synth;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn main() {
+    let mut plans = 10_000;
+    let mut commits = 50_000;
+    let mut runs = 5;
+    let mut only: Option<String> = None;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < args.len() {
+        let value = args.get(i + 1).cloned().unwrap_or_default();
+        match args[i].as_str() {
+            "--plans" => plans = value.parse().expect("--plans N"),
+            "--commits" => commits = value.parse().expect("--commits N"),
+            "--runs" => runs = value.parse().expect("--runs N"),
+            "--only" => only = Some(value),
+            _ => {
+                i += 1;
+                continue;
+            }
+        }
+        i += 2;
+    }
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_planbook"));
+    let base = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-repos");
+    let wants = |what: &str| only.as_deref().is_none_or(|o| o == what);
+    println!("machine: {} cores, {}", cores(), cpu_model());
+
+    if wants("check") {
+        let short = base.join(format!("short-{plans}"));
+        ensure(
+            &short,
+            synth::Shape {
+                plans,
+                commits: 105.max(plans / 100 + 5),
+                people: 200,
+            },
+        );
+        let size = dir_size(&short.join("plans"));
+        println!(
+            "\nrepository: {plans} plans ({:.0} MB of plans), short history",
+            size as f64 / 1e6
+        );
+        let t = time(runs, || {
+            run(
+                &binary,
+                &short,
+                &["check", "--format", "json", "--as-of", "2026-03-01"],
+            )
+        });
+        report("planbook check (10,000 plans)", &t);
+        if let Some(kb) = peak_kb(
+            &binary,
+            &short,
+            &["check", "--format", "json", "--as-of", "2026-03-01"],
+        ) {
+            println!("  peak memory: {:.0} MB", kb as f64 / 1024.0);
+        }
+    }
+
+    if wants("log") {
+        let long = base.join(format!("history-{plans}-{commits}"));
+        ensure(
+            &long,
+            synth::Shape {
+                plans,
+                commits,
+                people: 200,
+            },
+        );
+        println!("\nrepository: {plans} plans, {commits} commits (merges, renames)");
+        let reference = time(runs, || {
+            let out = Command::new("git")
+                .args([
+                    "log",
+                    "--name-status",
+                    "-M",
+                    "--format=%H%x00%an%x00%ae%x00%aI%x00%s",
+                    "--",
+                    "plans/",
+                ])
+                .current_dir(&long)
+                .output()
+                .expect("run git log");
+            assert!(out.status.success());
+        });
+        report("git log --name-status -M -- plans/ (reference)", &reference);
+    }
+}
+
+fn ensure(dir: &Path, shape: synth::Shape) {
+    if dir.join(".git").exists() {
+        return;
+    }
+    let started = Instant::now();
+    synth::generate(dir, shape).expect("generate repository");
+    println!("generated {} in {:.1?}", dir.display(), started.elapsed());
+}
+
+fn run(binary: &Path, dir: &Path, args: &[&str]) {
+    let out = Command::new(binary)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run planbook");
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "planbook failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn time(runs: usize, mut f: impl FnMut()) -> Vec<Duration> {
+    f(); // warm the page cache
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    times
+}
+
+fn report(what: &str, times: &[Duration]) {
+    let median = times[times.len() / 2];
+    println!(
+        "{what}: median {:.3} s (min {:.3} s, max {:.3} s, {} runs)",
+        median.as_secs_f64(),
+        times[0].as_secs_f64(),
+        times[times.len() - 1].as_secs_f64(),
+        times.len()
+    );
+}
+
+/// Peak resident memory of one run, from `/usr/bin/time -f %M`, if available.
+fn peak_kb(binary: &Path, dir: &Path, args: &[&str]) -> Option<u64> {
+    let out = Command::new("/usr/bin/time")
+        .arg("-f")
+        .arg("%M")
+        .arg(binary)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .last()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+fn dir_size(dir: &Path) -> u64 {
+    let mut total = 0;
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                total += dir_size(&path);
+            } else if let Ok(meta) = entry.metadata() {
+                total += meta.len();
+            }
+        }
+    }
+    total
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into())
+}

@@ -1,0 +1,380 @@
+//! Generator of synthetic plans repositories for benchmarks: realistic plans (about 15 KB
+//! each), people, and a git history with merges, renames, squash-PR subjects and trailers,
+//! written with `git fast-import` so that 50,000 commits take seconds, not hours.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// What to generate.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    pub plans: usize,
+    pub commits: usize,
+    pub people: usize,
+}
+
+/// A small deterministic random number generator (xorshift64*), so runs are repeatable.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.max(1))
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+    pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}
+
+const REGIONS: [&str; 4] = ["emea", "apac", "na", "latam"];
+const SEGMENTS: [&str; 4] = ["Mid-market", "Enterprise", "Public sector", "SMB"];
+const FUNCTIONS: [&str; 6] = [
+    "marketing",
+    "pre_sales",
+    "enablement",
+    "sales_ops",
+    "partner",
+    "legal",
+];
+const SENTENCES: [&str; 12] = [
+    "Bookings in the territory have fallen short of the expectation for three quarters in a row, while comparable territories grew.",
+    "Win/loss interviews with the buyers of recent lost deals show that price was rarely the deciding factor.",
+    "The competitor opened a local office this year and now appears early in most opportunities, with references from the region.",
+    "Security and contract reviews take between four and nine weeks, and in several deals the budget window closed before we finished.",
+    "Pipeline coverage for the next quarter is below two times the target, so a recovered win rate alone cannot close the gap.",
+    "Pre-sales capacity is shared with two other territories, and proofs of concept have no fixed length or success criteria.",
+    "Partners see a strong product fit but say they cannot recommend us without local customer references.",
+    "The activities below each have one owner and move at least one of the plan's metrics in the agreed direction.",
+    "The investment comes from the regional field marketing budget and from the enablement team's time.",
+    "The sponsor will join two late-stage customer calls a month and review every opportunity above the agreed threshold.",
+    "If the target is missed at the reassessment, the territory will be split and a second account executive hired.",
+    "Reaching the target pays an accelerator on commission for every unit above the expectation in the quarter.",
+];
+const SECTIONS: [&str; 8] = [
+    "Summary",
+    "Current performance vs expectations",
+    "Recent challenges",
+    "Structural analysis",
+    "Activities",
+    "Investment",
+    "Help needed",
+    "Consequences and incentive",
+];
+
+pub fn person(i: usize) -> String {
+    format!("person-{i:04}")
+}
+
+pub fn people_yaml(count: usize) -> String {
+    let mut out = String::new();
+    for i in 0..count {
+        let roles = if i % 10 == 0 {
+            "[leadership, sales]"
+        } else {
+            "[sales]"
+        };
+        let _ = writeln!(
+            out,
+            "{}:\n  name: Person {i}\n  email: person{i}@example.com\n  roles: {roles}\n  title: Account Executive",
+            person(i)
+        );
+    }
+    out
+}
+
+/// The plan file for plan `n` at revision `rev` (revisions change targets, statuses and text).
+pub fn plan_text(n: usize, rev: usize, people: usize, rng: &mut Rng) -> String {
+    let id = format!("plan-{n:05}");
+    // Leaders are every tenth person; owners and peers are never leaders and never the same.
+    let not_leader = |i: usize| if i.is_multiple_of(10) { i + 1 } else { i };
+    let owner_index = not_leader(1 + (n * 7) % (people - 2));
+    let mut peer_index = not_leader(1 + (n * 13 + 5) % (people - 2));
+    if peer_index == owner_index {
+        peer_index = not_leader(peer_index + 1);
+    }
+    let owner = person(owner_index);
+    let peer = person(peer_index);
+    let leader = person(((n % (people / 10).max(1)) * 10).min(people - 1));
+    let statuses = ["draft", "in_review", "approved", "active"];
+    let status = statuses[(n + rev) % statuses.len()];
+    let baseline = 300_000 + (n % 50) * 10_000;
+    let target = baseline + 100_000 + (rev % 20) * 5_000;
+    let region = REGIONS[n % REGIONS.len()];
+    let segment = SEGMENTS[n % SEGMENTS.len()];
+    let mut fm = format!(
+        "---\nid: {id}\ntitle: {segment} recovery plan {n}\nstatus: {status}\nowner: {owner}\nsponsor: {leader}\nscope:\n  region: {region}\n  territory: Territory {t}\n  role: Account Executive\n  segment: {segment}\nperiod:\n  start: 2026-01-01\n  reassess: 2026-04-30\n  end: 2026-06-30\ncurrency: EUR\nmetrics:\n",
+        t = n % 97
+    );
+    let metrics = ["bookings", "win-rate", "pipeline-coverage", "cycle-days"];
+    for (i, m) in metrics.iter().enumerate() {
+        let (unit, direction, b, e, t) = match i {
+            0 => (
+                "currency",
+                "increase",
+                baseline as f64,
+                target as f64,
+                target as f64,
+            ),
+            1 => ("percent", "increase", 18.0, 26.0, 26.0),
+            2 => ("ratio", "increase", 2.1, 3.5, 3.5),
+            _ => ("days", "decrease", 140.0, 110.0, 110.0),
+        };
+        let _ = write!(
+            fm,
+            "  - id: {m}\n    name: Metric {m}\n    unit: {unit}\n    direction: {direction}\n    baseline: {b}\n    expected: {e}\n    target: {t}\n"
+        );
+        if i == 0 {
+            fm.push_str("    primary: true\n");
+        }
+        if unit == "percent" || unit == "ratio" {
+            fm.push_str("    definition: Measured over the trailing two quarters from the CRM.\n");
+        }
+    }
+    fm.push_str("checkins:\n");
+    for c in 0..(1 + rev % 3) {
+        let _ = write!(
+            fm,
+            "  - date: 2026-0{}-15\n    actuals: {{ bookings: {}, win-rate: {} }}\n    confidence: {}\n    note: Progress reviewed with the sponsor.\n",
+            c + 1,
+            baseline + c * 20_000,
+            18 + c,
+            5 + c
+        );
+    }
+    let _ = write!(
+        fm,
+        "team:\n  - person: {peer}\n    role: Solutions engineering\n    function: pre_sales\nactivities:\n"
+    );
+    for a in 0..6 {
+        let function = FUNCTIONS[(n + a) % FUNCTIONS.len()];
+        let _ = write!(
+            fm,
+            "  - id: activity-{a}\n    title: Activity {a} to move {m}\n    owner: {owner}\n    function: {function}\n    due: 2026-0{}-1{}\n    status: planned\n    metrics: [{m}]\n    investment: {{ money: {}, days: {} }}\n",
+            2 + a % 4,
+            a % 9,
+            5_000 + a * 1_000,
+            2 + a,
+            m = metrics[a % metrics.len()]
+        );
+    }
+    let _ = write!(
+        fm,
+        "investment:\n  budget: 100000\n  days: 60\nhelp_needed:\n  - from: {leader}\n    ask: Join two customer calls a month.\n    by: 2026-02-28\nanalysis:\n  win_loss:\n    summary: Lost deals went to a local competitor.\n  team_comparison:\n    summary: Competitors field two AEs per territory.\n  baseline_360:\n    summary: Partners want local references.\nconsequences:\n  on_miss: The territory is split.\n  incentive: A commission accelerator.\nsignoffs:\n  - person: {peer}\n    role: Peer review\n    date: 2025-12-20\n  - person: {leader}\n    role: Sales leadership\n    date: 2025-12-22\n---\n\n# {segment} recovery plan {n}\n\n"
+    );
+    for section in SECTIONS {
+        let _ = write!(fm, "## {section}\n\n");
+        for _ in 0..3 {
+            for _ in 0..4 {
+                fm.push_str(rng.pick(&SENTENCES));
+                fm.push(' ');
+            }
+            let _ = write!(fm, "Revision {rev} of plan {n}.\n\n");
+        }
+    }
+    fm
+}
+
+/// Writes a repository at `dir` with `shape.plans` plans and `shape.commits` commits.
+///
+/// The first commits add the plans in batches; every later commit edits one to three plans
+/// (new targets, statuses, check-ins, text). Every 25th commit is a merge of a two-commit
+/// branch; every 400th moves a plan to another region folder; subjects carry `(#N)` and some
+/// commits carry `Approved-by:` trailers.
+pub fn generate(dir: &Path, shape: Shape) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let git = |args: &[&str]| Command::new("git").args(args).current_dir(dir).output();
+    git(&["init", "-q", "-b", "main"])?;
+    let mut child = Command::new("git")
+        .args(["fast-import", "--quiet", "--force"])
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .spawn()?;
+    let mut stdin =
+        std::io::BufWriter::with_capacity(1 << 20, child.stdin.take().expect("piped stdin"));
+    let mut rng = Rng::new(42);
+    let mut revs = vec![0usize; shape.plans];
+    let mut paths: Vec<String> = (0..shape.plans)
+        .map(|n| format!("plans/{}/plan-{n:05}.md", REGIONS[n % REGIONS.len()]))
+        .collect();
+    let mut time = 1_700_000_000u64;
+    let mut mark = 0usize;
+    let mut main_mark: Option<usize> = None;
+    let batch = 100.max(shape.plans / 100);
+    let add_commits = shape.plans.div_ceil(batch);
+    let mut pr = 1usize;
+
+    let mut emit_commit = |stdin: &mut dyn std::io::Write,
+                           branch: &str,
+                           from: Option<usize>,
+                           merge: Option<usize>,
+                           subject: String,
+                           author: usize,
+                           changes: &str,
+                           time: u64|
+     -> std::io::Result<usize> {
+        mark += 1;
+        let message = subject;
+        write!(
+            stdin,
+            "commit refs/heads/{branch}\nmark :{mark}\nauthor Person {author} <person{author}@example.com> {time} +0000\ncommitter Person {author} <person{author}@example.com> {time} +0000\ndata {}\n{message}\n",
+            message.len()
+        )?;
+        if let Some(from) = from {
+            writeln!(stdin, "from :{from}")?;
+        }
+        if let Some(merge) = merge {
+            writeln!(stdin, "merge :{merge}")?;
+        }
+        stdin.write_all(changes.as_bytes())?;
+        writeln!(stdin)?;
+        Ok(mark)
+    };
+
+    let modify = |changes: &mut String, path: &str, text: &str| {
+        let _ = write!(
+            changes,
+            "M 100644 inline {path}\ndata {}\n{text}\n",
+            text.len()
+        );
+    };
+
+    // The repository's own files and the plans, in batches.
+    let mut changes = String::new();
+    modify(&mut changes, "people.yaml", &people_yaml(shape.people));
+    modify(
+        &mut changes,
+        "planbook.toml",
+        "[rules]\nplan-length = \"off\"\n",
+    );
+    for c in 0..add_commits {
+        let first = c * batch;
+        for (n, path) in paths.iter().enumerate().skip(first).take(batch) {
+            let text = plan_text(n, 0, shape.people, &mut rng);
+            modify(&mut changes, path, &text);
+        }
+        time += 3_600;
+        let m = emit_commit(
+            &mut stdin,
+            "main",
+            main_mark,
+            None,
+            format!("Add plans batch {c} (#{pr})"),
+            c % shape.people,
+            &changes,
+            time,
+        )?;
+        pr += 1;
+        main_mark = Some(m);
+        changes.clear();
+    }
+
+    let mut commit = add_commits;
+    while commit < shape.commits {
+        time += 600;
+        if commit % 25 == 0 && commit + 3 <= shape.commits {
+            // A branch of two commits, merged back with a merge commit.
+            let branch = format!("topic-{commit}");
+            let mut from = main_mark;
+            for _ in 0..2 {
+                let n = rng.below(shape.plans);
+                revs[n] += 1;
+                let text = plan_text(n, revs[n], shape.people, &mut rng);
+                modify(&mut changes, &paths[n].clone(), &text);
+                time += 60;
+                let m = emit_commit(
+                    &mut stdin,
+                    &branch,
+                    from,
+                    None,
+                    format!("Update targets for plan-{n:05}"),
+                    n % shape.people,
+                    &changes,
+                    time,
+                )?;
+                changes.clear();
+                from = Some(m);
+            }
+            time += 60;
+            let m = emit_commit(
+                &mut stdin,
+                "main",
+                main_mark,
+                from,
+                format!("Merge pull request #{pr} from corvid/{branch}"),
+                0,
+                "",
+                time,
+            )?;
+            pr += 1;
+            main_mark = Some(m);
+            commit += 3;
+            continue;
+        }
+        if commit % 400 == 0 {
+            let n = rng.below(shape.plans);
+            let region = REGIONS[(n + commit / 400) % REGIONS.len()];
+            let new_path = format!("plans/{region}/moved-{}/plan-{n:05}.md", commit / 400);
+            let _ = writeln!(changes, "R {} {new_path}", paths[n]);
+            paths[n] = new_path;
+            let m = emit_commit(
+                &mut stdin,
+                "main",
+                main_mark,
+                None,
+                format!("Move plan-{n:05} to {region} (#{pr})"),
+                3,
+                &changes,
+                time,
+            )?;
+            pr += 1;
+            changes.clear();
+            main_mark = Some(m);
+            commit += 1;
+            continue;
+        }
+        let edits = 1 + rng.below(3);
+        for _ in 0..edits {
+            let n = rng.below(shape.plans);
+            revs[n] += 1;
+            let text = plan_text(n, revs[n], shape.people, &mut rng);
+            modify(&mut changes, &paths[n].clone(), &text);
+        }
+        let subject = if commit % 7 == 0 {
+            format!("Sign off plans (#{pr})\n\nApproved-by: Person 10 <person10@example.com>")
+        } else {
+            format!("Weekly plan updates (#{pr})")
+        };
+        let m = emit_commit(
+            &mut stdin,
+            "main",
+            main_mark,
+            None,
+            subject,
+            commit % shape.people,
+            &changes,
+            time,
+        )?;
+        pr += 1;
+        changes.clear();
+        main_mark = Some(m);
+        commit += 1;
+    }
+    stdin.flush()?;
+    drop(stdin);
+    let status = child.wait()?;
+    if !status.success() {
+        return Err(std::io::Error::other("git fast-import failed"));
+    }
+    git(&["checkout", "-q", "-f", "main"])?;
+    Ok(())
+}

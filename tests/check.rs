@@ -1,0 +1,695 @@
+//! `planbook check`: one failing and one passing fixture per rule, the output formats, exit
+//! codes and bad input. The passing fixture for every rule is `valid_plan`.
+
+mod common;
+
+use common::{TestRepo, findings, line_of, valid_plan};
+
+/// Writes `plans/alpha.md` as the valid plan with `from` replaced by `to`, and returns the
+/// findings of `check`.
+fn with_change(from: &str, to: &str) -> (String, Vec<(String, u64, u64)>) {
+    let base = valid_plan("alpha");
+    assert!(base.contains(from), "fixture lacks {from:?}");
+    let text = base.replacen(from, to, 1);
+    let repo = TestRepo::new();
+    repo.plan("alpha.md", &text);
+    let found = repo.findings();
+    (text, found)
+}
+
+fn only(found: &[(String, u64, u64)], rule: &str) -> Vec<(u64, u64)> {
+    found
+        .iter()
+        .filter(|(r, _, _)| r == rule)
+        .map(|(_, l, c)| (*l, *c))
+        .collect()
+}
+
+#[test]
+fn valid_plan_passes_every_rule() {
+    let repo = TestRepo::new();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    let (code, json) = repo.check_json(&[]);
+    assert_eq!(findings(&json), vec![]);
+    assert_eq!(code, 0);
+    assert_eq!(json["files"], 1);
+}
+
+#[test]
+fn front_matter_missing_unclosed_and_broken() {
+    let repo = TestRepo::new();
+    repo.plan("none.md", "# A plan without front matter\n");
+    repo.plan("open.md", "---\nid: open\ntitle: x\n");
+    repo.plan(
+        "broken.md",
+        "---\nid: broken\ntitle: [unclosed\nstatus: draft\n---\n",
+    );
+    repo.plan("list.md", "---\n- a\n- b\n---\n");
+    repo.plan("empty.md", "");
+    let (code, json) = repo.check_json(&[]);
+    assert_eq!(code, 1);
+    let found = findings(&json);
+    let files: Vec<&str> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "plans/broken.md",
+            "plans/empty.md",
+            "plans/list.md",
+            "plans/none.md",
+            "plans/open.md"
+        ]
+    );
+    assert!(
+        found.iter().all(|(r, _, _)| r == "front-matter"),
+        "{found:?}"
+    );
+    let broken = &json["diagnostics"][0];
+    assert!(broken["line"].as_u64().unwrap() >= 3, "{broken}");
+    assert!(
+        broken["message"]
+            .as_str()
+            .unwrap()
+            .contains("not valid YAML")
+    );
+}
+
+#[test]
+fn schema_unknown_field_suggests_the_right_one() {
+    let (text, found) = with_change("sponsor: ben", "sponser: ben");
+    let line = line_of(&text, "sponser:");
+    assert!(only(&found, "schema").contains(&(line, 1)), "{found:?}");
+    let repo = TestRepo::new();
+    repo.plan("alpha.md", &text);
+    let (_, json) = repo.check_json(&[]);
+    let d = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rule"] == "schema")
+        .unwrap();
+    assert_eq!(d["message"], "unknown field `sponser`");
+    assert_eq!(d["help"], "did you mean `sponsor`?");
+}
+
+#[test]
+fn schema_wrong_values_point_at_the_value() {
+    let (text, found) = with_change("status: approved", "status: aproved");
+    assert_eq!(
+        only(&found, "schema"),
+        vec![(line_of(&text, "status: aproved"), 9)]
+    );
+    let (text, found) = with_change("baseline: 400000", "baseline: \"400k\"");
+    assert_eq!(only(&found, "schema"), vec![(line_of(&text, "400k"), 15)]);
+    let (text, found) = with_change("reassess: 2026-04-30", "reassess: 2026-02-30");
+    assert_eq!(
+        only(&found, "schema"),
+        vec![(line_of(&text, "2026-02-30"), 13)]
+    );
+    let (_, found) = with_change("title: Nordics mid-market recovery\n", "");
+    assert_eq!(only(&found, "schema"), vec![(2, 1)]);
+}
+
+#[test]
+fn yaml_1_2_keeps_no_as_text() {
+    // `NO` (Norway) must stay text, so the region is valid.
+    let (_, found) = with_change("region: EMEA", "region: NO");
+    assert_eq!(found, vec![]);
+}
+
+#[test]
+fn duplicate_keys_are_front_matter_errors() {
+    let (text, found) = with_change("sponsor: ben", "sponsor: ben\nsponsor: cleo");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "front-matter");
+    assert_eq!(found[0].1, line_of(&text, "sponsor: cleo"));
+}
+
+#[test]
+fn id_filename() {
+    let (text, found) = with_change("id: alpha", "id: beta");
+    assert_eq!(
+        only(&found, "id-filename"),
+        vec![(line_of(&text, "id: beta"), 5)]
+    );
+}
+
+#[test]
+fn duplicate_id_across_plans_and_within() {
+    let repo = TestRepo::new();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    repo.plan("emea/alpha.md", valid_plan("alpha"));
+    let found = repo.findings();
+    assert_eq!(only(&found, "duplicate-id"), vec![(2, 5)]);
+    let (text, found) = with_change("id: poc-playbook", "id: roundtables");
+    let second = text.match_indices("id: roundtables").nth(1).unwrap().0;
+    let line = text[..second].lines().count() as u64;
+    assert_eq!(only(&found, "duplicate-id"), vec![(line, 9)]);
+}
+
+#[test]
+fn period_order() {
+    let (text, found) = with_change("reassess: 2026-04-30", "reassess: 2025-12-01");
+    assert_eq!(
+        only(&found, "period-order"),
+        vec![(line_of(&text, "reassess: 2025"), 13)]
+    );
+    let (text, found) = with_change("end: 2026-06-30", "end: 2026-04-01");
+    assert_eq!(
+        only(&found, "period-order"),
+        vec![(line_of(&text, "end: 2026-04-01"), 8)]
+    );
+}
+
+#[test]
+fn outcome() {
+    let (text, found) = with_change("status: approved", "status: approved\noutcome: met");
+    assert_eq!(
+        only(&found, "outcome"),
+        vec![(line_of(&text, "outcome:"), 1)]
+    );
+    let (text, found) = with_change("status: approved", "status: assessed");
+    assert_eq!(
+        only(&found, "outcome"),
+        vec![(line_of(&text, "status: assessed"), 9)]
+    );
+}
+
+#[test]
+fn primary_metric() {
+    let (text, found) = with_change("    primary: true\n", "");
+    assert_eq!(
+        only(&found, "primary-metric"),
+        vec![(line_of(&text, "metrics:"), 1)]
+    );
+    let (text, found) = with_change("    target: 25\n", "    target: 25\n    primary: true\n");
+    let line = text
+        .match_indices("primary: true")
+        .nth(1)
+        .map(|(i, _)| text[..i].lines().count() as u64)
+        .unwrap();
+    assert_eq!(only(&found, "primary-metric"), vec![(line, 14)]);
+}
+
+#[test]
+fn target_direction() {
+    let (text, found) = with_change("target: 500000", "target: 380000");
+    assert_eq!(
+        only(&found, "target-direction"),
+        vec![(line_of(&text, "target: 380000"), 13)]
+    );
+}
+
+#[test]
+fn target_vs_expected_is_a_warning() {
+    let (text, found) = with_change("target: 500000", "target: 450000");
+    assert_eq!(
+        only(&found, "target-vs-expected"),
+        vec![(line_of(&text, "target: 450000"), 13)]
+    );
+    let repo = TestRepo::new();
+    repo.plan("alpha.md", &text);
+    let (code, json) = repo.check_json(&[]);
+    assert_eq!(code, 0, "warnings alone pass");
+    assert_eq!(json["warnings"], 1);
+    let (code, _) = repo.check_json(&["--deny", "warnings"]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn metric_range() {
+    let (text, found) = with_change("target: 25", "target: 125");
+    assert_eq!(
+        only(&found, "metric-range"),
+        vec![(line_of(&text, "target: 125"), 13)]
+    );
+    let (text, found) = with_change("budget: 30000", "budget: -5");
+    assert_eq!(
+        only(&found, "metric-range"),
+        vec![(line_of(&text, "budget: -5"), 11)]
+    );
+}
+
+#[test]
+fn unknown_metric() {
+    let (text, found) = with_change("metrics: [win-rate]", "metrics: [win-rat]");
+    assert_eq!(
+        only(&found, "unknown-metric"),
+        vec![(line_of(&text, "[win-rat]"), 15)]
+    );
+    let (text, found) = with_change("win-rate: 21 }", "winrate: 21 }");
+    assert_eq!(
+        only(&found, "unknown-metric"),
+        vec![(line_of(&text, "winrate: 21"), 34)]
+    );
+}
+
+#[test]
+fn unknown_person() {
+    let (text, found) = with_change("owner: cleo", "owner: cloe");
+    assert_eq!(
+        only(&found, "unknown-person"),
+        vec![(line_of(&text, "owner: cloe"), 12)]
+    );
+    // A function is a valid source of help.
+    let (_, found) = with_change("from: marketing", "from: finance");
+    assert_eq!(found, vec![]);
+}
+
+#[test]
+fn activity_owner() {
+    let (text, found) = with_change("    owner: cleo\n", "");
+    assert_eq!(
+        only(&found, "activity-owner"),
+        vec![(line_of(&text, "id: poc-playbook"), 9)]
+    );
+}
+
+#[test]
+fn activity_due_is_a_warning() {
+    let (text, found) = with_change("due: 2026-04-15", "due: 2026-09-15");
+    assert_eq!(
+        only(&found, "activity-due"),
+        vec![(line_of(&text, "due: 2026-09-15"), 10)]
+    );
+}
+
+#[test]
+fn unmoved_metric() {
+    let (text, found) = with_change("metrics: [win-rate]", "metrics: [bookings]");
+    assert_eq!(
+        only(&found, "unmoved-metric"),
+        vec![(line_of(&text, "id: win-rate"), 9)]
+    );
+}
+
+#[test]
+fn required_for_status() {
+    let (text, found) = with_change("sponsor: ben\n", "");
+    assert_eq!(
+        only(&found, "required-for-status"),
+        vec![(line_of(&text, "status: approved"), 9)]
+    );
+    let (_, found) = with_change("## Structural analysis", "## Structure");
+    assert_eq!(only(&found, "required-for-status").len(), 1, "{found:?}");
+    // A draft needs neither.
+    let (_, found) = with_change("status: approved", "status: draft");
+    assert_eq!(only(&found, "required-for-status"), vec![]);
+}
+
+#[test]
+fn missing_section() {
+    let (text, found) = with_change("## Recent challenges", "## Challenges");
+    assert_eq!(
+        only(&found, "missing-section"),
+        vec![(line_of(&text, "# Nordics mid-market recovery") - 1, 1)]
+    );
+    // Spelling variants match.
+    let (_, found) = with_change(
+        "## Current performance vs expectations",
+        "## Current Performance versus Expectations",
+    );
+    assert_eq!(found, vec![]);
+}
+
+#[test]
+fn plan_length() {
+    let base = valid_plan("alpha");
+    let short = base[..base.find("## Summary").unwrap()].to_string()
+        + "## Summary\n\nShort.\n\n## Current performance vs expectations\n\n## Recent challenges\n\n## Structural analysis\n\n## Activities\n\n## Investment\n\n## Help needed\n\n## Consequences and incentive\n";
+    let repo = TestRepo::new();
+    repo.plan("alpha.md", &short);
+    assert_eq!(only(&repo.findings(), "plan-length").len(), 1);
+}
+
+#[test]
+fn signoff_required() {
+    let (text, found) = with_change(
+        "  - person: ben\n    role: VP Sales\n    date: 2025-12-22\n",
+        "",
+    );
+    assert_eq!(
+        only(&found, "signoff-required"),
+        vec![(line_of(&text, "signoffs:"), 1)]
+    );
+}
+
+#[test]
+fn self_signoff() {
+    let (text, found) = with_change(
+        "  - person: cleo\n    role: Peer review",
+        "  - person: ana\n    role: Peer review",
+    );
+    assert_eq!(
+        only(&found, "self-signoff"),
+        vec![(line_of(&text, "- person: ana"), 13)]
+    );
+}
+
+#[test]
+fn investment_total() {
+    let (text, found) = with_change("budget: 30000", "budget: 10000");
+    assert_eq!(
+        only(&found, "investment-total"),
+        vec![(line_of(&text, "budget: 10000"), 11)]
+    );
+}
+
+#[test]
+fn checkin_overdue() {
+    let (text, found) = with_change("status: approved", "status: active");
+    assert_eq!(
+        found,
+        vec![],
+        "a check-in on 2026-02-15 is recent on 2026-03-01"
+    );
+    let repo = TestRepo::new();
+    repo.plan("alpha.md", &text);
+    let out = repo.run(&["check", "--format", "json", "--as-of", "2026-04-15"]);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        only(&findings(&json), "checkin-overdue"),
+        vec![(line_of(&text, "checkins:"), 1)]
+    );
+}
+
+#[test]
+fn reassessment_overdue() {
+    let repo = TestRepo::new();
+    let text = valid_plan("alpha");
+    repo.plan("alpha.md", &text);
+    let out = repo.run(&["check", "--format", "json", "--as-of", "2026-05-10"]);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        only(&findings(&json), "reassessment-overdue"),
+        vec![(line_of(&text, "reassess:"), 13)]
+    );
+}
+
+#[test]
+fn broken_link() {
+    let (text, found) = with_change(
+        "## Activities\n\n",
+        "## Activities\n\nSee [the notes](notes/missing.md) and [site](https://example.com).\n\n",
+    );
+    assert_eq!(
+        only(&found, "broken-link"),
+        vec![(line_of(&text, "[the notes]"), 5)]
+    );
+    let repo = TestRepo::new();
+    repo.plan("alpha.md", &text);
+    repo.plan("notes/missing.md", "# Notes\n");
+    assert_eq!(only(&repo.findings(), "broken-link"), vec![]);
+    let (text, found) = with_change("currency: EUR", "currency: EUR\nsupersedes: nordics-2025");
+    assert_eq!(
+        only(&found, "broken-link"),
+        vec![(line_of(&text, "supersedes"), 13)]
+    );
+}
+
+#[test]
+fn money_needs_a_currency() {
+    let (text, found) = with_change("currency: EUR\n", "");
+    assert_eq!(
+        only(&found, "schema"),
+        vec![(line_of(&text, "unit: currency"), 11)]
+    );
+}
+
+#[test]
+fn rule_levels_from_config() {
+    let repo = TestRepo::new();
+    repo.plan(
+        "alpha.md",
+        valid_plan("alpha").replace("target: 500000", "target: 450000"),
+    );
+    repo.write("planbook.toml", "[rules]\ntarget-vs-expected = \"error\"\n");
+    let (code, json) = repo.check_json(&[]);
+    assert_eq!((code, json["errors"].as_u64()), (1, Some(1)));
+    repo.write("planbook.toml", "[rules]\ntarget-vs-expected = \"off\"\n");
+    let (code, json) = repo.check_json(&[]);
+    assert_eq!((code, json["warnings"].as_u64()), (0, Some(0)));
+}
+
+#[test]
+fn one_bad_file_does_not_hide_others() {
+    let repo = TestRepo::new();
+    repo.plan(
+        "alpha.md",
+        valid_plan("alpha").replace("target: 500000", "target: 380000"),
+    );
+    repo.plan("broken.md", b"---\nid: \xff\xfe\n---\n".as_slice());
+    let found = repo.findings();
+    assert!(
+        found.contains(&("front-matter".to_string(), 2, 5)),
+        "{found:?}"
+    );
+    assert!(
+        found.iter().any(|(r, _, _)| r == "target-direction"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn hostile_yaml_is_refused_without_blowing_up() {
+    let repo = TestRepo::new();
+    let mut bomb = String::from("---\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..15 {
+        let p = i - 1;
+        bomb.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    bomb.push_str("---\n");
+    repo.plan("bomb.md", &bomb);
+    repo.plan(
+        "deep.md",
+        format!(
+            "---\na: {}{}\n---\n",
+            "[".repeat(20_000),
+            "]".repeat(20_000)
+        ),
+    );
+    repo.plan(
+        "tabs.md",
+        "---\nid: tabs\nperiod:\n\tstart: 2026-01-01\n---\n",
+    );
+    repo.plan(
+        "huge.md",
+        format!("---\nid: huge\n---\n{}", "word ".repeat(2_000_000)),
+    );
+    let (code, json) = repo.check_json(&[]);
+    assert_eq!(code, 1);
+    let found = findings(&json);
+    let by_file: Vec<(&str, &str)> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["file"].as_str().unwrap(), d["rule"].as_str().unwrap()))
+        .collect();
+    for file in [
+        "plans/bomb.md",
+        "plans/deep.md",
+        "plans/tabs.md",
+        "plans/huge.md",
+    ] {
+        assert!(
+            by_file.contains(&(file, "front-matter")),
+            "{file}: {found:?}"
+        );
+    }
+    assert!(
+        found.iter().any(|(_, line, _)| *line == 4),
+        "tab on line 4: {found:?}"
+    );
+}
+
+#[test]
+fn human_output_shows_the_line_and_a_caret() {
+    let repo = TestRepo::new();
+    repo.plan(
+        "alpha.md",
+        valid_plan("alpha").replace("target: 500000", "target: 380000"),
+    );
+    let out = repo.run(&["check", "--as-of", "2026-03-01"]);
+    assert_eq!(out.code, 1);
+    let line = line_of(&repo.read("plans/alpha.md"), "target: 380000");
+    assert!(out.stdout.contains("error[target-direction]: target 380000 is below baseline 400000 for an increasing metric"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains(&format!("--> plans/alpha.md:{line}:13")),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("target: 380000\n"), "{}", out.stdout);
+    assert!(out.stdout.contains("^^^^^^"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("help: a plan commits to improvement"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("Checked 1 plan: 1 error, 0 warnings."),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn github_format_escapes_and_annotates() {
+    let repo = TestRepo::new();
+    repo.plan(
+        "alpha.md",
+        valid_plan("alpha").replace("target: 500000", "target: 450000"),
+    );
+    let out = repo.run(&["check", "--format", "github", "--as-of", "2026-03-01"]);
+    let first = out.stdout.lines().next().unwrap();
+    assert!(
+        first.starts_with("::warning file=plans/alpha.md,line="),
+        "{first}"
+    );
+    assert!(
+        first.contains(",title=planbook target-vs-expected::target 450000"),
+        "{first}"
+    );
+    assert!(first.contains("%0Ahelp: "), "{first}");
+}
+
+#[test]
+fn sarif_format_is_valid_2_1_0() {
+    let repo = TestRepo::new();
+    repo.plan(
+        "alpha.md",
+        valid_plan("alpha").replace("target: 500000", "target: 380000"),
+    );
+    let out = repo.run(&["check", "--format", "sarif", "--as-of", "2026-03-01"]);
+    let sarif: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let run = &sarif["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let result = &run["results"][0];
+    assert_eq!(result["ruleId"], "target-direction");
+    let index = result["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(rules[index]["id"], "target-direction");
+    assert_eq!(result["level"], "error");
+    let region = &result["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(region["startColumn"], 13);
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "plans/alpha.md"
+    );
+}
+
+#[test]
+fn junit_format_has_a_failure_per_finding() {
+    let repo = TestRepo::new();
+    repo.plan(
+        "alpha.md",
+        valid_plan("alpha").replace("target: 500000", "target: 380000"),
+    );
+    repo.plan("beta.md", valid_plan("beta"));
+    let out = repo.run(&["check", "--format", "junit", "--as-of", "2026-03-01"]);
+    assert!(out.stdout.starts_with("<?xml"));
+    assert!(
+        out.stdout
+            .contains("<testsuites name=\"planbook check\" tests=\"2\" failures=\"1\">"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("<failure type=\"error\""),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("<testcase name=\"plans/beta.md\""),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn paths_select_what_is_reported() {
+    let repo = TestRepo::new();
+    repo.plan(
+        "emea/alpha.md",
+        valid_plan("alpha").replace("target: 500000", "target: 380000"),
+    );
+    repo.plan("apac/beta.md", valid_plan("beta"));
+    let (code, json) = repo.check_json(&["plans/apac"]);
+    assert_eq!((code, json["files"].as_u64()), (0, Some(1)));
+    let out = repo.run(&["check", "plans/nowhere.md"]);
+    assert_eq!(out.code, 2);
+    let outside = tempfile::tempdir().unwrap();
+    let out = repo.run(&["check", outside.path().to_str().unwrap()]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("outside the plans repository"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn usage_and_config_failures_exit_2_with_one_line() {
+    let repo = TestRepo::new();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    repo.write("planbook.toml", "plans_dir = \"plans\"\nplan_dir = \"x\"\n");
+    let out = repo.run(&["check"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.starts_with("error: "), "{}", out.stderr);
+    assert!(out.stderr.contains("planbook.toml:2:1"), "{}", out.stderr);
+    assert!(
+        !out.stderr.contains("Error {"),
+        "no Debug dumps: {}",
+        out.stderr
+    );
+
+    let empty = TestRepo::bare();
+    let out = empty.run(&["check"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("there is no plans folder"),
+        "{}",
+        out.stderr
+    );
+
+    let out = repo.run(&["check", "--as-of", "tomorrow"]);
+    assert_eq!(out.code, 2);
+    let out = repo.run(&["check", "--format", "yaml"]);
+    assert_eq!(out.code, 2);
+}
+
+#[test]
+fn custom_schema_can_require_more() {
+    let repo = TestRepo::new();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    let schema = planbook::plan::schema::BUILTIN.replace(
+        "\"required\": [\"id\", \"title\", \"status\", \"owner\", \"scope\", \"period\", \"metrics\", \"activities\"]",
+        "\"required\": [\"id\", \"title\", \"status\", \"owner\", \"scope\", \"period\", \"metrics\", \"activities\", \"cost_centre\"]",
+    ).replace("\"supersedes\": {", "\"cost_centre\": { \"type\": \"string\" },\n    \"supersedes\": {");
+    repo.write("schema/plan.schema.json", &schema);
+    let found = repo.findings();
+    assert_eq!(only(&found, "schema"), vec![(2, 1)]);
+    repo.write(
+        "plans/alpha.md",
+        valid_plan("alpha").replace("currency: EUR", "currency: EUR\ncost_centre: CC-1042"),
+    );
+    assert_eq!(repo.findings(), vec![]);
+}
+
+#[test]
+fn the_projects_own_plans_are_clean() {
+    let out = common::run_in(
+        &common::project_root(),
+        &["check", "--format", "json", "--as-of", "2026-11-27"],
+    );
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(findings(&json), vec![]);
+    assert!(json["files"].as_u64().unwrap() >= 4);
+}

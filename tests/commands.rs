@@ -1,0 +1,87 @@
+//! `planbook new`, `schema` and `completions`.
+
+mod common;
+
+use common::TestRepo;
+
+#[test]
+fn new_writes_a_plan_that_passes_check_as_a_draft() {
+    let repo = TestRepo::new();
+    let out = repo.run(&[
+        "new",
+        "nordics-2027",
+        "--title",
+        "Nordics: new logos",
+        "--region",
+        "EMEA North",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("Created plans/emea-north/nordics-2027.md"),
+        "{}",
+        out.stdout
+    );
+    let text = repo.read("plans/emea-north/nordics-2027.md");
+    assert!(text.contains("owner: ana"), "owner from git user.email");
+    assert!(text.contains("title: \"Nordics: new logos\""));
+    for section in [
+        "Summary",
+        "Help needed",
+        "Structural analysis",
+        "Consequences and incentive",
+        "Assessment",
+    ] {
+        assert!(text.contains(&format!("## {section}")), "{section}");
+    }
+    let check = repo.run(&["check", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&check.stdout).unwrap();
+    assert_eq!(
+        json["diagnostics"],
+        serde_json::json!([]),
+        "{}",
+        check.stdout
+    );
+    assert_eq!(check.code, 0);
+}
+
+#[test]
+fn new_refuses_to_overwrite_or_bad_ids() {
+    let repo = TestRepo::new();
+    assert_eq!(repo.run(&["new", "alpha", "--owner", "ben"]).code, 0);
+    let before = repo.read("plans/alpha.md");
+    let again = repo.run(&["new", "alpha", "--owner", "ben"]);
+    assert_eq!(again.code, 2);
+    assert!(again.stderr.contains("already exists"), "{}", again.stderr);
+    assert_eq!(repo.read("plans/alpha.md"), before);
+    let bad = repo.run(&["new", "../escape", "--owner", "ben"]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("not a valid plan id"), "{}", bad.stderr);
+    let unknown = repo.run(&["new", "beta", "--owner", "zed"]);
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("`zed` is not in people.yaml"),
+        "{}",
+        unknown.stderr
+    );
+    assert!(!repo.path().join("plans/beta.md").exists());
+}
+
+#[test]
+fn schema_prints_the_embedded_json_schema() {
+    let repo = TestRepo::new();
+    let out = repo.run(&["schema"]);
+    assert_eq!(out.code, 0);
+    let schema: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
+    assert!(schema["properties"]["metrics"].is_object());
+}
+
+#[test]
+fn completions_for_bash() {
+    let repo = TestRepo::new();
+    let out = repo.run(&["completions", "bash"]);
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.contains("planbook"));
+    assert!(out.stdout.contains("check"));
+}

@@ -1,0 +1,297 @@
+//! A test harness: plans repositories built in temp folders with real git commits, and the
+//! real `planbook` binary run on them.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+pub const PEOPLE: &str = "\
+ana:
+  name: Ana Lima
+  email: ana@example.com
+  roles: [sales]
+  title: Account Executive
+ben:
+  name: Ben Ode
+  email: [ben@example.com, b.ode@example.com]
+  roles: [leadership]
+  title: VP Sales
+cleo:
+  name: Cleo Park
+  email: cleo@example.com
+  roles: [pre_sales]
+  title: Solutions Engineer
+";
+
+/// A complete, approved plan that passes every rule when checked as of 2026-03-01.
+pub fn valid_plan(id: &str) -> String {
+    let filler = "We will call every lapsed account, review each lost deal with the buyer, and agree next steps with pre-sales before any proposal goes out. ".repeat(8);
+    let mut body = String::new();
+    for section in [
+        "Summary",
+        "Current performance vs expectations",
+        "Recent challenges",
+        "Structural analysis",
+        "Activities",
+        "Investment",
+        "Help needed",
+        "Consequences and incentive",
+    ] {
+        body.push_str(&format!("## {section}\n\n{filler}\n\n"));
+    }
+    format!(
+        "---
+id: {id}
+title: Nordics mid-market recovery
+status: approved
+owner: ana
+sponsor: ben
+scope:
+  region: EMEA
+  territory: Nordics
+period:
+  start: 2026-01-01
+  reassess: 2026-04-30
+  end: 2026-06-30
+currency: EUR
+metrics:
+  - id: bookings
+    name: New bookings per quarter
+    unit: currency
+    direction: increase
+    baseline: 400000
+    expected: 500000
+    target: 500000
+    primary: true
+  - id: win-rate
+    name: Win rate
+    unit: percent
+    direction: increase
+    baseline: 20
+    expected: 25
+    target: 25
+    definition: Won divided by closed, trailing two quarters.
+checkins:
+  - date: 2026-02-15
+    actuals: {{ bookings: 420000, win-rate: 21 }}
+    confidence: 6
+team:
+  - person: cleo
+    role: Solutions engineering
+    function: pre_sales
+activities:
+  - id: roundtables
+    title: Customer roundtables
+    owner: ana
+    function: marketing
+    due: 2026-03-31
+    status: planned
+    metrics: [bookings]
+    investment: {{ money: 20000, days: 10 }}
+  - id: poc-playbook
+    title: Proof-of-value playbook
+    owner: cleo
+    function: pre_sales
+    due: 2026-04-15
+    status: planned
+    metrics: [win-rate]
+    investment: {{ days: 5 }}
+investment:
+  budget: 30000
+  days: 20
+help_needed:
+  - from: ben
+    ask: Join two customer calls a month.
+    by: 2026-02-28
+  - from: marketing
+    ask: Event budget.
+analysis:
+  win_loss:
+    summary: Lost deals went to a local competitor.
+  team_comparison:
+    summary: Competitors field two AEs per territory.
+  baseline_360:
+    ref: https://wiki.example.com/baseline
+consequences:
+  on_miss: The territory is split.
+  incentive: A commission accelerator.
+signoffs:
+  - person: cleo
+    role: Peer review
+    date: 2025-12-20
+  - person: ben
+    role: VP Sales
+    date: 2025-12-22
+---
+
+# Nordics mid-market recovery
+
+{body}"
+    )
+}
+
+/// A plans repository in a temporary folder.
+pub struct TestRepo {
+    pub dir: tempfile::TempDir,
+}
+
+impl TestRepo {
+    /// An empty git repository with `people.yaml`.
+    pub fn new() -> TestRepo {
+        let repo = TestRepo::bare();
+        repo.write("people.yaml", PEOPLE);
+        std::fs::create_dir_all(repo.path().join("plans")).unwrap();
+        repo
+    }
+
+    /// An empty git repository with nothing in it.
+    pub fn bare() -> TestRepo {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = TestRepo { dir };
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo.git(&["config", "user.name", "Ana Lima"]);
+        repo.git(&["config", "user.email", "ana@example.com"]);
+        repo.git(&["config", "commit.gpgsign", "false"]);
+        repo
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file (creating folders) relative to the repository root.
+    pub fn write(&self, path: &str, text: impl AsRef<[u8]>) -> &TestRepo {
+        let full = self.path().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, text).unwrap();
+        self
+    }
+
+    /// Writes `plans/{path}` .
+    pub fn plan(&self, path: &str, text: impl AsRef<[u8]>) -> &TestRepo {
+        self.write(&format!("plans/{path}"), text)
+    }
+
+    pub fn read(&self, path: &str) -> String {
+        std::fs::read_to_string(self.path().join(path)).unwrap()
+    }
+
+    /// Runs git in the repository and returns its stdout.
+    pub fn git(&self, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(self.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", self.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Commits everything as `author` ("Name <email>") on `date` (ISO 8601).
+    pub fn commit(&self, message: &str, author: &str, date: &str) -> String {
+        self.git(&["add", "-A"]);
+        let out = Command::new("git")
+            .args([
+                "commit",
+                "-q",
+                "--allow-empty",
+                "-m",
+                message,
+                "--author",
+                author,
+            ])
+            .current_dir(self.path())
+            .env("GIT_AUTHOR_DATE", date)
+            .env("GIT_COMMITTER_DATE", date)
+            .env("HOME", self.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "commit: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        self.git(&["rev-parse", "HEAD"]).trim().to_string()
+    }
+
+    /// Runs planbook in the repository.
+    pub fn run(&self, args: &[&str]) -> Output {
+        run_in(self.path(), args)
+    }
+
+    /// `check --format json --as-of 2026-03-01 [extra]`, parsed.
+    pub fn check_json(&self, extra: &[&str]) -> (i32, Value) {
+        let mut args = vec!["check", "--format", "json", "--as-of", "2026-03-01"];
+        args.extend_from_slice(extra);
+        let out = self.run(&args);
+        let json = serde_json::from_str(&out.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", out.stdout, out.stderr));
+        (out.code, json)
+    }
+
+    /// The `(rule, line, column)` of every diagnostic.
+    pub fn findings(&self) -> Vec<(String, u64, u64)> {
+        let (_, json) = self.check_json(&[]);
+        findings(&json)
+    }
+}
+
+pub fn findings(json: &Value) -> Vec<(String, u64, u64)> {
+    json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The result of one run of the binary.
+#[derive(Debug)]
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run_in(dir: &Path, args: &[&str]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_planbook"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("HOME", dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Line (from 1) of the first line in `text` containing `needle`.
+pub fn line_of(text: &str, needle: &str) -> u64 {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle} not found")) as u64
+        + 1
+}
+
+pub fn project_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
