@@ -40,8 +40,10 @@ pub enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check plans for completeness and consistency
+    /// Check plans for completeness and consistency (with history: whether sign-offs are real)
     Check(CheckArgs),
+    /// Show the audit trail: every change to each plan, who made it, when, in which PR
+    Log(LogArgs),
     /// Write a new plan from the template, with every section
     New(NewArgs),
     /// Print the JSON Schema of a plan's front matter
@@ -67,6 +69,9 @@ pub struct CheckArgs {
     /// The date to check against instead of today (YYYY-MM-DD)
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
+    /// Also check status changes against this revision (a branch, tag or commit)
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -81,6 +86,25 @@ pub enum CheckFormat {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Deny {
     Warnings,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Plan ids or plan file paths (default: every plan)
+    #[arg(value_name = "PLAN")]
+    pub plans: Vec<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = LogFormat::Human)]
+    pub format: LogFormat,
+    /// Only revisions on or after this date (YYYY-MM-DD)
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Human,
+    Json,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@ pub mod cmd;
 pub mod config;
 pub mod diagnostic;
 pub mod error;
+pub mod history;
 pub mod plan;
 pub mod repo;
 pub mod report;
@@ -46,6 +47,7 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     let result = match cli.command {
         Command::Check(args) => cmd::check::run(&ctx, &args),
+        Command::Log(args) => cmd::log::run(&ctx, &args),
         Command::New(args) => cmd::new::run(&ctx, &args),
         Command::Schema => cmd::schema::run(),
         Command::Completions { shell } => cmd::completions::run(shell),

@@ -6,7 +6,7 @@ use common::TestRepo;
 
 #[test]
 fn new_writes_a_plan_that_passes_check_as_a_draft() {
-    let repo = TestRepo::new();
+    let repo = TestRepo::with_git();
     let out = repo.run(&[
         "new",
         "nordics-2027",

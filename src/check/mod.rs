@@ -1,5 +1,6 @@
 //! `planbook check`: run every rule over the plans and collect findings.
 
+pub mod history;
 pub mod rules;
 
 use std::collections::{BTreeMap, HashSet};
@@ -65,9 +66,9 @@ pub struct Settings<'a> {
     pub as_of: Date,
 }
 
-/// Reads the plan files at `paths` (relative to the root) in parallel, runs every rule on the
-/// ones `report` selects, and returns the plans with the findings (levels of `[rules]`
-/// applied, sorted by file, line and column).
+/// Reads the plan files at `paths` (relative to the root) in parallel, runs every rule that
+/// needs no history on the ones `report` selects, and returns the plans with the findings
+/// (call [`finish`] once every finding is in).
 ///
 /// Each file's front-matter tree is dropped as soon as its rules have run: positions are only
 /// needed for findings, and keeping ten thousand trees would double the memory a check needs.
@@ -93,7 +94,12 @@ pub fn check_paths(
     let mut diagnostics: Vec<Diagnostic> = found.into_iter().flatten().collect();
     duplicate_plan_ids(&plans, report, &mut diagnostics);
     unknown_supersedes(&plans, report, &mut diagnostics);
-    apply_levels(settings.repo, &mut diagnostics);
+    (plans, diagnostics)
+}
+
+/// Applies the levels of `[rules]` (dropping what is off) and sorts by file, line, column.
+pub fn finish(repo: &Repo, diagnostics: &mut Vec<Diagnostic>) {
+    apply_levels(repo, diagnostics);
     diagnostics.sort_by(|a, b| {
         (&a.file, a.span.line, a.span.column, a.rule).cmp(&(
             &b.file,
@@ -102,7 +108,6 @@ pub fn check_paths(
             b.rule,
         ))
     });
-    (plans, diagnostics)
 }
 
 fn check_file(settings: &Settings, file: &PlanFile) -> Vec<Diagnostic> {
@@ -148,7 +153,7 @@ fn duplicate_plan_ids(
             let mut findings = Findings::new(&file.path);
             findings.add(
                 Rule::DuplicateId,
-                file.id_span.unwrap_or(Span::point(1, 1)),
+                file.anchors.id.unwrap_or(Span::point(1, 1)),
                 format!(
                     "plan id `{id}` is already used by {}",
                     crate::diagnostic::display_path(&first.path)
@@ -180,7 +185,7 @@ fn unknown_supersedes(
         let mut findings = Findings::new(&file.path);
         findings.add(
             Rule::BrokenLink,
-            file.supersedes_span.unwrap_or(Span::point(1, 1)),
+            file.anchors.supersedes.unwrap_or(Span::point(1, 1)),
             format!("`supersedes` names plan `{supersedes}`, which does not exist"),
             Some("use the id of an existing plan".to_string()),
         );

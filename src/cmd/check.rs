@@ -8,6 +8,7 @@ use crate::check::{self, Settings};
 use crate::cli::{CheckArgs, CheckFormat, Deny};
 use crate::cmd::{self, Context};
 use crate::error::Error;
+use crate::history::Audit;
 use crate::report::{self, CheckReport};
 
 pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, Error> {
@@ -32,7 +33,36 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, Error> {
         }
     }
     let wanted = |path: &Path| selected.is_empty() || selected.iter().any(|s| path.starts_with(s));
-    let (plans, diagnostics) = check::check_paths(&Settings { repo: &repo, as_of }, &all, &wanted);
+    let settings = Settings { repo: &repo, as_of };
+    let (plans, mut diagnostics) = check::check_paths(&settings, &all, &wanted);
+    match Audit::open(&repo)? {
+        Some(audit) => {
+            if audit.shallow && !ctx.quiet {
+                cmd::warn(cmd::SHALLOW_WARNING, ctx.color);
+            }
+            diagnostics.extend(check::history::run(
+                &settings,
+                &audit,
+                &plans,
+                args.base.as_deref(),
+                &wanted,
+            )?);
+        }
+        None if args.base.is_some() => {
+            return Err(Error::usage(
+                "--base needs a git repository, and this is not one",
+                Some("keep the plans in git, or leave out --base".to_string()),
+            ));
+        }
+        None => {
+            if !ctx.quiet && args.format == CheckFormat::Human {
+                eprintln!(
+                    "note: not a git repository: sign-offs are not checked against the history"
+                );
+            }
+        }
+    }
+    check::finish(&repo, &mut diagnostics);
     let report = CheckReport {
         files: all.iter().filter(|p| wanted(p)).cloned().collect(),
         diagnostics,

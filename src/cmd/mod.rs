@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod completions;
+pub mod log;
 pub mod new;
 pub mod schema;
 
@@ -61,6 +62,21 @@ pub fn print(text: &str) -> Result<(), Error> {
     }
 }
 
+/// Writes a value as pretty JSON to stdout, streaming (an audit trail can be large).
+pub fn print_json(value: &impl serde::Serialize) -> Result<(), Error> {
+    let stdout = std::io::stdout().lock();
+    let mut writer = std::io::BufWriter::with_capacity(1 << 16, stdout);
+    let result = serde_json::to_writer_pretty(&mut writer, value)
+        .map_err(std::io::Error::from)
+        .and_then(|()| writer.write_all(b"\n"))
+        .and_then(|()| writer.flush());
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::io(&PathBuf::from("<stdout>"), e)),
+    }
+}
+
 /// Today's date in the local time zone, or the date given with `--as-of`.
 pub fn as_of(given: Option<&str>) -> Result<jiff::civil::Date, Error> {
     match given {
@@ -72,4 +88,56 @@ pub fn as_of(given: Option<&str>) -> Result<jiff::civil::Date, Error> {
         }),
         None => Ok(jiff::ZonedDateTime::now().date()),
     }
+}
+
+/// Plan files selected by plan ids or paths given on the command line (every plan when none).
+pub fn select_plans(
+    repo: &Repo,
+    cwd: &std::path::Path,
+    given: &[String],
+) -> Result<Vec<PathBuf>, Error> {
+    let all = repo.plan_paths()?;
+    if given.is_empty() {
+        return Ok(all);
+    }
+    let mut out = Vec::new();
+    for plan in given {
+        let by_id = all
+            .iter()
+            .find(|p| p.file_stem().is_some_and(|s| s == plan.as_str()));
+        let found = match by_id {
+            Some(path) => Some(path.clone()),
+            None => repo
+                .relative(cwd, std::path::Path::new(plan))
+                .ok()
+                .filter(|p| all.contains(p)),
+        };
+        match found {
+            Some(path) if !out.contains(&path) => out.push(path),
+            Some(_) => {}
+            None => {
+                return Err(Error::usage(
+                    format!("no plan `{plan}`"),
+                    Some(
+                        "give a plan id (its file name without .md) or the path of a plan file"
+                            .into(),
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The warning a shallow clone gets wherever history matters.
+pub const SHALLOW_WARNING: &str = "this is a shallow clone: the history stops early, so the audit trail is incomplete and sign-offs cannot be verified\n  help: fetch the full history with `git fetch --unshallow` (in GitHub Actions: `fetch-depth: 0` on actions/checkout)";
+
+/// Prints a warning on stderr.
+pub fn warn(message: &str, color: bool) {
+    let (yellow, reset) = if color {
+        ("\x1b[1;33m", "\x1b[0m")
+    } else {
+        ("", "")
+    };
+    eprintln!("{yellow}warning{reset}: {message}");
 }

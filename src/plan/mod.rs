@@ -32,6 +32,37 @@ pub struct Problem {
     pub help: Option<String>,
 }
 
+/// Where some values stand in a plan file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Anchors {
+    pub id: Option<Span>,
+    pub supersedes: Option<Span>,
+    pub status: Option<Span>,
+    /// The `signoffs` key.
+    pub signoffs: Option<Span>,
+    /// The `person` value of each sign-off, in order.
+    pub signoff_people: Vec<Span>,
+}
+
+impl Anchors {
+    fn of(node: &Node) -> Anchors {
+        let signoff_people = match node.get("signoffs").map(|n| &n.value) {
+            Some(yaml::Value::Seq(items)) => items
+                .iter()
+                .map(|i| i.get("person").map_or(i.span, |p| p.span))
+                .collect(),
+            _ => Vec::new(),
+        };
+        Anchors {
+            id: node.get("id").map(|n| n.span),
+            supersedes: node.get("supersedes").map(|n| n.span),
+            status: node.get("status").map(|n| n.span),
+            signoffs: node.entry("signoffs").map(|(k, _)| k.span),
+            signoff_people,
+        }
+    }
+}
+
 /// One plan file, read and parsed.
 #[derive(Debug, Clone)]
 pub struct PlanFile {
@@ -46,10 +77,9 @@ pub struct PlanFile {
     pub body: Option<Body>,
     /// The typed plan, when the front matter has the right shape.
     pub plan: Option<Plan>,
-    /// Where the `id` and `supersedes` values stand, for rules that compare plans (kept when
-    /// the front matter tree is dropped to save memory).
-    pub id_span: Option<Span>,
-    pub supersedes_span: Option<Span>,
+    /// Positions that rules comparing plans or revisions need after the front-matter tree has
+    /// been dropped to save memory.
+    pub anchors: Anchors,
     /// What went wrong while reading, in file order.
     pub problems: Vec<Problem>,
 }
@@ -72,8 +102,7 @@ impl PlanFile {
             front_matter: None,
             body: None,
             plan: None,
-            id_span: None,
-            supersedes_span: None,
+            anchors: Anchors::default(),
             problems: problem.into_iter().collect(),
         };
         if file.problems.is_empty() {
@@ -91,8 +120,7 @@ impl PlanFile {
             front_matter: None,
             body: None,
             plan: None,
-            id_span: None,
-            supersedes_span: None,
+            anchors: Anchors::default(),
             problems: vec![Problem {
                 rule: Rule::FrontMatter,
                 span: Span::point(1, 1),
@@ -173,8 +201,7 @@ impl PlanFile {
             self.front_matter = Some(node);
             return;
         }
-        self.id_span = node.get("id").map(|n| n.span);
-        self.supersedes_span = node.get("supersedes").map(|n| n.span);
+        self.anchors = Anchors::of(&node);
         let json = node.to_json();
         let schema_problems = schema.validate(&node, &json);
         let valid = schema_problems.is_empty();
@@ -222,6 +249,24 @@ impl PlanFile {
     pub fn body_text(&self) -> &str {
         self.body.as_ref().map_or("", |b| &self.text[b.offset..])
     }
+}
+
+/// The front matter of a plan's text as JSON, and the byte offset where its body starts; for
+/// reading old revisions, where positions and validation are not needed.
+pub fn front_matter_json(text: &str) -> Option<(serde_json::Value, usize)> {
+    let text_start = text.strip_prefix('\u{feff}').map_or(0, |_| 3);
+    let text = &text[text_start..];
+    let split = split_front_matter(text)?;
+    let (yaml_end, body_start) = split.closing?;
+    let index = LineIndex::new(&text[..yaml_end]);
+    let origin = yaml::Origin {
+        file: text,
+        index: &index,
+        offset: split.yaml_start,
+        text: &text[split.yaml_start..yaml_end],
+    };
+    let node = yaml::parse(&origin).ok()?;
+    Some((node.to_json(), text_start + body_start))
 }
 
 /// Where the front matter's YAML starts and ends, and where the body starts.

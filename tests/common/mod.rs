@@ -139,8 +139,18 @@ pub struct TestRepo {
 }
 
 impl TestRepo {
-    /// An empty git repository with `people.yaml`.
+    /// A plans folder with `people.yaml`, not under git (history rules do not apply).
     pub fn new() -> TestRepo {
+        let repo = TestRepo {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        repo.write("people.yaml", PEOPLE);
+        std::fs::create_dir_all(repo.path().join("plans")).unwrap();
+        repo
+    }
+
+    /// A git repository with `people.yaml` and no commits.
+    pub fn with_git() -> TestRepo {
         let repo = TestRepo::bare();
         repo.write("people.yaml", PEOPLE);
         std::fs::create_dir_all(repo.path().join("plans")).unwrap();

@@ -1,0 +1,121 @@
+//! `planbook log`: the audit trail of each plan.
+
+use std::fmt::Write as _;
+
+use crate::Outcome;
+use crate::cli::{LogArgs, LogFormat};
+use crate::cmd::{self, Context};
+use crate::error::Error;
+use crate::history::{Audit, FieldChange, History, WORKING_TREE};
+
+pub fn run(ctx: &Context, args: &LogArgs) -> Result<Outcome, Error> {
+    let since = args
+        .since
+        .as_deref()
+        .map(|d| cmd::as_of(Some(d)))
+        .transpose()?;
+    let repo = ctx.repo()?;
+    let cwd = ctx.cwd()?;
+    let paths = cmd::select_plans(&repo, &cwd, &args.plans)?;
+    let Some(mut audit) = Audit::open(&repo)? else {
+        return Err(Error::usage(
+            format!(
+                "{} is not in a git repository, so there is no history to show",
+                repo.root.display()
+            ),
+            Some(
+                "keep the plans in git (`git init`, then commit them) to get an audit trail"
+                    .to_string(),
+            ),
+        ));
+    };
+    if audit.shallow {
+        cmd::warn(cmd::SHALLOW_WARNING, ctx.color);
+    }
+    let ids: Vec<String> = paths
+        .iter()
+        .map(|p| {
+            p.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        })
+        .collect();
+    let mut history = audit.history(&paths, &ids);
+    if let Some(since) = since {
+        let since = since.to_string();
+        for plan in &mut history.plans {
+            plan.revisions
+                .retain(|r| r.date.get(..10).is_some_and(|d| d >= since.as_str()));
+        }
+    }
+    match args.format {
+        LogFormat::Json => cmd::print_json(&history)?,
+        LogFormat::Human => cmd::print(&human(&history))?,
+    }
+    Ok(Outcome::Success)
+}
+
+/// A readable timeline per plan, newest first.
+pub fn human(history: &History) -> String {
+    let mut out = String::new();
+    for plan in &history.plans {
+        let _ = writeln!(out, "{}  ({})", plan.id, plan.path);
+        if plan.revisions.is_empty() {
+            out.push_str("  no revisions\n");
+        }
+        for r in &plan.revisions {
+            let commit = if r.commit == WORKING_TREE {
+                WORKING_TREE.to_string()
+            } else {
+                r.commit.chars().take(10).collect()
+            };
+            let pr = r.pr.map(|n| format!("  PR #{n}")).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  {}  {}  {} <{}>{pr}",
+                r.date.get(..10).unwrap_or(&r.date),
+                commit,
+                r.author.name,
+                r.author.email
+            );
+            let _ = writeln!(out, "      {}", r.summary);
+            for t in &r.trailers {
+                let _ = writeln!(out, "      {}: {}", t.key, t.value);
+            }
+            if r.changes.is_empty() && r.path != plan.path {
+                let _ = writeln!(out, "      (as {})", r.path);
+            }
+            for change in &r.changes {
+                let _ = writeln!(out, "      {}", describe(change));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `metrics.bookings.target: 5000000 → 5500000`, `activities.poc: added`, `body: Summary`.
+pub fn describe(change: &FieldChange) -> String {
+    match change {
+        FieldChange::Body { sections, .. } => format!("body: {}", sections.join(", ")),
+        FieldChange::Field { field, from, to } => match (from.is_null(), to.is_null()) {
+            (true, false) => format!("{field}: added {}", short(to)),
+            (false, true) => format!("{field}: removed (was {})", short(from)),
+            _ => format!("{field}: {} → {}", short(from), short(to)),
+        },
+    }
+}
+
+fn short(value: &serde_json::Value) -> String {
+    let text = match value {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Object(_) => "{…}".to_string(),
+        serde_json::Value::Array(a) if !a.is_empty() => "[…]".to_string(),
+        other => other.to_string(),
+    };
+    if text.chars().count() > 60 {
+        format!("{}…", text.chars().take(57).collect::<String>())
+    } else {
+        text
+    }
+}

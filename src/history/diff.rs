@@ -1,0 +1,274 @@
+//! Field-level differences between two revisions of a plan.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One difference between two revisions: a front-matter field (a dotted path keyed by ids,
+/// e.g. `metrics.bookings.target`) with its old and new value (`null` when it appears or
+/// disappears), or `body` with the names of the sections that changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum FieldChange {
+    Body {
+        field: String,
+        sections: Vec<String>,
+    },
+    Field {
+        field: String,
+        from: Value,
+        to: Value,
+    },
+}
+
+impl FieldChange {
+    fn field(path: &str, from: &Value, to: &Value) -> FieldChange {
+        FieldChange::Field {
+            field: path.to_string(),
+            from: from.clone(),
+            to: to.clone(),
+        }
+    }
+
+    /// The dotted path of the field, or `body`.
+    pub fn name(&self) -> &str {
+        match self {
+            FieldChange::Body { field, .. } | FieldChange::Field { field, .. } => field,
+        }
+    }
+
+    /// Whether this change touches the plan's commitments: metrics, targets or the period.
+    pub fn touches_commitments(&self) -> bool {
+        let name = self.name();
+        ["metrics", "period"]
+            .iter()
+            .any(|k| name == *k || name.starts_with(&format!("{k}.")))
+    }
+}
+
+/// What one revision of a plan file holds, reduced to what comparisons need.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// The front matter as JSON (`null` when it could not be read).
+    pub front: Value,
+    /// Body sections: heading and a hash of the section's text.
+    pub sections: Vec<(String, u64)>,
+}
+
+impl Snapshot {
+    /// Reads a revision's text.
+    pub fn parse(text: &str) -> Snapshot {
+        match crate::plan::front_matter_json(text) {
+            Some((front, body)) => Snapshot {
+                front,
+                sections: sections(&text[body.min(text.len())..]),
+            },
+            None => Snapshot {
+                front: Value::Null,
+                sections: sections(text),
+            },
+        }
+    }
+
+    /// The value at a top-level key.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.front.get(key)
+    }
+}
+
+/// The level-2 sections of a Markdown body, with a hash of each one's text. Text before the
+/// first section is named "Title and introduction".
+fn sections(body: &str) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    let mut name = "Title and introduction".to_string();
+    let mut hash = Fnv::new();
+    let mut fenced = false;
+    for line in body.lines() {
+        if line.trim_start().starts_with("```") || line.trim_start().starts_with("~~~") {
+            fenced = !fenced;
+        }
+        if !fenced && let Some(heading) = line.strip_prefix("## ") {
+            out.push((std::mem::take(&mut name), hash.0));
+            name = heading.trim().trim_end_matches('#').trim().to_string();
+            hash = Fnv::new();
+            continue;
+        }
+        hash.write(line.trim_end().as_bytes());
+        hash.write(b"\n");
+    }
+    out.push((name, hash.0));
+    out
+}
+
+/// FNV-1a: a fast, stable hash (the cache compares section hashes across runs).
+struct Fnv(u64);
+
+impl Fnv {
+    fn new() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// The differences from `old` to `new` (`old` is `None` for the revision that added the plan,
+/// which has no differences to show).
+pub fn diff(old: Option<&Snapshot>, new: &Snapshot) -> Vec<FieldChange> {
+    let Some(old) = old else { return Vec::new() };
+    let mut out = Vec::new();
+    diff_values(&old.front, &new.front, "", &mut out);
+    let changed = changed_sections(&old.sections, &new.sections);
+    if !changed.is_empty() {
+        out.push(FieldChange::Body {
+            field: "body".into(),
+            sections: changed,
+        });
+    }
+    out
+}
+
+fn changed_sections(old: &[(String, u64)], new: &[(String, u64)]) -> Vec<String> {
+    let mut changed = Vec::new();
+    for (name, hash) in new {
+        match old.iter().find(|(n, _)| n == name) {
+            Some((_, h)) if h == hash => {}
+            _ => changed.push(name.clone()),
+        }
+    }
+    for (name, _) in old {
+        if !new.iter().any(|(n, _)| n == name) {
+            changed.push(name.clone());
+        }
+    }
+    changed
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+fn diff_values(old: &Value, new: &Value, path: &str, out: &mut Vec<FieldChange>) {
+    if old == new {
+        return;
+    }
+    match (old, new) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (key, value) in a {
+                diff_values(
+                    value,
+                    b.get(key).unwrap_or(&Value::Null),
+                    &join(path, key),
+                    out,
+                );
+            }
+            for (key, value) in b {
+                if !a.contains_key(key) {
+                    diff_values(&Value::Null, value, &join(path, key), out);
+                }
+            }
+        }
+        (Value::Array(a), Value::Array(b)) if !path.is_empty() => match (keyed(a), keyed(b)) {
+            (Some(ka), Some(kb)) => {
+                for (key, value) in &ka {
+                    let other = kb
+                        .iter()
+                        .find(|(k, _)| k == key)
+                        .map_or(&Value::Null, |(_, v)| *v);
+                    diff_values(value, other, &join(path, key), out);
+                }
+                for (key, value) in &kb {
+                    if !ka.iter().any(|(k, _)| k == key) {
+                        diff_values(&Value::Null, value, &join(path, key), out);
+                    }
+                }
+            }
+            _ => out.push(FieldChange::field(path, old, new)),
+        },
+        _ => out.push(FieldChange::field(path, old, new)),
+    }
+}
+
+/// A list of maps as `(key, entry)` pairs when every entry has a distinct `id` (or `person`, or
+/// `date`), so that changes read `metrics.bookings.target` rather than `metrics.0.target`.
+fn keyed(items: &[Value]) -> Option<Vec<(String, &Value)>> {
+    for field in ["id", "person", "date"] {
+        let keys: Option<Vec<String>> = items
+            .iter()
+            .map(|v| v.get(field).and_then(|k| k.as_str()).map(str::to_string))
+            .collect();
+        if let Some(keys) = keys {
+            let mut sorted = keys.clone();
+            sorted.sort();
+            sorted.dedup();
+            if sorted.len() == keys.len() {
+                return Some(keys.into_iter().zip(items).collect());
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snap(front: &str, body: &str) -> Snapshot {
+        Snapshot::parse(&format!("---\n{front}---\n{body}"))
+    }
+
+    #[test]
+    fn changes_are_keyed_by_ids() {
+        let old = snap(
+            "status: draft\nmetrics:\n  - id: bookings\n    target: 5000000\n  - id: win-rate\n    target: 25\n",
+            "## Summary\n\nA\n",
+        );
+        let new = snap(
+            "status: in_review\nmetrics:\n  - id: win-rate\n    target: 25\n  - id: bookings\n    target: 5500000\nsponsor: ana\n",
+            "## Summary\n\nB\n## Activities\n",
+        );
+        let changes = diff(Some(&old), &new);
+        let fields: Vec<&str> = changes.iter().map(FieldChange::name).collect();
+        assert_eq!(
+            fields,
+            ["status", "metrics.bookings.target", "sponsor", "body"]
+        );
+        assert_eq!(
+            changes[1],
+            FieldChange::field(
+                "metrics.bookings.target",
+                &serde_json::json!(5000000),
+                &serde_json::json!(5500000)
+            )
+        );
+        assert_eq!(
+            changes[2],
+            FieldChange::field("sponsor", &Value::Null, &serde_json::json!("ana"))
+        );
+        assert!(changes[1].touches_commitments());
+        assert!(!changes[2].touches_commitments());
+        let json = serde_json::to_value(&changes[3]).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"field": "body", "sections": ["Summary", "Activities"]})
+        );
+    }
+
+    #[test]
+    fn added_and_removed_entries() {
+        let old = snap("activities:\n  - id: a\n    status: planned\n", "");
+        let new = snap(
+            "activities:\n  - id: a\n    status: done\n  - id: b\n    status: planned\n",
+            "",
+        );
+        let changes = diff(Some(&old), &new);
+        assert_eq!(changes[0].name(), "activities.a.status");
+        assert_eq!(changes[1].name(), "activities.b");
+    }
+}

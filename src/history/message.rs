@@ -1,0 +1,118 @@
+//! What a commit message says: its subject, the pull request it came from, its trailers.
+
+use serde::{Deserialize, Serialize};
+
+/// A `Key: value` line at the end of a commit message (`Approved-by: Ana <ana@x.com>`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trailer {
+    pub key: String,
+    pub value: String,
+}
+
+/// The first line of a message.
+pub fn subject(message: &str) -> &str {
+    message.lines().next().unwrap_or("").trim()
+}
+
+/// The pull request number of a squash-merge subject (`Fix targets (#123)`) or a merge
+/// commit (`Merge pull request #123 from team/branch`).
+pub fn pull_request(subject: &str) -> Option<u64> {
+    if let Some(rest) = subject.strip_prefix("Merge pull request #") {
+        return leading_number(rest);
+    }
+    let open = subject.rfind("(#")?;
+    let rest = &subject[open + 2..];
+    let number = leading_number(rest)?;
+    let after = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+    (after.starts_with(')') && after[1..].trim().is_empty()).then_some(number)
+}
+
+fn leading_number(text: &str) -> Option<u64> {
+    let digits: String = text
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .take(18)
+        .collect();
+    digits.parse().ok()
+}
+
+/// The trailers of a message: the `Key: value` lines of its last paragraph, when that
+/// paragraph consists of them (continuation lines that start with white space are joined).
+pub fn trailers(message: &str) -> Vec<Trailer> {
+    let text = message.trim_end();
+    let Some(start) = text.rfind("\n\n").map(|i| i + 2) else {
+        return Vec::new();
+    };
+    let mut out: Vec<Trailer> = Vec::new();
+    for line in text[start..].lines() {
+        if line.starts_with([' ', '\t']) {
+            match out.last_mut() {
+                Some(last) => {
+                    last.value.push(' ');
+                    last.value.push_str(line.trim());
+                }
+                None => return Vec::new(),
+            }
+            continue;
+        }
+        let Some((key, value)) = line.split_once(':') else {
+            return Vec::new();
+        };
+        let valid_key =
+            !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        if !valid_key {
+            return Vec::new();
+        }
+        out.push(Trailer {
+            key: key.to_string(),
+            value: value.trim().to_string(),
+        });
+    }
+    out
+}
+
+/// The email in `Name <email>`, or the whole value when it has no angle brackets.
+pub fn email_of(value: &str) -> &str {
+    match (value.find('<'), value.rfind('>')) {
+        (Some(open), Some(close)) if open < close => value[open + 1..close].trim(),
+        _ => value.trim(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pull_requests() {
+        assert_eq!(pull_request("Raise DACH target (#123)"), Some(123));
+        assert_eq!(
+            pull_request("Merge pull request #45 from corvid/dach"),
+            Some(45)
+        );
+        assert_eq!(pull_request("Fix (#12) typo"), None);
+        assert_eq!(pull_request("No number here"), None);
+        assert_eq!(pull_request("Odd (#)"), None);
+    }
+
+    #[test]
+    fn trailers_of_the_last_paragraph() {
+        let message = "Sign off DACH\n\nLooks good.\n\nApproved-by: Marta Keller <marta@x.com>\nReviewed-by: Li\n  Wei <li@x.com>\n";
+        let t = trailers(message);
+        assert_eq!(t.len(), 2);
+        assert_eq!(
+            t[0],
+            Trailer {
+                key: "Approved-by".into(),
+                value: "Marta Keller <marta@x.com>".into()
+            }
+        );
+        assert_eq!(t[1].value, "Li Wei <li@x.com>");
+        assert_eq!(email_of(&t[0].value), "marta@x.com");
+        assert!(trailers("Subject only").is_empty());
+        assert!(
+            trailers("Subject\n\nJust a body: with a colon, and more words\nsecond line")
+                .is_empty()
+        );
+    }
+}

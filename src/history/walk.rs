@@ -1,0 +1,497 @@
+//! The one pass over the history: every commit that touched the plans folder, and which plan
+//! files it added, modified, deleted or renamed.
+//!
+//! Commits whose plans-folder tree equals their first parent's are skipped without reading any
+//! tree; otherwise only the subtrees whose ids differ are compared. Merges keep only the files
+//! whose new content matches no other parent, so branch work is credited to its own commits.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::rc::Rc;
+
+use git2::{ObjectType, Oid, Repository, Sort};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::history::message::{self, Trailer};
+
+/// Who made a commit (after `.mailmap`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Author {
+    pub name: String,
+    pub email: String,
+}
+
+/// A commit that changed at least one plan.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Commit {
+    pub id: String,
+    pub author: Author,
+    /// ISO 8601 with the author's offset, e.g. `2026-03-01T14:05:00+01:00`.
+    pub date: String,
+    pub summary: String,
+    pub pr: Option<u64>,
+    pub trailers: Vec<Trailer>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Status {
+    Added,
+    Modified,
+    Deleted,
+    Renamed,
+}
+
+/// What one commit did to one plan file. Paths are relative to the git work tree.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FileChange {
+    /// Index into [`Walk::commits`].
+    pub commit: usize,
+    pub status: Status,
+    pub path: String,
+    pub old_path: Option<String>,
+    pub old_blob: Option<String>,
+    pub new_blob: Option<String>,
+}
+
+/// The commits (newest first) and file changes of the history.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Walk {
+    pub commits: Vec<Commit>,
+    pub changes: Vec<FileChange>,
+}
+
+/// Trees read from the object database, kept while they are likely to be read again (a
+/// commit's tree is its child's parent tree).
+struct Trees<'r> {
+    repo: &'r Repository,
+    cache: HashMap<Oid, Rc<git2::Tree<'r>>>,
+}
+
+type Changed = Vec<(String, Option<Oid>, Option<Oid>)>;
+
+fn is_tree(entry: &git2::TreeEntry) -> bool {
+    entry.kind() == Some(ObjectType::Tree)
+}
+
+impl<'r> Trees<'r> {
+    fn tree(&mut self, id: Oid) -> Result<Rc<git2::Tree<'r>>, git2::Error> {
+        if let Some(tree) = self.cache.get(&id) {
+            return Ok(tree.clone());
+        }
+        if self.cache.len() > 512 {
+            self.cache.clear();
+        }
+        let tree = Rc::new(self.repo.find_tree(id)?);
+        self.cache.insert(id, tree.clone());
+        Ok(tree)
+    }
+
+    /// The id of the tree at `path` (relative to `root`), if there is one.
+    fn subtree(&mut self, root: Oid, path: &Path) -> Result<Option<Oid>, git2::Error> {
+        let mut id = root;
+        for part in path.components() {
+            let name = part.as_os_str().to_string_lossy();
+            let tree = self.tree(id)?;
+            match tree.get_name(&name).filter(is_tree) {
+                Some(e) => id = e.id(),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(id))
+    }
+
+    /// The blob at `path` below tree `root`.
+    fn blob_at(&mut self, root: Oid, path: &str) -> Result<Option<Oid>, git2::Error> {
+        let mut id = root;
+        let mut parts = path.split('/').peekable();
+        while let Some(name) = parts.next() {
+            let tree = self.tree(id)?;
+            let Some(entry) = tree.get_name(name) else {
+                return Ok(None);
+            };
+            if parts.peek().is_none() {
+                return Ok((!is_tree(&entry)).then_some(entry.id()));
+            }
+            if !is_tree(&entry) {
+                return Ok(None);
+            }
+            id = entry.id();
+        }
+        Ok(None)
+    }
+
+    /// Plan files that differ between two trees: `(path, old blob, new blob)`.
+    fn diff(
+        &mut self,
+        old: Option<Oid>,
+        new: Option<Oid>,
+        prefix: &str,
+        out: &mut Changed,
+    ) -> Result<(), git2::Error> {
+        if old == new {
+            return Ok(());
+        }
+        let old_tree = old.map(|id| self.tree(id)).transpose()?;
+        let new_tree = new.map(|id| self.tree(id)).transpose()?;
+        let old_len = old_tree.as_ref().map_or(0, |t| t.len());
+        let new_len = new_tree.as_ref().map_or(0, |t| t.len());
+        // Both trees list entries in git's order, so one merge pass pairs them up.
+        let (mut i, mut j) = (0, 0);
+        while i < old_len || j < new_len {
+            let o = old_tree.as_ref().and_then(|t| t.get(i));
+            let n = new_tree.as_ref().and_then(|t| t.get(j));
+            let order = match (&o, &n) {
+                (Some(o), Some(n)) => git_order(o, n),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, _) => std::cmp::Ordering::Greater,
+            };
+            match (order, o, n) {
+                (std::cmp::Ordering::Less, Some(o), _) => {
+                    self.side(&o, prefix, true, out)?;
+                    i += 1;
+                }
+                (std::cmp::Ordering::Greater, _, Some(n)) => {
+                    self.side(&n, prefix, false, out)?;
+                    j += 1;
+                }
+                (_, Some(o), Some(n)) => {
+                    if o.id() != n.id() {
+                        let path = format!("{prefix}{}", String::from_utf8_lossy(n.name_bytes()));
+                        if is_tree(&n) {
+                            self.diff(Some(o.id()), Some(n.id()), &format!("{path}/"), out)?;
+                        } else if is_plan(&path) {
+                            out.push((path, Some(o.id()), Some(n.id())));
+                        }
+                    }
+                    i += 1;
+                    j += 1;
+                }
+                _ => break,
+            }
+        }
+        Ok(())
+    }
+
+    /// An entry only in the old tree (`removed`) or only in the new one.
+    fn side(
+        &mut self,
+        e: &git2::TreeEntry,
+        prefix: &str,
+        removed: bool,
+        out: &mut Changed,
+    ) -> Result<(), git2::Error> {
+        let path = format!("{prefix}{}", String::from_utf8_lossy(e.name_bytes()));
+        if is_tree(e) {
+            let (old, new) = if removed {
+                (Some(e.id()), None)
+            } else {
+                (None, Some(e.id()))
+            };
+            return self.diff(old, new, &format!("{path}/"), out);
+        }
+        if is_plan(&path) {
+            let (old, new) = if removed {
+                (Some(e.id()), None)
+            } else {
+                (None, Some(e.id()))
+            };
+            out.push((path, old, new));
+        }
+        Ok(())
+    }
+}
+
+/// The order of git tree entries: by name, as if a folder's name ended in `/`.
+fn git_order(a: &git2::TreeEntry, b: &git2::TreeEntry) -> std::cmp::Ordering {
+    let slash = |e: &git2::TreeEntry| is_tree(e).then_some(b'/');
+    let ka = a.name_bytes().iter().copied().chain(slash(a));
+    let kb = b.name_bytes().iter().copied().chain(slash(b));
+    ka.cmp(kb)
+}
+
+fn is_plan(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.ends_with(".md") && !name.eq_ignore_ascii_case("readme.md") && !name.starts_with('.')
+}
+
+/// Walks the history from `head` (newest first), stopping at `known` commits (already in a
+/// cache), and records every change to plan files under `plans` (relative to the work tree).
+///
+/// The commits are listed once, then examined in parallel chunks (each commit only needs its
+/// own tree and its parents'), each thread with its own handle on the repository.
+pub fn walk(
+    repo: &Repository,
+    head: Oid,
+    known: &[Oid],
+    plans: &Path,
+) -> Result<Walk, git2::Error> {
+    let mut revwalk = repo.revwalk()?;
+    revwalk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)?;
+    revwalk.push(head)?;
+    for id in known {
+        revwalk.hide(*id)?;
+    }
+    let ids: Vec<Oid> = revwalk.collect::<Result<_, _>>()?;
+    let git_dir = repo.path().to_path_buf();
+    let chunk = (ids.len() / (rayon::current_num_threads() * 4)).clamp(64, 4096);
+    let examined: Vec<Result<Vec<Examined>, git2::Error>> = ids
+        .par_chunks(chunk)
+        .map(|ids| {
+            let repo = Repository::open(&git_dir)?;
+            let mut trees = Trees {
+                repo: &repo,
+                cache: HashMap::new(),
+            };
+            ids.iter()
+                .filter_map(|id| examine(&repo, &mut trees, *id, plans).transpose())
+                .collect()
+        })
+        .collect();
+    let mailmap = repo.mailmap().ok();
+    let mut merged_pr: HashMap<Oid, u64> = HashMap::new();
+    let mut walk = Walk::default();
+    let mut pending: Vec<(Oid, Commit, Changed)> = Vec::new();
+    for part in examined {
+        for e in part? {
+            if let Some((pr, base, branch)) = e.merges {
+                mark_merged(repo, base, branch, pr, &mut merged_pr)?;
+            }
+            if let Some((commit, changed)) = e.commit {
+                pending.push((e.id, commit, changed));
+            }
+        }
+    }
+    for (id, mut commit, changed) in pending {
+        if commit.pr.is_none() {
+            commit.pr = merged_pr.get(&id).copied();
+        }
+        if let Some(mailmap) = &mailmap
+            && let Ok(sig) = git2::Signature::now(&commit.author.name, &commit.author.email)
+            && let Ok(mapped) = mailmap.resolve_signature(&sig)
+        {
+            commit.author.name = String::from_utf8_lossy(mapped.name_bytes()).into_owned();
+            commit.author.email = String::from_utf8_lossy(mapped.email_bytes()).into_owned();
+        }
+        let index = walk.commits.len();
+        walk.commits.push(commit);
+        pair_renames(repo, index, changed, &mut walk.changes);
+    }
+    Ok(walk)
+}
+
+/// What one commit contributes: its plan changes (if any) and, for a pull-request merge, the
+/// number to give the commits it merged.
+struct Examined {
+    id: Oid,
+    commit: Option<(Commit, Changed)>,
+    merges: Option<(u64, Oid, Oid)>,
+}
+
+fn examine(
+    repo: &Repository,
+    trees: &mut Trees,
+    id: Oid,
+    plans: &Path,
+) -> Result<Option<Examined>, git2::Error> {
+    let commit = repo.find_commit(id)?;
+    // Parents missing from a shallow clone count as no parent.
+    let parents: Vec<git2::Commit> = commit.parents().collect();
+    let message = commit.message().unwrap_or("");
+    let summary = message::subject(message).to_string();
+    let own_pr = message::pull_request(&summary);
+    let merges = match (own_pr, parents.get(1)) {
+        (Some(pr), Some(second)) if summary.starts_with("Merge pull request #") => {
+            Some((pr, parents[0].id(), second.id()))
+        }
+        _ => None,
+    };
+    let plans_tree = trees.subtree(commit.tree_id(), plans)?;
+    let first_parent = match parents.first() {
+        Some(p) => Some(trees.subtree(p.tree_id(), plans)?),
+        None => None,
+    };
+    if first_parent == Some(plans_tree) {
+        return Ok(merges.map(|m| Examined {
+            id,
+            commit: None,
+            merges: Some(m),
+        }));
+    }
+    let mut changed = Vec::new();
+    trees.diff(
+        first_parent.flatten(),
+        plans_tree,
+        &plans_prefix(plans),
+        &mut changed,
+    )?;
+    if parents.len() > 1 {
+        // Keep what the merge itself brought: content that matches no other parent.
+        let mut kept = Vec::new();
+        for change in changed {
+            let mut from_a_parent = false;
+            for other in parents.iter().skip(1) {
+                if trees.blob_at(other.tree_id(), &change.0)? == change.2 {
+                    from_a_parent = true;
+                }
+            }
+            if !from_a_parent {
+                kept.push(change);
+            }
+        }
+        changed = kept;
+    }
+    if changed.is_empty() {
+        return Ok(merges.map(|m| Examined {
+            id,
+            commit: None,
+            merges: Some(m),
+        }));
+    }
+    let author = commit.author();
+    let record = Commit {
+        id: id.to_string(),
+        author: Author {
+            name: String::from_utf8_lossy(author.name_bytes()).into_owned(),
+            email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
+        },
+        date: iso_date(author.when()),
+        pr: own_pr,
+        trailers: message::trailers(message),
+        summary,
+    };
+    Ok(Some(Examined {
+        id,
+        commit: Some((record, changed)),
+        merges,
+    }))
+}
+
+/// Gives the commits a pull request merged (reachable from `branch` but not `base`) its number.
+fn mark_merged(
+    repo: &Repository,
+    base: Oid,
+    branch: Oid,
+    pr: u64,
+    out: &mut HashMap<Oid, u64>,
+) -> Result<(), git2::Error> {
+    let mut walk = repo.revwalk()?;
+    walk.push(branch)?;
+    walk.hide(base)?;
+    for id in walk.take(10_000) {
+        out.entry(id?).or_insert(pr);
+    }
+    Ok(())
+}
+
+fn plans_prefix(plans: &Path) -> String {
+    let text = crate::diagnostic::display_path(plans);
+    if text.is_empty() || text == "." {
+        String::new()
+    } else {
+        format!("{text}/")
+    }
+}
+
+/// Turns a commit's adds and deletes into renames where they are the same plan: identical
+/// content first, then the same file name (a plan moved to another folder), then similar
+/// content for the few that remain.
+fn pair_renames(repo: &Repository, commit: usize, changed: Changed, out: &mut Vec<FileChange>) {
+    let mut added: Vec<(String, Oid)> = Vec::new();
+    let mut deleted: Vec<(String, Oid)> = Vec::new();
+    for (path, old, new) in changed {
+        match (old, new) {
+            (Some(o), Some(n)) => out.push(FileChange {
+                commit,
+                status: Status::Modified,
+                path,
+                old_path: None,
+                old_blob: Some(o.to_string()),
+                new_blob: Some(n.to_string()),
+            }),
+            (None, Some(n)) => added.push((path, n)),
+            (Some(o), None) => deleted.push((path, o)),
+            (None, None) => {}
+        }
+    }
+    let file_name = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    let mut used_deleted = vec![false; deleted.len()];
+    for matcher in 0..3 {
+        for (a, (apath, ablob)) in added.iter().enumerate() {
+            if pairs.iter().any(|(x, _)| *x == a) {
+                continue;
+            }
+            let found = deleted.iter().enumerate().position(|(d, (dpath, dblob))| {
+                !used_deleted[d]
+                    && match matcher {
+                        0 => dblob == ablob,
+                        1 => file_name(dpath) == file_name(apath),
+                        _ => added.len() * deleted.len() <= 100 && similar(repo, *dblob, *ablob),
+                    }
+            });
+            if let Some(d) = found {
+                used_deleted[d] = true;
+                pairs.push((a, d));
+            }
+        }
+    }
+    for (a, (path, blob)) in added.iter().enumerate() {
+        let pair = pairs
+            .iter()
+            .find(|(x, _)| *x == a)
+            .map(|(_, d)| &deleted[*d]);
+        out.push(FileChange {
+            commit,
+            status: if pair.is_some() {
+                Status::Renamed
+            } else {
+                Status::Added
+            },
+            path: path.clone(),
+            old_path: pair.map(|(p, _)| p.clone()),
+            old_blob: pair.map(|(_, b)| b.to_string()),
+            new_blob: Some(blob.to_string()),
+        });
+    }
+    for (d, (path, blob)) in deleted.iter().enumerate() {
+        if !used_deleted[d] {
+            out.push(FileChange {
+                commit,
+                status: Status::Deleted,
+                path: path.clone(),
+                old_path: None,
+                old_blob: Some(blob.to_string()),
+                new_blob: None,
+            });
+        }
+    }
+}
+
+/// Whether two blobs share at least half of their lines (git's default rename threshold).
+fn similar(repo: &Repository, a: Oid, b: Oid) -> bool {
+    let (Ok(a), Ok(b)) = (repo.find_blob(a), repo.find_blob(b)) else {
+        return false;
+    };
+    let lines = |content: &[u8]| -> std::collections::HashSet<Vec<u8>> {
+        content.split(|&c| c == b'\n').map(<[u8]>::to_vec).collect()
+    };
+    let (la, lb) = (lines(a.content()), lines(b.content()));
+    let shared = la.intersection(&lb).count();
+    shared * 2 >= la.len().max(lb.len())
+}
+
+/// A git time as ISO 8601 with its offset.
+pub fn iso_date(time: git2::Time) -> String {
+    let offset = time.offset_minutes();
+    let local = time.seconds() + i64::from(offset) * 60;
+    let date = jiff::Timestamp::from_second(local)
+        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%S").to_string())
+        .unwrap_or_default();
+    let sign = if offset < 0 { '-' } else { '+' };
+    format!(
+        "{date}{sign}{:02}:{:02}",
+        offset.abs() / 60,
+        offset.abs() % 60
+    )
+}

@@ -1,0 +1,363 @@
+//! `planbook log` and the history rules on real git repositories.
+
+mod common;
+
+use common::{TestRepo, findings, valid_plan};
+use serde_json::Value;
+
+const ANA: &str = "Ana Lima <ana@example.com>";
+const BEN: &str = "Ben Ode <ben@example.com>";
+const CLEO: &str = "Cleo Park <cleo@example.com>";
+
+/// The valid plan without its sign-offs, as a draft.
+fn draft() -> String {
+    let plan = valid_plan("alpha");
+    let start = plan.find("signoffs:").unwrap();
+    let end = plan.find("---\n\n# Nordics").unwrap();
+    format!("{}{}", &plan[..start], &plan[end..]).replace("status: approved", "status: draft")
+}
+
+fn log_json(repo: &TestRepo, args: &[&str]) -> Value {
+    let mut all = vec!["log", "--format", "json"];
+    all.extend_from_slice(args);
+    let out = repo.run(&all);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    serde_json::from_str(&out.stdout).unwrap()
+}
+
+fn change(revision: &Value, field: &str) -> Option<(Value, Value)> {
+    revision["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["field"] == field)
+        .map(|c| (c["from"].clone(), c["to"].clone()))
+}
+
+/// A history: a draft by Ana, a squash PR raising the target, a branch merged by a PR merge
+/// commit, a move to another folder, and Ben's sign-off with the plan approved.
+fn story() -> TestRepo {
+    let repo = TestRepo::with_git();
+    repo.plan("alpha.md", draft());
+    repo.commit("Draft the Nordics plan", ANA, "2026-01-05T09:00:00+01:00");
+    repo.plan(
+        "alpha.md",
+        draft()
+            .replace("target: 500000", "target: 550000")
+            .replace("expected: 500000", "expected: 550000"),
+    );
+    repo.commit(
+        "Raise the bookings target (#12)",
+        ANA,
+        "2026-01-06T10:00:00+01:00",
+    );
+    repo.git(&["checkout", "-q", "-b", "review"]);
+    repo.plan(
+        "alpha.md",
+        repo.read("plans/alpha.md")
+            .replace("status: draft", "status: in_review"),
+    );
+    repo.commit("Send the plan for review", ANA, "2026-01-07T10:00:00+01:00");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("notes.txt", "unrelated\n");
+    repo.commit(
+        "Unrelated change on main",
+        CLEO,
+        "2026-01-08T10:00:00+01:00",
+    );
+    repo.git(&[
+        "merge",
+        "-q",
+        "--no-ff",
+        "review",
+        "-m",
+        "Merge pull request #14 from corvid/review",
+    ]);
+    repo.git(&["mv", "plans/alpha.md", "plans/emea-alpha.md"]);
+    std::fs::create_dir_all(repo.path().join("plans/emea")).unwrap();
+    repo.git(&["mv", "plans/emea-alpha.md", "plans/emea/alpha.md"]);
+    repo.commit("Move the plan under EMEA", ANA, "2026-01-09T10:00:00+01:00");
+    repo
+}
+
+#[test]
+fn log_lists_revisions_newest_first_with_prs_renames_and_changes() {
+    let repo = story();
+    let json = log_json(&repo, &[]);
+    assert_eq!(json["shallow"], false);
+    let plan = &json["plans"][0];
+    assert_eq!(plan["id"], "alpha");
+    assert_eq!(plan["path"], "plans/emea/alpha.md");
+    let revisions = plan["revisions"].as_array().unwrap();
+    let summaries: Vec<&str> = revisions
+        .iter()
+        .map(|r| r["summary"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        summaries,
+        [
+            "Move the plan under EMEA",
+            "Send the plan for review",
+            "Raise the bookings target (#12)",
+            "Draft the Nordics plan"
+        ]
+    );
+    assert_eq!(revisions[0]["path"], "plans/emea/alpha.md");
+    assert_eq!(revisions[1]["path"], "plans/alpha.md");
+    assert_eq!(
+        revisions[1]["pr"], 14,
+        "a commit merged by PR #14 carries its number"
+    );
+    assert_eq!(revisions[2]["pr"], 12);
+    assert_eq!(revisions[3]["pr"], Value::Null);
+    assert_eq!(revisions[2]["author"]["email"], "ana@example.com");
+    assert_eq!(revisions[2]["date"], "2026-01-06T10:00:00+01:00");
+    assert_eq!(
+        change(&revisions[2], "metrics.bookings.target"),
+        Some((500000.into(), 550000.into()))
+    );
+    assert_eq!(
+        change(&revisions[1], "status"),
+        Some(("draft".into(), "in_review".into()))
+    );
+    assert_eq!(revisions[3]["changes"], serde_json::json!([]));
+}
+
+#[test]
+fn log_shows_uncommitted_edits_and_body_sections() {
+    let repo = story();
+    let text = repo.read("plans/emea/alpha.md").replace(
+        "## Recent challenges\n\n",
+        "## Recent challenges\n\nA new competitor.\n\n",
+    );
+    repo.write("plans/emea/alpha.md", text);
+    let json = log_json(&repo, &["alpha"]);
+    let first = &json["plans"][0]["revisions"][0];
+    assert_eq!(first["commit"], "working tree");
+    assert_eq!(
+        first["changes"],
+        serde_json::json!([{"field": "body", "sections": ["Recent challenges"]}])
+    );
+    let human = repo.run(&["log", "alpha"]);
+    assert!(human.stdout.contains("working tree"), "{}", human.stdout);
+    assert!(
+        human
+            .stdout
+            .contains("metrics.bookings.target: 500000 → 550000"),
+        "{}",
+        human.stdout
+    );
+}
+
+#[test]
+fn log_since_and_unknown_plans() {
+    let repo = story();
+    let json = log_json(&repo, &["--since", "2026-01-07"]);
+    assert_eq!(json["plans"][0]["revisions"].as_array().unwrap().len(), 2);
+    assert_eq!(repo.run(&["log", "nope"]).code, 2);
+    let plain = TestRepo::new();
+    plain.plan("alpha.md", valid_plan("alpha"));
+    let out = plain.run(&["log"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("not in a git repository"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_repeated_log_reads_the_cache_and_agrees() {
+    let repo = story();
+    let first = repo.run(&["log", "--format", "json"]).stdout;
+    assert!(
+        repo.path()
+            .join(".git/planbook/history-cache.json")
+            .exists()
+    );
+    assert_eq!(repo.run(&["log", "--format", "json"]).stdout, first);
+    // A new commit extends the cached walk.
+    repo.plan(
+        "emea/alpha.md",
+        repo.read("plans/emea/alpha.md")
+            .replace("target: 25", "target: 27")
+            .replace("expected: 25", "expected: 27"),
+    );
+    repo.commit(
+        "Raise the win-rate target (#15)",
+        ANA,
+        "2026-01-10T10:00:00+01:00",
+    );
+    let json = log_json(&repo, &[]);
+    let revisions = json["plans"][0]["revisions"].as_array().unwrap();
+    assert_eq!(revisions.len(), 5);
+    assert_eq!(
+        change(&revisions[0], "metrics.win-rate.target"),
+        Some((25.into(), 27.into()))
+    );
+}
+
+/// The story, approved: sign-offs added by `signer`'s commit with `message`.
+fn signed(author: &str, message: &str) -> TestRepo {
+    let repo = story();
+    let approved = valid_plan("alpha")
+        .replace("target: 500000", "target: 550000")
+        .replace("expected: 500000", "expected: 550000");
+    repo.plan("emea/alpha.md", &approved);
+    repo.commit(message, author, "2026-01-12T10:00:00+01:00");
+    repo
+}
+
+fn check_rules(repo: &TestRepo, extra: &[&str]) -> Vec<String> {
+    let (_, json) = repo.check_json(extra);
+    findings(&json)
+        .into_iter()
+        .map(|(rule, _, _)| rule)
+        .collect()
+}
+
+#[test]
+fn signoffs_added_by_someone_else_are_unverified() {
+    let repo = signed(ANA, "Approve the plan");
+    let (code, json) = repo.check_json(&[]);
+    assert_eq!(code, 1);
+    let unverified: Vec<&Value> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "signoff-unverified")
+        .collect();
+    assert_eq!(unverified.len(), 2, "{json}");
+    let message = unverified[1]["message"].as_str().unwrap();
+    assert!(
+        message.contains("`ben` was added by Ana Lima <ana@example.com> in commit"),
+        "{message}"
+    );
+    assert!(
+        unverified[1]["help"]
+            .as_str()
+            .unwrap()
+            .contains("Approved-by: Ben Ode <ben@example.com>")
+    );
+}
+
+#[test]
+fn signoffs_by_the_signers_or_with_approved_by_trailers_pass() {
+    let repo = signed(
+        ANA,
+        "Approve the plan\n\nApproved-by: Ben Ode <b.ode@example.com>\nApproved-by: Cleo Park <cleo@example.com>",
+    );
+    assert_eq!(check_rules(&repo, &[]), Vec::<String>::new());
+    // Ben adds his own sign-off; Cleo's is approved by trailer.
+    let repo = story();
+    let plan = valid_plan("alpha")
+        .replace("target: 500000", "target: 550000")
+        .replace("expected: 500000", "expected: 550000");
+    let ben_entry = "  - person: ben\n    role: VP Sales\n    date: 2025-12-22\n";
+    repo.plan("emea/alpha.md", plan.replace(ben_entry, ""));
+    repo.commit(
+        "Peer review\n\nApproved-by: Cleo Park <cleo@example.com>",
+        ANA,
+        "2026-01-11T10:00:00+01:00",
+    );
+    repo.plan("emea/alpha.md", &plan);
+    repo.commit("Sign off as VP Sales", BEN, "2026-01-12T10:00:00+01:00");
+    assert_eq!(check_rules(&repo, &[]), Vec::<String>::new());
+}
+
+#[test]
+fn changing_targets_after_signoff_is_stale() {
+    let repo = signed(
+        ANA,
+        "Approve\n\nApproved-by: Ben Ode <ben@example.com>\nApproved-by: Cleo Park <cleo@example.com>",
+    );
+    repo.plan(
+        "emea/alpha.md",
+        repo.read("plans/emea/alpha.md")
+            .replace("target: 550000", "target: 600000")
+            .replace("expected: 550000", "expected: 600000"),
+    );
+    repo.commit("Raise the target again", ANA, "2026-01-13T10:00:00+01:00");
+    let (code, json) = repo.check_json(&[]);
+    assert_eq!(code, 1);
+    let stale = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rule"] == "signoff-stale")
+        .unwrap();
+    let message = stale["message"].as_str().unwrap();
+    assert!(
+        message.contains(
+            "metrics.bookings.expected, metrics.bookings.target changed after the latest sign-off"
+        ),
+        "{message}"
+    );
+    // Re-signing (new dates, by the signers) clears it.
+    let renewed = repo
+        .read("plans/emea/alpha.md")
+        .replace("date: 2025-12-20", "date: 2026-01-14")
+        .replace("date: 2025-12-22", "date: 2026-01-14");
+    repo.plan("emea/alpha.md", renewed);
+    repo.commit("Sign off again\n\nApproved-by: Ben Ode <ben@example.com>\nApproved-by: Cleo Park <cleo@example.com>", ANA, "2026-01-14T10:00:00+01:00");
+    assert_eq!(check_rules(&repo, &[]), Vec::<String>::new());
+}
+
+#[test]
+fn status_transitions_against_a_base() {
+    let repo = story(); // status in_review at HEAD
+    let base = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
+    repo.plan(
+        "emea/alpha.md",
+        repo.read("plans/emea/alpha.md")
+            .replace("status: in_review", "status: active"),
+    );
+    let rules = check_rules(&repo, &["--base", &base]);
+    assert!(
+        rules.contains(&"status-transition".to_string()),
+        "{rules:?}"
+    );
+    repo.plan(
+        "emea/alpha.md",
+        repo.read("plans/emea/alpha.md")
+            .replace("status: active", "status: draft"),
+    );
+    assert!(!check_rules(&repo, &["--base", &base]).contains(&"status-transition".to_string()));
+    let out = repo.run(&["check", "--base", "no-such-branch"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("no such revision"), "{}", out.stderr);
+}
+
+#[test]
+fn shallow_clones_say_so_and_do_not_pass_signoffs() {
+    let origin = signed(
+        ANA,
+        "Approve\n\nApproved-by: Ben Ode <ben@example.com>\nApproved-by: Cleo Park <cleo@example.com>",
+    );
+    let clone_dir = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", origin.path().display());
+    let status = std::process::Command::new("git")
+        .args(["clone", "-q", "--depth", "1", &url, "shallow"])
+        .current_dir(clone_dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let dir = clone_dir.path().join("shallow");
+    let out = common::run_in(&dir, &["log", "--format", "json"]);
+    let json: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(json["shallow"], true);
+    assert!(out.stderr.contains("fetch-depth: 0"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("git fetch --unshallow"),
+        "{}",
+        out.stderr
+    );
+    let out = common::run_in(
+        &dir,
+        &["check", "--format", "json", "--as-of", "2026-03-01"],
+    );
+    assert_eq!(out.code, 1);
+    let json: Value = serde_json::from_str(&out.stdout).unwrap();
+    let rules: Vec<_> = findings(&json).into_iter().map(|(r, _, _)| r).collect();
+    assert_eq!(rules, ["signoff-unverified"]);
+}
