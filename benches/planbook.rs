@@ -95,6 +95,24 @@ fn main() {
             assert!(out.status.success());
         });
         report("git log --name-status -M -- plans/ (reference)", &reference);
+        let cache = long.join(".git/planbook");
+        let cold = time(runs, || {
+            let _ = std::fs::remove_dir_all(&cache);
+            run(&binary, &long, &["log", "--format", "json"]);
+        });
+        report("planbook log --format json, cold (no cache)", &cold);
+        let warm = time(runs, || run(&binary, &long, &["log", "--format", "json"]));
+        report(
+            "planbook log --format json, warm (cache from the last run)",
+            &warm,
+        );
+        println!(
+            "  cold / reference: {:.2}x",
+            cold[cold.len() / 2].as_secs_f64() / reference[reference.len() / 2].as_secs_f64()
+        );
+        if let Some(kb) = peak_kb(&binary, &long, &["log", "--format", "json"]) {
+            println!("  peak memory (warm): {:.0} MB", kb as f64 / 1024.0);
+        }
     }
 }
 

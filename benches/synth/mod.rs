@@ -92,19 +92,30 @@ pub fn people_yaml(count: usize) -> String {
     out
 }
 
+/// The people who sign off plan `n`: its peer reviewer and its sales leader.
+fn signer_indexes(n: usize, people: usize) -> [usize; 2] {
+    let (_, peer, leader) = roles(n, people);
+    [peer, leader]
+}
+
+/// Owner, peer and leader of plan `n`: leaders are every tenth person; owners and peers are
+/// never leaders and never the same person.
+fn roles(n: usize, people: usize) -> (usize, usize, usize) {
+    let not_leader = |i: usize| if i.is_multiple_of(10) { i + 1 } else { i };
+    let owner = not_leader(1 + (n * 7) % (people - 2));
+    let mut peer = not_leader(1 + (n * 13 + 5) % (people - 2));
+    if peer == owner {
+        peer = not_leader(peer + 1);
+    }
+    let leader = ((n % (people / 10).max(1)) * 10).min(people - 1);
+    (owner, peer, leader)
+}
+
 /// The plan file for plan `n` at revision `rev` (revisions change targets, statuses and text).
 pub fn plan_text(n: usize, rev: usize, people: usize, rng: &mut Rng) -> String {
     let id = format!("plan-{n:05}");
-    // Leaders are every tenth person; owners and peers are never leaders and never the same.
-    let not_leader = |i: usize| if i.is_multiple_of(10) { i + 1 } else { i };
-    let owner_index = not_leader(1 + (n * 7) % (people - 2));
-    let mut peer_index = not_leader(1 + (n * 13 + 5) % (people - 2));
-    if peer_index == owner_index {
-        peer_index = not_leader(peer_index + 1);
-    }
-    let owner = person(owner_index);
-    let peer = person(peer_index);
-    let leader = person(((n % (people / 10).max(1)) * 10).min(people - 1));
+    let (owner, peer, leader) = roles(n, people);
+    let (owner, peer, leader) = (person(owner), person(peer), person(leader));
     let statuses = ["draft", "in_review", "approved", "active"];
     let status = statuses[(n + rev) % statuses.len()];
     let baseline = 300_000 + (n % 50) * 10_000;
@@ -263,12 +274,22 @@ pub fn generate(dir: &Path, shape: Shape) -> std::io::Result<()> {
             modify(&mut changes, path, &text);
         }
         time += 3_600;
+        // The plans arrive signed off: their signers approve the commit that adds them.
+        let mut signers: Vec<usize> = (first..(first + batch).min(shape.plans))
+            .flat_map(|n| signer_indexes(n, shape.people))
+            .collect();
+        signers.sort_unstable();
+        signers.dedup();
+        let trailers: String = signers
+            .iter()
+            .map(|i| format!("Approved-by: Person {i} <person{i}@example.com>\n"))
+            .collect();
         let m = emit_commit(
             &mut stdin,
             "main",
             main_mark,
             None,
-            format!("Add plans batch {c} (#{pr})"),
+            format!("Add plans batch {c} (#{pr})\n\n{trailers}"),
             c % shape.people,
             &changes,
             time,

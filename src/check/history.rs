@@ -17,7 +17,7 @@ use crate::rules::Rule;
 /// Runs the history rules on the plans `report` selects.
 pub fn run(
     settings: &Settings,
-    audit: &Audit,
+    audit: &mut Audit,
     plans: &[PlanFile],
     base: Option<&str>,
     report: &(dyn Fn(&Path) -> bool + Sync),
@@ -52,22 +52,42 @@ pub fn run(
     let paths: Vec<PathBuf> = signed.iter().map(|f| f.path.clone()).collect();
     let timelines = audit.timelines(&paths);
     let identity = audit.identity();
-    let found: Vec<Vec<Diagnostic>> = signed
+    let shared: &Audit = audit;
+    let found: Vec<(Vec<Revision>, Vec<Diagnostic>)> = signed
         .par_iter()
         .zip(timelines.par_iter())
         .map_init(
-            || Repository::open(&audit.git_dir).ok(),
+            || Repository::open(&shared.git_dir).ok(),
             |git, (file, timeline)| {
-                let Some(git) = git else { return Vec::new() };
-                let revisions = audit.revisions(git, timeline, &identity);
+                let Some(git) = git else {
+                    return (Vec::new(), Vec::new());
+                };
+                let current = file.plan.as_ref().map(current_signers);
+                let revisions = shared.revisions(git, timeline, &identity, current.as_deref());
                 let mut findings = Findings::new(&file.path);
                 signoffs(settings, file, &revisions, &mut findings);
-                findings.out
+                (revisions, findings.out)
             },
         )
         .collect();
-    out.extend(found.into_iter().flatten());
+    let computed: Vec<&[Revision]> = found.iter().map(|(r, _)| r.as_slice()).collect();
+    audit.remember(&timelines, &computed);
+    out.extend(found.into_iter().flat_map(|(_, d)| d));
     Ok(out)
+}
+
+/// The sign-offs of the plan on disk, as the history records them.
+fn current_signers(plan: &crate::plan::Plan) -> Vec<String> {
+    plan.signoffs
+        .iter()
+        .flatten()
+        .filter_map(|s| {
+            Some(history::signoff_key(
+                s.person.as_deref()?,
+                &s.date.map(|d| d.to_string()).unwrap_or_default(),
+            ))
+        })
+        .collect()
 }
 
 /// `signoff-unverified` and `signoff-stale` for one plan.

@@ -36,13 +36,13 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, Error> {
     let settings = Settings { repo: &repo, as_of };
     let (plans, mut diagnostics) = check::check_paths(&settings, &all, &wanted);
     match Audit::open(&repo)? {
-        Some(audit) => {
+        Some(mut audit) => {
             if audit.shallow && !ctx.quiet {
                 cmd::warn(cmd::SHALLOW_WARNING, ctx.color);
             }
             diagnostics.extend(check::history::run(
                 &settings,
-                &audit,
+                &mut audit,
                 &plans,
                 args.base.as_deref(),
                 &wanted,

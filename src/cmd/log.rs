@@ -79,7 +79,7 @@ pub fn human(history: &History) -> String {
                 r.author.email
             );
             let _ = writeln!(out, "      {}", r.summary);
-            for t in &r.trailers {
+            for t in r.trailers.iter() {
                 let _ = writeln!(out, "      {}: {}", t.key, t.value);
             }
             if r.changes.is_empty() && r.path != plan.path {

@@ -63,7 +63,7 @@ pub struct Revision {
     pub date: String,
     pub summary: String,
     pub pr: Option<u64>,
-    pub trailers: Vec<Trailer>,
+    pub trailers: std::sync::Arc<[Trailer]>,
     pub path: String,
     pub changes: Vec<FieldChange>,
     /// The sign-offs at this revision, as `person@date`.
@@ -253,19 +253,26 @@ impl Audit {
     pub fn history(&mut self, paths: &[PathBuf], ids: &[String]) -> History {
         let timelines = self.timelines(paths);
         let history = self.history_of(&timelines, paths, ids);
-        for (timeline, plan) in timelines.iter().zip(&history.plans) {
-            for (r, revision) in timeline.iter().zip(&plan.revisions) {
+        let computed: Vec<&[Revision]> = history
+            .plans
+            .iter()
+            .map(|p| p.revisions.as_slice())
+            .collect();
+        self.remember(&timelines, &computed);
+        history
+    }
+
+    /// Stores what was computed for the next run (best effort: a read-only `.git` is fine).
+    pub fn remember(&mut self, timelines: &[Vec<RevisionRef>], revisions: &[&[Revision]]) {
+        for (timeline, revisions) in timelines.iter().zip(revisions) {
+            for (r, revision) in timeline.iter().zip(revisions.iter()) {
                 if let Some(new) = &r.new_blob {
-                    self.cache.insert(
-                        r.old_blob.as_deref(),
-                        new,
-                        (revision.changes.clone(), revision.signers.clone()),
-                    );
+                    let computed = (revision.changes.clone(), revision.signers.clone());
+                    self.cache.insert(r.old_blob.as_deref(), new, computed);
                 }
             }
         }
         self.cache.save(&self.git_dir, &self.walk);
-        history
     }
 
     fn history_of(
@@ -283,7 +290,7 @@ impl Audit {
                 || Repository::open(&git_dir).ok(),
                 |git, (timeline, (path, id))| {
                     let revisions = match git {
-                        Some(git) => self.revisions(git, timeline, &identity),
+                        Some(git) => self.revisions(git, timeline, &identity, None),
                         None => Vec::new(),
                     };
                     PlanHistory {
@@ -301,12 +308,29 @@ impl Audit {
     }
 
     /// The revisions of one timeline, with field changes and sign-offs.
+    ///
+    /// `current` is what the caller already knows of the file on disk (its sign-offs): when
+    /// the newest revision is a commit whose content is that file and it added the plan, no
+    /// blob needs to be read at all, which is the common case in a short history.
     pub fn revisions(
         &self,
         git: &Repository,
         timeline: &[RevisionRef],
         identity: &Author,
+        current: Option<&[String]>,
     ) -> Vec<Revision> {
+        let known = |i: usize, r: &RevisionRef| -> Option<cache::Computed> {
+            let new = r.new_blob.as_ref()?;
+            if let Some(hit) = self.cache.diff(r.old_blob.as_deref(), new) {
+                return Some(hit);
+            }
+            match current {
+                Some(signers) if i == 0 && r.old_blob.is_none() => {
+                    Some((Vec::new(), signers.to_vec()))
+                }
+                _ => None,
+            }
+        };
         let mut snapshots: HashMap<Option<String>, std::rc::Rc<Snapshot>> = HashMap::new();
         let mut read = |blob: &Option<String>, path: &str| -> std::rc::Rc<Snapshot> {
             snapshots
@@ -316,12 +340,8 @@ impl Audit {
         };
         // Oldest first: packs store a file's versions as deltas on each other, and reading in
         // that order keeps each delta's base in libgit2's cache.
-        for r in timeline.iter().rev() {
-            let cached = r
-                .new_blob
-                .as_ref()
-                .and_then(|new| self.cache.diff(r.old_blob.as_deref(), new));
-            if cached.is_none() {
+        for (i, r) in timeline.iter().enumerate().rev() {
+            if known(i, r).is_none() {
                 if r.old_blob.is_some() {
                     read(&r.old_blob, &r.path);
                 }
@@ -330,12 +350,9 @@ impl Audit {
         }
         timeline
             .iter()
-            .map(|r| {
-                let cached = match (&r.old_blob, &r.new_blob) {
-                    (old, Some(new)) => self.cache.diff(old.as_deref(), new),
-                    _ => None,
-                };
-                let (changes, signers) = match cached {
+            .enumerate()
+            .map(|(i, r)| {
+                let (changes, signers) = match known(i, r) {
                     Some(hit) => hit,
                     None => {
                         let new = read(&r.new_blob, &r.path);
@@ -361,7 +378,7 @@ impl Audit {
                         now(),
                         "Uncommitted changes".to_string(),
                         None,
-                        Vec::new(),
+                        Vec::new().into(),
                     ),
                 };
                 Revision {

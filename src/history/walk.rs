@@ -31,7 +31,8 @@ pub struct Commit {
     pub date: String,
     pub summary: String,
     pub pr: Option<u64>,
-    pub trailers: Vec<Trailer>,
+    /// Shared with every revision of the commit (a batch commit may carry hundreds).
+    pub trailers: std::sync::Arc<[Trailer]>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -357,7 +358,7 @@ fn examine(
         },
         date: iso_date(author.when()),
         pr: own_pr,
-        trailers: message::trailers(message),
+        trailers: message::trailers(message).into(),
         summary,
     };
     Ok(Some(Examined {
