@@ -42,6 +42,8 @@ pub enum ColorChoice {
 pub enum Command {
     /// Check plans for completeness and consistency (with history: whether sign-offs are real)
     Check(CheckArgs),
+    /// Build the static site of every plan
+    Build(BuildArgs),
     /// Show the audit trail: every change to each plan, who made it, when, in which PR
     Log(LogArgs),
     /// Write a new plan from the template, with every section
@@ -86,6 +88,22 @@ pub enum CheckFormat {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Deny {
     Warnings,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Output folder (default: `site.out_dir` from planbook.toml, else `site`)
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// The path or URL the site is published under, e.g. /plans/ (default: /)
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Also publish plans marked `visibility: restricted`
+    #[arg(long)]
+    pub include_restricted: bool,
+    /// The date the site is built as of, for days to reassessment (YYYY-MM-DD; default today)
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -14,6 +14,7 @@ pub mod plan;
 pub mod repo;
 pub mod report;
 pub mod rules;
+pub mod site;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -47,6 +48,7 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     let result = match cli.command {
         Command::Check(args) => cmd::check::run(&ctx, &args),
+        Command::Build(args) => cmd::build::run(&ctx, &args),
         Command::Log(args) => cmd::log::run(&ctx, &args),
         Command::New(args) => cmd::new::run(&ctx, &args),
         Command::Schema => cmd::schema::run(),

@@ -194,8 +194,18 @@ fn signoffs(settings: &Settings, file: &PlanFile, revisions: &[Revision], f: &mu
     }
 }
 
+/// The index of the revision (newest first) that added the sign-off `key`: the oldest of the
+/// unbroken run of newest revisions that carry it.
+pub fn added_at(revisions: &[Revision], key: &str) -> Option<usize> {
+    let run = revisions
+        .iter()
+        .take_while(|r| r.signers.iter().any(|s| s == key))
+        .count();
+    run.checked_sub(1)
+}
+
 /// Whether a revision that added `person`'s sign-off was made by them or approved by them.
-fn verified(people: &crate::plan::People, person: &str, revision: &Revision) -> bool {
+pub fn verified(people: &crate::plan::People, person: &str, revision: &Revision) -> bool {
     let Some(p) = people.get(person) else {
         return false;
     };

@@ -1,5 +1,6 @@
 //! One module per command: gather input, call the library, print.
 
+pub mod build;
 pub mod check;
 pub mod completions;
 pub mod log;

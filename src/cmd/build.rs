@@ -1,0 +1,46 @@
+//! `planbook build`: write the static site.
+
+use crate::Outcome;
+use crate::cli::BuildArgs;
+use crate::cmd::{self, Context};
+use crate::error::Error;
+use crate::site::{self, Options};
+
+pub fn run(ctx: &Context, args: &BuildArgs) -> Result<Outcome, Error> {
+    let repo = ctx.repo()?;
+    let cwd = ctx.cwd()?;
+    let out = match &args.out {
+        Some(out) => cwd.join(out),
+        None => repo.root.join(&repo.config.site.out_dir),
+    };
+    let options = Options {
+        out,
+        base_url: args
+            .base_url
+            .clone()
+            .or_else(|| repo.config.site.base_url.clone())
+            .unwrap_or_else(|| "/".into()),
+        include_restricted: args.include_restricted,
+        today: cmd::as_of(args.as_of.as_deref())?,
+    };
+    let started = std::time::Instant::now();
+    let built = site::build(&repo, &options)?;
+    for (path, reason) in &built.skipped {
+        cmd::warn(
+            &format!("{} is not on the site: {reason}", path.display()),
+            ctx.color,
+        );
+    }
+    if !ctx.quiet {
+        let shown = built.out.strip_prefix(&cwd).unwrap_or(&built.out);
+        cmd::print(&format!(
+            "Built {} plan{} ({} pages) into {} in {:.1}s\n",
+            built.plans,
+            if built.plans == 1 { "" } else { "s" },
+            built.pages,
+            shown.display(),
+            started.elapsed().as_secs_f64()
+        ))?;
+    }
+    Ok(Outcome::Success)
+}

@@ -1,0 +1,535 @@
+//! What templates see: views of plans, computed once per plan; each page gets its own plan's
+//! view and the index gets the summaries, never a copy of the whole site per page.
+
+use jiff::civil::Date;
+use serde::Serialize;
+
+use crate::history::{FieldChange, PlanHistory};
+use crate::plan::People;
+use crate::plan::model::{Direction, Plan, Status, Unit};
+use crate::site::chart::{self, fmt};
+
+/// A person as shown on the site.
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonView {
+    pub id: String,
+    pub name: String,
+    pub title: Option<String>,
+    pub url: String,
+}
+
+/// Progress of a metric: where the latest actual stands on the way from baseline to target.
+#[derive(Debug, Clone, Serialize)]
+pub struct Progress {
+    /// Share of the way from baseline to target, in percent (may exceed 100 or be negative).
+    pub percent: i64,
+    /// Share of the period elapsed, in percent: where the plan should be by now.
+    pub expected_percent: i64,
+    /// `ahead`, `on-track`, `behind` or `no-data`.
+    pub state: &'static str,
+    pub latest: Option<String>,
+    pub latest_date: Option<String>,
+}
+
+/// One row of the index.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanSummary {
+    pub id: String,
+    pub title: String,
+    pub url: String,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub outcome: Option<&'static str>,
+    pub owner: PersonView,
+    pub region: Option<String>,
+    pub region_url: Option<String>,
+    pub scope: String,
+    pub start: String,
+    pub reassess: String,
+    pub end: String,
+    pub primary: Option<MetricView>,
+    pub days_to_reassess: Option<i64>,
+    pub overdue: bool,
+    pub last_change: Option<String>,
+    pub last_author: Option<String>,
+    pub restricted: bool,
+}
+
+/// A metric with its figures formatted and its chart.
+#[derive(Debug, Clone, Serialize)]
+pub struct MetricView {
+    pub id: String,
+    pub name: String,
+    pub unit: &'static str,
+    pub direction: &'static str,
+    pub primary: bool,
+    pub baseline: String,
+    pub expected: String,
+    pub target: String,
+    pub definition: Option<String>,
+    pub progress: Progress,
+    /// Inline SVG built by planbook from numbers only.
+    pub chart: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ActivityView {
+    pub id: String,
+    pub title: String,
+    pub owner: Option<PersonView>,
+    pub function: String,
+    pub due: String,
+    pub status: String,
+    pub metrics: Vec<String>,
+    pub money: Option<String>,
+    pub days: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SignOffView {
+    pub person: PersonView,
+    pub role: Option<String>,
+    pub date: String,
+    /// `Some(true)` verified from history, `Some(false)` not verified, `None` no history.
+    pub verified: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RevisionView {
+    pub date: String,
+    pub author: String,
+    pub commit: String,
+    pub commit_short: String,
+    pub commit_url: Option<String>,
+    pub pr: Option<u64>,
+    pub pr_url: Option<String>,
+    pub summary: String,
+    pub changes: Vec<String>,
+}
+
+/// Everything a plan page shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanPage {
+    pub summary: PlanSummary,
+    pub sponsor: Option<PersonView>,
+    pub team: Vec<(PersonView, Option<String>, Option<String>)>,
+    pub metrics: Vec<MetricView>,
+    pub activities: Vec<ActivityView>,
+    pub currency: Option<String>,
+    pub budget: Option<String>,
+    pub days: Option<String>,
+    pub activity_money: Option<String>,
+    pub activity_days: Option<String>,
+    pub help: Vec<(String, String, Option<String>)>,
+    pub analysis: Vec<(&'static str, Option<String>, Option<String>)>,
+    pub on_miss: Option<String>,
+    pub incentive: Option<String>,
+    pub signoffs: Vec<SignOffView>,
+    pub checkins: Vec<(String, Option<String>, Option<String>)>,
+    pub body: String,
+    pub toc: Vec<crate::site::markdown::TocEntry>,
+    pub history: Vec<RevisionView>,
+    pub source_url: Option<String>,
+    pub supersedes: Option<(String, String)>,
+}
+
+/// Where things live on the site, relative to its root.
+pub struct Urls<'a> {
+    pub base: &'a str,
+}
+
+impl Urls<'_> {
+    pub fn plan(&self, id: &str) -> String {
+        format!("{}plans/{id}/", self.base)
+    }
+    pub fn person(&self, id: &str) -> String {
+        format!("{}owners/{}/", self.base, path_slug(id))
+    }
+    pub fn region(&self, region: &str) -> String {
+        format!("{}regions/{}/", self.base, path_slug(region))
+    }
+}
+
+/// A name made safe as one path component: lowercase letters, digits, `-`, `_` and `.`,
+/// never `.` or `..`.
+pub fn path_slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.to_lowercase().chars() {
+        if c.is_ascii_alphanumeric()
+            || c == '_'
+            || (c == '.' && !out.is_empty() && !out.ends_with('.'))
+        {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches(['-', '.']).to_string();
+    if out.is_empty() {
+        "unnamed".into()
+    } else {
+        out
+    }
+}
+
+pub fn person(people: &People, urls: &Urls, id: &str) -> PersonView {
+    let p = people.get(id);
+    PersonView {
+        id: id.to_string(),
+        name: p.map_or(id.to_string(), |p| p.name.clone()),
+        title: p.and_then(|p| p.title.clone()),
+        url: urls.person(id),
+    }
+}
+
+fn money(v: f64, currency: Option<&str>) -> String {
+    match currency {
+        Some(c) => format!("{c} {}", fmt(v)),
+        None => fmt(v),
+    }
+}
+
+fn value(v: Option<f64>, unit: Option<Unit>, currency: Option<&str>) -> String {
+    match (v, unit) {
+        (None, _) => "—".into(),
+        (Some(v), Some(Unit::Currency)) => money(v, currency),
+        (Some(v), Some(Unit::Percent)) => format!("{}%", fmt(v)),
+        (Some(v), Some(Unit::Days)) => format!("{} days", fmt(v)),
+        (Some(v), Some(Unit::Ratio)) => format!("{}×", fmt(v)),
+        (Some(v), _) => fmt(v),
+    }
+}
+
+/// The summary row and metrics of a plan.
+pub fn summary(
+    plan: &Plan,
+    id: &str,
+    people: &People,
+    urls: &Urls,
+    history: Option<&PlanHistory>,
+    today: Date,
+) -> PlanSummary {
+    let status = plan.status.unwrap_or(Status::Draft);
+    let period = plan.period.clone().unwrap_or_default();
+    let scope = plan.scope.clone().unwrap_or_default();
+    let parts: Vec<&str> = [&scope.region, &scope.territory, &scope.segment, &scope.role]
+        .iter()
+        .filter_map(|s| s.as_deref())
+        .collect();
+    let days_to_reassess = period
+        .reassess
+        .and_then(|r| today.until(r).ok())
+        .map(|s| i64::from(s.get_days()));
+    let overdue = !matches!(status, Status::Assessed | Status::Withdrawn)
+        && days_to_reassess.is_some_and(|d| d < 0);
+    let last = history.and_then(|h| h.revisions.first());
+    PlanSummary {
+        id: id.to_string(),
+        title: plan.title.clone().unwrap_or_else(|| id.to_string()),
+        url: urls.plan(id),
+        status: status.as_str(),
+        status_label: status.label(),
+        outcome: plan.outcome.map(|o| o.label()),
+        owner: person(people, urls, plan.owner.as_deref().unwrap_or("unknown")),
+        region: scope.region.clone(),
+        region_url: scope.region.as_deref().map(|r| urls.region(r)),
+        scope: parts.join(" · "),
+        start: period.start.map(|d| d.to_string()).unwrap_or_default(),
+        reassess: period.reassess.map(|d| d.to_string()).unwrap_or_default(),
+        end: period.end.map(|d| d.to_string()).unwrap_or_default(),
+        primary: plan
+            .metrics
+            .iter()
+            .position(|m| m.primary)
+            .map(|i| metric(plan, i, today)),
+        days_to_reassess,
+        overdue,
+        last_change: last.map(|r| r.date.get(..10).unwrap_or(&r.date).to_string()),
+        last_author: last.map(|r| r.author.name.clone()),
+        restricted: plan.visibility == crate::plan::model::Visibility::Restricted,
+    }
+}
+
+/// Metric `i` of a plan, with progress and chart.
+pub fn metric(plan: &Plan, i: usize, today: Date) -> MetricView {
+    let m = &plan.metrics[i];
+    let id = m.id.clone().unwrap_or_default();
+    let currency = plan.currency.as_deref();
+    let mut actuals: Vec<(Date, f64)> = plan
+        .checkins
+        .iter()
+        .filter_map(|c| Some((c.date?, *c.actuals.get(&id)?)))
+        .collect();
+    actuals.sort_by_key(|(d, _)| *d);
+    let period = plan.period.clone().unwrap_or_default();
+    let latest = actuals.last().copied();
+    let elapsed = match (period.start, period.end) {
+        (Some(s), Some(e)) => {
+            let total = s.until(e).map_or(1, |d| d.get_days()).max(1) as f64;
+            let done = s.until(today).map_or(0, |d| d.get_days()) as f64;
+            (done / total * 100.0).clamp(0.0, 100.0) as i64
+        }
+        _ => 0,
+    };
+    let progress = match (latest, m.baseline, m.target) {
+        (Some((date, v)), Some(b), Some(t)) if (t - b).abs() > f64::EPSILON => {
+            let percent = ((v - b) / (t - b) * 100.0).round() as i64;
+            let state = if percent >= elapsed + 10 {
+                "ahead"
+            } else if percent + 10 >= elapsed {
+                "on-track"
+            } else {
+                "behind"
+            };
+            Progress {
+                percent,
+                expected_percent: elapsed,
+                state,
+                latest: Some(value(Some(v), m.unit, currency)),
+                latest_date: Some(date.to_string()),
+            }
+        }
+        _ => Progress {
+            percent: 0,
+            expected_percent: elapsed,
+            state: "no-data",
+            latest: None,
+            latest_date: None,
+        },
+    };
+    let chart = match (period.start, period.end, m.baseline, m.target) {
+        (Some(start), Some(end), Some(baseline), Some(target)) => chart::svg(&chart::Series {
+            start,
+            end,
+            baseline,
+            target,
+            expected: m.expected,
+            actuals: &actuals,
+            label: m.name.as_deref().unwrap_or(&id),
+        }),
+        _ => String::new(),
+    };
+    MetricView {
+        name: m.name.clone().unwrap_or_else(|| id.clone()),
+        id,
+        unit: match m.unit {
+            Some(Unit::Currency) => "currency",
+            Some(Unit::Percent) => "percent",
+            Some(Unit::Count) => "count",
+            Some(Unit::Days) => "days",
+            Some(Unit::Ratio) => "ratio",
+            None => "",
+        },
+        direction: if m.direction == Some(Direction::Decrease) {
+            "decrease"
+        } else {
+            "increase"
+        },
+        primary: m.primary,
+        baseline: value(m.baseline, m.unit, currency),
+        expected: value(m.expected, m.unit, currency),
+        target: value(m.target, m.unit, currency),
+        definition: m.definition.clone(),
+        progress,
+        chart,
+    }
+}
+
+/// Everything else a plan page needs.
+#[allow(clippy::too_many_arguments)]
+pub fn page(
+    plan: &Plan,
+    summary: PlanSummary,
+    people: &People,
+    urls: &Urls,
+    history: Option<&PlanHistory>,
+    verified: &dyn Fn(&str, &str) -> Option<bool>,
+    body: crate::site::markdown::Rendered,
+    repo_url: Option<&str>,
+    source_path: &str,
+    today: Date,
+) -> PlanPage {
+    let currency = plan.currency.as_deref();
+    let function = |f: Option<crate::plan::model::Function>| {
+        f.map(|f| format!("{f:?}")).map(|s| split_camel(&s))
+    };
+    let activity_money: f64 = plan
+        .activities
+        .iter()
+        .filter_map(|a| a.investment.as_ref()?.money)
+        .sum();
+    let activity_days: f64 = plan
+        .activities
+        .iter()
+        .filter_map(|a| a.investment.as_ref()?.days)
+        .sum();
+    PlanPage {
+        sponsor: plan.sponsor.as_deref().map(|s| person(people, urls, s)),
+        team: plan
+            .team
+            .iter()
+            .flatten()
+            .filter_map(|m| {
+                Some((
+                    person(people, urls, m.person.as_deref()?),
+                    m.role.clone(),
+                    function(m.function),
+                ))
+            })
+            .collect(),
+        metrics: (0..plan.metrics.len())
+            .map(|i| metric(plan, i, today))
+            .collect(),
+        activities: plan
+            .activities
+            .iter()
+            .map(|a| ActivityView {
+                id: a.id.clone().unwrap_or_default(),
+                title: a.title.clone().unwrap_or_default(),
+                owner: a.owner.as_deref().map(|o| person(people, urls, o)),
+                function: function(a.function).unwrap_or_default(),
+                due: a.due.map(|d| d.to_string()).unwrap_or_default(),
+                status: a
+                    .status
+                    .map(|s| split_camel(&format!("{s:?}")))
+                    .unwrap_or_default(),
+                metrics: a.metrics.clone(),
+                money: a
+                    .investment
+                    .as_ref()
+                    .and_then(|i| i.money)
+                    .map(|m| money(m, currency)),
+                days: a.investment.as_ref().and_then(|i| i.days).map(fmt),
+            })
+            .collect(),
+        currency: plan.currency.clone(),
+        budget: plan
+            .investment
+            .as_ref()
+            .and_then(|i| i.budget)
+            .map(|b| money(b, currency)),
+        days: plan.investment.as_ref().and_then(|i| i.days).map(fmt),
+        activity_money: (activity_money > 0.0).then(|| money(activity_money, currency)),
+        activity_days: (activity_days > 0.0).then(|| fmt(activity_days)),
+        help: plan
+            .help_needed
+            .iter()
+            .flatten()
+            .map(|h| {
+                let from = h.from.as_deref().unwrap_or("");
+                let from = if crate::plan::model::Function::is_function(from) {
+                    split_camel(&from.replace('_', " "))
+                } else {
+                    people.name(from).to_string()
+                };
+                (
+                    from,
+                    h.ask.clone().unwrap_or_default(),
+                    h.by.map(|d| d.to_string()),
+                )
+            })
+            .collect(),
+        analysis: plan
+            .analysis
+            .iter()
+            .flat_map(|a| {
+                [
+                    ("Win/loss analysis", &a.win_loss),
+                    ("Team comparison", &a.team_comparison),
+                    ("360° baseline review", &a.baseline_360),
+                ]
+            })
+            .filter_map(|(name, f)| {
+                f.as_ref().map(|f| {
+                    (
+                        name,
+                        f.summary.clone(),
+                        f.reference
+                            .clone()
+                            .filter(|r| r.starts_with("https://") || r.starts_with("http://")),
+                    )
+                })
+            })
+            .collect(),
+        on_miss: plan.consequences.as_ref().and_then(|c| c.on_miss.clone()),
+        incentive: plan.consequences.as_ref().and_then(|c| c.incentive.clone()),
+        signoffs: plan
+            .signoffs
+            .iter()
+            .flatten()
+            .filter_map(|s| {
+                let id = s.person.as_deref()?;
+                let date = s.date.map(|d| d.to_string()).unwrap_or_default();
+                Some(SignOffView {
+                    person: person(people, urls, id),
+                    role: s.role.clone(),
+                    verified: verified(id, &date),
+                    date,
+                })
+            })
+            .collect(),
+        checkins: {
+            let mut c: Vec<_> = plan
+                .checkins
+                .iter()
+                .map(|c| {
+                    (
+                        c.date.map(|d| d.to_string()).unwrap_or_default(),
+                        c.confidence.map(fmt),
+                        c.note.clone(),
+                    )
+                })
+                .collect();
+            c.sort_by(|a, b| b.0.cmp(&a.0));
+            c
+        },
+        body: body.html,
+        toc: body.toc,
+        history: history
+            .map(|h| {
+                h.revisions
+                    .iter()
+                    .map(|r| {
+                        let committed = r.commit != crate::history::WORKING_TREE;
+                        RevisionView {
+                            date: r.date.get(..10).unwrap_or(&r.date).to_string(),
+                            author: r.author.name.clone(),
+                            commit_short: if committed {
+                                r.commit.chars().take(7).collect()
+                            } else {
+                                r.commit.clone()
+                            },
+                            commit_url: repo_url
+                                .filter(|_| committed)
+                                .map(|u| format!("{u}/commit/{}", r.commit)),
+                            pr: r.pr,
+                            pr_url: repo_url.zip(r.pr).map(|(u, n)| format!("{u}/pull/{n}")),
+                            commit: r.commit.clone(),
+                            summary: r.summary.clone(),
+                            changes: r.changes.iter().map(describe).collect(),
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        source_url: repo_url.map(|u| format!("{u}/blob/HEAD/{source_path}")),
+        supersedes: plan.supersedes.as_ref().map(|s| (s.clone(), urls.plan(s))),
+        summary,
+    }
+}
+
+fn describe(change: &FieldChange) -> String {
+    crate::cmd::log::describe(change)
+}
+
+/// `InProgress` → `in progress`, `PreSales` → `pre sales`.
+fn split_camel(text: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push(' ');
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
+}

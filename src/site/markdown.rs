@@ -1,0 +1,173 @@
+//! Plan bodies as safe HTML: Markdown rendered, headings given anchors for the table of
+//! contents, links rewritten for the site, and everything sanitised.
+
+use std::collections::HashSet;
+
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
+use serde::Serialize;
+
+/// Prefix of every heading id, so plan content can never clobber the page's own ids.
+pub const ID_PREFIX: &str = "s-";
+
+/// A heading for the table of contents.
+#[derive(Debug, Clone, Serialize)]
+pub struct TocEntry {
+    pub level: u8,
+    pub text: String,
+    pub anchor: String,
+}
+
+/// Rendered, sanitised HTML and its table of contents.
+pub struct Rendered {
+    pub html: String,
+    pub toc: Vec<TocEntry>,
+}
+
+/// Renders `markdown`; `rewrite` may replace a link destination (e.g. a plan file's path with
+/// its page on the site).
+pub fn render(markdown: &str, rewrite: &dyn Fn(&str) -> Option<String>) -> Rendered {
+    let mut options = Options::empty();
+    options.insert(Options::ENABLE_TABLES);
+    options.insert(Options::ENABLE_STRIKETHROUGH);
+    options.insert(Options::ENABLE_FOOTNOTES);
+    options.insert(Options::ENABLE_TASKLISTS);
+    let mut events: Vec<Event> = Parser::new_ext(markdown, options).collect();
+    let mut toc = Vec::new();
+    let mut used = HashSet::new();
+    let mut i = 0;
+    while i < events.len() {
+        if let Event::Start(Tag::Heading { level, .. }) = &events[i] {
+            let level = *level as u8;
+            let mut text = String::new();
+            let mut j = i + 1;
+            while j < events.len() && !matches!(events[j], Event::End(TagEnd::Heading(_))) {
+                if let Event::Text(t) | Event::Code(t) = &events[j] {
+                    text.push_str(t);
+                }
+                j += 1;
+            }
+            let mut anchor = slug(&text);
+            let base = anchor.clone();
+            let mut n = 2;
+            while !used.insert(anchor.clone()) {
+                anchor = format!("{base}-{n}");
+                n += 1;
+            }
+            if let Event::Start(Tag::Heading { id, .. }) = &mut events[i] {
+                *id = Some(CowStr::from(anchor.clone()));
+            }
+            if (2..=3).contains(&level) {
+                toc.push(TocEntry {
+                    level,
+                    text: text.trim().to_string(),
+                    anchor: format!("{ID_PREFIX}{anchor}"),
+                });
+            }
+            i = j;
+        }
+        if let Some(Event::Start(Tag::Link { dest_url, .. })) = events.get_mut(i)
+            && let Some(new) = rewrite(dest_url)
+        {
+            *dest_url = CowStr::from(new);
+        }
+        i += 1;
+    }
+    let mut raw = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut raw, events.into_iter());
+    Rendered {
+        html: sanitize(&raw),
+        toc,
+    }
+}
+
+/// Removes everything a plan must not put on the site: scripts, event handlers, styles,
+/// frames, forms, images (external resources), and URLs other than http(s), mailto and
+/// relative ones.
+pub fn sanitize(html: &str) -> String {
+    let mut builder = ammonia::Builder::default();
+    builder
+        .rm_tags(["img"])
+        .add_tag_attributes("h1", ["id"])
+        .add_tag_attributes("h2", ["id"])
+        .add_tag_attributes("h3", ["id"])
+        .add_tag_attributes("h4", ["id"])
+        .add_tag_attributes("h5", ["id"])
+        .add_tag_attributes("h6", ["id"])
+        .add_tag_attributes("input", ["type", "checked", "disabled"])
+        .add_tags(["input"])
+        .id_prefix(Some(ID_PREFIX))
+        .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        .url_relative(ammonia::UrlRelative::PassThrough)
+        .link_rel(Some("noopener noreferrer"));
+    builder.clean(html).to_string()
+}
+
+/// A heading's anchor: lowercase words joined by hyphens.
+pub fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.to_lowercase().chars() {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() {
+        "section".into()
+    } else {
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(markdown: &str) -> String {
+        render(markdown, &|_| None).html
+    }
+
+    #[test]
+    fn headings_get_prefixed_unique_anchors() {
+        let r = render(
+            "## Summary\n\ntext\n\n## Summary\n\n### Risks & costs\n",
+            &|_| None,
+        );
+        assert!(
+            r.html.contains("<h2 id=\"s-summary\">Summary</h2>"),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("id=\"s-summary-2\""), "{}", r.html);
+        assert_eq!(r.toc[2].anchor, "s-risks-costs");
+    }
+
+    #[test]
+    fn hostile_markup_is_removed() {
+        let html = plain(
+            "<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n[x](javascript:alert(1)) <a href=\"data:text/html,hi\" onclick=\"x()\">d</a>\n\n<iframe src=\"https://evil\"></iframe><div style=\"position:fixed\">s</div>",
+        );
+        for bad in [
+            "<script",
+            "onerror",
+            "javascript:",
+            "data:",
+            "onclick",
+            "<iframe",
+            "style=",
+            "<img",
+        ] {
+            assert!(!html.contains(bad), "{bad} in {html}");
+        }
+    }
+
+    #[test]
+    fn links_can_be_rewritten_and_get_rel() {
+        let r = render("[plan](../apac/x.md) [web](https://example.com)", &|d| {
+            d.ends_with(".md").then(|| "/plans/x/".to_string())
+        });
+        assert!(r.html.contains("href=\"/plans/x/\""), "{}", r.html);
+        assert!(r.html.contains("rel=\"noopener noreferrer\""), "{}", r.html);
+    }
+}
