@@ -221,36 +221,45 @@ pub fn build(repo: &Repo, options: &Options) -> Result<Built, Error> {
     )?;
     staging.write("index.html", index.as_bytes())?;
     page_count += 1;
-    let lists: [(&str, &str, &Vec<Facet>, fn(&PlanSummary) -> String); 3] = [
-        ("status", "Status", &facets.0, |p| p.status.to_string()),
-        ("regions", "Region", &facets.1, |p| {
-            p.region.clone().unwrap_or_default()
-        }),
-        ("owners", "Owner", &facets.2, |p| p.owner.id.clone()),
+    let lists: [(&str, &Vec<Facet>, fn(&PlanSummary) -> String); 2] = [
+        ("Status", &facets.0, |p| p.status.to_string()),
+        ("Region", &facets.1, |p| p.region.clone().unwrap_or_default()),
     ];
-    for (folder, kind, facets, key) in lists {
+    for (kind, facets, key) in lists {
         for facet in facets {
-            let selected: Vec<&PlanSummary> =
-                summaries.iter().filter(|p| key(p) == facet.key).collect();
-            let person = (folder == "owners").then(|| context::person(people, &urls, &facet.key));
-            let heading = match folder {
-                "status" => format!("Plans {}", facet.label.to_lowercase()),
-                "regions" => format!("Plans in {}", facet.label),
-                _ => format!("Plans owned by {}", facet.label),
+            let selected: Vec<&PlanSummary> = summaries.iter().filter(|p| key(p) == facet.key).collect();
+            let heading = match kind {
+                "Status" => format!("Plans {}", facet.label.to_lowercase()),
+                _ => format!("Plans in {}", facet.label),
             };
-            let html = render(
-                &env,
-                "list.html",
-                minijinja::context! { site => v(&site), plans => v(&selected), heading => v(&heading), kind => v(&kind), person => v(&person) },
-            )?;
-            let slug = facet
-                .url
-                .trim_start_matches(&base)
-                .trim_end_matches('/')
-                .to_string();
-            staging.write(&format!("{slug}/index.html"), html.as_bytes())?;
+            let html = render(&env, "list.html", minijinja::context! { site => v(&site), plans => v(&selected), heading => v(&heading), kind => v(&kind) })?;
+            staging.write(&format!("{}index.html", facet.url.trim_start_matches(&base)), html.as_bytes())?;
             page_count += 1;
         }
+    }
+    // A page for everyone a visible plan names: the plans they own, then the others they
+    // take part in (as sponsor, team member, activity owner, source of help or signer).
+    let mut involved: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, file) in plans.iter().enumerate() {
+        for person in file.plan.as_ref().map(people_named).unwrap_or_default() {
+            let list = involved.entry(person).or_default();
+            if list.last() != Some(&i) {
+                list.push(i);
+            }
+        }
+    }
+    for (id, indexes) in &involved {
+        let owned: Vec<&PlanSummary> = indexes.iter().map(|i| &summaries[*i]).filter(|p| &p.owner.id == id).collect();
+        let also: Vec<&PlanSummary> = indexes.iter().map(|i| &summaries[*i]).filter(|p| &p.owner.id != id).collect();
+        let person = context::person(people, &urls, id);
+        let heading = person.name.clone();
+        let html = render(
+            &env,
+            "list.html",
+            minijinja::context! { site => v(&site), plans => v(&owned), also => v(&also), heading => v(&heading), kind => v(&"People"), person => v(&person) },
+        )?;
+        staging.write(&format!("{}index.html", person.url.trim_start_matches(&base)), html.as_bytes())?;
+        page_count += 1;
     }
 
     // Data, feed, calendar, search index, assets.
@@ -279,6 +288,24 @@ pub fn build(repo: &Repo, options: &Options) -> Result<Built, Error> {
         pages: page_count,
         skipped,
     })
+}
+
+/// Every person id a plan names.
+fn people_named(plan: &crate::plan::Plan) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    out.extend(plan.owner.clone());
+    out.extend(plan.sponsor.clone());
+    out.extend(plan.team.iter().flatten().filter_map(|m| m.person.clone()));
+    out.extend(plan.activities.iter().filter_map(|a| a.owner.clone()));
+    out.extend(plan.signoffs.iter().flatten().filter_map(|s| s.person.clone()));
+    out.extend(
+        plan.help_needed
+            .iter()
+            .flatten()
+            .filter_map(|h| h.from.clone())
+            .filter(|f| !crate::plan::model::Function::is_function(f)),
+    );
+    out
 }
 
 fn skip_reason(file: &PlanFile) -> String {
