@@ -16,9 +16,9 @@ pub struct Series<'a> {
     pub label: &'a str,
 }
 
-const W: f64 = 560.0;
+const W: f64 = 440.0;
 const H: f64 = 200.0;
-const PAD_L: f64 = 64.0;
+const PAD_L: f64 = 72.0;
 const PAD_R: f64 = 16.0;
 const PAD_T: f64 = 16.0;
 const PAD_B: f64 = 28.0;
