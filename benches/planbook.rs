@@ -114,6 +114,41 @@ fn main() {
             println!("  peak memory (warm): {:.0} MB", kb as f64 / 1024.0);
         }
     }
+
+    if wants("build") {
+        let long = base.join(format!("history-{plans}-{commits}"));
+        ensure(
+            &long,
+            synth::Shape {
+                plans,
+                commits,
+                people: 200,
+            },
+        );
+        let out = base.join("build-out");
+        let args = [
+            "build",
+            "--out",
+            out.to_str().expect("UTF-8 path"),
+            "--as-of",
+            "2026-03-01",
+            "-q",
+        ];
+        println!(
+            "\nrepository: {plans} plans, {commits} commits; site into {}",
+            out.display()
+        );
+        let cold = time(1, || {
+            let _ = std::fs::remove_dir_all(long.join(".git/planbook"));
+            run(&binary, &long, &args);
+        });
+        report("planbook build, cold (history not cached)", &cold);
+        let warm = time(runs, || run(&binary, &long, &args));
+        report("planbook build, warm (history cached)", &warm);
+        if let Some(kb) = peak_kb(&binary, &long, &args) {
+            println!("  peak memory (warm): {:.0} MB", kb as f64 / 1024.0);
+        }
+    }
 }
 
 fn ensure(dir: &Path, shape: synth::Shape) {

@@ -44,6 +44,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Build the static site of every plan
     Build(BuildArgs),
+    /// Build the site, serve it on 127.0.0.1 and rebuild it on every change
+    Serve(ServeArgs),
     /// Show the audit trail: every change to each plan, who made it, when, in which PR
     Log(LogArgs),
     /// Write a new plan from the template, with every section
@@ -104,6 +106,13 @@ pub struct BuildArgs {
     /// The date the site is built as of, for days to reassessment (YYYY-MM-DD; default today)
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The port to listen on (0 picks a free one)
+    #[arg(long, default_value_t = 3000)]
+    pub port: u16,
 }
 
 #[derive(Debug, Args)]

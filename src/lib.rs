@@ -49,6 +49,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => cmd::check::run(&ctx, &args),
         Command::Build(args) => cmd::build::run(&ctx, &args),
+        Command::Serve(args) => cmd::serve::run(&ctx, &args),
         Command::Log(args) => cmd::log::run(&ctx, &args),
         Command::New(args) => cmd::new::run(&ctx, &args),
         Command::Schema => cmd::schema::run(),

@@ -22,7 +22,10 @@ fn files(dir: &Path) -> Vec<PathBuf> {
 
 /// HTML with the entities templates use in attributes decoded (`&#x2f;` is `/`).
 fn decoded(text: &str) -> String {
-    text.replace("&#x2f;", "/").replace("&#x27;", "'").replace("&quot;", "\"").replace("&amp;", "&")
+    text.replace("&#x2f;", "/")
+        .replace("&#x27;", "'")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
 }
 
 fn build(repo: &TestRepo, extra: &[&str]) -> common::Output {
@@ -64,37 +67,69 @@ fn builds_every_page_and_data_file() {
         assert!(site.join(page).is_file(), "{page} missing");
     }
     let plan = std::fs::read_to_string(site.join("plans/alpha/index.html")).unwrap();
-    for text in ["Nordics mid-market recovery", "Ana Lima", "Ben Ode", "<svg class=\"chart\"", "EUR 500,000", "id=\"s-summary\"", "Customer roundtables"] {
+    for text in [
+        "Nordics mid-market recovery",
+        "Ana Lima",
+        "Ben Ode",
+        "<svg class=\"chart\"",
+        "EUR 500,000",
+        "id=\"s-summary\"",
+        "Customer roundtables",
+    ] {
         assert!(plan.contains(text), "{text} not on the plan page");
     }
-    let data: serde_json::Value = serde_json::from_slice(&std::fs::read(site.join("plans.json")).unwrap()).unwrap();
+    let data: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(site.join("plans.json")).unwrap()).unwrap();
     assert_eq!(data["plans"][0]["id"], "alpha");
     assert_eq!(data["plans"][0]["plan"]["metrics"][0]["target"], 500000.0);
     let ics = std::fs::read_to_string(site.join("reassessments.ics")).unwrap();
     assert!(ics.starts_with("BEGIN:VCALENDAR\r\n"));
     assert!(ics.contains("DTSTART;VALUE=DATE:20260430\r\n"));
-    assert!(!ics.replace("\r\n", "").contains('\n'), "only CRLF line endings");
+    assert!(
+        !ics.replace("\r\n", "").contains('\n'),
+        "only CRLF line endings"
+    );
     let feed = std::fs::read_to_string(site.join("feed.xml")).unwrap();
-    assert!(feed.starts_with("<?xml") && feed.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\">") && feed.trim_end().ends_with("</feed>"));
+    assert!(
+        feed.starts_with("<?xml")
+            && feed.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\">")
+            && feed.trim_end().ends_with("</feed>")
+    );
 }
 
 #[test]
 fn history_appears_on_the_page_and_in_the_feed() {
     let repo = TestRepo::with_git();
-    let draft = valid_plan("alpha").replace("target: 500000", "target: 450000").replace("status: approved", "status: draft");
-    let draft = format!("{}{}", &draft[..draft.find("signoffs:").unwrap()], &draft[draft.find("---\n\n# ").unwrap()..]);
+    let draft = valid_plan("alpha")
+        .replace("target: 500000", "target: 450000")
+        .replace("status: approved", "status: draft");
+    let draft = format!(
+        "{}{}",
+        &draft[..draft.find("signoffs:").unwrap()],
+        &draft[draft.find("---\n\n# ").unwrap()..]
+    );
     repo.plan("alpha.md", draft);
-    repo.commit("Draft", "Ana Lima <ana@example.com>", "2026-01-05T09:00:00+00:00");
+    repo.commit(
+        "Draft",
+        "Ana Lima <ana@example.com>",
+        "2026-01-05T09:00:00+00:00",
+    );
     repo.plan("alpha.md", valid_plan("alpha"));
     repo.commit("Raise the target (#7)\n\nApproved-by: Ben Ode <ben@example.com>\nApproved-by: Cleo Park <cleo@example.com>", "Ana Lima <ana@example.com>", "2026-01-06T09:00:00+00:00");
     repo.git(&["remote", "add", "origin", "git@github.com:corvid/plans.git"]);
     assert_eq!(build(&repo, &[]).code, 0);
     let plan = decoded(&repo.read("site/plans/alpha/index.html"));
     assert!(plan.contains("Raise the target (#7)"), "{plan}");
-    assert!(plan.contains("metrics.bookings.target: 450000 → 500000"), "{plan}");
+    assert!(
+        plan.contains("metrics.bookings.target: 450000 → 500000"),
+        "{plan}"
+    );
     assert!(plan.contains("https://github.com/corvid/plans/pull/7"));
     assert!(plan.contains("https://github.com/corvid/plans/commit/"));
-    assert!(plan.contains(">verified<"), "sign-offs approved by trailer are verified");
+    assert!(
+        plan.contains(">verified<"),
+        "sign-offs approved by trailer are verified"
+    );
     let feed = repo.read("site/feed.xml");
     assert_eq!(feed.matches("<entry>").count(), 2);
 }
@@ -112,7 +147,17 @@ fn hostile_plans_cannot_inject_anything() {
         }
         let text = decoded(&std::fs::read_to_string(&file).unwrap()).to_lowercase();
         // Text may mention anything; markup may not carry it.
-        for bad in [" onerror=", " onmouseover=", "=\"javascript:", "=\"data:", "<iframe", "=\"https://evil.example", " style=", "<style", "<link rel=stylesheet"] {
+        for bad in [
+            " onerror=",
+            " onmouseover=",
+            "=\"javascript:",
+            "=\"data:",
+            "<iframe",
+            "=\"https://evil.example",
+            " style=",
+            "<style",
+            "<link rel=stylesheet",
+        ] {
             assert!(!text.contains(bad), "{bad} in {name}");
         }
         // The only scripts in pages are the site's own (a calendar or feed is not HTML).
@@ -120,22 +165,35 @@ fn hostile_plans_cannot_inject_anything() {
             continue;
         }
         for (i, _) in text.match_indices("<script") {
-            assert!(text[i..].starts_with("<script src=\"/assets/app.js\""), "foreign script in {name}");
+            assert!(
+                text[i..].starts_with("<script src=\"/assets/app.js\""),
+                "foreign script in {name}"
+            );
         }
     }
     let page = repo.read("site/plans/evil/index.html");
-    assert!(page.contains("&lt;script&gt;alert("), "the title is escaped, not dropped");
+    assert!(
+        page.contains("&lt;script&gt;alert("),
+        "the title is escaped, not dropped"
+    );
 }
 
 #[test]
 fn restricted_plans_stay_off_the_default_site() {
     let repo = TestRepo::new();
     repo.plan("alpha.md", valid_plan("alpha"));
-    repo.plan("secret.md", valid_plan("secret").replace("currency: EUR", "currency: EUR\nvisibility: restricted"));
+    repo.plan(
+        "secret.md",
+        valid_plan("secret").replace("currency: EUR", "currency: EUR\nvisibility: restricted"),
+    );
     assert_eq!(build(&repo, &[]).code, 0);
     for file in files(&repo.path().join("site")) {
         let text = std::fs::read_to_string(&file).unwrap_or_default();
-        assert!(!text.contains("secret"), "restricted plan in {}", file.display());
+        assert!(
+            !text.contains("secret"),
+            "restricted plan in {}",
+            file.display()
+        );
     }
     assert_eq!(build(&repo, &["--include-restricted"]).code, 0);
     assert!(repo.path().join("site/plans/secret/index.html").is_file());
@@ -144,27 +202,56 @@ fn restricted_plans_stay_off_the_default_site() {
 #[test]
 fn every_link_resolves_under_a_sub_path() {
     let repo = TestRepo::new();
-    repo.plan("emea/alpha.md", valid_plan("alpha").replace("## Activities\n\n", "## Activities\n\nSee [beta](../apac/beta.md).\n\n"));
-    repo.plan("apac/beta.md", valid_plan("beta").replace("region: EMEA", "region: APAC"));
+    repo.plan(
+        "emea/alpha.md",
+        valid_plan("alpha").replace(
+            "## Activities\n\n",
+            "## Activities\n\nSee [beta](../apac/beta.md).\n\n",
+        ),
+    );
+    repo.plan(
+        "apac/beta.md",
+        valid_plan("beta").replace("region: EMEA", "region: APAC"),
+    );
     assert_eq!(build(&repo, &["--base-url", "/sales/plans"]).code, 0);
     let site = repo.path().join("site");
     let mut checked = 0;
-    for file in files(&site).into_iter().filter(|f| f.extension().is_some_and(|e| e == "html")) {
+    for file in files(&site)
+        .into_iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "html"))
+    {
         let text = decoded(&std::fs::read_to_string(&file).unwrap());
-        for part in text.split("href=\"").skip(1).chain(text.split("src=\"").skip(1)) {
+        for part in text
+            .split("href=\"")
+            .skip(1)
+            .chain(text.split("src=\"").skip(1))
+        {
             let link = &part[..part.find('"').unwrap()];
             if link.starts_with("http") || link.starts_with('#') || link.starts_with("mailto:") {
                 continue;
             }
-            let path = link.strip_prefix("/sales/plans/").unwrap_or_else(|| panic!("{link} is outside the sub-path ({})", file.display()));
+            let path = link
+                .strip_prefix("/sales/plans/")
+                .unwrap_or_else(|| panic!("{link} is outside the sub-path ({})", file.display()));
             let path = path.split('#').next().unwrap();
-            let target = if path.is_empty() || path.ends_with('/') { site.join(path).join("index.html") } else { site.join(path) };
-            assert!(target.is_file(), "{link} in {} points nowhere", file.display());
+            let target = if path.is_empty() || path.ends_with('/') {
+                site.join(path).join("index.html")
+            } else {
+                site.join(path)
+            };
+            assert!(
+                target.is_file(),
+                "{link} in {} points nowhere",
+                file.display()
+            );
             checked += 1;
         }
     }
     assert!(checked > 20, "only {checked} links checked");
-    assert!(decoded(&repo.read("site/plans/alpha/index.html")).contains("href=\"/sales/plans/plans/beta/\""));
+    assert!(
+        decoded(&repo.read("site/plans/alpha/index.html"))
+            .contains("href=\"/sales/plans/plans/beta/\"")
+    );
 }
 
 #[test]
@@ -176,14 +263,25 @@ fn a_failed_build_leaves_the_last_site_in_place() {
     repo.write("site-templates/plan.html", "{% extends \"base.html\" %}{% block main %}{{ page.summary.title | nosuchfilter }}{% endblock %}");
     let out = build(&repo, &[]);
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("site-templates/plan.html"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("site-templates/plan.html"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(repo.read("site/index.html"), before);
-    let leftovers: Vec<_> = std::fs::read_dir(repo.path()).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().starts_with(".planbook-")).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(repo.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".planbook-"))
+        .collect();
     assert!(leftovers.is_empty(), "temporary folders left behind");
     // A template override that works is used.
     repo.write("site-templates/plan.html", "{% extends \"base.html\" %}{% block main %}<p class=\"custom\">{{ page.summary.title }}</p>{% endblock %}");
     assert_eq!(build(&repo, &[]).code, 0);
-    assert!(repo.read("site/plans/alpha/index.html").contains("<p class=\"custom\">Nordics mid-market recovery</p>"));
+    assert!(
+        repo.read("site/plans/alpha/index.html")
+            .contains("<p class=\"custom\">Nordics mid-market recovery</p>")
+    );
 }
 
 #[test]
@@ -192,7 +290,11 @@ fn refuses_output_folders_it_must_not_replace() {
     repo.plan("alpha.md", valid_plan("alpha"));
     let out = build(&repo, &["--out", "."]);
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("will not build the site"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("will not build the site"),
+        "{}",
+        out.stderr
+    );
     repo.write("docs/notes.txt", "keep me");
     let out = build(&repo, &["--out", "docs"]);
     assert_eq!(out.code, 2);

@@ -6,6 +6,7 @@ pub mod completions;
 pub mod log;
 pub mod new;
 pub mod schema;
+pub mod serve;
 
 use std::io::Write;
 use std::path::PathBuf;

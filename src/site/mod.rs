@@ -223,17 +223,27 @@ pub fn build(repo: &Repo, options: &Options) -> Result<Built, Error> {
     page_count += 1;
     let lists: [(&str, &Vec<Facet>, fn(&PlanSummary) -> String); 2] = [
         ("Status", &facets.0, |p| p.status.to_string()),
-        ("Region", &facets.1, |p| p.region.clone().unwrap_or_default()),
+        ("Region", &facets.1, |p| {
+            p.region.clone().unwrap_or_default()
+        }),
     ];
     for (kind, facets, key) in lists {
         for facet in facets {
-            let selected: Vec<&PlanSummary> = summaries.iter().filter(|p| key(p) == facet.key).collect();
+            let selected: Vec<&PlanSummary> =
+                summaries.iter().filter(|p| key(p) == facet.key).collect();
             let heading = match kind {
                 "Status" => format!("Plans {}", facet.label.to_lowercase()),
                 _ => format!("Plans in {}", facet.label),
             };
-            let html = render(&env, "list.html", minijinja::context! { site => v(&site), plans => v(&selected), heading => v(&heading), kind => v(&kind) })?;
-            staging.write(&format!("{}index.html", facet.url.trim_start_matches(&base)), html.as_bytes())?;
+            let html = render(
+                &env,
+                "list.html",
+                minijinja::context! { site => v(&site), plans => v(&selected), heading => v(&heading), kind => v(&kind) },
+            )?;
+            staging.write(
+                &format!("{}index.html", facet.url.trim_start_matches(&base)),
+                html.as_bytes(),
+            )?;
             page_count += 1;
         }
     }
@@ -249,8 +259,16 @@ pub fn build(repo: &Repo, options: &Options) -> Result<Built, Error> {
         }
     }
     for (id, indexes) in &involved {
-        let owned: Vec<&PlanSummary> = indexes.iter().map(|i| &summaries[*i]).filter(|p| &p.owner.id == id).collect();
-        let also: Vec<&PlanSummary> = indexes.iter().map(|i| &summaries[*i]).filter(|p| &p.owner.id != id).collect();
+        let owned: Vec<&PlanSummary> = indexes
+            .iter()
+            .map(|i| &summaries[*i])
+            .filter(|p| &p.owner.id == id)
+            .collect();
+        let also: Vec<&PlanSummary> = indexes
+            .iter()
+            .map(|i| &summaries[*i])
+            .filter(|p| &p.owner.id != id)
+            .collect();
         let person = context::person(people, &urls, id);
         let heading = person.name.clone();
         let html = render(
@@ -258,7 +276,10 @@ pub fn build(repo: &Repo, options: &Options) -> Result<Built, Error> {
             "list.html",
             minijinja::context! { site => v(&site), plans => v(&owned), also => v(&also), heading => v(&heading), kind => v(&"People"), person => v(&person) },
         )?;
-        staging.write(&format!("{}index.html", person.url.trim_start_matches(&base)), html.as_bytes())?;
+        staging.write(
+            &format!("{}index.html", person.url.trim_start_matches(&base)),
+            html.as_bytes(),
+        )?;
         page_count += 1;
     }
 
@@ -297,7 +318,12 @@ fn people_named(plan: &crate::plan::Plan) -> Vec<String> {
     out.extend(plan.sponsor.clone());
     out.extend(plan.team.iter().flatten().filter_map(|m| m.person.clone()));
     out.extend(plan.activities.iter().filter_map(|a| a.owner.clone()));
-    out.extend(plan.signoffs.iter().flatten().filter_map(|s| s.person.clone()));
+    out.extend(
+        plan.signoffs
+            .iter()
+            .flatten()
+            .filter_map(|s| s.person.clone()),
+    );
     out.extend(
         plan.help_needed
             .iter()

@@ -1,0 +1,301 @@
+//! `planbook serve`: build the site, serve it on 127.0.0.1, rebuild when plans, people,
+//! configuration or templates change, and reload the browser (with the build error shown in
+//! the page while a build is broken).
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use crate::Outcome;
+use crate::cli::ServeArgs;
+use crate::cmd::{self, Context};
+use crate::error::Error;
+use crate::site::{self, Options};
+
+/// What the browser polls: a build counter and the last build error.
+#[derive(Default)]
+struct State {
+    version: u64,
+    error: Option<String>,
+}
+
+const RELOAD_JS: &str = r#"(function () {
+  var seen = null;
+  function check() {
+    fetch("/__planbook/status", { cache: "no-store" }).then(function (r) { return r.json(); }).then(function (s) {
+      if (seen === null) seen = s.version;
+      var box = document.getElementById("planbook-error");
+      if (s.error) {
+        if (!box) {
+          box = document.createElement("pre");
+          box.id = "planbook-error";
+          box.setAttribute("role", "alert");
+          box.className = "build-error";
+          document.body.insertBefore(box, document.body.firstChild);
+        }
+        box.textContent = "The site could not be rebuilt:\n\n" + s.error;
+      } else if (s.version !== seen) {
+        window.location.reload();
+      }
+      if (!s.error && box) box.remove();
+    }).catch(function () {}).then(function () { setTimeout(check, 400); });
+  }
+  check();
+})();
+"#;
+
+pub fn run(ctx: &Context, args: &ServeArgs) -> Result<Outcome, Error> {
+    let repo_dir = ctx.cwd()?;
+    // Taken before the first build, so that an edit made while it runs is not missed.
+    let before = fingerprint(ctx);
+    let first = build_once(ctx)?;
+    let out = first.clone();
+    let listener = TcpListener::bind(("127.0.0.1", args.port)).map_err(|e| {
+        Error::usage(
+            format!("cannot listen on 127.0.0.1:{}: {e}", args.port),
+            Some("pass another port with --port".to_string()),
+        )
+    })?;
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(args.port);
+    cmd::print(&format!(
+        "Serving {} on http://127.0.0.1:{port}/ (Ctrl-C to stop)\n",
+        out.display()
+    ))?;
+    let state = Arc::new(Mutex::new(State::default()));
+    {
+        let state = Arc::clone(&state);
+        let config = ctx.config.clone();
+        let color = ctx.color;
+        std::thread::spawn(move || watch(&repo_dir, config, color, before, &state));
+    }
+    for stream in listener.incoming().flatten() {
+        let out = out.clone();
+        let state = Arc::clone(&state);
+        std::thread::spawn(move || {
+            let _ = respond(stream, &out, &state);
+        });
+    }
+    Ok(Outcome::Success)
+}
+
+fn build_once(ctx: &Context) -> Result<PathBuf, Error> {
+    let repo = ctx.repo()?;
+    let options = Options {
+        out: repo.root.join(&repo.config.site.out_dir),
+        base_url: "/".into(),
+        include_restricted: false,
+        today: cmd::as_of(None)?,
+    };
+    Ok(site::build(&repo, &options)?.out)
+}
+
+/// Rebuilds whenever a watched file changes (polling: no platform-specific watcher needed).
+fn watch(dir: &Path, config: Option<PathBuf>, color: bool, mut last: Fingerprint, state: &Mutex<State>) {
+    let ctx = Context { cwd: Some(dir.to_path_buf()), config, color, quiet: true };
+    loop {
+        std::thread::sleep(Duration::from_millis(150));
+        let now = fingerprint(&ctx);
+        if now == last {
+            continue;
+        }
+        last = now;
+        let started = std::time::Instant::now();
+        let result = build_once(&ctx);
+        let Ok(mut s) = state.lock() else { return };
+        s.version += 1;
+        match result {
+            Ok(_) => {
+                s.error = None;
+                eprintln!("rebuilt in {} ms", started.elapsed().as_millis());
+            }
+            Err(e) => {
+                let mut text = e.to_string();
+                if let Some(help) = e.help() {
+                    text.push_str(&format!("\nhelp: {help}"));
+                }
+                cmd::warn(&format!("the site could not be rebuilt: {text}"), color);
+                s.error = Some(text);
+            }
+        }
+    }
+}
+
+type Fingerprint = Vec<(PathBuf, SystemTime, u64)>;
+
+/// Modification times and sizes of everything a build reads.
+fn fingerprint(ctx: &Context) -> Fingerprint {
+    let mut out = Vec::new();
+    let Ok(repo) = ctx.repo() else { return out };
+    let roots = [
+        repo.plans_dir(),
+        repo.root.join(&repo.config.people),
+        repo.root.join(crate::repo::CONFIG_FILE),
+        repo.root.join("site-templates"),
+        repo.root.join("schema"),
+    ];
+    for root in roots {
+        collect(&root, &mut out, 0);
+    }
+    out.sort();
+    out
+}
+
+fn collect(path: &Path, out: &mut Vec<(PathBuf, SystemTime, u64)>, depth: usize) {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return;
+    };
+    if meta.is_dir() {
+        if depth > 32 {
+            return;
+        }
+        if let Ok(entries) = std::fs::read_dir(path) {
+            for entry in entries.flatten() {
+                collect(&entry.path(), out, depth + 1);
+            }
+        }
+    } else {
+        out.push((
+            path.to_path_buf(),
+            meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+            meta.len(),
+        ));
+    }
+}
+
+fn respond(stream: TcpStream, out: &Path, state: &Mutex<State>) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut request = String::new();
+    reader.read_line(&mut request)?;
+    // Drain the headers.
+    let mut line = String::new();
+    while reader.read_line(&mut line)? > 2 {
+        line.clear();
+    }
+    let mut parts = request.split_whitespace();
+    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
+    let mut stream = stream;
+    if method != "GET" && method != "HEAD" {
+        return send(
+            &mut stream,
+            405,
+            "text/plain; charset=utf-8",
+            b"method not allowed",
+        );
+    }
+    let path = target.split(['?', '#']).next().unwrap_or("/");
+    match path {
+        "/__planbook/reload.js" => {
+            return send(
+                &mut stream,
+                200,
+                "text/javascript; charset=utf-8",
+                RELOAD_JS.as_bytes(),
+            );
+        }
+        "/__planbook/status" => {
+            let (version, error) = match state.lock() {
+                Ok(s) => (s.version, s.error.clone()),
+                Err(_) => (0, None),
+            };
+            let body = serde_json::json!({ "version": version, "error": error }).to_string();
+            return send(&mut stream, 200, "application/json", body.as_bytes());
+        }
+        _ => {}
+    }
+    let Some(file) = resolve(out, path) else {
+        return send(&mut stream, 404, "text/plain; charset=utf-8", b"not found");
+    };
+    match std::fs::read(&file) {
+        Ok(mut bytes) => {
+            let kind = content_type(&file);
+            if kind.starts_with("text/html") {
+                let html = String::from_utf8_lossy(&bytes).replace(
+                    "</body>",
+                    "<script src=\"/__planbook/reload.js\"></script></body>",
+                );
+                bytes = html.into_bytes();
+            }
+            send(&mut stream, 200, kind, &bytes)
+        }
+        Err(_) => send(&mut stream, 404, "text/plain; charset=utf-8", b"not found"),
+    }
+}
+
+/// The file for a URL path, never outside the site folder.
+fn resolve(out: &Path, path: &str) -> Option<PathBuf> {
+    let decoded = percent_decode(path)?;
+    let mut file = out.to_path_buf();
+    for part in decoded.split('/').filter(|p| !p.is_empty()) {
+        if part == ".." || part == "." || part.contains('\\') || part.contains('\0') {
+            return None;
+        }
+        file.push(part);
+    }
+    if file.is_dir() {
+        file.push("index.html");
+    }
+    file.is_file().then_some(file)
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "xml" => "application/atom+xml",
+        "ics" => "text/calendar; charset=utf-8",
+        "svg" => "image/svg+xml",
+        _ => "application/octet-stream",
+    }
+}
+
+fn send(stream: &mut TcpStream, status: u16, kind: &str, body: &[u8]) -> std::io::Result<()> {
+    let reason = match status {
+        200 => "OK",
+        404 => "Not Found",
+        _ => "Method Not Allowed",
+    };
+    write!(
+        stream,
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+        body.len()
+    )?;
+    stream.write_all(body)?;
+    stream.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_stay_inside_the_site() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("index.html"), "x").unwrap();
+        assert!(resolve(dir.path(), "/").is_some());
+        assert!(resolve(dir.path(), "/../etc/passwd").is_none());
+        assert!(resolve(dir.path(), "/%2e%2e/etc/passwd").is_none());
+        assert!(resolve(dir.path(), "/%zz").is_none());
+    }
+}
