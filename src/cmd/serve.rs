@@ -92,8 +92,19 @@ fn build_once(ctx: &Context) -> Result<PathBuf, Error> {
 }
 
 /// Rebuilds whenever a watched file changes (polling: no platform-specific watcher needed).
-fn watch(dir: &Path, config: Option<PathBuf>, color: bool, mut last: Fingerprint, state: &Mutex<State>) {
-    let ctx = Context { cwd: Some(dir.to_path_buf()), config, color, quiet: true };
+fn watch(
+    dir: &Path,
+    config: Option<PathBuf>,
+    color: bool,
+    mut last: Fingerprint,
+    state: &Mutex<State>,
+) {
+    let ctx = Context {
+        cwd: Some(dir.to_path_buf()),
+        config,
+        color,
+        quiet: true,
+    };
     loop {
         std::thread::sleep(Duration::from_millis(150));
         let now = fingerprint(&ctx);

@@ -160,7 +160,8 @@ pub fn build(repo: &Repo, options: &Options) -> Result<Built, Error> {
         .collect();
 
     // Plan pages, in parallel.
-    let pages: Vec<Result<(String, String), Error>> = plans
+    // Each page is written as soon as it is rendered, so a big site never sits in memory.
+    let pages: Vec<Result<(), Error>> = plans
         .par_iter()
         .zip(summaries.par_iter())
         .map(|(file, summary)| {
@@ -192,13 +193,12 @@ pub fn build(repo: &Repo, options: &Options) -> Result<Built, Error> {
                 "plan.html",
                 minijinja::context! { site => v(&site), page => v(&page) },
             )?;
-            Ok((format!("plans/{}/index.html", summary.id), html))
+            staging.write(&format!("plans/{}/index.html", summary.id), html.as_bytes())
         })
         .collect();
     let mut page_count = 0;
     for page in pages {
-        let (path, html) = page?;
-        staging.write(&path, html.as_bytes())?;
+        page?;
         page_count += 1;
     }
 

@@ -74,6 +74,17 @@ impl Staging {
         std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))
     }
 
+    /// Writes `value` as pretty JSON at `relative`, streaming.
+    pub fn write_json(&self, relative: &str, value: &impl serde::Serialize) -> Result<(), Error> {
+        let path = self.path_of(relative)?;
+        let file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
+        let mut writer = std::io::BufWriter::new(file);
+        serde_json::to_writer_pretty(&mut writer, value)
+            .map_err(std::io::Error::from)
+            .and_then(|()| std::io::Write::flush(&mut writer))
+            .map_err(|e| Error::io(&path, e))
+    }
+
     fn path_of(&self, relative: &str) -> Result<PathBuf, Error> {
         let mut path = self.dir.path().to_path_buf();
         for part in relative.split('/') {
