@@ -110,10 +110,9 @@ pub fn build(repo: &Repo, options: &Options) -> Result<Built, Error> {
 
     // History: the audit trail of the plans on the site (from the cache when it is warm).
     let selected: Vec<PathBuf> = plans.iter().map(|f| f.path.clone()).collect();
-    let history: Option<History> = match Audit::open(repo)? {
-        Some(mut audit) => Some(audit.history(&selected, &ids)),
-        None => None,
-    };
+    let history: Option<History> =
+        Audit::open(repo)?.map(|mut audit| audit.history(&selected, &ids));
+
     let histories: HashMap<&str, &PlanHistory> = history
         .iter()
         .flat_map(|h| h.plans.iter())
@@ -221,7 +220,8 @@ pub fn build(repo: &Repo, options: &Options) -> Result<Built, Error> {
     )?;
     staging.write("index.html", index.as_bytes())?;
     page_count += 1;
-    let lists: [(&str, &Vec<Facet>, fn(&PlanSummary) -> String); 2] = [
+    type FacetKey = fn(&PlanSummary) -> String;
+    let lists: [(&str, &Vec<Facet>, FacetKey); 2] = [
         ("Status", &facets.0, |p| p.status.to_string()),
         ("Region", &facets.1, |p| {
             p.region.clone().unwrap_or_default()
