@@ -40,6 +40,12 @@ pub enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Set up a plans repository: configuration, people, an example plan, CI, PR template
+    Init {
+        /// The folder to set up (default: the current one)
+        #[arg(value_name = "DIR")]
+        folder: Option<PathBuf>,
+    },
     /// Check plans for completeness and consistency (with history: whether sign-offs are real)
     Check(CheckArgs),
     /// Build the static site of every plan
@@ -48,6 +54,10 @@ pub enum Command {
     Serve(ServeArgs),
     /// Show the audit trail: every change to each plan, who made it, when, in which PR
     Log(LogArgs),
+    /// What a change does to the plans: status, targets, activities, sign-offs, text
+    Diff(DiffArgs),
+    /// The portfolio: one row per plan with progress, confidence and reassessment
+    Status(StatusArgs),
     /// Write a new plan from the template, with every section
     New(NewArgs),
     /// Print the JSON Schema of a plan's front matter
@@ -132,6 +142,40 @@ pub struct LogArgs {
 pub enum LogFormat {
     Human,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The revision to compare with, e.g. origin/main
+    pub base: String,
+    /// The revision to compare (default: the working tree)
+    pub head: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = DiffFormat::Markdown)]
+    pub format: DiffFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = StatusFormat::Table)]
+    pub format: StatusFormat,
+    /// The date to report as of instead of today (YYYY-MM-DD)
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFormat {
+    Table,
+    Json,
+    Csv,
 }
 
 #[derive(Debug, Args)]

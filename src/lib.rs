@@ -13,6 +13,7 @@ pub mod history;
 pub mod plan;
 pub mod repo;
 pub mod report;
+pub mod review;
 pub mod rules;
 pub mod site;
 
@@ -47,9 +48,12 @@ pub fn run(cli: Cli) -> ExitCode {
         quiet: cli.global.quiet,
     };
     let result = match cli.command {
+        Command::Init { folder } => cmd::init::run(&ctx, folder.as_deref()),
         Command::Check(args) => cmd::check::run(&ctx, &args),
         Command::Build(args) => cmd::build::run(&ctx, &args),
         Command::Serve(args) => cmd::serve::run(&ctx, &args),
+        Command::Diff(args) => cmd::diff::run(&ctx, &args),
+        Command::Status(args) => cmd::status::run(&ctx, &args),
         Command::Log(args) => cmd::log::run(&ctx, &args),
         Command::New(args) => cmd::new::run(&ctx, &args),
         Command::Schema => cmd::schema::run(),

@@ -3,10 +3,13 @@
 pub mod build;
 pub mod check;
 pub mod completions;
+pub mod diff;
+pub mod init;
 pub mod log;
 pub mod new;
 pub mod schema;
 pub mod serve;
+pub mod status;
 
 use std::io::Write;
 use std::path::PathBuf;

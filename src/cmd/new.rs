@@ -77,6 +77,32 @@ pub fn run(ctx: &Context, args: &NewArgs) -> Result<Outcome, Error> {
     Ok(Outcome::Success)
 }
 
+/// A new draft plan from the template, starting on the first of the month after `today`.
+pub fn plan_text(
+    id: &str,
+    title: &str,
+    owner: &str,
+    region: &str,
+    today: jiff::civil::Date,
+) -> String {
+    let start = first_of_next_month(today);
+    fill(&[
+        ("id", id.to_string()),
+        ("title", yaml_text(title)),
+        ("owner", owner.to_string()),
+        ("region", yaml_text(region)),
+        ("start", start.to_string()),
+        ("reassess", start.saturating_add(3.months()).to_string()),
+        (
+            "end",
+            start
+                .saturating_add(6.months())
+                .saturating_sub(1.day())
+                .to_string(),
+        ),
+    ])
+}
+
 fn is_slug(id: &str) -> bool {
     let mut chars = id.chars();
     chars

@@ -159,6 +159,13 @@ fn diff_values(old: &Value, new: &Value, path: &str, out: &mut Vec<FieldChange>)
         return;
     }
     match (old, new) {
+        // A list that appears or disappears is compared entry by entry with an empty one.
+        (Value::Null, Value::Array(_)) if !path.is_empty() => {
+            diff_values(&Value::Array(Vec::new()), new, path, out)
+        }
+        (Value::Array(_), Value::Null) if !path.is_empty() => {
+            diff_values(old, &Value::Array(Vec::new()), path, out)
+        }
         (Value::Object(a), Value::Object(b)) => {
             for (key, value) in a {
                 diff_values(

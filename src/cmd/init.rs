@@ -1,0 +1,85 @@
+//! `planbook init [DIR]`: scaffold a plans repository that passes `planbook check` as created.
+
+use std::path::Path;
+
+use crate::Outcome;
+use crate::cmd::{self, Context};
+use crate::error::Error;
+
+/// The example plan's id.
+const EXAMPLE: &str = "example-territory-recovery";
+
+/// What `init` writes, relative to the folder.
+fn files(today: jiff::civil::Date) -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "planbook.toml",
+            include_str!("../../templates/init/planbook.toml").to_string(),
+        ),
+        (
+            "people.yaml",
+            include_str!("../../templates/init/people.yaml").to_string(),
+        ),
+        (
+            "plans/emea/example-territory-recovery.md",
+            crate::cmd::new::plan_text(
+                EXAMPLE,
+                "Example territory recovery",
+                "alex.morgan",
+                "EMEA",
+                today,
+            ),
+        ),
+        (
+            ".github/workflows/planbook.yml",
+            include_str!("../../templates/init/planbook.yml").to_string(),
+        ),
+        (
+            ".github/pull_request_template.md",
+            include_str!("../../templates/init/pull_request_template.md").to_string(),
+        ),
+        (
+            ".github/CODEOWNERS",
+            include_str!("../../templates/init/CODEOWNERS").to_string(),
+        ),
+        (
+            ".gitignore",
+            "# The site planbook builds\n/site/\n".to_string(),
+        ),
+    ]
+}
+
+pub fn run(ctx: &Context, dir: Option<&Path>) -> Result<Outcome, Error> {
+    let cwd = ctx.cwd()?;
+    let root = dir.map_or_else(|| cwd.clone(), |d| cwd.join(d));
+    let files = files(cmd::as_of(None)?);
+    let existing: Vec<&str> = files
+        .iter()
+        .map(|(p, _)| *p)
+        .filter(|p| root.join(p).exists())
+        .collect();
+    if !existing.is_empty() {
+        return Err(Error::usage(
+            format!(
+                "{} already has {}; planbook init never overwrites files",
+                root.display(),
+                existing.join(", ")
+            ),
+            Some("run it in an empty folder, or move those files aside first".to_string()),
+        ));
+    }
+    for (path, text) in &files {
+        crate::cmd::new::write_new(&root.join(path), text)?;
+    }
+    if !ctx.quiet {
+        let mut out = format!("Set up a plans repository in {}:\n", root.display());
+        for (path, _) in &files {
+            out.push_str(&format!("  {path}\n"));
+        }
+        out.push_str(
+            "\nNext:\n  1. Replace the people in people.yaml with your team, and the team in .github/CODEOWNERS.\n  2. `planbook new ID --owner YOU` for each plan; `planbook check` before you push.\n  3. The workflow installs planbook from its git repository until it is published; set PLANBOOK_GIT in .github/workflows/planbook.yml if you use a fork.\n  4. Turn on GitHub Pages (Source: GitHub Actions) to publish the site from main.\n",
+        );
+        cmd::print(&out)?;
+    }
+    Ok(Outcome::Success)
+}

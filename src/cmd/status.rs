@@ -1,0 +1,208 @@
+//! `planbook status`: the portfolio, one row per plan.
+
+use serde::Serialize;
+
+use crate::Outcome;
+use crate::cli::{StatusArgs, StatusFormat};
+use crate::cmd::{self, Context};
+use crate::error::Error;
+use crate::site::context::{self, Urls};
+
+/// One plan in the portfolio.
+#[derive(Debug, Serialize)]
+pub struct Row {
+    pub id: String,
+    pub title: String,
+    pub status: String,
+    pub owner: String,
+    pub scope: String,
+    pub start: String,
+    pub reassess: String,
+    pub end: String,
+    pub primary_metric: Option<String>,
+    pub target: Option<String>,
+    pub latest: Option<String>,
+    /// Share of the way from baseline to target reached by the latest actual, in percent.
+    pub progress: Option<i64>,
+    /// Share of the period elapsed, in percent.
+    pub time_elapsed: Option<i64>,
+    /// `ahead`, `on-track`, `behind` or `no-data`.
+    pub state: Option<String>,
+    pub confidence: Option<f64>,
+    pub days_to_reassessment: Option<i64>,
+    pub reassessment_overdue: bool,
+    pub checkin_overdue: bool,
+}
+
+pub fn run(ctx: &Context, args: &StatusArgs) -> Result<Outcome, Error> {
+    let today = cmd::as_of(args.as_of.as_deref())?;
+    let repo = ctx.repo()?;
+    let paths = repo.plan_paths()?;
+    let files = repo.load_plans(&paths);
+    let urls = Urls { base: "/" };
+    let mut rows = Vec::new();
+    for file in &files {
+        let Some(plan) = &file.plan else {
+            cmd::warn(
+                &format!(
+                    "{} is left out: it cannot be read (run `planbook check`)",
+                    file.path.display()
+                ),
+                ctx.color,
+            );
+            continue;
+        };
+        let id = file.id();
+        let s = context::summary(plan, &id, &repo.people, &urls, None, today);
+        let latest_checkin = plan.latest_checkin();
+        let last_checkin = latest_checkin
+            .and_then(|c| c.date)
+            .or_else(|| plan.period.as_ref()?.start);
+        let active = plan.status == Some(crate::plan::model::Status::Active);
+        let checkin_overdue = active
+            && last_checkin
+                .and_then(|d| d.until(today).ok())
+                .is_some_and(|d| d.get_days() > crate::check::rules::CHECKIN_INTERVAL_DAYS);
+        rows.push(Row {
+            id: id.clone(),
+            title: s.title.clone(),
+            status: s.status.to_string(),
+            owner: s.owner.name.clone(),
+            scope: s.scope.clone(),
+            start: s.start.clone(),
+            reassess: s.reassess.clone(),
+            end: s.end.clone(),
+            primary_metric: s.primary.as_ref().map(|m| m.name.clone()),
+            target: s.primary.as_ref().map(|m| m.target.clone()),
+            latest: s.primary.as_ref().and_then(|m| m.progress.latest.clone()),
+            progress: s
+                .primary
+                .as_ref()
+                .filter(|m| m.progress.state != "no-data")
+                .map(|m| m.progress.percent),
+            time_elapsed: s.primary.as_ref().map(|m| m.progress.expected_percent),
+            state: s.primary.as_ref().map(|m| m.progress.state.to_string()),
+            confidence: latest_checkin.and_then(|c| c.confidence),
+            days_to_reassessment: s.days_to_reassess,
+            reassessment_overdue: s.overdue,
+            checkin_overdue,
+        });
+    }
+    match args.format {
+        StatusFormat::Json => cmd::print_json(&rows)?,
+        StatusFormat::Csv => cmd::print(&csv(&rows))?,
+        StatusFormat::Table => cmd::print(&table(&rows))?,
+    }
+    Ok(Outcome::Success)
+}
+
+fn table(rows: &[Row]) -> String {
+    let header = [
+        "PLAN",
+        "STATUS",
+        "OWNER",
+        "PROGRESS",
+        "CONFIDENCE",
+        "REASSESS",
+        "FLAGS",
+    ];
+    let mut lines: Vec<[String; 7]> = vec![header.map(str::to_string)];
+    for r in rows {
+        let progress = match (r.progress, r.time_elapsed) {
+            (Some(p), Some(t)) => format!("{p}% of target ({t}% of time)"),
+            _ => "no check-in".into(),
+        };
+        let reassess = match (r.days_to_reassessment, r.status.as_str()) {
+            (_, "assessed" | "withdrawn") => format!("{} (done)", r.reassess),
+            (Some(d), _) if d < 0 => format!("{} ({} days ago)", r.reassess, -d),
+            (Some(d), _) => format!("{} (in {d} days)", r.reassess),
+            (None, _) => "—".into(),
+        };
+        let mut flags = Vec::new();
+        if r.reassessment_overdue {
+            flags.push("reassessment overdue");
+        }
+        if r.checkin_overdue {
+            flags.push("check-in overdue");
+        }
+        if r.state.as_deref() == Some("behind") {
+            flags.push("behind");
+        }
+        lines.push([
+            r.id.clone(),
+            r.status.clone(),
+            r.owner.clone(),
+            progress,
+            r.confidence
+                .map(|c| format!("{c}/10"))
+                .unwrap_or_else(|| "—".into()),
+            reassess,
+            flags.join(", "),
+        ]);
+    }
+    let widths: Vec<usize> = (0..7)
+        .map(|i| {
+            lines
+                .iter()
+                .map(|l| l[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for line in &lines {
+        let cells: Vec<String> = line
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn csv(rows: &[Row]) -> String {
+    let mut out = String::from(
+        "id,title,status,owner,scope,start,reassess,end,primary_metric,target,latest,progress,time_elapsed,state,confidence,days_to_reassessment,reassessment_overdue,checkin_overdue\r\n",
+    );
+    let field = |s: &str| {
+        // Quote per RFC 4180; a leading =, +, - or @ would run as a formula in spreadsheets.
+        let s = if s.starts_with(['=', '+', '-', '@']) {
+            format!("'{s}")
+        } else {
+            s.to_string()
+        };
+        if s.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s
+        }
+    };
+    let opt = |o: Option<String>| o.unwrap_or_default();
+    for r in rows {
+        let cells = [
+            field(&r.id),
+            field(&r.title),
+            field(&r.status),
+            field(&r.owner),
+            field(&r.scope),
+            field(&r.start),
+            field(&r.reassess),
+            field(&r.end),
+            field(&opt(r.primary_metric.clone())),
+            field(&opt(r.target.clone())),
+            field(&opt(r.latest.clone())),
+            opt(r.progress.map(|p| p.to_string())),
+            opt(r.time_elapsed.map(|p| p.to_string())),
+            field(&opt(r.state.clone())),
+            opt(r.confidence.map(|c| c.to_string())),
+            opt(r.days_to_reassessment.map(|d| d.to_string())),
+            r.reassessment_overdue.to_string(),
+            r.checkin_overdue.to_string(),
+        ];
+        out.push_str(&cells.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}

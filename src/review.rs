@@ -1,0 +1,370 @@
+//! What a change does to the plans: plans added, removed, renamed and changed between two
+//! revisions (or a revision and the working tree), field by field.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use git2::{ObjectType, Repository};
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::history::{FieldChange, Snapshot};
+use crate::repo::Repo;
+
+/// How a plan changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Added,
+    Removed,
+    Renamed,
+    Modified,
+}
+
+/// One plan's change.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanChange {
+    pub id: String,
+    pub title: String,
+    pub change: Kind,
+    pub path: String,
+    pub old_path: Option<String>,
+    pub changes: Vec<FieldChange>,
+    /// Sign-offs that stand unchanged although metrics or the period changed.
+    pub signoffs_to_renew: Vec<String>,
+}
+
+/// The whole change.
+#[derive(Debug, Clone, Serialize)]
+pub struct Review {
+    pub base: String,
+    pub head: String,
+    pub plans: Vec<PlanChange>,
+}
+
+/// Plan files of one side: path (relative to the repository root) → text.
+type Side = BTreeMap<String, String>;
+
+/// Compares the plans at `base` with those at `head` (`None`: the working tree).
+pub fn review(repo: &Repo, base: &str, head: Option<&str>) -> Result<Review, Error> {
+    let git = Repository::discover(&repo.root).map_err(|_| {
+        Error::usage(
+            "planbook diff compares git revisions, and this is not a git repository",
+            Some("keep the plans in git".to_string()),
+        )
+    })?;
+    let workdir = git.workdir().map(Path::to_path_buf).unwrap_or_default();
+    let workdir = workdir.canonicalize().unwrap_or(workdir);
+    let prefix = repo
+        .root
+        .strip_prefix(&workdir)
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let plans_in_git = crate::diagnostic::display_path(&prefix.join(&repo.config.plans_dir));
+    let old = at_revision(&git, base, &plans_in_git, &prefix)?;
+    let new = match head {
+        Some(rev) => at_revision(&git, rev, &plans_in_git, &prefix)?,
+        None => {
+            let mut side = Side::new();
+            for path in repo.plan_paths()? {
+                let bytes =
+                    std::fs::read(repo.root.join(&path)).map_err(|e| Error::io(&path, e))?;
+                side.insert(
+                    crate::diagnostic::display_path(&path),
+                    String::from_utf8_lossy(&bytes).into_owned(),
+                );
+            }
+            side
+        }
+    };
+    Ok(Review {
+        base: base.to_string(),
+        head: head.unwrap_or(crate::history::WORKING_TREE).to_string(),
+        plans: compare(&old, &new),
+    })
+}
+
+fn at_revision(git: &Repository, rev: &str, plans: &str, prefix: &Path) -> Result<Side, Error> {
+    let tree = git
+        .revparse_single(rev)
+        .and_then(|o| o.peel_to_tree())
+        .map_err(|_| Error::Git {
+            message: format!("{rev}: no such revision in this repository"),
+            help: Some(
+                "give a branch, tag or commit; in CI fetch the full history (`fetch-depth: 0`)"
+                    .to_string(),
+            ),
+        })?;
+    let mut side = Side::new();
+    let Ok(entry) = tree.get_path(Path::new(plans)) else {
+        return Ok(side);
+    };
+    let Ok(subtree) = git.find_tree(entry.id()) else {
+        return Ok(side);
+    };
+    let mut failure = None;
+    subtree
+        .walk(git2::TreeWalkMode::PreOrder, |dir, e| {
+            let name = e.name().unwrap_or("");
+            if e.kind() == Some(ObjectType::Blob)
+                && name.ends_with(".md")
+                && !name.eq_ignore_ascii_case("readme.md")
+            {
+                match git.find_blob(e.id()) {
+                    Ok(blob) => {
+                        let path = format!("{plans}/{dir}{name}");
+                        let relative = Path::new(&path)
+                            .strip_prefix(prefix)
+                            .map(crate::diagnostic::display_path)
+                            .unwrap_or(path.clone());
+                        side.insert(
+                            relative,
+                            String::from_utf8_lossy(blob.content()).into_owned(),
+                        );
+                    }
+                    Err(e) => failure = Some(e),
+                }
+            }
+            git2::TreeWalkResult::Ok
+        })
+        .map_err(|e| Error::Git {
+            message: e.message().to_string(),
+            help: None,
+        })?;
+    if let Some(e) = failure {
+        return Err(Error::Git {
+            message: format!("reading {rev}: {}", e.message()),
+            help: Some("run `git fsck`".into()),
+        });
+    }
+    Ok(side)
+}
+
+fn stem(path: &str) -> String {
+    Path::new(path)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Pairs the two sides by path, then by id (a plan moved to another folder keeps its id).
+fn compare(old: &Side, new: &Side) -> Vec<PlanChange> {
+    let mut out = Vec::new();
+    let removed: Vec<&String> = old.keys().filter(|p| !new.contains_key(*p)).collect();
+    let mut matched_removed = Vec::new();
+    for (path, text) in new {
+        let snapshot = Snapshot::parse(text);
+        let (kind, old_path, before) = match old.get(path) {
+            Some(before) if before == text => continue,
+            Some(before) => (Kind::Modified, None, Some(Snapshot::parse(before))),
+            None => match removed.iter().find(|p| stem(p) == stem(path)) {
+                Some(from) => {
+                    matched_removed.push((*from).clone());
+                    (
+                        Kind::Renamed,
+                        Some((*from).clone()),
+                        old.get(*from).map(|t| Snapshot::parse(t)),
+                    )
+                }
+                None => (Kind::Added, None, None),
+            },
+        };
+        let changes = crate::history::diff::diff(before.as_ref(), &snapshot);
+        out.push(plan_change(&snapshot, path, kind, old_path, changes));
+    }
+    for path in removed.into_iter().filter(|p| !matched_removed.contains(p)) {
+        let snapshot = Snapshot::parse(&old[path]);
+        out.push(plan_change(
+            &snapshot,
+            path,
+            Kind::Removed,
+            None,
+            Vec::new(),
+        ));
+    }
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    out
+}
+
+fn plan_change(
+    s: &Snapshot,
+    path: &str,
+    change: Kind,
+    old_path: Option<String>,
+    changes: Vec<FieldChange>,
+) -> PlanChange {
+    let id = s
+        .get("id")
+        .and_then(|v| v.as_str())
+        .map_or_else(|| stem(path), str::to_string);
+    let title = s
+        .get("title")
+        .and_then(|v| v.as_str())
+        .unwrap_or(&id)
+        .to_string();
+    let commitments = changes.iter().any(FieldChange::touches_commitments);
+    let signoffs_changed = changes.iter().any(|c| c.name().starts_with("signoffs"));
+    let signoffs_to_renew = if commitments && !signoffs_changed {
+        crate::history::signers(s)
+            .into_iter()
+            .map(|k| k.split('@').next().unwrap_or("").to_string())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    PlanChange {
+        id,
+        title,
+        change,
+        path: path.to_string(),
+        old_path,
+        changes,
+        signoffs_to_renew,
+    }
+}
+
+/// The review as Markdown for a pull-request comment or a job summary.
+pub fn markdown(review: &Review) -> String {
+    let mut out = String::from("## Plan changes\n\n");
+    if review.plans.is_empty() {
+        out.push_str(&format!(
+            "No plan changed between `{}` and `{}`.\n",
+            review.base, review.head
+        ));
+        return out;
+    }
+    out.push_str(&format!(
+        "{} plan{} changed between `{}` and `{}`.\n\n",
+        review.plans.len(),
+        if review.plans.len() == 1 { "" } else { "s" },
+        review.base,
+        review.head
+    ));
+    for plan in &review.plans {
+        let what = match plan.change {
+            Kind::Added => "new plan".to_string(),
+            Kind::Removed => "removed".to_string(),
+            Kind::Renamed => format!("moved from `{}`", plan.old_path.as_deref().unwrap_or("")),
+            Kind::Modified => "changed".to_string(),
+        };
+        out.push_str(&format!(
+            "### {} (`{}`): {what}\n\n",
+            md_text(&plan.title),
+            plan.id
+        ));
+        let lines = headlines(plan);
+        for line in &lines {
+            out.push_str(&format!("- {line}\n"));
+        }
+        if !lines.is_empty() {
+            out.push('\n');
+        }
+        let fields: Vec<&FieldChange> = plan.changes.iter().collect();
+        if !fields.is_empty() {
+            out.push_str("| Field | Before | After |\n|---|---|---|\n");
+            for change in fields {
+                match change {
+                    FieldChange::Body { sections, .. } => {
+                        out.push_str(&format!(
+                            "| text | | sections changed: {} |\n",
+                            md_cell(&sections.join(", "))
+                        ));
+                    }
+                    FieldChange::Field { field, from, to } => {
+                        out.push_str(&format!(
+                            "| `{}` | {} | {} |\n",
+                            field,
+                            md_cell(&value(from)),
+                            md_cell(&value(to))
+                        ));
+                    }
+                }
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Short sentences for what a reviewer must look at first.
+fn headlines(plan: &PlanChange) -> Vec<String> {
+    let mut out = Vec::new();
+    for change in &plan.changes {
+        let FieldChange::Field { field, from, to } = change else {
+            continue;
+        };
+        if let Some(who) = field.strip_prefix("signoffs.") {
+            match (from.is_null(), to.is_null()) {
+                (true, false) => out.push(format!("Sign-off added: {who}")),
+                (false, true) => out.push(format!("Sign-off removed: {who}")),
+                _ => out.push(format!("Sign-off by {who} changed")),
+            }
+            continue;
+        }
+        let parts: Vec<&str> = field.split('.').collect();
+        match parts.as_slice() {
+            ["status"] => out.push(format!("**Status** {} → {}", value(from), value(to))),
+            ["metrics", id, key @ ("target" | "baseline" | "expected")] => out.push(format!(
+                "**{key} of `{id}`** {} → {}",
+                value(from),
+                value(to)
+            )),
+            ["period", key] => out.push(format!("**{key} date** {} → {}", value(from), value(to))),
+            ["activities", id] if from.is_null() => out.push(format!("Activity `{id}` added")),
+            ["activities", id] if to.is_null() => out.push(format!("Activity `{id}` removed")),
+            ["activities", id, "owner"] => out.push(format!(
+                "Activity `{id}` reassigned {} → {}",
+                value(from),
+                value(to)
+            )),
+            ["activities", id, "due"] => out.push(format!(
+                "Activity `{id}` re-dated {} → {}",
+                value(from),
+                value(to)
+            )),
+            ["investment", key] => out.push(format!(
+                "**Investment {key}** {} → {}",
+                value(from),
+                value(to)
+            )),
+            _ => {}
+        }
+    }
+    if !plan.signoffs_to_renew.is_empty() {
+        out.push(format!(
+            "⚠ Metrics or period changed: the sign-offs of {} no longer cover this version",
+            plan.signoffs_to_renew.join(", ")
+        ));
+    }
+    out
+}
+
+fn value(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "—".into(),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Object(_) | serde_json::Value::Array(_) => {
+            serde_json::to_string(v).unwrap_or_default()
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Text safe in Markdown prose (no raw HTML, no accidental formatting).
+fn md_text(text: &str) -> String {
+    text.replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('*', "\\*")
+        .replace('_', "\\_")
+        .replace('`', "'")
+}
+
+/// Text safe in a Markdown table cell.
+fn md_cell(text: &str) -> String {
+    let text = if text.chars().count() > 120 {
+        format!("{}…", text.chars().take(117).collect::<String>())
+    } else {
+        text.to_string()
+    };
+    md_text(&text).replace('|', "\\|").replace('\n', " ")
+}
