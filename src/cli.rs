@@ -62,6 +62,8 @@ pub enum Command {
     New(NewArgs),
     /// Print the JSON Schema of a plan's front matter
     Schema,
+    /// Print the manual page (roff), e.g. `planbook man > planbook.1`
+    Man,
     /// Print shell completions
     Completions {
         /// The shell to complete for

@@ -85,3 +85,15 @@ fn completions_for_bash() {
     assert!(out.stdout.contains("planbook"));
     assert!(out.stdout.contains("check"));
 }
+
+#[test]
+fn man_page_in_roff() {
+    let repo = TestRepo::new();
+    let out = repo.run(&["man"]);
+    assert_eq!(out.code, 0);
+    assert!(
+        out.stdout.starts_with(".ie") || out.stdout.contains(".TH planbook"),
+        "{}",
+        &out.stdout[..200.min(out.stdout.len())]
+    );
+}
