@@ -92,7 +92,16 @@ pub fn build(repo: &Repo, options: &Options) -> Result<Built, Error> {
 
     // Load: every plan that parsed with a usable id, visible in this build.
     let paths = repo.plan_paths()?;
-    let files = repo.load_plans(&paths);
+    let files: Vec<PlanFile> = paths
+        .par_iter()
+        .map(|path| {
+            let mut file = repo.load_plan(path);
+            // The site needs the typed plan and the text, not the positions.
+            file.front_matter = None;
+            file.index = crate::plan::LineIndex::new("");
+            file
+        })
+        .collect();
     let mut skipped = Vec::new();
     let mut plans: Vec<&PlanFile> = Vec::new();
     for file in &files {
