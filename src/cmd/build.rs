@@ -22,6 +22,7 @@ pub fn run(ctx: &Context, args: &BuildArgs) -> Result<Outcome, Error> {
             .unwrap_or_else(|| "/".into()),
         include_restricted: args.include_restricted,
         today: cmd::as_of(args.as_of.as_deref())?,
+        progress: progress_bar(ctx.quiet),
     };
     let started = std::time::Instant::now();
     let built = site::build(&repo, &options)?;
@@ -43,4 +44,18 @@ pub fn run(ctx: &Context, args: &BuildArgs) -> Result<Outcome, Error> {
         ))?;
     }
     Ok(Outcome::Success)
+}
+
+/// A progress bar on an interactive terminal; none when quiet, in CI or when piped.
+fn progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if quiet || std::env::var_os("CI").is_some() || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    let style = indicatif::ProgressStyle::with_template("{spinner} {msg} {wide_bar} {pos}/{len}")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    Some(bar)
 }

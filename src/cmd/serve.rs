@@ -87,6 +87,7 @@ fn build_once(ctx: &Context) -> Result<PathBuf, Error> {
         base_url: "/".into(),
         include_restricted: false,
         today: cmd::as_of(None)?,
+        progress: None,
     };
     Ok(site::build(&repo, &options)?.out)
 }

@@ -55,6 +55,8 @@ pub struct Options {
     pub base_url: String,
     pub include_restricted: bool,
     pub today: Date,
+    /// Shows progress on a terminal (hidden when not given).
+    pub progress: Option<indicatif::ProgressBar>,
 }
 
 /// What a build produced.
@@ -117,6 +119,11 @@ pub fn build(repo: &Repo, options: &Options) -> Result<Built, Error> {
     }
     let ids: Vec<String> = plans.iter().map(|f| f.id()).collect();
 
+    let bar = options
+        .progress
+        .clone()
+        .unwrap_or_else(indicatif::ProgressBar::hidden);
+    bar.set_message("reading the history");
     // History: the audit trail of the plans on the site (from the cache when it is warm).
     let selected: Vec<PathBuf> = plans.iter().map(|f| f.path.clone()).collect();
     let history: Option<History> =
@@ -168,6 +175,8 @@ pub fn build(repo: &Repo, options: &Options) -> Result<Built, Error> {
         .collect();
 
     // Plan pages, in parallel.
+    bar.set_message("writing plan pages");
+    bar.set_length(plans.len() as u64);
     // Each page is written as soon as it is rendered, so a big site never sits in memory.
     let pages: Vec<Result<(), Error>> = plans
         .par_iter()
@@ -201,6 +210,7 @@ pub fn build(repo: &Repo, options: &Options) -> Result<Built, Error> {
                 "plan.html",
                 minijinja::context! { site => v(&site), page => v(&page) },
             )?;
+            bar.inc(1);
             staging.write(&format!("plans/{}/index.html", summary.id), html.as_bytes())
         })
         .collect();
@@ -311,6 +321,7 @@ pub fn build(repo: &Repo, options: &Options) -> Result<Built, Error> {
         };
         staging.write(name, &bytes)?;
     }
+    bar.finish_and_clear();
     let out = staging.commit()?;
     Ok(Built {
         out,
