@@ -15,7 +15,7 @@ use crate::repo::Repo;
 const TEMPLATE: &str = include_str!("../../templates/plan.md");
 
 pub fn run(ctx: &Context, args: &NewArgs) -> Result<Outcome, Error> {
-    if !is_slug(&args.id) {
+    if !crate::plan::is_slug(&args.id) {
         return Err(Error::usage(
             format!("`{}` is not a valid plan id", args.id),
             Some("use lowercase letters, digits and hyphens, e.g. `dach-midmarket-2026h1`".into()),
@@ -101,15 +101,6 @@ pub fn plan_text(
                 .to_string(),
         ),
     ])
-}
-
-fn is_slug(id: &str) -> bool {
-    let mut chars = id.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && id.len() <= 100
 }
 
 /// The owner given, or the person whose email is git's `user.email`.
@@ -239,10 +230,10 @@ mod tests {
 
     #[test]
     fn slugs_and_titles() {
-        assert!(is_slug("dach-2026h1"));
-        assert!(!is_slug("Dach"));
-        assert!(!is_slug("-x"));
-        assert!(!is_slug("../x"));
+        assert!(crate::plan::is_slug("dach-2026h1"));
+        assert!(!crate::plan::is_slug("Dach"));
+        assert!(!crate::plan::is_slug("-x"));
+        assert!(!crate::plan::is_slug("../x"));
         assert_eq!(slugify("UK & Ireland"), "uk-ireland");
         assert_eq!(default_title("dach-midmarket"), "Dach midmarket");
         assert_eq!(yaml_text("EMEA: North"), "\"EMEA: North\"");

@@ -251,6 +251,15 @@ impl PlanFile {
     }
 }
 
+/// Whether `id` is a valid plan id: lowercase letters, digits and hyphens, starting with a
+/// letter or digit, at most 100 characters (it becomes a file and folder name).
+pub fn is_slug(id: &str) -> bool {
+    let mut chars = id.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && id.len() <= 100
+}
+
 /// The front matter of a plan's text as JSON, and the byte offset where its body starts; for
 /// reading old revisions, where positions and validation are not needed.
 pub fn front_matter_json(text: &str) -> Option<(serde_json::Value, usize)> {

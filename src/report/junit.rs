@@ -69,21 +69,7 @@ pub fn render(report: &CheckReport) -> String {
     out
 }
 
-/// Escapes text for XML attributes and content; drops characters XML cannot carry.
+/// Escapes text for XML attributes and content, keeping line breaks inside attributes.
 fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
-            '\t' | '\r' => out.push(' '),
-            c if (c as u32) < 0x20 => {}
-            c => out.push(c),
-        }
-    }
-    out
+    crate::site::feeds::xml(text).replace('\n', "&#10;").replace(['\t', '\r'], " ")
 }

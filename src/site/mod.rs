@@ -108,7 +108,7 @@ pub fn build(repo: &Repo, options: &Options) -> Result<Built, Error> {
     let mut plans: Vec<&PlanFile> = Vec::new();
     for file in &files {
         match &file.plan {
-            Some(plan) if plan.id.as_deref().is_some_and(is_slug) => {
+            Some(plan) if plan.id.as_deref().is_some_and(crate::plan::is_slug) => {
                 if plan.visibility == Visibility::Restricted && !options.include_restricted {
                     continue;
                 }
@@ -359,14 +359,6 @@ fn skip_reason(file: &PlanFile) -> String {
         Some(p) => format!("{} (line {})", p.message, p.span.line),
         None => "its id is not a valid slug".to_string(),
     }
-}
-
-fn is_slug(id: &str) -> bool {
-    let mut chars = id.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 /// `/`, or the sub-path the site is published under, always with slashes at both ends.
