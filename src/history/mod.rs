@@ -42,6 +42,8 @@ pub struct Audit {
     pub shallow: bool,
     /// Repository root relative to the git work tree (`""` when they are the same).
     pub root_in_workdir: PathBuf,
+    /// The plans folder, relative to the repository root.
+    pub plans_dir: PathBuf,
     pub workdir: PathBuf,
     /// Committed-diff cache: `old..new` blob ids → changes; blob id → who had signed off.
     pub cache: cache::Cache,
@@ -118,6 +120,7 @@ impl Audit {
             walk,
             shallow,
             root_in_workdir,
+            plans_dir: repo.config.plans_dir.clone(),
             workdir,
             cache,
         }))
@@ -196,10 +199,12 @@ impl Audit {
     /// Plan files whose working-tree content differs from HEAD, with their HEAD blob.
     fn uncommitted(&self) -> HashMap<String, Option<String>> {
         let mut options = git2::StatusOptions::new();
-        options
-            .include_untracked(true)
-            .recurse_untracked_dirs(true)
-            .include_ignored(false);
+        options.include_untracked(true).recurse_untracked_dirs(true).include_ignored(false);
+        // Only the plans folder matters; the rest of the work tree is not even looked at.
+        let plans = crate::diagnostic::display_path(&self.root_in_workdir.join(&self.plans_dir));
+        if !plans.is_empty() {
+            options.pathspec(format!("{plans}/"));
+        }
         let mut out = HashMap::new();
         let Ok(git) = Repository::open(&self.git_dir) else {
             return out;
