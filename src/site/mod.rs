@@ -592,11 +592,13 @@ fn write_data(
             })
         })
         .collect();
-    let json = serde_json::to_vec_pretty(
-        &serde_json::json!({ "generated": site.generated, "plans": data }),
-    )
-    .map_err(|e| Error::usage(format!("could not write plans.json: {e}"), None))?;
-    staging.write("plans.json", &json)?;
+    #[derive(Serialize)]
+    struct Data<'a> {
+        generated: &'a str,
+        plans: Vec<PlanData<'a>>,
+    }
+    // Streamed: building it as one JSON value first took gigabytes for 10,000 plans.
+    staging.write_json("plans.json", &Data { generated: &site.generated, plans: data })?;
 
     let search: Vec<serde_json::Value> = plans
         .iter()
