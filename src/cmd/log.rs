@@ -85,7 +85,7 @@ pub fn human(history: &History) -> String {
             if r.changes.is_empty() && r.path != plan.path {
                 let _ = writeln!(out, "      (as {})", r.path);
             }
-            for change in &r.changes {
+            for change in r.changes.iter() {
                 let _ = writeln!(out, "      {}", describe(change));
             }
         }

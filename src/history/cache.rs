@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use git2::{Oid, Repository};
 use serde::{Deserialize, Serialize};
@@ -16,7 +17,8 @@ const VERSION: u32 = 2;
 const FILE: &str = "planbook/history-cache.json";
 
 /// The field changes and sign-offs of one revision.
-pub type Computed = (Vec<FieldChange>, Vec<String>);
+/// Shared between the cache and the revisions that use it.
+pub type Computed = (Arc<[FieldChange]>, Arc<[String]>);
 
 #[derive(Default)]
 pub struct Cache {

@@ -67,10 +67,10 @@ pub struct Revision {
     pub pr: Option<u64>,
     pub trailers: std::sync::Arc<[Trailer]>,
     pub path: String,
-    pub changes: Vec<FieldChange>,
+    pub changes: std::sync::Arc<[FieldChange]>,
     /// The sign-offs at this revision, as `person@date`.
     #[serde(skip)]
-    pub signers: Vec<String>,
+    pub signers: std::sync::Arc<[String]>,
 }
 
 /// The whole audit trail, as `planbook log --format json` prints it.
@@ -199,7 +199,10 @@ impl Audit {
     /// Plan files whose working-tree content differs from HEAD, with their HEAD blob.
     fn uncommitted(&self) -> HashMap<String, Option<String>> {
         let mut options = git2::StatusOptions::new();
-        options.include_untracked(true).recurse_untracked_dirs(true).include_ignored(false);
+        options
+            .include_untracked(true)
+            .recurse_untracked_dirs(true)
+            .include_ignored(false);
         // Only the plans folder matters; the rest of the work tree is not even looked at.
         let plans = crate::diagnostic::display_path(&self.root_in_workdir.join(&self.plans_dir));
         if !plans.is_empty() {
@@ -331,7 +334,7 @@ impl Audit {
             }
             match current {
                 Some(signers) if i == 0 && r.old_blob.is_none() => {
-                    Some((Vec::new(), signers.to_vec()))
+                    Some((Vec::new().into(), signers.to_vec().into()))
                 }
                 _ => None,
             }
@@ -362,7 +365,10 @@ impl Audit {
                     None => {
                         let new = read(&r.new_blob, &r.path);
                         let old = r.old_blob.as_ref().map(|_| read(&r.old_blob, &r.path));
-                        (diff::diff(old.as_deref(), &new), signers(&new))
+                        (
+                            diff::diff(old.as_deref(), &new).into(),
+                            signers(&new).into(),
+                        )
                     }
                 };
                 let (commit, author, date, summary, pr, trailers) = match r.commit {

@@ -255,7 +255,9 @@ impl PlanFile {
 /// letter or digit, at most 100 characters (it becomes a file and folder name).
 pub fn is_slug(id: &str) -> bool {
     let mut chars = id.chars();
-    chars.next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && id.len() <= 100
 }

@@ -598,7 +598,13 @@ fn write_data(
         plans: Vec<PlanData<'a>>,
     }
     // Streamed: building it as one JSON value first took gigabytes for 10,000 plans.
-    staging.write_json("plans.json", &Data { generated: &site.generated, plans: data })?;
+    staging.write_json(
+        "plans.json",
+        &Data {
+            generated: &site.generated,
+            plans: data,
+        },
+    )?;
 
     let search: Vec<serde_json::Value> = plans
         .iter()
