@@ -360,4 +360,7 @@ fn shallow_clones_say_so_and_do_not_pass_signoffs() {
     let json: Value = serde_json::from_str(&out.stdout).unwrap();
     let rules: Vec<_> = findings(&json).into_iter().map(|(r, _, _)| r).collect();
     assert_eq!(rules, ["signoff-unverified"]);
+    let out = common::run_in(&dir, &["build", "--as-of", "2026-03-01"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("shallow clone"), "the site build says its history is incomplete: {}", out.stderr);
 }

@@ -26,6 +26,9 @@ pub fn run(ctx: &Context, args: &BuildArgs) -> Result<Outcome, Error> {
     };
     let started = std::time::Instant::now();
     let built = site::build(&repo, &options)?;
+    if built.shallow {
+        cmd::warn(cmd::SHALLOW_WARNING, ctx.color);
+    }
     for (path, reason) in &built.skipped {
         cmd::warn(
             &format!("{} is not on the site: {reason}", path.display()),

@@ -66,6 +66,8 @@ pub struct Built {
     pub pages: usize,
     /// Plans left out because they could not be read, with the reason.
     pub skipped: Vec<(PathBuf, String)>,
+    /// The history came from a shallow clone, so it is incomplete.
+    pub shallow: bool,
 }
 
 #[derive(Serialize)]
@@ -126,8 +128,9 @@ pub fn build(repo: &Repo, options: &Options) -> Result<Built, Error> {
     bar.set_message("reading the history");
     // History: the audit trail of the plans on the site (from the cache when it is warm).
     let selected: Vec<PathBuf> = plans.iter().map(|f| f.path.clone()).collect();
-    let history: Option<History> =
-        Audit::open(repo)?.map(|mut audit| audit.history(&selected, &ids));
+    let audit = Audit::open(repo)?;
+    let shallow = audit.as_ref().is_some_and(|a| a.shallow);
+    let history: Option<History> = audit.map(|mut audit| audit.history(&selected, &ids));
 
     let histories: HashMap<&str, &PlanHistory> = history
         .iter()
@@ -328,6 +331,7 @@ pub fn build(repo: &Repo, options: &Options) -> Result<Built, Error> {
         plans: summaries.len(),
         pages: page_count,
         skipped,
+        shallow,
     })
 }
 
