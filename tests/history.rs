@@ -362,5 +362,9 @@ fn shallow_clones_say_so_and_do_not_pass_signoffs() {
     assert_eq!(rules, ["signoff-unverified"]);
     let out = common::run_in(&dir, &["build", "--as-of", "2026-03-01"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stderr.contains("shallow clone"), "the site build says its history is incomplete: {}", out.stderr);
+    assert!(
+        out.stderr.contains("shallow clone"),
+        "the site build says its history is incomplete: {}",
+        out.stderr
+    );
 }
