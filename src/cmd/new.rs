@@ -43,28 +43,12 @@ pub fn run(ctx: &Context, args: &NewArgs) -> Result<Outcome, Error> {
         None => repo.plans_dir(),
     };
     let path = folder.join(format!("{}.md", args.id));
-    let start = first_of_next_month(cmd::as_of(None)?);
-    let text = fill(&[
-        ("id", args.id.clone()),
-        (
-            "title",
-            yaml_text(args.title.as_deref().unwrap_or(&default_title(&args.id))),
-        ),
-        ("owner", owner),
-        (
-            "region",
-            yaml_text(args.region.as_deref().unwrap_or("Region this plan covers")),
-        ),
-        ("start", start.to_string()),
-        ("reassess", start.saturating_add(3.months()).to_string()),
-        (
-            "end",
-            start
-                .saturating_add(6.months())
-                .saturating_sub(1.day())
-                .to_string(),
-        ),
-    ]);
+    let title = args
+        .title
+        .clone()
+        .unwrap_or_else(|| default_title(&args.id));
+    let region = args.region.as_deref().unwrap_or("Region this plan covers");
+    let text = plan_text(&args.id, &title, &owner, region, cmd::as_of(None)?);
     write_new(&path, &text)?;
     if !ctx.quiet {
         let shown = path.strip_prefix(&repo.root).unwrap_or(&path);
