@@ -1,0 +1,81 @@
+//! Properties that must hold for any input: parsing never panics and points inside the file;
+//! rendering any Markdown never yields a script, an event handler or a `javascript:` URL.
+
+use std::path::PathBuf;
+
+use planbook::plan::{PlanFile, Schema};
+use proptest::prelude::*;
+
+/// Text that looks like a plan often enough to reach the deeper parsing paths.
+fn plan_like() -> impl Strategy<Value = String> {
+    let line = prop_oneof![
+        Just("---".to_string()),
+        Just("id: alpha".to_string()),
+        Just("status: approved".to_string()),
+        Just("metrics:".to_string()),
+        Just("  - id: m\n    target: 5".to_string()),
+        Just("period: {start: 2026-01-01, reassess: 2026-02-30, end: x}".to_string()),
+        Just("## Summary".to_string()),
+        Just("a: &x [*x]".to_string()),
+        "[ -~\t]{0,40}",
+        "\\PC{0,20}",
+    ];
+    prop::collection::vec(line, 0..30).prop_map(|lines| lines.join("\n"))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn parsing_never_panics_and_stays_inside_the_file(text in plan_like()) {
+        let schema = Schema::builtin();
+        let file = PlanFile::parse(PathBuf::from("plans/alpha.md"), text.as_bytes(), &schema);
+        let lines = text.lines().count() as u32 + 1;
+        for p in &file.problems {
+            prop_assert!(p.span.line >= 1 && p.span.line <= lines, "{:?} outside {} lines", p.span, lines);
+            prop_assert!(p.span.column >= 1);
+        }
+    }
+
+    #[test]
+    fn bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+        let schema = Schema::builtin();
+        let _ = PlanFile::parse(PathBuf::from("plans/x.md"), &bytes, &schema);
+    }
+
+    #[test]
+    fn rendering_never_yields_active_content(parts in prop::collection::vec(prop_oneof![
+        Just("<script>alert(1)</script>".to_string()),
+        Just("<img src=x onerror=alert(1)>".to_string()),
+        Just("[x](javascript:alert(1))".to_string()),
+        Just("[x](JaVaScRiPt:alert(1))".to_string()),
+        Just("<a href=\"java\tscript:x\">y</a>".to_string()),
+        Just("<svg onload=alert(1)>".to_string()),
+        Just("<iframe src=x></iframe>".to_string()),
+        Just("<div style=\"background:url(x)\">".to_string()),
+        Just("<a href=\"data:text/html,x\">d</a>".to_string()),
+        "[ -~\\n]{0,30}",
+    ], 0..12)) {
+        let markdown = parts.join("\n");
+        let html = planbook::site::markdown::render(&markdown, &|_| None).html.to_lowercase();
+        prop_assert!(!html.contains("<script"), "{}", html);
+        prop_assert!(!html.contains("<iframe"), "{}", html);
+        // Text may say anything; no URL attribute may carry an active scheme.
+        for attribute in ["href=\"", "src=\""] {
+            for (i, _) in html.match_indices(attribute) {
+                let value: String = html[i + attribute.len()..].chars().take_while(|c| *c != '"').filter(|c| !c.is_whitespace()).collect();
+                prop_assert!(!value.starts_with("javascript:") && !value.starts_with("data:") && !value.starts_with("vbscript:"), "{}", html);
+            }
+        }
+        prop_assert!(!html.contains(" style="), "{}", html);
+        for handler in ["onerror", "onload", "onclick", "onmouseover"] {
+            prop_assert!(!html.contains(&format!("{handler}=")), "{}", html);
+        }
+    }
+
+    #[test]
+    fn trailers_and_pull_requests_never_panic(message in "\\PC{0,200}") {
+        let _ = planbook::history::message::trailers(&message);
+        let _ = planbook::history::message::pull_request(&message);
+    }
+}
