@@ -47,6 +47,7 @@ pub enum Command {
         folder: Option<PathBuf>,
     },
     /// Check plans for completeness and consistency (with history: whether sign-offs are real)
+    #[command(after_help = RULES_HELP)]
     Check(CheckArgs),
     /// Build the static site of every plan
     Build(BuildArgs),
@@ -70,6 +71,15 @@ pub enum Command {
         shell: clap_complete::Shell,
     },
 }
+
+/// The rule names, for `check --help` and `[rules]` in planbook.toml.
+pub const RULES_HELP: &str =
+    "Rules (set each to \"error\", \"warning\" or \"off\" under [rules] in planbook.toml):
+  front-matter, schema, id-filename, duplicate-id, period-order, outcome, primary-metric,
+  target-direction, target-vs-expected, metric-range, unknown-metric, unknown-person,
+  activity-owner, activity-due, unmoved-metric, required-for-status, missing-section,
+  plan-length, signoff-required, self-signoff, investment-total, checkin-overdue,
+  reassessment-overdue, status-transition, signoff-unverified, signoff-stale, broken-link";
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -193,4 +203,18 @@ pub struct NewArgs {
     /// The region the plan covers; the plan is written under plans/<region>/
     #[arg(long)]
     pub region: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn check_help_names_every_rule() {
+        for rule in crate::rules::Rule::ALL {
+            assert!(
+                super::RULES_HELP.contains(rule.name()),
+                "{} missing from check --help",
+                rule.name()
+            );
+        }
+    }
 }
