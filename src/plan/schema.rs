@@ -136,7 +136,7 @@ impl Schema {
                 );
             }
             ValidationErrorKind::AdditionalProperties { unexpected } => {
-                let node = locate_node(root, path);
+                let node = root.at(path);
                 for name in unexpected {
                     let span = node
                         .and_then(|n| n.entry(name))
@@ -172,7 +172,7 @@ impl Schema {
                         names.join(" or ")
                     }
                 };
-                let found = locate_node(root, path).map_or("nothing", Node::kind);
+                let found = root.at(path).map_or("nothing", Node::kind);
                 let help = match (wanted.as_str(), found) {
                     ("text", "a number" | "true/false") => {
                         Some("put the value in quotes to keep it as text".to_string())
@@ -264,25 +264,13 @@ fn steps(error: &ValidationError) -> Vec<Step> {
         .collect()
 }
 
-fn locate_node<'n>(root: &'n Node, path: &[Step]) -> Option<&'n Node> {
-    let mut node = root;
-    for step in path {
-        node = match (step, &node.value) {
-            (Step::Key(k), Value::Map(_)) => node.get(k)?,
-            (Step::Index(i), Value::Seq(items)) => items.get(*i)?,
-            _ => return None,
-        };
-    }
-    Some(node)
-}
-
 /// The value at `path` for a message: `"foo"` in backticks, shortened if long.
 fn root_value(root: &Node, path: &[Step]) -> String {
     format!("`{}`", plain(root, path))
 }
 
 fn plain(root: &Node, path: &[Step]) -> String {
-    let text = match locate_node(root, path).map(|n| &n.value) {
+    let text = match root.at(path).map(|n| &n.value) {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Number(n)) => n.to_string(),
         Some(Value::Bool(b)) => b.to_string(),

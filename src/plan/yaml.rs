@@ -108,46 +108,43 @@ impl Node {
         }
     }
 
-    /// Where the value at `path` stands; if the path does not exist, the deepest part of it
-    /// that does (so a missing field points at the map that should hold it).
-    pub fn locate(&self, path: &[Step]) -> Span {
-        let mut node = self;
-        for step in path {
-            match node.step(step) {
-                Some((_, child)) => node = child,
-                None => break,
-            }
-        }
-        node.span
-    }
-
-    /// Where the key that introduces `path` stands (the value's position for list items);
-    /// falls back like [`Node::locate`].
-    pub fn locate_key(&self, path: &[Step]) -> Span {
-        let mut node = self;
-        let mut span = self.span;
+    /// Follows `path` as far as it exists: the deepest node reached, the span of the key (or,
+    /// for list items, the value) that introduced it, and whether the whole path was found.
+    fn follow(&self, path: &[Step]) -> (&Node, Span, bool) {
+        let (mut node, mut span) = (self, self.span);
         for step in path {
             match node.step(step) {
                 Some((key, child)) => {
                     span = key.map_or(child.span, |k| k.span);
                     node = child;
                 }
-                None => break,
+                None => return (node, span, false),
             }
         }
-        span
+        (node, span, true)
+    }
+
+    /// The value at `path`, if it exists.
+    pub fn at(&self, path: &[Step]) -> Option<&Node> {
+        let (node, _, found) = self.follow(path);
+        found.then_some(node)
+    }
+
+    /// Where the value at `path` stands; if the path does not exist, the deepest part of it
+    /// that does (so a missing field points at the map that should hold it).
+    pub fn locate(&self, path: &[Step]) -> Span {
+        self.follow(path).0.span
+    }
+
+    /// Where the key that introduces `path` stands (the value's position for list items);
+    /// falls back like [`Node::locate`].
+    pub fn locate_key(&self, path: &[Step]) -> Span {
+        self.follow(path).1
     }
 
     /// Whether the value at `path` exists.
     pub fn has(&self, path: &[Step]) -> bool {
-        let mut node = self;
-        for step in path {
-            match node.step(step) {
-                Some((_, child)) => node = child,
-                None => return false,
-            }
-        }
-        true
+        self.follow(path).2
     }
 
     /// A short description of the node's kind, for messages.
