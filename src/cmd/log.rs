@@ -6,7 +6,7 @@ use crate::Outcome;
 use crate::cli::{LogArgs, LogFormat};
 use crate::cmd::{self, Context};
 use crate::error::Error;
-use crate::history::{Audit, FieldChange, History, WORKING_TREE};
+use crate::history::{Audit, History, WORKING_TREE};
 
 pub fn run(ctx: &Context, args: &LogArgs) -> Result<Outcome, Error> {
     let since = args
@@ -86,36 +86,10 @@ pub fn human(history: &History) -> String {
                 let _ = writeln!(out, "      (as {})", r.path);
             }
             for change in r.changes.iter() {
-                let _ = writeln!(out, "      {}", describe(change));
+                let _ = writeln!(out, "      {change}");
             }
         }
         out.push('\n');
     }
     out
-}
-
-/// `metrics.bookings.target: 5000000 → 5500000`, `activities.poc: added`, `body: Summary`.
-pub fn describe(change: &FieldChange) -> String {
-    match change {
-        FieldChange::Body { sections, .. } => format!("body: {}", sections.join(", ")),
-        FieldChange::Field { field, from, to } => match (from.is_null(), to.is_null()) {
-            (true, false) => format!("{field}: added {}", short(to)),
-            (false, true) => format!("{field}: removed (was {})", short(from)),
-            _ => format!("{field}: {} → {}", short(from), short(to)),
-        },
-    }
-}
-
-fn short(value: &serde_json::Value) -> String {
-    let text = match value {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Object(_) => "{…}".to_string(),
-        serde_json::Value::Array(a) if !a.is_empty() => "[…]".to_string(),
-        other => other.to_string(),
-    };
-    if text.chars().count() > 60 {
-        format!("{}…", text.chars().take(57).collect::<String>())
-    } else {
-        text
-    }
 }

@@ -45,6 +45,35 @@ impl FieldChange {
     }
 }
 
+/// `metrics.bookings.target: 5000000 → 5500000`, `activities.poc: added …`, `body: Summary`.
+impl std::fmt::Display for FieldChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FieldChange::Body { sections, .. } => write!(f, "body: {}", sections.join(", ")),
+            FieldChange::Field { field, from, to } => match (from.is_null(), to.is_null()) {
+                (true, false) => write!(f, "{field}: added {}", short(to)),
+                (false, true) => write!(f, "{field}: removed (was {})", short(from)),
+                _ => write!(f, "{field}: {} → {}", short(from), short(to)),
+            },
+        }
+    }
+}
+
+/// A value in a sentence: text as is, maps and lists elided, long text shortened.
+fn short(value: &Value) -> String {
+    let text = match value {
+        Value::String(s) => s.clone(),
+        Value::Object(_) => "{…}".to_string(),
+        Value::Array(a) if !a.is_empty() => "[…]".to_string(),
+        other => other.to_string(),
+    };
+    if text.chars().count() > 60 {
+        format!("{}…", text.chars().take(57).collect::<String>())
+    } else {
+        text
+    }
+}
+
 /// What one revision of a plan file holds, reduced to what comparisons need.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {

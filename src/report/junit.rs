@@ -71,7 +71,7 @@ pub fn render(report: &CheckReport) -> String {
 
 /// Escapes text for XML attributes and content, keeping line breaks inside attributes.
 fn escape(text: &str) -> String {
-    crate::site::feeds::xml(text)
+    crate::xml::escape(text)
         .replace('\n', "&#10;")
         .replace(['\t', '\r'], " ")
 }

@@ -44,7 +44,7 @@ pub fn svg(s: &Series) -> String {
     let _ = write!(
         out,
         r#"<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
-        escape(&format!(
+        crate::xml::escape(&format!(
             "{}: baseline {}, target {}, {} check-ins",
             s.label,
             fmt(s.baseline),
@@ -59,7 +59,7 @@ pub fn svg(s: &Series) -> String {
             W - PAD_R,
             PAD_L - 6.0,
             y(v) + 4.0,
-            escape(&fmt(v)),
+            crate::xml::escape(&fmt(v)),
             y = y(v)
         );
     }
@@ -104,7 +104,7 @@ pub fn svg(s: &Series) -> String {
             let _ = write!(
                 out,
                 r#"<circle class="dot" cx="{px:.1}" cy="{py:.1}" r="4"><title>{d}: {}</title></circle>"#,
-                escape(&fmt(*v))
+                crate::xml::escape(&fmt(*v))
             );
         }
     }
@@ -132,13 +132,6 @@ pub fn fmt(v: f64) -> String {
     } else {
         grouped
     }
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 #[cfg(test)]

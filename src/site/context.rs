@@ -4,7 +4,7 @@
 use jiff::civil::Date;
 use serde::Serialize;
 
-use crate::history::{FieldChange, PlanHistory};
+use crate::history::PlanHistory;
 use crate::plan::People;
 use crate::plan::model::{Direction, Plan, Status, Unit};
 use crate::site::chart::{self, fmt};
@@ -506,7 +506,7 @@ pub fn page(
                             pr_url: repo_url.zip(r.pr).map(|(u, n)| format!("{u}/pull/{n}")),
                             commit: r.commit.clone(),
                             summary: r.summary.clone(),
-                            changes: r.changes.iter().map(describe).collect(),
+                            changes: r.changes.iter().map(ToString::to_string).collect(),
                         }
                     })
                     .collect()
@@ -516,10 +516,6 @@ pub fn page(
         supersedes: plan.supersedes.as_ref().map(|s| (s.clone(), urls.plan(s))),
         summary,
     }
-}
-
-fn describe(change: &FieldChange) -> String {
-    crate::cmd::log::describe(change)
 }
 
 /// `InProgress` → `in progress`, `PreSales` → `pre sales`.

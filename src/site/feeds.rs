@@ -20,15 +20,23 @@ pub fn atom(title: &str, site_url: &str, updated: &str, entries: &[Entry]) -> St
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n",
     );
-    let _ = writeln!(out, "  <title>{} · recent changes</title>", xml(title));
-    let _ = writeln!(out, "  <id>{}</id>", xml(&format!("{site_url}feed.xml")));
+    let _ = writeln!(
+        out,
+        "  <title>{} · recent changes</title>",
+        crate::xml::escape(title)
+    );
+    let _ = writeln!(
+        out,
+        "  <id>{}</id>",
+        crate::xml::escape(&format!("{site_url}feed.xml"))
+    );
     let _ = writeln!(
         out,
         "  <link rel=\"self\" href=\"{}\"/>",
-        xml(&format!("{site_url}feed.xml"))
+        crate::xml::escape(&format!("{site_url}feed.xml"))
     );
-    let _ = writeln!(out, "  <link href=\"{}\"/>", xml(site_url));
-    let _ = writeln!(out, "  <updated>{}</updated>", xml(updated));
+    let _ = writeln!(out, "  <link href=\"{}\"/>", crate::xml::escape(site_url));
+    let _ = writeln!(out, "  <updated>{}</updated>", crate::xml::escape(updated));
     let _ = writeln!(out, "  <generator>planbook</generator>");
     for e in entries {
         let mut content = String::new();
@@ -39,44 +47,38 @@ pub fn atom(title: &str, site_url: &str, updated: &str, entries: &[Entry]) -> St
         let _ = writeln!(
             out,
             "    <title>{}: {}</title>",
-            xml(&e.plan_title),
-            xml(&e.summary)
+            crate::xml::escape(&e.plan_title),
+            crate::xml::escape(&e.summary)
         );
         let _ = writeln!(
             out,
             "    <id>{}</id>",
-            xml(&format!("{}#{}", e.url, e.commit))
+            crate::xml::escape(&format!("{}#{}", e.url, e.commit))
         );
-        let _ = writeln!(out, "    <link href=\"{}\"/>", xml(&e.url));
-        let _ = writeln!(out, "    <updated>{}</updated>", xml(&e.date));
-        let _ = writeln!(out, "    <author><name>{}</name></author>", xml(&e.author));
-        let _ = writeln!(out, "    <category term=\"{}\"/>", xml(&e.plan_id));
+        let _ = writeln!(out, "    <link href=\"{}\"/>", crate::xml::escape(&e.url));
+        let _ = writeln!(
+            out,
+            "    <updated>{}</updated>",
+            crate::xml::escape(&e.date)
+        );
+        let _ = writeln!(
+            out,
+            "    <author><name>{}</name></author>",
+            crate::xml::escape(&e.author)
+        );
+        let _ = writeln!(
+            out,
+            "    <category term=\"{}\"/>",
+            crate::xml::escape(&e.plan_id)
+        );
         let _ = writeln!(
             out,
             "    <content type=\"text\">{}</content>",
-            xml(&content)
+            crate::xml::escape(&content)
         );
         out.push_str("  </entry>\n");
     }
     out.push_str("</feed>\n");
-    out
-}
-
-/// Escapes text for XML, dropping characters XML 1.0 cannot carry.
-pub fn xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
     out
 }
 

@@ -659,7 +659,7 @@ fn write_data(
                     date: r.date.clone(),
                     author: r.author.name.clone(),
                     summary: r.summary.clone(),
-                    changes: r.changes.iter().map(crate::cmd::log::describe).collect(),
+                    changes: r.changes.iter().map(ToString::to_string).collect(),
                 })
         })
         .collect();
