@@ -16,6 +16,7 @@ pub mod report;
 pub mod review;
 pub mod rules;
 pub mod site;
+pub mod url;
 pub mod xml;
 
 use std::io::{IsTerminal, Write};

@@ -22,7 +22,10 @@ pub fn escape(text: &str) -> String {
 mod tests {
     #[test]
     fn escapes_markup_and_drops_what_xml_cannot_carry() {
-        assert_eq!(super::escape("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot;");
+        assert_eq!(
+            super::escape("a<b & \"c\"\u{1}"),
+            "a&lt;b &amp; &quot;c&quot;"
+        );
         assert_eq!(super::escape("line\nnext"), "line\nnext");
     }
 }

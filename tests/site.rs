@@ -301,3 +301,31 @@ fn refuses_output_folders_it_must_not_replace() {
     assert_eq!(repo.read("docs/notes.txt"), "keep me");
     assert_eq!(build(&repo, &["--out", "plans/site"]).code, 2);
 }
+
+#[test]
+fn links_resolve_like_the_broken_link_rule() {
+    // The rule and the site read a link the same way: percent-escapes decoded, fragments kept.
+    let repo = TestRepo::new();
+    repo.plan(
+        "emea/alpha.md",
+        valid_plan("alpha").replace(
+            "## Activities\n\n",
+            "## Activities\n\nSee [beta](../apac/beta%20plan.md#s-summary).\n\n",
+        ),
+    );
+    repo.plan(
+        "apac/beta plan.md",
+        valid_plan("beta plan").replace("id: beta plan", "id: beta-plan"),
+    );
+    let found = repo.findings();
+    assert!(
+        !found.iter().any(|(rule, _, _)| rule == "broken-link"),
+        "{found:?}"
+    );
+    assert_eq!(build(&repo, &[]).code, 0);
+    let page = decoded(&repo.read("site/plans/alpha/index.html"));
+    assert!(
+        page.contains("href=\"/plans/beta-plan/#s-summary\""),
+        "the link leads to the plan's page"
+    );
+}

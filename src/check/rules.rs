@@ -1,11 +1,11 @@
 //! One function per rule, named like the rule. Each looks at one plan and records findings.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 
 use crate::check::{Findings, Subject};
 use crate::path;
-use crate::plan::body::Body;
+use crate::plan::body::{Body, LinkTarget, link_target};
 use crate::plan::model::{Direction, Function, Status, Unit};
 use crate::plan::schema::distance;
 use crate::rules::Rule;
@@ -892,12 +892,10 @@ pub fn broken_link(s: &Subject, f: &mut Findings) {
     // `supersedes` is checked across plans, in `check::unknown_supersedes`.
     let dir = s.file.path.parent().unwrap_or(Path::new(""));
     for link in &s.body.links {
-        let Some(target) = relative_target(&link.destination) else {
-            continue;
-        };
-        match resolve(dir, &target) {
-            Some(path) if s.root.join(&path).exists() => {}
-            Some(path) => f.add(
+        match link_target(dir, &link.destination) {
+            LinkTarget::Elsewhere => {}
+            LinkTarget::Repository { path, .. } if s.root.join(&path).exists() => {}
+            LinkTarget::Repository { path, .. } => f.add(
                 Rule::BrokenLink,
                 link.span,
                 format!(
@@ -910,7 +908,7 @@ pub fn broken_link(s: &Subject, f: &mut Findings) {
                         .to_string(),
                 ),
             ),
-            None => f.add(
+            LinkTarget::OutsideRepository => f.add(
                 Rule::BrokenLink,
                 link.span,
                 format!(
@@ -923,92 +921,9 @@ pub fn broken_link(s: &Subject, f: &mut Findings) {
     }
 }
 
-/// The path part of a relative link, or `None` for URLs, anchors and mail links.
-fn relative_target(destination: &str) -> Option<String> {
-    let d = destination.trim();
-    if d.is_empty() || d.starts_with('#') || d.starts_with("//") {
-        return None;
-    }
-    if let Some(colon) = d.find(':') {
-        let scheme = &d[..colon];
-        if !scheme.is_empty()
-            && scheme
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-        {
-            return None;
-        }
-    }
-    let path = d.split(['#', '?']).next().unwrap_or("");
-    (!path.is_empty()).then(|| percent_decode(path))
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(b) = u8::from_str_radix(text.get(i + 1..i + 3).unwrap_or(""), 16)
-        {
-            out.push(b);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// `target` relative to `dir` (or to the root when it starts with `/`), normalised; `None`
-/// when it climbs out of the repository.
-fn resolve(dir: &Path, target: &str) -> Option<PathBuf> {
-    let mut parts: Vec<Component> = Vec::new();
-    let base = if target.starts_with('/') {
-        Path::new("")
-    } else {
-        dir
-    };
-    for c in base
-        .components()
-        .chain(Path::new(target.trim_start_matches('/')).components())
-    {
-        match c {
-            Component::ParentDir => {
-                parts.pop()?;
-            }
-            Component::Normal(_) => parts.push(c),
-            _ => {}
-        }
-    }
-    Some(parts.iter().collect())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn link_targets() {
-        assert_eq!(relative_target("https://x.com/a"), None);
-        assert_eq!(relative_target("mailto:a@b.c"), None);
-        assert_eq!(relative_target("#summary"), None);
-        assert_eq!(
-            relative_target("../docs/win%20loss.md#top"),
-            Some("../docs/win loss.md".into())
-        );
-        assert_eq!(
-            resolve(Path::new("plans/emea"), "../docs/x.md"),
-            Some(PathBuf::from("plans/docs/x.md"))
-        );
-        assert_eq!(resolve(Path::new("plans"), "../../etc/passwd"), None);
-        assert_eq!(
-            resolve(Path::new("plans/emea"), "/docs/x.md"),
-            Some(PathBuf::from("docs/x.md"))
-        );
-    }
 
     #[test]
     fn numbers_read_naturally() {

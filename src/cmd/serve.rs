@@ -238,7 +238,7 @@ fn respond(stream: TcpStream, out: &Path, state: &Mutex<State>) -> std::io::Resu
 
 /// The file for a URL path, never outside the site folder.
 fn resolve(out: &Path, path: &str) -> Option<PathBuf> {
-    let decoded = percent_decode(path)?;
+    let decoded = crate::url::percent_decode(path)?;
     let mut file = out.to_path_buf();
     for part in decoded.split('/').filter(|p| !p.is_empty()) {
         if part == ".." || part == "." || part.contains('\\') || part.contains('\0') {
@@ -250,23 +250,6 @@ fn resolve(out: &Path, path: &str) -> Option<PathBuf> {
         file.push("index.html");
     }
     file.is_file().then_some(file)
-}
-
-fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = text.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 fn content_type(path: &Path) -> &'static str {

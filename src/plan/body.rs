@@ -1,5 +1,7 @@
 //! The Markdown body of a plan: its sections, links and length.
 
+use std::path::{Component, Path, PathBuf};
+
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use crate::diagnostic::Span;
@@ -101,6 +103,69 @@ fn heading_level(level: HeadingLevel) -> u8 {
     }
 }
 
+/// Where a link in a plan body leads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkTarget {
+    /// A URL, an anchor in the same page or a mail address: nothing to resolve.
+    Elsewhere,
+    /// A file in the repository: its path from the repository root, and any `#fragment`.
+    Repository { path: PathBuf, fragment: String },
+    /// A relative path that climbs out of the repository.
+    OutsideRepository,
+}
+
+/// Resolves a link written in a plan in folder `plan_dir` (relative to the repository root):
+/// relative to that folder, or to the root when it starts with `/`; percent-escapes decoded.
+pub fn link_target(plan_dir: &Path, destination: &str) -> LinkTarget {
+    let d = destination.trim();
+    if d.is_empty() || d.starts_with('#') || d.starts_with("//") {
+        return LinkTarget::Elsewhere;
+    }
+    if let Some(colon) = d.find(':') {
+        let scheme = &d[..colon];
+        if !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        {
+            return LinkTarget::Elsewhere;
+        }
+    }
+    let (path, fragment) = match d.split_once('#') {
+        Some((p, f)) => (p, format!("#{f}")),
+        None => (d, String::new()),
+    };
+    let path = path.split('?').next().unwrap_or("");
+    if path.is_empty() {
+        return LinkTarget::Elsewhere;
+    }
+    let path = crate::url::percent_decode(path).unwrap_or_else(|| path.to_string());
+    let base = if path.starts_with('/') {
+        Path::new("")
+    } else {
+        plan_dir
+    };
+    let mut parts: Vec<Component> = Vec::new();
+    for c in base
+        .components()
+        .chain(Path::new(path.trim_start_matches('/')).components())
+    {
+        match c {
+            Component::ParentDir => {
+                if parts.pop().is_none() {
+                    return LinkTarget::OutsideRepository;
+                }
+            }
+            Component::Normal(_) => parts.push(c),
+            _ => {}
+        }
+    }
+    LinkTarget::Repository {
+        path: parts.iter().collect(),
+        fragment,
+    }
+}
+
 /// A section title reduced so that equivalent spellings compare equal: case, `&`/`and`,
 /// `vs`/`vs.`/`versus`, spacing and trailing punctuation do not matter.
 pub fn section_key(title: &str) -> String {
@@ -131,6 +196,32 @@ mod tests {
             section_key("Consequences and Incentive")
         );
         assert_ne!(section_key("Summary"), section_key("Summary of risks"));
+    }
+
+    #[test]
+    fn link_targets() {
+        let dir = Path::new("plans/emea");
+        assert_eq!(link_target(dir, "https://x.com/a"), LinkTarget::Elsewhere);
+        assert_eq!(link_target(dir, "mailto:a@b.c"), LinkTarget::Elsewhere);
+        assert_eq!(link_target(dir, "#summary"), LinkTarget::Elsewhere);
+        assert_eq!(
+            link_target(dir, "../docs/win%20loss.md#top"),
+            LinkTarget::Repository {
+                path: PathBuf::from("plans/docs/win loss.md"),
+                fragment: "#top".into()
+            }
+        );
+        assert_eq!(
+            link_target(Path::new("plans"), "../../etc/passwd"),
+            LinkTarget::OutsideRepository
+        );
+        assert_eq!(
+            link_target(dir, "/docs/x.md"),
+            LinkTarget::Repository {
+                path: PathBuf::from("docs/x.md"),
+                fragment: String::new()
+            }
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ pub mod markdown;
 pub mod output;
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use jiff::civil::Date;
 use minijinja::Environment;
@@ -481,37 +481,16 @@ fn rewrite_link(
     urls: &Urls,
     repo_url: Option<&str>,
 ) -> Option<String> {
-    let d = dest.trim();
-    if d.is_empty() || d.starts_with('#') || d.starts_with("//") || d.contains(':') {
+    let crate::plan::body::LinkTarget::Repository { path, fragment } =
+        crate::plan::body::link_target(dir, dest)
+    else {
         return None;
-    }
-    let (path, fragment) = match d.split_once('#') {
-        Some((p, f)) => (p, format!("#{f}")),
-        None => (d, String::new()),
     };
-    let mut parts: Vec<String> = Vec::new();
-    let start = if path.starts_with('/') {
-        Path::new("")
-    } else {
-        dir
-    };
-    for c in start
-        .components()
-        .chain(Path::new(path.trim_start_matches('/')).components())
-    {
-        match c {
-            Component::ParentDir => {
-                parts.pop()?;
-            }
-            Component::Normal(n) => parts.push(n.to_string_lossy().into_owned()),
-            _ => {}
-        }
-    }
-    let target = parts.join("/");
+    let target = crate::diagnostic::display_path(&path);
     if let Some(id) = plans.get(&target) {
         return Some(format!("{}{fragment}", urls.plan(id)));
     }
-    repo_url.map(|u| format!("{u}/blob/HEAD/{target}{fragment}"))
+    repo_url.map(|u| format!("{u}/blob/HEAD/{}{fragment}", target.replace(' ', "%20")))
 }
 
 /// Whether the sign-off by `person` dated `date` was verified from history.
