@@ -26,8 +26,7 @@ pub const REVIEW_SECTIONS: [&str; 2] = ["Structural analysis", "Consequences and
 /// The section an assessed plan adds.
 pub const ASSESSMENT_SECTION: &str = "Assessment";
 
-/// Days an active plan may go without a check-in.
-pub const CHECKIN_INTERVAL_DAYS: i32 = 45;
+use crate::plan::model::CHECKIN_INTERVAL_DAYS;
 
 /// Body length (in words) outside which a plan is "far" from the 5–7 page guideline.
 pub const MIN_WORDS: usize = 1_000;
@@ -820,35 +819,26 @@ pub fn investment_total(s: &Subject, f: &mut Findings) {
 }
 
 pub fn checkin_overdue(s: &Subject, f: &mut Findings) {
-    if status(s) != Status::Active {
+    let Some(days) = s.plan.checkin_overdue(s.as_of) else {
         return;
-    }
+    };
     let last = s.plan.latest_checkin().and_then(|c| c.date);
-    let Some(since) = last.or_else(|| s.plan.period.as_ref()?.start) else {
-        return;
+    let (at, message) = match last {
+        Some(date) => (
+            s.front_matter.locate_key(path!["checkins"]),
+            format!("the last check-in was {days} days ago ({date})"),
+        ),
+        None => (
+            s.front_matter.locate(path!["status"]),
+            format!("the plan has been active for {days} days without a check-in"),
+        ),
     };
-    let Ok(span) = since.until(s.as_of) else {
-        return;
-    };
-    let days = span.get_days();
-    if days > CHECKIN_INTERVAL_DAYS {
-        let (at, message) = match last {
-            Some(date) => (
-                s.front_matter.locate_key(path!["checkins"]),
-                format!("the last check-in was {days} days ago ({date})"),
-            ),
-            None => (
-                s.front_matter.locate(path!["status"]),
-                format!("the plan has been active for {days} days without a check-in"),
-            ),
-        };
-        f.add(
-            Rule::CheckinOverdue,
-            at,
-            message,
-            Some(format!("add a check-in with the date, actuals and confidence at least every {CHECKIN_INTERVAL_DAYS} days")),
-        );
-    }
+    f.add(
+        Rule::CheckinOverdue,
+        at,
+        message,
+        Some(format!("add a check-in with the date, actuals and confidence at least every {CHECKIN_INTERVAL_DAYS} days")),
+    );
 }
 
 pub fn reassessment_overdue(s: &Subject, f: &mut Findings) {

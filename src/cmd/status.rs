@@ -55,14 +55,7 @@ pub fn run(ctx: &Context, args: &StatusArgs) -> Result<Outcome, Error> {
         let id = file.id();
         let s = context::summary(plan, &id, &repo.people, &urls, None, today);
         let latest_checkin = plan.latest_checkin();
-        let last_checkin = latest_checkin
-            .and_then(|c| c.date)
-            .or_else(|| plan.period.as_ref()?.start);
-        let active = plan.status == Some(crate::plan::model::Status::Active);
-        let checkin_overdue = active
-            && last_checkin
-                .and_then(|d| d.until(today).ok())
-                .is_some_and(|d| d.get_days() > crate::check::rules::CHECKIN_INTERVAL_DAYS);
+        let checkin_overdue = plan.checkin_overdue(today).is_some();
         rows.push(Row {
             id: id.clone(),
             title: s.title.clone(),

@@ -323,4 +323,21 @@ impl Plan {
             .filter(|c| c.date.is_some())
             .max_by_key(|c| c.date)
     }
+
+    /// Days an active plan has gone without a check-in on `today` (counted from the start
+    /// when it has none), when that is more than it may: `None` otherwise.
+    pub fn checkin_overdue(&self, today: Date) -> Option<i32> {
+        if self.status != Some(Status::Active) {
+            return None;
+        }
+        let since = self
+            .latest_checkin()
+            .and_then(|c| c.date)
+            .or_else(|| self.period.as_ref()?.start)?;
+        let days = since.until(today).ok()?.get_days();
+        (days > CHECKIN_INTERVAL_DAYS).then_some(days)
+    }
 }
+
+/// Days an active plan may go without a check-in.
+pub const CHECKIN_INTERVAL_DAYS: i32 = 45;
