@@ -60,16 +60,6 @@ const SENTENCES: [&str; 12] = [
     "If the target is missed at the reassessment, the territory will be split and a second account executive hired.",
     "Reaching the target pays an accelerator on commission for every unit above the expectation in the quarter.",
 ];
-const SECTIONS: [&str; 8] = [
-    "Summary",
-    "Current performance vs expectations",
-    "Recent challenges",
-    "Structural analysis",
-    "Activities",
-    "Investment",
-    "Help needed",
-    "Consequences and incentive",
-];
 
 pub fn person(i: usize) -> String {
     format!("person-{i:04}")
@@ -182,7 +172,10 @@ pub fn plan_text(n: usize, rev: usize, people: usize, rng: &mut Rng) -> String {
         fm,
         "investment:\n  budget: 100000\n  days: 60\nhelp_needed:\n  - from: {leader}\n    ask: Join two customer calls a month.\n    by: 2026-02-28\nanalysis:\n  win_loss:\n    summary: Lost deals went to a local competitor.\n  team_comparison:\n    summary: Competitors field two AEs per territory.\n  baseline_360:\n    summary: Partners want local references.\nconsequences:\n  on_miss: The territory is split.\n  incentive: A commission accelerator.\nsignoffs:\n  - person: {peer}\n    role: Peer review\n    date: 2025-12-20\n  - person: {leader}\n    role: Sales leadership\n    date: 2025-12-22\n---\n\n# {segment} recovery plan {n}\n\n"
     );
-    for section in SECTIONS {
+    let sections = planbook::check::rules::ALWAYS_SECTIONS
+        .iter()
+        .chain(&planbook::check::rules::REVIEW_SECTIONS);
+    for section in sections {
         let _ = write!(fm, "## {section}\n\n");
         for _ in 0..3 {
             for _ in 0..4 {

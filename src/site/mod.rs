@@ -313,7 +313,6 @@ pub fn build(repo: &Repo, options: &Options) -> Result<Built, Error> {
         &summaries,
         &histories,
         &site,
-        &urls,
         options.today,
     )?;
     for (name, default) in ASSETS {
@@ -557,7 +556,6 @@ fn write_data(
     summaries: &[PlanSummary],
     histories: &HashMap<&str, &PlanHistory>,
     site: &SiteInfo,
-    urls: &Urls,
     today: Date,
 ) -> Result<(), Error> {
     let data: Vec<PlanData> = plans
@@ -677,6 +675,5 @@ fn write_data(
         .collect();
     let stamp = format!("{}T000000Z", today.strftime("%Y%m%d"));
     staging.write("reassessments.ics", feeds::ics(&stamp, &events).as_bytes())?;
-    let _ = urls;
     Ok(())
 }

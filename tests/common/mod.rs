@@ -30,16 +30,10 @@ cleo:
 pub fn valid_plan(id: &str) -> String {
     let filler = "We will call every lapsed account, review each lost deal with the buyer, and agree next steps with pre-sales before any proposal goes out. ".repeat(8);
     let mut body = String::new();
-    for section in [
-        "Summary",
-        "Current performance vs expectations",
-        "Recent challenges",
-        "Structural analysis",
-        "Activities",
-        "Investment",
-        "Help needed",
-        "Consequences and incentive",
-    ] {
+    let sections = planbook::check::rules::ALWAYS_SECTIONS
+        .iter()
+        .chain(&planbook::check::rules::REVIEW_SECTIONS);
+    for section in sections {
         body.push_str(&format!("## {section}\n\n{filler}\n\n"));
     }
     format!(
