@@ -151,6 +151,7 @@ pub fn link_target(plan_dir: &Path, destination: &str) -> LinkTarget {
         .chain(Path::new(path.trim_start_matches('/')).components())
     {
         match c {
+            // `..` drops the last folder; with none left the link leaves the repository.
             Component::ParentDir if parts.pop().is_none() => return LinkTarget::OutsideRepository,
             Component::Normal(_) => parts.push(c),
             _ => {}
