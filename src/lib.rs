@@ -3,6 +3,7 @@
 //! The library holds every command as a function so that tests can call them; the binary only
 //! parses arguments and turns the outcome into an exit code.
 
+pub mod atomic;
 pub mod check;
 pub mod cli;
 pub mod cmd;

@@ -169,7 +169,8 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
     Ok(())
 }
 
-fn is_plan_name(name: &str) -> bool {
+/// Whether a file name is a plan's (`.md`, but not a README).
+pub fn is_plan_name(name: &str) -> bool {
     name.ends_with(".md") && !name.eq_ignore_ascii_case("readme.md")
 }
 

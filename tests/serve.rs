@@ -2,8 +2,10 @@
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -54,13 +56,11 @@ fn wait_for(port: u16, what: impl Fn(&serde_json::Value) -> bool) -> serde_json:
     }
 }
 
-#[test]
-fn serves_rebuilds_and_reports_errors() {
-    let repo = TestRepo::new();
-    repo.plan("alpha.md", valid_plan("alpha"));
+/// Starts `planbook serve` on a free port in `dir`.
+fn serve(dir: &Path) -> (Server, u16) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_planbook"))
         .args(["serve", "--port", "0"])
-        .current_dir(repo.path())
+        .current_dir(dir)
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -70,7 +70,7 @@ fn serves_rebuilds_and_reports_errors() {
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut first)
         .unwrap();
-    let _server = Server(child);
+    let server = Server(child);
     let port: u16 = first
         .rsplit(':')
         .next()
@@ -81,6 +81,48 @@ fn serves_rebuilds_and_reports_errors() {
         .unwrap()
         .parse()
         .unwrap_or_else(|_| panic!("{first}"));
+    (server, port)
+}
+
+/// Waits until `what` holds, failing after 20 seconds.
+fn eventually(what: impl Fn() -> bool, description: &str) {
+    let started = Instant::now();
+    while !what() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "timed out waiting: {description}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Every file under `dir`, by relative path.
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let name = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                out.insert(name, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn serves_rebuilds_and_reports_errors() {
+    let repo = TestRepo::new();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    let (_server, port) = serve(repo.path());
 
     let (status, index) = get(port, "/");
     assert_eq!(status, 200);
@@ -118,4 +160,92 @@ fn serves_rebuilds_and_reports_errors() {
             .contains("Nordics recovery, revised"),
         "the last good site stays up"
     );
+}
+
+/// An edit to a plan writes only the pages it touches, and they come out exactly as a whole
+/// build would write them; a plan that stops parsing is reported and its last good page stays.
+#[test]
+fn an_edit_updates_the_site_as_a_whole_build_would() {
+    let repo = TestRepo::new();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    repo.plan(
+        "beta.md",
+        valid_plan("beta").replace("region: EMEA", "region: APAC"),
+    );
+    let (_server, port) = serve(repo.path());
+
+    // Title, status, region and owner change: the plan moves between list pages, and the
+    // APAC and approved pages lose their only plan.
+    let edited = valid_plan("beta")
+        .replace("Nordics mid-market recovery", "Benelux turnaround")
+        .replace("status: approved", "status: active")
+        .replace("owner: ana", "owner: cleo");
+    repo.plan("beta.md", &edited);
+    wait_for(port, |s| s["version"].as_u64() >= Some(1));
+    assert!(get(port, "/plans/beta/").1.contains("Benelux turnaround"));
+    let site = repo.path().join("site");
+    eventually(
+        || {
+            std::fs::read_to_string(site.join("plans.json"))
+                .is_ok_and(|t| t.contains("Benelux turnaround"))
+        },
+        "plans.json rewritten",
+    );
+    assert!(
+        !site.join("regions/apac").exists(),
+        "empty region page removed"
+    );
+
+    let whole = repo.path().join("whole");
+    let out = repo.run(&["build", "--out", "whole"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let (served, built) = (files(&site), files(&whole));
+    assert_eq!(
+        served.keys().collect::<Vec<_>>(),
+        built.keys().collect::<Vec<_>>(),
+        "the same pages"
+    );
+    for (name, bytes) in &served {
+        assert!(bytes == &built[name], "{name} differs from a whole build");
+    }
+
+    // Broken YAML: the error is shown, the last good page stays, and fixing it recovers.
+    repo.plan(
+        "beta.md",
+        edited.replace("title: Benelux", "title: [Benelux"),
+    );
+    let status = wait_for(port, |s| s["error"].is_string());
+    assert!(
+        status["error"].as_str().unwrap().contains("beta.md"),
+        "{status}"
+    );
+    assert!(get(port, "/plans/beta/").1.contains("Benelux turnaround"));
+    repo.plan(
+        "beta.md",
+        edited.replace("Benelux turnaround", "Benelux recovery"),
+    );
+    wait_for(port, |s| s["error"].is_null());
+    assert!(get(port, "/plans/beta/").1.contains("Benelux recovery"));
+}
+
+/// With git, an edit shows as the plan's uncommitted revision.
+#[test]
+fn an_edit_shows_as_an_uncommitted_revision() {
+    let repo = TestRepo::with_git();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    repo.commit(
+        "Add the Nordics plan",
+        "Ana <ana@example.com>",
+        "2026-01-05T10:00:00+01:00",
+    );
+    let (_server, port) = serve(repo.path());
+    assert!(!get(port, "/plans/alpha/").1.contains("Uncommitted changes"));
+    repo.plan(
+        "alpha.md",
+        valid_plan("alpha").replace("target: 500000", "target: 550000"),
+    );
+    wait_for(port, |s| s["version"].as_u64() >= Some(1));
+    let page = get(port, "/plans/alpha/").1;
+    assert!(page.contains("Uncommitted changes"), "{page}");
+    assert!(page.contains("550"), "the changed target is listed");
 }

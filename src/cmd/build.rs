@@ -25,7 +25,7 @@ pub fn run(ctx: &Context, args: &BuildArgs) -> Result<Outcome, Error> {
         progress: progress_bar(ctx.quiet),
     };
     let started = std::time::Instant::now();
-    let built = site::build(&repo, &options)?;
+    let built = site::build(repo, &options)?;
     if built.shallow {
         cmd::warn(cmd::SHALLOW_WARNING, ctx.color);
     }

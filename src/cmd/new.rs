@@ -188,7 +188,7 @@ pub fn write_new(path: &Path, text: &str) -> Result<(), Error> {
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     std::fs::create_dir_all(&folder).map_err(|e| Error::io(&folder, e))?;
-    let mut temp = tempfile::NamedTempFile::new_in(&folder).map_err(|e| Error::io(&folder, e))?;
+    let mut temp = crate::atomic::temp_file_in(&folder).map_err(|e| Error::io(&folder, e))?;
     temp.write_all(text.as_bytes())
         .map_err(|e| Error::io(path, e))?;
     temp.as_file().sync_all().map_err(|e| Error::io(path, e))?;

@@ -12,7 +12,8 @@ use crate::Outcome;
 use crate::cli::ServeArgs;
 use crate::cmd::{self, Context};
 use crate::error::Error;
-use crate::site::{self, Options};
+use crate::site::output::Staging;
+use crate::site::{self, Options, Site};
 
 /// What the browser polls: a build counter and the last build error.
 #[derive(Default)]
@@ -48,10 +49,11 @@ const RELOAD_JS: &str = r#"(function () {
 
 pub fn run(ctx: &Context, args: &ServeArgs) -> Result<Outcome, Error> {
     let repo_dir = ctx.cwd()?;
+    let repo = ctx.repo()?;
     // Taken before the first build, so that an edit made while it runs is not missed.
-    let before = fingerprint(ctx);
-    let first = build_once(ctx)?;
-    let out = first.clone();
+    let before = fingerprint(&Watched::of(&repo));
+    let (built, site) = build_once(repo)?;
+    let out = built.out;
     let listener = TcpListener::bind(("127.0.0.1", args.port)).map_err(|e| {
         Error::usage(
             format!("cannot listen on 127.0.0.1:{}: {e}", args.port),
@@ -66,9 +68,14 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> Result<Outcome, Error> {
     let state = Arc::new(Mutex::new(State::default()));
     {
         let state = Arc::clone(&state);
-        let config = ctx.config.clone();
-        let color = ctx.color;
-        std::thread::spawn(move || watch(&repo_dir, config, color, before, &state));
+        let ctx = Context {
+            cwd: Some(repo_dir),
+            config: ctx.config.clone(),
+            color: ctx.color,
+            quiet: true,
+        };
+        let out = out.clone();
+        std::thread::spawn(move || watch(&ctx, site, &out, before, &state));
     }
     for stream in listener.incoming().flatten() {
         let out = out.clone();
@@ -80,8 +87,7 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> Result<Outcome, Error> {
     Ok(Outcome::Success)
 }
 
-fn build_once(ctx: &Context) -> Result<PathBuf, Error> {
-    let repo = ctx.repo()?;
+fn build_once(repo: crate::repo::Repo) -> Result<(site::Built, Site), Error> {
     let options = Options {
         out: repo.root.join(&repo.config.site.out_dir),
         base_url: "/".into(),
@@ -89,91 +95,205 @@ fn build_once(ctx: &Context) -> Result<PathBuf, Error> {
         today: cmd::as_of(None)?,
         progress: None,
     };
-    Ok(site::build(&repo, &options)?.out)
+    site::build_site(repo, &options)
 }
 
-/// Rebuilds whenever a watched file changes (polling: no platform-specific watcher needed).
-fn watch(
-    dir: &Path,
-    config: Option<PathBuf>,
-    color: bool,
-    mut last: Fingerprint,
-    state: &Mutex<State>,
-) {
-    let ctx = Context {
-        cwd: Some(dir.to_path_buf()),
-        config,
-        color,
-        quiet: true,
-    };
+/// What one round of watching did.
+enum Rebuilt {
+    /// Only the pages an edit touched were written; the data files are still to write.
+    Pages(site::Updated),
+    Whole,
+}
+
+/// Rebuilds whenever a watched file changes (polling: no platform-specific watcher needed):
+/// only the touched pages after edits to existing plans, the whole site otherwise.
+fn watch(ctx: &Context, site: Site, out: &Path, mut last: Fingerprint, state: &Mutex<State>) {
+    let mut watched = Watched::of(site.repo());
+    let mut site = Some(site);
     loop {
         std::thread::sleep(Duration::from_millis(150));
-        let now = fingerprint(&ctx);
+        let now = fingerprint(&watched);
         if now == last {
             continue;
         }
+        let edited = edited_plans(&watched, &last, &now);
         last = now;
         let started = std::time::Instant::now();
-        let result = build_once(&ctx);
-        let Ok(mut s) = state.lock() else { return };
-        s.version += 1;
-        match result {
-            Ok(_) => {
-                s.error = None;
-                eprintln!("rebuilt in {} ms", started.elapsed().as_millis());
-            }
+        let mut result = match (site.as_mut(), edited) {
+            (Some(s), Some(paths)) => Staging::live(out)
+                .and_then(|staging| s.update(&paths, &staging))
+                .map(|updated| updated.map(Rebuilt::Pages)),
+            _ => Ok(None),
+        };
+        let whole = matches!(result, Ok(None));
+        if whole {
+            // A whole build; the old site stays in memory until the new one is ready.
+            result = ctx.repo().and_then(build_once).map(|(_, new)| {
+                watched = Watched::of(new.repo());
+                site = Some(new);
+                Some(Rebuilt::Whole)
+            });
+        }
+        let elapsed = started.elapsed().as_millis();
+        let data_pending = matches!(result, Ok(Some(Rebuilt::Pages(_))));
+        let outcome = result.map(|done| match done {
+            Some(Rebuilt::Pages(updated)) => format!(
+                "updated {} page{} in {elapsed} ms",
+                updated.pages,
+                if updated.pages == 1 { "" } else { "s" }
+            ),
+            _ => format!("rebuilt the site in {elapsed} ms"),
+        });
+        {
+            let Ok(mut s) = state.lock() else { return };
+            s.version += 1;
+            s.error = outcome.as_ref().err().map(describe);
+        }
+        match outcome {
+            Ok(message) => eprintln!("{message}"),
             Err(e) => {
-                let mut text = e.to_string();
-                if let Some(help) = e.help() {
-                    text.push_str(&format!("\nhelp: {help}"));
+                cmd::warn(
+                    &format!("the site could not be rebuilt: {}", describe(&e)),
+                    ctx.color,
+                );
+                // Until a whole build succeeds again, every change gets a whole build (the
+                // site in memory may have been built with what is now broken).
+                if whole {
+                    site = None;
                 }
-                cmd::warn(&format!("the site could not be rebuilt: {text}"), color);
-                s.error = Some(text);
+            }
+        }
+        // The browser reloads now; plans.json, the search index and the feeds follow.
+        if let (true, Some(site)) = (data_pending, &site)
+            && let Err(e) = Staging::live(out).and_then(|staging| site.write_data(&staging))
+        {
+            cmd::warn(
+                &format!("the site could not be rebuilt: {}", describe(&e)),
+                ctx.color,
+            );
+            if let Ok(mut s) = state.lock() {
+                s.error = Some(describe(&e));
             }
         }
     }
 }
 
-type Fingerprint = Vec<(PathBuf, SystemTime, u64)>;
-
-/// Modification times and sizes of everything a build reads.
-fn fingerprint(ctx: &Context) -> Fingerprint {
-    let mut out = Vec::new();
-    let Ok(repo) = ctx.repo() else { return out };
-    let roots = [
-        repo.plans_dir(),
-        repo.root.join(&repo.config.people),
-        repo.root.join(crate::repo::CONFIG_FILE),
-        repo.root.join("site-templates"),
-        repo.root.join("schema"),
-    ];
-    for root in roots {
-        collect(&root, &mut out, 0);
+/// A build error as the terminal and the page show it.
+fn describe(e: &Error) -> String {
+    let mut text = e.to_string();
+    if let Some(help) = e.help() {
+        text.push_str(&format!("\nhelp: {help}"));
     }
-    out.sort();
-    out
+    text
 }
 
-fn collect(path: &Path, out: &mut Vec<(PathBuf, SystemTime, u64)>, depth: usize) {
+/// What a build reads, and so what is watched.
+struct Watched {
+    root: PathBuf,
+    plans: PathBuf,
+    roots: Vec<PathBuf>,
+}
+
+impl Watched {
+    fn of(repo: &crate::repo::Repo) -> Watched {
+        Watched {
+            root: repo.root.clone(),
+            plans: repo.plans_dir(),
+            roots: vec![
+                repo.plans_dir(),
+                repo.root.join(&repo.config.people),
+                repo.root.join(crate::repo::CONFIG_FILE),
+                repo.root.join("site-templates"),
+                repo.root.join("schema"),
+            ],
+        }
+    }
+}
+
+/// Modification times and sizes of everything a build reads, and the commit checked out.
+#[derive(PartialEq)]
+struct Fingerprint {
+    files: Vec<(PathBuf, SystemTime, u64)>,
+    head: Option<git2::Oid>,
+}
+
+fn fingerprint(watched: &Watched) -> Fingerprint {
+    let mut files = Vec::new();
+    for root in &watched.roots {
+        collect(root, &mut files, &watched.plans);
+    }
+    files.sort();
+    let head = git2::Repository::discover(&watched.root)
+        .ok()
+        .and_then(|git| git.head().ok()?.target());
+    Fingerprint { files, head }
+}
+
+/// The plan files (relative to the root) whose content changed between two fingerprints, when
+/// nothing else did: no commit, no file added or removed, nothing but existing plans edited.
+fn edited_plans(
+    watched: &Watched,
+    before: &Fingerprint,
+    now: &Fingerprint,
+) -> Option<Vec<PathBuf>> {
+    if before.head != now.head || before.files.len() != now.files.len() {
+        return None;
+    }
+    let mut edited = Vec::new();
+    for (old, new) in before.files.iter().zip(&now.files) {
+        if old.0 != new.0 {
+            return None;
+        }
+        if old == new {
+            continue;
+        }
+        let is_plan =
+            new.0.starts_with(&watched.plans) && new.0.extension().is_some_and(|e| e == "md");
+        if !is_plan {
+            return None;
+        }
+        edited.push(new.0.strip_prefix(&watched.root).ok()?.to_path_buf());
+    }
+    Some(edited)
+}
+
+/// The files under `path` (itself, when it is a file), skipping hidden names (editors' swap
+/// files) and not following links to folders (which could loop); under the plans folder only
+/// plan files count.
+fn collect(path: &Path, out: &mut Vec<(PathBuf, SystemTime, u64)>, plans: &Path) {
     let Ok(meta) = std::fs::metadata(path) else {
         return;
     };
-    if meta.is_dir() {
-        if depth > 32 {
-            return;
-        }
-        if let Ok(entries) = std::fs::read_dir(path) {
-            for entry in entries.flatten() {
-                collect(&entry.path(), out, depth + 1);
-            }
-        }
-    } else {
-        out.push((
-            path.to_path_buf(),
-            meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
-            meta.len(),
-        ));
+    if !meta.is_dir() {
+        out.push((path.to_path_buf(), modified(&meta), meta.len()));
+        return;
     }
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        let path = entry.path();
+        if name.starts_with('.') || name.ends_with('~') {
+            continue;
+        }
+        if kind.is_dir() {
+            collect(&path, out, plans);
+        } else if (!path.starts_with(plans) || crate::repo::is_plan_name(&name))
+            && let Ok(meta) = std::fs::metadata(&path)
+            && meta.is_file()
+        {
+            out.push((path, modified(&meta), meta.len()));
+        }
+    }
+}
+
+fn modified(meta: &std::fs::Metadata) -> SystemTime {
+    meta.modified().unwrap_or(SystemTime::UNIX_EPOCH)
 }
 
 fn respond(stream: TcpStream, out: &Path, state: &Mutex<State>) -> std::io::Result<()> {

@@ -128,7 +128,7 @@ impl Cache {
             walk,
             diffs: &self.diffs,
         };
-        let Ok(mut temp) = tempfile::NamedTempFile::new_in(dir) else {
+        let Ok(mut temp) = crate::atomic::temp_file_in(dir) else {
             return;
         };
         let written = serde_json::to_writer(std::io::BufWriter::new(temp.as_file_mut()), &stored)

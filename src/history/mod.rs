@@ -242,6 +242,32 @@ impl Audit {
         out
     }
 
+    /// The `working tree` revision of the plan file at `path` (relative to the root), when
+    /// it differs from HEAD: what an edit adds to a history that is otherwise unchanged.
+    pub fn working_revision(&self, path: &Path) -> Option<Revision> {
+        let git = Repository::open(&self.git_dir).ok()?;
+        let git_path = self.git_path(path);
+        let bytes = std::fs::read(self.workdir.join(&git_path)).ok()?;
+        let on_disk = Oid::hash_object(git2::ObjectType::Blob, &bytes).ok()?;
+        let head_blob = git
+            .head()
+            .ok()
+            .and_then(|h| h.peel_to_tree().ok())
+            .and_then(|t| t.get_path(Path::new(&git_path)).ok())
+            .map(|e| e.id());
+        if head_blob == Some(on_disk) {
+            return None;
+        }
+        let timeline = [RevisionRef {
+            commit: None,
+            path: git_path,
+            old_blob: head_blob.map(|b| b.to_string()),
+            new_blob: None,
+        }];
+        self.revisions(&git, &timeline, &self.identity(), None)
+            .pop()
+    }
+
     /// What a revision's file holds (the working tree is read from disk).
     pub fn snapshot(&self, git: &Repository, blob: Option<&str>, path: &str) -> Snapshot {
         match blob {

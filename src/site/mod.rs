@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::history::{Audit, History, PlanHistory};
+use crate::history::{Audit, PlanHistory};
 use crate::plan::PlanFile;
 use crate::plan::model::{Status, Visibility};
 use crate::repo::Repo;
@@ -87,251 +87,501 @@ struct Facet {
     count: usize,
 }
 
-/// Builds the site of `repo`.
-pub fn build(repo: &Repo, options: &Options) -> Result<Built, Error> {
-    let base = normalize_base(&options.base_url);
-    let urls = Urls { base: &base };
-    let staging = output::Staging::new(&repo.root, &repo.plans_dir(), &options.out)?;
-    let env = environment(&repo.root)?;
+/// Builds the site of `repo` into `options.out`.
+pub fn build(repo: Repo, options: &Options) -> Result<Built, Error> {
+    Ok(build_site(repo, options)?.0)
+}
 
-    // Load: every plan that parsed with a usable id, visible in this build.
-    let paths = repo.plan_paths()?;
-    let files: Vec<PlanFile> = paths
-        .par_iter()
-        .map(|path| {
-            let mut file = repo.load_plan(path);
-            // The site needs the typed plan and the text, not the positions.
-            file.front_matter = None;
-            file.index = crate::plan::LineIndex::new("");
-            file
-        })
-        .collect();
-    let mut skipped = Vec::new();
-    let mut plans: Vec<&PlanFile> = Vec::new();
-    for file in &files {
-        match &file.plan {
-            Some(plan) if plan.id.as_deref().is_some_and(crate::plan::is_slug) => {
-                if plan.visibility == Visibility::Restricted && !options.include_restricted {
-                    continue;
+/// Builds the site and keeps it in memory, for updates after edits.
+pub fn build_site(repo: Repo, options: &Options) -> Result<(Built, Site), Error> {
+    // The output folder is checked before anything is read, so a wrong `--out` fails at once.
+    let staging = output::Staging::new(&repo.root, &repo.plans_dir(), &options.out)?;
+    let site = Site::load(repo, options)?;
+    let pages = site.write_all(&staging, options.progress.as_ref())?;
+    let out = staging.commit()?;
+    Ok((site.built(out, pages), site))
+}
+
+/// One plan on the site.
+struct SitePlan {
+    file: PlanFile,
+    summary: PlanSummary,
+    history: Option<PlanHistory>,
+}
+
+/// A page listing plans: by status, by region, or everyone a person takes part in.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum ListPage {
+    Status(String),
+    Region(String),
+    Person(String),
+}
+
+/// What `Site::update` did.
+pub struct Updated {
+    /// Pages written again.
+    pub pages: usize,
+    /// Plans re-read.
+    pub plans: usize,
+}
+
+/// A site held in memory: every plan with its views and history, ready to be written whole,
+/// or in part after an edit (what `serve` does, so an edit shows in a moment on any size).
+pub struct Site {
+    repo: Repo,
+    base: String,
+    today: Date,
+    env: Environment<'static>,
+    info: SiteInfo,
+    repo_url: Option<String>,
+    /// The plans on the site, in path order.
+    plans: Vec<SitePlan>,
+    /// Plans left out, with the reason.
+    skipped: Vec<(PathBuf, String)>,
+    /// Plan path (as written in links) → id.
+    by_path: HashMap<String, String>,
+    /// The audit trail, kept to recompute a plan's uncommitted changes after an edit.
+    audit: Option<Audit>,
+    shallow: bool,
+}
+
+impl Site {
+    /// Reads every plan, its history (from the cache when it is warm) and the templates.
+    pub fn load(repo: Repo, options: &Options) -> Result<Site, Error> {
+        let base = normalize_base(&options.base_url);
+        let env = environment(&repo.root)?;
+        let bar = options
+            .progress
+            .clone()
+            .unwrap_or_else(indicatif::ProgressBar::hidden);
+
+        // Every plan that parsed with a usable id, visible in this build.
+        let paths = repo.plan_paths()?;
+        let files: Vec<PlanFile> = paths.par_iter().map(|p| load_for_site(&repo, p)).collect();
+        let mut skipped = Vec::new();
+        let mut visible = Vec::new();
+        for file in files {
+            match &file.plan {
+                Some(plan) if plan.id.as_deref().is_some_and(crate::plan::is_slug) => {
+                    if plan.visibility == Visibility::Restricted && !options.include_restricted {
+                        continue;
+                    }
+                    visible.push(file);
                 }
-                plans.push(file);
+                _ => skipped.push((file.path.clone(), skip_reason(&file))),
             }
-            _ => skipped.push((file.path.clone(), skip_reason(file))),
+        }
+        let ids: Vec<String> = visible.iter().map(PlanFile::id).collect();
+
+        // History: the audit trail of the plans on the site.
+        bar.set_message("reading the history");
+        let selected: Vec<PathBuf> = visible.iter().map(|f| f.path.clone()).collect();
+        let mut audit = Audit::open(&repo)?;
+        let shallow = audit.as_ref().is_some_and(|a| a.shallow);
+        let mut histories: Vec<Option<PlanHistory>> = match audit.as_mut() {
+            Some(audit) => audit
+                .history(&selected, &ids)
+                .plans
+                .into_iter()
+                .map(Some)
+                .collect(),
+            None => visible.iter().map(|_| None).collect(),
+        };
+
+        let repo_url = repo
+            .config
+            .repo_url
+            .clone()
+            .or_else(|| origin_url(&repo.root));
+        let by_path = visible
+            .iter()
+            .zip(&ids)
+            .map(|(f, id)| (crate::diagnostic::display_path(&f.path), id.clone()))
+            .collect();
+        let info = SiteInfo {
+            title: repo
+                .config
+                .site
+                .title
+                .clone()
+                .unwrap_or_else(|| "Sales Improvement Plans".into()),
+            base_url: base.clone(),
+            generated: options.today.to_string(),
+            plan_count: visible.len(),
+            repo_url: repo_url.clone(),
+        };
+        let mut site = Site {
+            repo,
+            base,
+            today: options.today,
+            env,
+            info,
+            repo_url,
+            plans: Vec::with_capacity(visible.len()),
+            skipped,
+            by_path,
+            audit,
+            shallow,
+        };
+        for (file, history) in visible.into_iter().zip(histories.iter_mut()) {
+            let history = history.take();
+            let summary = site.summary(&file, history.as_ref());
+            site.plans.push(SitePlan {
+                file,
+                summary,
+                history,
+            });
+        }
+        Ok(site)
+    }
+
+    /// What a build of this site produced.
+    pub fn built(&self, out: PathBuf, pages: usize) -> Built {
+        Built {
+            out,
+            plans: self.plans.len(),
+            pages,
+            skipped: self.skipped.clone(),
+            shallow: self.shallow,
         }
     }
-    let ids: Vec<String> = plans.iter().map(|f| f.id()).collect();
 
-    let bar = options
-        .progress
-        .clone()
-        .unwrap_or_else(indicatif::ProgressBar::hidden);
-    bar.set_message("reading the history");
-    // History: the audit trail of the plans on the site (from the cache when it is warm).
-    let selected: Vec<PathBuf> = plans.iter().map(|f| f.path.clone()).collect();
-    let audit = Audit::open(repo)?;
-    let shallow = audit.as_ref().is_some_and(|a| a.shallow);
-    let history: Option<History> = audit.map(|mut audit| audit.history(&selected, &ids));
+    /// The repository the site was built from.
+    pub fn repo(&self) -> &Repo {
+        &self.repo
+    }
 
-    let histories: HashMap<&str, &PlanHistory> = history
-        .iter()
-        .flat_map(|h| h.plans.iter())
-        .map(|p| (p.id.as_str(), p))
-        .collect();
-    let repo_url = repo
-        .config
-        .repo_url
-        .clone()
-        .or_else(|| origin_url(&repo.root));
+    fn urls(&self) -> Urls<'_> {
+        Urls { base: &self.base }
+    }
 
-    // Views.
-    let people = &repo.people;
-    let summaries: Vec<PlanSummary> = plans
-        .iter()
-        .zip(&ids)
-        .filter_map(|(f, id)| {
-            Some(context::summary(
-                f.plan.as_ref()?,
-                id,
-                people,
-                &urls,
-                histories.get(id.as_str()).copied(),
-                options.today,
-            ))
-        })
-        .collect();
-    let site = SiteInfo {
-        title: repo
-            .config
-            .site
-            .title
-            .clone()
-            .unwrap_or_else(|| "Sales Improvement Plans".into()),
-        base_url: base.clone(),
-        generated: options.today.to_string(),
-        plan_count: summaries.len(),
-        repo_url: repo_url.clone(),
-    };
-    let by_path: HashMap<String, String> = plans
-        .iter()
-        .zip(&ids)
-        .map(|(f, id)| (crate::diagnostic::display_path(&f.path), id.clone()))
-        .collect();
+    fn summary(&self, file: &PlanFile, history: Option<&PlanHistory>) -> PlanSummary {
+        let plan = file.plan.as_ref().expect("plans on the site have parsed");
+        context::summary(
+            plan,
+            &file.id(),
+            &self.repo.people,
+            &self.urls(),
+            history,
+            self.today,
+        )
+    }
 
-    // Plan pages, in parallel.
-    bar.set_message("writing plan pages");
-    bar.set_length(plans.len() as u64);
-    // Each page is written as soon as it is rendered, so a big site never sits in memory.
-    let pages: Vec<Result<(), Error>> = plans
-        .par_iter()
-        .zip(summaries.par_iter())
-        .map(|(file, summary)| {
-            let plan = file
+    /// Writes every page, the data files and the assets; returns the number of pages.
+    pub fn write_all(
+        &self,
+        staging: &output::Staging,
+        progress: Option<&indicatif::ProgressBar>,
+    ) -> Result<usize, Error> {
+        let bar = progress
+            .cloned()
+            .unwrap_or_else(indicatif::ProgressBar::hidden);
+        bar.set_message("writing plan pages");
+        bar.set_length(self.plans.len() as u64);
+        // Each page is written as soon as it is rendered, so a big site never sits in memory.
+        self.plans
+            .par_iter()
+            .map(|plan| {
+                let html = self.plan_page(plan)?;
+                bar.inc(1);
+                staging.write(&self.file_of(&plan.summary.url), html.as_bytes())
+            })
+            .collect::<Result<(), Error>>()?;
+        staging.write("index.html", self.index_page()?.as_bytes())?;
+        let involved = self.involved();
+        let lists: Vec<ListPage> = self.list_pages(&involved).into_values().collect();
+        lists
+            .par_iter()
+            .map(|list| self.write_list(staging, list, &involved))
+            .collect::<Result<(), Error>>()?;
+        self.write_data(staging)?;
+        for (name, default) in ASSETS {
+            let custom = self.repo.root.join("site-templates").join(name);
+            let bytes = match std::fs::read(&custom) {
+                Ok(bytes) => bytes,
+                Err(_) => default.as_bytes().to_vec(),
+            };
+            staging.write(name, &bytes)?;
+        }
+        bar.finish_and_clear();
+        Ok(self.plans.len() + 1 + lists.len())
+    }
+
+    /// Takes in edits to the plan files at `paths` (relative to the root) and writes again
+    /// only the pages they touch: the plans' own pages, the index, and the status, region and
+    /// people pages they were or are listed on. The data files (`plans.json`, search index,
+    /// feed, calendar) are left to [`Site::write_data`].
+    ///
+    /// `Ok(None)` when the edit needs a whole build: a plan added, removed or renamed, or a
+    /// plan's id or visibility changed. An `Err` (a plan that no longer parses, say) leaves
+    /// the site as it was.
+    pub fn update(
+        &mut self,
+        paths: &[PathBuf],
+        staging: &output::Staging,
+    ) -> Result<Option<Updated>, Error> {
+        // Read and check every edited plan before changing anything.
+        let mut edits = Vec::new();
+        for path in paths {
+            let Some(i) = self.plans.iter().position(|p| &p.file.path == path) else {
+                return Ok(None);
+            };
+            if !self.repo.root.join(path).is_file() {
+                return Ok(None);
+            }
+            let file = load_for_site(&self.repo, path);
+            let Some(plan) = &file.plan else {
+                let reason = skip_reason(&file);
+                return Err(Error::usage(
+                    format!("{} cannot be read: {reason}", path.display()),
+                    Some("run `planbook check` for the details".into()),
+                ));
+            };
+            let old = self.plans[i].file.plan.as_ref();
+            if plan.id != old.and_then(|p| p.id.clone())
+                || Some(plan.visibility) != old.map(|p| p.visibility)
+            {
+                return Ok(None);
+            }
+            edits.push((i, file));
+        }
+        let changed: Vec<usize> = edits.iter().map(|(i, _)| *i).collect();
+        let mut lists = std::collections::BTreeSet::new();
+        for (i, file) in edits {
+            lists.extend(
+                self.lists_of(&self.plans[i])
+                    .iter()
+                    .map(|l| self.list_url(l)),
+            );
+            let mut history = self.plans[i].history.take();
+            if let (Some(audit), Some(history)) = (&self.audit, history.as_mut()) {
+                history
+                    .revisions
+                    .retain(|r| r.commit != crate::history::WORKING_TREE);
+                if let Some(revision) = audit.working_revision(&file.path) {
+                    history.revisions.insert(0, revision);
+                }
+            }
+            let summary = self.summary(&file, history.as_ref());
+            self.plans[i] = SitePlan {
+                file,
+                summary,
+                history,
+            };
+            lists.extend(
+                self.lists_of(&self.plans[i])
+                    .iter()
+                    .map(|l| self.list_url(l)),
+            );
+        }
+
+        let mut pages = 0;
+        for i in &changed {
+            let plan = &self.plans[*i];
+            let html = self.plan_page(plan)?;
+            staging.write(&self.file_of(&plan.summary.url), html.as_bytes())?;
+            pages += 1;
+        }
+        staging.write("index.html", self.index_page()?.as_bytes())?;
+        pages += 1;
+        let involved = self.involved();
+        let existing = self.list_pages(&involved);
+        for url in &lists {
+            if let Some(list) = existing.get(url) {
+                self.write_list(staging, list, &involved)?;
+                pages += 1;
+            } else {
+                // Nobody is listed there any more.
+                staging.remove_page(url.strip_prefix(self.base.as_str()).unwrap_or(url))?;
+            }
+        }
+        Ok(Some(Updated {
+            pages,
+            plans: changed.len(),
+        }))
+    }
+
+    /// The site path of a page URL (`{base}plans/x/` → `plans/x/index.html`).
+    fn file_of(&self, url: &str) -> String {
+        let path = url.strip_prefix(self.base.as_str()).unwrap_or(url);
+        format!("{path}index.html")
+    }
+
+    fn plan_page(&self, plan: &SitePlan) -> Result<String, Error> {
+        let file = &plan.file;
+        let data = file
+            .plan
+            .as_ref()
+            .ok_or_else(|| Error::usage("plan vanished", None))?;
+        let urls = self.urls();
+        let history = plan.history.as_ref();
+        let dir = file.path.parent().unwrap_or(Path::new(""));
+        let rewrite =
+            |dest: &str| rewrite_link(dest, dir, &self.by_path, &urls, self.repo_url.as_deref());
+        let body = markdown::render(file.body_text(), &rewrite);
+        let people = &self.repo.people;
+        let verified = |person: &str, date: &str| signoff_verified(people, history, person, date);
+        let page = context::page(
+            data,
+            plan.summary.clone(),
+            people,
+            &urls,
+            history,
+            &verified,
+            body,
+            self.repo_url.as_deref(),
+            &crate::diagnostic::display_path(&file.path),
+            self.today,
+        );
+        render(
+            &self.env,
+            "plan.html",
+            minijinja::context! { site => v(&self.info), page => v(&page) },
+        )
+    }
+
+    fn summaries(&self) -> Vec<&PlanSummary> {
+        self.plans.iter().map(|p| &p.summary).collect()
+    }
+
+    fn index_page(&self) -> Result<String, Error> {
+        let summaries = self.summaries();
+        let (statuses, regions, owners) = facets(&summaries, &self.urls());
+        render(
+            &self.env,
+            "index.html",
+            minijinja::context! { site => v(&self.info), plans => v(&summaries), statuses => v(&statuses), regions => v(&regions), owners => v(&owners), counts => v(&statuses) },
+        )
+    }
+
+    /// Everyone a visible plan names, with the plans (indexes) they take part in.
+    fn involved(&self) -> BTreeMap<String, Vec<usize>> {
+        let mut involved: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, plan) in self.plans.iter().enumerate() {
+            for person in plan
+                .file
                 .plan
                 .as_ref()
-                .ok_or_else(|| Error::usage("plan vanished", None))?;
-            let history = histories.get(summary.id.as_str()).copied();
-            let dir = file.path.parent().unwrap_or(Path::new(""));
-            let rewrite =
-                |dest: &str| rewrite_link(dest, dir, &by_path, &urls, repo_url.as_deref());
-            let body = markdown::render(file.body_text(), &rewrite);
-            let verified =
-                |person: &str, date: &str| signoff_verified(people, history, person, date);
-            let page = context::page(
-                plan,
-                summary.clone(),
-                people,
-                &urls,
-                history,
-                &verified,
-                body,
-                repo_url.as_deref(),
-                &crate::diagnostic::display_path(&file.path),
-                options.today,
-            );
-            let html = render(
-                &env,
-                "plan.html",
-                minijinja::context! { site => v(&site), page => v(&page) },
-            )?;
-            bar.inc(1);
-            staging.write(&format!("plans/{}/index.html", summary.id), html.as_bytes())
-        })
-        .collect();
-    let mut page_count = 0;
-    for page in pages {
-        page?;
-        page_count += 1;
-    }
-
-    // Index and the pages by status, region and owner.
-    let facets = facets(&summaries, &urls);
-    let counts: Vec<Facet> = facets
-        .0
-        .iter()
-        .map(|f| Facet {
-            key: f.key.clone(),
-            label: f.label.clone(),
-            url: f.url.clone(),
-            count: f.count,
-        })
-        .collect();
-    let index = render(
-        &env,
-        "index.html",
-        minijinja::context! { site => v(&site), plans => v(&summaries), statuses => v(&facets.0), regions => v(&facets.1), owners => v(&facets.2), counts => v(&counts) },
-    )?;
-    staging.write("index.html", index.as_bytes())?;
-    page_count += 1;
-    type FacetKey = fn(&PlanSummary) -> String;
-    let lists: [(&str, &Vec<Facet>, FacetKey); 2] = [
-        ("Status", &facets.0, |p| p.status.to_string()),
-        ("Region", &facets.1, |p| {
-            p.region.clone().unwrap_or_default()
-        }),
-    ];
-    for (kind, facets, key) in lists {
-        for facet in facets {
-            let selected: Vec<&PlanSummary> =
-                summaries.iter().filter(|p| key(p) == facet.key).collect();
-            let heading = match kind {
-                "Status" => format!("Plans {}", facet.label.to_lowercase()),
-                _ => format!("Plans in {}", facet.label),
-            };
-            let html = render(
-                &env,
-                "list.html",
-                minijinja::context! { site => v(&site), plans => v(&selected), heading => v(&heading), kind => v(&kind) },
-            )?;
-            staging.write(
-                &format!("{}index.html", facet.url.trim_start_matches(&base)),
-                html.as_bytes(),
-            )?;
-            page_count += 1;
-        }
-    }
-    // A page for everyone a visible plan names: the plans they own, then the others they
-    // take part in (as sponsor, team member, activity owner, source of help or signer).
-    let mut involved: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, file) in plans.iter().enumerate() {
-        for person in file.plan.as_ref().map(people_named).unwrap_or_default() {
-            let list = involved.entry(person).or_default();
-            if list.last() != Some(&i) {
-                list.push(i);
+                .map(people_named)
+                .unwrap_or_default()
+            {
+                let list = involved.entry(person).or_default();
+                if list.last() != Some(&i) {
+                    list.push(i);
+                }
             }
         }
-    }
-    for (id, indexes) in &involved {
-        let owned: Vec<&PlanSummary> = indexes
-            .iter()
-            .map(|i| &summaries[*i])
-            .filter(|p| &p.owner.id == id)
-            .collect();
-        let also: Vec<&PlanSummary> = indexes
-            .iter()
-            .map(|i| &summaries[*i])
-            .filter(|p| &p.owner.id != id)
-            .collect();
-        let person = context::person(people, &urls, id);
-        let heading = person.name.clone();
-        let html = render(
-            &env,
-            "list.html",
-            minijinja::context! { site => v(&site), plans => v(&owned), also => v(&also), heading => v(&heading), kind => v(&"People"), person => v(&person) },
-        )?;
-        staging.write(
-            &format!("{}index.html", person.url.trim_start_matches(&base)),
-            html.as_bytes(),
-        )?;
-        page_count += 1;
+        involved
     }
 
-    // Data, feed, calendar, search index, assets.
-    write_data(
-        &staging,
-        &plans,
-        &ids,
-        &summaries,
-        &histories,
-        &site,
-        options.today,
-    )?;
-    for (name, default) in ASSETS {
-        let custom = repo.root.join("site-templates").join(name);
-        let bytes = match std::fs::read(&custom) {
-            Ok(bytes) => bytes,
-            Err(_) => default.as_bytes().to_vec(),
-        };
-        staging.write(name, &bytes)?;
+    /// Every list page the site has, by URL (two regions spelled `EMEA` and `Emea` share a
+    /// page; the first spelling names it).
+    fn list_pages(&self, involved: &BTreeMap<String, Vec<usize>>) -> BTreeMap<String, ListPage> {
+        let mut lists = std::collections::BTreeSet::new();
+        for plan in &self.plans {
+            lists.extend(
+                self.lists_of(plan)
+                    .into_iter()
+                    .filter(|l| !matches!(l, ListPage::Person(_))),
+            );
+        }
+        lists.extend(involved.keys().map(|id| ListPage::Person(id.clone())));
+        let mut out = BTreeMap::new();
+        for list in lists {
+            out.entry(self.list_url(&list)).or_insert(list);
+        }
+        out
     }
-    bar.finish_and_clear();
-    let out = staging.commit()?;
-    Ok(Built {
-        out,
-        plans: summaries.len(),
-        pages: page_count,
-        skipped,
-        shallow,
-    })
+
+    /// The list pages a plan appears on.
+    fn lists_of(&self, plan: &SitePlan) -> Vec<ListPage> {
+        let mut out = vec![ListPage::Status(plan.summary.status.to_string())];
+        out.extend(plan.summary.region.clone().map(ListPage::Region));
+        let named = plan
+            .file
+            .plan
+            .as_ref()
+            .map(people_named)
+            .unwrap_or_default();
+        out.extend(named.into_iter().map(ListPage::Person));
+        out
+    }
+
+    fn list_url(&self, list: &ListPage) -> String {
+        let urls = self.urls();
+        match list {
+            ListPage::Status(status) => format!("{}status/{status}/", self.base),
+            ListPage::Region(region) => urls.region(region),
+            ListPage::Person(id) => urls.person(id),
+        }
+    }
+
+    fn write_list(
+        &self,
+        staging: &output::Staging,
+        list: &ListPage,
+        involved: &BTreeMap<String, Vec<usize>>,
+    ) -> Result<(), Error> {
+        let site = &self.info;
+        let html = match list {
+            ListPage::Status(key) => {
+                let plans: Vec<&PlanSummary> = self
+                    .summaries()
+                    .into_iter()
+                    .filter(|p| p.status == key.as_str())
+                    .collect();
+                let label = Status::ALL
+                    .iter()
+                    .find(|s| s.as_str() == key)
+                    .map_or(key.as_str(), |s| s.label());
+                let heading = format!("Plans {}", label.to_lowercase());
+                render(
+                    &self.env,
+                    "list.html",
+                    minijinja::context! { site => v(site), plans => v(&plans), heading => v(&heading), kind => v(&"Status") },
+                )?
+            }
+            ListPage::Region(region) => {
+                let url = self.list_url(list);
+                let plans: Vec<&PlanSummary> = self
+                    .summaries()
+                    .into_iter()
+                    .filter(|p| p.region_url.as_ref() == Some(&url))
+                    .collect();
+                let heading = format!("Plans in {region}");
+                render(
+                    &self.env,
+                    "list.html",
+                    minijinja::context! { site => v(site), plans => v(&plans), heading => v(&heading), kind => v(&"Region") },
+                )?
+            }
+            // The plans they own, then the others they take part in (as sponsor, team
+            // member, activity owner, source of help or signer).
+            ListPage::Person(id) => {
+                let indexes = involved.get(id).map(Vec::as_slice).unwrap_or_default();
+                let (owned, also): (Vec<&PlanSummary>, Vec<&PlanSummary>) = indexes
+                    .iter()
+                    .map(|i| &self.plans[*i].summary)
+                    .partition(|p| &p.owner.id == id);
+                let person = context::person(&self.repo.people, &self.urls(), id);
+                let heading = person.name.clone();
+                render(
+                    &self.env,
+                    "list.html",
+                    minijinja::context! { site => v(site), plans => v(&owned), also => v(&also), heading => v(&heading), kind => v(&"People"), person => v(&person) },
+                )?
+            }
+        };
+        staging.write(&self.file_of(&self.list_url(list)), html.as_bytes())
+    }
+}
+
+/// A plan file as the site needs it: the typed plan and the text, not the positions.
+fn load_for_site(repo: &Repo, path: &Path) -> PlanFile {
+    let mut file = repo.load_plan(path);
+    file.front_matter = None;
+    file.index = crate::plan::LineIndex::new("");
+    file
 }
 
 /// Every person id a plan names.
@@ -419,7 +669,7 @@ fn template_error(dir: &Path, e: &minijinja::Error) -> Error {
 }
 
 /// Pages by status (lifecycle order), region and owner (by name).
-fn facets(summaries: &[PlanSummary], urls: &Urls) -> (Vec<Facet>, Vec<Facet>, Vec<Facet>) {
+fn facets(summaries: &[&PlanSummary], urls: &Urls) -> (Vec<Facet>, Vec<Facet>, Vec<Facet>) {
     let statuses = Status::ALL
         .iter()
         .filter_map(|s| {
@@ -548,132 +798,129 @@ struct PlanData<'a> {
     history: Option<&'a PlanHistory>,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn write_data(
-    staging: &output::Staging,
-    plans: &[&PlanFile],
-    ids: &[String],
-    summaries: &[PlanSummary],
-    histories: &HashMap<&str, &PlanHistory>,
-    site: &SiteInfo,
-    today: Date,
-) -> Result<(), Error> {
-    let data: Vec<PlanData> = plans
-        .iter()
-        .zip(ids)
-        .zip(summaries)
-        .filter_map(|((f, id), s)| {
-            Some(PlanData {
-                id,
-                path: crate::diagnostic::display_path(&f.path),
-                url: &s.url,
-                summary: s,
-                plan: f.plan.as_ref()?,
-                history: histories.get(id.as_str()).copied(),
-            })
-        })
-        .collect();
-    #[derive(Serialize)]
-    struct Data<'a> {
-        generated: &'a str,
-        plans: Vec<PlanData<'a>>,
-    }
-    // Streamed: building it as one JSON value first took gigabytes for 10,000 plans.
-    staging.write_json(
-        "plans.json",
-        &Data {
-            generated: &site.generated,
-            plans: data,
-        },
-    )?;
-
-    let search: Vec<serde_json::Value> = plans
-        .iter()
-        .zip(ids)
-        .map(|(f, id)| {
-            let mut words: Vec<String> = f
-                .body_text()
-                .split(|c: char| !c.is_alphanumeric())
-                .filter(|w| w.chars().count() >= 3)
-                .map(str::to_lowercase)
-                .collect();
-            words.sort_unstable();
-            words.dedup();
-            serde_json::json!({ "id": id, "text": words.join(" ") })
-        })
-        .collect();
-    staging.write(
-        "search-index.json",
-        serde_json::to_string(&search)
-            .unwrap_or_default()
-            .as_bytes(),
-    )?;
-
-    let site_url = if site.base_url.starts_with("http") {
-        site.base_url.clone()
-    } else {
-        format!("https://planbook.invalid{}", site.base_url)
-    };
-    let absolute = |url: &str| {
-        if url.starts_with("http") {
-            url.to_string()
-        } else {
-            format!("{}{}", site_url.trim_end_matches('/'), url)
-        }
-    };
-    let mut entries: Vec<feeds::Entry> = summaries
-        .iter()
-        .filter_map(|s| Some((s, *histories.get(s.id.as_str())?)))
-        .flat_map(|(s, h)| {
-            h.revisions
-                .iter()
-                .filter(|r| r.commit != crate::history::WORKING_TREE)
-                .map(move |r| feeds::Entry {
-                    plan_id: s.id.clone(),
-                    plan_title: s.title.clone(),
-                    url: absolute(&s.url),
-                    commit: r.commit.clone(),
-                    date: r.date.clone(),
-                    author: r.author.name.clone(),
-                    summary: r.summary.clone(),
-                    changes: r.changes.iter().map(ToString::to_string).collect(),
+impl Site {
+    /// Writes `plans.json`, the search index, the Atom feed and the calendar.
+    pub fn write_data(&self, staging: &output::Staging) -> Result<(), Error> {
+        let site = &self.info;
+        let today = self.today;
+        let data: Vec<PlanData> = self
+            .plans
+            .iter()
+            .filter_map(|p| {
+                Some(PlanData {
+                    id: &p.summary.id,
+                    path: crate::diagnostic::display_path(&p.file.path),
+                    url: &p.summary.url,
+                    summary: &p.summary,
+                    plan: p.file.plan.as_ref()?,
+                    history: p.history.as_ref(),
                 })
-        })
-        .collect();
-    entries.sort_by(|a, b| b.date.cmp(&a.date));
-    entries.truncate(50);
-    let updated = entries
-        .first()
-        .map_or_else(|| format!("{today}T00:00:00Z"), |e| e.date.clone());
-    staging.write(
-        "feed.xml",
-        feeds::atom(&site.title, &site_url, &updated, &entries).as_bytes(),
-    )?;
-
-    let events: Vec<feeds::Event> = plans
-        .iter()
-        .zip(summaries)
-        .filter_map(|(f, s)| {
-            let plan = f.plan.as_ref()?;
-            if matches!(plan.status, Some(Status::Assessed | Status::Withdrawn)) {
-                return None;
-            }
-            Some(feeds::Event {
-                uid: format!("reassess-{}@planbook", s.id),
-                date: plan.period.as_ref()?.reassess?,
-                summary: format!("Reassess: {}", s.title),
-                description: format!(
-                    "{} ({}), owner {}. {}",
-                    s.title,
-                    s.scope,
-                    s.owner.name,
-                    absolute(&s.url)
-                ),
-                url: absolute(&s.url),
             })
-        })
-        .collect();
-    let stamp = format!("{}T000000Z", today.strftime("%Y%m%d"));
-    staging.write("reassessments.ics", feeds::ics(&stamp, &events).as_bytes())?;
-    Ok(())
+            .collect();
+        #[derive(Serialize)]
+        struct Data<'a> {
+            generated: &'a str,
+            plans: Vec<PlanData<'a>>,
+        }
+        // Streamed: building it as one JSON value first took gigabytes for 10,000 plans.
+        staging.write_json(
+            "plans.json",
+            &Data {
+                generated: &site.generated,
+                plans: data,
+            },
+        )?;
+
+        let search: Vec<serde_json::Value> = self
+            .plans
+            .iter()
+            .map(|p| {
+                let mut words: Vec<String> = p
+                    .file
+                    .body_text()
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| w.chars().count() >= 3)
+                    .map(str::to_lowercase)
+                    .collect();
+                words.sort_unstable();
+                words.dedup();
+                serde_json::json!({ "id": p.summary.id, "text": words.join(" ") })
+            })
+            .collect();
+        staging.write(
+            "search-index.json",
+            serde_json::to_string(&search)
+                .unwrap_or_default()
+                .as_bytes(),
+        )?;
+
+        let site_url = if site.base_url.starts_with("http") {
+            site.base_url.clone()
+        } else {
+            format!("https://planbook.invalid{}", site.base_url)
+        };
+        let absolute = |url: &str| {
+            if url.starts_with("http") {
+                url.to_string()
+            } else {
+                format!("{}{}", site_url.trim_end_matches('/'), url)
+            }
+        };
+        let mut entries: Vec<feeds::Entry> = self
+            .plans
+            .iter()
+            .filter_map(|p| Some((&p.summary, p.history.as_ref()?)))
+            .flat_map(|(s, h)| {
+                h.revisions
+                    .iter()
+                    .filter(|r| r.commit != crate::history::WORKING_TREE)
+                    .map(move |r| feeds::Entry {
+                        plan_id: s.id.clone(),
+                        plan_title: s.title.clone(),
+                        url: absolute(&s.url),
+                        commit: r.commit.clone(),
+                        date: r.date.clone(),
+                        author: r.author.name.clone(),
+                        summary: r.summary.clone(),
+                        changes: r.changes.iter().map(ToString::to_string).collect(),
+                    })
+            })
+            .collect();
+        entries.sort_by(|a, b| b.date.cmp(&a.date));
+        entries.truncate(50);
+        let updated = entries
+            .first()
+            .map_or_else(|| format!("{today}T00:00:00Z"), |e| e.date.clone());
+        staging.write(
+            "feed.xml",
+            feeds::atom(&site.title, &site_url, &updated, &entries).as_bytes(),
+        )?;
+
+        let events: Vec<feeds::Event> = self
+            .plans
+            .iter()
+            .filter_map(|p| {
+                let (plan, s) = (p.file.plan.as_ref()?, &p.summary);
+                if matches!(plan.status, Some(Status::Assessed | Status::Withdrawn)) {
+                    return None;
+                }
+                Some(feeds::Event {
+                    uid: format!("reassess-{}@planbook", s.id),
+                    date: plan.period.as_ref()?.reassess?,
+                    summary: format!("Reassess: {}", s.title),
+                    description: format!(
+                        "{} ({}), owner {}. {}",
+                        s.title,
+                        s.scope,
+                        s.owner.name,
+                        absolute(&s.url)
+                    ),
+                    url: absolute(&s.url),
+                })
+            })
+            .collect();
+        let stamp = format!("{}T000000Z", today.strftime("%Y%m%d"));
+        staging.write("reassessments.ics", feeds::ics(&stamp, &events).as_bytes())?;
+        Ok(())
+    }
 }
