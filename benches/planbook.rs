@@ -2,7 +2,7 @@
 //!
 //! `cargo bench --bench planbook` generates the repositories under `target/bench-repos/`
 //! (once; delete the folder to regenerate) and times the release binary. Options:
-//! `--plans N`, `--commits N`, `--runs N`, `--only check|log|build`.
+//! `--plans N`, `--commits N`, `--runs N`, `--only check|log|build|serve`.
 
 mod synth;
 
@@ -149,6 +149,95 @@ fn main() {
             println!("  peak memory (warm): {:.0} MB", kb as f64 / 1024.0);
         }
     }
+
+    if wants("serve") {
+        let long = base.join(format!("history-{plans}-{commits}"));
+        ensure(
+            &long,
+            synth::Shape {
+                plans,
+                commits,
+                people: 200,
+            },
+        );
+        println!("\nrepository: {plans} plans, {commits} commits; planbook serve");
+        let times = serve_edits(&binary, &long, runs);
+        report(
+            "planbook serve: an edit to a plan's title, from saving the file to the new version",
+            &times,
+        );
+    }
+}
+
+/// Starts `planbook serve` in `dir`, edits one plan `runs` times and times each edit from the
+/// write until the server reports the new version (what the browser polls for).
+fn serve_edits(binary: &Path, dir: &Path, runs: usize) -> Vec<Duration> {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let plan = dir.join("plans/emea/plan-00000.md");
+    let original = std::fs::read_to_string(&plan).expect("read the plan to edit");
+    let started = Instant::now();
+    let mut child = Command::new(binary)
+        .args(["serve", "--port", "0"])
+        .current_dir(dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start planbook serve");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("serve prints its address");
+    println!(
+        "  first build and start-up: {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let port: u16 = line
+        .split("127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .expect("port in the serve banner");
+    let version = || -> u64 {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        write!(stream, "GET /__planbook/status HTTP/1.1\r\nHost: x\r\n\r\n").expect("send");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("read");
+        let body = response.split("\r\n\r\n").nth(1).unwrap_or("{}");
+        let status: serde_json::Value = serde_json::from_str(body).expect("status JSON");
+        status["version"].as_u64().unwrap_or(0)
+    };
+    let data = dir.join("site/plans.json");
+    let written = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    let mut times = Vec::new();
+    for run in 0..=runs {
+        let before = version();
+        let data_before = written(&data);
+        let text = original.replace("title: ", &format!("title: Edited {run} "));
+        let start = Instant::now();
+        std::fs::write(&plan, text).expect("edit the plan");
+        while version() == before {
+            assert!(start.elapsed() < Duration::from_secs(120), "no update");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let seen = start.elapsed();
+        // The data files follow the pages; the next edit waits for them.
+        while written(&data) == data_before && start.elapsed() < Duration::from_secs(120) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if run == 0 {
+            println!(
+                "  data files (plans.json, search index, feeds) rewritten after {:.1} s",
+                start.elapsed().as_secs_f64()
+            );
+        } else {
+            times.push(seen);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    std::fs::write(&plan, original).expect("restore the plan");
+    times.sort();
+    times
 }
 
 fn ensure(dir: &Path, shape: synth::Shape) {

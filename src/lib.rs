@@ -18,6 +18,7 @@ pub mod review;
 pub mod rules;
 pub mod site;
 pub mod url;
+pub mod watch;
 pub mod xml;
 
 use std::io::{IsTerminal, Write};

@@ -1,12 +1,12 @@
 //! `planbook serve`: build the site, serve it on 127.0.0.1, rebuild when plans, people,
-//! configuration or templates change, and reload the browser (with the build error shown in
-//! the page while a build is broken).
+//! configuration or templates change (see `crate::watch`), and reload the browser (with the
+//! build error shown in the page while a build is broken).
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use crate::Outcome;
 use crate::cli::ServeArgs;
@@ -14,6 +14,7 @@ use crate::cmd::{self, Context};
 use crate::error::Error;
 use crate::site::output::Staging;
 use crate::site::{self, Options, Site};
+use crate::watch::{Change, Watcher};
 
 /// What the browser polls: a build counter and the last build error.
 #[derive(Default)]
@@ -50,8 +51,8 @@ const RELOAD_JS: &str = r#"(function () {
 pub fn run(ctx: &Context, args: &ServeArgs) -> Result<Outcome, Error> {
     let repo_dir = ctx.cwd()?;
     let repo = ctx.repo()?;
-    // Taken before the first build, so that an edit made while it runs is not missed.
-    let before = fingerprint(&Watched::of(&repo));
+    // Started before the first build, so that an edit made while it runs is not missed.
+    let watcher = Watcher::new(&repo)?;
     let (built, site) = build_once(repo)?;
     let out = built.out;
     let listener = TcpListener::bind(("127.0.0.1", args.port)).map_err(|e| {
@@ -75,7 +76,7 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> Result<Outcome, Error> {
             quiet: true,
         };
         let out = out.clone();
-        std::thread::spawn(move || watch(&ctx, site, &out, before, &state));
+        std::thread::spawn(move || watch(&ctx, site, watcher, &out, &state));
     }
     for stream in listener.incoming().flatten() {
         let out = out.clone();
@@ -105,19 +106,15 @@ enum Rebuilt {
     Whole,
 }
 
-/// Rebuilds whenever a watched file changes (polling: no platform-specific watcher needed):
-/// only the touched pages after edits to existing plans, the whole site otherwise.
-fn watch(ctx: &Context, site: Site, out: &Path, mut last: Fingerprint, state: &Mutex<State>) {
-    let mut watched = Watched::of(site.repo());
+/// Rebuilds whenever something the site is built from changes: only the touched pages after
+/// edits to existing plans, the whole site otherwise.
+fn watch(ctx: &Context, site: Site, mut watcher: Watcher, out: &Path, state: &Mutex<State>) {
     let mut site = Some(site);
-    loop {
-        std::thread::sleep(Duration::from_millis(150));
-        let now = fingerprint(&watched);
-        if now == last {
-            continue;
-        }
-        let edited = edited_plans(&watched, &last, &now);
-        last = now;
+    while let Some(change) = watcher.wait() {
+        let edited = match change {
+            Change::Plans(paths) => Some(paths),
+            Change::Everything => None,
+        };
         let started = std::time::Instant::now();
         let mut result = match (site.as_mut(), edited) {
             (Some(s), Some(paths)) => Staging::live(out)
@@ -128,10 +125,10 @@ fn watch(ctx: &Context, site: Site, out: &Path, mut last: Fingerprint, state: &M
         let whole = matches!(result, Ok(None));
         if whole {
             // A whole build; the old site stays in memory until the new one is ready.
-            result = ctx.repo().and_then(build_once).map(|(_, new)| {
-                watched = Watched::of(new.repo());
+            result = ctx.repo().and_then(build_once).and_then(|(_, new)| {
+                watcher.follow(new.repo())?;
                 site = Some(new);
-                Some(Rebuilt::Whole)
+                Ok(Some(Rebuilt::Whole))
             });
         }
         let elapsed = started.elapsed().as_millis();
@@ -185,115 +182,6 @@ fn describe(e: &Error) -> String {
         text.push_str(&format!("\nhelp: {help}"));
     }
     text
-}
-
-/// What a build reads, and so what is watched.
-struct Watched {
-    root: PathBuf,
-    plans: PathBuf,
-    roots: Vec<PathBuf>,
-}
-
-impl Watched {
-    fn of(repo: &crate::repo::Repo) -> Watched {
-        Watched {
-            root: repo.root.clone(),
-            plans: repo.plans_dir(),
-            roots: vec![
-                repo.plans_dir(),
-                repo.root.join(&repo.config.people),
-                repo.root.join(crate::repo::CONFIG_FILE),
-                repo.root.join("site-templates"),
-                repo.root.join("schema"),
-            ],
-        }
-    }
-}
-
-/// Modification times and sizes of everything a build reads, and the commit checked out.
-#[derive(PartialEq)]
-struct Fingerprint {
-    files: Vec<(PathBuf, SystemTime, u64)>,
-    head: Option<git2::Oid>,
-}
-
-fn fingerprint(watched: &Watched) -> Fingerprint {
-    let mut files = Vec::new();
-    for root in &watched.roots {
-        collect(root, &mut files, &watched.plans);
-    }
-    files.sort();
-    let head = git2::Repository::discover(&watched.root)
-        .ok()
-        .and_then(|git| git.head().ok()?.target());
-    Fingerprint { files, head }
-}
-
-/// The plan files (relative to the root) whose content changed between two fingerprints, when
-/// nothing else did: no commit, no file added or removed, nothing but existing plans edited.
-fn edited_plans(
-    watched: &Watched,
-    before: &Fingerprint,
-    now: &Fingerprint,
-) -> Option<Vec<PathBuf>> {
-    if before.head != now.head || before.files.len() != now.files.len() {
-        return None;
-    }
-    let mut edited = Vec::new();
-    for (old, new) in before.files.iter().zip(&now.files) {
-        if old.0 != new.0 {
-            return None;
-        }
-        if old == new {
-            continue;
-        }
-        let is_plan =
-            new.0.starts_with(&watched.plans) && new.0.extension().is_some_and(|e| e == "md");
-        if !is_plan {
-            return None;
-        }
-        edited.push(new.0.strip_prefix(&watched.root).ok()?.to_path_buf());
-    }
-    Some(edited)
-}
-
-/// The files under `path` (itself, when it is a file), skipping hidden names (editors' swap
-/// files) and not following links to folders (which could loop); under the plans folder only
-/// plan files count.
-fn collect(path: &Path, out: &mut Vec<(PathBuf, SystemTime, u64)>, plans: &Path) {
-    let Ok(meta) = std::fs::metadata(path) else {
-        return;
-    };
-    if !meta.is_dir() {
-        out.push((path.to_path_buf(), modified(&meta), meta.len()));
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(path) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        let Ok(kind) = entry.file_type() else {
-            continue;
-        };
-        let path = entry.path();
-        if name.starts_with('.') || name.ends_with('~') {
-            continue;
-        }
-        if kind.is_dir() {
-            collect(&path, out, plans);
-        } else if (!path.starts_with(plans) || crate::repo::is_plan_name(&name))
-            && let Ok(meta) = std::fs::metadata(&path)
-            && meta.is_file()
-        {
-            out.push((path, modified(&meta), meta.len()));
-        }
-    }
-}
-
-fn modified(meta: &std::fs::Metadata) -> SystemTime {
-    meta.modified().unwrap_or(SystemTime::UNIX_EPOCH)
 }
 
 fn respond(stream: TcpStream, out: &Path, state: &Mutex<State>) -> std::io::Result<()> {

@@ -49,6 +49,9 @@ pub const ASSETS: &[(&str, &str)] = &[
     ),
 ];
 
+/// How many recent changes the Atom feed carries.
+const FEED_ENTRIES: usize = 50;
+
 /// How to build.
 pub struct Options {
     pub out: PathBuf,
@@ -107,6 +110,17 @@ struct SitePlan {
     file: PlanFile,
     summary: PlanSummary,
     history: Option<PlanHistory>,
+    /// Everyone the plan names (their pages list it), sorted.
+    named: Vec<String>,
+    /// The body's distinct words, for the search index.
+    words: String,
+}
+
+/// A page of the site.
+enum Page {
+    Plan(usize),
+    Index,
+    List(ListPage),
 }
 
 /// A page listing plans: by status, by region, or everyone a person takes part in.
@@ -178,7 +192,7 @@ impl Site {
         let selected: Vec<PathBuf> = visible.iter().map(|f| f.path.clone()).collect();
         let mut audit = Audit::open(&repo)?;
         let shallow = audit.as_ref().is_some_and(|a| a.shallow);
-        let mut histories: Vec<Option<PlanHistory>> = match audit.as_mut() {
+        let histories: Vec<Option<PlanHistory>> = match audit.as_mut() {
             Some(audit) => audit
                 .history(&selected, &ids)
                 .plans
@@ -223,15 +237,11 @@ impl Site {
             audit,
             shallow,
         };
-        for (file, history) in visible.into_iter().zip(histories.iter_mut()) {
-            let history = history.take();
-            let summary = site.summary(&file, history.as_ref());
-            site.plans.push(SitePlan {
-                file,
-                summary,
-                history,
-            });
-        }
+        site.plans = visible
+            .into_par_iter()
+            .zip(histories.into_par_iter())
+            .map(|(file, history)| site.site_plan(file, history))
+            .collect();
         Ok(site)
     }
 
@@ -255,16 +265,28 @@ impl Site {
         Urls { base: &self.base }
     }
 
-    fn summary(&self, file: &PlanFile, history: Option<&PlanHistory>) -> PlanSummary {
+    /// A plan with what the site shows of it.
+    fn site_plan(&self, file: PlanFile, history: Option<PlanHistory>) -> SitePlan {
         let plan = file.plan.as_ref().expect("plans on the site have parsed");
-        context::summary(
+        let summary = context::summary(
             plan,
             &file.id(),
             &self.repo.people,
             &self.urls(),
-            history,
+            history.as_ref(),
             self.today,
-        )
+        );
+        let mut named = people_named(plan);
+        named.sort_unstable();
+        named.dedup();
+        let words = search_words(file.body_text());
+        SitePlan {
+            file,
+            summary,
+            history,
+            named,
+            words,
+        }
     }
 
     /// Writes every page, the data files and the assets; returns the number of pages.
@@ -276,24 +298,12 @@ impl Site {
         let bar = progress
             .cloned()
             .unwrap_or_else(indicatif::ProgressBar::hidden);
-        bar.set_message("writing plan pages");
-        bar.set_length(self.plans.len() as u64);
-        // Each page is written as soon as it is rendered, so a big site never sits in memory.
-        self.plans
-            .par_iter()
-            .map(|plan| {
-                let html = self.plan_page(plan)?;
-                bar.inc(1);
-                staging.write(&self.file_of(&plan.summary.url), html.as_bytes())
-            })
-            .collect::<Result<(), Error>>()?;
-        staging.write("index.html", self.index_page()?.as_bytes())?;
-        let involved = self.involved();
-        let lists: Vec<ListPage> = self.list_pages(&involved).into_values().collect();
-        lists
-            .par_iter()
-            .map(|list| self.write_list(staging, list, &involved))
-            .collect::<Result<(), Error>>()?;
+        bar.set_message("writing pages");
+        let mut pages = vec![Page::Index];
+        pages.extend((0..self.plans.len()).map(Page::Plan));
+        pages.extend(self.list_pages().into_values().map(Page::List));
+        bar.set_length(pages.len() as u64);
+        let count = self.write_pages(staging, &pages, &bar)?;
         self.write_data(staging)?;
         for (name, default) in ASSETS {
             let custom = self.repo.root.join("site-templates").join(name);
@@ -304,7 +314,34 @@ impl Site {
             staging.write(name, &bytes)?;
         }
         bar.finish_and_clear();
-        Ok(self.plans.len() + 1 + lists.len())
+        Ok(count)
+    }
+
+    /// Renders and writes pages in parallel, each written as soon as it is rendered so that a
+    /// big site never sits in memory.
+    fn write_pages(
+        &self,
+        staging: &output::Staging,
+        pages: &[Page],
+        bar: &indicatif::ProgressBar,
+    ) -> Result<usize, Error> {
+        pages
+            .par_iter()
+            .map(|page| {
+                match page {
+                    Page::Plan(i) => {
+                        let plan = &self.plans[*i];
+                        let html = self.plan_page(plan)?;
+                        staging.write(&self.file_of(&plan.summary.url), html.as_bytes())?;
+                    }
+                    Page::Index => staging.write("index.html", self.index_page()?.as_bytes())?,
+                    Page::List(list) => self.write_list(staging, list)?,
+                }
+                bar.inc(1);
+                Ok(())
+            })
+            .collect::<Result<(), Error>>()?;
+        Ok(pages.len())
     }
 
     /// Takes in edits to the plan files at `paths` (relative to the root) and writes again
@@ -362,12 +399,7 @@ impl Site {
                     history.revisions.insert(0, revision);
                 }
             }
-            let summary = self.summary(&file, history.as_ref());
-            self.plans[i] = SitePlan {
-                file,
-                summary,
-                history,
-            };
+            self.plans[i] = self.site_plan(file, history);
             lists.extend(
                 self.lists_of(&self.plans[i])
                     .iter()
@@ -375,26 +407,17 @@ impl Site {
             );
         }
 
-        let mut pages = 0;
-        for i in &changed {
-            let plan = &self.plans[*i];
-            let html = self.plan_page(plan)?;
-            staging.write(&self.file_of(&plan.summary.url), html.as_bytes())?;
-            pages += 1;
-        }
-        staging.write("index.html", self.index_page()?.as_bytes())?;
-        pages += 1;
-        let involved = self.involved();
-        let existing = self.list_pages(&involved);
+        let mut pages = vec![Page::Index];
+        pages.extend(changed.iter().map(|i| Page::Plan(*i)));
+        let mut existing = self.list_pages();
         for url in &lists {
-            if let Some(list) = existing.get(url) {
-                self.write_list(staging, list, &involved)?;
-                pages += 1;
-            } else {
+            match existing.remove(url) {
+                Some(list) => pages.push(Page::List(list)),
                 // Nobody is listed there any more.
-                staging.remove_page(url.strip_prefix(self.base.as_str()).unwrap_or(url))?;
+                None => staging.remove_page(url.strip_prefix(self.base.as_str()).unwrap_or(url))?,
             }
         }
+        let pages = self.write_pages(staging, &pages, &indicatif::ProgressBar::hidden())?;
         Ok(Some(Updated {
             pages,
             plans: changed.len(),
@@ -454,38 +477,13 @@ impl Site {
         )
     }
 
-    /// Everyone a visible plan names, with the plans (indexes) they take part in.
-    fn involved(&self) -> BTreeMap<String, Vec<usize>> {
-        let mut involved: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for (i, plan) in self.plans.iter().enumerate() {
-            for person in plan
-                .file
-                .plan
-                .as_ref()
-                .map(people_named)
-                .unwrap_or_default()
-            {
-                let list = involved.entry(person).or_default();
-                if list.last() != Some(&i) {
-                    list.push(i);
-                }
-            }
-        }
-        involved
-    }
-
     /// Every list page the site has, by URL (two regions spelled `EMEA` and `Emea` share a
     /// page; the first spelling names it).
-    fn list_pages(&self, involved: &BTreeMap<String, Vec<usize>>) -> BTreeMap<String, ListPage> {
+    fn list_pages(&self) -> BTreeMap<String, ListPage> {
         let mut lists = std::collections::BTreeSet::new();
         for plan in &self.plans {
-            lists.extend(
-                self.lists_of(plan)
-                    .into_iter()
-                    .filter(|l| !matches!(l, ListPage::Person(_))),
-            );
+            lists.extend(self.lists_of(plan));
         }
-        lists.extend(involved.keys().map(|id| ListPage::Person(id.clone())));
         let mut out = BTreeMap::new();
         for list in lists {
             out.entry(self.list_url(&list)).or_insert(list);
@@ -497,13 +495,7 @@ impl Site {
     fn lists_of(&self, plan: &SitePlan) -> Vec<ListPage> {
         let mut out = vec![ListPage::Status(plan.summary.status.to_string())];
         out.extend(plan.summary.region.clone().map(ListPage::Region));
-        let named = plan
-            .file
-            .plan
-            .as_ref()
-            .map(people_named)
-            .unwrap_or_default();
-        out.extend(named.into_iter().map(ListPage::Person));
+        out.extend(plan.named.iter().cloned().map(ListPage::Person));
         out
     }
 
@@ -516,12 +508,7 @@ impl Site {
         }
     }
 
-    fn write_list(
-        &self,
-        staging: &output::Staging,
-        list: &ListPage,
-        involved: &BTreeMap<String, Vec<usize>>,
-    ) -> Result<(), Error> {
+    fn write_list(&self, staging: &output::Staging, list: &ListPage) -> Result<(), Error> {
         let site = &self.info;
         let html = match list {
             ListPage::Status(key) => {
@@ -558,10 +545,11 @@ impl Site {
             // The plans they own, then the others they take part in (as sponsor, team
             // member, activity owner, source of help or signer).
             ListPage::Person(id) => {
-                let indexes = involved.get(id).map(Vec::as_slice).unwrap_or_default();
-                let (owned, also): (Vec<&PlanSummary>, Vec<&PlanSummary>) = indexes
+                let (owned, also): (Vec<&PlanSummary>, Vec<&PlanSummary>) = self
+                    .plans
                     .iter()
-                    .map(|i| &self.plans[*i].summary)
+                    .filter(|p| p.named.binary_search(id).is_ok())
+                    .map(|p| &p.summary)
                     .partition(|p| &p.owner.id == id);
                 let person = context::person(&self.repo.people, &self.urls(), id);
                 let heading = person.name.clone();
@@ -582,6 +570,18 @@ fn load_for_site(repo: &Repo, path: &Path) -> PlanFile {
     file.front_matter = None;
     file.index = crate::plan::LineIndex::new("");
     file
+}
+
+/// The distinct words of a body (three letters or more, lowercase), for the search index.
+fn search_words(body: &str) -> String {
+    let mut words: Vec<String> = body
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 3)
+        .map(str::to_lowercase)
+        .collect();
+    words.sort_unstable();
+    words.dedup();
+    words.join(" ")
 }
 
 /// Every person id a plan names.
@@ -834,18 +834,7 @@ impl Site {
         let search: Vec<serde_json::Value> = self
             .plans
             .iter()
-            .map(|p| {
-                let mut words: Vec<String> = p
-                    .file
-                    .body_text()
-                    .split(|c: char| !c.is_alphanumeric())
-                    .filter(|w| w.chars().count() >= 3)
-                    .map(str::to_lowercase)
-                    .collect();
-                words.sort_unstable();
-                words.dedup();
-                serde_json::json!({ "id": p.summary.id, "text": words.join(" ") })
-            })
+            .map(|p| serde_json::json!({ "id": p.summary.id, "text": p.words }))
             .collect();
         staging.write(
             "search-index.json",
@@ -866,28 +855,40 @@ impl Site {
                 format!("{}{}", site_url.trim_end_matches('/'), url)
             }
         };
-        let mut entries: Vec<feeds::Entry> = self
+        // The latest changes across plans (newest first; ties by plan and commit).
+        let mut latest: Vec<(&PlanSummary, &crate::history::Revision)> = self
             .plans
             .iter()
             .filter_map(|p| Some((&p.summary, p.history.as_ref()?)))
-            .flat_map(|(s, h)| {
-                h.revisions
-                    .iter()
-                    .filter(|r| r.commit != crate::history::WORKING_TREE)
-                    .map(move |r| feeds::Entry {
-                        plan_id: s.id.clone(),
-                        plan_title: s.title.clone(),
-                        url: absolute(&s.url),
-                        commit: r.commit.clone(),
-                        date: r.date.clone(),
-                        author: r.author.name.clone(),
-                        summary: r.summary.clone(),
-                        changes: r.changes.iter().map(ToString::to_string).collect(),
-                    })
+            .flat_map(|(s, h)| h.revisions.iter().map(move |r| (s, r)))
+            .filter(|(_, r)| r.commit != crate::history::WORKING_TREE)
+            .collect();
+        let order = |a: &(&PlanSummary, &crate::history::Revision),
+                     b: &(&PlanSummary, &crate::history::Revision)| {
+            (b.1.date.as_str(), a.0.id.as_str(), a.1.commit.as_str()).cmp(&(
+                a.1.date.as_str(),
+                b.0.id.as_str(),
+                b.1.commit.as_str(),
+            ))
+        };
+        if latest.len() > FEED_ENTRIES {
+            latest.select_nth_unstable_by(FEED_ENTRIES, order);
+            latest.truncate(FEED_ENTRIES);
+        }
+        latest.sort_unstable_by(order);
+        let entries: Vec<feeds::Entry> = latest
+            .into_iter()
+            .map(|(s, r)| feeds::Entry {
+                plan_id: s.id.clone(),
+                plan_title: s.title.clone(),
+                url: absolute(&s.url),
+                commit: r.commit.clone(),
+                date: r.date.clone(),
+                author: r.author.name.clone(),
+                summary: r.summary.clone(),
+                changes: r.changes.iter().map(ToString::to_string).collect(),
             })
             .collect();
-        entries.sort_by(|a, b| b.date.cmp(&a.date));
-        entries.truncate(50);
         let updated = entries
             .first()
             .map_or_else(|| format!("{today}T00:00:00Z"), |e| e.date.clone());

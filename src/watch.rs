@@ -1,0 +1,302 @@
+//! Watching what a site is built from (plans, people, configuration, templates, schema) with
+//! the operating system's file events, for `planbook serve`: an edit is seen at once and an
+//! idle server costs nothing. Where events are not available, the folders are polled.
+
+use std::collections::BTreeSet;
+use std::path::{Component, Path, PathBuf};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::Duration;
+
+use notify::{EventKind, RecursiveMode};
+
+use crate::error::Error;
+use crate::repo::Repo;
+
+/// More plans than this changed at once (a checkout, say) get a whole build.
+const MAX_EDITED: usize = 200;
+/// Editors save in several steps; changes this close together are taken as one.
+const SETTLE: Duration = Duration::from_millis(20);
+/// How often the commit checked out is looked at (a commit changes no watched file).
+const HEAD_CHECK: Duration = Duration::from_secs(1);
+
+/// What changed.
+#[derive(Debug, PartialEq)]
+pub enum Change {
+    /// These plan files (relative to the repository root) were edited, and nothing else.
+    Plans(Vec<PathBuf>),
+    /// Something else: people, configuration, templates, a plan added or removed, a commit.
+    Everything,
+}
+
+/// Watches a repository.
+pub struct Watcher {
+    paths: Paths,
+    events: Receiver<notify::Result<notify::Event>>,
+    watcher: Box<dyn notify::Watcher + Send>,
+    head: Option<git2::Oid>,
+}
+
+/// What a build reads.
+#[derive(Debug, Clone, PartialEq)]
+struct Paths {
+    root: PathBuf,
+    plans: PathBuf,
+    people: PathBuf,
+    config: PathBuf,
+    folders: Vec<PathBuf>,
+    /// The folders below the plans folder, so that one removed or renamed is noticed.
+    plan_folders: BTreeSet<PathBuf>,
+}
+
+impl Paths {
+    fn of(repo: &Repo) -> Paths {
+        Paths {
+            root: repo.root.clone(),
+            plans: repo.plans_dir(),
+            people: repo.root.join(&repo.config.people),
+            config: repo.root.join(crate::repo::CONFIG_FILE),
+            folders: vec![repo.root.join("site-templates"), repo.root.join("schema")],
+            plan_folders: folders_below(&repo.plans_dir()),
+        }
+    }
+
+    /// The folders to watch, and how. The root is watched on its own (not below), so that
+    /// the site written into it, `.git` and everything else there cause no events.
+    fn targets(&self) -> Vec<(PathBuf, RecursiveMode)> {
+        let mut out = vec![(self.root.clone(), RecursiveMode::NonRecursive)];
+        out.push((self.plans.clone(), RecursiveMode::Recursive));
+        for folder in &self.folders {
+            if folder.is_dir() {
+                out.push((folder.clone(), RecursiveMode::Recursive));
+            }
+        }
+        if let Some(parent) = self.people.parent()
+            && parent != self.root
+            && parent.is_dir()
+        {
+            out.push((parent.to_path_buf(), RecursiveMode::NonRecursive));
+        }
+        out.dedup();
+        out
+    }
+
+    /// What a change at `path` means: nothing, an edit to a plan, or something else.
+    fn classify(&self, path: &Path) -> Option<Option<PathBuf>> {
+        let relative = path.strip_prefix(&self.root).ok()?;
+        let hidden = relative.components().any(|c| match c {
+            Component::Normal(name) => {
+                let name = name.to_string_lossy();
+                name.starts_with('.') || name.ends_with('~')
+            }
+            _ => false,
+        });
+        if hidden {
+            return None;
+        }
+        if path.starts_with(&self.plans) {
+            let name = path.file_name()?.to_string_lossy();
+            if name.ends_with(".md") {
+                return crate::repo::is_plan_name(&name).then(|| Some(relative.to_path_buf()));
+            }
+            // A folder of plans appeared, went or moved; other files (images, editors'
+            // temporary files) are not read.
+            return (path.is_dir() || self.plan_folders.contains(path)).then_some(None);
+        }
+        let read = path == self.people
+            || path == self.config
+            || self.folders.iter().any(|f| path.starts_with(f));
+        read.then_some(None)
+    }
+}
+
+impl Watcher {
+    /// Starts watching what `repo`'s site is built from.
+    pub fn new(repo: &Repo) -> Result<Watcher, Error> {
+        let (send, events) = channel();
+        let watcher: Box<dyn notify::Watcher + Send> =
+            match notify::recommended_watcher(send.clone()) {
+                Ok(w) => Box::new(w),
+                Err(_) => Box::new(
+                    notify::PollWatcher::new(
+                        send,
+                        notify::Config::default().with_poll_interval(Duration::from_millis(500)),
+                    )
+                    .map_err(|e| watch_error(&repo.root, &e))?,
+                ),
+            };
+        let mut watcher = Watcher {
+            paths: Paths::of(repo),
+            events,
+            watcher,
+            head: head(&repo.root),
+        };
+        watcher.start()?;
+        Ok(watcher)
+    }
+
+    fn start(&mut self) -> Result<(), Error> {
+        for (path, mode) in self.paths.targets() {
+            self.watcher
+                .watch(&path, mode)
+                .map_err(|e| watch_error(&path, &e))?;
+        }
+        Ok(())
+    }
+
+    /// Follows a repository whose configuration may have moved the plans or people.
+    pub fn follow(&mut self, repo: &Repo) -> Result<(), Error> {
+        let paths = Paths::of(repo);
+        if paths == self.paths {
+            return Ok(());
+        }
+        for (path, _) in self.paths.targets() {
+            let _ = self.watcher.unwatch(&path);
+        }
+        self.paths = paths;
+        self.start()
+    }
+
+    /// Waits for the next change; `None` when watching stopped.
+    pub fn wait(&mut self) -> Option<Change> {
+        loop {
+            let mut paths = Vec::new();
+            match self.events.recv_timeout(HEAD_CHECK) {
+                Ok(event) => {
+                    paths.extend(changed_paths(event));
+                    std::thread::sleep(SETTLE);
+                    for event in self.events.try_iter() {
+                        paths.extend(changed_paths(event));
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return None,
+            }
+            let now = head(&self.paths.root);
+            if now != self.head {
+                self.head = now;
+                return Some(Change::Everything);
+            }
+            if let Some(change) = self.meaning(&paths) {
+                return Some(change);
+            }
+        }
+    }
+
+    fn meaning(&self, paths: &[PathBuf]) -> Option<Change> {
+        let mut plans = BTreeSet::new();
+        for path in paths {
+            match self.paths.classify(path) {
+                Some(Some(plan)) => {
+                    plans.insert(plan);
+                }
+                Some(None) => return Some(Change::Everything),
+                None => {}
+            }
+        }
+        match plans.len() {
+            0 => None,
+            n if n > MAX_EDITED => Some(Change::Everything),
+            _ => Some(Change::Plans(plans.into_iter().collect())),
+        }
+    }
+}
+
+/// The paths an event is about; a watcher error (events lost) counts as the root changing.
+fn changed_paths(event: notify::Result<notify::Event>) -> Vec<PathBuf> {
+    match event {
+        Ok(event) => match event.kind {
+            EventKind::Access(notify::event::AccessKind::Close(
+                notify::event::AccessMode::Write,
+            ))
+            | EventKind::Any
+            | EventKind::Create(_)
+            | EventKind::Modify(_)
+            | EventKind::Remove(_)
+            | EventKind::Other => event.paths,
+            EventKind::Access(_) => Vec::new(),
+        },
+        Err(e) => e.paths,
+    }
+}
+
+/// Every folder below `dir`, not following links (which could loop) nor hidden folders.
+fn folders_below(dir: &Path) -> BTreeSet<PathBuf> {
+    let mut out = BTreeSet::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let hidden = entry.file_name().to_string_lossy().starts_with('.');
+            if !hidden && entry.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(entry.path());
+                out.insert(entry.path());
+            }
+        }
+    }
+    out
+}
+
+/// The commit checked out, if any.
+fn head(root: &Path) -> Option<git2::Oid> {
+    git2::Repository::discover(root)
+        .ok()
+        .and_then(|git| git.head().ok()?.target())
+}
+
+fn watch_error(path: &Path, e: &notify::Error) -> Error {
+    Error::usage(
+        format!("cannot watch {} for changes: {e}", path.display()),
+        Some("on Linux, raise fs.inotify.max_user_watches, or use `planbook build` instead".into()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_what_a_build_reads_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_path_buf();
+        std::fs::create_dir_all(root.join("plans/emea")).unwrap();
+        std::fs::write(root.join("plans/emea/logo.png"), b"x").unwrap();
+        let paths = Paths {
+            root: root.clone(),
+            plans: root.join("plans"),
+            people: root.join("people.yaml"),
+            config: root.join("planbook.toml"),
+            folders: vec![root.join("site-templates")],
+            plan_folders: folders_below(&root.join("plans")),
+        };
+        let plan = root.join("plans/emea/a.md");
+        assert_eq!(
+            paths.classify(&plan),
+            Some(Some(PathBuf::from("plans/emea/a.md")))
+        );
+        assert_eq!(paths.classify(&root.join("plans/README.md")), None);
+        assert_eq!(paths.classify(&root.join("plans/emea/.a.md.swp")), None);
+        assert_eq!(paths.classify(&root.join("plans/emea/a.md~")), None);
+        assert_eq!(paths.classify(&root.join("plans/emea/logo.png")), None);
+        assert_eq!(paths.classify(&root.join("plans/emea")), Some(None));
+        assert_eq!(
+            paths.classify(&root.join("plans/sed4Xa1Q")),
+            None,
+            "a temporary file"
+        );
+        std::fs::remove_dir_all(root.join("plans/emea")).unwrap();
+        assert_eq!(
+            paths.classify(&root.join("plans/emea")),
+            Some(None),
+            "a folder removed"
+        );
+        assert_eq!(paths.classify(&root.join("people.yaml")), Some(None));
+        assert_eq!(
+            paths.classify(&root.join("site-templates/plan.html")),
+            Some(None)
+        );
+        assert_eq!(paths.classify(&root.join("site/index.html")), None);
+        assert_eq!(paths.classify(&root.join(".git/HEAD")), None);
+    }
+}
