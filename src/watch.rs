@@ -34,6 +34,8 @@ pub struct Watcher {
     events: Receiver<notify::Result<notify::Event>>,
     watcher: Box<dyn notify::Watcher + Send>,
     head: Option<git2::Oid>,
+    /// Paths that changed and matter, not yet handed out.
+    changed: Vec<PathBuf>,
 }
 
 /// What a build reads.
@@ -129,6 +131,7 @@ impl Watcher {
             events,
             watcher,
             head: head(&repo.root),
+            changed: Vec::new(),
         };
         watcher.start()?;
         Ok(watcher)
@@ -156,21 +159,40 @@ impl Watcher {
         self.start()
     }
 
+    /// Whether something that matters has changed since the last [`Watcher::wait`] (without
+    /// waiting): long work can stop and let the change go first.
+    pub fn has_pending(&mut self) -> bool {
+        self.take_events();
+        !self.changed.is_empty()
+    }
+
+    /// Keeps the paths of the events received so far that matter.
+    fn take_events(&mut self) {
+        for event in self.events.try_iter() {
+            let paths = changed_paths(event);
+            let relevant = paths
+                .into_iter()
+                .filter(|p| self.paths.classify(p).is_some());
+            self.changed.extend(relevant);
+        }
+    }
+
     /// Waits for the next change; `None` when watching stopped.
     pub fn wait(&mut self) -> Option<Change> {
         loop {
-            let mut paths = Vec::new();
-            match self.events.recv_timeout(HEAD_CHECK) {
-                Ok(event) => {
-                    paths.extend(changed_paths(event));
-                    std::thread::sleep(SETTLE);
-                    for event in self.events.try_iter() {
-                        paths.extend(changed_paths(event));
+            self.take_events();
+            if self.changed.is_empty() {
+                match self.events.recv_timeout(HEAD_CHECK) {
+                    Ok(event) => {
+                        self.changed.extend(changed_paths(event));
+                        std::thread::sleep(SETTLE);
+                        self.take_events();
                     }
+                    Err(RecvTimeoutError::Timeout) => {}
+                    Err(RecvTimeoutError::Disconnected) => return None,
                 }
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => return None,
             }
+            let paths = std::mem::take(&mut self.changed);
             let now = head(&self.paths.root);
             if now != self.head {
                 self.head = now;

@@ -110,7 +110,28 @@ enum Rebuilt {
 /// edits to existing plans, the whole site otherwise.
 fn watch(ctx: &Context, site: Site, mut watcher: Watcher, out: &Path, state: &Mutex<State>) {
     let mut site = Some(site);
-    while let Some(change) = watcher.wait() {
+    // Whether plans.json, the search index and the feeds are still to be written after an
+    // update; they are written between edits, and an edit interrupts them.
+    let mut data_pending = false;
+    loop {
+        if let (true, Some(site)) = (data_pending, &site) {
+            let watcher = std::cell::RefCell::new(&mut watcher);
+            let stop = || watcher.borrow_mut().has_pending();
+            match Staging::live(out).and_then(|staging| site.write_data(&staging, &stop)) {
+                Ok(done) => data_pending = !done,
+                Err(e) => {
+                    data_pending = false;
+                    cmd::warn(
+                        &format!("the site could not be rebuilt: {}", describe(&e)),
+                        ctx.color,
+                    );
+                    if let Ok(mut s) = state.lock() {
+                        s.error = Some(describe(&e));
+                    }
+                }
+            }
+        }
+        let Some(change) = watcher.wait() else { return };
         let edited = match change {
             Change::Plans(paths) => Some(paths),
             Change::Everything => None,
@@ -132,7 +153,11 @@ fn watch(ctx: &Context, site: Site, mut watcher: Watcher, out: &Path, state: &Mu
             });
         }
         let elapsed = started.elapsed().as_millis();
-        let data_pending = matches!(result, Ok(Some(Rebuilt::Pages(_))));
+        match result {
+            Ok(Some(Rebuilt::Pages(_))) => data_pending = true,
+            Ok(_) => data_pending = false,
+            Err(_) => data_pending &= !whole,
+        }
         let outcome = result.map(|done| match done {
             Some(Rebuilt::Pages(updated)) => format!(
                 "updated {} page{} in {elapsed} ms",
@@ -158,18 +183,6 @@ fn watch(ctx: &Context, site: Site, mut watcher: Watcher, out: &Path, state: &Mu
                 if whole {
                     site = None;
                 }
-            }
-        }
-        // The browser reloads now; plans.json, the search index and the feeds follow.
-        if let (true, Some(site)) = (data_pending, &site)
-            && let Err(e) = Staging::live(out).and_then(|staging| site.write_data(&staging))
-        {
-            cmd::warn(
-                &format!("the site could not be rebuilt: {}", describe(&e)),
-                ctx.color,
-            );
-            if let Ok(mut s) = state.lock() {
-                s.error = Some(describe(&e));
             }
         }
     }

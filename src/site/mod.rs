@@ -304,7 +304,7 @@ impl Site {
         pages.extend(self.list_pages().into_values().map(Page::List));
         bar.set_length(pages.len() as u64);
         let count = self.write_pages(staging, &pages, &bar)?;
-        self.write_data(staging)?;
+        self.write_data(staging, &|| false)?;
         for (name, default) in ASSETS {
             let custom = self.repo.root.join("site-templates").join(name);
             let bytes = match std::fs::read(&custom) {
@@ -788,6 +788,38 @@ fn origin_url(root: &Path) -> Option<String> {
     Some(web)
 }
 
+/// Every plan as `plans.json` lists it, serialized one by one, asking `stop` as it goes.
+struct AllPlans<'a> {
+    plans: &'a [SitePlan],
+    stop: &'a dyn Fn() -> bool,
+    stopped: &'a std::cell::Cell<bool>,
+}
+
+impl Serialize for AllPlans<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeSeq};
+        let mut seq = serializer.serialize_seq(Some(self.plans.len()))?;
+        for (i, p) in self.plans.iter().enumerate() {
+            if i % 64 == 0 && (self.stop)() {
+                self.stopped.set(true);
+                return Err(S::Error::custom("stopped"));
+            }
+            let Some(plan) = p.file.plan.as_ref() else {
+                continue;
+            };
+            seq.serialize_element(&PlanData {
+                id: &p.summary.id,
+                path: crate::diagnostic::display_path(&p.file.path),
+                url: &p.summary.url,
+                summary: &p.summary,
+                plan,
+                history: p.history.as_ref(),
+            })?;
+        }
+        seq.end()
+    }
+}
+
 #[derive(Serialize)]
 struct PlanData<'a> {
     id: &'a str,
@@ -800,36 +832,16 @@ struct PlanData<'a> {
 
 impl Site {
     /// Writes `plans.json`, the search index, the Atom feed and the calendar.
-    pub fn write_data(&self, staging: &output::Staging) -> Result<(), Error> {
+    ///
+    /// `stop` is asked now and then while `plans.json` (the big one, written last) is written;
+    /// when it says so, the old file stays and `Ok(false)` says the data is still to write.
+    pub fn write_data(
+        &self,
+        staging: &output::Staging,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<bool, Error> {
         let site = &self.info;
         let today = self.today;
-        let data: Vec<PlanData> = self
-            .plans
-            .iter()
-            .filter_map(|p| {
-                Some(PlanData {
-                    id: &p.summary.id,
-                    path: crate::diagnostic::display_path(&p.file.path),
-                    url: &p.summary.url,
-                    summary: &p.summary,
-                    plan: p.file.plan.as_ref()?,
-                    history: p.history.as_ref(),
-                })
-            })
-            .collect();
-        #[derive(Serialize)]
-        struct Data<'a> {
-            generated: &'a str,
-            plans: Vec<PlanData<'a>>,
-        }
-        // Streamed: building it as one JSON value first took gigabytes for 10,000 plans.
-        staging.write_json(
-            "plans.json",
-            &Data {
-                generated: &site.generated,
-                plans: data,
-            },
-        )?;
 
         let search: Vec<serde_json::Value> = self
             .plans
@@ -922,6 +934,29 @@ impl Site {
             .collect();
         let stamp = format!("{}T000000Z", today.strftime("%Y%m%d"));
         staging.write("reassessments.ics", feeds::ics(&stamp, &events).as_bytes())?;
-        Ok(())
+
+        #[derive(Serialize)]
+        struct Data<'a> {
+            generated: &'a str,
+            plans: AllPlans<'a>,
+        }
+        let stopped = std::cell::Cell::new(false);
+        // Streamed: building it as one JSON value first took gigabytes for 10,000 plans.
+        let written = staging.write_json(
+            "plans.json",
+            &Data {
+                generated: &site.generated,
+                plans: AllPlans {
+                    plans: &self.plans,
+                    stop,
+                    stopped: &stopped,
+                },
+            },
+        );
+        match written {
+            Err(_) if stopped.get() => Ok(false),
+            Err(e) => Err(e),
+            Ok(()) => Ok(true),
+        }
     }
 }
