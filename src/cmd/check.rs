@@ -35,7 +35,7 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, Error> {
     let wanted = |path: &Path| selected.is_empty() || selected.iter().any(|s| path.starts_with(s));
     let settings = Settings { repo: &repo, as_of };
     let (plans, mut diagnostics) = check::check_paths(&settings, &all, &wanted);
-    match Audit::open(&repo)? {
+    match Audit::open(&repo, false)? {
         Some(mut audit) => {
             if audit.shallow && !ctx.quiet {
                 cmd::warn(cmd::SHALLOW_WARNING, ctx.color);

@@ -17,7 +17,7 @@ pub fn run(ctx: &Context, args: &LogArgs) -> Result<Outcome, Error> {
     let repo = ctx.repo()?;
     let cwd = ctx.cwd()?;
     let paths = cmd::select_plans(&repo, &cwd, &args.plans)?;
-    let Some(mut audit) = Audit::open(&repo)? else {
+    let Some(mut audit) = Audit::open(&repo, true)? else {
         return Err(Error::usage(
             format!(
                 "{} is not in a git repository, so there is no history to show",

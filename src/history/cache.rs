@@ -73,13 +73,14 @@ impl Cache {
         git: &Repository,
         head: Oid,
         plans: &Path,
+        seen: &mut dyn FnMut(Option<&str>, &str),
     ) -> Result<Walk, git2::Error> {
         let cached_head = self.head.as_deref().and_then(|h| Oid::from_str(h).ok());
         let cached = self.walk.take();
         let walk = match (cached_head, cached) {
             (Some(old), Some(walk)) if old == head => walk,
             (Some(old), Some(mut known)) if git.graph_descendant_of(head, old).unwrap_or(false) => {
-                let mut new = walk::walk(git, head, &[old], plans)?;
+                let mut new = walk::walk(git, head, &[old], plans, seen)?;
                 let shift = new.commits.len();
                 for change in &mut known.changes {
                     change.commit += shift;
@@ -91,7 +92,7 @@ impl Cache {
             }
             _ => {
                 self.changed = true;
-                walk::walk(git, head, &[], plans)?
+                walk::walk(git, head, &[], plans, seen)?
             }
         };
         self.head = Some(head.to_string());

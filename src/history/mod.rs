@@ -83,7 +83,10 @@ pub struct History {
 impl Audit {
     /// Opens the git repository holding `repo` and walks its history once (reusing the cache
     /// for commits already seen). `None` outside a git repository.
-    pub fn open(repo: &Repo) -> Result<Option<Audit>, Error> {
+    ///
+    /// With `compare`, every change the walk finds is also read and compared (into the cache)
+    /// while it runs: what `log` and `build` need for every plan; `check` reads far less.
+    pub fn open(repo: &Repo, compare: bool) -> Result<Option<Audit>, Error> {
         let Ok(git) = Repository::discover(&repo.root) else {
             return Ok(None);
         };
@@ -113,7 +116,33 @@ impl Audit {
         let mut cache = cache::Cache::load(git.path(), &plans);
         let walk = match head {
             None => Walk::default(),
-            Some(head) => cache.walk_to(&git, head, &plans).map_err(git_error)?,
+            // The blobs behind the changes are read and compared on another core while the
+            // walk goes on, oldest first (see `Comparer`).
+            Some(head) if compare => {
+                let git_dir = git.path().to_path_buf();
+                let (send, receive) = std::sync::mpsc::channel::<(Option<String>, String)>();
+                let (walk, computed) = std::thread::scope(|scope| {
+                    let worker = scope.spawn(move || {
+                        let mut comparer = Comparer::new(&git_dir);
+                        for (old, new) in receive {
+                            comparer.compare(old.as_deref(), &new);
+                        }
+                        comparer.finish()
+                    });
+                    let walk = cache.walk_to(&git, head, &plans, &mut |old, new| {
+                        let _ = send.send((old.map(str::to_string), new.to_string()));
+                    });
+                    drop(send);
+                    (walk, worker.join().unwrap_or_default())
+                });
+                for (old, new, computed) in computed {
+                    cache.insert(old.as_deref(), &new, computed);
+                }
+                walk.map_err(git_error)?
+            }
+            Some(head) => cache
+                .walk_to(&git, head, &plans, &mut |_, _| {})
+                .map_err(git_error)?,
         };
         Ok(Some(Audit {
             git_dir: git.path().to_path_buf(),
@@ -286,6 +315,7 @@ impl Audit {
     /// field changes, read in parallel. What was computed is remembered for the next run.
     pub fn history(&mut self, paths: &[PathBuf], ids: &[String]) -> History {
         let timelines = self.timelines(paths);
+        self.precompute(&timelines);
         let history = self.history_of(&timelines, paths, ids);
         let computed: Vec<&[Revision]> = history
             .plans
@@ -307,6 +337,44 @@ impl Audit {
             }
         }
         self.cache.save(&self.git_dir, &self.walk);
+    }
+
+    /// Computes the field changes and sign-offs of every committed revision in `timelines`
+    /// that the cache does not have yet, into the cache.
+    ///
+    /// Revisions are taken oldest commit first, in as many contiguous stretches of history as
+    /// there are threads, because packs store blobs as deltas on the ones written just before
+    /// them (`git fast-import` chains blobs in the order they were added, whatever their
+    /// file): reading in that order keeps each delta's base in libgit2's cache, where reading
+    /// plan by plan resolved long chains again and again.
+    fn precompute(&mut self, timelines: &[Vec<RevisionRef>]) {
+        let mut todo: Vec<(usize, Option<&str>, &str)> = timelines
+            .iter()
+            .flatten()
+            .filter_map(|r| Some((r.commit?, r.old_blob.as_deref(), r.new_blob.as_deref()?)))
+            .filter(|(_, old, new)| self.cache.diff(*old, new).is_none())
+            .collect();
+        // Commits are listed newest first: the largest index is the oldest.
+        todo.sort_unstable_by(|a, b| b.cmp(a));
+        todo.dedup_by(|a, b| (a.1, a.2) == (b.1, b.2));
+        if todo.is_empty() {
+            return;
+        }
+        let stretch = todo.len().div_ceil(rayon::current_num_threads());
+        let git_dir = self.git_dir.clone();
+        let computed: Vec<Vec<Compared>> = todo
+            .par_chunks(stretch)
+            .map(|stretch| {
+                let mut comparer = Comparer::new(&git_dir);
+                for (_, old, new) in stretch {
+                    comparer.compare(*old, new);
+                }
+                comparer.finish()
+            })
+            .collect();
+        for (old, new, computed) in computed.into_iter().flatten() {
+            self.cache.insert(old.as_deref(), &new, computed);
+        }
     }
 
     fn history_of(
@@ -448,6 +516,60 @@ impl Audit {
             name: get("user.name"),
             email: get("user.email"),
         }
+    }
+}
+
+/// A revision's blobs and what comparing them found.
+type Compared = (Option<String>, String, cache::Computed);
+
+/// Reads and compares revisions in the order they are handed in (oldest first), keeping the
+/// latest snapshot of each file so that each blob is read and parsed once.
+struct Comparer {
+    git: Option<Repository>,
+    /// Kept as JSON text: a parsed snapshot of every plan would take gigabytes, and JSON
+    /// reads back far faster than the YAML it came from.
+    latest: HashMap<String, Vec<u8>>,
+    out: Vec<Compared>,
+}
+
+impl Comparer {
+    fn new(git_dir: &Path) -> Comparer {
+        Comparer {
+            git: Repository::open(git_dir).ok(),
+            latest: HashMap::new(),
+            out: Vec::new(),
+        }
+    }
+
+    fn read(&self, blob: &str) -> Snapshot {
+        Oid::from_str(blob)
+            .ok()
+            .and_then(|oid| self.git.as_ref()?.find_blob(oid).ok())
+            .map(|b| Snapshot::parse(&String::from_utf8_lossy(b.content())))
+            .unwrap_or_default()
+    }
+
+    fn compare(&mut self, old: Option<&str>, new: &str) {
+        let before = old.map(|b| {
+            self.latest
+                .remove(b)
+                .and_then(|json| serde_json::from_slice(&json).ok())
+                .unwrap_or_else(|| self.read(b))
+        });
+        let after = self.read(new);
+        let changes = diff::diff(before.as_ref(), &after).into();
+        self.out.push((
+            old.map(str::to_string),
+            new.to_string(),
+            (changes, signers(&after).into()),
+        ));
+        if let Ok(json) = serde_json::to_vec(&after) {
+            self.latest.insert(new.to_string(), json);
+        }
+    }
+
+    fn finish(self) -> Vec<Compared> {
+        self.out
     }
 }
 

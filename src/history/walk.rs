@@ -10,7 +10,6 @@ use std::path::Path;
 use std::rc::Rc;
 
 use git2::{ObjectType, Oid, Repository, Sort};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::history::message::{self, Trailer};
@@ -216,54 +215,55 @@ fn is_plan(path: &str) -> bool {
     name.ends_with(".md") && !name.eq_ignore_ascii_case("readme.md") && !name.starts_with('.')
 }
 
-/// Walks the history from `head` (newest first), stopping at `known` commits (already in a
-/// cache), and records every change to plan files under `plans` (relative to the work tree).
+/// Walks the history from `head` (stopping at the `known` commits, already walked), and
+/// records every change to plan files under `plans` (relative to the work tree).
 ///
-/// The commits are listed once, then examined in parallel chunks (each commit only needs its
-/// own tree and its parents'), each thread with its own handle on the repository.
+/// Commits are examined oldest first, and each change to a plan file is handed to `seen` as
+/// soon as it is found (`old blob → new blob`), so that the blobs can be read and compared on
+/// another core while the walk goes on, in the order packs store them.
 pub fn walk(
     repo: &Repository,
     head: Oid,
     known: &[Oid],
     plans: &Path,
+    seen: &mut dyn FnMut(Option<&str>, &str),
 ) -> Result<Walk, git2::Error> {
     let mut revwalk = repo.revwalk()?;
-    revwalk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)?;
+    revwalk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)?;
     revwalk.push(head)?;
     for id in known {
         revwalk.hide(*id)?;
     }
-    let ids: Vec<Oid> = revwalk.collect::<Result<_, _>>()?;
-    let git_dir = repo.path().to_path_buf();
-    let chunk = (ids.len() / (rayon::current_num_threads() * 4)).clamp(64, 4096);
-    let examined: Vec<Result<Vec<Examined>, git2::Error>> = ids
-        .par_chunks(chunk)
-        .map(|ids| {
-            let repo = Repository::open(&git_dir)?;
-            let mut trees = Trees {
-                repo: &repo,
-                cache: HashMap::new(),
-            };
-            ids.iter()
-                .filter_map(|id| examine(&repo, &mut trees, *id, plans).transpose())
-                .collect()
-        })
-        .collect();
-    let mailmap = repo.mailmap().ok();
-    let mut merged_pr: HashMap<Oid, u64> = HashMap::new();
-    let mut walk = Walk::default();
-    let mut pending: Vec<(Oid, Commit, Changed)> = Vec::new();
-    for part in examined {
-        for e in part? {
-            if let Some((pr, base, branch)) = e.merges {
-                mark_merged(repo, base, branch, pr, &mut merged_pr)?;
+    let mut trees = Trees {
+        repo,
+        cache: HashMap::new(),
+    };
+    let mut merges = Vec::new();
+    let mut pending: Vec<(Oid, Commit, Vec<FileChange>)> = Vec::new();
+    for id in revwalk {
+        let Some(e) = examine(repo, &mut trees, id?, plans)? else {
+            continue;
+        };
+        merges.extend(e.merges);
+        if let Some((commit, changed)) = e.commit {
+            let mut changes = Vec::new();
+            pair_renames(repo, 0, changed, &mut changes);
+            for change in &changes {
+                if let Some(new) = &change.new_blob {
+                    seen(change.old_blob.as_deref(), new);
+                }
             }
-            if let Some((commit, changed)) = e.commit {
-                pending.push((e.id, commit, changed));
-            }
+            pending.push((e.id, commit, changes));
         }
     }
-    for (id, mut commit, changed) in pending {
+    let mut merged_pr: HashMap<Oid, u64> = HashMap::new();
+    for (pr, base, branch) in merges {
+        mark_merged(repo, base, branch, pr, &mut merged_pr)?;
+    }
+    let mailmap = repo.mailmap().ok();
+    let mut walk = Walk::default();
+    // Listed newest first.
+    for (id, mut commit, changes) in pending.into_iter().rev() {
         if commit.pr.is_none() {
             commit.pr = merged_pr.get(&id).copied();
         }
@@ -276,7 +276,11 @@ pub fn walk(
         }
         let index = walk.commits.len();
         walk.commits.push(commit);
-        pair_renames(repo, index, changed, &mut walk.changes);
+        walk.changes.extend(
+            changes
+                .into_iter()
+                .map(|c| FileChange { commit: index, ..c }),
+        );
     }
     Ok(walk)
 }

@@ -190,7 +190,7 @@ impl Site {
         // History: the audit trail of the plans on the site.
         bar.set_message("reading the history");
         let selected: Vec<PathBuf> = visible.iter().map(|f| f.path.clone()).collect();
-        let mut audit = Audit::open(&repo)?;
+        let mut audit = Audit::open(&repo, true)?;
         let shallow = audit.as_ref().is_some_and(|a| a.shallow);
         let histories: Vec<Option<PlanHistory>> = match audit.as_mut() {
             Some(audit) => audit
