@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::error::Error;
+use crate::plan::source::line_column;
 use crate::rules::{Level, Rule};
 
 /// The repository's configuration.
@@ -164,14 +165,6 @@ impl Config {
             .copied()
             .unwrap_or(rule.default_level())
     }
-}
-
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let offset = crate::plan::source::floor_char_boundary(text, offset.min(text.len()));
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[start..].chars().count() + 1)
 }
 
 #[cfg(test)]

@@ -90,7 +90,37 @@ impl People {
                             .into(),
                 }
             })?;
-        Ok(People { by_id })
+        let people = People { by_id };
+        people.check_emails(text, path)?;
+        Ok(people)
+    }
+
+    /// Refuses an email given to two people: commits and `Approved-by:` trailers are matched
+    /// to people by email, so a shared one would credit a sign-off to both.
+    fn check_emails(&self, text: &str, path: &Path) -> Result<(), Error> {
+        let mut owner: BTreeMap<String, &str> = BTreeMap::new();
+        for (id, person) in &self.by_id {
+            for email in person.email.iter() {
+                let key = email.to_lowercase();
+                if let Some(first) = owner.insert(key.clone(), id) {
+                    if first == id {
+                        continue;
+                    }
+                    // Point at the second place the address is written.
+                    let lower = text.to_lowercase();
+                    let offset = lower.match_indices(&key).nth(1).map_or(0, |(i, _)| i);
+                    let (line, column) = crate::plan::source::line_column(text, offset);
+                    return Err(Error::Config {
+                        path: path.to_path_buf(),
+                        line,
+                        column,
+                        message: format!("`{email}` is the email of both `{first}` and `{id}`"),
+                        help: "give each person their own address: commits and sign-offs are matched to people by email".into(),
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     pub fn get(&self, id: &str) -> Option<&Person> {
@@ -134,6 +164,18 @@ mod tests {
         .unwrap();
         assert_eq!(people.by_email("BO@y.com"), Some("bo"));
         assert!(people.has_role("ana", "leadership"));
+    }
+
+    #[test]
+    fn one_email_belongs_to_one_person() {
+        let err = People::parse(
+            "ana:\n  name: Ana\n  email: a@x.com\nbo:\n  name: Bo\n  email: [b@x.com, A@x.com]\n",
+            Path::new("people.yaml"),
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("people.yaml:6:20"), "{text}");
+        assert!(text.contains("both `ana` and `bo`"), "{text}");
     }
 
     #[test]

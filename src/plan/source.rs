@@ -60,6 +60,16 @@ impl LineIndex {
 }
 
 /// The largest char boundary at or below `index`.
+/// The 1-based line and column (in characters) of a byte offset, for files read once (the
+/// configuration and people files); plans use a [`LineIndex`].
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = floor_char_boundary(text, offset.min(text.len()));
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[start..].chars().count() + 1)
+}
+
 pub fn floor_char_boundary(text: &str, mut index: usize) -> usize {
     while index > 0 && !text.is_char_boundary(index) {
         index -= 1;

@@ -102,6 +102,72 @@ pub fn sanitize(html: &str) -> String {
     builder.clean(html).to_string()
 }
 
+/// What active content a piece of rendered plan HTML carries, if any: a script, frame, embed,
+/// style, form or stylesheet tag, an event-handler or `style` attribute, or a URL attribute
+/// with a `javascript:`, `data:` or `vbscript:` scheme. Text may say anything (it is escaped);
+/// only tags count. The safety check shared by the tests and the fuzzers of [`sanitize`].
+pub fn active_content(html: &str) -> Option<String> {
+    let lower = html.to_lowercase();
+    for tag in lower.split('<').skip(1) {
+        let tag = tag.split('>').next().unwrap_or("");
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        if matches!(
+            name.as_str(),
+            "script"
+                | "iframe"
+                | "frame"
+                | "object"
+                | "embed"
+                | "style"
+                | "link"
+                | "form"
+                | "base"
+                | "meta"
+                | "svg"
+                | "math"
+        ) {
+            return Some(format!("a <{name}> tag"));
+        }
+        let mut rest = &tag[name.len().min(tag.len())..];
+        while let Some(eq) = rest.find('=') {
+            let attribute = rest[..eq]
+                .rsplit(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == '/')
+                .next()
+                .unwrap_or("");
+            let after = rest[eq + 1..].trim_start();
+            let (value, next) = match after.chars().next() {
+                Some(q @ ('"' | '\'')) => {
+                    let end = after[1..].find(q).map_or(after.len(), |i| i + 1);
+                    (&after[1..end], &after[(end + 1).min(after.len())..])
+                }
+                _ => {
+                    let end = after.find(char::is_whitespace).unwrap_or(after.len());
+                    (&after[..end], &after[end..])
+                }
+            };
+            if attribute.starts_with("on") || attribute == "style" {
+                return Some(format!("a {attribute} attribute"));
+            }
+            let plain: String = value
+                .chars()
+                .filter(|c| !c.is_whitespace() && !c.is_control())
+                .collect();
+            if ["javascript:", "data:", "vbscript:"]
+                .iter()
+                .any(|scheme| plain.starts_with(scheme))
+            {
+                return Some(format!("{attribute}=\"{value}\""));
+            }
+            rest = next;
+        }
+    }
+    None
+}
+
 /// A heading's anchor: lowercase words joined by hyphens.
 pub fn slug(text: &str) -> String {
     let mut out = String::new();
@@ -160,6 +226,29 @@ mod tests {
         ] {
             assert!(!html.contains(bad), "{bad} in {html}");
         }
+    }
+
+    #[test]
+    fn active_content_is_recognised() {
+        for bad in [
+            "<script>x</script>",
+            "<IMG SRC=x OnError=alert(1)>",
+            "<a href=\" java\tscript:x\">y</a>",
+            "<a href='data:text/html,x'>d</a>",
+            "<div style=\"position:fixed\">",
+            "<svg><a xlink:href=x>",
+        ] {
+            assert!(active_content(bad).is_some(), "{bad}");
+        }
+        for fine in [
+            "<p>javascript: is text here, onerror=too</p>",
+            "<a href=\"https://example.com\" rel=\"noopener noreferrer\">x</a>",
+            "<h2 id=\"s-summary\">Summary</h2>",
+        ] {
+            assert_eq!(active_content(fine), None, "{fine}");
+        }
+        let sanitized = plain("<a href=\"java&#x09;script:x\" onclick=y>z</a><style>p{}</style>");
+        assert_eq!(active_content(&sanitized), None, "{sanitized}");
     }
 
     #[test]

@@ -1,0 +1,368 @@
+//! Hostile repositories: each case gets a clear message and the right exit code, nothing is
+//! written where it should not be, and nothing blows up in time or memory (what is read is
+//! bounded). Exit codes: 0 clean, 1 findings, 2 the run could not be done as asked.
+
+mod common;
+
+use std::path::Path;
+
+use common::{TestRepo, valid_plan};
+
+/// Every file under `dir`.
+fn files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if entry.file_type().unwrap().is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(unix)]
+#[test]
+fn symbolic_links_out_of_the_repository_and_loops_are_not_followed() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.md"), valid_plan("secret")).unwrap();
+    let repo = TestRepo::new();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    let plans = repo.path().join("plans");
+    std::os::unix::fs::symlink(outside.path().join("secret.md"), plans.join("secret.md")).unwrap();
+    std::os::unix::fs::symlink(plans.join("loop.md"), plans.join("loop.md")).unwrap();
+    std::os::unix::fs::symlink(&plans, plans.join("again")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), plans.join("elsewhere")).unwrap();
+
+    let (code, json) = repo.check_json(&[]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["files"], 1, "only the real plan: {json}");
+    let out = repo.run(&["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for file in files(&repo.path().join("site")) {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        assert!(
+            !text.contains("secret"),
+            "{} read a linked file",
+            file.display()
+        );
+    }
+    let out = repo.run(&["check", "plans/secret.md"]);
+    assert_eq!(out.code, 2, "a link out of the repository is refused");
+    assert!(
+        out.stderr.contains("outside the plans repository"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn ids_and_folders_that_try_to_leave_the_site() {
+    let repo = TestRepo::new();
+    repo.plan(
+        "alpha.md",
+        valid_plan("alpha").replace("id: alpha", "id: ../../escape"),
+    );
+    repo.plan("... /delta.md", valid_plan("delta"));
+    repo.plan("a..b/beta.md", valid_plan("beta"));
+    repo.plan("..x/gamma.md", valid_plan("gamma"));
+    let (code, json) = repo.check_json(&[]);
+    assert_eq!(code, 1, "{json}");
+    let rules: Vec<&str> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"schema"), "{rules:?}");
+    let out = repo.run(&["build", "--out", "public/site"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("alpha.md is not on the site"),
+        "{}",
+        out.stderr
+    );
+    // Everything written is inside the output folder; nothing escaped next to it.
+    let root: Vec<_> = std::fs::read_dir(repo.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let mut root = root;
+    root.sort();
+    assert_eq!(root, ["people.yaml", "plans", "public"]);
+    assert!(!repo.path().join("escape").exists());
+    // Hidden folders (`..x`, `... `, like `.git`) hold no plans; `a..b` is a plain name.
+    assert!(!repo.path().join("public/site/plans/gamma").exists());
+    assert!(!repo.path().join("public/site/plans/delta").exists());
+    assert!(
+        repo.path()
+            .join("public/site/plans/beta/index.html")
+            .is_file()
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn file_names_that_are_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let repo = TestRepo::new();
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.md");
+    std::fs::write(repo.path().join("plans").join(name), valid_plan("cafe")).unwrap();
+    let out = repo.run(&["check", "--format", "json", "--as-of", "2026-03-01"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let named = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rule"] == "id-filename")
+        .unwrap_or_else(|| panic!("{json}"));
+    assert_eq!(named["file"], "plans/caf\u{fffd}.md", "{json}");
+}
+
+#[test]
+fn a_100_mb_plan_is_refused_without_being_read() {
+    let repo = TestRepo::new();
+    let file = std::fs::File::create(repo.path().join("plans/huge.md")).unwrap();
+    file.set_len(100 * 1024 * 1024).unwrap();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    let out = repo.run(&["check", "--as-of", "2026-03-01"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stdout.contains("plans/huge.md:1:1"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("104.9 MB; planbook reads plans up to 8 MB"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_hundred_thousand_tiny_plans() {
+    let repo = TestRepo::new();
+    let plans = repo.path().join("plans");
+    for folder in 0..100 {
+        let dir = plans.join(format!("f{folder:02}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        for n in 0..1000 {
+            let id = format!("p{folder:02}-{n:03}");
+            std::fs::write(
+                dir.join(format!("{id}.md")),
+                format!("---\nid: {id}\n---\n"),
+            )
+            .unwrap();
+        }
+    }
+    // Each tiny plan has a dozen findings: the report (400 MB) goes to a file, not memory.
+    let report = repo.path().join("report.json");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_planbook"))
+        .args(["check", "--format", "json", "--as-of", "2026-03-01"])
+        .current_dir(repo.path())
+        .stdout(std::fs::File::create(&report).unwrap())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(1));
+    let mut head = String::new();
+    std::io::Read::read_to_string(
+        &mut std::io::Read::take(std::fs::File::open(&report).unwrap(), 200),
+        &mut head,
+    )
+    .unwrap();
+    assert!(head.contains("\"files\": 100000"), "{head}");
+}
+
+#[test]
+fn yaml_bombs_and_deep_nesting_are_refused() {
+    let repo = TestRepo::new();
+    let mut bomb = String::from("---\nid: bomb\na: &a [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..12 {
+        bomb.push_str(&format!(
+            "{}: &{} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n",
+            (b'a' + i as u8) as char,
+            (b'a' + i as u8) as char,
+            p = (b'a' + i as u8 - 1) as char
+        ));
+    }
+    bomb.push_str("---\n");
+    repo.plan("bomb.md", bomb);
+    let deep = format!(
+        "---\nid: deep\nx: {}{}\n---\n",
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    repo.plan("deep.md", deep);
+    let out = repo.run(&["check", "--as-of", "2026-03-01"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.contains("plans/bomb.md:"), "{}", out.stdout);
+    assert!(out.stdout.contains("plans/deep.md:3:"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("more than 100000 values"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("recursion limit exceeded"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn the_same_email_on_two_people_is_refused() {
+    let repo = TestRepo::new();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    let people = repo.read("people.yaml");
+    repo.write(
+        "people.yaml",
+        people.replace("ben@example.com", "ana@example.com"),
+    );
+    let out = repo.run(&["check"]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(out.stderr.contains("people.yaml:"), "{}", out.stderr);
+    assert!(out.stderr.contains("ana@example.com"), "{}", out.stderr);
+}
+
+#[test]
+fn configuration_pointing_outside_the_repository_is_refused() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(outside.path().join("plans")).unwrap();
+    for (key, value) in [
+        ("plans_dir", outside.path().join("plans")),
+        ("plans_dir", "../elsewhere".into()),
+        ("people", "/etc/passwd".into()),
+    ] {
+        let repo = TestRepo::new();
+        repo.plan("alpha.md", valid_plan("alpha"));
+        repo.write(
+            "planbook.toml",
+            format!("{key} = {:?}\n", value.to_string_lossy()),
+        );
+        let out = repo.run(&["check"]);
+        assert_eq!(out.code, 2, "{key} = {value:?}: {}", out.stdout);
+        assert!(
+            out.stderr.contains("planbook.toml:1:")
+                && out.stderr.contains("must be a path inside the repository"),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn a_corrupted_git_object_is_a_clear_error() {
+    let repo = TestRepo::with_git();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    repo.commit(
+        "Add alpha",
+        "Ana Lima <ana@example.com>",
+        "2026-01-05T10:00:00+01:00",
+    );
+    repo.plan(
+        "alpha.md",
+        valid_plan("alpha").replace("target: 500000", "target: 550000"),
+    );
+    repo.commit(
+        "Raise the target",
+        "Ana Lima <ana@example.com>",
+        "2026-01-06T10:00:00+01:00",
+    );
+    // Break the first commit's tree.
+    let tree = repo.git(&["rev-parse", "HEAD~1^{tree}"]);
+    let tree = tree.trim();
+    let object = repo
+        .path()
+        .join(".git/objects")
+        .join(&tree[..2])
+        .join(&tree[2..]);
+    let mut perms = std::fs::metadata(&object).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&object, perms).unwrap();
+    std::fs::write(&object, b"not a zlib stream").unwrap();
+    let out = repo.run(&["log"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("git fsck"), "{}", out.stderr);
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+}
+
+#[test]
+fn an_author_who_is_not_in_people_yaml() {
+    let repo = TestRepo::with_git();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    repo.commit(
+        "Add alpha",
+        "Zed Stranger <zed@elsewhere.example>",
+        "2026-01-05T10:00:00+01:00",
+    );
+    let out = repo.run(&["log", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        json["plans"][0]["revisions"][0]["author"]["email"],
+        "zed@elsewhere.example"
+    );
+    // The stranger added the sign-offs: they are not verified.
+    let (code, json) = repo.check_json(&[]);
+    assert_eq!(code, 1, "{json}");
+    assert!(
+        json["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["rule"] == "signoff-unverified"),
+        "{json}"
+    );
+}
+
+#[test]
+fn detached_head_empty_and_bare_repositories() {
+    // Detached HEAD: the history is the commit checked out.
+    let repo = TestRepo::with_git();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    let first = repo.commit(
+        "Add alpha",
+        "Ana Lima <ana@example.com>",
+        "2026-01-05T10:00:00+01:00",
+    );
+    repo.plan(
+        "alpha.md",
+        valid_plan("alpha").replace("target: 500000", "target: 550000"),
+    );
+    repo.commit(
+        "Raise",
+        "Ana Lima <ana@example.com>",
+        "2026-01-06T10:00:00+01:00",
+    );
+    repo.git(&["checkout", "-q", "--detach", &first]);
+    let out = repo.run(&["log", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(json["plans"][0]["revisions"].as_array().unwrap().len(), 1);
+
+    // No commit yet: plans are uncommitted edits, and check still works.
+    let empty = TestRepo::with_git();
+    empty.plan("alpha.md", valid_plan("alpha"));
+    let out = empty.run(&["log", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(json["plans"][0]["revisions"][0]["commit"], "working tree");
+    assert_eq!(empty.run(&["check", "--as-of", "2026-03-01", "-q"]).code, 1);
+
+    // A bare repository has no plans to read.
+    let bare = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new("git")
+        .args(["init", "-q", "--bare"])
+        .current_dir(bare.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::create_dir_all(bare.path().join("plans")).unwrap();
+    std::fs::write(bare.path().join("plans/alpha.md"), valid_plan("alpha")).unwrap();
+    let out = common::run_in(bare.path(), &["log"]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(out.stderr.contains("bare"), "{}", out.stderr);
+}
