@@ -11,6 +11,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod error;
 pub mod history;
+pub mod invariants;
 pub mod plan;
 pub mod repo;
 pub mod report;

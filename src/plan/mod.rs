@@ -313,16 +313,9 @@ fn split_front_matter(text: &str) -> Option<Split> {
 }
 
 fn non_utf8(bytes: &[u8], valid_up_to: usize) -> Problem {
-    let before = &bytes[..valid_up_to];
-    let line = before.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&before[line_start..])
-        .chars()
-        .count() as u32
-        + 1;
+    // Everything before the first bad byte is text.
+    let before = std::str::from_utf8(&bytes[..valid_up_to]).unwrap_or("");
+    let (line, column) = LineIndex::new(before).position(before, before.len());
     Problem {
         rule: Rule::FrontMatter,
         span: Span::point(line, column),

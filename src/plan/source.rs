@@ -2,7 +2,9 @@
 
 use crate::diagnostic::Span;
 
-/// The start of every line of a text, for offset → line/column look-ups.
+/// The start of every line of a text, for offset → line/column look-ups. A line ends with
+/// `\n`, `\r\n` or a lone `\r`, as for the YAML and Markdown parsers whose positions are
+/// mapped through it (a file saved with old Mac line endings is still counted right).
 #[derive(Debug, Clone)]
 pub struct LineIndex {
     starts: Vec<usize>,
@@ -12,7 +14,12 @@ impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let mut starts = Vec::with_capacity(text.len() / 40 + 1);
         starts.push(0);
-        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        let bytes = text.as_bytes();
+        starts.extend(
+            memchr::memchr2_iter(b'\n', b'\r', bytes)
+                .filter(|&i| bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n'))
+                .map(|i| i + 1),
+        );
         LineIndex { starts }
     }
 
@@ -59,7 +66,6 @@ impl LineIndex {
     }
 }
 
-/// The largest char boundary at or below `index`.
 /// The 1-based line and column (in characters) of a byte offset, for files read once (the
 /// configuration and people files); plans use a [`LineIndex`].
 pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
@@ -70,6 +76,7 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, before[start..].chars().count() + 1)
 }
 
+/// The largest char boundary at or below `index`.
 pub fn floor_char_boundary(text: &str, mut index: usize) -> usize {
     while index > 0 && !text.is_char_boundary(index) {
         index -= 1;
@@ -91,5 +98,15 @@ mod tests {
         assert_eq!(index.position(text, 8), (3, 1));
         assert_eq!(index.line_text(text, 2), Some("çd"));
         assert_eq!(index.line_text(text, 3), Some("ef"));
+    }
+
+    #[test]
+    fn a_lone_carriage_return_ends_a_line() {
+        let text = "a\rb\r\nc\nd";
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_count(), 4);
+        assert_eq!(index.position(text, 2), (2, 1));
+        assert_eq!(index.line_text(text, 2), Some("b"));
+        assert_eq!(index.position(text, 5), (3, 1));
     }
 }
