@@ -80,7 +80,7 @@ impl Default for SignoffPolicy {
 impl Config {
     /// Reads a config file.
     pub fn load(path: &Path) -> Result<Config, Error> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = crate::repo::read_limited_text(path).map_err(|e| Error::io(path, e))?;
         Config::parse(&text, path)
     }
 

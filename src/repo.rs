@@ -182,6 +182,29 @@ fn links_inside(root: &Path, path: &Path) -> bool {
     }
 }
 
+/// Reads a whole file that planbook reads at once (configuration, people, schema, templates, a
+/// plan for review), refusing one over the plan size limit before reading it.
+pub fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
+    match read_bounded(path) {
+        Ok(bytes) => Ok(bytes),
+        Err(ReadError::Io(e)) => Err(e),
+        Err(ReadError::TooLarge(size)) => Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!(
+                "the file is {:.1} MB; planbook reads files up to {} MB",
+                size as f64 / 1e6,
+                crate::plan::MAX_PLAN_BYTES / (1024 * 1024)
+            ),
+        )),
+    }
+}
+
+/// Like [`read_limited`], as UTF-8 text.
+pub fn read_limited_text(path: &Path) -> std::io::Result<String> {
+    String::from_utf8(read_limited(path)?)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()))
+}
+
 enum ReadError {
     TooLarge(u64),
     Io(std::io::Error),

@@ -67,8 +67,8 @@ pub fn review(repo: &Repo, base: &str, head: Option<&str>) -> Result<Review, Err
         None => {
             let mut side = Side::new();
             for path in repo.plan_paths()? {
-                let bytes =
-                    std::fs::read(repo.root.join(&path)).map_err(|e| Error::io(&path, e))?;
+                let bytes = crate::repo::read_limited(&repo.root.join(&path))
+                    .map_err(|e| Error::io(&path, e))?;
                 side.insert(
                     crate::diagnostic::display_path(&path),
                     String::from_utf8_lossy(&bytes).into_owned(),

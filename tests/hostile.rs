@@ -366,3 +366,37 @@ fn detached_head_empty_and_bare_repositories() {
     assert_eq!(out.code, 2, "{}", out.stdout);
     assert!(out.stderr.contains("bare"), "{}", out.stderr);
 }
+
+#[test]
+fn oversized_files_are_refused_from_their_size() {
+    // A committed plan over the limit is not read from the history either.
+    let repo = TestRepo::with_git();
+    let huge = valid_plan("alpha") + &"filler text ".repeat(800_000);
+    repo.plan("alpha.md", &huge);
+    repo.commit(
+        "Add alpha",
+        "Ana Lima <ana@example.com>",
+        "2026-01-05T10:00:00+01:00",
+    );
+    repo.plan("alpha.md", valid_plan("alpha"));
+    repo.commit(
+        "Trim alpha",
+        "Ana Lima <ana@example.com>",
+        "2026-01-06T10:00:00+01:00",
+    );
+    let out = repo.run(&["log", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(json["plans"][0]["revisions"].as_array().unwrap().len(), 2);
+
+    // people.yaml, planbook.toml and templates are bounded the same way.
+    repo.write("people.yaml", "# padding\n".repeat(900_000));
+    let out = repo.run(&["check"]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(
+        out.stderr.contains("people.yaml")
+            && out.stderr.contains("planbook reads files up to 8 MB"),
+        "{}",
+        out.stderr
+    );
+}

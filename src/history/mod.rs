@@ -276,7 +276,7 @@ impl Audit {
     pub fn working_revision(&self, path: &Path) -> Option<Revision> {
         let git = Repository::open(&self.git_dir).ok()?;
         let git_path = self.git_path(path);
-        let bytes = std::fs::read(self.workdir.join(&git_path)).ok()?;
+        let bytes = crate::repo::read_limited(&self.workdir.join(&git_path)).ok()?;
         let on_disk = Oid::hash_object(git2::ObjectType::Blob, &bytes).ok()?;
         let head_blob = git
             .head()
@@ -300,12 +300,8 @@ impl Audit {
     /// What a revision's file holds (the working tree is read from disk).
     pub fn snapshot(&self, git: &Repository, blob: Option<&str>, path: &str) -> Snapshot {
         match blob {
-            Some(id) => Oid::from_str(id)
-                .ok()
-                .and_then(|oid| git.find_blob(oid).ok())
-                .map(|b| Snapshot::parse(&String::from_utf8_lossy(b.content())))
-                .unwrap_or_default(),
-            None => std::fs::read(self.workdir.join(path))
+            Some(id) => blob_snapshot(git, id),
+            None => crate::repo::read_limited(&self.workdir.join(path))
                 .map(|bytes| Snapshot::parse(&String::from_utf8_lossy(&bytes)))
                 .unwrap_or_default(),
         }
@@ -519,6 +515,24 @@ impl Audit {
     }
 }
 
+/// What a committed blob holds. A blob over the plan size limit is not read (its size comes
+/// from the object header) and reads as an unreadable file, like one over the limit on disk.
+fn blob_snapshot(git: &Repository, blob: &str) -> Snapshot {
+    let Ok(oid) = Oid::from_str(blob) else {
+        return Snapshot::default();
+    };
+    let small = git
+        .odb()
+        .and_then(|odb| odb.read_header(oid))
+        .is_ok_and(|(size, _)| size as u64 <= crate::plan::MAX_PLAN_BYTES);
+    if !small {
+        return Snapshot::default();
+    }
+    git.find_blob(oid)
+        .map(|b| Snapshot::parse(&String::from_utf8_lossy(b.content())))
+        .unwrap_or_default()
+}
+
 /// A revision's blobs and what comparing them found.
 type Compared = (Option<String>, String, cache::Computed);
 
@@ -542,10 +556,9 @@ impl Comparer {
     }
 
     fn read(&self, blob: &str) -> Snapshot {
-        Oid::from_str(blob)
-            .ok()
-            .and_then(|oid| self.git.as_ref()?.find_blob(oid).ok())
-            .map(|b| Snapshot::parse(&String::from_utf8_lossy(b.content())))
+        self.git
+            .as_ref()
+            .map(|git| blob_snapshot(git, blob))
             .unwrap_or_default()
     }
 

@@ -49,7 +49,7 @@ pub struct People {
 impl People {
     /// Reads `people.yaml`; a missing file is an empty directory of people.
     pub fn load(path: &Path) -> Result<People, Error> {
-        let text = match std::fs::read(path) {
+        let text = match crate::repo::read_limited(path) {
             Ok(bytes) => String::from_utf8(bytes).map_err(|e| Error::Config {
                 path: path.to_path_buf(),
                 line: 1,

@@ -47,7 +47,7 @@ impl Schema {
 
     /// A repository's own schema file.
     pub fn from_file(path: &Path) -> Result<Schema, Error> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = crate::repo::read_limited_text(path).map_err(|e| Error::io(path, e))?;
         let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::Config {
             path: path.to_path_buf(),
             line: e.line(),

@@ -307,7 +307,7 @@ impl Site {
         self.write_data(staging, &|| false)?;
         for (name, default) in ASSETS {
             let custom = self.repo.root.join("site-templates").join(name);
-            let bytes = match std::fs::read(&custom) {
+            let bytes = match crate::repo::read_limited(&custom) {
                 Ok(bytes) => bytes,
                 Err(_) => default.as_bytes().to_vec(),
             };
@@ -632,7 +632,7 @@ fn environment(root: &Path) -> Result<Environment<'static>, Error> {
     let mut env = Environment::new();
     let dir = root.join("site-templates");
     for (name, default) in TEMPLATES {
-        let source = match std::fs::read_to_string(dir.join(name)) {
+        let source = match crate::repo::read_limited_text(&dir.join(name)) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => default.to_string(),
             Err(e) => return Err(Error::io(&dir.join(name), e)),
