@@ -145,6 +145,18 @@ fn serves_rebuilds_and_reports_errors() {
             .contains("Nordics recovery, revised")
     );
 
+    // A new plan and a removed one: the whole site is rebuilt.
+    repo.plan("beta.md", valid_plan("beta"));
+    eventually(
+        || get(port, "/plans/beta/").0 == 200,
+        "the new plan is served",
+    );
+    std::fs::remove_file(repo.path().join("plans/beta.md")).unwrap();
+    eventually(
+        || get(port, "/plans/beta/").0 == 404,
+        "the removed plan is gone",
+    );
+
     repo.write(
         "site-templates/plan.html",
         "{% extends \"base.html\" %}{% block main %}{{ x | nosuchfilter }}{% endblock %}",
