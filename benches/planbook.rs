@@ -69,15 +69,7 @@ fn main() {
     }
 
     if wants("log") {
-        let long = base.join(format!("history-{plans}-{commits}"));
-        ensure(
-            &long,
-            synth::Shape {
-                plans,
-                commits,
-                people: 200,
-            },
-        );
+        let long = history_repository(&base, plans, commits);
         println!("\nrepository: {plans} plans, {commits} commits (merges, renames)");
         let reference = time(runs, || {
             let out = Command::new("git")
@@ -116,15 +108,7 @@ fn main() {
     }
 
     if wants("build") {
-        let long = base.join(format!("history-{plans}-{commits}"));
-        ensure(
-            &long,
-            synth::Shape {
-                plans,
-                commits,
-                people: 200,
-            },
-        );
+        let long = history_repository(&base, plans, commits);
         let out = base.join("build-out");
         let args = [
             "build",
@@ -151,15 +135,7 @@ fn main() {
     }
 
     if wants("serve") {
-        let long = base.join(format!("history-{plans}-{commits}"));
-        ensure(
-            &long,
-            synth::Shape {
-                plans,
-                commits,
-                people: 200,
-            },
-        );
+        let long = history_repository(&base, plans, commits);
         println!("\nrepository: {plans} plans, {commits} commits; planbook serve");
         let times = serve_edits(&binary, &long, runs);
         report(
@@ -238,6 +214,20 @@ fn serve_edits(binary: &Path, dir: &Path, runs: usize) -> Vec<Duration> {
     std::fs::write(&plan, original).expect("restore the plan");
     times.sort();
     times
+}
+
+/// The repository with a long history (generated on first use).
+fn history_repository(base: &Path, plans: usize, commits: usize) -> PathBuf {
+    let dir = base.join(format!("history-{plans}-{commits}"));
+    ensure(
+        &dir,
+        synth::Shape {
+            plans,
+            commits,
+            people: 200,
+        },
+    );
+    dir
 }
 
 fn ensure(dir: &Path, shape: synth::Shape) {
