@@ -261,3 +261,25 @@ fn an_edit_shows_as_an_uncommitted_revision() {
     assert!(page.contains("Uncommitted changes"), "{page}");
     assert!(page.contains("550"), "the changed target is listed");
 }
+
+/// A plan that does not parse is named in the page (with its line), not silently left out.
+#[test]
+fn a_plan_left_out_is_shown_in_the_page() {
+    let repo = TestRepo::new();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    repo.plan(
+        "beta.md",
+        valid_plan("beta").replace("title: Nordics", "title: [Nordics"),
+    );
+    let (_server, port) = serve(repo.path());
+    let (_, body) = get(port, "/__planbook/status");
+    let status: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let error = status["error"].as_str().unwrap_or_default();
+    assert!(error.contains("not on the site"), "{status}");
+    assert!(error.contains("plans/beta.md"), "{status}");
+    assert_eq!(get(port, "/plans/beta/").0, 404);
+
+    repo.plan("beta.md", valid_plan("beta"));
+    wait_for(port, |s| s["error"].is_null());
+    assert_eq!(get(port, "/plans/beta/").0, 200);
+}

@@ -37,7 +37,7 @@ const RELOAD_JS: &str = r#"(function () {
           box.className = "build-error";
           document.body.insertBefore(box, document.body.firstChild);
         }
-        box.textContent = "The site could not be rebuilt:\n\n" + s.error;
+        box.textContent = s.error;
       } else if (s.version !== seen) {
         window.location.reload();
       }
@@ -54,7 +54,7 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> Result<Outcome, Error> {
     // Started before the first build, so that an edit made while it runs is not missed.
     let watcher = Watcher::new(&repo)?;
     let (built, site) = build_once(repo)?;
-    let out = built.out;
+    let out = built.out.clone();
     let listener = TcpListener::bind(("127.0.0.1", args.port)).map_err(|e| {
         Error::usage(
             format!("cannot listen on 127.0.0.1:{}: {e}", args.port),
@@ -66,7 +66,11 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> Result<Outcome, Error> {
         "Serving {} on http://127.0.0.1:{port}/ (Ctrl-C to stop)\n",
         out.display()
     ))?;
-    let state = Arc::new(Mutex::new(State::default()));
+    let note = left_out(&built, ctx.color);
+    let state = Arc::new(Mutex::new(State {
+        version: 0,
+        error: note.clone(),
+    }));
     {
         let state = Arc::clone(&state);
         let ctx = Context {
@@ -76,7 +80,7 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> Result<Outcome, Error> {
             quiet: true,
         };
         let out = out.clone();
-        std::thread::spawn(move || watch(&ctx, site, watcher, &out, &state));
+        std::thread::spawn(move || watch(&ctx, site, watcher, &out, note, &state));
     }
     for stream in listener.incoming().flatten() {
         let out = out.clone();
@@ -108,7 +112,14 @@ enum Rebuilt {
 
 /// Rebuilds whenever something the site is built from changes: only the touched pages after
 /// edits to existing plans, the whole site otherwise.
-fn watch(ctx: &Context, site: Site, mut watcher: Watcher, out: &Path, state: &Mutex<State>) {
+fn watch(
+    ctx: &Context,
+    site: Site,
+    mut watcher: Watcher,
+    out: &Path,
+    mut note: Option<String>,
+    state: &Mutex<State>,
+) {
     let mut site = Some(site);
     // Whether plans.json, the search index and the feeds are still to be written after an
     // update; they are written between edits, and an edit interrupts them.
@@ -121,10 +132,7 @@ fn watch(ctx: &Context, site: Site, mut watcher: Watcher, out: &Path, state: &Mu
                 Ok(done) => data_pending = !done,
                 Err(e) => {
                     data_pending = false;
-                    cmd::warn(
-                        &format!("the site could not be rebuilt: {}", describe(&e)),
-                        ctx.color,
-                    );
+                    cmd::warn(&describe(&e), ctx.color);
                     if let Ok(mut s) = state.lock() {
                         s.error = Some(describe(&e));
                     }
@@ -146,8 +154,9 @@ fn watch(ctx: &Context, site: Site, mut watcher: Watcher, out: &Path, state: &Mu
         let whole = matches!(result, Ok(None));
         if whole {
             // A whole build; the old site stays in memory until the new one is ready.
-            result = ctx.repo().and_then(build_once).and_then(|(_, new)| {
+            result = ctx.repo().and_then(build_once).and_then(|(built, new)| {
                 watcher.follow(new.repo())?;
+                note = left_out(&built, ctx.color);
                 site = Some(new);
                 Ok(Some(Rebuilt::Whole))
             });
@@ -169,15 +178,15 @@ fn watch(ctx: &Context, site: Site, mut watcher: Watcher, out: &Path, state: &Mu
         {
             let Ok(mut s) = state.lock() else { return };
             s.version += 1;
-            s.error = outcome.as_ref().err().map(describe);
+            s.error = match &outcome {
+                Ok(_) => note.clone(),
+                Err(e) => Some(describe(e)),
+            };
         }
         match outcome {
             Ok(message) => eprintln!("{message}"),
             Err(e) => {
-                cmd::warn(
-                    &format!("the site could not be rebuilt: {}", describe(&e)),
-                    ctx.color,
-                );
+                cmd::warn(&describe(&e), ctx.color);
                 // Until a whole build succeeds again, every change gets a whole build (the
                 // site in memory may have been built with what is now broken).
                 if whole {
@@ -188,9 +197,27 @@ fn watch(ctx: &Context, site: Site, mut watcher: Watcher, out: &Path, state: &Mu
     }
 }
 
+/// The plans a build left out (they do not parse), as the page shows them; also told in
+/// the terminal.
+fn left_out(built: &site::Built, color: bool) -> Option<String> {
+    if built.skipped.is_empty() {
+        return None;
+    }
+    let mut text = String::from("Some plans are not on the site:\n");
+    for (path, reason) in &built.skipped {
+        cmd::warn(
+            &format!("{} is not on the site: {reason}", path.display()),
+            color,
+        );
+        text.push_str(&format!("\n{}: {reason}", path.display()));
+    }
+    text.push_str("\n\nhelp: `planbook check` shows every problem");
+    Some(text)
+}
+
 /// A build error as the terminal and the page show it.
 fn describe(e: &Error) -> String {
-    let mut text = e.to_string();
+    let mut text = format!("The site could not be rebuilt:\n\n{e}");
     if let Some(help) = e.help() {
         text.push_str(&format!("\nhelp: {help}"));
     }

@@ -368,10 +368,15 @@ impl Site {
             }
             let file = load_for_site(&self.repo, path);
             let Some(plan) = &file.plan else {
-                let reason = skip_reason(&file);
+                let shown = crate::diagnostic::display_path(path);
+                let message = match file.problems.first() {
+                    Some(p) => format!("{shown}:{}:{}: {}", p.span.line, p.span.column, p.message),
+                    None => format!("{shown}: the plan cannot be read"),
+                };
+                let help = file.problems.first().and_then(|p| p.help.clone());
                 return Err(Error::usage(
-                    format!("{} cannot be read: {reason}", path.display()),
-                    Some("run `planbook check` for the details".into()),
+                    message,
+                    Some(help.unwrap_or_else(|| "`planbook check` shows every problem".into())),
                 ));
             };
             let old = self.plans[i].file.plan.as_ref();
@@ -609,7 +614,10 @@ fn people_named(plan: &crate::plan::Plan) -> Vec<String> {
 
 fn skip_reason(file: &PlanFile) -> String {
     match file.problems.first() {
-        Some(p) => format!("{} (line {})", p.message, p.span.line),
+        Some(p) => format!(
+            "{} (line {}, column {})",
+            p.message, p.span.line, p.span.column
+        ),
         None => "its id is not a valid slug".to_string(),
     }
 }
