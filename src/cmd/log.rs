@@ -17,7 +17,9 @@ pub fn run(ctx: &Context, args: &LogArgs) -> Result<Outcome, Error> {
     let repo = ctx.repo()?;
     let cwd = ctx.cwd()?;
     let paths = cmd::select_plans(&repo, &cwd, &args.plans)?;
-    let Some(mut audit) = Audit::open(&repo, true)? else {
+    // Every change is compared during the walk when every plan is wanted; for a few plans,
+    // only theirs are compared afterwards.
+    let Some(mut audit) = Audit::open(&repo, args.plans.is_empty())? else {
         return Err(Error::usage(
             format!(
                 "{} is not in a git repository, so there is no history to show",
