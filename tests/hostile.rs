@@ -387,7 +387,16 @@ fn oversized_files_are_refused_from_their_size() {
     let out = repo.run(&["log", "--format", "json"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    assert_eq!(json["plans"][0]["revisions"].as_array().unwrap().len(), 2);
+    let revisions = json["plans"][0]["revisions"].as_array().unwrap();
+    assert_eq!(revisions.len(), 2);
+    // The oversized version was not read: against it, every field of the trimmed one is new.
+    let title = revisions[0]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["field"] == "title")
+        .unwrap_or_else(|| panic!("{}", revisions[0]));
+    assert!(title["from"].is_null(), "{title}");
 
     // people.yaml, planbook.toml and templates are bounded the same way.
     repo.write("people.yaml", "# padding\n".repeat(900_000));

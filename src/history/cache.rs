@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 use crate::history::diff::FieldChange;
 use crate::history::walk::{self, Walk};
 
-const VERSION: u32 = 2;
+/// Bumped whenever what is cached is computed differently (3: unreadable front matter compared
+/// field by field).
+const VERSION: u32 = 3;
 const FILE: &str = "planbook/history-cache.json";
 
 /// The field changes and sign-offs of one revision.

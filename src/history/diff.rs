@@ -148,7 +148,15 @@ impl Fnv {
 pub fn diff(old: Option<&Snapshot>, new: &Snapshot) -> Vec<FieldChange> {
     let Some(old) = old else { return Vec::new() };
     let mut out = Vec::new();
-    diff_values(&old.front, &new.front, "", &mut out);
+    // A front matter that could not be read (broken YAML, a file over the size limit) counts
+    // as empty, so the other side's fields are listed one by one rather than as one value.
+    let empty = Value::Object(serde_json::Map::new());
+    let (before, after) = match (&old.front, &new.front) {
+        (Value::Null, Value::Object(_)) => (&empty, &new.front),
+        (Value::Object(_), Value::Null) => (&old.front, &empty),
+        (before, after) => (before, after),
+    };
+    diff_values(before, after, "", &mut out);
     let changed = changed_sections(&old.sections, &new.sections);
     if !changed.is_empty() {
         out.push(FieldChange::Body {
@@ -257,6 +265,21 @@ mod tests {
 
     fn snap(front: &str, body: &str) -> Snapshot {
         Snapshot::parse(&format!("---\n{front}---\n{body}"))
+    }
+
+    #[test]
+    fn an_unreadable_side_lists_fields_one_by_one() {
+        let broken = snap("title: [unclosed\n", "");
+        let fixed = snap("title: Nordics\nstatus: draft\n", "");
+        let fields: Vec<String> = diff(Some(&broken), &fixed)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            fields[..2],
+            ["title: added Nordics", "status: added draft"],
+            "{fields:?}"
+        );
     }
 
     #[test]
