@@ -455,10 +455,7 @@ impl Audit {
                     None => {
                         let new = read(&r.new_blob, &r.path);
                         let old = r.old_blob.as_ref().map(|_| read(&r.old_blob, &r.path));
-                        (
-                            diff::diff(old.as_deref(), &new).into(),
-                            signers(&new).into(),
-                        )
+                        compared(old.as_deref(), &new)
                     }
                 };
                 let (commit, author, date, summary, pr, trailers) = match r.commit {
@@ -533,6 +530,11 @@ fn blob_snapshot(git: &Repository, blob: &str) -> Snapshot {
         .unwrap_or_default()
 }
 
+/// What a revision changed against the one before, and who had signed off after it.
+fn compared(old: Option<&Snapshot>, new: &Snapshot) -> cache::Computed {
+    (diff::diff(old, new).into(), signers(new).into())
+}
+
 /// A revision's blobs and what comparing them found.
 type Compared = (Option<String>, String, cache::Computed);
 
@@ -570,11 +572,10 @@ impl Comparer {
                 .unwrap_or_else(|| self.read(b))
         });
         let after = self.read(new);
-        let changes = diff::diff(before.as_ref(), &after).into();
         self.out.push((
             old.map(str::to_string),
             new.to_string(),
-            (changes, signers(&after).into()),
+            compared(before.as_ref(), &after),
         ));
         if let Ok(json) = serde_json::to_vec(&after) {
             self.latest.insert(new.to_string(), json);

@@ -135,8 +135,6 @@ enum ListPage {
 pub struct Updated {
     /// Pages written again.
     pub pages: usize,
-    /// Plans re-read.
-    pub plans: usize,
 }
 
 /// A site held in memory: every plan with its views and history, ready to be written whole,
@@ -368,14 +366,9 @@ impl Site {
             }
             let file = load_for_site(&self.repo, path);
             let Some(plan) = &file.plan else {
-                let shown = crate::diagnostic::display_path(path);
-                let message = match file.problems.first() {
-                    Some(p) => format!("{shown}:{}:{}: {}", p.span.line, p.span.column, p.message),
-                    None => format!("{shown}: the plan cannot be read"),
-                };
                 let help = file.problems.first().and_then(|p| p.help.clone());
                 return Err(Error::usage(
-                    message,
+                    format!("{} cannot be read: {}", path.display(), skip_reason(&file)),
                     Some(help.unwrap_or_else(|| "`planbook check` shows every problem".into())),
                 ));
             };
@@ -423,10 +416,7 @@ impl Site {
             }
         }
         let pages = self.write_pages(staging, &pages, &indicatif::ProgressBar::hidden())?;
-        Ok(Some(Updated {
-            pages,
-            plans: changed.len(),
-        }))
+        Ok(Some(Updated { pages }))
     }
 
     /// The site path of a page URL (`{base}plans/x/` → `plans/x/index.html`).
