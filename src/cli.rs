@@ -79,7 +79,8 @@ pub const RULES_HELP: &str =
   target-direction, target-vs-expected, metric-range, unknown-metric, unknown-person,
   activity-owner, activity-due, unmoved-metric, required-for-status, missing-section,
   plan-length, signoff-required, self-signoff, investment-total, checkin-overdue,
-  reassessment-overdue, status-transition, signoff-unverified, signoff-stale, broken-link";
+  reassessment-overdue, status-transition, signoff-unverified, signoff-stale,
+  identity-change, broken-link";
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -95,9 +96,15 @@ pub struct CheckArgs {
     /// The date to check against instead of today (YYYY-MM-DD)
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
-    /// Also check status changes against this revision (a branch, tag or commit)
+    /// Also check the change since this revision (a branch, tag or commit): status
+    /// transitions, identity changes, and people and policy taken from it
     #[arg(long, value_name = "REV")]
     pub base: Option<String>,
+    /// Pull-request reviews that count as sign-off evidence: a JSON file of the reviews of
+    /// the change under --base, or a folder of `<number>.json` files, one per pull request
+    /// (GitHub's "list reviews for a pull request" response)
+    #[arg(long, value_name = "PATH")]
+    pub reviews: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -128,6 +135,11 @@ pub struct BuildArgs {
     /// The date the site is built as of, for days to reassessment (YYYY-MM-DD; default today)
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
+    /// Pull-request reviews that count as sign-off evidence: a JSON file of the reviews of
+    /// the change under --base, or a folder of `<number>.json` files, one per pull request
+    /// (GitHub's "list reviews for a pull request" response)
+    #[arg(long, value_name = "PATH")]
+    pub reviews: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -135,6 +147,11 @@ pub struct ServeArgs {
     /// The port to listen on (0 picks a free one)
     #[arg(long, default_value_t = 3000)]
     pub port: u16,
+    /// Pull-request reviews that count as sign-off evidence: a JSON file of the reviews of
+    /// the change under --base, or a folder of `<number>.json` files, one per pull request
+    /// (GitHub's "list reviews for a pull request" response)
+    #[arg(long, value_name = "PATH")]
+    pub reviews: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -148,6 +165,11 @@ pub struct LogArgs {
     /// Only revisions on or after this date (YYYY-MM-DD)
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
+    /// Pull-request reviews that count as sign-off evidence: a JSON file of the reviews of
+    /// the change under --base, or a folder of `<number>.json` files, one per pull request
+    /// (GitHub's "list reviews for a pull request" response)
+    #[arg(long, value_name = "PATH")]
+    pub reviews: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -56,7 +56,7 @@ impl Default for SiteConfig {
 }
 
 /// `[signoff]`: who must sign off a plan before it counts as approved.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SignoffPolicy {
     /// Each of these roles must be held by at least one person who signed off.
@@ -65,7 +65,57 @@ pub struct SignoffPolicy {
     pub min: usize,
     /// Whether the plan's owner may sign off their own plan.
     pub allow_self: bool,
+    /// The kinds of evidence that make a sign-off count (the trust page of the docs says
+    /// what each one proves).
+    pub accept: Vec<Evidence>,
+    /// Committer emails whose `Approved-by:` trailers attest sign-offs (e.g. a merge bot).
+    pub trusted_committers: Vec<String>,
+    /// Top-level fields whose change after a sign-off makes that sign-off stale.
+    pub covers: Vec<String>,
 }
+
+/// What a sign-off rests on, strongest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Evidence {
+    /// The commit that added it is signed with one of the signer's keys.
+    Signature,
+    /// The signer approved the pull request that added it.
+    Review,
+    /// The signer authored and committed the commit that added it.
+    Author,
+    /// A trusted committer's commit carries `Approved-by:` with the signer's email.
+    Attestation,
+}
+
+impl Evidence {
+    pub const ALL: [Evidence; 4] = [
+        Evidence::Signature,
+        Evidence::Review,
+        Evidence::Author,
+        Evidence::Attestation,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Evidence::Signature => "signature",
+            Evidence::Review => "review",
+            Evidence::Author => "author",
+            Evidence::Attestation => "attestation",
+        }
+    }
+}
+
+/// The fields a sign-off covers unless `[signoff] covers` says otherwise.
+pub const DEFAULT_COVERS: [&str; 7] = [
+    "metrics",
+    "period",
+    "currency",
+    "scope",
+    "owner",
+    "investment",
+    "consequences",
+];
 
 impl Default for SignoffPolicy {
     fn default() -> SignoffPolicy {
@@ -73,6 +123,9 @@ impl Default for SignoffPolicy {
             required_roles: vec!["leadership".into()],
             min: 1,
             allow_self: false,
+            accept: Evidence::ALL.to_vec(),
+            trusted_committers: Vec::new(),
+            covers: DEFAULT_COVERS.iter().map(|f| f.to_string()).collect(),
         }
     }
 }

@@ -47,7 +47,8 @@ pub fn front_matter(text: &str) {
     for change in diff::diff(Some(&before), &after) {
         let _ = change.to_string();
     }
-    let _ = crate::history::signers(&after);
+    let _ = crate::history::signoff::entries(&after);
+    let _ = after.field_digests();
 }
 
 /// Plan text rendered for the site: no script, frame, style, form, event handler or active

@@ -8,7 +8,9 @@ use git2::{ObjectType, Repository};
 use serde::Serialize;
 
 use crate::error::Error;
+use crate::history::signoff::{self, SignoffEntry};
 use crate::history::{FieldChange, Snapshot};
+use crate::plan::People;
 use crate::repo::Repo;
 
 /// How a plan changed.
@@ -30,8 +32,34 @@ pub struct PlanChange {
     pub path: String,
     pub old_path: Option<String>,
     pub changes: Vec<FieldChange>,
-    /// Sign-offs that stand unchanged although metrics or the period changed.
-    pub signoffs_to_renew: Vec<String>,
+    /// Sign-offs the change adds, removes, and makes stale.
+    pub signoffs: SignoffChanges,
+}
+
+/// What a change does to a plan's sign-offs.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SignoffChanges {
+    pub added: Vec<SignoffEntry>,
+    pub removed: Vec<SignoffEntry>,
+    /// Sign-offs kept although a field they cover changed: they no longer count.
+    pub stale: Vec<StaleSignoff>,
+}
+
+/// A sign-off the change makes stale.
+#[derive(Debug, Clone, Serialize)]
+pub struct StaleSignoff {
+    pub person: String,
+    pub date: String,
+    /// The covered fields that changed.
+    pub changed: Vec<String>,
+}
+
+/// A change to who can vouch for sign-offs: people's emails, keys or logins, or the policy.
+#[derive(Debug, Clone, Serialize)]
+pub struct IdentityChange {
+    pub file: String,
+    pub line: u32,
+    pub message: String,
 }
 
 /// The whole change.
@@ -39,6 +67,8 @@ pub struct PlanChange {
 pub struct Review {
     pub base: String,
     pub head: String,
+    /// Changes to identities and the sign-off policy, which a reviewer must see first.
+    pub identity: Vec<IdentityChange>,
     pub plans: Vec<PlanChange>,
 }
 
@@ -61,6 +91,7 @@ pub fn review(repo: &Repo, base: &str, head: Option<&str>) -> Result<Review, Err
         .map(Path::to_path_buf)
         .unwrap_or_default();
     let plans_in_git = crate::diagnostic::display_path(&prefix.join(&repo.config.plans_dir));
+    let identity = identity_changes(repo, &git, &prefix, base, head)?;
     let old = at_revision(&git, base, &plans_in_git, &prefix)?;
     let new = match head {
         Some(rev) => at_revision(&git, rev, &plans_in_git, &prefix)?,
@@ -80,8 +111,91 @@ pub fn review(repo: &Repo, base: &str, head: Option<&str>) -> Result<Review, Err
     Ok(Review {
         base: base.to_string(),
         head: head.unwrap_or(crate::history::WORKING_TREE).to_string(),
-        plans: compare(&old, &new),
+        identity,
+        plans: compare(&old, &new, &repo.config.signoff.covers),
     })
+}
+
+/// A file of the repository at revision `rev` (`None`: the working tree); `None` when absent.
+fn file_at(
+    repo: &Repo,
+    git: &Repository,
+    prefix: &Path,
+    rev: Option<&str>,
+    path: &Path,
+) -> Result<Option<String>, Error> {
+    let Some(rev) = rev else {
+        return match crate::repo::read_limited(&repo.root.join(path)) {
+            Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io(path, e)),
+        };
+    };
+    let tree = git
+        .revparse_single(rev)
+        .and_then(|o| o.peel_to_tree())
+        .map_err(|_| Error::Git {
+            message: format!("{rev}: no such revision in this repository"),
+            help: Some("give a branch, tag or commit; in CI fetch the full history (`fetch-depth: 0`)".to_string()),
+        })?;
+    let git_path = crate::diagnostic::display_path(&prefix.join(path));
+    let Ok(entry) = tree.get_path(Path::new(&git_path)) else {
+        return Ok(None);
+    };
+    match crate::history::read_blob(git, &entry.id().to_string()) {
+        Some(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+        None => Err(Error::Git {
+            message: format!("{rev}: {git_path} is missing from the repository"),
+            help: Some("fetch every object: `git fetch --refetch`".to_string()),
+        }),
+    }
+}
+
+/// What the change does to people's identities and to the `[signoff]` policy.
+fn identity_changes(
+    repo: &Repo,
+    git: &Repository,
+    prefix: &Path,
+    base: &str,
+    head: Option<&str>,
+) -> Result<Vec<IdentityChange>, Error> {
+    let people_path = repo.config.people.clone();
+    let config_path = Path::new(crate::repo::CONFIG_FILE);
+    let people = |rev: Option<&str>| -> Result<(People, String), Error> {
+        let text = file_at(repo, git, prefix, rev, &people_path)?.unwrap_or_default();
+        // An unreadable side compares as empty: `check` reports the file itself.
+        Ok((People::parse(&text, &people_path).unwrap_or_default(), text))
+    };
+    let policy = |rev: Option<&str>| -> Result<(crate::config::SignoffPolicy, Option<String>), Error> {
+        let text = file_at(repo, git, prefix, rev, config_path)?;
+        let policy = text
+            .as_deref()
+            .and_then(|t| crate::config::Config::parse(t, config_path).ok())
+            .map(|c| c.signoff)
+            .unwrap_or_default();
+        Ok((policy, text))
+    };
+    let (base_people, _) = people(Some(base))?;
+    let (head_people, head_text) = people(head)?;
+    let (base_policy, _) = policy(Some(base))?;
+    let (head_policy, head_config) = policy(head)?;
+    Ok(crate::check::history::identity_change(
+        &base_people,
+        &head_people,
+        &head_text,
+        &people_path,
+        &base_policy,
+        &head_policy,
+        head_config.as_deref(),
+        config_path,
+    )
+    .into_iter()
+    .map(|d| IdentityChange {
+        file: d.file_display(),
+        line: d.span.line,
+        message: d.message,
+    })
+    .collect())
 }
 
 fn at_revision(git: &Repository, rev: &str, plans: &str, prefix: &Path) -> Result<Side, Error> {
@@ -148,7 +262,7 @@ fn stem(path: &str) -> String {
 }
 
 /// Pairs the two sides by path, then by id (a plan moved to another folder keeps its id).
-fn compare(old: &Side, new: &Side) -> Vec<PlanChange> {
+fn compare(old: &Side, new: &Side, covers: &[String]) -> Vec<PlanChange> {
     let mut out = Vec::new();
     let removed: Vec<&String> = old.keys().filter(|p| !new.contains_key(*p)).collect();
     let mut matched_removed = Vec::new();
@@ -170,16 +284,22 @@ fn compare(old: &Side, new: &Side) -> Vec<PlanChange> {
             },
         };
         let changes = crate::history::diff::diff(before.as_ref(), &snapshot);
-        out.push(plan_change(&snapshot, path, kind, old_path, changes));
+        let signoffs = signoff_changes(before.as_ref(), &snapshot, covers);
+        out.push(plan_change(&snapshot, path, kind, old_path, changes, signoffs));
     }
     for path in removed.into_iter().filter(|p| !matched_removed.contains(p)) {
         let snapshot = Snapshot::parse(&old[path]);
+        let signoffs = SignoffChanges {
+            removed: signoff::entries(&snapshot),
+            ..SignoffChanges::default()
+        };
         out.push(plan_change(
             &snapshot,
             path,
             Kind::Removed,
             None,
             Vec::new(),
+            signoffs,
         ));
     }
     out.sort_by(|a, b| a.id.cmp(&b.id));
@@ -192,6 +312,7 @@ fn plan_change(
     change: Kind,
     old_path: Option<String>,
     changes: Vec<FieldChange>,
+    signoffs: SignoffChanges,
 ) -> PlanChange {
     let id = s
         .get("id")
@@ -202,16 +323,6 @@ fn plan_change(
         .and_then(|v| v.as_str())
         .unwrap_or(&id)
         .to_string();
-    let commitments = changes.iter().any(FieldChange::touches_commitments);
-    let signoffs_changed = changes.iter().any(|c| c.name().starts_with("signoffs"));
-    let signoffs_to_renew = if commitments && !signoffs_changed {
-        crate::history::signers(s)
-            .into_iter()
-            .map(|k| k.split('@').next().unwrap_or("").to_string())
-            .collect()
-    } else {
-        Vec::new()
-    };
     PlanChange {
         id,
         title,
@@ -219,13 +330,67 @@ fn plan_change(
         path: path.to_string(),
         old_path,
         changes,
-        signoffs_to_renew,
+        signoffs,
     }
+}
+
+/// The sign-offs added and removed between two versions of a plan, and those kept although a
+/// field they cover (`[signoff] covers`) changed.
+fn signoff_changes(before: Option<&Snapshot>, after: &Snapshot, covers: &[String]) -> SignoffChanges {
+    let now = signoff::entries(after);
+    let was = before.map(signoff::entries).unwrap_or_default();
+    let mut out = SignoffChanges {
+        added: now
+            .iter()
+            .filter(|e| !was.iter().any(|w| w.same(e)))
+            .cloned()
+            .collect(),
+        removed: was
+            .iter()
+            .filter(|w| !now.iter().any(|e| e.same(w)))
+            .cloned()
+            .collect(),
+        stale: Vec::new(),
+    };
+    let Some(before) = before else { return out };
+    let (old, new) = (before.field_digests(), after.field_digests());
+    let value = |digests: &[(String, u64)], field: &str| {
+        digests.iter().find(|(k, _)| k == field).map(|(_, h)| *h)
+    };
+    let changed: Vec<String> = covers
+        .iter()
+        .filter(|f| value(&old, f) != value(&new, f))
+        .cloned()
+        .collect();
+    if !changed.is_empty() {
+        out.stale = now
+            .iter()
+            .filter(|e| was.iter().any(|w| w.same(e)))
+            .map(|e| StaleSignoff {
+                person: e.person.clone(),
+                date: e.date.clone(),
+                changed: changed.clone(),
+            })
+            .collect();
+    }
+    out
 }
 
 /// The review as Markdown for a pull-request comment or a job summary.
 pub fn markdown(review: &Review) -> String {
     let mut out = String::from("## Plan changes\n\n");
+    if !review.identity.is_empty() {
+        out.push_str("### ⚠ Identities and sign-off policy\n\n");
+        for change in &review.identity {
+            out.push_str(&format!(
+                "- `{}` line {}: {}\n",
+                change.file,
+                change.line,
+                md_text(&change.message)
+            ));
+        }
+        out.push_str("\nSign-offs in this change are verified with people and policy as they were at the base.\n\n");
+    }
     if review.plans.is_empty() {
         out.push_str(&format!(
             "No plan changed between `{}` and `{}`.\n",
@@ -330,10 +495,12 @@ fn headlines(plan: &PlanChange) -> Vec<String> {
             _ => {}
         }
     }
-    if !plan.signoffs_to_renew.is_empty() {
+    for stale in &plan.signoffs.stale {
         out.push(format!(
-            "⚠ Metrics or period changed: the sign-offs of {} no longer cover this version",
-            plan.signoffs_to_renew.join(", ")
+            "⚠ The sign-off by {} ({}) is made stale: {} changed; it no longer counts until renewed",
+            md_text(&stale.person),
+            md_text(&stale.date),
+            md_text(&stale.changed.join(", "))
         ));
     }
     out

@@ -66,8 +66,9 @@ rules! {
     CheckinOverdue = "checkin-overdue", Warning, "An active plan has a check-in at least every 45 days.";
     ReassessmentOverdue = "reassessment-overdue", Warning, "A plan past its reassessment date has been assessed.";
     StatusTransition = "status-transition", Error, "Status changes follow draft -> in_review -> approved -> active -> assessed (or back to draft from review, or to withdrawn).";
-    SignoffUnverified = "signoff-unverified", Error, "Each sign-off was added by that person's own commit or by a commit carrying `Approved-by:` for them.";
-    SignoffStale = "signoff-stale", Error, "Metrics, targets and the period have not changed since the latest sign-off.";
+    SignoffUnverified = "signoff-unverified", Error, "Each sign-off rests on evidence the policy accepts: the signer's signed commit, their approving review, their own commit, or a trusted attestation.";
+    SignoffStale = "signoff-stale", Error, "No field a sign-off covers (metrics, period, currency, scope, owner, investment, consequences) changed after it was given.";
+    IdentityChange = "identity-change", Error, "A change does not edit people's emails, keys or logins, or the [signoff] policy, that verify its own sign-offs.";
     BrokenLink = "broken-link", Warning, "Relative links in the body, and `supersedes`, point at something that exists.";
 }
 

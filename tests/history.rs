@@ -230,24 +230,52 @@ fn signoffs_added_by_someone_else_are_unverified() {
     assert_eq!(unverified.len(), 2, "{json}");
     let message = unverified[1]["message"].as_str().unwrap();
     assert!(
-        message.contains("`ben` was added by Ana Lima <ana@example.com> in commit"),
+        message.contains("`ben` (Ben Ode) was added in commit"),
         "{message}"
     );
+    assert!(message.contains("by Ana Lima <ana@example.com>"), "{message}");
+    let help = unverified[1]["help"].as_str().unwrap();
     assert!(
-        unverified[1]["help"]
-            .as_str()
-            .unwrap()
-            .contains("Approved-by: Ben Ode <ben@example.com>")
+        help.contains("Approved-by: Ben Ode <ben@example.com>"),
+        "{help}"
     );
+    assert!(help.contains("both authored and committed"), "{help}");
+}
+
+const BOT: &str = "Merge Bot <merge-bot@example.com>";
+
+/// The story, approved in a commit by Ana with `message`, committed by `committer`.
+fn attested(message: &str, committer: &str) -> TestRepo {
+    let repo = story();
+    repo.write(
+        "planbook.toml",
+        "[signoff]\ntrusted_committers = [\"merge-bot@example.com\"]\n",
+    );
+    let approved = valid_plan("alpha")
+        .replace("target: 500000", "target: 550000")
+        .replace("expected: 500000", "expected: 550000");
+    repo.plan("emea/alpha.md", &approved);
+    repo.commit_by(message, ANA, committer, "2026-01-12T10:00:00+01:00", &[]);
+    repo
 }
 
 #[test]
 fn signoffs_by_the_signers_or_with_approved_by_trailers_pass() {
-    let repo = signed(
-        ANA,
-        "Approve the plan\n\nApproved-by: Ben Ode <b.ode@example.com>\nApproved-by: Cleo Park <cleo@example.com>",
-    );
+    let trailers = "Approve the plan\n\nApproved-by: Ben Ode <b.ode@example.com>\nApproved-by: Cleo Park <cleo@example.com>";
+    let repo = attested(trailers, BOT);
     assert_eq!(check_rules(&repo, &[]), Vec::<String>::new());
+    // The same trailers in a commit the owner made herself attest nothing.
+    let repo = attested(trailers, ANA);
+    assert_eq!(
+        check_rules(&repo, &[]),
+        ["signoff-unverified", "signoff-unverified"]
+    );
+    // A trailer without an email attests nothing, even from the trusted committer.
+    let repo = attested(
+        "Approve the plan\n\nApproved-by: Ben Ode\nApproved-by: Cleo Park <cleo@example.com>",
+        BOT,
+    );
+    assert_eq!(check_rules(&repo, &[]), ["signoff-unverified"]);
     // Ben adds his own sign-off; Cleo's is approved by trailer.
     let repo = story();
     let plan = valid_plan("alpha")
@@ -255,11 +283,7 @@ fn signoffs_by_the_signers_or_with_approved_by_trailers_pass() {
         .replace("expected: 500000", "expected: 550000");
     let ben_entry = "  - person: ben\n    role: VP Sales\n    date: 2025-12-22\n";
     repo.plan("emea/alpha.md", plan.replace(ben_entry, ""));
-    repo.commit(
-        "Peer review\n\nApproved-by: Cleo Park <cleo@example.com>",
-        ANA,
-        "2026-01-11T10:00:00+01:00",
-    );
+    repo.commit("Peer review", CLEO, "2026-01-11T10:00:00+01:00");
     repo.plan("emea/alpha.md", &plan);
     repo.commit("Sign off as VP Sales", BEN, "2026-01-12T10:00:00+01:00");
     assert_eq!(check_rules(&repo, &[]), Vec::<String>::new());
@@ -267,9 +291,9 @@ fn signoffs_by_the_signers_or_with_approved_by_trailers_pass() {
 
 #[test]
 fn changing_targets_after_signoff_is_stale() {
-    let repo = signed(
-        ANA,
+    let repo = attested(
         "Approve\n\nApproved-by: Ben Ode <ben@example.com>\nApproved-by: Cleo Park <cleo@example.com>",
+        BOT,
     );
     repo.plan(
         "emea/alpha.md",
@@ -280,18 +304,27 @@ fn changing_targets_after_signoff_is_stale() {
     repo.commit("Raise the target again", ANA, "2026-01-13T10:00:00+01:00");
     let (code, json) = repo.check_json(&[]);
     assert_eq!(code, 1);
-    let stale = json["diagnostics"]
+    let stale: Vec<&Value> = json["diagnostics"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|d| d["rule"] == "signoff-stale")
-        .unwrap();
-    let message = stale["message"].as_str().unwrap();
+        .filter(|d| d["rule"] == "signoff-stale")
+        .collect();
+    assert_eq!(stale.len(), 2, "each signer's sign-off is stale: {json}");
+    let message = stale[1]["message"].as_str().unwrap();
     assert!(
-        message.contains(
-            "metrics.bookings.expected, metrics.bookings.target changed after the latest sign-off"
-        ),
+        message.contains("the sign-off by `ben` (Ben Ode) is stale: metrics changed since commit"),
         "{message}"
+    );
+    assert!(message.contains("by Ana Lima"), "{message}");
+    // Stale sign-offs do not count: the policy is not met.
+    assert!(
+        json["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["rule"] == "signoff-required"),
+        "{json}"
     );
     // Re-signing (new dates, by the signers) clears it.
     let renewed = repo
@@ -299,7 +332,7 @@ fn changing_targets_after_signoff_is_stale() {
         .replace("date: 2025-12-20", "date: 2026-01-14")
         .replace("date: 2025-12-22", "date: 2026-01-14");
     repo.plan("emea/alpha.md", renewed);
-    repo.commit("Sign off again\n\nApproved-by: Ben Ode <ben@example.com>\nApproved-by: Cleo Park <cleo@example.com>", ANA, "2026-01-14T10:00:00+01:00");
+    repo.commit_by("Sign off again\n\nApproved-by: Ben Ode <ben@example.com>\nApproved-by: Cleo Park <cleo@example.com>", ANA, BOT, "2026-01-14T10:00:00+01:00", &[]);
     assert_eq!(check_rules(&repo, &[]), Vec::<String>::new());
 }
 

@@ -115,7 +115,7 @@ fn diff_summarises_a_change_for_reviewers() {
         "{md}"
     );
     assert!(
-        md.contains("the sign-offs of cleo, ben no longer cover this version"),
+        md.contains("The sign-off by cleo (2025-12-20) is made stale: metrics changed"),
         "{md}"
     );
     assert!(

@@ -115,7 +115,11 @@ fn history_appears_on_the_page_and_in_the_feed() {
         "2026-01-05T09:00:00+00:00",
     );
     repo.plan("alpha.md", valid_plan("alpha"));
-    repo.commit("Raise the target (#7)\n\nApproved-by: Ben Ode <ben@example.com>\nApproved-by: Cleo Park <cleo@example.com>", "Ana Lima <ana@example.com>", "2026-01-06T09:00:00+00:00");
+    repo.write(
+        "planbook.toml",
+        "[signoff]\ntrusted_committers = [\"merge-bot@example.com\"]\n",
+    );
+    repo.commit_by("Raise the target (#7)\n\nApproved-by: Ben Ode <ben@example.com>\nApproved-by: Cleo Park <cleo@example.com>", "Ana Lima <ana@example.com>", "Merge Bot <merge-bot@example.com>", "2026-01-06T09:00:00+00:00", &[]);
     repo.git(&["remote", "add", "origin", "git@github.com:corvid/plans.git"]);
     assert_eq!(build(&repo, &[]).code, 0);
     let plan = decoded(&repo.read("site/plans/alpha/index.html"));
@@ -127,8 +131,8 @@ fn history_appears_on_the_page_and_in_the_feed() {
     assert!(plan.contains("https://github.com/corvid/plans/pull/7"));
     assert!(plan.contains("https://github.com/corvid/plans/commit/"));
     assert!(
-        plan.contains(">verified<"),
-        "sign-offs approved by trailer are verified"
+        plan.contains(">attested by Merge Bot<"),
+        "sign-offs approved by trailer from the merge bot are attested: {plan}"
     );
     let feed = repo.read("site/feed.xml");
     assert_eq!(feed.matches("<entry>").count(), 2);

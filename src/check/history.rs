@@ -1,18 +1,22 @@
-//! The rules that read the git history: `signoff-unverified`, `signoff-stale` and, against a
-//! base revision, `status-transition`.
+//! The rules that read the git history: `signoff-unverified` and `signoff-stale` and, against
+//! a base revision, `status-transition` and `identity-change`.
 
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
 use git2::Repository;
 use rayon::prelude::*;
 
+use crate::check::rules::{policy_shortfalls, signoffs_anchor_of};
 use crate::check::{Findings, Settings};
+use crate::config::SignoffPolicy;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::error::Error;
-use crate::history::{self, Audit, Revision, WORKING_TREE, message};
-use crate::plan::PlanFile;
+use crate::history::signoff::{self, SignoffEntry, SignoffRecord};
+use crate::history::{Audit, Revision, Snapshot};
 use crate::plan::model::Status;
-use crate::rules::Rule;
+use crate::plan::{People, PlanFile};
+use crate::rules::{Level, Rule};
 
 /// Runs the history rules on the plans `report` selects.
 pub fn run(
@@ -22,242 +26,283 @@ pub fn run(
     base: Option<&str>,
     report: &(dyn Fn(&Path) -> bool + Sync),
 ) -> Result<Vec<Diagnostic>, Error> {
+    let enabled = |rule: Rule| settings.repo.config.level(rule) != Level::Off;
     let mut out = Vec::new();
-    if let Some(base) = base {
-        status_transition(audit, plans, base, report, &mut out)?;
+    let selected: Vec<&PlanFile> = plans.iter().filter(|f| report(&f.path)).collect();
+    let paths: Vec<PathBuf> = selected.iter().map(|f| f.path.clone()).collect();
+    let timelines = audit.timelines(&paths);
+    if let Some(base) = base
+        && enabled(Rule::StatusTransition)
+    {
+        status_transition(audit, &selected, &timelines, base, &mut out)?;
     }
-    let signed: Vec<&PlanFile> = plans
+    let signoff_rules = [
+        Rule::SignoffUnverified,
+        Rule::SignoffStale,
+        Rule::SignoffRequired,
+    ];
+    if !signoff_rules.into_iter().any(enabled) {
+        return Ok(out);
+    }
+    let signed: Vec<(&PlanFile, &Vec<crate::history::RevisionRef>)> = selected
         .iter()
-        .filter(|f| report(&f.path))
-        .filter(|f| {
-            f.plan
-                .as_ref()
-                .and_then(|p| p.signoffs.as_ref())
-                .is_some_and(|s| !s.is_empty())
-        })
+        .zip(&timelines)
+        .filter(|(f, _)| !current_entries(f).is_empty())
+        .map(|(f, t)| (*f, t))
         .collect();
-    if audit.shallow {
-        for file in signed {
+    if signed.is_empty() {
+        return Ok(out);
+    }
+    if let Some((message, help)) = incomplete(audit) {
+        for (file, _) in signed {
             let mut findings = Findings::new(&file.path);
             findings.add(
                 Rule::SignoffUnverified,
                 file.anchors.signoffs.unwrap_or(Span::point(1, 1)),
-                "sign-offs cannot be verified in a shallow clone",
-                Some("fetch the full history: `git fetch --unshallow` (in GitHub Actions: `fetch-depth: 0`)".to_string()),
+                message,
+                Some(help.to_string()),
             );
             out.extend(findings.out);
         }
         return Ok(out);
     }
-    let paths: Vec<PathBuf> = signed.iter().map(|f| f.path.clone()).collect();
-    let timelines = audit.timelines(&paths);
-    let identity = audit.identity();
+    let refs: Vec<Vec<crate::history::RevisionRef>> =
+        signed.iter().map(|(_, t)| (*t).clone()).collect();
+    let signatures = audit.signatures(settings.trust, &refs)?;
     let shared: &Audit = audit;
+    let identity = shared.identity();
     let found: Vec<(Vec<Revision>, Vec<Diagnostic>)> = signed
         .par_iter()
-        .zip(timelines.par_iter())
         .map_init(
-            || Repository::open(&shared.git_dir).ok(),
-            |git, (file, timeline)| {
-                let Some(git) = git else {
-                    return (Vec::new(), Vec::new());
-                };
-                let current = file.plan.as_ref().map(current_signers);
-                let revisions = shared.revisions(git, timeline, &identity, current.as_deref());
+            || Repository::open(&shared.git_dir),
+            |git, (file, timeline)| -> Result<_, Error> {
+                let git = git.as_ref().map_err(|e| Error::Git {
+                    message: format!("reading the history failed: {}", e.message()),
+                    help: Some("run `git fsck` to check the repository".into()),
+                })?;
+                let current = current_entries(file);
+                let mut revisions = shared.revisions(git, timeline, &identity, Some(&current));
+                for r in &mut revisions {
+                    if let Some(signature) = r.index.and_then(|i| signatures.get(&i)) {
+                        r.signature = signature.clone();
+                    }
+                }
                 let mut findings = Findings::new(&file.path);
-                signoffs(settings, file, &revisions, &mut findings);
-                (revisions, findings.out)
+                if revisions.iter().any(|r| r.missing) {
+                    findings.add(
+                        Rule::SignoffUnverified,
+                        file.anchors.signoffs.unwrap_or(Span::point(1, 1)),
+                        "sign-offs cannot be verified: objects of this plan's history are missing from the repository",
+                        Some(MISSING_HELP.to_string()),
+                    );
+                } else {
+                    let records = shared.signoffs(&revisions, &current, settings.trust);
+                    signoffs(settings, file, &records, &mut findings);
+                }
+                Ok((revisions, findings.out))
             },
         )
-        .collect();
+        .collect::<Result<_, Error>>()?;
     let computed: Vec<&[Revision]> = found.iter().map(|(r, _)| r.as_slice()).collect();
-    audit.remember(&timelines, &computed);
+    audit.remember(&refs, &computed);
     out.extend(found.into_iter().flat_map(|(_, d)| d));
     Ok(out)
 }
 
-/// The sign-offs of the plan on disk, as the history records them.
-fn current_signers(plan: &crate::plan::Plan) -> Vec<String> {
+const MISSING_HELP: &str = "this looks like a partial clone (`git clone --filter=…`) or a damaged repository: fetch every object with `git fetch --refetch`, or clone without `--filter` (in GitHub Actions: `fetch-depth: 0` and no `filter:`)";
+
+/// Why the history cannot verify sign-offs at all, if it cannot.
+fn incomplete(audit: &Audit) -> Option<(&'static str, &'static str)> {
+    if audit.shallow {
+        return Some((
+            "sign-offs cannot be verified in a shallow clone",
+            "fetch the full history: `git fetch --unshallow` (in GitHub Actions: `fetch-depth: 0`)",
+        ));
+    }
+    if audit.partial {
+        return Some((
+            "sign-offs cannot be verified in a partial clone: the objects that show who added them are missing",
+            MISSING_HELP,
+        ));
+    }
+    None
+}
+
+/// The sign-offs of the plan on disk.
+fn current_entries(file: &PlanFile) -> Vec<SignoffEntry> {
+    let Some(plan) = &file.plan else {
+        return Vec::new();
+    };
     plan.signoffs
         .iter()
         .flatten()
         .filter_map(|s| {
-            Some(history::signoff_key(
-                s.person.as_deref()?,
-                &s.date.map(|d| d.to_string()).unwrap_or_default(),
-            ))
+            Some(SignoffEntry {
+                person: s.person.clone()?,
+                role: s.role.clone(),
+                date: s.date.map(|d| d.to_string()).unwrap_or_default(),
+            })
         })
         .collect()
 }
 
-/// `signoff-unverified` and `signoff-stale` for one plan.
-fn signoffs(settings: &Settings, file: &PlanFile, revisions: &[Revision], f: &mut Findings) {
+/// `signoff-unverified`, `signoff-stale` and the policy counting only fresh sign-offs, for
+/// one plan.
+fn signoffs(settings: &Settings, file: &PlanFile, records: &[SignoffRecord], f: &mut Findings) {
     let Some(plan) = &file.plan else { return };
-    let people = &settings.repo.people;
-    let mut latest_added: Option<usize> = None;
-    for (i, signoff) in plan.signoffs.iter().flatten().enumerate() {
-        let Some(person) = signoff.person.as_deref() else {
-            continue;
-        };
-        let key = history::signoff_key(
-            person,
-            &signoff.date.map(|d| d.to_string()).unwrap_or_default(),
-        );
-        let span = file
-            .anchors
-            .signoff_people
-            .get(i)
-            .copied()
-            .unwrap_or(Span::point(1, 1));
-        // Newest first: the sign-off was added by the oldest revision of the unbroken run of
-        // revisions that carry it.
-        let run = revisions
-            .iter()
-            .take_while(|r| r.signers.contains(&key))
-            .count();
-        let Some(added) = run.checked_sub(1) else {
+    let trust = settings.trust;
+    let people = &trust.people;
+    // Entries are listed in the file's order; spans follow the entries with a person.
+    let spans: Vec<Span> = plan
+        .signoffs
+        .iter()
+        .flatten()
+        .enumerate()
+        .filter(|(_, s)| s.person.is_some())
+        .map(|(i, _)| {
+            file.anchors
+                .signoff_people
+                .get(i)
+                .copied()
+                .unwrap_or(Span::point(1, 1))
+        })
+        .collect();
+    for (record, span) in records.iter().zip(spans) {
+        let person = record.person.as_str();
+        let name = people.name(person);
+        if !record.verified(&trust.policy) {
+            let message = match &record.added_by {
+                None => format!(
+                    "the sign-off by `{person}` is not in any commit: uncommitted changes prove nothing about who signed"
+                ),
+                Some(by) => {
+                    let commit = record.added_in.as_deref().unwrap_or_default();
+                    let committer = if by.committer == by.author {
+                        String::new()
+                    } else {
+                        format!(", committed by {} <{}>", by.committer.name, by.committer.email)
+                    };
+                    let found = match record.evidence {
+                        Some(kind) => format!(
+                            "; it has {} evidence, which [signoff] accept does not list",
+                            kind.as_str()
+                        ),
+                        None => String::new(),
+                    };
+                    format!(
+                        "the sign-off by `{person}` ({name}) was added in {} by {} <{}>{committer}, with no evidence that {name} gave it{found}",
+                        signoff::short(commit),
+                        by.author.name,
+                        by.author.email
+                    )
+                }
+            };
             f.add(
                 Rule::SignoffUnverified,
                 span,
-                format!("the sign-off by `{person}` is not in any commit"),
-                Some(
-                    "commit the plan; the sign-off must be added by that person's own commit"
-                        .to_string(),
-                ),
+                message,
+                Some(format!(
+                    "what counts: {}",
+                    signoff::what_counts(&trust.policy, people, person)
+                )),
             );
-            continue;
-        };
-        latest_added = Some(latest_added.map_or(added, |l: usize| l.min(added)));
-        let revision = &revisions[added];
-        if verified(people, person, revision) {
-            continue;
         }
-        let name = people.name(person);
-        let emails: Vec<&str> = people
-            .get(person)
-            .map(|p| p.email.iter().collect())
-            .unwrap_or_default();
-        let example = emails.first().map_or(String::new(), |e| format!(" <{e}>"));
-        let by = if revision.commit == WORKING_TREE {
-            format!(
-                "in uncommitted changes by {} <{}>",
-                revision.author.name, revision.author.email
-            )
-        } else {
-            format!(
-                "by {} <{}> in commit {}",
-                revision.author.name,
-                revision.author.email,
-                revision.commit.chars().take(10).collect::<String>()
-            )
-        };
-        f.add(
-            Rule::SignoffUnverified,
-            span,
-            format!("the sign-off by `{person}` was added {by}, not by {name}"),
-            Some(format!(
-                "{name} signs off by committing the change themself, or the commit carries `Approved-by: {name}{example}`"
-            )),
-        );
-    }
-    let Some(latest) = latest_added else { return };
-    for revision in revisions[..latest].iter().rev() {
-        let changed: Vec<&str> = revision
-            .changes
-            .iter()
-            .filter(|c| c.touches_commitments())
-            .map(|c| c.name())
-            .collect();
-        if changed.is_empty() {
-            continue;
+        if record.stale {
+            let since = match (&record.stale_since, &record.stale_by) {
+                (Some(commit), Some(by)) => {
+                    format!(" since {} by {}", signoff::short(commit), by.name)
+                }
+                _ => String::new(),
+            };
+            let added = record
+                .added_in
+                .as_deref()
+                .map_or("uncommitted changes".to_string(), signoff::short);
+            f.add(
+                Rule::SignoffStale,
+                span,
+                format!(
+                    "the sign-off by `{person}` ({name}) is stale: {} changed{since}, after it was given in {added}",
+                    record.changed.join(", ")
+                ),
+                Some(format!(
+                    "ask {name} to review the change and sign off again (a new date on their entry), or restore {}",
+                    record.changed.join(", ")
+                )),
+            );
         }
-        let when = revision.date.get(..10).unwrap_or(&revision.date);
-        let commit = if revision.commit == WORKING_TREE {
-            "uncommitted changes".to_string()
-        } else {
-            format!(
-                "commit {}",
-                revision.commit.chars().take(10).collect::<String>()
-            )
-        };
-        f.add(
-            Rule::SignoffStale,
-            file.anchors.signoffs.unwrap_or(Span::point(1, 1)),
-            format!(
-                "{} changed after the latest sign-off, in {commit} by {} on {when}",
-                changed.join(", "),
-                revision.author.name
-            ),
-            Some("ask the signers to review the change and sign off again (a new date on their entry, in a commit of their own)".to_string()),
-        );
-        break;
     }
-}
-
-/// The index of the revision (newest first) that added the sign-off `key`: the oldest of the
-/// unbroken run of newest revisions that carry it.
-pub fn added_at(revisions: &[Revision], key: &str) -> Option<usize> {
-    let run = revisions
-        .iter()
-        .take_while(|r| r.signers.iter().any(|s| s == key))
-        .count();
-    run.checked_sub(1)
-}
-
-/// Whether a revision that added `person`'s sign-off was made by them or approved by them.
-pub fn verified(people: &crate::plan::People, person: &str, revision: &Revision) -> bool {
-    let Some(p) = people.get(person) else {
-        return false;
+    // Stale sign-offs do not count towards the policy: report what the policy misses without
+    // them, beyond what it already missed with them (`signoff-required` reported that).
+    let stale = signoff::stale_people(records);
+    if stale.is_empty() {
+        return;
+    }
+    let fresh = |so: &crate::plan::model::SignOff| {
+        let person = so.person.as_deref().unwrap_or_default();
+        let date = so.date.map(|d| d.to_string()).unwrap_or_default();
+        !stale.contains(&(person, date.as_str()))
     };
-    let is_theirs = |email: &str| p.email.iter().any(|e| e.eq_ignore_ascii_case(email.trim()));
-    if is_theirs(&revision.author.email) {
-        return true;
-    }
-    revision.trailers.iter().any(|t| {
-        t.key.eq_ignore_ascii_case("approved-by") && {
-            let email = message::email_of(&t.value);
-            is_theirs(email)
-                || (!t.value.contains('<') && t.value.trim().eq_ignore_ascii_case(&p.name))
+    let before: HashSet<String> = policy_shortfalls(plan, people, &trust.policy, &|_| true)
+        .into_iter()
+        .map(|(m, _)| m)
+        .collect();
+    let at = signoffs_anchor_of(file);
+    for (message, help) in policy_shortfalls(plan, people, &trust.policy, &fresh) {
+        if !before.contains(&message) {
+            f.add(
+                Rule::SignoffRequired,
+                at,
+                format!("{message} that is not stale"),
+                Some(help),
+            );
         }
-    })
+    }
 }
 
-/// `status-transition`: each plan's status change since `base` follows the lifecycle.
+/// `status-transition`: each plan's status change since `base` follows the lifecycle. A plan
+/// is compared with its own earlier version wherever that was: the paths it had in its
+/// history, or a plan file with the same name at the base.
 fn status_transition(
     audit: &Audit,
-    plans: &[PlanFile],
+    plans: &[&PlanFile],
+    timelines: &[Vec<crate::history::RevisionRef>],
     base: &str,
-    report: &(dyn Fn(&Path) -> bool + Sync),
     out: &mut Vec<Diagnostic>,
 ) -> Result<(), Error> {
     let git = Repository::open(&audit.git_dir).map_err(|e| Error::Git {
         message: e.message().to_string(),
         help: None,
     })?;
-    let tree = git
-        .revparse_single(base)
-        .and_then(|o| o.peel_to_tree())
-        .map_err(|_| Error::Git {
-            message: format!("--base {base}: no such revision in this repository"),
-            help: Some(if audit.shallow {
-                "this is a shallow clone: fetch the base (`git fetch --unshallow`, or `fetch-depth: 0` in GitHub Actions)".to_string()
-            } else {
-                "give a branch, tag or commit, e.g. --base origin/main".to_string()
-            }),
-        })?;
-    for file in plans.iter().filter(|f| report(&f.path)) {
+    let tree = audit.base_tree(&git, base)?;
+    let by_name = audit.plan_files_in(&git, &tree);
+    for (file, timeline) in plans.iter().zip(timelines) {
         let Some(now) = file.plan.as_ref().and_then(|p| p.status) else {
             continue;
         };
-        let git_path = audit.git_path(&file.path);
-        let Some(blob) = tree
-            .get_path(Path::new(&git_path))
-            .ok()
-            .and_then(|e| git.find_blob(e.id()).ok())
-        else {
+        let stem = file
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned());
+        let mut paths: Vec<String> = vec![audit.git_path(&file.path)];
+        paths.extend(timeline.iter().map(|r| r.path.clone()));
+        let found = paths
+            .iter()
+            .find_map(|p| tree.get_path(Path::new(p)).ok().map(|e| e.id()))
+            .or_else(|| by_name.get(stem.as_deref()?).copied());
+        let Some(blob) = found else {
             continue; // a new plan may start in any status
         };
-        let before = history::Snapshot::parse(&String::from_utf8_lossy(blob.content()));
+        let Some(bytes) = crate::history::read_blob(&git, &blob.to_string()) else {
+            return Err(Error::Git {
+                message: format!(
+                    "--base {base}: the earlier version of {} is missing from the repository",
+                    crate::diagnostic::display_path(&file.path)
+                ),
+                help: Some(MISSING_HELP.to_string()),
+            });
+        };
+        let before = Snapshot::parse(&String::from_utf8_lossy(&bytes));
         let Some(was) = before
             .get("status")
             .and_then(|s| serde_json::from_value::<Status>(s.clone()).ok())
@@ -295,6 +340,82 @@ pub fn allowed(from: Status, to: Status) -> bool {
         )
 }
 
+/// `identity-change`: what the change does to who can vouch for a sign-off. Verification
+/// then takes people and policy from the base, so each of these is reported for a human to
+/// review.
+pub fn identity_change(
+    base_people: &People,
+    people: &People,
+    people_text: &str,
+    people_path: &Path,
+    base_policy: &SignoffPolicy,
+    policy: &SignoffPolicy,
+    config_text: Option<&str>,
+    config_path: &Path,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let ids: BTreeSet<&String> = base_people.by_id.keys().chain(people.by_id.keys()).collect();
+    for id in ids {
+        let (was, now) = (base_people.get(id), people.get(id));
+        let lower = |p: Option<&crate::plan::people::Person>| -> (BTreeSet<String>, BTreeSet<String>, Option<String>) {
+            match p {
+                None => Default::default(),
+                Some(p) => (
+                    p.email.iter().map(|e| e.trim().to_lowercase()).collect(),
+                    p.keys.iter().map(|k| k.trim().to_string()).collect(),
+                    p.github.as_ref().map(|g| g.trim().to_lowercase()),
+                ),
+            }
+        };
+        let (emails_was, keys_was, login_was) = lower(was);
+        let (emails_now, keys_now, login_now) = lower(now);
+        let mut what = Vec::new();
+        if emails_was != emails_now {
+            what.push("emails");
+        }
+        if keys_was != keys_now {
+            what.push("signing keys");
+        }
+        if login_was != login_now {
+            what.push("`github` login");
+        }
+        if what.is_empty() || (was.is_none() && emails_now.is_empty() && keys_now.is_empty() && login_now.is_none()) {
+            continue;
+        }
+        let how = match (was, now) {
+            (None, Some(_)) => format!("adds `{id}` with {}", what.join(", ")),
+            (Some(_), None) => format!("removes `{id}` and their {}", what.join(", ")),
+            _ => format!("changes the {} of `{id}`", what.join(", ")),
+        };
+        let (line, column) = people.position(people_text, id);
+        let (line, column) = (line as u32, column as u32);
+        let mut findings = Findings::new(people_path);
+        findings.add(
+            Rule::IdentityChange,
+            Span::point(line, column),
+            format!("this change {how}; sign-offs are verified with people.yaml as it was at the base"),
+            Some("identities are changed in a pull request of their own, reviewed by someone other than the people it names".to_string()),
+        );
+        out.extend(findings.out);
+    }
+    if base_policy != policy {
+        let text = config_text.unwrap_or_default();
+        let line = text
+            .lines()
+            .position(|l| l.trim() == "[signoff]")
+            .map_or(1, |i| i as u32 + 1);
+        let mut findings = Findings::new(config_path);
+        findings.add(
+            Rule::IdentityChange,
+            Span::point(line, 1),
+            "this change edits the [signoff] policy; sign-offs are verified with the policy as it was at the base",
+            Some("change the sign-off policy in a pull request of its own, approved by sales leadership".to_string()),
+        );
+        out.extend(findings.out);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -307,5 +428,31 @@ mod tests {
         assert!(!allowed(Status::Draft, Status::Approved));
         assert!(!allowed(Status::Assessed, Status::Active));
         assert!(!allowed(Status::Withdrawn, Status::Draft));
+    }
+
+    #[test]
+    fn identity_changes_are_named() {
+        let path = Path::new("people.yaml");
+        let base = People::parse(
+            "ana:\n  name: Ana\n  email: ana@x.com\nben:\n  name: Ben\n  email: ben@x.com\n",
+            path,
+        )
+        .unwrap();
+        let text = "ana:\n  name: Ana Lima\n  email: ana@x.com\nben:\n  name: Ben\n  email: [ben@x.com, ana2@x.com]\n  github: ben\n";
+        let now = People::parse(text, path).unwrap();
+        let policy = SignoffPolicy::default();
+        let found = identity_change(
+            &base,
+            &now,
+            text,
+            path,
+            &policy,
+            &policy,
+            None,
+            Path::new("planbook.toml"),
+        );
+        assert_eq!(found.len(), 1, "a new name is no identity change: {found:?}");
+        assert_eq!(found[0].span.line, 4);
+        assert!(found[0].message.contains("emails, `github` login of `ben`"));
     }
 }

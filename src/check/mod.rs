@@ -55,7 +55,9 @@ pub struct Subject<'a> {
     pub front_matter: &'a Node,
     pub body: &'a Body,
     pub people: &'a People,
+    /// The sign-off policy and the people it trusts: with `--base`, the base revision's.
     pub policy: &'a SignoffPolicy,
+    pub signers: &'a People,
     pub as_of: Date,
     pub root: &'a Path,
 }
@@ -64,6 +66,8 @@ pub struct Subject<'a> {
 pub struct Settings<'a> {
     pub repo: &'a Repo,
     pub as_of: Date,
+    /// Who verifies sign-offs: the people and policy of the base revision under `--base`.
+    pub trust: &'a crate::history::signoff::Trust,
 }
 
 /// Reads the plan files at `paths` (relative to the root) in parallel, runs every rule that
@@ -124,7 +128,8 @@ fn check_file(settings: &Settings, file: &PlanFile) -> Vec<Diagnostic> {
             front_matter,
             body,
             people: &settings.repo.people,
-            policy: &settings.repo.config.signoff,
+            policy: &settings.trust.policy,
+            signers: &settings.trust.people,
             as_of: settings.as_of,
             root: &settings.repo.root,
         };

@@ -4,7 +4,11 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use crate::check::{Findings, Subject};
+use crate::config::SignoffPolicy;
+use crate::diagnostic::Span;
 use crate::path;
+use crate::plan::model::SignOff;
+use crate::plan::{Node, People, Plan};
 use crate::plan::body::{Body, LinkTarget, link_target};
 use crate::plan::model::{Direction, Function, Status, Unit};
 use crate::plan::schema::distance;
@@ -715,48 +719,74 @@ pub fn signoff_required(s: &Subject, f: &mut Findings) {
     if !matches!(status, Status::Approved | Status::Active | Status::Assessed) {
         return;
     }
-    let owner = s.plan.owner.as_deref();
-    let mut signers: Vec<&str> = s
-        .plan
+    let at = signoffs_anchor(s.front_matter);
+    for (message, help) in policy_shortfalls(s.plan, s.signers, s.policy, &|_| true) {
+        f.add(Rule::SignoffRequired, at, message, Some(help));
+    }
+}
+
+/// Where sign-off findings about the whole list point: `signoffs:`, or `status:` without one.
+pub fn signoffs_anchor(front_matter: &Node) -> Span {
+    if front_matter.has(path!["signoffs"]) {
+        front_matter.locate_key(path!["signoffs"])
+    } else {
+        front_matter.locate(path!["status"])
+    }
+}
+
+/// [`signoffs_anchor`] for a plan whose front-matter tree is gone: its recorded anchors.
+pub fn signoffs_anchor_of(file: &crate::plan::PlanFile) -> Span {
+    file.anchors
+        .signoffs
+        .or(file.anchors.status)
+        .unwrap_or(Span::point(1, 1))
+}
+
+/// What the sign-off policy finds missing in an approved, active or assessed plan when only
+/// the sign-offs `counted` accepts count: `(message, help)` each.
+pub fn policy_shortfalls(
+    plan: &Plan,
+    people: &People,
+    policy: &SignoffPolicy,
+    counted: &dyn Fn(&SignOff) -> bool,
+) -> Vec<(String, String)> {
+    let status = plan.status.unwrap_or(Status::Draft);
+    if !matches!(status, Status::Approved | Status::Active | Status::Assessed) {
+        return Vec::new();
+    }
+    let owner = plan.owner.as_deref();
+    let mut signers: Vec<&str> = plan
         .signoffs
         .iter()
         .flatten()
+        .filter(|so| counted(so))
         .filter_map(|so| so.person.as_deref())
-        .filter(|p| s.policy.allow_self || Some(*p) != owner)
+        .filter(|p| policy.allow_self || Some(*p) != owner)
         .collect();
     signers.sort_unstable();
     signers.dedup();
-    let at = if s.front_matter.has(path!["signoffs"]) {
-        s.front_matter.locate_key(path!["signoffs"])
-    } else {
-        s.front_matter.locate(path!["status"])
-    };
-    if signers.len() < s.policy.min {
-        f.add(
-            Rule::SignoffRequired,
-            at,
+    let mut out = Vec::new();
+    if signers.len() < policy.min {
+        out.push((
             format!(
                 "a plan that is {} needs {} sign-off{}, and has {}",
                 status.label(),
-                s.policy.min,
-                if s.policy.min == 1 { "" } else { "s" },
+                policy.min,
+                if policy.min == 1 { "" } else { "s" },
                 signers.len()
             ),
-            Some("reviewers sign off by adding themselves under `signoffs:` in a commit of their own".to_string()),
-        );
+            "reviewers sign off by adding themselves under `signoffs:` in a commit of their own, or by approving the pull request".to_string(),
+        ));
     }
-    for role in &s.policy.required_roles {
-        if !signers.iter().any(|p| s.people.has_role(p, role)) {
-            f.add(
-                Rule::SignoffRequired,
-                at,
+    for role in &policy.required_roles {
+        if !signers.iter().any(|p| people.has_role(p, role)) {
+            out.push((
                 format!("no sign-off from anyone with the `{role}` role"),
-                Some(format!(
-                    "ask someone listed with `{role}` in people.yaml to sign off"
-                )),
-            );
+                format!("ask someone listed with `{role}` in people.yaml to sign off"),
+            ));
         }
     }
+    out
 }
 
 pub fn self_signoff(s: &Subject, f: &mut Findings) {

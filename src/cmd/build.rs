@@ -23,6 +23,7 @@ pub fn run(ctx: &Context, args: &BuildArgs) -> Result<Outcome, Error> {
         include_restricted: args.include_restricted,
         today: cmd::as_of(args.as_of.as_deref())?,
         progress: progress_bar(ctx.quiet),
+        reviews: args.reviews.as_ref().map(|r| cwd.join(r)),
     };
     let started = std::time::Instant::now();
     let built = site::build(repo, &options)?;

@@ -9,6 +9,7 @@ use crate::cli::{CheckArgs, CheckFormat, Deny};
 use crate::cmd::{self, Context};
 use crate::error::Error;
 use crate::history::Audit;
+use crate::history::trust::Trust;
 use crate::report::{self, CheckReport};
 
 pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, Error> {
@@ -33,26 +34,39 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, Error> {
         }
     }
     let wanted = |path: &Path| selected.is_empty() || selected.iter().any(|s| path.starts_with(s));
-    let settings = Settings { repo: &repo, as_of };
-    let (plans, mut diagnostics) = check::check_paths(&settings, &all, &wanted);
-    match Audit::open(&repo, false)? {
-        Some(mut audit) => {
-            if audit.shallow && !ctx.quiet {
-                cmd::warn(cmd::SHALLOW_WARNING, ctx.color);
-            }
-            diagnostics.extend(check::history::run(
-                &settings,
-                &mut audit,
-                &plans,
-                args.base.as_deref(),
-                &wanted,
-            )?);
+    let mut audit = Audit::open(&repo, false)?;
+    let base = args.base.as_deref();
+    let reviews = args.reviews.as_deref();
+    let (trust, identity) = match (&audit, base) {
+        (Some(audit), Some(base)) => {
+            Trust::at_base(&repo, audit, base, reviews, ctx.config.as_deref())?
         }
-        None if args.base.is_some() => {
+        (None, Some(_)) => {
             return Err(Error::usage(
                 "--base needs a git repository, and this is not one",
                 Some("keep the plans in git, or leave out --base".to_string()),
             ));
+        }
+        _ => (Trust::current(&repo, reviews)?, Vec::new()),
+    };
+    let settings = Settings {
+        repo: &repo,
+        as_of,
+        trust: &trust,
+    };
+    let (plans, mut diagnostics) = check::check_paths(&settings, &all, &wanted);
+    diagnostics.extend(identity);
+    match &mut audit {
+        Some(audit) => {
+            if audit.shallow && !ctx.quiet {
+                cmd::warn(cmd::SHALLOW_WARNING, ctx.color);
+            }
+            if audit.partial && !ctx.quiet {
+                cmd::warn(cmd::PARTIAL_WARNING, ctx.color);
+            }
+            diagnostics.extend(check::history::run(
+                &settings, audit, &plans, base, &wanted,
+            )?);
         }
         None => {
             if !ctx.quiet && args.format == CheckFormat::Human {

@@ -6,6 +6,7 @@ use crate::Outcome;
 use crate::cli::{LogArgs, LogFormat};
 use crate::cmd::{self, Context};
 use crate::error::Error;
+use crate::history::trust::Trust;
 use crate::history::{Audit, History, WORKING_TREE};
 
 pub fn run(ctx: &Context, args: &LogArgs) -> Result<Outcome, Error> {
@@ -34,6 +35,10 @@ pub fn run(ctx: &Context, args: &LogArgs) -> Result<Outcome, Error> {
     if audit.shallow {
         cmd::warn(cmd::SHALLOW_WARNING, ctx.color);
     }
+    if audit.partial {
+        cmd::warn(cmd::PARTIAL_WARNING, ctx.color);
+    }
+    let trust = Trust::current(&repo, args.reviews.as_deref())?;
     let ids: Vec<String> = paths
         .iter()
         .map(|p| {
@@ -42,7 +47,13 @@ pub fn run(ctx: &Context, args: &LogArgs) -> Result<Outcome, Error> {
                 .unwrap_or_default()
         })
         .collect();
-    let mut history = audit.history(&paths, &ids);
+    let mut history = audit.history(&paths, &ids, &trust)?;
+    if !history.complete && !audit.partial {
+        cmd::warn(
+            "objects are missing from the repository: revisions that need them show no changes, and sign-offs cannot be verified\n  help: run `git fsck`, then `git fetch --refetch`",
+            ctx.color,
+        );
+    }
     if let Some(since) = since {
         let since = since.to_string();
         for plan in &mut history.plans {
@@ -52,16 +63,34 @@ pub fn run(ctx: &Context, args: &LogArgs) -> Result<Outcome, Error> {
     }
     match args.format {
         LogFormat::Json => cmd::print_json(&history)?,
-        LogFormat::Human => cmd::print(&human(&history))?,
+        LogFormat::Human => cmd::print(&human(&history, &trust.people))?,
     }
     Ok(Outcome::Success)
 }
 
 /// A readable timeline per plan, newest first.
-pub fn human(history: &History) -> String {
+pub fn human(history: &History, people: &crate::plan::People) -> String {
     let mut out = String::new();
     for plan in &history.plans {
         let _ = writeln!(out, "{}  ({})", plan.id, plan.path);
+        for s in &plan.signoffs {
+            let stale = match (&s.stale, &s.stale_since) {
+                (true, Some(since)) => format!(
+                    ", stale since {} ({})",
+                    crate::history::signoff::short(since),
+                    s.changed.join(", ")
+                ),
+                (true, None) => format!(", stale ({})", s.changed.join(", ")),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "  sign-off: {} {}: {}{stale}",
+                people.name(&s.person),
+                s.date,
+                s.describe(people)
+            );
+        }
         if plan.revisions.is_empty() {
             out.push_str("  no revisions\n");
         }
@@ -72,9 +101,20 @@ pub fn human(history: &History) -> String {
                 r.commit.chars().take(10).collect()
             };
             let pr = r.pr.map(|n| format!("  PR #{n}")).unwrap_or_default();
+            let signed = match (r.signature.status, &r.signature.key) {
+                (crate::history::signature::Status::None, _) => String::new(),
+                (status, key) => format!(
+                    "  signature: {}{}",
+                    serde_json::to_value(status)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    key.as_deref().map(|k| format!(" ({k})")).unwrap_or_default()
+                ),
+            };
             let _ = writeln!(
                 out,
-                "  {}  {}  {} <{}>{pr}",
+                "  {}  {}  {} <{}>{pr}{signed}",
                 r.date.get(..10).unwrap_or(&r.date),
                 commit,
                 r.author.name,

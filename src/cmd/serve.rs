@@ -53,7 +53,8 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> Result<Outcome, Error> {
     let repo = ctx.repo()?;
     // Started before the first build, so that an edit made while it runs is not missed.
     let watcher = Watcher::new(&repo)?;
-    let (built, site) = build_once(repo)?;
+    let reviews = args.reviews.as_ref().map(|r| ctx.cwd().map(|c| c.join(r))).transpose()?;
+    let (built, site) = build_once(repo, reviews.clone())?;
     let out = built.out.clone();
     let listener = TcpListener::bind(("127.0.0.1", args.port)).map_err(|e| {
         Error::usage(
@@ -80,7 +81,7 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> Result<Outcome, Error> {
             quiet: true,
         };
         let out = out.clone();
-        std::thread::spawn(move || watch(&ctx, site, watcher, &out, note, &state));
+        std::thread::spawn(move || watch(&ctx, site, watcher, &out, note, &state, reviews));
     }
     for stream in listener.incoming().flatten() {
         let out = out.clone();
@@ -92,13 +93,17 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> Result<Outcome, Error> {
     Ok(Outcome::Success)
 }
 
-fn build_once(repo: crate::repo::Repo) -> Result<(site::Built, Site), Error> {
+fn build_once(
+    repo: crate::repo::Repo,
+    reviews: Option<std::path::PathBuf>,
+) -> Result<(site::Built, Site), Error> {
     let options = Options {
         out: repo.root.join(&repo.config.site.out_dir),
         base_url: "/".into(),
         include_restricted: false,
         today: cmd::as_of(None)?,
         progress: None,
+        reviews,
     };
     site::build_site(repo, &options)
 }
@@ -119,6 +124,7 @@ fn watch(
     out: &Path,
     mut note: Option<String>,
     state: &Mutex<State>,
+    reviews: Option<std::path::PathBuf>,
 ) {
     let mut site = Some(site);
     // Whether plans.json, the search index and the feeds are still to be written after an
@@ -154,7 +160,7 @@ fn watch(
         let whole = matches!(result, Ok(None));
         if whole {
             // A whole build; the old site stays in memory until the new one is ready.
-            result = ctx.repo().and_then(build_once).and_then(|(built, new)| {
+            result = ctx.repo().and_then(|r| build_once(r, reviews.clone())).and_then(|(built, new)| {
                 watcher.follow(new.repo())?;
                 note = left_out(&built, ctx.color);
                 site = Some(new);

@@ -11,16 +11,24 @@ use git2::{Oid, Repository};
 use serde::{Deserialize, Serialize};
 
 use crate::history::diff::FieldChange;
+use crate::history::signoff::SignoffEntry;
 use crate::history::walk::{self, Walk};
 
 /// Bumped whenever what is cached is computed differently (3: unreadable front matter compared
-/// field by field).
-const VERSION: u32 = 3;
+/// field by field; 4: committers, raw identities, sign-off entries and field digests).
+const VERSION: u32 = 4;
 const FILE: &str = "planbook/history-cache.json";
 
-/// The field changes and sign-offs of one revision.
-/// Shared between the cache and the revisions that use it.
-pub type Computed = (Arc<[FieldChange]>, Arc<[String]>);
+/// What comparing one revision with the one before found. Shared between the cache and the
+/// revisions that use it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Computed {
+    pub changes: Arc<[FieldChange]>,
+    /// The sign-offs the revision carries.
+    pub signoffs: Arc<[SignoffEntry]>,
+    /// A digest of each top-level field (see [`crate::history::Snapshot::field_digests`]).
+    pub fields: Arc<[(String, u64)]>,
+}
 
 #[derive(Default)]
 pub struct Cache {

@@ -102,6 +102,76 @@ impl Snapshot {
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.front.get(key)
     }
+
+    /// A digest of each top-level field's value, compared as the field-level changes are:
+    /// lists of entries keyed by ids regardless of their order. Two revisions hold the same
+    /// value for a field exactly when their digests for it are equal (or both absent).
+    pub fn field_digests(&self) -> Vec<(String, u64)> {
+        let Some(map) = self.front.as_object() else {
+            return Vec::new();
+        };
+        let mut out: Vec<(String, u64)> = map
+            .iter()
+            .map(|(key, value)| {
+                let mut hash = Fnv::new();
+                canonical(value, &mut hash);
+                (key.clone(), hash.0)
+            })
+            .collect();
+        out.sort_unstable();
+        out
+    }
+}
+
+/// Feeds a value to `hash` in a form that does not depend on the order of map keys or of
+/// entries keyed by ids.
+fn canonical(value: &Value, hash: &mut Fnv) {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort_unstable();
+            hash.write(b"{");
+            for key in keys {
+                hash.write(key.as_bytes());
+                hash.write(b":");
+                canonical(&map[key], hash);
+                hash.write(b",");
+            }
+            hash.write(b"}");
+        }
+        Value::Array(items) => {
+            hash.write(b"[");
+            match keyed(items) {
+                Some(mut entries) => {
+                    entries.sort_by(|a, b| a.0.cmp(&b.0));
+                    for (key, entry) in entries {
+                        hash.write(key.as_bytes());
+                        hash.write(b"=");
+                        canonical(entry, hash);
+                        hash.write(b",");
+                    }
+                }
+                None => {
+                    for item in items {
+                        canonical(item, hash);
+                        hash.write(b",");
+                    }
+                }
+            }
+            hash.write(b"]");
+        }
+        // Numbers compare by value (`500000` and `500000.0` are the same target).
+        Value::Number(n) => match n.as_f64() {
+            Some(f) => hash.write(format!("n{f}").as_bytes()),
+            None => hash.write(n.to_string().as_bytes()),
+        },
+        Value::String(text) => {
+            hash.write(b"s");
+            hash.write(&(text.len() as u64).to_le_bytes());
+            hash.write(text.as_bytes());
+        }
+        other => hash.write(other.to_string().as_bytes()),
+    }
 }
 
 /// The level-2 sections of a Markdown body, with a hash of each one's text. Text before the
@@ -317,6 +387,17 @@ mod tests {
             json,
             serde_json::json!({"field": "body", "sections": ["Summary", "Activities"]})
         );
+    }
+
+    #[test]
+    fn field_digests_ignore_order_but_not_values() {
+        let digest = |front: &str| snap(front, "").field_digests();
+        let a = digest("metrics:\n  - id: a\n    target: 5\n  - id: b\n    target: 6\nscope: {region: EMEA, role: AE}\n");
+        let b = digest("scope: {role: AE, region: EMEA}\nmetrics:\n  - id: b\n    target: 6\n  - id: a\n    target: 5.0\n");
+        assert_eq!(a, b);
+        let c = digest("metrics:\n  - id: a\n    target: 4\n  - id: b\n    target: 6\nscope: {region: EMEA, role: AE}\n");
+        assert_ne!(a[0], c[0]);
+        assert_eq!(a[1], c[1]);
     }
 
     #[test]

@@ -79,6 +79,17 @@ pub fn email_of(value: &str) -> &str {
     }
 }
 
+/// The email of `Name <email>`, only when it is written in angle brackets: a bare name or
+/// address in an `Approved-by:` trailer attests nothing.
+pub fn angle_email(value: &str) -> Option<&str> {
+    match (value.find('<'), value.rfind('>')) {
+        (Some(open), Some(close)) if open < close => {
+            Some(value[open + 1..close].trim()).filter(|e| e.contains('@'))
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,6 +120,9 @@ mod tests {
         );
         assert_eq!(t[1].value, "Li Wei <li@x.com>");
         assert_eq!(email_of(&t[0].value), "marta@x.com");
+        assert_eq!(angle_email(&t[0].value), Some("marta@x.com"));
+        assert_eq!(angle_email("Marta Keller"), None);
+        assert_eq!(angle_email("marta@x.com"), None);
         assert!(trailers("Subject only").is_empty());
         assert!(
             trailers("Subject\n\nJust a body: with a colon, and more words\nsecond line")

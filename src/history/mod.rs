@@ -3,9 +3,14 @@
 pub mod cache;
 pub mod diff;
 pub mod message;
+pub mod reviews;
+pub mod signature;
+pub mod signoff;
+pub mod trust;
 pub mod walk;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::path::{Path, PathBuf};
 
 use git2::{Oid, Repository};
@@ -32,6 +37,8 @@ pub struct RevisionRef {
     pub old_blob: Option<String>,
     /// `None` for the working tree (read from disk).
     pub new_blob: Option<String>,
+    /// For a merge, the file's blobs in its other parents.
+    pub other_parents: Vec<String>,
 }
 
 /// The history of the repository, indexed by plan, with revisions still to be read.
@@ -47,6 +54,12 @@ pub struct Audit {
     pub workdir: PathBuf,
     /// Committed-diff cache: `old..new` blob ids → changes; blob id → who had signed off.
     pub cache: cache::Cache,
+    /// A partial clone (`--filter`): objects are missing by design.
+    pub partial: bool,
+    /// Objects found missing while reading (a partial clone, a corrupt repository).
+    missing: AtomicUsize,
+    /// `.mailmap`, applied to the names and emails shown, never to what is verified.
+    display: HashMap<Author, Author>,
 }
 
 /// A plan's revisions, newest first, as the audit trail shows them.
@@ -55,28 +68,53 @@ pub struct PlanHistory {
     pub id: String,
     pub path: String,
     pub revisions: Vec<Revision>,
+    /// The sign-offs the plan carries now, with their evidence.
+    pub signoffs: Vec<signoff::SignoffRecord>,
 }
 
 /// A revision with everything the audit trail says about it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Revision {
     pub commit: String,
+    /// Who wrote it, as `.mailmap` shows them.
     pub author: Author,
+    /// Who committed it, as `.mailmap` shows them.
+    pub committer: Author,
     pub date: String,
     pub summary: String,
     pub pr: Option<u64>,
     pub trailers: std::sync::Arc<[Trailer]>,
     pub path: String,
     pub changes: std::sync::Arc<[FieldChange]>,
-    /// The sign-offs at this revision, as `person@date`.
+    /// The commit's signature, checked against the keys in `people.yaml`.
+    pub signature: signature::Signature,
+    /// The sign-offs this revision carries.
     #[serde(skip)]
-    pub signers: std::sync::Arc<[String]>,
+    pub signoffs: std::sync::Arc<[signoff::SignoffEntry]>,
+    /// A digest of each top-level field.
+    #[serde(skip)]
+    pub fields: std::sync::Arc<[(String, u64)]>,
+    /// Index into the walk's commits (`None` for uncommitted changes).
+    #[serde(skip)]
+    pub index: Option<usize>,
+    #[serde(skip)]
+    pub old_blob: Option<String>,
+    #[serde(skip)]
+    pub new_blob: Option<String>,
+    #[serde(skip)]
+    pub other_parents: Vec<String>,
+    /// An object this revision needs is missing: what it says is incomplete.
+    #[serde(skip)]
+    pub missing: bool,
 }
 
 /// The whole audit trail, as `planbook log --format json` prints it.
 #[derive(Debug, Clone, Serialize)]
 pub struct History {
     pub shallow: bool,
+    /// False when objects are missing (a partial clone, corruption): revisions that need them
+    /// show no changes, and sign-offs cannot be verified.
+    pub complete: bool,
     pub plans: Vec<PlanHistory>,
 }
 
@@ -107,6 +145,7 @@ impl Audit {
             .unwrap_or_default();
         let plans = root_in_workdir.join(&repo.config.plans_dir);
         let shallow = git.is_shallow();
+        let partial = is_partial(&git);
         // `None` in a repository without commits yet.
         let head = git
             .head()
@@ -114,6 +153,7 @@ impl Audit {
             .and_then(|h| h.peel_to_commit().ok())
             .map(|c| c.id());
         let mut cache = cache::Cache::load(git.path(), &plans);
+        let mut computed: (Vec<Compared>, usize) = (Vec::new(), 0);
         let walk = match head {
             None => Walk::default(),
             // The blobs behind the changes are read and compared on another core while the
@@ -121,7 +161,7 @@ impl Audit {
             Some(head) if compare => {
                 let git_dir = git.path().to_path_buf();
                 let (send, receive) = std::sync::mpsc::channel::<(Option<String>, String)>();
-                let (walk, computed) = std::thread::scope(|scope| {
+                let (walk, found) = std::thread::scope(|scope| {
                     let worker = scope.spawn(move || {
                         let mut comparer = Comparer::new(&git_dir);
                         for (old, new) in receive {
@@ -133,17 +173,23 @@ impl Audit {
                         let _ = send.send((old.map(str::to_string), new.to_string()));
                     });
                     drop(send);
-                    (walk, worker.join().unwrap_or_default())
+                    (walk, worker.join())
                 });
-                for (old, new, computed) in computed {
-                    cache.insert(old.as_deref(), &new, computed);
-                }
+                computed = found.map_err(|_| Error::Git {
+                    message: "reading the plans' history failed: a worker stopped".into(),
+                    help: Some("run `git fsck` to check the repository".into()),
+                })?;
                 walk.map_err(git_error)?
             }
             Some(head) => cache
                 .walk_to(&git, head, &plans, &mut |_, _| {})
                 .map_err(git_error)?,
         };
+        let display = display_names(&git, &walk);
+        let (computed, missing) = computed;
+        for (old, new, computed) in computed {
+            cache.insert(old.as_deref(), &new, computed);
+        }
         Ok(Some(Audit {
             git_dir: git.path().to_path_buf(),
             walk,
@@ -152,7 +198,47 @@ impl Audit {
             plans_dir: repo.config.plans_dir.clone(),
             workdir,
             cache,
+            partial,
+            missing: AtomicUsize::new(missing),
+            display,
         }))
+    }
+
+    /// The tree of revision `base`, with a message that says what to do when it is not there.
+    pub fn base_tree<'g>(&self, git: &'g Repository, base: &str) -> Result<git2::Tree<'g>, Error> {
+        git.revparse_single(base)
+            .and_then(|o| o.peel_to_tree())
+            .map_err(|_| Error::Git {
+                message: format!("--base {base}: no such revision in this repository"),
+                help: Some(if self.shallow {
+                    "this is a shallow clone: fetch the base (`git fetch --unshallow`, or `fetch-depth: 0` in GitHub Actions)".to_string()
+                } else {
+                    "give a branch, tag or commit, e.g. --base origin/main".to_string()
+                }),
+            })
+    }
+
+    /// The plan files under the plans folder of `tree`, by file name (a plan's file name is
+    /// its id, so a plan moved to another folder is found by it).
+    pub fn plan_files_in(&self, git: &Repository, tree: &git2::Tree) -> HashMap<String, Oid> {
+        let mut out = HashMap::new();
+        let plans = crate::diagnostic::display_path(&self.root_in_workdir.join(&self.plans_dir));
+        let folder = if plans.is_empty() {
+            Some(tree.clone())
+        } else {
+            tree.get_path(Path::new(&plans))
+                .ok()
+                .and_then(|e| git.find_tree(e.id()).ok())
+        };
+        let Some(folder) = folder else { return out };
+        let _ = folder.walk(git2::TreeWalkMode::PreOrder, |_, entry| {
+            let name = entry.name().unwrap_or_default();
+            if entry.kind() == Some(git2::ObjectType::Blob) && walk::is_plan(name) {
+                out.entry(name.to_string()).or_insert(entry.id());
+            }
+            git2::TreeWalkResult::Ok
+        });
+        out
     }
 
     /// The git path of a plan path relative to the repository root.
@@ -192,6 +278,7 @@ impl Audit {
                         path: git_path.clone(),
                         old_blob: head_blob.clone(),
                         new_blob: None,
+                        other_parents: Vec::new(),
                     });
                 }
                 let mut current = git_path;
@@ -207,6 +294,7 @@ impl Audit {
                             path: change.path.clone(),
                             old_blob: change.old_blob.clone(),
                             new_blob: change.new_blob.clone(),
+                            other_parents: change.other_parents.clone(),
                         });
                         match (&change.status, &change.old_path) {
                             (Status::Renamed, Some(old)) => {
@@ -292,42 +380,84 @@ impl Audit {
             path: git_path,
             old_blob: head_blob.map(|b| b.to_string()),
             new_blob: None,
+            other_parents: Vec::new(),
         }];
         self.revisions(&git, &timeline, &self.identity(), None)
             .pop()
     }
 
-    /// What a revision's file holds (the working tree is read from disk).
-    pub fn snapshot(&self, git: &Repository, blob: Option<&str>, path: &str) -> Snapshot {
-        match blob {
+    /// What a revision's file holds (the working tree is read from disk); `None` when the
+    /// object is missing, which is counted.
+    pub fn snapshot(&self, git: &Repository, blob: Option<&str>, path: &str) -> Option<Snapshot> {
+        let snapshot = match blob {
             Some(id) => blob_snapshot(git, id),
-            None => crate::repo::read_limited(&self.workdir.join(path))
-                .map(|bytes| Snapshot::parse(&String::from_utf8_lossy(&bytes)))
-                .unwrap_or_default(),
+            None => Some(
+                crate::repo::read_limited(&self.workdir.join(path))
+                    .map(|bytes| Snapshot::parse(&String::from_utf8_lossy(&bytes)))
+                    .unwrap_or_default(),
+            ),
+        };
+        if snapshot.is_none() {
+            self.missing.fetch_add(1, Ordering::Relaxed);
         }
+        snapshot
+    }
+
+    /// Whether every object the history needed could be read.
+    pub fn complete(&self) -> bool {
+        !self.partial && self.missing.load(Ordering::Relaxed) == 0
+    }
+
+    /// The audit trail's verdict on the plan sign-offs `current`, from its `revisions`.
+    pub fn signoffs(
+        &self,
+        revisions: &[Revision],
+        current: &[signoff::SignoffEntry],
+        trust: &signoff::Trust,
+    ) -> Vec<signoff::SignoffRecord> {
+        signoff::assess(revisions, current, &self.walk, trust)
+    }
+
+    /// How `.mailmap` shows a name and email.
+    fn shown(&self, who: &Author) -> Author {
+        self.display.get(who).cloned().unwrap_or_else(|| who.clone())
     }
 
     /// The full audit trail of the plans at `paths` with ids `ids`: every revision with its
     /// field changes, read in parallel. What was computed is remembered for the next run.
-    pub fn history(&mut self, paths: &[PathBuf], ids: &[String]) -> History {
+    pub fn history(
+        &mut self,
+        paths: &[PathBuf],
+        ids: &[String],
+        trust: &signoff::Trust,
+    ) -> Result<History, Error> {
         let timelines = self.timelines(paths);
         self.precompute(&timelines);
-        let history = self.history_of(&timelines, paths, ids);
+        let history = self.history_of(&timelines, paths, ids, trust)?;
         let computed: Vec<&[Revision]> = history
             .plans
             .iter()
             .map(|p| p.revisions.as_slice())
             .collect();
         self.remember(&timelines, &computed);
-        history
+        Ok(history)
     }
 
     /// Stores what was computed for the next run (best effort: a read-only `.git` is fine).
     pub fn remember(&mut self, timelines: &[Vec<RevisionRef>], revisions: &[&[Revision]]) {
         for (timeline, revisions) in timelines.iter().zip(revisions) {
             for (r, revision) in timeline.iter().zip(revisions.iter()) {
-                if let Some(new) = &r.new_blob {
-                    let computed = (revision.changes.clone(), revision.signers.clone());
+                // What was read from missing objects is not kept: it would outlive the fetch
+                // that repairs the clone.
+                if let Some(new) = &r.new_blob
+                    && !revision.missing
+                    && !revision.fields.is_empty()
+                {
+                    let computed = cache::Computed {
+                        changes: revision.changes.clone(),
+                        signoffs: revision.signoffs.clone(),
+                        fields: revision.fields.clone(),
+                    };
                     self.cache.insert(r.old_blob.as_deref(), new, computed);
                 }
             }
@@ -358,7 +488,7 @@ impl Audit {
         }
         let stretch = todo.len().div_ceil(rayon::current_num_threads());
         let git_dir = self.git_dir.clone();
-        let computed: Vec<Vec<Compared>> = todo
+        let computed: Vec<(Vec<Compared>, usize)> = todo
             .par_chunks(stretch)
             .map(|stretch| {
                 let mut comparer = Comparer::new(&git_dir);
@@ -368,8 +498,11 @@ impl Audit {
                 comparer.finish()
             })
             .collect();
-        for (old, new, computed) in computed.into_iter().flatten() {
-            self.cache.insert(old.as_deref(), &new, computed);
+        for (computed, missing) in computed {
+            self.missing.fetch_add(missing, Ordering::Relaxed);
+            for (old, new, computed) in computed {
+                self.cache.insert(old.as_deref(), &new, computed);
+            }
         }
     }
 
@@ -378,44 +511,87 @@ impl Audit {
         timelines: &[Vec<RevisionRef>],
         paths: &[PathBuf],
         ids: &[String],
-    ) -> History {
+        trust: &signoff::Trust,
+    ) -> Result<History, Error> {
         let git_dir = self.git_dir.clone();
         let identity = self.identity();
+        let signatures = self.signatures(trust, timelines)?;
         let plans: Vec<PlanHistory> = timelines
             .par_iter()
             .zip(paths.par_iter().zip(ids.par_iter()))
             .map_init(
-                || Repository::open(&git_dir).ok(),
+                || Repository::open(&git_dir).map_err(git_error),
                 |git, (timeline, (path, id))| {
-                    let revisions = match git {
-                        Some(git) => self.revisions(git, timeline, &identity, None),
-                        None => Vec::new(),
-                    };
-                    PlanHistory {
+                    let git = git.as_ref().map_err(|e| Error::Git {
+                        message: e.to_string(),
+                        help: e.help(),
+                    })?;
+                    let mut revisions = self.revisions(git, timeline, &identity, None);
+                    for r in &mut revisions {
+                        if let Some(signature) = r.index.and_then(|i| signatures.get(&i)) {
+                            r.signature = signature.clone();
+                        }
+                    }
+                    let current = revisions
+                        .first()
+                        .map(|r| r.signoffs.to_vec())
+                        .unwrap_or_default();
+                    let signoffs = self.signoffs(&revisions, &current, trust);
+                    Ok(PlanHistory {
                         id: id.clone(),
                         path: crate::diagnostic::display_path(path),
                         revisions,
-                    }
+                        signoffs,
+                    })
                 },
             )
-            .collect();
-        History {
+            .collect::<Result<_, Error>>()?;
+        Ok(History {
             shallow: self.shallow,
+            complete: self.complete(),
             plans,
+        })
+    }
+
+    /// The verdict on the signature of every signed commit in `timelines`, each verified once
+    /// (a commit may touch hundreds of plans).
+    pub fn signatures(
+        &self,
+        trust: &signoff::Trust,
+        timelines: &[Vec<RevisionRef>],
+    ) -> Result<HashMap<usize, signature::Signature>, Error> {
+        let mut signed: Vec<usize> = timelines
+            .iter()
+            .flatten()
+            .filter_map(|r| r.commit)
+            .filter(|&i| self.walk.commits.get(i).is_some_and(|c| c.signed))
+            .collect();
+        signed.sort_unstable();
+        signed.dedup();
+        if signed.is_empty() {
+            return Ok(HashMap::new());
         }
+        let git = Repository::open(&self.git_dir).map_err(git_error)?;
+        Ok(signed
+            .into_iter()
+            .filter_map(|i| {
+                let id = Oid::from_str(&self.walk.commits[i].id).ok()?;
+                Some((i, signature::of_commit(&git, id, &trust.keyring)))
+            })
+            .collect())
     }
 
     /// The revisions of one timeline, with field changes and sign-offs.
     ///
     /// `current` is what the caller already knows of the file on disk (its sign-offs): when
-    /// the newest revision is a commit whose content is that file and it added the plan, no
-    /// blob needs to be read at all, which is the common case in a short history.
+    /// the only revision is a commit whose content is that file, no blob needs to be read at
+    /// all, which is the common case in a short history.
     pub fn revisions(
         &self,
         git: &Repository,
         timeline: &[RevisionRef],
         identity: &Author,
-        current: Option<&[String]>,
+        current: Option<&[signoff::SignoffEntry]>,
     ) -> Vec<Revision> {
         let known = |i: usize, r: &RevisionRef| -> Option<cache::Computed> {
             let new = r.new_blob.as_ref()?;
@@ -423,17 +599,25 @@ impl Audit {
                 return Some(hit);
             }
             match current {
-                Some(signers) if i == 0 && r.old_blob.is_none() => {
-                    Some((Vec::new().into(), signers.to_vec().into()))
+                Some(signoffs) if i == 0 && timeline.len() == 1 && r.old_blob.is_none() => {
+                    Some(cache::Computed {
+                        changes: Vec::new().into(),
+                        signoffs: signoffs.to_vec().into(),
+                        fields: Vec::new().into(),
+                    })
                 }
                 _ => None,
             }
         };
-        let mut snapshots: HashMap<Option<String>, std::rc::Rc<Snapshot>> = HashMap::new();
-        let mut read = |blob: &Option<String>, path: &str| -> std::rc::Rc<Snapshot> {
+        type Read = Option<std::rc::Rc<Snapshot>>;
+        let mut snapshots: HashMap<Option<String>, Read> = HashMap::new();
+        let mut read = |blob: &Option<String>, path: &str| -> Read {
             snapshots
                 .entry(blob.clone())
-                .or_insert_with(|| std::rc::Rc::new(self.snapshot(git, blob.as_deref(), path)))
+                .or_insert_with(|| {
+                    self.snapshot(git, blob.as_deref(), path)
+                        .map(std::rc::Rc::new)
+                })
                 .clone()
         };
         // Oldest first: packs store a file's versions as deltas on each other, and reading in
@@ -450,20 +634,31 @@ impl Audit {
             .iter()
             .enumerate()
             .map(|(i, r)| {
-                let (changes, signers) = match known(i, r) {
-                    Some(hit) => hit,
+                let (computed, missing) = match known(i, r) {
+                    Some(hit) => (hit, false),
                     None => {
                         let new = read(&r.new_blob, &r.path);
                         let old = r.old_blob.as_ref().map(|_| read(&r.old_blob, &r.path));
-                        compared(old.as_deref(), &new)
+                        match (old, new) {
+                            (Some(None), Some(new)) => {
+                                // The old side is missing: say nothing of what changed rather
+                                // than claim every field was added.
+                                let mut c = compared(None, &new);
+                                c.changes = Vec::new().into();
+                                (c, true)
+                            }
+                            (old, Some(new)) => (compared(old.flatten().as_deref(), &new), false),
+                            (_, None) => (cache::Computed::default(), true),
+                        }
                     }
                 };
-                let (commit, author, date, summary, pr, trailers) = match r.commit {
+                let (commit, author, committer, date, summary, pr, trailers) = match r.commit {
                     Some(i) => {
                         let c = &self.walk.commits[i];
                         (
                             c.id.clone(),
-                            c.author.clone(),
+                            self.shown(&c.author),
+                            self.shown(&c.committer),
                             c.date.clone(),
                             c.summary.clone(),
                             c.pr,
@@ -472,6 +667,7 @@ impl Audit {
                     }
                     None => (
                         WORKING_TREE.to_string(),
+                        identity.clone(),
                         identity.clone(),
                         now(),
                         "Uncommitted changes".to_string(),
@@ -482,13 +678,21 @@ impl Audit {
                 Revision {
                     commit,
                     author,
+                    committer,
                     date,
                     summary,
                     pr,
                     trailers,
                     path: self.repo_path(&r.path),
-                    changes,
-                    signers,
+                    changes: computed.changes,
+                    signature: signature::Signature::unsigned(),
+                    signoffs: computed.signoffs,
+                    fields: computed.fields,
+                    index: r.commit,
+                    old_blob: r.old_blob.clone(),
+                    new_blob: r.new_blob.clone(),
+                    other_parents: r.other_parents.clone(),
+                    missing,
                 }
             })
             .collect()
@@ -512,27 +716,35 @@ impl Audit {
     }
 }
 
-/// What a committed blob holds. A blob over the plan size limit is not read (its size comes
-/// from the object header) and reads as an unreadable file, like one over the limit on disk.
-fn blob_snapshot(git: &Repository, blob: &str) -> Snapshot {
-    let Ok(oid) = Oid::from_str(blob) else {
-        return Snapshot::default();
-    };
-    let small = git
-        .odb()
-        .and_then(|odb| odb.read_header(oid))
-        .is_ok_and(|(size, _)| size as u64 <= crate::plan::MAX_PLAN_BYTES);
-    if !small {
-        return Snapshot::default();
-    }
-    git.find_blob(oid)
-        .map(|b| Snapshot::parse(&String::from_utf8_lossy(b.content())))
-        .unwrap_or_default()
+/// What a committed blob holds; `None` when the object is missing (a partial clone, a corrupt
+/// repository), which must never read as an empty plan. A blob over the plan size limit is
+/// not read (its size comes from the object header) and reads as an unreadable file, like
+/// one over the limit on disk.
+fn blob_snapshot(git: &Repository, blob: &str) -> Option<Snapshot> {
+    let text = read_blob(git, blob)?;
+    Some(Snapshot::parse(&String::from_utf8_lossy(&text)))
 }
 
-/// What a revision changed against the one before, and who had signed off after it.
+/// The content of a blob within the plan size limit (empty when it is over it); `None` when
+/// the object is missing or unreadable.
+pub fn read_blob(git: &Repository, blob: &str) -> Option<Vec<u8>> {
+    let oid = Oid::from_str(blob).ok()?;
+    let odb = git.odb().ok()?;
+    let (size, _) = odb.read_header(oid).ok()?;
+    if size as u64 > crate::plan::MAX_PLAN_BYTES {
+        return Some(Vec::new());
+    }
+    git.find_blob(oid).ok().map(|b| b.content().to_vec())
+}
+
+/// What a revision changed against the one before, the sign-offs it carries and a digest of
+/// its fields.
 fn compared(old: Option<&Snapshot>, new: &Snapshot) -> cache::Computed {
-    (diff::diff(old, new).into(), signers(new).into())
+    cache::Computed {
+        changes: diff::diff(old, new).into(),
+        signoffs: signoff::entries(new).into(),
+        fields: new.field_digests().into(),
+    }
 }
 
 /// A revision's blobs and what comparing them found.
@@ -546,6 +758,8 @@ struct Comparer {
     /// reads back far faster than the YAML it came from.
     latest: HashMap<String, Vec<u8>>,
     out: Vec<Compared>,
+    /// Revisions left out because an object was missing.
+    missing: usize,
 }
 
 impl Comparer {
@@ -554,24 +768,34 @@ impl Comparer {
             git: Repository::open(git_dir).ok(),
             latest: HashMap::new(),
             out: Vec::new(),
+            missing: 0,
         }
     }
 
-    fn read(&self, blob: &str) -> Snapshot {
-        self.git
-            .as_ref()
-            .map(|git| blob_snapshot(git, blob))
-            .unwrap_or_default()
+    fn read(&self, blob: &str) -> Option<Snapshot> {
+        blob_snapshot(self.git.as_ref()?, blob)
     }
 
     fn compare(&mut self, old: Option<&str>, new: &str) {
-        let before = old.map(|b| {
-            self.latest
+        let before = match old {
+            Some(b) => match self
+                .latest
                 .remove(b)
                 .and_then(|json| serde_json::from_slice(&json).ok())
-                .unwrap_or_else(|| self.read(b))
-        });
-        let after = self.read(new);
+                .or_else(|| self.read(b))
+            {
+                Some(snapshot) => Some(snapshot),
+                None => {
+                    self.missing += 1;
+                    return;
+                }
+            },
+            None => None,
+        };
+        let Some(after) = self.read(new) else {
+            self.missing += 1;
+            return;
+        };
         self.out.push((
             old.map(str::to_string),
             new.to_string(),
@@ -582,34 +806,60 @@ impl Comparer {
         }
     }
 
-    fn finish(self) -> Vec<Compared> {
-        self.out
+    fn finish(self) -> (Vec<Compared>, usize) {
+        (self.out, self.missing)
     }
 }
 
-/// The sign-offs in a snapshot, as `person@date` (a sign-off renewed with a new date counts
-/// as a new sign-off).
-pub fn signers(snapshot: &Snapshot) -> Vec<String> {
-    snapshot
-        .get("signoffs")
-        .and_then(|s| s.as_array())
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|i| {
-                    Some(signoff_key(
-                        i.get("person")?.as_str()?,
-                        i.get("date").and_then(|d| d.as_str()).unwrap_or(""),
-                    ))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+/// Whether the repository is a partial clone (`git clone --filter=…`): objects it was cloned
+/// without are missing, and libgit2 cannot fetch them on demand.
+fn is_partial(git: &Repository) -> bool {
+    let Ok(config) = git.config() else {
+        return false;
+    };
+    if config.get_string("extensions.partialclone").is_ok() {
+        return true;
+    }
+    let Ok(mut entries) = config.entries(Some(r"remote\..*\.promisor")) else {
+        return false;
+    };
+    let mut partial = false;
+    while let Some(Ok(entry)) = entries.next() {
+        partial |= entry
+            .value()
+            .is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1" || v == "yes");
+    }
+    partial
 }
 
-/// How a sign-off is identified across revisions.
-pub fn signoff_key(person: &str, date: &str) -> String {
-    format!("{person}@{date}")
+/// How `.mailmap` shows each author and committer of the walk (display only: verification
+/// uses what the commits record).
+fn display_names(git: &Repository, walk: &Walk) -> HashMap<Author, Author> {
+    let mut out = HashMap::new();
+    let Ok(mailmap) = git.mailmap() else {
+        return out;
+    };
+    for commit in &walk.commits {
+        for who in [&commit.author, &commit.committer] {
+            if out.contains_key(who) {
+                continue;
+            }
+            let Ok(sig) = git2::Signature::now(&who.name, &who.email) else {
+                continue;
+            };
+            let Ok(mapped) = mailmap.resolve_signature(&sig) else {
+                continue;
+            };
+            let shown = Author {
+                name: String::from_utf8_lossy(mapped.name_bytes()).into_owned(),
+                email: String::from_utf8_lossy(mapped.email_bytes()).into_owned(),
+            };
+            if &shown != who {
+                out.insert(who.clone(), shown);
+            }
+        }
+    }
+    out
 }
 
 fn now() -> String {

@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::history::message::{self, Trailer};
 
-/// Who made a commit (after `.mailmap`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A name and email as a commit records them (`.mailmap` is applied only for display).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Author {
     pub name: String,
     pub email: String,
@@ -26,6 +26,10 @@ pub struct Author {
 pub struct Commit {
     pub id: String,
     pub author: Author,
+    pub committer: Author,
+    /// Whether the commit carries a signature (`gpgsig`); it is verified when asked, against
+    /// the keys of the day, never cached.
+    pub signed: bool,
     /// ISO 8601 with the author's offset, e.g. `2026-03-01T14:05:00+01:00`.
     pub date: String,
     pub summary: String,
@@ -52,6 +56,10 @@ pub struct FileChange {
     pub old_path: Option<String>,
     pub old_blob: Option<String>,
     pub new_blob: Option<String>,
+    /// For a merge: the file's blobs in the other parents, so that what a branch brought in
+    /// is credited to the branch, not to the merge.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_parents: Vec<String>,
 }
 
 /// The commits (newest first) and file changes of the history.
@@ -68,7 +76,8 @@ struct Trees<'r> {
     cache: HashMap<Oid, Rc<git2::Tree<'r>>>,
 }
 
-type Changed = Vec<(String, Option<Oid>, Option<Oid>)>;
+/// `(path, old blob, new blob, the blobs in a merge's other parents)`.
+type Changed = Vec<(String, Option<Oid>, Option<Oid>, Vec<Oid>)>;
 
 fn is_tree(entry: &git2::TreeEntry) -> bool {
     entry.kind() == Some(ObjectType::Tree)
@@ -161,7 +170,7 @@ impl<'r> Trees<'r> {
                         if is_tree(&n) {
                             self.diff(Some(o.id()), Some(n.id()), &format!("{path}/"), out)?;
                         } else if is_plan(&path) {
-                            out.push((path, Some(o.id()), Some(n.id())));
+                            out.push((path, Some(o.id()), Some(n.id()), Vec::new()));
                         }
                     }
                     i += 1;
@@ -196,7 +205,7 @@ impl<'r> Trees<'r> {
             } else {
                 (None, Some(e.id()))
             };
-            out.push((path, old, new));
+            out.push((path, old, new, Vec::new()));
         }
         Ok(())
     }
@@ -210,7 +219,8 @@ fn git_order(a: &git2::TreeEntry, b: &git2::TreeEntry) -> std::cmp::Ordering {
     ka.cmp(kb)
 }
 
-fn is_plan(path: &str) -> bool {
+/// Whether a path names a plan file (a `.md` file that is not a README nor hidden).
+pub fn is_plan(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     name.ends_with(".md") && !name.eq_ignore_ascii_case("readme.md") && !name.starts_with('.')
 }
@@ -260,19 +270,11 @@ pub fn walk(
     for (pr, base, branch) in merges {
         mark_merged(repo, base, branch, pr, &mut merged_pr)?;
     }
-    let mailmap = repo.mailmap().ok();
     let mut walk = Walk::default();
     // Listed newest first.
     for (id, mut commit, changes) in pending.into_iter().rev() {
         if commit.pr.is_none() {
             commit.pr = merged_pr.get(&id).copied();
-        }
-        if let Some(mailmap) = &mailmap
-            && let Ok(sig) = git2::Signature::now(&commit.author.name, &commit.author.email)
-            && let Ok(mapped) = mailmap.resolve_signature(&sig)
-        {
-            commit.author.name = String::from_utf8_lossy(mapped.name_bytes()).into_owned();
-            commit.author.email = String::from_utf8_lossy(mapped.email_bytes()).into_owned();
         }
         let index = walk.commits.len();
         walk.commits.push(commit);
@@ -333,12 +335,14 @@ fn examine(
     if parents.len() > 1 {
         // Keep what the merge itself brought: content that matches no other parent.
         let mut kept = Vec::new();
-        for change in changed {
+        for mut change in changed {
             let mut from_a_parent = false;
             for other in parents.iter().skip(1) {
-                if trees.blob_at(other.tree_id(), &change.0)? == change.2 {
+                let blob = trees.blob_at(other.tree_id(), &change.0)?;
+                if blob == change.2 {
                     from_a_parent = true;
                 }
+                change.3.extend(blob);
             }
             if !from_a_parent {
                 kept.push(change);
@@ -354,12 +358,15 @@ fn examine(
         }));
     }
     let author = commit.author();
+    let person = |s: &git2::Signature| Author {
+        name: String::from_utf8_lossy(s.name_bytes()).into_owned(),
+        email: String::from_utf8_lossy(s.email_bytes()).into_owned(),
+    };
     let record = Commit {
         id: id.to_string(),
-        author: Author {
-            name: String::from_utf8_lossy(author.name_bytes()).into_owned(),
-            email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
-        },
+        author: person(&author),
+        committer: person(&commit.committer()),
+        signed: commit.header_field_bytes("gpgsig").is_ok(),
         date: iso_date(author.when()),
         pr: own_pr,
         trailers: message::trailers(message).into(),
@@ -404,11 +411,16 @@ fn plans_prefix(plans: &Path) -> String {
 fn pair_renames(repo: &Repository, commit: usize, changed: Changed, out: &mut Vec<FileChange>) {
     let mut added: Vec<(String, Oid)> = Vec::new();
     let mut deleted: Vec<(String, Oid)> = Vec::new();
-    for (path, old, new) in changed {
+    let mut merged: HashMap<String, Vec<String>> = HashMap::new();
+    for (path, old, new, others) in changed {
+        if !others.is_empty() {
+            merged.insert(path.clone(), others.iter().map(Oid::to_string).collect());
+        }
         match (old, new) {
             (Some(o), Some(n)) => out.push(FileChange {
                 commit,
                 status: Status::Modified,
+                other_parents: merged.remove(&path).unwrap_or_default(),
                 path,
                 old_path: None,
                 old_blob: Some(o.to_string()),
@@ -453,6 +465,7 @@ fn pair_renames(repo: &Repository, commit: usize, changed: Changed, out: &mut Ve
             } else {
                 Status::Added
             },
+            other_parents: merged.remove(path).unwrap_or_default(),
             path: path.clone(),
             old_path: pair.map(|(p, _)| p.clone()),
             old_blob: pair.map(|(_, b)| b.to_string()),
@@ -464,6 +477,7 @@ fn pair_renames(repo: &Repository, commit: usize, changed: Changed, out: &mut Ve
             out.push(FileChange {
                 commit,
                 status: Status::Deleted,
+                other_parents: Vec::new(),
                 path: path.clone(),
                 old_path: None,
                 old_blob: Some(blob.to_string()),

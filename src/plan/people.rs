@@ -17,6 +17,16 @@ pub struct Person {
     #[serde(default)]
     pub roles: Vec<String>,
     pub title: Option<String>,
+    /// Public keys that sign this person's commits: SSH public key lines, ASCII-armored
+    /// OpenPGP public keys, or paths (relative to the repository root) of files holding either.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<String>,
+    /// Their login on the forge, for approvals given in pull-request reviews.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github: Option<String>,
+    /// The person id of their manager (the reporting line).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<String>,
 }
 
 /// One address or several.
@@ -143,6 +153,22 @@ impl People {
     pub fn has_role(&self, id: &str, role: &str) -> bool {
         self.get(id)
             .is_some_and(|p| p.roles.iter().any(|r| r == role))
+    }
+
+    /// Where person `id` is written in `text` (the people file): `(line, column)` of its key.
+    pub fn position(&self, text: &str, id: &str) -> (usize, usize) {
+        for (i, line) in text.lines().enumerate() {
+            if line.starts_with([' ', '\t']) {
+                continue;
+            }
+            let unquoted = line.trim_start_matches(['"', '\'']);
+            if let Some(rest) = unquoted.strip_prefix(id)
+                && rest.trim_start_matches(['"', '\'']).trim_start().starts_with(':')
+            {
+                return (i + 1, 1);
+            }
+        }
+        (1, 1)
     }
 
     /// The display name of a person id (the id itself when unknown).

@@ -90,8 +90,25 @@ pub struct SignOffView {
     pub person: PersonView,
     pub role: Option<String>,
     pub date: String,
-    /// `Some(true)` verified from history, `Some(false)` not verified, `None` no history.
-    pub verified: Option<bool>,
+    /// What the audit trail says of it; `None` without a history to ask.
+    pub evidence: Option<EvidenceView>,
+}
+
+/// A sign-off's evidence as the page shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvidenceView {
+    /// "signed (key SHA256:…)", "approved in review of #12", "committed by Marta Keller",
+    /// "attested by …", "stale since 1a2b3c4" or "unverified".
+    pub label: String,
+    /// `ok` or `warn`, for the badge's style.
+    pub tone: String,
+    /// A sentence for the badge's title: what it proves, or what is missing.
+    pub detail: String,
+    /// `signature`, `review`, `author`, `attestation`, or none.
+    pub kind: Option<String>,
+    /// Whether it counts: accepted evidence and not stale.
+    pub verified: bool,
+    pub stale: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -343,7 +360,7 @@ pub fn page(
     people: &People,
     urls: &Urls,
     history: Option<&PlanHistory>,
-    verified: &dyn Fn(&str, &str) -> Option<bool>,
+    verified: &dyn Fn(&str, &str) -> Option<EvidenceView>,
     body: crate::site::markdown::Rendered,
     repo_url: Option<&str>,
     source_path: &str,
@@ -463,7 +480,7 @@ pub fn page(
                 Some(SignOffView {
                     person: person(people, urls, id),
                     role: s.role.clone(),
-                    verified: verified(id, &date),
+                    evidence: verified(id, &date),
                     date,
                 })
             })

@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::Error;
+use crate::history::trust::Trust;
 use crate::history::{Audit, PlanHistory};
 use crate::plan::PlanFile;
 use crate::plan::model::{Status, Visibility};
@@ -60,6 +61,8 @@ pub struct Options {
     pub today: Date,
     /// Shows progress on a terminal (hidden when not given).
     pub progress: Option<indicatif::ProgressBar>,
+    /// `--reviews`: a folder of pull-request reviews that count as sign-off evidence.
+    pub reviews: Option<PathBuf>,
 }
 
 /// What a build produced.
@@ -155,6 +158,8 @@ pub struct Site {
     /// The audit trail, kept to recompute a plan's uncommitted changes after an edit.
     audit: Option<Audit>,
     shallow: bool,
+    /// Who vouches for sign-offs, kept to assess them again after an edit.
+    trust: Trust,
 }
 
 impl Site {
@@ -188,11 +193,12 @@ impl Site {
         // History: the audit trail of the plans on the site.
         bar.set_message("reading the history");
         let selected: Vec<PathBuf> = visible.iter().map(|f| f.path.clone()).collect();
+        let trust = Trust::current(&repo, options.reviews.as_deref())?;
         let mut audit = Audit::open(&repo, true)?;
-        let shallow = audit.as_ref().is_some_and(|a| a.shallow);
+        let shallow = audit.as_ref().is_some_and(|a| a.shallow || !a.complete());
         let histories: Vec<Option<PlanHistory>> = match audit.as_mut() {
             Some(audit) => audit
-                .history(&selected, &ids)
+                .history(&selected, &ids, &trust)?
                 .plans
                 .into_iter()
                 .map(Some)
@@ -234,6 +240,7 @@ impl Site {
             by_path,
             audit,
             shallow,
+            trust,
         };
         site.plans = visible
             .into_par_iter()
@@ -396,6 +403,12 @@ impl Site {
                 if let Some(revision) = audit.working_revision(&file.path) {
                     history.revisions.insert(0, revision);
                 }
+                let current = history
+                    .revisions
+                    .first()
+                    .map(|r| r.signoffs.to_vec())
+                    .unwrap_or_default();
+                history.signoffs = audit.signoffs(&history.revisions, &current, &self.trust);
             }
             self.plans[i] = self.site_plan(file, history);
             lists.extend(
@@ -438,7 +451,9 @@ impl Site {
             |dest: &str| rewrite_link(dest, dir, &self.by_path, &urls, self.repo_url.as_deref());
         let body = markdown::render(file.body_text(), &rewrite);
         let people = &self.repo.people;
-        let verified = |person: &str, date: &str| signoff_verified(people, history, person, date);
+        let verified = |person: &str, date: &str| {
+            signoff_evidence(people, &self.trust.policy, history, person, date)
+        };
         let page = context::page(
             data,
             plan.summary.clone(),
@@ -740,21 +755,55 @@ fn rewrite_link(
     repo_url.map(|u| format!("{u}/blob/HEAD/{}{fragment}", target.replace(' ', "%20")))
 }
 
-/// Whether the sign-off by `person` dated `date` was verified from history.
-fn signoff_verified(
+/// How the sign-off by `person` dated `date` stands in the audit trail (`None` without one,
+/// or when the history cannot tell: a shallow or partial clone).
+fn signoff_evidence(
     people: &crate::plan::People,
+    policy: &crate::config::SignoffPolicy,
     history: Option<&PlanHistory>,
     person: &str,
     date: &str,
-) -> Option<bool> {
-    let history = history?;
-    let key = crate::history::signoff_key(person, date);
-    let added = crate::check::history::added_at(&history.revisions, &key)?;
-    Some(crate::check::history::verified(
-        people,
-        person,
-        &history.revisions[added],
-    ))
+) -> Option<context::EvidenceView> {
+    let record = history?
+        .signoffs
+        .iter()
+        .find(|r| r.person == person && r.date == date)?;
+    let verified = record.verified(policy);
+    let (label, tone) = if record.stale {
+        let since = record
+            .stale_since
+            .as_deref()
+            .map(|c| format!(" since {}", c.chars().take(7).collect::<String>()))
+            .unwrap_or_default();
+        (format!("stale{since}"), "warn")
+    } else if verified {
+        (record.describe(people), "ok")
+    } else {
+        ("unverified".to_string(), "warn")
+    };
+    let detail = if record.stale {
+        format!("{} changed after this sign-off", record.changed.join(", "))
+    } else if verified {
+        match record.evidence {
+            Some(crate::config::Evidence::Signature) => "The commit that added it is signed with one of this person's keys".to_string(),
+            Some(crate::config::Evidence::Review) => "This person approved the pull request that added it".to_string(),
+            Some(crate::config::Evidence::Author) => "Added in a commit this person authored and committed (emails are self-declared)".to_string(),
+            Some(crate::config::Evidence::Attestation) => "A trusted committer recorded this person's approval".to_string(),
+            None => String::new(),
+        }
+    } else if record.evidence.is_some() {
+        format!("Found {} evidence, which this repository does not accept", record.describe(people))
+    } else {
+        "No commit, signature or review shows that this person gave it".to_string()
+    };
+    Some(context::EvidenceView {
+        label,
+        tone: tone.to_string(),
+        detail,
+        kind: record.evidence.map(|k| k.as_str().to_string()),
+        verified: verified && !record.stale,
+        stale: record.stale,
+    })
 }
 
 /// The web address of the `origin` remote, if it is a GitHub-style host.

@@ -200,10 +200,30 @@ impl TestRepo {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    /// Commits everything as `author` ("Name <email>") on `date` (ISO 8601).
+    /// Commits everything as `author` ("Name <email>"), who also commits it, on `date`
+    /// (ISO 8601).
     pub fn commit(&self, message: &str, author: &str, date: &str) -> String {
+        self.commit_by(message, author, author, date, &[])
+    }
+
+    /// Commits everything written by `author` and committed by `committer` (each
+    /// "Name <email>") on `date`, with extra `git commit` arguments (e.g. `-S`, `-c` options
+    /// go in `git_options`).
+    pub fn commit_by(
+        &self,
+        message: &str,
+        author: &str,
+        committer: &str,
+        date: &str,
+        extra: &[&str],
+    ) -> String {
         self.git(&["add", "-A"]);
+        let (name, email) = committer
+            .split_once(" <")
+            .map(|(n, e)| (n, e.trim_end_matches('>')))
+            .unwrap_or((committer, ""));
         let out = Command::new("git")
+            .args(extra)
             .args([
                 "commit",
                 "-q",
@@ -216,6 +236,9 @@ impl TestRepo {
             .current_dir(self.path())
             .env("GIT_AUTHOR_DATE", date)
             .env("GIT_COMMITTER_DATE", date)
+            .env("GIT_COMMITTER_NAME", name)
+            .env("GIT_COMMITTER_EMAIL", email)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("HOME", self.path())
             .output()
             .unwrap();

@@ -1,0 +1,207 @@
+//! Pull-request reviews given with `--reviews`: the JSON GitHub returns for
+//! `GET /repos/{owner}/{repo}/pulls/{number}/reviews`, as one file for the change under
+//! `check --base`, or a folder of `<number>.json` files, one per pull request.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::Error;
+
+/// One review as GitHub lists it. Unknown fields are ignored: the API adds fields over time.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Review {
+    /// `None` for a deleted account (GitHub shows it as "ghost").
+    pub user: Option<User>,
+    pub state: String,
+    #[serde(default)]
+    pub commit_id: Option<String>,
+    #[serde(default)]
+    pub submitted_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct User {
+    pub login: String,
+}
+
+/// The reviews planbook was given.
+#[derive(Debug, Default)]
+pub enum Reviews {
+    /// No `--reviews`: no sign-off rests on a review.
+    #[default]
+    None,
+    /// One file: the reviews of the change under `check --base`. They count for sign-offs
+    /// added by the commits of that change, and only when given on its head commit.
+    Change {
+        reviews: Vec<Review>,
+        /// The commits of the change (reachable from HEAD, not from the base).
+        commits: HashSet<String>,
+        /// The commits an approval must name: HEAD, and for a merge checkout (what CI checks
+        /// out for a pull request) the pull request's head, its second parent.
+        heads: Vec<String>,
+    },
+    /// A folder: the reviews of each pull request by number.
+    ByPullRequest(HashMap<u64, Vec<Review>>),
+}
+
+/// The states that settle what a reviewer thinks; a `COMMENTED` (or `PENDING`) review changes
+/// nothing, as on GitHub.
+const DECISIVE: [&str; 3] = ["APPROVED", "CHANGES_REQUESTED", "DISMISSED"];
+
+impl Reviews {
+    /// Reads `--reviews PATH`: a file or a folder of `<number>.json` files.
+    pub fn load(path: &Path) -> Result<Loaded, Error> {
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        if meta.is_dir() {
+            let mut by_pr = HashMap::new();
+            let entries = std::fs::read_dir(path).map_err(|e| Error::io(path, e))?;
+            for entry in entries {
+                let entry = entry.map_err(|e| Error::io(path, e))?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let Some(number) = name
+                    .strip_suffix(".json")
+                    .and_then(|n| n.parse::<u64>().ok())
+                else {
+                    continue;
+                };
+                let file = entry.path();
+                if !entry.file_type().is_ok_and(|t| t.is_file()) {
+                    continue;
+                }
+                by_pr.insert(number, parse_file(&file)?);
+            }
+            Ok(Loaded::Folder(by_pr))
+        } else if meta.is_file() {
+            Ok(Loaded::File(parse_file(path)?))
+        } else {
+            Err(Error::usage(
+                format!("--reviews {}: not a file or a folder", path.display()),
+                Some("give the JSON file of a pull request's reviews, or a folder of `<number>.json` files".to_string()),
+            ))
+        }
+    }
+
+    /// Whether `login` approved: with a folder, pull request `pr`; with one file, the change
+    /// under review, when `commit` belongs to it.
+    pub fn approved(&self, login: &str, pr: Option<u64>, commit: &str) -> Option<Approval> {
+        match self {
+            Reviews::None => None,
+            Reviews::Change {
+                reviews,
+                commits,
+                heads,
+            } => {
+                if !commits.contains(commit) {
+                    return None;
+                }
+                let latest = latest_decisive(reviews, login)?;
+                let on_head = latest
+                    .commit_id
+                    .as_deref()
+                    .is_some_and(|c| heads.iter().any(|h| h.eq_ignore_ascii_case(c)));
+                (latest.state == "APPROVED" && on_head).then_some(Approval { pr })
+            }
+            Reviews::ByPullRequest(by_pr) => {
+                let reviews = by_pr.get(&pr?)?;
+                let latest = latest_decisive(reviews, login)?;
+                (latest.state == "APPROVED").then_some(Approval { pr })
+            }
+        }
+    }
+
+    pub fn is_none(&self) -> bool {
+        matches!(self, Reviews::None)
+    }
+}
+
+/// An approval found for a sign-off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Approval {
+    pub pr: Option<u64>,
+}
+
+/// What `--reviews` pointed at, before it is tied to a change.
+pub enum Loaded {
+    File(Vec<Review>),
+    Folder(HashMap<u64, Vec<Review>>),
+}
+
+/// The reviewer's latest review that settles anything, by submission time (the API lists
+/// them in order; a review without a time keeps its place).
+fn latest_decisive<'a>(reviews: &'a [Review], login: &str) -> Option<&'a Review> {
+    let mut theirs: Vec<(usize, &Review)> = reviews
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| {
+            r.user
+                .as_ref()
+                .is_some_and(|u| u.login.eq_ignore_ascii_case(login))
+                && DECISIVE.contains(&r.state.to_ascii_uppercase().as_str())
+        })
+        .collect();
+    theirs.sort_by(|(i, a), (j, b)| match (&a.submitted_at, &b.submitted_at) {
+        (Some(x), Some(y)) => x.cmp(y).then(i.cmp(j)),
+        _ => i.cmp(j),
+    });
+    theirs.last().map(|(_, r)| *r)
+}
+
+fn parse_file(path: &Path) -> Result<Vec<Review>, Error> {
+    let text = crate::repo::read_limited_text(path).map_err(|e| Error::io(path, e))?;
+    let mut reviews: Vec<Review> = serde_json::from_str(&text).map_err(|e| Error::Config {
+        path: PathBuf::from(path),
+        line: e.line().max(1),
+        column: e.column().max(1),
+        message: format!("not a list of pull-request reviews: {e}"),
+        help: "save the output of `gh api repos/OWNER/REPO/pulls/NUMBER/reviews` (a JSON array of reviews with `user.login`, `state`, `commit_id`, `submitted_at`)".into(),
+    })?;
+    for review in &mut reviews {
+        review.state = review.state.to_ascii_uppercase();
+    }
+    Ok(reviews)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reviews(json: &str) -> Vec<Review> {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn the_latest_decisive_review_counts() {
+        let list = reviews(
+            r#"[
+              {"user": {"login": "marta"}, "state": "APPROVED", "commit_id": "aa", "submitted_at": "2026-01-01T10:00:00Z"},
+              {"user": {"login": "Marta"}, "state": "COMMENTED", "commit_id": "aa", "submitted_at": "2026-01-02T10:00:00Z"},
+              {"user": null, "state": "APPROVED", "commit_id": "aa"},
+              {"user": {"login": "jonas"}, "state": "APPROVED", "commit_id": "aa", "submitted_at": "2026-01-01T10:00:00Z"},
+              {"user": {"login": "jonas"}, "state": "DISMISSED", "commit_id": "aa", "submitted_at": "2026-01-03T10:00:00Z"}
+            ]"#,
+        );
+        let change = Reviews::Change {
+            reviews: list.clone(),
+            commits: HashSet::from(["c1".to_string()]),
+            heads: vec!["aa".into()],
+        };
+        assert!(change.approved("MARTA", None, "c1").is_some());
+        assert!(change.approved("marta", None, "c0").is_none(), "not in the change");
+        assert!(change.approved("jonas", None, "c1").is_none(), "dismissed");
+        let stale = Reviews::Change {
+            reviews: list.clone(),
+            commits: HashSet::from(["c1".to_string()]),
+            heads: vec!["bb".into()],
+        };
+        assert!(stale.approved("marta", None, "c1").is_none(), "approved an older commit");
+        let by_pr = Reviews::ByPullRequest(HashMap::from([(12, list)]));
+        assert_eq!(
+            by_pr.approved("marta", Some(12), "c9"),
+            Some(Approval { pr: Some(12) })
+        );
+        assert!(by_pr.approved("marta", Some(13), "c9").is_none());
+        assert!(by_pr.approved("marta", None, "c9").is_none());
+    }
+}

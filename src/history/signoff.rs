@@ -1,0 +1,315 @@
+//! Sign-off evidence (DESIGN §8): for each sign-off a plan carries, the commit that added it,
+//! what that commit proves about the signer, and whether a covered field changed since.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Evidence, SignoffPolicy};
+pub use crate::history::trust::Trust;
+use crate::history::{Author, Commit, Revision, Snapshot, WORKING_TREE, Walk, message};
+use crate::plan::People;
+
+/// A sign-off entry as one revision of a plan holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SignoffEntry {
+    pub person: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    pub date: String,
+}
+
+impl SignoffEntry {
+    /// A sign-off is identified across revisions by its person and date: a sign-off renewed
+    /// with a new date is a new sign-off.
+    pub fn same(&self, other: &SignoffEntry) -> bool {
+        self.person == other.person && self.date == other.date
+    }
+}
+
+/// The sign-off entries of a revision.
+pub fn entries(snapshot: &Snapshot) -> Vec<SignoffEntry> {
+    snapshot
+        .get("signoffs")
+        .and_then(|s| s.as_array())
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| {
+                    Some(SignoffEntry {
+                        person: i.get("person")?.as_str()?.to_string(),
+                        role: i.get("role").and_then(|r| r.as_str()).map(str::to_string),
+                        date: i.get("date").and_then(date_text).unwrap_or_default(),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn date_text(value: &serde_json::Value) -> Option<String> {
+    match value {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
+/// What the audit trail says of one sign-off the plan carries now.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignoffRecord {
+    pub person: String,
+    pub role: Option<String>,
+    pub date: String,
+    /// The commit that added it: the newest commit on the path to the current revision that
+    /// introduced the entry. `None` when it is not committed.
+    pub added_in: Option<String>,
+    /// The strongest evidence found, whether or not `[signoff] accept` allows it.
+    pub evidence: Option<Evidence>,
+    pub stale: bool,
+    /// The first revision after it that changed a covered field.
+    pub stale_since: Option<String>,
+    /// The covered fields that differ from the revision that added it.
+    pub changed: Vec<String>,
+    /// Every kind of evidence found, strongest first.
+    #[serde(skip)]
+    pub found: Vec<Evidence>,
+    /// What the adding commit was, for messages.
+    #[serde(skip)]
+    pub added_by: Option<AddedBy>,
+    #[serde(skip)]
+    pub stale_by: Option<Author>,
+}
+
+/// The commit that added a sign-off, as messages describe it.
+#[derive(Debug, Clone)]
+pub struct AddedBy {
+    pub author: Author,
+    pub committer: Author,
+    pub pr: Option<u64>,
+    /// The key that signed it, when the signature is good.
+    pub key: Option<String>,
+}
+
+impl SignoffRecord {
+    /// Whether the evidence found includes a kind the policy accepts.
+    pub fn verified(&self, policy: &SignoffPolicy) -> bool {
+        self.found.iter().any(|k| policy.accept.contains(k))
+    }
+
+    /// How the site and messages describe the evidence: "signed (key …)", "approved in review
+    /// of #12", "committed by …", "attested by …", or "unverified".
+    pub fn describe(&self, people: &People) -> String {
+        let by = self.added_by.as_ref();
+        match self.evidence {
+            Some(Evidence::Signature) => format!(
+                "signed (key {})",
+                by.and_then(|b| b.key.as_deref()).unwrap_or("on file")
+            ),
+            Some(Evidence::Review) => match by.and_then(|b| b.pr) {
+                Some(pr) => format!("approved in review of #{pr}"),
+                None => "approved in review".to_string(),
+            },
+            Some(Evidence::Author) => format!("committed by {}", people.name(&self.person)),
+            Some(Evidence::Attestation) => format!(
+                "attested by {}",
+                by.map_or(String::new(), |b| b.committer.name.clone())
+            ),
+            None => "unverified".to_string(),
+        }
+    }
+}
+
+/// Assesses the sign-offs `current` (what the plan carries now) against the plan's
+/// `revisions`, newest first (the first is the current content).
+pub fn assess(
+    revisions: &[Revision],
+    current: &[SignoffEntry],
+    walk: &Walk,
+    trust: &Trust,
+) -> Vec<SignoffRecord> {
+    current
+        .iter()
+        .map(|entry| {
+            let mut record = SignoffRecord {
+                person: entry.person.clone(),
+                role: entry.role.clone(),
+                date: entry.date.clone(),
+                added_in: None,
+                evidence: None,
+                stale: false,
+                stale_since: None,
+                changed: Vec::new(),
+                found: Vec::new(),
+                added_by: None,
+                stale_by: None,
+            };
+            let Some(added) = added_at(revisions, entry) else {
+                return record;
+            };
+            let revision = &revisions[added];
+            staleness(revisions, added, &trust.policy.covers, &mut record);
+            let Some(commit) = revision.index.and_then(|i| walk.commits.get(i)) else {
+                return record; // added in uncommitted changes: nothing vouches for it yet
+            };
+            record.added_in = Some(commit.id.clone());
+            let s = &revision.signature;
+            let key = (s.status == crate::history::signature::Status::Good
+                && s.person.as_deref() == Some(entry.person.as_str()))
+            .then(|| s.key.clone().unwrap_or_default());
+            record.found = found(&entry.person, commit, key.is_some(), trust);
+            record.evidence = record.found.first().copied();
+            record.added_by = Some(AddedBy {
+                author: commit.author.clone(),
+                committer: commit.committer.clone(),
+                pr: commit.pr,
+                key,
+            });
+            record
+        })
+        .collect()
+}
+
+/// The index of the revision that added `entry`: from the current revision, back through the
+/// parent that also carries it (the branch a merge brought it from, the path a move came
+/// from), to the revision none of whose parents carry it.
+fn added_at(revisions: &[Revision], entry: &SignoffEntry) -> Option<usize> {
+    let carries = |i: usize| revisions[i].signoffs.iter().any(|s| s.same(entry));
+    if revisions.is_empty() || !carries(0) {
+        return None;
+    }
+    let mut at = 0;
+    'back: loop {
+        let revision = &revisions[at];
+        let parents = revision.old_blob.iter().chain(&revision.other_parents);
+        for parent in parents {
+            // The revision that made the parent's content: the newest one older than this.
+            let made = (at + 1..revisions.len())
+                .find(|&j| revisions[j].new_blob.as_deref() == Some(parent.as_str()));
+            if let Some(j) = made
+                && carries(j)
+            {
+                at = j;
+                continue 'back;
+            }
+        }
+        return Some(at);
+    }
+}
+
+/// Marks `record` stale when a covered field differs between the revision that added it and
+/// the current one.
+fn staleness(revisions: &[Revision], added: usize, covers: &[String], record: &mut SignoffRecord) {
+    if added == 0 {
+        return;
+    }
+    let value = |i: usize, field: &str| {
+        revisions[i]
+            .fields
+            .iter()
+            .find(|(k, _)| k == field)
+            .map(|(_, h)| *h)
+    };
+    let differs = |i: usize| -> Vec<String> {
+        covers
+            .iter()
+            .filter(|f| value(i, f) != value(added, f))
+            .cloned()
+            .collect()
+    };
+    record.changed = differs(0);
+    if record.changed.is_empty() {
+        return;
+    }
+    record.stale = true;
+    // The first revision after it (oldest first) that changed a covered field.
+    if let Some(first) = (0..added).rev().find(|&i| !differs(i).is_empty()) {
+        let r = &revisions[first];
+        record.stale_since = Some(r.commit.clone());
+        record.stale_by = Some(r.author.clone());
+    }
+}
+
+/// Every kind of evidence the commit that added `person`'s sign-off carries, strongest first.
+fn found(person: &str, commit: &Commit, signed: bool, trust: &Trust) -> Vec<Evidence> {
+    let mut out = Vec::new();
+    let Some(p) = trust.people.get(person) else {
+        return out;
+    };
+    let theirs = |email: &str| p.email.iter().any(|e| e.eq_ignore_ascii_case(email.trim()));
+    if signed {
+        out.push(Evidence::Signature);
+    }
+    if let Some(login) = &p.github
+        && trust.reviews.approved(login, commit.pr, &commit.id).is_some()
+    {
+        out.push(Evidence::Review);
+    }
+    if theirs(&commit.author.email) && theirs(&commit.committer.email) {
+        out.push(Evidence::Author);
+    }
+    let trusted = trust
+        .policy
+        .trusted_committers
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case(commit.committer.email.trim()));
+    let attested = commit.trailers.iter().any(|t| {
+        t.key.eq_ignore_ascii_case("approved-by")
+            && message::angle_email(&t.value).is_some_and(|email| theirs(email))
+    });
+    if trusted && attested {
+        out.push(Evidence::Attestation);
+    }
+    out
+}
+
+/// What a repository accepts, as a sentence: "a commit signed with one of Ben's keys, or …".
+pub fn what_counts(policy: &SignoffPolicy, people: &People, person: &str) -> String {
+    let name = people.name(person);
+    let p = people.get(person);
+    let email = p
+        .and_then(|p| p.email.iter().next())
+        .unwrap_or("their email");
+    let mut kinds: Vec<Evidence> = policy.accept.clone();
+    kinds.sort_unstable();
+    kinds.dedup();
+    let ways: Vec<String> = kinds
+        .iter()
+        .map(|k| match k {
+            Evidence::Signature => match p.map(|p| p.keys.is_empty()) {
+                Some(false) => format!("a commit signed with one of {name}'s keys"),
+                _ => format!("a commit signed with a key listed under `keys:` for {name} in people.yaml"),
+            },
+            Evidence::Review => match p.and_then(|p| p.github.as_deref()) {
+                Some(login) => format!("an approving review by @{login} of the pull request that adds it (`--reviews`)"),
+                None => format!("an approving pull-request review by {name} (give them a `github:` login in people.yaml)"),
+            },
+            Evidence::Author => format!("a commit {name} both authored and committed as <{email}>"),
+            Evidence::Attestation => format!(
+                "`Approved-by: {name} <{email}>` in a commit made by a trusted committer ([signoff] trusted_committers)"
+            ),
+        })
+        .collect();
+    if ways.is_empty() {
+        return "nothing: `[signoff] accept` is empty".to_string();
+    }
+    ways.join("; or ")
+}
+
+/// The people who signed and whose sign-offs are stale, for the policy count.
+pub fn stale_people(records: &[SignoffRecord]) -> HashSet<(&str, &str)> {
+    records
+        .iter()
+        .filter(|r| r.stale)
+        .map(|r| (r.person.as_str(), r.date.as_str()))
+        .collect()
+}
+
+/// A short commit name for messages.
+pub fn short(commit: &str) -> String {
+    if commit == WORKING_TREE {
+        "uncommitted changes".to_string()
+    } else {
+        format!("commit {}", commit.chars().take(10).collect::<String>())
+    }
+}

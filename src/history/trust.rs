@@ -1,0 +1,260 @@
+//! Who and what decides whether a sign-off holds: the people, the policy, their keys and the
+//! pull-request reviews. Under `check --base` people and policy come from the base revision,
+//! so that a change cannot vouch for itself.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use git2::Repository;
+
+use crate::config::{Config, SignoffPolicy};
+use crate::diagnostic::Diagnostic;
+use crate::error::Error;
+use crate::history::Audit;
+use crate::history::reviews::{Loaded, Reviews};
+use crate::history::signature::Keyring;
+use crate::plan::People;
+use crate::repo::Repo;
+
+/// Everything sign-off verification trusts.
+pub struct Trust {
+    pub people: People,
+    pub policy: SignoffPolicy,
+    pub reviews: Reviews,
+    pub keyring: Keyring,
+}
+
+impl Trust {
+    /// Trust as the repository on disk states it (no base revision to compare with).
+    pub fn current(repo: &Repo, reviews: Option<&Path>) -> Result<Trust, Error> {
+        let reviews = match reviews.map(Reviews::load).transpose()? {
+            None => Reviews::None,
+            Some(Loaded::Folder(by_pr)) => Reviews::ByPullRequest(by_pr),
+            Some(Loaded::File(_)) => {
+                return Err(Error::usage(
+                    "a single --reviews file applies to the change under `check --base`",
+                    Some("add --base REV (the pull request's base), or give a folder of `<number>.json` files, one per pull request".to_string()),
+                ));
+            }
+        };
+        let people_text = read_text(&repo.root.join(&repo.config.people))?;
+        let keyring = keyring(&repo.people, &people_text, &repo.config.people, &|entry| {
+            read_key_file(&repo.root, entry)
+        })?;
+        Ok(Trust {
+            people: repo.people.clone(),
+            policy: repo.config.signoff.clone(),
+            reviews,
+            keyring,
+        })
+    }
+
+    /// Trust as the base revision `base` states it, and the `identity-change` findings of what
+    /// the change does to it.
+    pub fn at_base(
+        repo: &Repo,
+        audit: &Audit,
+        base: &str,
+        reviews: Option<&Path>,
+        config_file: Option<&Path>,
+    ) -> Result<(Trust, Vec<Diagnostic>), Error> {
+        let git = Repository::open(&audit.git_dir).map_err(|e| Error::Git {
+            message: e.message().to_string(),
+            help: None,
+        })?;
+        let tree = audit.base_tree(&git, base)?;
+        let at_base = |path: &Path| -> Result<Option<String>, Error> {
+            let git_path = audit.git_path(path);
+            let Ok(entry) = tree.get_path(Path::new(&git_path)) else {
+                return Ok(None);
+            };
+            let bytes =
+                crate::history::read_blob(&git, &entry.id().to_string()).ok_or_else(|| {
+                    Error::Git {
+                        message: format!("--base {base}: {git_path} is missing from the repository"),
+                        help: Some("fetch the full history: `git fetch --unshallow --refetch` (in GitHub Actions: `fetch-depth: 0`)".to_string()),
+                    }
+                })?;
+            Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        let people_path = repo.config.people.clone();
+        let base_people_text = at_base(&people_path)?.unwrap_or_default();
+        let base_people = People::parse(&base_people_text, &people_path).map_err(|e| {
+            Error::usage(
+                format!("people.yaml at {base} cannot be read: {e}"),
+                Some("verification takes people from the base revision; fix people.yaml there first".to_string()),
+            )
+        })?;
+        // The configuration file at the base: the same file, when it is in the repository.
+        let config_path = match config_file {
+            Some(file) => file
+                .canonicalize()
+                .ok()
+                .and_then(|f| f.strip_prefix(&repo.root).ok().map(Path::to_path_buf)),
+            None => Some(crate::repo::CONFIG_FILE.into()),
+        };
+        let base_policy = match &config_path {
+            Some(path) => match at_base(path)? {
+                Some(text) => {
+                    Config::parse(&text, path)
+                        .map_err(|e| {
+                            Error::usage(
+                                format!("{} at {base} cannot be read: {e}", path.display()),
+                                Some("verification takes the [signoff] policy from the base revision; fix it there first".to_string()),
+                            )
+                        })?
+                        .signoff
+                }
+                None => SignoffPolicy::default(),
+            },
+            None => repo.config.signoff.clone(),
+        };
+        let people_text = read_text(&repo.root.join(&people_path))?;
+        let config_path = config_path.unwrap_or_else(|| crate::repo::CONFIG_FILE.into());
+        let config_text = std::fs::read_to_string(repo.root.join(&config_path)).ok();
+        let findings = crate::check::history::identity_change(
+            &base_people,
+            &repo.people,
+            &people_text,
+            &people_path,
+            &base_policy,
+            &repo.config.signoff,
+            config_text.as_deref(),
+            &config_path,
+        );
+        let keyring = keyring(&base_people, &base_people_text, &people_path, &|entry| {
+            at_base(Path::new(entry))?.ok_or_else(|| {
+                Error::usage(
+                    format!("the key file {entry} does not exist at {base}"),
+                    Some("key files named in people.yaml must be committed".to_string()),
+                )
+            })
+        })?;
+        let reviews = match reviews.map(Reviews::load).transpose()? {
+            None => Reviews::None,
+            Some(Loaded::Folder(by_pr)) => Reviews::ByPullRequest(by_pr),
+            Some(Loaded::File(reviews)) => {
+                let (commits, heads) = change_commits(&git, base)?;
+                Reviews::Change {
+                    reviews,
+                    commits,
+                    heads,
+                }
+            }
+        };
+        Ok((
+            Trust {
+                people: base_people,
+                policy: base_policy,
+                reviews,
+                keyring,
+            },
+            findings,
+        ))
+    }
+}
+
+/// The commits of the change (reachable from HEAD and not from `base`), and the commits an
+/// approval of it must name: HEAD and, when HEAD merges a branch (the merge commit CI checks
+/// out for a pull request), that branch's tip.
+fn change_commits(git: &Repository, base: &str) -> Result<(HashSet<String>, Vec<String>), Error> {
+    let fail = |e: git2::Error| Error::Git {
+        message: format!("listing the commits since {base} failed: {}", e.message()),
+        help: Some("fetch the full history (`fetch-depth: 0`)".to_string()),
+    };
+    let head = git
+        .head()
+        .and_then(|h| h.peel_to_commit())
+        .map_err(fail)?;
+    let base_commit = git
+        .revparse_single(base)
+        .and_then(|o| o.peel_to_commit())
+        .map_err(fail)?;
+    let mut walk = git.revwalk().map_err(fail)?;
+    walk.push(head.id()).map_err(fail)?;
+    walk.hide(base_commit.id()).map_err(fail)?;
+    let mut commits = HashSet::new();
+    for id in walk {
+        commits.insert(id.map_err(fail)?.to_string());
+    }
+    let mut heads = vec![head.id().to_string()];
+    if let Ok(branch) = head.parent_id(1) {
+        heads.push(branch.to_string());
+    }
+    Ok((commits, heads))
+}
+
+/// Every person's signing keys. A key entry that cannot be read is a configuration error at
+/// the person's line of `people.yaml`.
+fn keyring(
+    people: &People,
+    text: &str,
+    path: &Path,
+    read_file: &dyn Fn(&str) -> Result<String, Error>,
+) -> Result<Keyring, Error> {
+    let mut keyring = Keyring::default();
+    for (id, person) in &people.by_id {
+        for entry in &person.keys {
+            let key_text = if is_key_text(entry) {
+                entry.clone()
+            } else {
+                read_file(entry.trim())?
+            };
+            let failed = |message: String| {
+                let (line, column) = people.position(text, id);
+                Error::Config {
+                    path: path.to_path_buf(),
+                    line,
+                    column,
+                    message: format!("a signing key of `{id}`: {message}"),
+                    help: "each entry under `keys:` is an SSH public key line, an armored OpenPGP public key, or the path of a file holding one".into(),
+                }
+            };
+            if !keyring.add_text(id, &key_text).map_err(failed)? {
+                return Err(failed(format!(
+                    "`{}` is not an SSH public key nor an armored OpenPGP public key",
+                    entry.lines().next().unwrap_or_default()
+                )));
+            }
+        }
+    }
+    Ok(keyring)
+}
+
+/// Whether a `keys:` entry is a key itself rather than the path of a key file.
+fn is_key_text(entry: &str) -> bool {
+    let text = entry.trim_start();
+    text.contains('\n')
+        || text.starts_with("-----BEGIN")
+        || ["ssh-", "ecdsa-", "sk-"].iter().any(|p| text.starts_with(p))
+}
+
+/// A key file named in `people.yaml`, inside the repository.
+fn read_key_file(root: &Path, entry: &str) -> Result<String, Error> {
+    let relative = Path::new(entry);
+    let path = root.join(relative);
+    let inside = !relative.is_absolute()
+        && !relative
+            .components()
+            .any(|c| matches!(c, std::path::Component::ParentDir))
+        && path
+            .canonicalize()
+            .ok()
+            .zip(root.canonicalize().ok())
+            .is_some_and(|(p, r)| p.starts_with(r));
+    if !inside {
+        return Err(Error::usage(
+            format!("the key file {entry} named in people.yaml is not a file inside the repository"),
+            Some("commit the public key file in the repository and name it by its path from the root, e.g. keys/marta.pub".to_string()),
+        ));
+    }
+    read_text(&path)
+}
+
+fn read_text(path: &Path) -> Result<String, Error> {
+    match crate::repo::read_limited(path) {
+        Ok(bytes) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(e) => Err(Error::io(path, e)),
+    }
+}
