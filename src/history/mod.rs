@@ -3,6 +3,7 @@
 pub mod cache;
 pub mod diff;
 pub mod message;
+pub mod signature;
 pub mod walk;
 
 use std::collections::HashMap;
