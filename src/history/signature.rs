@@ -303,11 +303,15 @@ impl Keyring {
     }
 }
 
+/// `ALGORITHM BASE64 …`; a lone word, or one with a `/`, is a path (`ssh-keys/alice.pub`).
 fn looks_like_ssh(line: &str) -> bool {
-    let algorithm = line.split_whitespace().next().unwrap_or_default();
-    ["ssh-", "ecdsa-sha2-", "sk-ssh-", "sk-ecdsa-"]
-        .iter()
-        .any(|prefix| algorithm.starts_with(prefix))
+    let mut words = line.split_whitespace();
+    let algorithm = words.next().unwrap_or_default();
+    words.next().is_some()
+        && !algorithm.contains('/')
+        && ["ssh-", "ecdsa-sha2-", "sk-ssh-", "sk-ecdsa-"]
+            .iter()
+            .any(|prefix| algorithm.starts_with(prefix))
 }
 
 /// Reads a key file named relative to `root`, refusing anything that resolves outside it:
@@ -753,10 +757,13 @@ mod tests {
         let fingerprints = fixture.openpgp_fingerprints("alice@example.com");
         let subkey = fingerprints.last().expect("a subkey").clone();
         assert_ne!(subkey, primary);
+        let (second, second_armored) = fixture.openpgp_key("Alice Laptop <alice@laptop.example>");
         let armored = run(fixture
             .command("gpg")
             .args(["--armor", "--export", &primary]));
-        let keyring = keyring(&[("alice", &armored)], fixture.root());
+        // Two exports pasted one after the other into one block scalar.
+        let both = format!("{armored}\n{second_armored}");
+        let keyring = keyring(&[("alice", &both)], fixture.root());
 
         let id = fixture.commit(Sign::OpenPgp(&format!("{primary}!")));
         let verdict = fixture.verify(&keyring, id);
@@ -771,6 +778,12 @@ mod tests {
         assert_eq!(
             fixture.verify(&keyring, id),
             good(Kind::Openpgp, &subkey, "alice")
+        );
+
+        let id = fixture.commit(Sign::OpenPgp(&second));
+        assert_eq!(
+            fixture.verify(&keyring, id),
+            good(Kind::Openpgp, &second, "alice")
         );
     }
 
@@ -875,6 +888,36 @@ mod tests {
     }
 
     #[test]
+    fn a_malformed_signature_by_a_known_key_is_bad() {
+        use ssh_encoding::base64::{Base64, Encoding};
+        let mut fixture = Fixture::new();
+        let alice = fixture.ssh_key("alice", &["-t", "ed25519"]);
+        let keyring = keyring(&[("alice", &read(&alice))], fixture.root());
+        let id = fixture.commit(Sign::Ssh(&alice));
+        let (signature, signed) = fixture.extract(id);
+        let body: String = String::from_utf8(signature)
+            .expect("armored")
+            .lines()
+            .filter(|line| !line.starts_with("-----"))
+            .collect();
+        let mut blob = Base64::decode_vec(&body).expect("base64");
+        blob.truncate(blob.len() - 20);
+        let broken = format!(
+            "{SSH_ARMOR}\n{}\n-----END SSH SIGNATURE-----\n",
+            Base64::encode_string(&blob)
+        );
+        assert!(SshSig::from_pem(&broken).is_err());
+        assert_eq!(
+            verify(&keyring, broken.as_bytes(), &signed),
+            Signature::known(Status::Bad, Kind::Ssh, &ssh_fingerprint(&alice), "alice")
+        );
+        assert_eq!(
+            verify(&Keyring::default(), broken.as_bytes(), &signed),
+            Signature::unknown(Some(Kind::Ssh), Some(ssh_fingerprint(&alice)))
+        );
+    }
+
+    #[test]
     fn an_unsigned_commit_is_none() {
         let mut fixture = Fixture::new();
         let id = fixture.commit(Sign::No);
@@ -891,14 +934,15 @@ mod tests {
         let mut fixture = Fixture::new();
         let alice = fixture.ssh_key("alice", &["-t", "ed25519"]);
         let (bob, bob_armored) = fixture.openpgp_key("Bob <bob@example.com>");
+        fs::create_dir_all(fixture.root().join("ssh-keys")).expect("mkdir");
         fs::create_dir_all(fixture.root().join("keys")).expect("mkdir");
-        fs::copy(&alice, fixture.root().join("keys/alice.pub")).expect("copy");
+        fs::copy(&alice, fixture.root().join("ssh-keys/alice.pub")).expect("copy");
         fs::write(fixture.root().join("keys/bob.asc"), &bob_armored).expect("write");
 
         let mut keyring = Keyring::default();
         assert!(keyring.is_empty());
         keyring
-            .add("alice", "keys/alice.pub", fixture.root())
+            .add("alice", "ssh-keys/alice.pub", fixture.root())
             .expect("an SSH key file");
         keyring
             .add("bob", "./keys/bob.asc", fixture.root())
@@ -964,7 +1008,8 @@ mod tests {
                 "ssh-ed25519 AAAAnot-base64!! alice",
                 "not a valid SSH public key line",
             ),
-            ("ssh-ed25519", "not a valid SSH public key line"),
+            ("ssh-ed25519", "no file of that name exists"),
+            ("ssh-keys/alice.pub", "no file of that name exists"),
             (
                 "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nAAAA\n-----END PGP PUBLIC KEY BLOCK-----",
                 "not a readable armored OpenPGP public key",
@@ -1036,7 +1081,10 @@ mod tests {
             let (signature, signed) = fixture.extract(id);
             for end in 0..signature.len() {
                 let verdict = verify(&keyring, &signature[..end], &signed);
-                assert_ne!(verdict.status, Status::Good, "truncated at {end}");
+                assert!(
+                    matches!(verdict.status, Status::Bad | Status::UnknownKey),
+                    "truncated at {end}: {verdict:?}"
+                );
             }
             for at in 0..signature.len() {
                 let mut flipped = signature.clone();
