@@ -120,10 +120,17 @@ enum OpenPgpVerifier {
     Subkey(pgp::packet::PublicSubkey),
 }
 
+/// A key read from an entry, not yet in the keyring.
+enum NewKey {
+    Ssh(PublicKey),
+    OpenPgp(OpenPgpVerifier),
+}
+
 impl Keyring {
     /// Adds one `keys:` entry of `person`: an SSH public key line, an ASCII-armored OpenPGP
     /// public key block (possibly several keys with subkeys), or the path, relative to `root`,
-    /// of a file holding either. The error says what is wrong and what to do.
+    /// of a file holding either. The error says what is wrong and what to do; on error the
+    /// keyring is unchanged.
     pub fn add(&mut self, person: &str, entry: &str, root: &Path) -> Result<(), String> {
         let text = entry.trim();
         if text.is_empty() {
@@ -133,154 +140,55 @@ impl Keyring {
                     .to_owned(),
             );
         }
-        if self.add_text(person, text)? {
-            return Ok(());
+        let keys = match parse_keys(text)? {
+            Some(keys) => keys,
+            None if text.contains('\n') => {
+                return Err(format!(
+                    "not an SSH public key line nor an armored OpenPGP public key: `{}`; give a \
+                     line like `ssh-ed25519 AAAA… name` (the `.pub` file) or the output of \
+                     `gpg --armor --export KEYID`",
+                    excerpt(text)
+                ));
+            }
+            None => parse_keys(read_key_file(text, root)?.trim())?.ok_or_else(|| {
+                format!(
+                    "key file `{text}` holds neither an SSH public key line nor an armored \
+                     OpenPGP public key; point at a `.pub` file or at the output of \
+                     `gpg --armor --export KEYID`"
+                )
+            })?,
+        };
+        for (fingerprint, _) in &keys {
+            self.claim(person, fingerprint)?;
         }
-        if text.contains('\n') {
-            return Err(format!(
-                "not an SSH public key line nor an armored OpenPGP public key: `{}`; give a line \
-                 like `ssh-ed25519 AAAA… name` (the `.pub` file) or the output of \
-                 `gpg --armor --export KEYID`",
-                excerpt(text)
-            ));
+        for (fingerprint, key) in keys {
+            let person = person.to_owned();
+            match key {
+                NewKey::Ssh(key) => {
+                    self.ssh.insert(fingerprint, SshKey { key, person });
+                }
+                NewKey::OpenPgp(key) if !self.openpgp.iter().any(|k| k.hex == fingerprint) => {
+                    let (bytes, key_id) = match &key {
+                        OpenPgpVerifier::Primary(k) => (k.fingerprint(), k.legacy_key_id()),
+                        OpenPgpVerifier::Subkey(k) => (k.fingerprint(), k.legacy_key_id()),
+                    };
+                    self.openpgp.push(OpenPgpKey {
+                        person,
+                        fingerprint: bytes.as_bytes().to_vec(),
+                        hex: fingerprint,
+                        key_id,
+                        key,
+                    });
+                }
+                NewKey::OpenPgp(_) => {}
+            }
         }
-        let contents = read_key_file(text, root)?;
-        if self.add_text(person, contents.trim())? {
-            Ok(())
-        } else {
-            Err(format!(
-                "key file `{text}` holds neither an SSH public key line nor an armored OpenPGP \
-                 public key; point at a `.pub` file or at the output of `gpg --armor --export KEYID`"
-            ))
-        }
+        Ok(())
     }
 
     /// Whether no key has been added.
     pub fn is_empty(&self) -> bool {
         self.ssh.is_empty() && self.openpgp.is_empty()
-    }
-
-    /// `Ok(false)` when `text` does not look like a key at all (so it may be a path).
-    fn add_text(&mut self, person: &str, text: &str) -> Result<bool, String> {
-        if text.contains("-----BEGIN") && text.contains("PRIVATE KEY") {
-            // Never echo the text back: it is a secret that should not be in the repository.
-            return Err(
-                "this is a private key: list the public key instead (the `.pub` file, \
-                        or `gpg --armor --export KEYID`), and remove the private key from the \
-                        repository"
-                    .to_owned(),
-            );
-        }
-        if text.contains(OPENPGP_KEY_ARMOR) {
-            self.add_openpgp(person, text)?;
-            return Ok(true);
-        }
-        let mut lines = text
-            .lines()
-            .map(str::trim)
-            .filter(|line| !line.is_empty() && !line.starts_with('#'))
-            .peekable();
-        if !lines.peek().is_some_and(|line| looks_like_ssh(line)) {
-            return Ok(false);
-        }
-        for line in lines {
-            self.add_ssh(person, line)?;
-        }
-        Ok(true)
-    }
-
-    fn add_ssh(&mut self, person: &str, line: &str) -> Result<(), String> {
-        let key = PublicKey::from_openssh(line).map_err(|e| {
-            format!(
-                "not a valid SSH public key line ({e}): `{}`; copy the whole line of the `.pub` \
-                 file: `ALGORITHM BASE64 [comment]`",
-                excerpt(line)
-            )
-        })?;
-        match key.algorithm() {
-            Algorithm::Ed25519
-            | Algorithm::Ecdsa { .. }
-            | Algorithm::Rsa { .. }
-            | Algorithm::SkEd25519
-            | Algorithm::SkEcdsaSha2NistP256 => {}
-            other => {
-                return Err(format!(
-                    "SSH keys of type {other} cannot be verified; sign commits with an ed25519, \
-                     ecdsa or rsa key"
-                ));
-            }
-        }
-        let fingerprint = key.fingerprint(HashAlg::Sha256).to_string();
-        self.claim(person, &fingerprint)?;
-        self.ssh.insert(
-            fingerprint,
-            SshKey {
-                key,
-                person: person.to_owned(),
-            },
-        );
-        Ok(())
-    }
-
-    fn add_openpgp(&mut self, person: &str, text: &str) -> Result<(), String> {
-        let unreadable = |e: &dyn std::fmt::Display| {
-            format!(
-                "not a readable armored OpenPGP public key ({e}); export it again with \
-                 `gpg --armor --export KEYID` and paste the whole block"
-            )
-        };
-        let mut found = 0;
-        // Concatenated exports are several armor blocks; the parser reads only the first.
-        for block in text.split(OPENPGP_KEY_ARMOR).skip(1) {
-            let block = format!("{OPENPGP_KEY_ARMOR}{block}");
-            let (keys, _headers) =
-                SignedPublicKey::from_string_many(&block).map_err(|e| unreadable(&e))?;
-            for key in keys {
-                let key = key.map_err(|e| unreadable(&e))?;
-                self.add_openpgp_key(person, &key)?;
-                found += 1;
-            }
-        }
-        if found == 0 {
-            return Err(unreadable(&"the block holds no public key"));
-        }
-        Ok(())
-    }
-
-    fn add_openpgp_key(&mut self, person: &str, key: &SignedPublicKey) -> Result<(), String> {
-        self.add_openpgp_verifier(person, OpenPgpVerifier::Primary(key.primary_key.clone()))?;
-        for subkey in &key.public_subkeys {
-            // Only a subkey the owner bound for signing (with its back-signature) speaks for
-            // them; anyone can append an unbound subkey to a published key.
-            let signing = subkey.signatures.iter().any(|sig| sig.key_flags().sign());
-            let revoked = subkey
-                .signatures
-                .iter()
-                .any(|sig| sig.typ() == Some(pgp::packet::SignatureType::SubkeyRevocation));
-            if signing && !revoked && subkey.verify_bindings(&key.primary_key).is_ok() {
-                self.add_openpgp_verifier(person, OpenPgpVerifier::Subkey(subkey.key.clone()))?;
-            }
-        }
-        Ok(())
-    }
-
-    fn add_openpgp_verifier(&mut self, person: &str, key: OpenPgpVerifier) -> Result<(), String> {
-        let (fingerprint, key_id) = match &key {
-            OpenPgpVerifier::Primary(k) => (k.fingerprint(), k.legacy_key_id()),
-            OpenPgpVerifier::Subkey(k) => (k.fingerprint(), k.legacy_key_id()),
-        };
-        let hex = format!("{fingerprint:X}");
-        self.claim(person, &hex)?;
-        if !self.openpgp.iter().any(|k| k.hex == hex) {
-            self.openpgp.push(OpenPgpKey {
-                person: person.to_owned(),
-                fingerprint: fingerprint.as_bytes().to_vec(),
-                hex,
-                key_id,
-                key,
-            });
-        }
-        Ok(())
     }
 
     /// A key signs for one person only, or a signature could not say whose it is.
@@ -301,6 +209,112 @@ impl Keyring {
             _ => Ok(()),
         }
     }
+}
+
+/// The keys in `text` with their fingerprints; `Ok(None)` when it does not look like a key
+/// at all (so it may be a path).
+fn parse_keys(text: &str) -> Result<Option<Vec<(String, NewKey)>>, String> {
+    if text.contains("-----BEGIN") && text.contains("PRIVATE KEY") {
+        // Never echo the text back: it is a secret that should not be in the repository.
+        return Err(
+            "this is a private key: list the public key instead (the `.pub` file, or \
+                    `gpg --armor --export KEYID`), and remove the private key from the repository"
+                .to_owned(),
+        );
+    }
+    if text.contains(OPENPGP_KEY_ARMOR) {
+        return parse_openpgp(text).map(Some);
+    }
+    let mut lines = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .peekable();
+    if !lines.peek().is_some_and(|line| looks_like_ssh(line)) {
+        return Ok(None);
+    }
+    lines.map(parse_ssh).collect::<Result<_, _>>().map(Some)
+}
+
+fn parse_ssh(line: &str) -> Result<(String, NewKey), String> {
+    let key = PublicKey::from_openssh(line).map_err(|e| {
+        format!(
+            "not a valid SSH public key line ({e}): `{}`; copy the whole line of the `.pub` \
+             file: `ALGORITHM BASE64 [comment]`",
+            excerpt(line)
+        )
+    })?;
+    match key.algorithm() {
+        Algorithm::Ed25519
+        | Algorithm::Ecdsa { .. }
+        | Algorithm::Rsa { .. }
+        | Algorithm::SkEd25519
+        | Algorithm::SkEcdsaSha2NistP256 => {}
+        other => {
+            return Err(format!(
+                "SSH keys of type {other} cannot be verified; sign commits with an ed25519, \
+                 ecdsa or rsa key"
+            ));
+        }
+    }
+    if let Some(rsa) = key.key_data().rsa() {
+        // The RSA verifier refuses moduli outside this range: a signature by such a key would
+        // otherwise look forged rather than uncheckable.
+        let bits = rsa.n.as_positive_bytes().map_or(0, |n| {
+            n.len() * 8 - n.first().map_or(0, |top| top.leading_zeros() as usize)
+        });
+        if !(2048..=4096).contains(&bits) {
+            return Err(format!(
+                "this {bits}-bit RSA key cannot be verified: SSH RSA keys must have 2048 to \
+                 4096 bits; sign commits with an ed25519 key instead"
+            ));
+        }
+    }
+    let fingerprint = key.fingerprint(HashAlg::Sha256).to_string();
+    Ok((fingerprint, NewKey::Ssh(key)))
+}
+
+fn parse_openpgp(text: &str) -> Result<Vec<(String, NewKey)>, String> {
+    let unreadable = |e: &dyn std::fmt::Display| {
+        format!(
+            "not a readable armored OpenPGP public key ({e}); export it again with \
+             `gpg --armor --export KEYID` and paste the whole block"
+        )
+    };
+    let mut found = Vec::new();
+    // Concatenated exports are several armor blocks; the parser reads only the first.
+    for block in text.split(OPENPGP_KEY_ARMOR).skip(1) {
+        let block = format!("{OPENPGP_KEY_ARMOR}{block}");
+        let (keys, _headers) =
+            SignedPublicKey::from_string_many(&block).map_err(|e| unreadable(&e))?;
+        for key in keys {
+            let key = key.map_err(|e| unreadable(&e))?;
+            let primary = &key.primary_key;
+            found.push((
+                format!("{:X}", primary.fingerprint()),
+                NewKey::OpenPgp(OpenPgpVerifier::Primary(primary.clone())),
+            ));
+            for subkey in &key.public_subkeys {
+                // Only a subkey the owner bound for signing (with its back-signature) speaks
+                // for them; anyone can append an unbound subkey to a published key.
+                let signing = subkey.signatures.iter().any(|sig| sig.key_flags().sign());
+                let revoked = subkey
+                    .signatures
+                    .iter()
+                    .any(|sig| sig.typ() == Some(pgp::packet::SignatureType::SubkeyRevocation));
+                if signing && !revoked && subkey.verify_bindings(primary).is_ok() {
+                    found.push((
+                        format!("{:X}", subkey.key.fingerprint()),
+                        NewKey::OpenPgp(OpenPgpVerifier::Subkey(subkey.key.clone())),
+                    ));
+                }
+            }
+        }
+    }
+    if found.is_empty() {
+        return Err(unreadable(&"the block holds no public key"));
+    }
+    Ok(found)
 }
 
 /// `ALGORITHM BASE64 …`; a lone word, or one with a `/`, is a path (`ssh-keys/alice.pub`).
@@ -1027,6 +1041,32 @@ mod tests {
             assert!(error.contains(message), "{entry:?}: {error}");
             assert!(!error.contains("b3Blbn"), "a private key is never echoed");
             assert!(keyring.is_empty());
+        }
+    }
+
+    #[test]
+    fn an_entry_with_one_bad_key_adds_none_of_its_keys() {
+        let fixture = Fixture::new();
+        let public = read(&fixture.ssh_key("alice", &["-t", "ed25519"]));
+        let entry = format!("{public}\nssh-ed25519 AAAAbroken laptop\n");
+        let mut keyring = Keyring::default();
+        let error = keyring.add("alice", &entry, fixture.root()).unwrap_err();
+        assert!(error.contains("`ssh-ed25519 AAAAbroken laptop`"), "{error}");
+        assert!(keyring.is_empty());
+    }
+
+    #[test]
+    fn rsa_keys_the_verifier_cannot_check_are_refused() {
+        let fixture = Fixture::new();
+        for bits in ["1024", "4104"] {
+            let public = read(&fixture.ssh_key(bits, &["-t", "rsa", "-b", bits]));
+            let error = Keyring::default()
+                .add("alice", &public, fixture.root())
+                .unwrap_err();
+            assert!(
+                error.contains(&format!("this {bits}-bit RSA key cannot be verified")),
+                "{error}"
+            );
         }
     }
 
