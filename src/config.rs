@@ -75,7 +75,9 @@ pub struct SignoffPolicy {
 }
 
 /// What a sign-off rests on, strongest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Evidence {
     /// The commit that added it is signed with one of the signer's keys.

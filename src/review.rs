@@ -136,7 +136,10 @@ fn file_at(
         .and_then(|o| o.peel_to_tree())
         .map_err(|_| Error::Git {
             message: format!("{rev}: no such revision in this repository"),
-            help: Some("give a branch, tag or commit; in CI fetch the full history (`fetch-depth: 0`)".to_string()),
+            help: Some(
+                "give a branch, tag or commit; in CI fetch the full history (`fetch-depth: 0`)"
+                    .to_string(),
+            ),
         })?;
     let git_path = crate::diagnostic::display_path(&prefix.join(path));
     let Ok(entry) = tree.get_path(Path::new(&git_path)) else {
@@ -166,26 +169,32 @@ fn identity_changes(
         // An unreadable side compares as empty: `check` reports the file itself.
         Ok((People::parse(&text, &people_path).unwrap_or_default(), text))
     };
-    let policy = |rev: Option<&str>| -> Result<(crate::config::SignoffPolicy, Option<String>), Error> {
-        let text = file_at(repo, git, prefix, rev, config_path)?;
-        let policy = text
-            .as_deref()
-            .and_then(|t| crate::config::Config::parse(t, config_path).ok())
-            .map(|c| c.signoff)
-            .unwrap_or_default();
-        Ok((policy, text))
-    };
+    let policy =
+        |rev: Option<&str>| -> Result<(crate::config::SignoffPolicy, Option<String>), Error> {
+            let text = file_at(repo, git, prefix, rev, config_path)?;
+            let policy = text
+                .as_deref()
+                .and_then(|t| crate::config::Config::parse(t, config_path).ok())
+                .map(|c| c.signoff)
+                .unwrap_or_default();
+            Ok((policy, text))
+        };
     let (base_people, _) = people(Some(base))?;
     let (head_people, head_text) = people(head)?;
     let (base_policy, _) = policy(Some(base))?;
     let (head_policy, head_config) = policy(head)?;
-    Ok(crate::check::history::identity_change(
-        &base_people,
-        &head_people,
+    use crate::check::history::{Identity, identity_change};
+    Ok(identity_change(
+        Identity {
+            people: &base_people,
+            policy: &base_policy,
+        },
+        Identity {
+            people: &head_people,
+            policy: &head_policy,
+        },
         &head_text,
         &people_path,
-        &base_policy,
-        &head_policy,
         head_config.as_deref(),
         config_path,
     )
@@ -285,7 +294,9 @@ fn compare(old: &Side, new: &Side, covers: &[String]) -> Vec<PlanChange> {
         };
         let changes = crate::history::diff::diff(before.as_ref(), &snapshot);
         let signoffs = signoff_changes(before.as_ref(), &snapshot, covers);
-        out.push(plan_change(&snapshot, path, kind, old_path, changes, signoffs));
+        out.push(plan_change(
+            &snapshot, path, kind, old_path, changes, signoffs,
+        ));
     }
     for path in removed.into_iter().filter(|p| !matched_removed.contains(p)) {
         let snapshot = Snapshot::parse(&old[path]);
@@ -336,7 +347,11 @@ fn plan_change(
 
 /// The sign-offs added and removed between two versions of a plan, and those kept although a
 /// field they cover (`[signoff] covers`) changed.
-fn signoff_changes(before: Option<&Snapshot>, after: &Snapshot, covers: &[String]) -> SignoffChanges {
+fn signoff_changes(
+    before: Option<&Snapshot>,
+    after: &Snapshot,
+    covers: &[String],
+) -> SignoffChanges {
     let now = signoff::entries(after);
     let was = before.map(signoff::entries).unwrap_or_default();
     let mut out = SignoffChanges {

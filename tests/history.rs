@@ -233,7 +233,10 @@ fn signoffs_added_by_someone_else_are_unverified() {
         message.contains("`ben` (Ben Ode) was added in commit"),
         "{message}"
     );
-    assert!(message.contains("by Ana Lima <ana@example.com>"), "{message}");
+    assert!(
+        message.contains("by Ana Lima <ana@example.com>"),
+        "{message}"
+    );
     let help = unverified[1]["help"].as_str().unwrap();
     assert!(
         help.contains("Approved-by: Ben Ode <ben@example.com>"),

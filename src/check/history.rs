@@ -180,7 +180,10 @@ fn signoffs(settings: &Settings, file: &PlanFile, records: &[SignoffRecord], f: 
                     let committer = if by.committer == by.author {
                         String::new()
                     } else {
-                        format!(", committed by {} <{}>", by.committer.name, by.committer.email)
+                        format!(
+                            ", committed by {} <{}>",
+                            by.committer.name, by.committer.email
+                        )
                     };
                     let found = match record.evidence {
                         Some(kind) => format!(
@@ -340,21 +343,32 @@ pub fn allowed(from: Status, to: Status) -> bool {
         )
 }
 
+/// Who can vouch for sign-offs at one revision.
+#[derive(Clone, Copy)]
+pub struct Identity<'a> {
+    pub people: &'a People,
+    pub policy: &'a SignoffPolicy,
+}
+
 /// `identity-change`: what the change does to who can vouch for a sign-off. Verification
 /// then takes people and policy from the base, so each of these is reported for a human to
 /// review.
 pub fn identity_change(
-    base_people: &People,
-    people: &People,
+    base: Identity,
+    head: Identity,
     people_text: &str,
     people_path: &Path,
-    base_policy: &SignoffPolicy,
-    policy: &SignoffPolicy,
     config_text: Option<&str>,
     config_path: &Path,
 ) -> Vec<Diagnostic> {
+    let (base_people, people) = (base.people, head.people);
+    let (base_policy, policy) = (base.policy, head.policy);
     let mut out = Vec::new();
-    let ids: BTreeSet<&String> = base_people.by_id.keys().chain(people.by_id.keys()).collect();
+    let ids: BTreeSet<&String> = base_people
+        .by_id
+        .keys()
+        .chain(people.by_id.keys())
+        .collect();
     for id in ids {
         let (was, now) = (base_people.get(id), people.get(id));
         let lower = |p: Option<&crate::plan::people::Person>| -> (BTreeSet<String>, BTreeSet<String>, Option<String>) {
@@ -379,7 +393,12 @@ pub fn identity_change(
         if login_was != login_now {
             what.push("`github` login");
         }
-        if what.is_empty() || (was.is_none() && emails_now.is_empty() && keys_now.is_empty() && login_now.is_none()) {
+        if what.is_empty()
+            || (was.is_none()
+                && emails_now.is_empty()
+                && keys_now.is_empty()
+                && login_now.is_none())
+        {
             continue;
         }
         let how = match (was, now) {
@@ -442,16 +461,24 @@ mod tests {
         let now = People::parse(text, path).unwrap();
         let policy = SignoffPolicy::default();
         let found = identity_change(
-            &base,
-            &now,
+            Identity {
+                people: &base,
+                policy: &policy,
+            },
+            Identity {
+                people: &now,
+                policy: &policy,
+            },
             text,
             path,
-            &policy,
-            &policy,
             None,
             Path::new("planbook.toml"),
         );
-        assert_eq!(found.len(), 1, "a new name is no identity change: {found:?}");
+        assert_eq!(
+            found.len(),
+            1,
+            "a new name is no identity change: {found:?}"
+        );
         assert_eq!(found[0].span.line, 4);
         assert!(found[0].message.contains("emails, `github` login of `ben`"));
     }

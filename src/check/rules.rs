@@ -7,11 +7,11 @@ use crate::check::{Findings, Subject};
 use crate::config::SignoffPolicy;
 use crate::diagnostic::Span;
 use crate::path;
-use crate::plan::model::SignOff;
-use crate::plan::{Node, People, Plan};
 use crate::plan::body::{Body, LinkTarget, link_target};
+use crate::plan::model::SignOff;
 use crate::plan::model::{Direction, Function, Status, Unit};
 use crate::plan::schema::distance;
+use crate::plan::{Node, People, Plan};
 use crate::rules::Rule;
 
 /// Body sections every plan has, whatever its status.

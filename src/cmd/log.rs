@@ -109,7 +109,9 @@ pub fn human(history: &History, people: &crate::plan::People) -> String {
                         .ok()
                         .and_then(|v| v.as_str().map(str::to_string))
                         .unwrap_or_default(),
-                    key.as_deref().map(|k| format!(" ({k})")).unwrap_or_default()
+                    key.as_deref()
+                        .map(|k| format!(" ({k})"))
+                        .unwrap_or_default()
                 ),
             };
             let _ = writeln!(

@@ -53,7 +53,11 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> Result<Outcome, Error> {
     let repo = ctx.repo()?;
     // Started before the first build, so that an edit made while it runs is not missed.
     let watcher = Watcher::new(&repo)?;
-    let reviews = args.reviews.as_ref().map(|r| ctx.cwd().map(|c| c.join(r))).transpose()?;
+    let reviews = args
+        .reviews
+        .as_ref()
+        .map(|r| ctx.cwd().map(|c| c.join(r)))
+        .transpose()?;
     let (built, site) = build_once(repo, reviews.clone())?;
     let out = built.out.clone();
     let listener = TcpListener::bind(("127.0.0.1", args.port)).map_err(|e| {
@@ -160,12 +164,15 @@ fn watch(
         let whole = matches!(result, Ok(None));
         if whole {
             // A whole build; the old site stays in memory until the new one is ready.
-            result = ctx.repo().and_then(|r| build_once(r, reviews.clone())).and_then(|(built, new)| {
-                watcher.follow(new.repo())?;
-                note = left_out(&built, ctx.color);
-                site = Some(new);
-                Ok(Some(Rebuilt::Whole))
-            });
+            result = ctx
+                .repo()
+                .and_then(|r| build_once(r, reviews.clone()))
+                .and_then(|(built, new)| {
+                    watcher.follow(new.repo())?;
+                    note = left_out(&built, ctx.color);
+                    site = Some(new);
+                    Ok(Some(Rebuilt::Whole))
+                });
         }
         let elapsed = started.elapsed().as_millis();
         match result {

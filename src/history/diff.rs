@@ -392,10 +392,16 @@ mod tests {
     #[test]
     fn field_digests_ignore_order_but_not_values() {
         let digest = |front: &str| snap(front, "").field_digests();
-        let a = digest("metrics:\n  - id: a\n    target: 5\n  - id: b\n    target: 6\nscope: {region: EMEA, role: AE}\n");
-        let b = digest("scope: {role: AE, region: EMEA}\nmetrics:\n  - id: b\n    target: 6\n  - id: a\n    target: 5.0\n");
+        let a = digest(
+            "metrics:\n  - id: a\n    target: 5\n  - id: b\n    target: 6\nscope: {region: EMEA, role: AE}\n",
+        );
+        let b = digest(
+            "scope: {role: AE, region: EMEA}\nmetrics:\n  - id: b\n    target: 6\n  - id: a\n    target: 5.0\n",
+        );
         assert_eq!(a, b);
-        let c = digest("metrics:\n  - id: a\n    target: 4\n  - id: b\n    target: 6\nscope: {region: EMEA, role: AE}\n");
+        let c = digest(
+            "metrics:\n  - id: a\n    target: 4\n  - id: b\n    target: 6\nscope: {region: EMEA, role: AE}\n",
+        );
         assert_ne!(a[0], c[0]);
         assert_eq!(a[1], c[1]);
     }

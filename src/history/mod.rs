@@ -10,8 +10,8 @@ pub mod trust;
 pub mod walk;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use git2::{Oid, Repository};
 use rayon::prelude::*;
@@ -420,7 +420,10 @@ impl Audit {
 
     /// How `.mailmap` shows a name and email.
     fn shown(&self, who: &Author) -> Author {
-        self.display.get(who).cloned().unwrap_or_else(|| who.clone())
+        self.display
+            .get(who)
+            .cloned()
+            .unwrap_or_else(|| who.clone())
     }
 
     /// The full audit trail of the plans at `paths` with ids `ids`: every revision with its

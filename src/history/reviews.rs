@@ -188,14 +188,20 @@ mod tests {
             heads: vec!["aa".into()],
         };
         assert!(change.approved("MARTA", None, "c1").is_some());
-        assert!(change.approved("marta", None, "c0").is_none(), "not in the change");
+        assert!(
+            change.approved("marta", None, "c0").is_none(),
+            "not in the change"
+        );
         assert!(change.approved("jonas", None, "c1").is_none(), "dismissed");
         let stale = Reviews::Change {
             reviews: list.clone(),
             commits: HashSet::from(["c1".to_string()]),
             heads: vec!["bb".into()],
         };
-        assert!(stale.approved("marta", None, "c1").is_none(), "approved an older commit");
+        assert!(
+            stale.approved("marta", None, "c1").is_none(),
+            "approved an older commit"
+        );
         let by_pr = Reviews::ByPullRequest(HashMap::from([(12, list)]));
         assert_eq!(
             by_pr.approved("marta", Some(12), "c9"),

@@ -241,7 +241,10 @@ fn found(person: &str, commit: &Commit, signed: bool, trust: &Trust) -> Vec<Evid
         out.push(Evidence::Signature);
     }
     if let Some(login) = &p.github
-        && trust.reviews.approved(login, commit.pr, &commit.id).is_some()
+        && trust
+            .reviews
+            .approved(login, commit.pr, &commit.id)
+            .is_some()
     {
         out.push(Evidence::Review);
     }
@@ -255,7 +258,7 @@ fn found(person: &str, commit: &Commit, signed: bool, trust: &Trust) -> Vec<Evid
         .any(|t| t.eq_ignore_ascii_case(commit.committer.email.trim()));
     let attested = commit.trailers.iter().any(|t| {
         t.key.eq_ignore_ascii_case("approved-by")
-            && message::angle_email(&t.value).is_some_and(|email| theirs(email))
+            && message::angle_email(&t.value).is_some_and(&theirs)
     });
     if trusted && attested {
         out.push(Evidence::Attestation);

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use git2::Repository;
 
+use crate::check::history::{Identity, identity_change};
 use crate::config::{Config, SignoffPolicy};
 use crate::diagnostic::Diagnostic;
 use crate::error::Error;
@@ -38,9 +39,13 @@ impl Trust {
             }
         };
         let people_text = read_text(&repo.root.join(&repo.config.people))?;
-        let keyring = keyring(&repo.people, &people_text, &repo.config.people, &|entry| {
-            read_key_file(&repo.root, entry)
-        })?;
+        let keyring = keyring(
+            &repo.people,
+            &people_text,
+            &repo.config.people,
+            &repo.root,
+            None,
+        )?;
         Ok(Trust {
             people: repo.people.clone(),
             policy: repo.config.signoff.clone(),
@@ -82,7 +87,10 @@ impl Trust {
         let base_people = People::parse(&base_people_text, &people_path).map_err(|e| {
             Error::usage(
                 format!("people.yaml at {base} cannot be read: {e}"),
-                Some("verification takes people from the base revision; fix people.yaml there first".to_string()),
+                Some(
+                    "verification takes people from the base revision; fix people.yaml there first"
+                        .to_string(),
+                ),
             )
         })?;
         // The configuration file at the base: the same file, when it is in the repository.
@@ -112,24 +120,35 @@ impl Trust {
         let people_text = read_text(&repo.root.join(&people_path))?;
         let config_path = config_path.unwrap_or_else(|| crate::repo::CONFIG_FILE.into());
         let config_text = std::fs::read_to_string(repo.root.join(&config_path)).ok();
-        let findings = crate::check::history::identity_change(
-            &base_people,
-            &repo.people,
+        let findings = identity_change(
+            Identity {
+                people: &base_people,
+                policy: &base_policy,
+            },
+            Identity {
+                people: &repo.people,
+                policy: &repo.config.signoff,
+            },
             &people_text,
             &people_path,
-            &base_policy,
-            &repo.config.signoff,
             config_text.as_deref(),
             &config_path,
         );
-        let keyring = keyring(&base_people, &base_people_text, &people_path, &|entry| {
+        let read_at_base = |entry: &str| {
             at_base(Path::new(entry))?.ok_or_else(|| {
                 Error::usage(
-                    format!("the key file {entry} does not exist at {base}"),
+                    format!("the key file {entry} named in people.yaml does not exist at {base}"),
                     Some("key files named in people.yaml must be committed".to_string()),
                 )
             })
-        })?;
+        };
+        let keyring = keyring(
+            &base_people,
+            &base_people_text,
+            &people_path,
+            &repo.root,
+            Some(&read_at_base),
+        )?;
         let reviews = match reviews.map(Reviews::load).transpose()? {
             None => Reviews::None,
             Some(Loaded::Folder(by_pr)) => Reviews::ByPullRequest(by_pr),
@@ -162,10 +181,7 @@ fn change_commits(git: &Repository, base: &str) -> Result<(HashSet<String>, Vec<
         message: format!("listing the commits since {base} failed: {}", e.message()),
         help: Some("fetch the full history (`fetch-depth: 0`)".to_string()),
     };
-    let head = git
-        .head()
-        .and_then(|h| h.peel_to_commit())
-        .map_err(fail)?;
+    let head = git.head().and_then(|h| h.peel_to_commit()).map_err(fail)?;
     let base_commit = git
         .revparse_single(base)
         .and_then(|o| o.peel_to_commit())
@@ -184,22 +200,22 @@ fn change_commits(git: &Repository, base: &str) -> Result<(HashSet<String>, Vec<
     Ok((commits, heads))
 }
 
-/// Every person's signing keys. A key entry that cannot be read is a configuration error at
-/// the person's line of `people.yaml`.
+/// Reads a key file named in `people.yaml`.
+type ReadKeyFile<'a> = dyn Fn(&str) -> Result<String, Error> + 'a;
+
+/// Every person's signing keys. A key file is read by `read_file` (from disk, or from the base
+/// revision); an entry that cannot be read is a configuration error at the person's line of
+/// `people.yaml`.
 fn keyring(
     people: &People,
     text: &str,
     path: &Path,
-    read_file: &dyn Fn(&str) -> Result<String, Error>,
+    root: &Path,
+    read_file: Option<&ReadKeyFile>,
 ) -> Result<Keyring, Error> {
     let mut keyring = Keyring::default();
     for (id, person) in &people.by_id {
         for entry in &person.keys {
-            let key_text = if is_key_text(entry) {
-                entry.clone()
-            } else {
-                read_file(entry.trim())?
-            };
             let failed = |message: String| {
                 let (line, column) = people.position(text, id);
                 Error::Config {
@@ -207,15 +223,23 @@ fn keyring(
                     line,
                     column,
                     message: format!("a signing key of `{id}`: {message}"),
-                    help: "each entry under `keys:` is an SSH public key line, an armored OpenPGP public key, or the path of a file holding one".into(),
+                    help: "each entry under `keys:` is an SSH public key line, an armored OpenPGP public key, or the path (from the repository root) of a file holding one".into(),
                 }
             };
-            if !keyring.add_text(id, &key_text).map_err(failed)? {
-                return Err(failed(format!(
-                    "`{}` is not an SSH public key nor an armored OpenPGP public key",
-                    entry.lines().next().unwrap_or_default()
-                )));
-            }
+            let added = match read_file {
+                Some(read) if !is_key_text(entry) => {
+                    let content = read(entry.trim())?;
+                    if !is_key_text(&content) {
+                        return Err(failed(format!(
+                            "the key file {} holds no public key",
+                            entry.trim()
+                        )));
+                    }
+                    keyring.add(id, &content, root)
+                }
+                _ => keyring.add(id, entry, root),
+            };
+            added.map_err(failed)?;
         }
     }
     Ok(keyring)
@@ -226,29 +250,9 @@ fn is_key_text(entry: &str) -> bool {
     let text = entry.trim_start();
     text.contains('\n')
         || text.starts_with("-----BEGIN")
-        || ["ssh-", "ecdsa-", "sk-"].iter().any(|p| text.starts_with(p))
-}
-
-/// A key file named in `people.yaml`, inside the repository.
-fn read_key_file(root: &Path, entry: &str) -> Result<String, Error> {
-    let relative = Path::new(entry);
-    let path = root.join(relative);
-    let inside = !relative.is_absolute()
-        && !relative
-            .components()
-            .any(|c| matches!(c, std::path::Component::ParentDir))
-        && path
-            .canonicalize()
-            .ok()
-            .zip(root.canonicalize().ok())
-            .is_some_and(|(p, r)| p.starts_with(r));
-    if !inside {
-        return Err(Error::usage(
-            format!("the key file {entry} named in people.yaml is not a file inside the repository"),
-            Some("commit the public key file in the repository and name it by its path from the root, e.g. keys/marta.pub".to_string()),
-        ));
-    }
-    read_text(&path)
+        || ["ssh-", "ecdsa-", "sk-"]
+            .iter()
+            .any(|p| text.starts_with(p))
 }
 
 fn read_text(path: &Path) -> Result<String, Error> {

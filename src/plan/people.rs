@@ -163,7 +163,10 @@ impl People {
             }
             let unquoted = line.trim_start_matches(['"', '\'']);
             if let Some(rest) = unquoted.strip_prefix(id)
-                && rest.trim_start_matches(['"', '\'']).trim_start().starts_with(':')
+                && rest
+                    .trim_start_matches(['"', '\''])
+                    .trim_start()
+                    .starts_with(':')
             {
                 return (i + 1, 1);
             }

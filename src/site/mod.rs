@@ -785,14 +785,26 @@ fn signoff_evidence(
         format!("{} changed after this sign-off", record.changed.join(", "))
     } else if verified {
         match record.evidence {
-            Some(crate::config::Evidence::Signature) => "The commit that added it is signed with one of this person's keys".to_string(),
-            Some(crate::config::Evidence::Review) => "This person approved the pull request that added it".to_string(),
-            Some(crate::config::Evidence::Author) => "Added in a commit this person authored and committed (emails are self-declared)".to_string(),
-            Some(crate::config::Evidence::Attestation) => "A trusted committer recorded this person's approval".to_string(),
+            Some(crate::config::Evidence::Signature) => {
+                "The commit that added it is signed with one of this person's keys".to_string()
+            }
+            Some(crate::config::Evidence::Review) => {
+                "This person approved the pull request that added it".to_string()
+            }
+            Some(crate::config::Evidence::Author) => {
+                "Added in a commit this person authored and committed (emails are self-declared)"
+                    .to_string()
+            }
+            Some(crate::config::Evidence::Attestation) => {
+                "A trusted committer recorded this person's approval".to_string()
+            }
             None => String::new(),
         }
     } else if record.evidence.is_some() {
-        format!("Found {} evidence, which this repository does not accept", record.describe(people))
+        format!(
+            "Found {} evidence, which this repository does not accept",
+            record.describe(people)
+        )
     } else {
         "No commit, signature or review shows that this person gave it".to_string()
     };
