@@ -1,0 +1,807 @@
+//! Sign-off evidence on real repositories: forgeries rejected, each kind of evidence accepted
+//! exactly when it holds, per-signer staleness, reviews, partial clones, identity changes.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{PEOPLE, TestRepo, valid_plan};
+use serde_json::Value;
+
+const ANA: &str = "Ana Lima <ana@example.com>";
+const BEN: &str = "Ben Ode <ben@example.com>";
+const CLEO: &str = "Cleo Park <cleo@example.com>";
+const BOT: &str = "Merge Bot <merge-bot@example.com>";
+
+const BEN_ENTRY: &str = "  - person: ben\n    role: VP Sales\n    date: 2025-12-22\n";
+const CLEO_ENTRY: &str = "  - person: cleo\n    role: Peer review\n    date: 2025-12-20\n";
+
+/// The plan in review, without sign-offs.
+fn in_review() -> String {
+    valid_plan("alpha")
+        .replace("status: approved", "status: in_review")
+        .replace(BEN_ENTRY, "")
+        .replace(CLEO_ENTRY, "")
+        .replace("signoffs:\n", "")
+}
+
+/// The approved plan with only `entries` as its sign-offs.
+fn approved_with(entries: &[&str]) -> String {
+    valid_plan("alpha").replace(&format!("{CLEO_ENTRY}{BEN_ENTRY}"), &entries.concat())
+}
+
+/// A repository whose plan went to review in a commit of Ana's.
+fn base_repo() -> TestRepo {
+    let repo = TestRepo::with_git();
+    repo.write(
+        "planbook.toml",
+        "[signoff]\ntrusted_committers = [\"merge-bot@example.com\"]\n",
+    );
+    repo.plan("alpha.md", in_review());
+    repo.commit("Send the plan for review", ANA, "2026-01-05T09:00:00+00:00");
+    repo
+}
+
+/// `check --format json`, as `(exit code, [(rule, message)])`.
+fn check(repo: &TestRepo, extra: &[&str]) -> (i32, Vec<(String, String)>) {
+    let (code, json) = repo.check_json(extra);
+    let found = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().to_string(),
+                d["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    (code, found)
+}
+
+fn rules(found: &[(String, String)]) -> Vec<&str> {
+    found.iter().map(|(r, _)| r.as_str()).collect()
+}
+
+fn log(repo: &TestRepo, extra: &[&str]) -> Value {
+    let mut args = vec!["log", "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = repo.run(&args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    serde_json::from_str(&out.stdout).unwrap()
+}
+
+fn signoff<'a>(json: &'a Value, person: &str) -> &'a Value {
+    json["plans"][0]["signoffs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["person"] == person)
+        .unwrap_or_else(|| panic!("no sign-off by {person}: {json}"))
+}
+
+fn run(dir: &Path, program: &str, args: &[&str], env: &[(&str, &str)]) -> String {
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// An SSH key pair in `dir`: (private key path, public key line).
+fn ssh_key(dir: &Path, name: &str) -> (PathBuf, String) {
+    let key = dir.join(name);
+    run(
+        dir,
+        "ssh-keygen",
+        &[
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "",
+            "-C",
+            name,
+            "-f",
+            key.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+    (key, public.trim().to_string())
+}
+
+/// `git -c` options that sign a commit with an SSH key.
+fn ssh_signing(key: &Path) -> Vec<String> {
+    vec![
+        "-c".into(),
+        "gpg.format=ssh".into(),
+        "-c".into(),
+        format!("user.signingkey={}", key.display()),
+        "-c".into(),
+        "commit.gpgsign=true".into(),
+    ]
+}
+
+fn people_with(extra: &str) -> String {
+    PEOPLE.replace(
+        "  roles: [leadership]\n  title: VP Sales\n",
+        &format!("  roles: [leadership]\n  title: VP Sales\n{extra}"),
+    )
+}
+
+#[test]
+fn a_signers_own_commit_counts_and_a_forged_author_does_not() {
+    let repo = base_repo();
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    // Ana writes Ben's name on the commit: the author says Ben, the committer is Ana.
+    repo.commit_by("Approve", BEN, ANA, "2026-01-06T09:00:00+00:00", &[]);
+    let (code, found) = check(&repo, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(rules(&found), ["signoff-unverified"], "{found:?}");
+    assert!(
+        found[0]
+            .1
+            .contains("committed by Ana Lima <ana@example.com>"),
+        "{found:?}"
+    );
+    assert_eq!(signoff(&log(&repo, &[]), "ben")["evidence"], Value::Null);
+
+    // Ben's own commit: authored and committed by him.
+    let repo = base_repo();
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    let commit = repo.commit("Approve", BEN, "2026-01-06T09:00:00+00:00");
+    assert_eq!(check(&repo, &[]), (0, vec![]));
+    let json = log(&repo, &[]);
+    let ben = signoff(&json, "ben");
+    assert_eq!(ben["evidence"], "author");
+    assert_eq!(ben["added_in"], commit.as_str());
+    assert_eq!(ben["stale"], false);
+    let revision = &json["plans"][0]["revisions"][0];
+    assert_eq!(revision["committer"]["email"], "ben@example.com");
+    assert_eq!(revision["signature"]["status"], "none");
+    assert_eq!(json["complete"], true);
+}
+
+#[test]
+fn trailers_attest_only_with_an_email_and_from_a_trusted_committer() {
+    let trailer = "Approve\n\nApproved-by: Ben Ode <b.ode@example.com>";
+    for (message, committer, verified) in [
+        (trailer, BOT, true),
+        (trailer, ANA, false),
+        ("Approve\n\nApproved-by: Ben Ode", BOT, false),
+        (
+            "Approve\n\nApproved-by: Ben Ode <ana@example.com>",
+            BOT,
+            false,
+        ),
+    ] {
+        let repo = base_repo();
+        repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+        repo.commit_by(message, ANA, committer, "2026-01-06T09:00:00+00:00", &[]);
+        let (_, found) = check(&repo, &[]);
+        let expected: Vec<&str> = if verified {
+            vec![]
+        } else {
+            vec!["signoff-unverified"]
+        };
+        assert_eq!(
+            rules(&found),
+            expected,
+            "{message} by {committer}: {found:?}"
+        );
+        if verified {
+            assert_eq!(signoff(&log(&repo, &[]), "ben")["evidence"], "attestation");
+        }
+    }
+}
+
+#[test]
+fn mailmap_changes_what_is_shown_never_what_is_verified() {
+    let repo = base_repo();
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    repo.commit("Approve", ANA, "2026-01-06T09:00:00+00:00");
+    // Uncommitted, then committed: a .mailmap mapping Ana's address to Ben's.
+    repo.write(
+        ".mailmap",
+        "Ben Ode <ben@example.com> Ana Lima <ana@example.com>\n",
+    );
+    let (_, found) = check(&repo, &[]);
+    assert_eq!(rules(&found), ["signoff-unverified"], "{found:?}");
+    let json = log(&repo, &[]);
+    assert_eq!(
+        json["plans"][0]["revisions"][0]["author"]["email"], "ben@example.com",
+        "the audit trail shows names after .mailmap"
+    );
+    assert_eq!(signoff(&json, "ben")["evidence"], Value::Null);
+    repo.commit("Add a mailmap", ANA, "2026-01-07T09:00:00+00:00");
+    assert_eq!(rules(&check(&repo, &[]).1), ["signoff-unverified"]);
+    // Removing it changes nothing either: nothing was cached from it.
+    std::fs::remove_file(repo.path().join(".mailmap")).unwrap();
+    assert_eq!(rules(&check(&repo, &[]).1), ["signoff-unverified"]);
+}
+
+#[test]
+fn a_cherry_picked_signoff_onto_a_lowered_target_is_not_the_signers() {
+    let repo = base_repo();
+    repo.git(&["checkout", "-q", "-b", "ben"]);
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    let bens = repo.commit("Approve", BEN, "2026-01-06T09:00:00+00:00");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.plan(
+        "alpha.md",
+        in_review().replace("target: 500000", "target: 450000"),
+    );
+    repo.commit("Lower the target", ANA, "2026-01-07T09:00:00+00:00");
+    // Ana replays Ben's commit on top: git keeps Ben as the author.
+    let out = Command::new("git")
+        .args(["cherry-pick", &bens])
+        .current_dir(repo.path())
+        .env("HOME", repo.path())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(repo.read("plans/alpha.md").contains("target: 450000"));
+    assert_eq!(
+        repo.git(&["log", "-1", "--format=%ae %ce"]).trim(),
+        "ben@example.com ana@example.com"
+    );
+    let (code, found) = check(&repo, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        rules(&found),
+        ["target-vs-expected", "signoff-unverified"],
+        "{found:?}"
+    );
+}
+
+#[test]
+fn an_ssh_signature_by_the_signers_key_counts_and_anyone_elses_does_not() {
+    let keys = tempfile::tempdir().unwrap();
+    let (ben_key, ben_public) = ssh_key(keys.path(), "ben");
+    let (ana_key, ana_public) = ssh_key(keys.path(), "ana");
+    let repo = base_repo();
+    repo.write(
+        "people.yaml",
+        people_with(&format!("  keys:\n    - {ben_public}\n")).replace(
+            "  title: Account Executive\n",
+            &format!("  title: Account Executive\n  keys: [\"{ana_public}\"]\n"),
+        ),
+    );
+    repo.commit("Add signing keys", ANA, "2026-01-05T10:00:00+00:00");
+    // Ana commits Ben's sign-off, signed with Ben's key (a bot holding the key, say).
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    let signing = ssh_signing(&ben_key);
+    let signing: Vec<&str> = signing.iter().map(String::as_str).collect();
+    let commit = repo.commit_by("Approve", ANA, ANA, "2026-01-06T09:00:00+00:00", &signing);
+    assert_eq!(check(&repo, &[]), (0, vec![]));
+    let json = log(&repo, &[]);
+    let ben = signoff(&json, "ben");
+    assert_eq!(ben["evidence"], "signature");
+    assert_eq!(ben["added_in"], commit.as_str());
+    let signature = &json["plans"][0]["revisions"][0]["signature"];
+    assert_eq!(signature["status"], "good", "{signature}");
+    assert_eq!(signature["kind"], "ssh");
+    assert_eq!(signature["person"], "ben");
+    assert!(signature["key"].as_str().unwrap().starts_with("SHA256:"));
+    let human = repo.run(&["log"]).stdout;
+    assert!(human.contains("signed (key SHA256:"), "{human}");
+
+    // The same sign-off signed with Ana's key is Ana's signature, not Ben's.
+    let repo = base_repo();
+    repo.write(
+        "people.yaml",
+        people_with(&format!("  keys:\n    - {ben_public}\n")).replace(
+            "  title: Account Executive\n",
+            &format!("  title: Account Executive\n  keys: [\"{ana_public}\"]\n"),
+        ),
+    );
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    let signing = ssh_signing(&ana_key);
+    let signing: Vec<&str> = signing.iter().map(String::as_str).collect();
+    repo.commit_by("Approve", ANA, ANA, "2026-01-06T09:00:00+00:00", &signing);
+    let (code, found) = check(&repo, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(rules(&found), ["signoff-unverified"], "{found:?}");
+    let json = log(&repo, &[]);
+    let signature = &json["plans"][0]["revisions"][0]["signature"];
+    assert_eq!(signature["status"], "good");
+    assert_eq!(signature["person"], "ana");
+
+    // A key nobody in people.yaml has.
+    let repo = base_repo();
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    let signing = ssh_signing(&ben_key);
+    let signing: Vec<&str> = signing.iter().map(String::as_str).collect();
+    repo.commit_by("Approve", ANA, ANA, "2026-01-06T09:00:00+00:00", &signing);
+    let json = log(&repo, &[]);
+    assert_eq!(
+        json["plans"][0]["revisions"][0]["signature"]["status"],
+        "unknown_key"
+    );
+    assert_eq!(rules(&check(&repo, &[]).1), ["signoff-unverified"]);
+}
+
+#[test]
+fn an_openpgp_signature_by_the_signers_key_counts() {
+    let home = tempfile::tempdir().unwrap();
+    let gnupg = home.path().join("gnupg");
+    std::fs::create_dir(&gnupg).unwrap();
+    let env = [("GNUPGHOME", gnupg.to_str().unwrap())];
+    run(
+        home.path(),
+        "gpg",
+        &[
+            "--batch",
+            "--passphrase",
+            "",
+            "--quick-gen-key",
+            "Ben Ode <ben@example.com>",
+            "ed25519",
+            "sign",
+            "never",
+        ],
+        &env,
+    );
+    let armored = run(
+        home.path(),
+        "gpg",
+        &["--armor", "--export", "ben@example.com"],
+        &env,
+    );
+    // A wrapper so that git finds this keyring.
+    let wrapper = home.path().join("gpg-wrapper");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nGNUPGHOME='{}' exec gpg \"$@\"\n",
+            gnupg.display()
+        ),
+    )
+    .unwrap();
+    run(
+        home.path(),
+        "chmod",
+        &["+x", wrapper.to_str().unwrap()],
+        &[],
+    );
+    let repo = base_repo();
+    repo.write("keys/ben.asc", &armored);
+    repo.write("people.yaml", people_with("  keys: [keys/ben.asc]\n"));
+    repo.commit("Add Ben's key", ANA, "2026-01-05T10:00:00+00:00");
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    let program = format!("gpg.program={}", wrapper.display());
+    repo.commit_by(
+        "Approve",
+        ANA,
+        ANA,
+        "2026-01-06T09:00:00+00:00",
+        &[
+            "-c",
+            &program,
+            "-c",
+            "user.signingkey=ben@example.com",
+            "-c",
+            "commit.gpgsign=true",
+        ],
+    );
+    let _ = Command::new("gpgconf")
+        .args(["--kill", "gpg-agent"])
+        .env("GNUPGHOME", &gnupg)
+        .output();
+    assert_eq!(check(&repo, &[]), (0, vec![]));
+    let json = log(&repo, &[]);
+    assert_eq!(signoff(&json, "ben")["evidence"], "signature");
+    let signature = &json["plans"][0]["revisions"][0]["signature"];
+    assert_eq!(signature["kind"], "openpgp", "{signature}");
+    assert_eq!(signature["status"], "good");
+}
+
+#[test]
+fn each_covered_field_makes_a_signoff_stale_and_activities_do_not() {
+    let edits: [(&str, &str, &str); 7] = [
+        ("metrics", "target: 500000", "target: 450000"),
+        ("period", "end: 2026-06-30", "end: 2026-09-30"),
+        ("currency", "currency: EUR", "currency: USD"),
+        ("scope", "territory: Nordics", "territory: Baltics"),
+        ("owner", "owner: ana", "owner: cleo"),
+        ("investment", "budget: 30000", "budget: 90000"),
+        (
+            "consequences",
+            "on_miss: The territory is split.",
+            "on_miss: Employment ends.",
+        ),
+    ];
+    for (field, from, to) in edits {
+        let repo = base_repo();
+        repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+        repo.commit("Approve", BEN, "2026-01-06T09:00:00+00:00");
+        let text = repo.read("plans/alpha.md");
+        assert!(text.contains(from), "{from}");
+        repo.plan("alpha.md", text.replace(from, to));
+        let changed = repo.commit("Edit", ANA, "2026-01-07T09:00:00+00:00");
+        let (code, found) = check(&repo, &[]);
+        assert_eq!(code, 1, "{field}: {found:?}");
+        assert!(
+            rules(&found).contains(&"signoff-stale"),
+            "{field}: {found:?}"
+        );
+        let json = log(&repo, &[]);
+        let ben = signoff(&json, "ben");
+        assert_eq!(ben["stale"], true, "{field}");
+        assert_eq!(ben["changed"], serde_json::json!([field]), "{field}");
+        assert_eq!(ben["stale_since"], changed.as_str(), "{field}");
+    }
+    // Activities stay free to change.
+    let repo = base_repo();
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    repo.commit("Approve", BEN, "2026-01-06T09:00:00+00:00");
+    repo.plan(
+        "alpha.md",
+        repo.read("plans/alpha.md")
+            .replace("status: planned", "status: in_progress"),
+    );
+    repo.commit("Progress", ANA, "2026-01-07T09:00:00+00:00");
+    assert_eq!(check(&repo, &[]), (0, vec![]));
+    // `covers` narrows what a sign-off covers.
+    let repo = base_repo();
+    repo.write("planbook.toml", "[signoff]\ncovers = [\"metrics\"]\n");
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    repo.commit("Approve", BEN, "2026-01-06T09:00:00+00:00");
+    repo.plan(
+        "alpha.md",
+        repo.read("plans/alpha.md")
+            .replace("currency: EUR", "currency: USD"),
+    );
+    repo.commit("Edit", ANA, "2026-01-07T09:00:00+00:00");
+    assert_eq!(check(&repo, &[]), (0, vec![]));
+}
+
+#[test]
+fn a_peer_resigning_does_not_refresh_leaderships_stale_signoff() {
+    let repo = base_repo();
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    repo.commit("Leadership approves", BEN, "2026-01-06T09:00:00+00:00");
+    repo.plan(
+        "alpha.md",
+        repo.read("plans/alpha.md")
+            .replace("target: 500000", "target: 450000"),
+    );
+    repo.commit("Lower the target", ANA, "2026-01-07T09:00:00+00:00");
+    let text = repo.read("plans/alpha.md");
+    repo.plan(
+        "alpha.md",
+        text.replace(BEN_ENTRY, &format!("{CLEO_ENTRY}{BEN_ENTRY}")),
+    );
+    repo.commit("Peer review", CLEO, "2026-01-08T09:00:00+00:00");
+    let (code, found) = check(&repo, &[]);
+    assert_eq!(code, 1);
+    let found_rules = rules(&found);
+    assert!(found_rules.contains(&"signoff-stale"), "{found:?}");
+    assert!(found_rules.contains(&"signoff-required"), "{found:?}");
+    let stale = &found.iter().find(|(r, _)| r == "signoff-stale").unwrap().1;
+    assert!(
+        stale.contains("`ben` (Ben Ode) is stale: metrics changed"),
+        "{stale}"
+    );
+    let required = &found
+        .iter()
+        .find(|(r, _)| r == "signoff-required")
+        .unwrap()
+        .1;
+    assert!(
+        required.contains("`leadership` role that is not stale"),
+        "{required}"
+    );
+    let json = log(&repo, &[]);
+    assert_eq!(signoff(&json, "cleo")["stale"], false);
+    assert_eq!(signoff(&json, "cleo")["evidence"], "author");
+    assert_eq!(signoff(&json, "ben")["stale"], true);
+}
+
+#[test]
+fn a_merge_from_a_branch_with_older_dates_is_still_compared_by_content() {
+    let repo = base_repo();
+    repo.git(&["checkout", "-q", "-b", "approval"]);
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    repo.commit("Approve", BEN, "2026-01-20T09:00:00+00:00");
+    repo.git(&["checkout", "-q", "main"]);
+    // On main, backdated before the approval, the target is lowered.
+    repo.plan(
+        "alpha.md",
+        in_review().replace("target: 500000", "target: 450000"),
+    );
+    repo.commit("Lower the target", ANA, "2026-01-10T09:00:00+00:00");
+    let out = Command::new("git")
+        .args(["merge", "--no-edit", "approval"])
+        .current_dir(repo.path())
+        .env("HOME", repo.path())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let text = repo.read("plans/alpha.md");
+    assert!(
+        text.contains("target: 450000") && text.contains("person: ben"),
+        "{text}"
+    );
+    let (code, found) = check(&repo, &[]);
+    assert_eq!(code, 1);
+    assert!(rules(&found).contains(&"signoff-stale"), "{found:?}");
+    let json = log(&repo, &[]);
+    let ben = signoff(&json, "ben");
+    assert_eq!(
+        ben["evidence"], "author",
+        "added by Ben's commit on the branch: {ben}"
+    );
+    assert_eq!(ben["stale"], true);
+}
+
+#[test]
+fn reviews_count_on_the_head_commit_and_not_after_dismissal() {
+    let repo = base_repo();
+    repo.write("people.yaml", people_with("  github: ben-ode\n"));
+    repo.commit("Add Ben's login", ANA, "2026-01-05T10:00:00+00:00");
+    let base = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
+    repo.git(&["checkout", "-q", "-b", "approve"]);
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    let head = repo.commit("Approve (#12)", ANA, "2026-01-06T09:00:00+00:00");
+    let review = |state: &str, commit: &str, at: &str| {
+        format!(
+            r#"{{"user": {{"login": "ben-ode"}}, "state": "{state}", "commit_id": "{commit}", "submitted_at": "{at}"}}"#
+        )
+    };
+    let reviews = repo.path().join("reviews.json");
+    let with = |list: &[String]| {
+        std::fs::write(&reviews, format!("[{}]", list.join(","))).unwrap();
+        let path = reviews.to_str().unwrap().to_string();
+        check(&repo, &["--base", &base, "--reviews", &path])
+    };
+    assert_eq!(
+        rules(&check(&repo, &["--base", &base]).1),
+        ["signoff-unverified"]
+    );
+    assert_eq!(
+        with(&[review("APPROVED", &head, "2026-01-06T10:00:00Z")]),
+        (0, vec![])
+    );
+    // A comment afterwards changes nothing; a dismissal does.
+    assert_eq!(
+        with(&[
+            review("APPROVED", &head, "2026-01-06T10:00:00Z"),
+            review("COMMENTED", &head, "2026-01-06T11:00:00Z"),
+        ]),
+        (0, vec![])
+    );
+    assert_eq!(
+        rules(&with(&[review("DISMISSED", &head, "2026-01-06T10:00:00Z")]).1),
+        ["signoff-unverified"]
+    );
+    // An approval of an earlier commit of the pull request does not cover its head.
+    assert_eq!(
+        rules(&with(&[review("APPROVED", &base, "2026-01-06T10:00:00Z")]).1),
+        ["signoff-unverified"]
+    );
+    // Someone else's approval is not Ben's.
+    let other = review("APPROVED", &head, "2026-01-06T10:00:00Z").replace("ben-ode", "ana-lima");
+    assert_eq!(rules(&with(&[other]).1), ["signoff-unverified"]);
+
+    // A folder of reviews by pull request, for log and build.
+    let folder = repo.path().join("reviews");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(
+        folder.join("12.json"),
+        format!("[{}]", review("APPROVED", &head, "2026-01-06T10:00:00Z")),
+    )
+    .unwrap();
+    let json = log(&repo, &["--reviews", folder.to_str().unwrap()]);
+    assert_eq!(signoff(&json, "ben")["evidence"], "review");
+    let out = repo.run(&["build", "--reviews", folder.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let page = repo.read("site/plans/alpha/index.html");
+    assert!(page.contains("approved in review of #12"), "{page}");
+    // A single file needs the change it applies to.
+    let out = repo.run(&["log", "--reviews", reviews.to_str().unwrap()]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    // A file that is not a list of reviews is a clear error.
+    std::fs::write(&reviews, "{\"message\": \"Not Found\"}").unwrap();
+    let out = repo.run(&[
+        "check",
+        "--base",
+        &base,
+        "--reviews",
+        reviews.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("reviews.json:1:1"), "{}", out.stderr);
+}
+
+#[test]
+fn accept_limits_the_evidence_that_counts() {
+    let repo = base_repo();
+    repo.write(
+        "planbook.toml",
+        "[signoff]\naccept = [\"signature\", \"review\"]\n",
+    );
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    repo.commit("Approve", BEN, "2026-01-06T09:00:00+00:00");
+    let (code, found) = check(&repo, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(rules(&found), ["signoff-unverified"]);
+    assert!(
+        found[0]
+            .1
+            .contains("it has author evidence, which [signoff] accept does not list"),
+        "{found:?}"
+    );
+    // log reports the strongest evidence found whatever the policy.
+    assert_eq!(signoff(&log(&repo, &[]), "ben")["evidence"], "author");
+}
+
+#[test]
+fn identity_changes_are_reported_and_verified_against_the_base() {
+    let repo = base_repo();
+    let base = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
+    // The owner adds her own address to Ben's entry and signs off as Ben.
+    repo.write(
+        "people.yaml",
+        PEOPLE.replace(
+            "email: [ben@example.com, b.ode@example.com]",
+            "email: [ben@example.com, b.ode@example.com, ana.private@example.com]",
+        ),
+    );
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    repo.commit(
+        "Approve",
+        "Ana Lima <ana.private@example.com>",
+        "2026-01-06T09:00:00+00:00",
+    );
+    let (code, json) = repo.check_json(&["--base", &base]);
+    assert_eq!(code, 1);
+    let found: Vec<(&str, &str, u64)> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap(),
+                d["file"].as_str().unwrap(),
+                d["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        found.contains(&("identity-change", "people.yaml", 6)),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&(
+            "signoff-unverified",
+            "plans/alpha.md",
+            common::line_of(&repo.read("plans/alpha.md"), "person: ben")
+        )),
+        "{found:?}"
+    );
+    // Without --base the new address is trusted (that is what the base is for).
+    assert!(!rules(&check(&repo, &[]).1).contains(&"identity-change"));
+    // A change to the policy is an identity change too.
+    repo.write("planbook.toml", "[signoff]\nmin = 0\nrequired_roles = []\n");
+    let (_, found) = check(&repo, &["--base", &base]);
+    assert!(
+        found
+            .iter()
+            .any(|(r, m)| r == "identity-change" && m.contains("[signoff] policy")),
+        "{found:?}"
+    );
+    // diff shows identity changes first.
+    let out = repo.run(&["diff", &base]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let identity = out.stdout.find("Identities and sign-off policy").unwrap();
+    let plans = out.stdout.find("### Nordics").unwrap();
+    assert!(identity < plans, "{}", out.stdout);
+    let out = repo.run(&["diff", &base, "--format", "json"]);
+    let json: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(json["identity"].as_array().unwrap().len(), 2, "{json}");
+    assert_eq!(json["plans"][0]["signoffs"]["added"][0]["person"], "ben");
+}
+
+#[test]
+fn a_moved_plan_keeps_its_status_history() {
+    let repo = base_repo();
+    let base = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
+    std::fs::create_dir_all(repo.path().join("plans/emea")).unwrap();
+    repo.git(&["mv", "plans/alpha.md", "plans/emea/alpha.md"]);
+    repo.plan(
+        "emea/alpha.md",
+        in_review().replace("status: in_review", "status: active"),
+    );
+    let (_, found) = check(&repo, &["--base", &base]);
+    assert!(
+        rules(&found).contains(&"status-transition"),
+        "uncommitted move: {found:?}"
+    );
+    repo.commit("Move and activate", ANA, "2026-01-06T09:00:00+00:00");
+    let (_, found) = check(&repo, &["--base", &base]);
+    assert!(
+        rules(&found).contains(&"status-transition"),
+        "committed move: {found:?}"
+    );
+}
+
+#[test]
+fn a_partial_clone_is_refused_not_read_as_empty() {
+    let repo = base_repo();
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    repo.commit("Approve", BEN, "2026-01-06T09:00:00+00:00");
+    repo.plan(
+        "alpha.md",
+        repo.read("plans/alpha.md")
+            .replace("status: planned", "status: in_progress"),
+    );
+    repo.commit("Progress", ANA, "2026-01-07T09:00:00+00:00");
+    repo.git(&["config", "uploadpack.allowFilter", "true"]);
+    let clone = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", repo.path().display());
+    let target = clone.path().join("c");
+    run(
+        clone.path(),
+        "git",
+        &[
+            "clone",
+            "-q",
+            "--filter=blob:none",
+            &url,
+            target.to_str().unwrap(),
+        ],
+        &[
+            ("GIT_CONFIG_NOSYSTEM", "1"),
+            ("HOME", clone.path().to_str().unwrap()),
+        ],
+    );
+    let out = common::run_in(
+        &target,
+        &["check", "--format", "json", "--as-of", "2026-03-01"],
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let json: Value = serde_json::from_str(&out.stdout).unwrap();
+    let first = &json["diagnostics"][0];
+    assert_eq!(first["rule"], "signoff-unverified", "{json}");
+    assert!(
+        first["message"].as_str().unwrap().contains("partial clone"),
+        "{json}"
+    );
+    assert!(
+        first["help"]
+            .as_str()
+            .unwrap()
+            .contains("git fetch --refetch"),
+        "{json}"
+    );
+    assert!(out.stderr.contains("partial clone"), "{}", out.stderr);
+    let out = common::run_in(&target, &["log", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let json: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(json["complete"], false);
+    // No revision claims that it added every field because the one before is missing.
+    for revision in json["plans"][0]["revisions"].as_array().unwrap() {
+        let changes = revision["changes"].as_array().unwrap();
+        assert!(!changes.iter().any(|c| c["field"] == "id"), "{revision}");
+    }
+}
