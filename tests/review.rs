@@ -48,6 +48,18 @@ fn init_scaffolds_a_repository_that_passes_check() {
             .any(|r| r.contains("planbook diff") && r.contains("GITHUB_STEP_SUMMARY")),
         "{runs:?}"
     );
+    // Reviews count as sign-offs: the check runs on reviews and passes them to planbook.
+    assert!(workflow["on"]["pull_request_review"].is_object(), "{workflow:?}");
+    assert!(
+        runs.iter()
+            .any(|r| r.contains("gh api") && r.contains("reviews")),
+        "{runs:?}"
+    );
+    assert!(
+        runs.iter()
+            .any(|r| r.contains("--base") && r.contains("--reviews")),
+        "{runs:?}"
+    );
     let site_steps = workflow["jobs"]["site"]["steps"].as_array().unwrap();
     let uses: Vec<&str> = site_steps
         .iter()
