@@ -108,6 +108,29 @@ impl Evidence {
     }
 }
 
+/// The top-level plan fields `[signoff] covers` may name (not the sign-offs themselves).
+pub const COVERABLE: [&str; 19] = [
+    "id",
+    "title",
+    "status",
+    "outcome",
+    "owner",
+    "sponsor",
+    "scope",
+    "period",
+    "currency",
+    "metrics",
+    "checkins",
+    "team",
+    "activities",
+    "investment",
+    "help_needed",
+    "analysis",
+    "consequences",
+    "visibility",
+    "supersedes",
+];
+
 /// The fields a sign-off covers unless `[signoff] covers` says otherwise.
 pub const DEFAULT_COVERS: [&str; 7] = [
     "metrics",
@@ -170,6 +193,21 @@ impl Config {
                         Some((_, rule)) => format!("did you mean `{rule}`?"),
                         None => "run `planbook check --help` to see the rule names".into(),
                     },
+                });
+            }
+        }
+        for field in &config.signoff.covers {
+            if !COVERABLE.contains(&field.as_str()) {
+                let offset = text.find(&format!("\"{field}\"")).unwrap_or(0);
+                let (line, column) = line_column(text, offset);
+                return Err(Error::Config {
+                    path: path.to_path_buf(),
+                    line,
+                    column,
+                    message: format!(
+                        "`{field}` in [signoff] covers is not a plan field a sign-off can cover"
+                    ),
+                    help: format!("name top-level plan fields: {}", COVERABLE.join(", ")),
                 });
             }
         }

@@ -49,7 +49,10 @@ fn init_scaffolds_a_repository_that_passes_check() {
         "{runs:?}"
     );
     // Reviews count as sign-offs: the check runs on reviews and passes them to planbook.
-    assert!(workflow["on"]["pull_request_review"].is_object(), "{workflow:?}");
+    assert!(
+        workflow["on"]["pull_request_review"].is_object(),
+        "{workflow:?}"
+    );
     assert!(
         runs.iter()
             .any(|r| r.contains("gh api") && r.contains("reviews")),

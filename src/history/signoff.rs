@@ -84,8 +84,11 @@ pub struct SignoffRecord {
 /// The commit that added a sign-off, as messages describe it.
 #[derive(Debug, Clone)]
 pub struct AddedBy {
+    /// As the commit records them (what was verified).
     pub author: Author,
     pub committer: Author,
+    /// The committer as `.mailmap` shows them.
+    pub shown_committer: Author,
     pub pr: Option<u64>,
     /// The key that signed it, when the signature is good.
     pub key: Option<String>,
@@ -113,7 +116,7 @@ impl SignoffRecord {
             Some(Evidence::Author) => format!("committed by {}", people.name(&self.person)),
             Some(Evidence::Attestation) => format!(
                 "attested by {}",
-                by.map_or(String::new(), |b| b.committer.name.clone())
+                by.map_or(String::new(), |b| b.shown_committer.name.clone())
             ),
             None => "unverified".to_string(),
         }
@@ -162,6 +165,7 @@ pub fn assess(
             record.added_by = Some(AddedBy {
                 author: commit.author.clone(),
                 committer: commit.committer.clone(),
+                shown_committer: revision.committer.clone(),
                 pr: commit.pr,
                 key,
             });
