@@ -519,7 +519,7 @@ fn verify_openpgp_one(keyring: &Keyring, sig: &pgp::packet::Signature, signed: &
         };
         match result {
             Ok(()) => return Signature::known(Status::Good, Kind::Openpgp, &key.hex, &key.person),
-            // An algorithm rPGP cannot check, or refuses as too weak: unchecked, not forged.
+            // An algorithm rPGP cannot check: unchecked, not forged.
             Err(pgp::errors::Error::Unsupported { .. }) => {}
             Err(_) => failed = failed.or(Some(key)),
         }
@@ -736,6 +736,14 @@ mod tests {
 
     fn good(kind: Kind, key: &str, person: &str) -> Signature {
         Signature::known(Status::Good, kind, key, person)
+    }
+
+    #[test]
+    fn a_keyring_can_be_shared_across_threads() {
+        // The history walk verifies commits in parallel with one keyring.
+        fn shareable<T: Send + Sync>() {}
+        shareable::<Keyring>();
+        shareable::<Signature>();
     }
 
     #[test]
