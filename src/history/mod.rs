@@ -574,14 +574,25 @@ impl Audit {
         if signed.is_empty() {
             return Ok(HashMap::new());
         }
-        let git = Repository::open(&self.git_dir).map_err(git_error)?;
-        Ok(signed
-            .into_iter()
-            .filter_map(|i| {
-                let id = Oid::from_str(&self.walk.commits[i].id).ok()?;
-                Some((i, signature::of_commit(&git, id, &trust.keyring)))
-            })
-            .collect())
+        // About 0.1 ms each (ed25519) to 1 ms (RSA): in parallel, one handle per thread.
+        let git_dir = &self.git_dir;
+        signed
+            .into_par_iter()
+            .map_init(
+                || Repository::open(git_dir).map_err(git_error),
+                |git, i| {
+                    let git = git.as_ref().map_err(|e| Error::Git {
+                        message: e.to_string(),
+                        help: e.help(),
+                    })?;
+                    let verdict = match Oid::from_str(&self.walk.commits[i].id) {
+                        Ok(id) => signature::of_commit(git, id, &trust.keyring),
+                        Err(_) => signature::Signature::unsigned(),
+                    };
+                    Ok((i, verdict))
+                },
+            )
+            .collect()
     }
 
     /// The revisions of one timeline, with field changes and sign-offs.
