@@ -193,7 +193,8 @@ pub fn plan_text(n: usize, rev: usize, people: usize, rng: &mut Rng) -> String {
 /// The first commits add the plans in batches; every later commit edits one to three plans
 /// (new targets, statuses, check-ins, text). Every 25th commit is a merge of a two-commit
 /// branch; every 400th moves a plan to another region folder; subjects carry `(#N)` and some
-/// commits carry `Approved-by:` trailers.
+/// commits carry `Approved-by:` trailers. Every commit is committed by the merge bot, as a
+/// squash-merging forge does, and the bot is a trusted committer: its trailers attest.
 pub fn generate(dir: &Path, shape: Shape) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let git = |args: &[&str]| Command::new("git").args(args).current_dir(dir).output();
@@ -230,7 +231,7 @@ pub fn generate(dir: &Path, shape: Shape) -> std::io::Result<()> {
         let message = subject;
         write!(
             stdin,
-            "commit refs/heads/{branch}\nmark :{mark}\nauthor Person {author} <person{author}@example.com> {time} +0000\ncommitter Person {author} <person{author}@example.com> {time} +0000\ndata {}\n{message}\n",
+            "commit refs/heads/{branch}\nmark :{mark}\nauthor Person {author} <person{author}@example.com> {time} +0000\ncommitter Merge Bot <merge-bot@example.com> {time} +0000\ndata {}\n{message}\n",
             message.len()
         )?;
         if let Some(from) = from {
@@ -258,7 +259,7 @@ pub fn generate(dir: &Path, shape: Shape) -> std::io::Result<()> {
     modify(
         &mut changes,
         "planbook.toml",
-        "[rules]\nplan-length = \"off\"\n",
+        "[signoff]\ntrusted_committers = [\"merge-bot@example.com\"]\n\n[rules]\nplan-length = \"off\"\n",
     );
     for c in 0..add_commits {
         let first = c * batch;
