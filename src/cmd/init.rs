@@ -32,7 +32,9 @@ fn files(today: jiff::civil::Date) -> Vec<(&'static str, String)> {
         ),
         (
             ".github/workflows/planbook.yml",
-            include_str!("../../templates/init/planbook.yml").to_string(),
+            // The Action is pinned to the release of the planbook that wrote the workflow.
+            include_str!("../../templates/init/planbook.yml")
+                .replace("vPLANBOOK_VERSION", concat!("v", env!("CARGO_PKG_VERSION"))),
         ),
         (
             ".github/pull_request_template.md",
@@ -77,7 +79,7 @@ pub fn run(ctx: &Context, dir: Option<&Path>) -> Result<Outcome, Error> {
             out.push_str(&format!("  {path}\n"));
         }
         out.push_str(
-            "\nNext:\n  1. Replace the people in people.yaml with your team, and the team in .github/CODEOWNERS.\n  2. `planbook new ID --owner YOU` for each plan; `planbook check` before you push.\n  3. The workflow installs planbook from its git repository until it is published; set PLANBOOK_GIT in .github/workflows/planbook.yml if you use a fork.\n  4. Turn on GitHub Pages (Source: GitHub Actions) to publish the site from main.\n",
+            "\nNext:\n  1. Replace the people in people.yaml with your team, and the team in .github/CODEOWNERS.\n  2. `planbook new ID --owner YOU` for each plan; `planbook check` before you push.\n  3. Give each leader who approves plans their `github:` login in people.yaml: their approving pull-request review is their sign-off.\n  4. Turn on GitHub Pages (Source: GitHub Actions) to publish the site from main.\n",
         );
         cmd::print(&out)?;
     }
