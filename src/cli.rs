@@ -63,8 +63,13 @@ pub enum Command {
     New(NewArgs),
     /// Print the JSON Schema of a plan's front matter
     Schema,
-    /// Print the manual page (roff), e.g. `planbook man > planbook.1`
-    Man,
+    /// Print the manual page (roff), e.g. `planbook man > planbook.1`, or write one page per
+    /// command into a folder with `--out DIR`
+    Man {
+        /// Write planbook.1 and a page per command (planbook-check.1, …) into this folder
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Print shell completions
     Completions {
         /// The shell to complete for

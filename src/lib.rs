@@ -63,7 +63,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::New(args) => cmd::new::run(&ctx, &args),
         Command::Schema => cmd::schema::run(),
         Command::Completions { shell } => cmd::completions::run(shell),
-        Command::Man => cmd::completions::man(),
+        Command::Man { out } => cmd::completions::man(out.as_deref()),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

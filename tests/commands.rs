@@ -97,3 +97,36 @@ fn man_page_in_roff() {
         &out.stdout[..200.min(out.stdout.len())]
     );
 }
+
+#[test]
+fn man_out_writes_every_page_the_top_page_refers_to() {
+    let repo = TestRepo::new();
+    let out = repo.run(&["man", "--out", "man"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let dir = repo.path().join("man");
+    let top = std::fs::read_to_string(dir.join("planbook.1")).unwrap();
+    let mut referred = 0;
+    for (i, _) in top.match_indices("planbook\\-") {
+        let name: String = top[i + "planbook\\-".len()..]
+            .chars()
+            .take_while(|c| c.is_ascii_lowercase())
+            .collect();
+        assert!(
+            dir.join(format!("planbook-{name}.1")).is_file(),
+            "planbook.1 refers to planbook-{name}(1), which was not written"
+        );
+        referred += 1;
+    }
+    assert!(referred >= 10, "{top}");
+    // Each command's page lists its options.
+    let check = std::fs::read_to_string(dir.join("planbook-check.1")).unwrap();
+    for option in ["\\-\\-base", "\\-\\-reviews", "\\-\\-format", "\\-\\-deny"] {
+        assert!(
+            check.contains(option),
+            "{option} missing from planbook-check.1"
+        );
+    }
+    // A file where the folder should be is refused.
+    repo.write("not-a-folder", "x");
+    assert_eq!(repo.run(&["man", "--out", "not-a-folder"]).code, 2);
+}

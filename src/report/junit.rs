@@ -19,12 +19,12 @@ pub fn render(report: &CheckReport) -> String {
     let failures = report.diagnostics.len();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&format!(
-        "<testsuites name=\"planbook check\" tests=\"{tests}\" failures=\"{failures}\">\n"
+        "<testsuites name=\"planbook check\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\">\n"
     ));
     for (file, diagnostics) in &by_file {
         let file = escape(file);
         out.push_str(&format!(
-            "  <testsuite name=\"{file}\" tests=\"{}\" failures=\"{}\">\n",
+            "  <testsuite name=\"{file}\" tests=\"{}\" failures=\"{}\" errors=\"0\">\n",
             diagnostics.len().max(1),
             diagnostics.len()
         ));
