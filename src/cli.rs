@@ -70,6 +70,8 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Explain a rule: what it catches, why it matters, an example and the fix
+    Rule(RuleArgs),
     /// Print shell completions
     Completions {
         /// The shell to complete for
@@ -215,6 +217,30 @@ pub enum StatusFormat {
     Table,
     Json,
     Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct RuleArgs {
+    /// The rule's name, e.g. signoff-stale
+    #[arg(
+        value_name = "NAME",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
+    pub name: Option<String>,
+    /// Every rule
+    #[arg(long)]
+    pub all: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = RuleFormat::Human)]
+    pub format: RuleFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RuleFormat {
+    Human,
+    Json,
+    Markdown,
 }
 
 #[derive(Debug, Args)]

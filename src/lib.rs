@@ -62,6 +62,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Log(args) => cmd::log::run(&ctx, &args),
         Command::New(args) => cmd::new::run(&ctx, &args),
         Command::Schema => cmd::schema::run(),
+        Command::Rule(args) => cmd::rule::run(&args),
         Command::Completions { shell } => cmd::completions::run(shell),
         Command::Man { out } => cmd::completions::man(out.as_deref()),
     };

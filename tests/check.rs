@@ -586,6 +586,34 @@ fn sarif_format_is_valid_2_1_0() {
 }
 
 #[test]
+fn sarif_uris_are_percent_encoded_and_rules_link_their_docs() {
+    let repo = TestRepo::new();
+    repo.plan(
+        "México/q1 plan.md",
+        valid_plan("q1 plan").replace("target: 500000", "target: 380000"),
+    );
+    let out = repo.run(&["check", "--format", "sarif", "--as-of", "2026-03-01"]);
+    let sarif: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let run = &sarif["runs"][0];
+    for result in run["results"].as_array().unwrap() {
+        assert_eq!(
+            result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "plans/M%C3%A9xico/q1%20plan.md"
+        );
+    }
+    for rule in run["tool"]["driver"]["rules"].as_array().unwrap() {
+        let uri = rule["helpUri"].as_str().unwrap();
+        assert!(uri.ends_with(&format!("docs/rules.md#{}", rule["id"].as_str().unwrap())));
+        assert!(
+            rule["help"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("How to fix it")
+        );
+    }
+}
+
+#[test]
 fn junit_format_has_a_failure_per_finding() {
     let repo = TestRepo::new();
     repo.plan(
@@ -596,8 +624,9 @@ fn junit_format_has_a_failure_per_finding() {
     let out = repo.run(&["check", "--format", "junit", "--as-of", "2026-03-01"]);
     assert!(out.stdout.starts_with("<?xml"));
     assert!(
-        out.stdout
-            .contains("<testsuites name=\"planbook check\" tests=\"2\" failures=\"1\">"),
+        out.stdout.contains(
+            "<testsuites name=\"planbook check\" tests=\"2\" failures=\"1\" errors=\"0\">"
+        ),
         "{}",
         out.stdout
     );

@@ -130,3 +130,37 @@ fn man_out_writes_every_page_the_top_page_refers_to() {
     repo.write("not-a-folder", "x");
     assert_eq!(repo.run(&["man", "--out", "not-a-folder"]).code, 2);
 }
+
+#[test]
+fn rule_explains_each_rule_and_the_readme_agrees_with_the_registry() {
+    let repo = TestRepo::new();
+    let out = repo.run(&["rule", "signoff-stale"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("### How to fix it"), "{}", out.stdout);
+    let out = repo.run(&["rule", "sign-off-stale"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("did you mean `signoff-stale`"),
+        "{}",
+        out.stderr
+    );
+    let out = repo.run(&["rule", "--all", "--format", "json"]);
+    let all: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let all = all.as_array().unwrap();
+    assert_eq!(all.len(), planbook::rules::Rule::ALL.len());
+    let readme = std::fs::read_to_string(common::project_root().join("README.md")).unwrap();
+    for rule in all {
+        let row = format!(
+            "| `{}` | {} |",
+            rule["name"].as_str().unwrap(),
+            rule["level"].as_str().unwrap()
+        );
+        assert!(readme.contains(&row), "the README's rule table lacks {row}");
+        assert!(
+            rule["url"]
+                .as_str()
+                .unwrap()
+                .ends_with(rule["name"].as_str().unwrap())
+        );
+    }
+}

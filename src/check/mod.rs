@@ -55,6 +55,8 @@ pub struct Subject<'a> {
     pub front_matter: &'a Node,
     pub body: &'a Body,
     pub people: &'a People,
+    /// The repository's configuration (rule levels).
+    pub config: &'a crate::config::Config,
     /// The sign-off policy and the people it trusts: with `--base`, the base revision's.
     pub policy: &'a SignoffPolicy,
     pub signers: &'a People,
@@ -128,6 +130,7 @@ fn check_file(settings: &Settings, file: &PlanFile) -> Vec<Diagnostic> {
             front_matter,
             body,
             people: &settings.repo.people,
+            config: &settings.repo.config,
             policy: &settings.trust.policy,
             signers: &settings.trust.people,
             as_of: settings.as_of,

@@ -36,31 +36,43 @@ use crate::plan::model::CHECKIN_INTERVAL_DAYS;
 pub const MIN_WORDS: usize = 1_000;
 pub const MAX_WORDS: usize = 5_000;
 
-/// Runs every per-plan rule.
+/// A rule that looks at one plan at a time.
+type PlanRule = fn(&Subject, &mut Findings);
+
+/// Every per-plan rule and the function that runs it, in the order findings are produced.
+pub const PER_PLAN: &[(Rule, PlanRule)] = &[
+    (Rule::IdFilename, id_filename),
+    (Rule::DuplicateId, duplicate_id),
+    (Rule::Schema, currency),
+    (Rule::PeriodOrder, period_order),
+    (Rule::Outcome, outcome),
+    (Rule::PrimaryMetric, primary_metric),
+    (Rule::TargetDirection, target_direction),
+    (Rule::TargetVsExpected, target_vs_expected),
+    (Rule::MetricRange, metric_range),
+    (Rule::UnknownMetric, unknown_metric),
+    (Rule::UnknownPerson, unknown_person),
+    (Rule::ActivityOwner, activity_owner),
+    (Rule::ActivityDue, activity_due),
+    (Rule::UnmovedMetric, unmoved_metric),
+    (Rule::RequiredForStatus, required_for_status),
+    (Rule::MissingSection, missing_section),
+    (Rule::PlanLength, plan_length),
+    (Rule::SignoffRequired, signoff_required),
+    (Rule::SelfSignoff, self_signoff),
+    (Rule::InvestmentTotal, investment_total),
+    (Rule::CheckinOverdue, checkin_overdue),
+    (Rule::ReassessmentOverdue, reassessment_overdue),
+    (Rule::BrokenLink, broken_link),
+];
+
+/// Runs every per-plan rule that is not off.
 pub fn run_all(s: &Subject, f: &mut Findings) {
-    id_filename(s, f);
-    duplicate_id(s, f);
-    currency(s, f);
-    period_order(s, f);
-    outcome(s, f);
-    primary_metric(s, f);
-    target_direction(s, f);
-    target_vs_expected(s, f);
-    metric_range(s, f);
-    unknown_metric(s, f);
-    unknown_person(s, f);
-    activity_owner(s, f);
-    activity_due(s, f);
-    unmoved_metric(s, f);
-    required_for_status(s, f);
-    missing_section(s, f);
-    plan_length(s, f);
-    signoff_required(s, f);
-    self_signoff(s, f);
-    investment_total(s, f);
-    checkin_overdue(s, f);
-    reassessment_overdue(s, f);
-    broken_link(s, f);
+    for (rule, check) in PER_PLAN {
+        if s.config.level(*rule) != crate::rules::Level::Off {
+            check(s, f);
+        }
+    }
 }
 
 fn status(s: &Subject) -> Status {
@@ -937,6 +949,32 @@ pub fn broken_link(s: &Subject, f: &mut Findings) {
                 ),
                 Some("link only to files inside the repository, or to a full URL".to_string()),
             ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod registry_tests {
+    use super::*;
+
+    /// Every rule runs somewhere: per plan, while parsing, across plans, or from the history.
+    #[test]
+    fn every_rule_has_a_home() {
+        let elsewhere = [
+            Rule::FrontMatter, // while parsing
+            Rule::Schema,      // while parsing, and `currency` per plan
+            Rule::DuplicateId, // across plans too
+            Rule::StatusTransition,
+            Rule::SignoffUnverified,
+            Rule::SignoffStale,
+            Rule::IdentityChange,
+        ];
+        for rule in Rule::ALL {
+            assert!(
+                PER_PLAN.iter().any(|(r, _)| r == rule) || elsewhere.contains(rule),
+                "{} is not run",
+                rule.name()
+            );
         }
     }
 }

@@ -34,14 +34,22 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, Error> {
         }
     }
     let wanted = |path: &Path| selected.is_empty() || selected.iter().any(|s| path.starts_with(s));
-    let mut audit = Audit::open(&repo, false)?;
+    // The history is walked only when a rule that reads it is on.
+    let history_on = crate::rules::Rule::ALL
+        .iter()
+        .any(|r| r.needs_history() && repo.config.level(*r) != crate::rules::Level::Off);
+    let mut audit = if history_on {
+        Audit::open(&repo, false)?
+    } else {
+        None
+    };
     let base = args.base.as_deref();
     let reviews = args.reviews.as_deref();
     let (trust, identity) = match (&audit, base) {
         (Some(audit), Some(base)) => {
             Trust::at_base(&repo, audit, base, reviews, ctx.config.as_deref())?
         }
-        (None, Some(_)) => {
+        (None, Some(_)) if history_on => {
             return Err(Error::usage(
                 "--base needs a git repository, and this is not one",
                 Some("keep the plans in git, or leave out --base".to_string()),
@@ -68,13 +76,10 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, Error> {
                 &settings, audit, &plans, base, &wanted,
             )?);
         }
-        None => {
-            if !ctx.quiet && args.format == CheckFormat::Human {
-                eprintln!(
-                    "note: not a git repository: sign-offs are not checked against the history"
-                );
-            }
+        None if history_on && !ctx.quiet && args.format == CheckFormat::Human => {
+            eprintln!("note: not a git repository: sign-offs are not checked against the history");
         }
+        None => {}
     }
     check::finish(&repo, &mut diagnostics);
     let report = CheckReport {

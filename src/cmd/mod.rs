@@ -7,6 +7,7 @@ pub mod diff;
 pub mod init;
 pub mod log;
 pub mod new;
+pub mod rule;
 pub mod schema;
 pub mod serve;
 pub mod status;

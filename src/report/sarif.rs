@@ -6,6 +6,21 @@ use crate::diagnostic::Severity;
 use crate::report::CheckReport;
 use crate::rules::{Level, Rule};
 
+/// A relative path as a URI reference (RFC 3986): every byte outside the unreserved set and
+/// `/` percent-encoded, so `plans/México/q1 plan.md` is `plans/M%C3%A9xico/q1%20plan.md`.
+fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
 pub fn render(report: &CheckReport) -> String {
     let rules: Vec<_> = Rule::ALL
         .iter()
@@ -15,7 +30,8 @@ pub fn render(report: &CheckReport) -> String {
                 "name": rule.name(),
                 "shortDescription": { "text": rule.summary() },
                 "fullDescription": { "text": rule.summary() },
-                "help": { "text": rule.summary() },
+                "help": { "text": rule.explanation(), "markdown": rule.explanation() },
+                "helpUri": rule.help_uri(),
                 "defaultConfiguration": {
                     "level": match rule.default_level() {
                         Level::Error => "error",
@@ -43,7 +59,7 @@ pub fn render(report: &CheckReport) -> String {
                 "message": { "text": text },
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": { "uri": d.file_display(), "uriBaseId": "%SRCROOT%" },
+                        "artifactLocation": { "uri": uri(&d.file_display()), "uriBaseId": "%SRCROOT%" },
                         "region": {
                             "startLine": d.span.line,
                             "startColumn": d.span.column,
@@ -74,4 +90,16 @@ pub fn render(report: &CheckReport) -> String {
     let mut text = serde_json::to_string_pretty(&sarif).unwrap_or_default();
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn uris_are_percent_encoded() {
+        assert_eq!(
+            super::uri("plans/México/q1 plan.md"),
+            "plans/M%C3%A9xico/q1%20plan.md"
+        );
+        assert_eq!(super::uri("plans/a#b?.md"), "plans/a%23b%3F.md");
+    }
 }

@@ -1,0 +1,90 @@
+//! `planbook rule NAME` and `planbook rule --all`: the rule registry's explanations.
+
+use serde::Serialize;
+
+use crate::Outcome;
+use crate::cli::{RuleArgs, RuleFormat};
+use crate::cmd;
+use crate::error::Error;
+use crate::rules::{self, Rule};
+
+/// A rule as `rule --format json` prints it.
+#[derive(Serialize)]
+struct RuleView {
+    name: &'static str,
+    level: &'static str,
+    summary: &'static str,
+    /// Whether it reads the git history.
+    history: bool,
+    explanation: &'static str,
+    url: String,
+}
+
+impl RuleView {
+    fn of(rule: Rule) -> RuleView {
+        RuleView {
+            name: rule.name(),
+            level: rule.default_level().as_str(),
+            summary: rule.summary(),
+            history: rule.needs_history(),
+            explanation: rule.explanation(),
+            url: rule.help_uri(),
+        }
+    }
+}
+
+pub fn run(args: &RuleArgs) -> Result<Outcome, Error> {
+    let selected: Vec<Rule> = match &args.name {
+        Some(name) => vec![find(name)?],
+        None => Rule::ALL.to_vec(),
+    };
+    match args.format {
+        RuleFormat::Json if args.all => cmd::print_json(
+            &selected
+                .iter()
+                .map(|r| RuleView::of(*r))
+                .collect::<Vec<_>>(),
+        )?,
+        RuleFormat::Json => cmd::print_json(&RuleView::of(selected[0]))?,
+        RuleFormat::Markdown if args.all => cmd::print(&rules::reference())?,
+        RuleFormat::Markdown | RuleFormat::Human => {
+            let text: Vec<String> = selected.iter().map(|r| human(*r)).collect();
+            cmd::print(&text.join("\n"))?
+        }
+    }
+    Ok(Outcome::Success)
+}
+
+fn human(rule: Rule) -> String {
+    format!(
+        "# {} ({} by default{})\n\n{}\n\n{}",
+        rule.name(),
+        rule.default_level().as_str(),
+        if rule.needs_history() {
+            "; reads the git history"
+        } else {
+            ""
+        },
+        rule.summary(),
+        rule.explanation()
+    )
+}
+
+fn find(name: &str) -> Result<Rule, Error> {
+    Rule::from_name(name).ok_or_else(|| {
+        let close = Rule::ALL
+            .iter()
+            .map(|r| (crate::plan::schema::distance(name, r.name()), r.name()))
+            .min_by_key(|(d, _)| *d)
+            .filter(|(d, _)| *d <= 3);
+        Error::usage(
+            format!("there is no rule named `{name}`"),
+            Some(match close {
+                Some((_, rule)) => {
+                    format!("did you mean `{rule}`? `planbook rule --all` lists every rule")
+                }
+                None => "`planbook rule --all` lists every rule".to_string(),
+            }),
+        )
+    })
+}
