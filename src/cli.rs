@@ -70,6 +70,8 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// The language server for editors (JSON-RPC on stdin and stdout)
+    Lsp,
     /// Explain a rule: what it catches, why it matters, an example and the fix
     Rule(RuleArgs),
     /// Print shell completions

@@ -12,6 +12,7 @@ pub mod diagnostic;
 pub mod error;
 pub mod history;
 pub mod invariants;
+pub mod lsp;
 pub mod plan;
 pub mod repo;
 pub mod report;
@@ -63,6 +64,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::New(args) => cmd::new::run(&ctx, &args),
         Command::Schema => cmd::schema::run(),
         Command::Rule(args) => cmd::rule::run(&args),
+        Command::Lsp => lsp::run(
+            ctx.config.clone(),
+            ctx.cwd.clone().or_else(|| std::env::current_dir().ok()),
+        ),
         Command::Completions { shell } => cmd::completions::run(shell),
         Command::Man { out } => cmd::completions::man(out.as_deref()),
     };

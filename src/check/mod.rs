@@ -98,9 +98,20 @@ pub fn check_paths(
         .collect();
     let (plans, found): (Vec<PlanFile>, Vec<Vec<Diagnostic>>) = results.into_iter().unzip();
     let mut diagnostics: Vec<Diagnostic> = found.into_iter().flatten().collect();
-    duplicate_plan_ids(&plans, report, &mut diagnostics);
-    unknown_supersedes(&plans, report, &mut diagnostics);
+    diagnostics.extend(across_plans(&plans, report));
     (plans, diagnostics)
+}
+
+/// The rules that compare plans with each other (`duplicate-id` across files, `supersedes`),
+/// reported for the plans `report` selects.
+pub fn across_plans(
+    plans: &[PlanFile],
+    report: &(dyn Fn(&Path) -> bool + Sync),
+) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    duplicate_plan_ids(plans, report, &mut diagnostics);
+    unknown_supersedes(plans, report, &mut diagnostics);
+    diagnostics
 }
 
 /// Applies the levels of `[rules]` (dropping what is off) and sorts by file, line, column.
@@ -116,7 +127,8 @@ pub fn finish(repo: &Repo, diagnostics: &mut Vec<Diagnostic>) {
     });
 }
 
-fn check_file(settings: &Settings, file: &PlanFile) -> Vec<Diagnostic> {
+/// Every rule that looks at one plan alone, on `file`.
+pub fn check_file(settings: &Settings, file: &PlanFile) -> Vec<Diagnostic> {
     let mut findings = Findings::new(&file.path);
     for p in &file.problems {
         findings.add(p.rule, p.span, p.message.clone(), p.help.clone());
