@@ -70,6 +70,11 @@ rules! {
     SignoffRequired = "signoff-required", Error, "Approved, active and assessed plans carry the sign-offs the policy requires.";
     SelfSignoff = "self-signoff", Error, "Owners do not sign off their own plans.";
     InvestmentTotal = "investment-total", Warning, "Activity investments add up to no more than the plan's stated totals.";
+    Placeholder = "placeholder", Error, "A plan under review carries no template text, TBD or TODO values, or the template's sample figures (in a draft, a warning).";
+    CheckinDate = "checkin-date", Error, "Check-ins fall within the plan period (up to 31 days after its end) and not in the future.";
+    CheckinActuals = "checkin-actuals", Warning, "Every check-in records an actual for the primary metric.";
+    OutcomeVsActuals = "outcome-vs-actuals", Warning, "An assessed plan's outcome agrees with its actuals: `met` only when the primary metric reached its target, `missed` only when it did not.";
+    HelpUnanswered = "help-unanswered", Warning, "Help still `requested` after its `by` date is followed up.";
     CheckinOverdue = "checkin-overdue", Warning, "An active plan has a check-in at least every 45 days.";
     ReassessmentOverdue = "reassessment-overdue", Warning, "A plan past its reassessment date has been assessed.";
     StatusTransition = "status-transition", Error, "Status changes follow draft -> in_review -> approved -> active -> assessed (or back to draft from review, or to withdrawn).";

@@ -722,3 +722,158 @@ fn the_projects_own_plans_are_clean() {
     assert_eq!(findings(&json), vec![]);
     assert!(json["files"].as_u64().unwrap() >= 4);
 }
+
+#[test]
+fn placeholder_values_sections_and_sample_figures() {
+    // In review (the fixture is approved): an error at the value.
+    let (text, found) = with_change("on_miss: The territory is split.", "on_miss: TBD");
+    assert_eq!(
+        only(&found, "placeholder"),
+        vec![(line_of(&text, "on_miss: TBD"), 12)]
+    );
+    let (text, found) = with_change(
+        "## Summary\n\nWe will call",
+        "## Summary\n\nTBD\n\n## Notes\n\nWe will call",
+    );
+    assert_eq!(
+        only(&found, "placeholder"),
+        vec![(line_of(&text, "## Summary"), 1)]
+    );
+    let (text, found) = with_change(
+        "baseline: 400000\n    expected: 500000\n    target: 500000",
+        "baseline: 100000\n    expected: 150000\n    target: 150000",
+    );
+    assert_eq!(
+        only(&found, "placeholder"),
+        vec![(line_of(&text, "baseline: 100000"), 15)]
+    );
+    // The template's guidance text left in a section.
+    let guidance = "In three or four sentences: what is falling short, by how much, what this plan will change,\nand the target it commits to by the reassessment date.";
+    let (_, found) = with_change("## Summary\n\n", &format!("## Summary\n\n{guidance}\n\n"));
+    assert_eq!(only(&found, "placeholder").len(), 1, "{found:?}");
+    // In a draft the same is a warning.
+    let repo = TestRepo::new();
+    repo.plan(
+        "alpha.md",
+        valid_plan("alpha")
+            .replace("status: approved", "status: draft")
+            .replace("on_miss: The territory is split.", "on_miss: TODO"),
+    );
+    let (code, json) = repo.check_json(&[]);
+    assert_eq!(code, 0);
+    let placeholder: Vec<_> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "placeholder")
+        .collect();
+    assert_eq!(placeholder.len(), 1);
+    assert_eq!(placeholder[0]["severity"], "warning");
+    // Words around a placeholder word are real content.
+    let (_, found) = with_change(
+        "on_miss: The territory is split.",
+        "on_miss: TBD with finance, at the latest by March.",
+    );
+    assert_eq!(only(&found, "placeholder"), vec![]);
+}
+
+#[test]
+fn checkin_dates_and_actuals() {
+    let (text, found) = with_change("  - date: 2026-02-15", "  - date: 2025-12-15");
+    assert_eq!(
+        only(&found, "checkin-date"),
+        vec![(line_of(&text, "date: 2025-12-15"), 11)]
+    );
+    // `check` runs as of 2026-03-01: a check-in after that is in the future.
+    let (text, found) = with_change("  - date: 2026-02-15", "  - date: 2026-03-20");
+    assert_eq!(
+        only(&found, "checkin-date"),
+        vec![(line_of(&text, "date: 2026-03-20"), 11)]
+    );
+    // Within a month after the end is fine (the final actuals).
+    let repo = TestRepo::new();
+    let text = valid_plan("alpha").replace("  - date: 2026-02-15", "  - date: 2026-07-20");
+    repo.plan("alpha.md", &text);
+    let out = repo.run(&["check", "--format", "json", "--as-of", "2026-08-01"]);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(only(&findings(&json), "checkin-date"), vec![]);
+    let (text, found) = with_change(
+        "actuals: { bookings: 420000, win-rate: 21 }",
+        "actuals: { win-rate: 21 }",
+    );
+    assert_eq!(
+        only(&found, "checkin-actuals"),
+        vec![(line_of(&text, "actuals: { win-rate"), 5)]
+    );
+    assert_eq!(
+        only(
+            &with_change("status: approved", "status: approved").1,
+            "checkin-actuals"
+        ),
+        vec![]
+    );
+}
+
+#[test]
+fn outcome_against_actuals_as_the_metric_adds_them_up() {
+    let assessed = |outcome: &str, aggregate: &str, extra_checkin: &str| {
+        let repo = TestRepo::new();
+        let text = valid_plan("alpha")
+            .replace(
+                "status: approved",
+                &format!("status: assessed\noutcome: {outcome}"),
+            )
+            .replace(
+                "    primary: true\n",
+                &format!("    primary: true\n{aggregate}"),
+            )
+            .replace(
+                "    confidence: 6\n",
+                &format!("    confidence: 6\n{extra_checkin}"),
+            );
+        repo.plan("alpha.md", &text);
+        let out = repo.run(&["check", "--format", "json", "--as-of", "2026-07-15"]);
+        let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        (text.clone(), only(&findings(&json), "outcome-vs-actuals"))
+    };
+    // The latest bookings (420000) miss the 500000 target: `met` is contradicted.
+    let (text, found) = assessed("met", "", "");
+    assert_eq!(found, vec![(line_of(&text, "outcome: met"), 10)]);
+    assert_eq!(assessed("missed", "", "").1, vec![]);
+    assert_eq!(assessed("partially_met", "", "").1, vec![]);
+    // Summed, 420000 + 100000 reach it: `met` holds and `missed` is contradicted.
+    let more = "  - date: 2026-06-30\n    actuals: { bookings: 100000, win-rate: 26 }\n";
+    assert_eq!(assessed("met", "    aggregate: sum\n", more).1, vec![]);
+    assert_eq!(assessed("missed", "    aggregate: sum\n", more).1.len(), 1);
+}
+
+#[test]
+fn help_unanswered_after_its_date() {
+    let (text, found) = with_change(
+        "    by: 2026-02-28\n    status: agreed\n",
+        "    by: 2026-02-28\n",
+    );
+    assert_eq!(
+        only(&found, "help-unanswered"),
+        vec![(line_of(&text, "by: 2026-02-28"), 9)]
+    );
+    let (_, found) = with_change("status: agreed", "status: declined");
+    assert_eq!(only(&found, "help-unanswered"), vec![]);
+}
+
+#[test]
+fn a_recorded_reassessment_answers_the_reassessment_date() {
+    let repo = TestRepo::new();
+    let text = valid_plan("alpha").replace(
+        "team:\n",
+        "reassessments:\n  - date: 2026-04-30\n    decision: continue\n    note: On track after the roundtables.\n    by: ben\nteam:\n",
+    );
+    repo.plan("alpha.md", &text);
+    let out = repo.run(&["check", "--format", "json", "--as-of", "2026-05-10"]);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(only(&findings(&json), "reassessment-overdue"), vec![]);
+    // Past the end, the plan still needs assessing.
+    let out = repo.run(&["check", "--format", "json", "--as-of", "2026-07-10"]);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(only(&findings(&json), "reassessment-overdue").len(), 1);
+}

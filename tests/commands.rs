@@ -34,15 +34,32 @@ fn new_writes_a_plan_that_passes_check_as_a_draft() {
     ] {
         assert!(text.contains(&format!("## {section}")), "{section}");
     }
+    // It passes as a draft: its template text is only a warning until it goes to review.
     let check = repo.run(&["check", "--format", "json"]);
     let json: serde_json::Value = serde_json::from_str(&check.stdout).unwrap();
-    assert_eq!(
-        json["diagnostics"],
-        serde_json::json!([]),
+    assert_eq!(json["errors"], 0, "{}", check.stdout);
+    for d in json["diagnostics"].as_array().unwrap() {
+        assert_eq!(d["rule"], "placeholder", "{d}");
+        assert_eq!(d["severity"], "warning", "{d}");
+    }
+    assert!(json["warnings"].as_u64().unwrap() > 0);
+    assert_eq!(check.code, 0);
+    // In review, the same text is an error.
+    let text = repo
+        .read("plans/emea-north/nordics-2027.md")
+        .replace("status: draft", "status: in_review");
+    repo.write("plans/emea-north/nordics-2027.md", text);
+    let check = repo.run(&["check", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&check.stdout).unwrap();
+    assert!(
+        json["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["rule"] == "placeholder" && d["severity"] == "error"),
         "{}",
         check.stdout
     );
-    assert_eq!(check.code, 0);
 }
 
 #[test]

@@ -805,3 +805,47 @@ fn a_partial_clone_is_refused_not_read_as_empty() {
         assert!(!changes.iter().any(|c| c["field"] == "id"), "{revision}");
     }
 }
+
+#[test]
+fn a_change_may_take_the_lifecycle_one_step_per_commit() {
+    let repo = TestRepo::with_git();
+    repo.plan(
+        "alpha.md",
+        in_review().replace("status: in_review", "status: draft"),
+    );
+    repo.commit("Draft", ANA, "2026-01-04T09:00:00+00:00");
+    let base = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
+    repo.plan("alpha.md", in_review());
+    repo.commit("Send for review", ANA, "2026-01-05T09:00:00+00:00");
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    repo.commit("Approve", BEN, "2026-01-06T09:00:00+00:00");
+    let (_, found) = check(&repo, &["--base", &base]);
+    assert!(!rules(&found).contains(&"status-transition"), "{found:?}");
+    // Skipping review in one commit is still refused.
+    let repo = TestRepo::with_git();
+    repo.plan(
+        "alpha.md",
+        in_review().replace("status: in_review", "status: draft"),
+    );
+    repo.commit("Draft", ANA, "2026-01-04T09:00:00+00:00");
+    let base = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    repo.commit("Approve", BEN, "2026-01-06T09:00:00+00:00");
+    let (_, found) = check(&repo, &["--base", &base]);
+    assert!(rules(&found).contains(&"status-transition"), "{found:?}");
+    // An active plan may go back to review to be amended.
+    let repo = base_repo();
+    repo.plan(
+        "alpha.md",
+        approved_with(&[BEN_ENTRY]).replace("status: approved", "status: active"),
+    );
+    repo.commit("Activate", BEN, "2026-01-06T09:00:00+00:00");
+    let base = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
+    repo.plan(
+        "alpha.md",
+        repo.read("plans/alpha.md")
+            .replace("status: active", "status: in_review"),
+    );
+    let (_, found) = check(&repo, &["--base", &base]);
+    assert!(!rules(&found).contains(&"status-transition"), "{found:?}");
+}

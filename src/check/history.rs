@@ -312,7 +312,7 @@ fn status_transition(
         else {
             continue;
         };
-        if allowed(was, now) {
+        if allowed(was, now) || stepwise(audit, &git, base, timeline, was, now) {
             continue;
         }
         let mut findings = Findings::new(&file.path);
@@ -327,8 +327,8 @@ fn status_transition(
     Ok(())
 }
 
-/// The lifecycle: draft → in_review → approved → active → assessed, in_review → draft, and
-/// any → withdrawn.
+/// The lifecycle: draft → in_review → approved → active → assessed, in_review → draft,
+/// active → in_review (an amendment, approved again), and any → withdrawn.
 pub fn allowed(from: Status, to: Status) -> bool {
     use Status::*;
     from == to
@@ -340,7 +340,56 @@ pub fn allowed(from: Status, to: Status) -> bool {
                 | (Approved, Active)
                 | (Active, Assessed)
                 | (InReview, Draft)
+                | (Active, InReview)
         )
+}
+
+/// Whether the change since `base` took the plan from `was` to `now` one permitted step per
+/// commit (draft → in_review → approved in three commits of one pull request, say).
+fn stepwise(
+    audit: &Audit,
+    git: &Repository,
+    base: &str,
+    timeline: &[crate::history::RevisionRef],
+    was: Status,
+    now: Status,
+) -> bool {
+    let Ok(base) = git.revparse_single(base).and_then(|o| o.peel_to_commit()) else {
+        return false;
+    };
+    let in_base = |commit: &str| {
+        git2::Oid::from_str(commit).is_ok_and(|id| {
+            id == base.id() || git.graph_descendant_of(base.id(), id).unwrap_or(false)
+        })
+    };
+    let revisions = audit.revisions(git, timeline, &audit.identity(), None);
+    let mut steps: Vec<(Status, Status)> = Vec::new();
+    // Oldest first, from the first revision the base does not have.
+    for revision in revisions.iter().rev() {
+        if revision.index.is_some() && in_base(&revision.commit) {
+            continue;
+        }
+        if revision.missing {
+            return false;
+        }
+        for change in revision.changes.iter() {
+            if let crate::history::FieldChange::Field { field, from, to } = change
+                && field == "status"
+            {
+                let status =
+                    |v: &serde_json::Value| serde_json::from_value::<Status>(v.clone()).ok();
+                match (status(from), status(to)) {
+                    (Some(from), Some(to)) => steps.push((from, to)),
+                    _ => return false,
+                }
+            }
+        }
+    }
+    let chained = steps.windows(2).all(|w| w[0].1 == w[1].0);
+    chained
+        && steps.first().is_some_and(|s| s.0 == was)
+        && steps.last().is_some_and(|s| s.1 == now)
+        && steps.iter().all(|(from, to)| allowed(*from, *to))
 }
 
 /// Who can vouch for sign-offs at one revision.

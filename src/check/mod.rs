@@ -1,5 +1,6 @@
 //! `planbook check`: run every rule over the plans and collect findings.
 
+pub mod domain;
 pub mod history;
 pub mod rules;
 
@@ -26,6 +27,21 @@ impl<'a> Findings<'a> {
         Findings {
             file,
             out: Vec::new(),
+        }
+    }
+
+    /// Records a finding under `rule` at `span` that is a warning even when the rule's level
+    /// is `error` (a rule that is stricter as the plan matures).
+    pub fn warn(
+        &mut self,
+        rule: Rule,
+        span: Span,
+        message: impl Into<String>,
+        help: impl Into<Option<String>>,
+    ) {
+        self.add(rule, span, message, help);
+        if let Some(last) = self.out.last_mut() {
+            last.severity = Severity::Warning;
         }
     }
 
@@ -216,10 +232,8 @@ fn unknown_supersedes(
 fn apply_levels(repo: &Repo, diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.retain_mut(|d| match repo.config.level(d.rule) {
         Level::Off => false,
-        Level::Error => {
-            d.severity = Severity::Error;
-            true
-        }
+        // As severe as the rule found it (a rule may find only a warning, e.g. in a draft).
+        Level::Error => true,
         Level::Warning => {
             d.severity = Severity::Warning;
             true

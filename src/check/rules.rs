@@ -61,6 +61,14 @@ pub const PER_PLAN: &[(Rule, PlanRule)] = &[
     (Rule::SignoffRequired, signoff_required),
     (Rule::SelfSignoff, self_signoff),
     (Rule::InvestmentTotal, investment_total),
+    (Rule::Placeholder, crate::check::domain::placeholder),
+    (Rule::CheckinDate, crate::check::domain::checkin_date),
+    (Rule::CheckinActuals, crate::check::domain::checkin_actuals),
+    (
+        Rule::OutcomeVsActuals,
+        crate::check::domain::outcome_vs_actuals,
+    ),
+    (Rule::HelpUnanswered, crate::check::domain::help_unanswered),
     (Rule::CheckinOverdue, checkin_overdue),
     (Rule::ReassessmentOverdue, reassessment_overdue),
     (Rule::BrokenLink, broken_link),
@@ -895,6 +903,11 @@ pub fn reassessment_overdue(s: &Subject, f: &mut Findings) {
         return;
     }
     let past_end = period.end.is_some_and(|end| s.as_of > end);
+    // A recorded reassessment answers the reassessment date (the end still needs assessing).
+    let recorded = s.plan.reassessments.iter().any(|r| r.date.is_some());
+    if recorded && !past_end {
+        return;
+    }
     let days = reassess.until(s.as_of).map_or(0, |d| d.get_days());
     let (field, message) = if past_end {
         (
@@ -914,9 +927,11 @@ pub fn reassessment_overdue(s: &Subject, f: &mut Findings) {
         Rule::ReassessmentOverdue,
         s.front_matter.locate(path!["period", field]),
         message,
-        Some(
-            "assess the plan (status: assessed, with its outcome), or agree a new date".to_string(),
-        ),
+        Some(if past_end {
+            "assess the plan (status: assessed, with its outcome), or extend its period".to_string()
+        } else {
+            "record the reassessment under `reassessments:` (date, decision: continue, amend, extend or close, note, by)".to_string()
+        }),
     );
 }
 

@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::repo::Repo;
 
 /// The plan template; `{{name}}` placeholders are filled in.
-const TEMPLATE: &str = include_str!("../../templates/plan.md");
+use crate::plan::TEMPLATE;
 
 pub fn run(ctx: &Context, args: &NewArgs) -> Result<Outcome, Error> {
     if !crate::plan::is_slug(&args.id) {
@@ -47,7 +47,10 @@ pub fn run(ctx: &Context, args: &NewArgs) -> Result<Outcome, Error> {
         .title
         .clone()
         .unwrap_or_else(|| default_title(&args.id));
-    let region = args.region.as_deref().unwrap_or("Region this plan covers");
+    let region = args
+        .region
+        .as_deref()
+        .unwrap_or(crate::plan::TEMPLATE_REGION);
     let text = plan_text(&args.id, &title, &owner, region, cmd::as_of(None)?);
     write_new(&path, &text)?;
     if !ctx.quiet {

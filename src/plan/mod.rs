@@ -32,6 +32,12 @@ pub struct Problem {
     pub help: Option<String>,
 }
 
+/// The plan template `planbook new` fills in: every field and section, with guidance text.
+pub const TEMPLATE: &str = include_str!("../../templates/plan.md");
+
+/// The region `planbook new` writes when none is given.
+pub const TEMPLATE_REGION: &str = "Region this plan covers";
+
 /// Where some values stand in a plan file.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Anchors {

@@ -22,6 +22,9 @@ pub struct Plan {
     pub metrics: Vec<Metric>,
     #[serde(default)]
     pub checkins: Vec<CheckIn>,
+    /// The record of each reassessment.
+    #[serde(default)]
+    pub reassessments: Vec<Reassessment>,
     pub team: Option<Vec<TeamMember>>,
     #[serde(default)]
     pub activities: Vec<Activity>,
@@ -139,6 +142,54 @@ pub struct Metric {
     #[serde(default)]
     pub primary: bool,
     pub definition: Option<String>,
+    /// How check-in actuals add up to compare with the target.
+    #[serde(default)]
+    pub aggregate: Aggregate,
+}
+
+/// How a metric's check-in actuals add up to compare with its target.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Aggregate {
+    /// The latest actual (a rate, a pipeline coverage).
+    #[default]
+    Latest,
+    /// The sum of the actuals (bookings per quarter, recorded month by month).
+    Sum,
+    Average,
+    Min,
+    Max,
+}
+
+impl Aggregate {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Aggregate::Latest => "latest",
+            Aggregate::Sum => "sum",
+            Aggregate::Average => "average",
+            Aggregate::Min => "min",
+            Aggregate::Max => "max",
+        }
+    }
+}
+
+/// A reassessment as the plan records it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Reassessment {
+    pub date: Option<Date>,
+    pub decision: Option<Decision>,
+    pub note: Option<String>,
+    pub by: Option<String>,
+}
+
+/// What a reassessment decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Continue,
+    Amend,
+    Extend,
+    Close,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -268,6 +319,19 @@ pub struct HelpRequest {
     pub from: Option<String>,
     pub ask: Option<String>,
     pub by: Option<Date>,
+    #[serde(default)]
+    pub status: HelpStatus,
+}
+
+/// Where a request for help stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HelpStatus {
+    #[default]
+    Requested,
+    Agreed,
+    Delivered,
+    Declined,
 }
 
 /// The structural analyses: why customers chose others, how the team compares, the 360 view.
@@ -326,6 +390,27 @@ impl Plan {
 
     /// Days an active plan has gone without a check-in on `today` (counted from the start
     /// when it has none), when that is more than it may: `None` otherwise.
+    /// The actuals of `metric` as its `aggregate` adds them up over the check-ins (in date
+    /// order), if there are any.
+    pub fn aggregate(&self, metric: &Metric) -> Option<f64> {
+        let id = metric.id.as_deref()?;
+        let mut dated: Vec<(Option<Date>, f64)> = self
+            .checkins
+            .iter()
+            .filter_map(|c| Some((c.date, *c.actuals.get(id)?)))
+            .collect();
+        dated.sort_by_key(|(date, _)| *date);
+        let values: Vec<f64> = dated.into_iter().map(|(_, v)| v).collect();
+        let last = *values.last()?;
+        Some(match metric.aggregate {
+            Aggregate::Latest => last,
+            Aggregate::Sum => values.iter().sum(),
+            Aggregate::Average => values.iter().sum::<f64>() / values.len() as f64,
+            Aggregate::Min => values.iter().copied().fold(f64::INFINITY, f64::min),
+            Aggregate::Max => values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        })
+    }
+
     pub fn checkin_overdue(&self, today: Date) -> Option<i32> {
         if self.status != Some(Status::Active) {
             return None;

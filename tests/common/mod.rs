@@ -100,6 +100,7 @@ help_needed:
   - from: ben
     ask: Join two customer calls a month.
     by: 2026-02-28
+    status: agreed
   - from: marketing
     ask: Event budget.
 analysis:

@@ -1,0 +1,331 @@
+//! The rules about a plan's substance rather than its shape: placeholders left in, check-ins
+//! that cannot be right, outcomes the actuals contradict, help nobody answered.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use crate::check::{Findings, Subject};
+use crate::path;
+use crate::plan::body::section_key;
+use crate::plan::model::{HelpStatus, Outcome, Status};
+use crate::plan::yaml::Value;
+use crate::plan::{Node, TEMPLATE, TEMPLATE_REGION};
+use crate::rules::Rule;
+
+/// Values that stand in for content not yet written.
+const PLACEHOLDERS: [&str; 14] = [
+    "tbd",
+    "tbc",
+    "todo",
+    "to do",
+    "fixme",
+    "xxx",
+    "n/a",
+    "na",
+    "…",
+    "...",
+    "-",
+    "?",
+    "to be defined",
+    "to be confirmed",
+];
+
+/// The template's sample baseline and target of its sample metric.
+const TEMPLATE_FIGURES: (f64, f64) = (100_000.0, 150_000.0);
+
+/// How many days after the end of the period a check-in may still record the final actuals.
+pub const CHECKIN_GRACE_DAYS: i64 = 31;
+
+/// Whether `text` is only a placeholder.
+fn is_placeholder(text: &str) -> bool {
+    let text = text
+        .trim()
+        .trim_matches(|c: char| c == '*' || c == '_' || c == '`')
+        .trim()
+        .to_lowercase();
+    PLACEHOLDERS.contains(&text.as_str())
+        || PLACEHOLDERS.contains(&text.trim_end_matches(['.', '!', ':']))
+}
+
+/// Text compared as words: lower case, white space collapsed.
+fn words(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// The template's guidance text of each body section, by section key.
+fn guidance() -> &'static HashMap<String, String> {
+    static GUIDANCE: OnceLock<HashMap<String, String>> = OnceLock::new();
+    GUIDANCE.get_or_init(|| {
+        let body = TEMPLATE.splitn(3, "\n---\n").nth(1).unwrap_or("");
+        sections(body)
+            .into_iter()
+            .filter(|(_, text)| !text.is_empty())
+            .collect()
+    })
+}
+
+/// The level-2 sections of a body: `(section key, its text as words)`.
+fn sections(body: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut current: Option<(String, String)> = None;
+    for line in body.lines() {
+        if let Some(heading) = line.strip_prefix("## ") {
+            out.extend(current.take());
+            current = Some((section_key(heading), String::new()));
+        } else if let Some((_, text)) = current.as_mut() {
+            text.push(' ');
+            text.push_str(line);
+        }
+    }
+    out.extend(current);
+    out.into_iter().map(|(k, t)| (k, words(&t))).collect()
+}
+
+/// `placeholder`: template text, `TBD`-only values and sections, the template's sample figures.
+pub fn placeholder(s: &Subject, f: &mut Findings) {
+    let status = s.plan.status.unwrap_or(Status::Draft);
+    let strict = status.reached(Status::InReview);
+    let found = |f: &mut Findings, span, message: String, help: &str| {
+        if strict {
+            f.add(Rule::Placeholder, span, message, Some(help.to_string()));
+        } else {
+            f.warn(Rule::Placeholder, span, message, Some(help.to_string()));
+        }
+    };
+    let mut strings = Vec::new();
+    collect_strings(s.front_matter, "", &mut strings);
+    for (field, node, text) in strings {
+        if is_placeholder(text) || text == TEMPLATE_REGION {
+            found(
+                f,
+                node.span,
+                format!("`{field}` is a placeholder: \"{text}\""),
+                "write what the plan commits to; reviewers cannot assess a placeholder",
+            );
+        }
+    }
+    for (i, metric) in s.plan.metrics.iter().enumerate() {
+        if (metric.baseline, metric.target) == (Some(TEMPLATE_FIGURES.0), Some(TEMPLATE_FIGURES.1))
+        {
+            found(
+                f,
+                s.front_matter.locate(path!["metrics", i, "baseline"]),
+                format!(
+                    "metric `{}` still has the template's sample figures (baseline 100000, target 150000)",
+                    metric.id.as_deref().unwrap_or("?")
+                ),
+                "replace them with where performance stands and the goal this plan commits to",
+            );
+        }
+    }
+    let headings: Vec<_> = s.body.headings.iter().filter(|h| h.level == 2).collect();
+    let body_text = s.file.text.get(s.body.offset..).unwrap_or("");
+    for (heading, (key, text)) in headings.iter().zip(sections(body_text)) {
+        if is_placeholder(&text) {
+            found(
+                f,
+                heading.span,
+                format!(
+                    "the section \"{}\" only says \"{}\"",
+                    heading.text,
+                    text.trim()
+                ),
+                "write the section, or leave the heading out while the plan is a draft",
+            );
+        } else if let Some(template) = guidance().get(&key)
+            && text.contains(template.as_str())
+        {
+            found(
+                f,
+                heading.span,
+                format!(
+                    "the section \"{}\" still has the template's guidance text",
+                    heading.text
+                ),
+                "replace the guidance with the plan's own text",
+            );
+        }
+    }
+}
+
+/// Every string value of the front matter with its dotted field name (keyed by ids).
+fn collect_strings<'a>(node: &'a Node, field: &str, out: &mut Vec<(String, &'a Node, &'a str)>) {
+    match &node.value {
+        Value::String(text) => out.push((field.to_string(), node, text)),
+        Value::Map(entries) => {
+            for (key, value) in entries {
+                let name = if field.is_empty() {
+                    key.name.clone()
+                } else {
+                    format!("{field}.{}", key.name)
+                };
+                collect_strings(value, &name, out);
+            }
+        }
+        Value::Seq(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let id = match item.get("id").map(|n| &n.value) {
+                    Some(Value::String(id)) => id.clone(),
+                    _ => i.to_string(),
+                };
+                collect_strings(item, &format!("{field}.{id}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `checkin-date`: a check-in before the start, more than a month after the end, or in the
+/// future.
+pub fn checkin_date(s: &Subject, f: &mut Findings) {
+    let period = s.plan.period.as_ref();
+    let start = period.and_then(|p| p.start);
+    let end = period.and_then(|p| p.end);
+    for (i, checkin) in s.plan.checkins.iter().enumerate() {
+        let Some(date) = checkin.date else { continue };
+        let span = s.front_matter.locate(path!["checkins", i, "date"]);
+        let late = end.and_then(|end| {
+            end.checked_add(jiff::Span::new().days(CHECKIN_GRACE_DAYS))
+                .ok()
+        });
+        let problem = if date > s.as_of {
+            Some(format!(
+                "the check-in of {date} is in the future (today is {})",
+                s.as_of
+            ))
+        } else if let Some(start) = start.filter(|start| date < *start) {
+            Some(format!(
+                "the check-in of {date} is before the plan starts on {start}"
+            ))
+        } else if let (Some(end), Some(_)) = (end, late.filter(|late| date > *late)) {
+            Some(format!(
+                "the check-in of {date} is more than {CHECKIN_GRACE_DAYS} days after the plan ends on {end}"
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = problem {
+            f.add(
+                Rule::CheckinDate,
+                span,
+                message,
+                Some("date each check-in on the day its actuals were measured, within the plan period".to_string()),
+            );
+        }
+    }
+}
+
+/// `checkin-actuals`: a check-in without an actual for the primary metric.
+pub fn checkin_actuals(s: &Subject, f: &mut Findings) {
+    let Some(primary) = s.plan.primary_metric().and_then(|m| m.id.as_deref()) else {
+        return;
+    };
+    for (i, checkin) in s.plan.checkins.iter().enumerate() {
+        if checkin.actuals.contains_key(primary) {
+            continue;
+        }
+        let span = if checkin.actuals.is_empty() {
+            s.front_matter.locate(path!["checkins", i, "date"])
+        } else {
+            s.front_matter.locate_key(path!["checkins", i, "actuals"])
+        };
+        f.add(
+            Rule::CheckinActuals,
+            span,
+            format!(
+                "the check-in of {} records no actual for the primary metric `{primary}`",
+                checkin.date.map(|d| d.to_string()).unwrap_or_default()
+            ),
+            Some(format!(
+                "add `{primary}: <value>` under `actuals:`; progress is measured from it"
+            )),
+        );
+    }
+}
+
+/// `outcome-vs-actuals`: `met` while the primary metric's actuals miss the target, or
+/// `missed` while they reach it.
+pub fn outcome_vs_actuals(s: &Subject, f: &mut Findings) {
+    let (Some(outcome), Some(Status::Assessed)) = (s.plan.outcome, s.plan.status) else {
+        return;
+    };
+    let Some(metric) = s.plan.primary_metric() else {
+        return;
+    };
+    let (Some(target), Some(direction)) = (metric.target, metric.direction) else {
+        return;
+    };
+    let Some(actual) = s.plan.aggregate(metric) else {
+        return;
+    };
+    let reached = actual == target || direction.better(actual, target);
+    let contradicts = match outcome {
+        Outcome::Met => !reached,
+        Outcome::Missed => reached,
+        Outcome::PartiallyMet => false,
+    };
+    if !contradicts {
+        return;
+    }
+    let number = crate::check::rules::number;
+    f.add(
+        Rule::OutcomeVsActuals,
+        s.front_matter.locate(path!["outcome"]),
+        format!(
+            "the outcome is `{}`, but the {} of `{}`'s actuals is {} against a target of {}",
+            match outcome {
+                Outcome::Met => "met",
+                Outcome::Missed => "missed",
+                Outcome::PartiallyMet => "partially_met",
+            },
+            metric.aggregate.as_str(),
+            metric.id.as_deref().unwrap_or("?"),
+            number(actual),
+            number(target)
+        ),
+        Some("record the final actuals in a check-in, or state the outcome they show (set the metric's `aggregate` if its actuals add up, e.g. `sum` for monthly bookings against a quarterly target)".to_string()),
+    );
+}
+
+/// `help-unanswered`: a request for help still `requested` after its `by` date.
+pub fn help_unanswered(s: &Subject, f: &mut Findings) {
+    if matches!(s.plan.status, Some(Status::Assessed | Status::Withdrawn)) {
+        return;
+    }
+    for (i, help) in s.plan.help_needed.iter().flatten().enumerate() {
+        let Some(by) = help.by else { continue };
+        if help.status != HelpStatus::Requested || by >= s.as_of {
+            continue;
+        }
+        f.add(
+            Rule::HelpUnanswered,
+            s.front_matter.locate(path!["help_needed", i, "by"]),
+            format!(
+                "the help asked of `{}` by {by} is still requested",
+                help.from.as_deref().unwrap_or("?")
+            ),
+            Some(
+                "follow it up, and record the answer: `status: agreed`, `delivered` or `declined`"
+                    .to_string(),
+            ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_and_guidance() {
+        assert!(is_placeholder("TBD"));
+        assert!(is_placeholder(" todo. "));
+        assert!(is_placeholder("**TBD**"));
+        assert!(!is_placeholder("TBD with finance by March"));
+        assert!(guidance().contains_key(&section_key("Summary")));
+        assert!(guidance().contains_key(&section_key("Recent challenges")));
+    }
+}
