@@ -87,7 +87,8 @@ pub const RULES_HELP: &str =
   front-matter, schema, id-filename, duplicate-id, period-order, outcome, primary-metric,
   target-direction, target-vs-expected, metric-range, unknown-metric, unknown-person,
   activity-owner, activity-due, unmoved-metric, required-for-status, missing-section,
-  plan-length, signoff-required, self-signoff, investment-total, checkin-overdue,
+  plan-length, signoff-required, self-signoff, investment-total, placeholder, checkin-date,
+  checkin-actuals, outcome-vs-actuals, help-unanswered, checkin-overdue,
   reassessment-overdue, status-transition, signoff-unverified, signoff-stale,
   identity-change, broken-link";
 

@@ -59,7 +59,7 @@ fn words(text: &str) -> String {
 fn guidance() -> &'static HashMap<String, String> {
     static GUIDANCE: OnceLock<HashMap<String, String>> = OnceLock::new();
     GUIDANCE.get_or_init(|| {
-        let body = TEMPLATE.splitn(3, "\n---\n").nth(1).unwrap_or("");
+        let body = TEMPLATE.split("\n---\n").nth(1).unwrap_or("");
         sections(body)
             .into_iter()
             .filter(|(_, text)| !text.is_empty())
