@@ -452,5 +452,9 @@ fn rebuilds_are_pushed_to_the_page() {
     }
     assert_eq!(events[0]["version"], 0, "{events:?}");
     assert_eq!(events[1]["version"], 1, "{events:?}");
+    assert_eq!(
+        events[1]["whole"], false,
+        "an edit replaces the page's content: {events:?}"
+    );
     assert!(get(port, "/plans/alpha/").1.contains("Pushed"));
 }

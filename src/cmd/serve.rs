@@ -31,6 +31,9 @@ use crate::watch::{Change, Watcher};
 struct State {
     version: u64,
     error: Option<String>,
+    /// The last rebuild was of the whole site (templates, people, a plan added...): pages
+    /// reload rather than replace their content.
+    whole: bool,
 }
 
 /// At most this many connections are open at once; more are answered 503 and closed.
@@ -63,13 +66,32 @@ const RELOAD_JS: &str = r#"(function () {
       box.remove();
     }
   }
+  // After an edit to plans, only the page's content changed: it is replaced in place (no
+  // reload of styles and scripts, the scroll position kept) and the page's scripts are told
+  // as if it had just loaded. Anything else reloads the page.
+  function replace() {
+    fetch(window.location.href, { cache: "no-store" }).then(function (r) {
+      if (!r.ok) throw new Error(String(r.status));
+      return r.text();
+    }).then(function (html) {
+      var next = new DOMParser().parseFromString(html, "text/html");
+      document.title = next.title;
+      document.body.replaceWith(document.adoptNode(next.body));
+      document.dispatchEvent(new Event("DOMContentLoaded"));
+    }).catch(function () { window.location.reload(); });
+  }
   var events = new EventSource("/__planbook/events");
   events.onmessage = function (event) {
     var s = JSON.parse(event.data);
     if (seen === null) seen = s.version;
     if (!s.error && s.version !== seen) {
-      events.close();
-      window.location.reload();
+      seen = s.version;
+      if (s.whole) {
+        events.close();
+        window.location.reload();
+      } else {
+        replace();
+      }
       return;
     }
     show(s.error);
@@ -105,6 +127,7 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> Result<Outcome, Error> {
     let (state, changes) = watch::channel(State {
         version: 0,
         error: note.clone(),
+        whole: true,
     });
     {
         let ctx = Context {
@@ -239,6 +262,7 @@ fn rebuild_on_change(
         });
         state.send_modify(|s| {
             s.version += 1;
+            s.whole = whole;
             s.error = match &outcome {
                 Ok(_) => note.clone(),
                 Err(e) => Some(describe(e)),
@@ -376,7 +400,7 @@ impl Server {
         if kind.starts_with("text/html") {
             let version = self.state.borrow().version;
             let tag = format!(
-                "<script src=\"/__planbook/reload.js\" data-version=\"{version}\"></script>"
+                "<script src=\"/__planbook/reload.js\" data-version=\"{version}\" async></script>"
             );
             if let Some(at) = memchr::memmem::rfind(&bytes, b"</body>") {
                 bytes.splice(at..at, tag.into_bytes());
