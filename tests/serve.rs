@@ -388,6 +388,22 @@ fn many_idle_connections_do_not_take_the_server_down() {
         .filter_map(|_| TcpStream::connect(("127.0.0.1", port)).ok())
         .collect();
     assert!(idle.len() > 200, "{} connections", idle.len());
+    // Connections do not cost a thread each: the server's threads stay a handful.
+    #[cfg(target_os = "linux")]
+    {
+        std::thread::sleep(Duration::from_millis(500));
+        let status = std::fs::read_to_string(format!("/proc/{}/status", server.0.id())).unwrap();
+        let threads: usize = status
+            .lines()
+            .find_map(|l| l.strip_prefix("Threads:"))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap();
+        assert!(
+            threads < 64,
+            "{threads} threads for {} connections",
+            idle.len()
+        );
+    }
     // Every idle connection is closed by the server: refused at once, or after the idle time.
     for mut stream in idle {
         stream
