@@ -146,7 +146,7 @@ fn main() {
 }
 
 /// Starts `planbook serve` in `dir`, edits one plan `runs` times and times each edit from the
-/// write until the server reports the new version (what the browser polls for).
+/// write until the server reports the new version (what it pushes to the open pages).
 fn serve_edits(binary: &Path, dir: &Path, runs: usize) -> Vec<Duration> {
     use std::io::{BufRead, BufReader, Read, Write};
     let plan = dir.join("plans/emea/plan-00000.md");
@@ -175,7 +175,11 @@ fn serve_edits(binary: &Path, dir: &Path, runs: usize) -> Vec<Duration> {
         .expect("port in the serve banner");
     let version = || -> u64 {
         let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
-        write!(stream, "GET /__planbook/status HTTP/1.1\r\nHost: x\r\n\r\n").expect("send");
+        write!(
+            stream,
+            "GET /__planbook/status HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n"
+        )
+        .expect("send");
         let mut response = String::new();
         stream.read_to_string(&mut response).expect("read");
         let body = response.split("\r\n\r\n").nth(1).unwrap_or("{}");

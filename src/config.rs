@@ -162,6 +162,18 @@ impl Config {
         Config::parse(&text, path)
     }
 
+    /// Parses the bytes of a config file already read; `path` is only for messages.
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Config, Error> {
+        let text = std::str::from_utf8(bytes).map_err(|e| Error::Config {
+            path: path.to_path_buf(),
+            line: 1,
+            column: 1,
+            message: format!("not UTF-8 text (bad byte at offset {})", e.valid_up_to()),
+            help: "save the file as UTF-8".into(),
+        })?;
+        Config::parse(text, path)
+    }
+
     /// Parses config text; `path` is only for messages.
     pub fn parse(text: &str, path: &Path) -> Result<Config, Error> {
         let config: Config = toml::from_str(text).map_err(|e| {

@@ -28,20 +28,19 @@ impl Repo {
         let start = start.canonicalize().map_err(|e| Error::io(start, e))?;
         let root = find_root(&start);
         let config = match config_file {
+            // Given on the command line, so the user's choice wherever it is; it must still
+            // be a regular file (a FIFO would hang, a device would be read forever).
             Some(file) => Config::load(file)?,
-            None => {
-                let file = root.join(CONFIG_FILE);
-                if file.is_file() {
-                    Config::load(&file)?
-                } else {
-                    Config::default()
-                }
-            }
+            None => match read_inside(&root, Path::new(CONFIG_FILE))? {
+                Some(bytes) => Config::from_bytes(&bytes, &root.join(CONFIG_FILE))?,
+                None => Config::default(),
+            },
         };
-        let people = People::load(&root.join(&config.people))?;
-        let schema_path = root.join(SCHEMA_FILE);
-        let schema = if schema_path.is_file() {
-            Schema::from_file(&schema_path)?
+        let people_path = root.join(&config.people);
+        check_inside(&root, &config.people)?;
+        let people = People::load(&people_path)?;
+        let schema = if check_inside(&root, Path::new(SCHEMA_FILE))? {
+            Schema::from_file(&root.join(SCHEMA_FILE))?
         } else {
             Schema::builtin()
         };
@@ -60,6 +59,12 @@ impl Repo {
 
     /// Every plan file under the plans folder, sorted, relative to the root.
     pub fn plan_paths(&self) -> Result<Vec<PathBuf>, Error> {
+        Ok(self.plan_files()?.paths)
+    }
+
+    /// Every plan file under the plans folder, and the entries there that are not read
+    /// (links out of the repository, pipes, devices, sockets, git submodules) with the reason.
+    pub fn plan_files(&self) -> Result<PlanFiles, Error> {
         let dir = self.plans_dir();
         if !dir.is_dir() {
             return Err(Error::usage(
@@ -70,10 +75,13 @@ impl Repo {
                 )),
             ));
         }
-        let mut out = Vec::new();
-        walk(&self.root, &dir, &mut out)?;
-        out.sort();
-        Ok(out)
+        // A committed `plans -> /usr` would otherwise have every file there read as a plan.
+        check_inside(&self.root, &self.config.plans_dir)?;
+        let mut files = PlanFiles::default();
+        walk(&self.root, &dir, &mut files)?;
+        files.paths.sort();
+        files.skipped.sort();
+        Ok(files)
     }
 
     /// Reads and parses the given plan files in parallel.
@@ -84,6 +92,14 @@ impl Repo {
     /// Reads and parses one plan file (relative to the root).
     pub fn load_plan(&self, path: &Path) -> PlanFile {
         let full = self.root.join(path);
+        // The walk only lists files inside; this holds for a file swapped for a link since.
+        if let Err(reason) = plan_entry(&self.root, &full) {
+            return PlanFile::unreadable(
+                path.to_path_buf(),
+                format!("the file is not read: {reason}"),
+                Some("keep plans as plain files inside the repository".into()),
+            );
+        }
         match read_bounded(&full) {
             Ok(bytes) => PlanFile::parse(path.to_path_buf(), &bytes, &self.schema),
             Err(ReadError::TooLarge(size)) => PlanFile::unreadable(
@@ -144,9 +160,18 @@ fn find_root(start: &Path) -> PathBuf {
     start.to_path_buf()
 }
 
-/// Collects `.md` files below `dir`, skipping hidden entries, `README.md`, and links that
-/// lead outside the repository.
-fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
+/// The plan files of a repository and what was passed over.
+#[derive(Default)]
+pub struct PlanFiles {
+    /// Plan files, relative to the root, sorted.
+    pub paths: Vec<PathBuf>,
+    /// Entries under the plans folder that are not read, relative to the root, with why.
+    pub skipped: Vec<(PathBuf, String)>,
+}
+
+/// Collects `.md` files below `dir`, skipping hidden entries, `README.md`, git submodules,
+/// and anything that is not a regular file inside the repository (noted in `skipped`).
+fn walk(root: &Path, dir: &Path, out: &mut PlanFiles) -> Result<(), Error> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(dir, e))?;
@@ -156,30 +181,128 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
             continue;
         }
         let path = entry.path();
+        let relative = || path.strip_prefix(root).unwrap_or(&path).to_path_buf();
         let file_type = entry.file_type().map_err(|e| Error::io(&path, e))?;
         if file_type.is_dir() {
-            walk(root, &path, out)?;
-        } else if is_plan_name(&name)
-            && (file_type.is_file() || links_inside(root, &path))
-            && let Ok(relative) = path.strip_prefix(root)
-        {
-            out.push(relative.to_path_buf());
+            if path.join(".git").exists() {
+                out.skipped.push((
+                    relative(),
+                    "it is a git submodule; planbook reads only the repository's own plans".into(),
+                ));
+            } else {
+                walk(root, &path, out)?;
+            }
+        } else if is_plan_name(&name) {
+            match plan_entry(root, &path) {
+                Ok(()) => out.paths.push(relative()),
+                Err(reason) => out.skipped.push((relative(), reason)),
+            }
         }
     }
     Ok(())
 }
 
+/// Whether the entry at `path` may be read as a plan: a regular file, or a link to one,
+/// inside the repository. The error says why not.
+fn plan_entry(root: &Path, path: &Path) -> Result<(), String> {
+    let meta = std::fs::symlink_metadata(path).map_err(|e| e.to_string())?;
+    if meta.file_type().is_symlink() {
+        let target = path
+            .canonicalize()
+            .map_err(|_| "it is a link that leads nowhere".to_string())?;
+        if !target.starts_with(root) {
+            return Err(format!(
+                "it is a link to {}, outside the repository",
+                target.display()
+            ));
+        }
+        let meta = std::fs::metadata(&target).map_err(|e| e.to_string())?;
+        if !meta.is_file() {
+            return Err(format!("it is a link to {}", kind_of(&meta.file_type())));
+        }
+        return Ok(());
+    }
+    if !meta.is_file() {
+        return Err(format!("it is {}", kind_of(&meta.file_type())));
+    }
+    Ok(())
+}
+
+/// What a file that is not a regular file is, in words.
+pub fn kind_of(file_type: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a named pipe (FIFO), not a regular file";
+        }
+        if file_type.is_socket() {
+            return "a socket, not a regular file";
+        }
+        if file_type.is_block_device() || file_type.is_char_device() {
+            return "a device, not a regular file";
+        }
+    }
+    if file_type.is_dir() {
+        "a folder, not a file"
+    } else if file_type.is_symlink() {
+        "a symbolic link"
+    } else if file_type.is_file() {
+        "a regular file"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// The one rule for what planbook reads: `path` (relative to `root`, or absolute) must
+/// resolve, after every symbolic link, to somewhere inside `root`. `Ok(false)` when nothing
+/// is there; an error naming where it leads otherwise.
+pub fn check_inside(root: &Path, path: &Path) -> Result<bool, Error> {
+    let full = root.join(path);
+    if std::fs::symlink_metadata(&full).is_err() {
+        return Ok(false);
+    }
+    let shown = full.strip_prefix(root).unwrap_or(&full).to_path_buf();
+    let real = match full.canonicalize() {
+        Ok(real) => real,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::usage(
+                format!("{} is a link that leads nowhere", shown.display()),
+                Some("remove the link, or point it at a file inside the repository".into()),
+            ));
+        }
+        Err(e) => return Err(Error::io(&full, e)),
+    };
+    if !real.starts_with(root) {
+        return Err(Error::usage(
+            format!(
+                "{} leads to {}, outside the repository; planbook reads only files inside it",
+                shown.display(),
+                real.display()
+            ),
+            Some("replace the link with the file itself, kept in the repository".into()),
+        ));
+    }
+    Ok(true)
+}
+
+/// Reads the file at `path` (relative to `root`) if it is there, inside the repository and a
+/// regular file (see [`check_inside`] and [`read_limited`]); `None` when nothing is there.
+pub fn read_inside(root: &Path, path: &Path) -> Result<Option<Vec<u8>>, Error> {
+    if !check_inside(root, path)? {
+        return Ok(None);
+    }
+    let full = root.join(path);
+    match read_limited(&full) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(full.strip_prefix(root).unwrap_or(&full), e)),
+    }
+}
+
 /// Whether a file name is a plan's (`.md`, but not a README).
 pub fn is_plan_name(name: &str) -> bool {
     name.ends_with(".md") && !name.eq_ignore_ascii_case("readme.md")
-}
-
-/// Whether a symbolic link resolves to a regular file inside the repository.
-fn links_inside(root: &Path, path: &Path) -> bool {
-    match path.canonicalize() {
-        Ok(target) => target.starts_with(root) && target.is_file(),
-        Err(_) => false,
-    }
 }
 
 /// Reads a whole file that planbook reads at once (configuration, people, schema, templates, a
@@ -212,8 +335,26 @@ enum ReadError {
 
 fn read_bounded(path: &Path) -> Result<Vec<u8>, ReadError> {
     use std::io::Read;
-    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
-    let size = file.metadata().map_err(ReadError::Io)?.len();
+    // The type is checked before opening: opening a FIFO blocks until someone writes to it,
+    // and a device can be read forever. The open itself does not block either, in case the
+    // file is swapped in between, and the type is checked again on what was opened.
+    let meta = std::fs::metadata(path).map_err(ReadError::Io)?;
+    if !meta.is_file() {
+        return Err(ReadError::Io(not_regular(&meta)));
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(ReadError::Io)?;
+    let meta = file.metadata().map_err(ReadError::Io)?;
+    if !meta.is_file() {
+        return Err(ReadError::Io(not_regular(&meta)));
+    }
+    let size = meta.len();
     if size > crate::plan::MAX_PLAN_BYTES {
         return Err(ReadError::TooLarge(size));
     }
@@ -225,4 +366,14 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, ReadError> {
         return Err(ReadError::TooLarge(bytes.len() as u64));
     }
     Ok(bytes)
+}
+
+fn not_regular(meta: &std::fs::Metadata) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        format!(
+            "it is {}; planbook reads only regular files",
+            kind_of(&meta.file_type())
+        ),
+    )
 }

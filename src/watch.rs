@@ -14,8 +14,11 @@ use crate::repo::Repo;
 
 /// More plans than this changed at once (a checkout, say) get a whole build.
 const MAX_EDITED: usize = 200;
-/// Editors save in several steps; changes this close together are taken as one.
-const SETTLE: Duration = Duration::from_millis(20);
+/// Editors save in several steps (truncate, write, rename); changes with gaps shorter than
+/// this between them are taken as one...
+const SETTLE: Duration = Duration::from_millis(5);
+/// ...for up to this long, so that a stream of changes is not waited out forever.
+const SETTLE_MAX: Duration = Duration::from_millis(40);
 /// How often the commit checked out is looked at (a commit changes no watched file).
 const HEAD_CHECK: Duration = Duration::from_secs(1);
 
@@ -185,8 +188,7 @@ impl Watcher {
                 match self.events.recv_timeout(HEAD_CHECK) {
                     Ok(event) => {
                         self.changed.extend(changed_paths(event));
-                        std::thread::sleep(SETTLE);
-                        self.take_events();
+                        self.settle();
                     }
                     Err(RecvTimeoutError::Timeout) => {}
                     Err(RecvTimeoutError::Disconnected) => return None,
@@ -202,6 +204,19 @@ impl Watcher {
                 return Some(change);
             }
         }
+    }
+
+    /// Waits until no event has come for [`SETTLE`] (at most [`SETTLE_MAX`]): an edit is
+    /// taken whole, and as soon as it is done.
+    fn settle(&mut self) {
+        let started = std::time::Instant::now();
+        while let Ok(event) = self.events.recv_timeout(SETTLE) {
+            self.changed.extend(changed_paths(event));
+            if started.elapsed() > SETTLE_MAX {
+                break;
+            }
+        }
+        self.take_events();
     }
 
     fn meaning(&self, paths: &[PathBuf]) -> Option<Change> {

@@ -409,3 +409,494 @@ fn oversized_files_are_refused_from_their_size() {
         out.stderr
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Round two: special files, nothing read from outside the repository, safe builds.
+// ---------------------------------------------------------------------------------------------
+
+/// Runs planbook in `dir`, killing it (and failing) if it has not finished in a minute: a
+/// FIFO or a lock must never hang a run.
+#[cfg(unix)]
+fn run_bounded(dir: &Path, args: &[&str]) -> common::Output {
+    use std::io::Read;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_planbook"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("HOME", dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("planbook {args:?} did not finish within a minute");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let (mut stdout, mut stderr) = (String::new(), String::new());
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    common::Output {
+        code: status.code().unwrap_or(-1),
+        stdout,
+        stderr,
+    }
+}
+
+#[cfg(unix)]
+fn mkfifo(path: &Path) {
+    let done = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(done.success(), "mkfifo {}", path.display());
+}
+
+#[cfg(unix)]
+fn is_fifo(path: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_fifo())
+}
+
+/// `--out` naming a device, a FIFO or a link, and a committed `site` link: refused (exit 2)
+/// and the special file is left where it was.
+#[cfg(unix)]
+#[test]
+fn the_output_is_never_a_special_file_nor_a_link() {
+    use std::os::unix::fs::FileTypeExt;
+    let repo = TestRepo::new();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    let pipe = repo.path().join("pipe");
+    mkfifo(&pipe);
+    let out = run_bounded(repo.path(), &["build", "--out", "pipe"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("FIFO"), "{}", out.stderr);
+    assert!(is_fifo(&pipe), "the FIFO is still there");
+
+    // As root (CI containers), a real device node; elsewhere mknod is not allowed.
+    let device = repo.path().join("null");
+    let made = std::process::Command::new("mknod")
+        .arg(&device)
+        .args(["c", "1", "3"])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if made {
+        let out = run_bounded(repo.path(), &["build", "--out", "null"]);
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(out.stderr.contains("a device"), "{}", out.stderr);
+        let kind = std::fs::symlink_metadata(&device).unwrap().file_type();
+        assert!(kind.is_char_device(), "the device is still there");
+    }
+
+    // A committed `site` link to a special file, and one to a folder elsewhere.
+    std::os::unix::fs::symlink(&pipe, repo.path().join("site")).unwrap();
+    let out = run_bounded(repo.path(), &["build"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("symbolic link"), "{}", out.stderr);
+    assert!(is_fifo(&pipe));
+    assert!(
+        std::fs::symlink_metadata(repo.path().join("site"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::remove_file(repo.path().join("site")).unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), repo.path().join("site")).unwrap();
+    let out = run_bounded(repo.path(), &["build"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 0);
+
+    // A plain build into a real folder still works, and leaves nothing beside it.
+    let out = run_bounded(repo.path(), &["build", "--out", "public"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+/// `--config` naming a FIFO (or a link to one, or a device) fails at once instead of hanging.
+#[cfg(unix)]
+#[test]
+fn a_config_that_is_a_fifo_does_not_hang() {
+    let repo = TestRepo::new();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    let pipe = repo.path().join("config.toml");
+    mkfifo(&pipe);
+    let out = run_bounded(repo.path(), &["--config", "config.toml", "check"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("config.toml") && out.stderr.contains("FIFO"),
+        "{}",
+        out.stderr
+    );
+    let out = run_bounded(repo.path(), &["--config", "/dev/zero", "check"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("a device"), "{}", out.stderr);
+    // A committed planbook.toml that is a FIFO is not read either.
+    std::os::unix::fs::symlink(&pipe, repo.path().join("planbook.toml")).unwrap();
+    let out = run_bounded(repo.path(), &["check"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+}
+
+/// Site inputs that lead out of the repository fail the build; nothing of them is published.
+#[cfg(unix)]
+#[test]
+fn site_inputs_outside_the_repository_fail_the_build() {
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("environ");
+    std::fs::write(&secret, "CI_TOKEN=hunter2-secret\n").unwrap();
+    for input in [
+        "site-templates/assets/style.css",
+        "site-templates/assets/app.js",
+        "site-templates/plan.html",
+        "site-templates/base.html",
+    ] {
+        let repo = TestRepo::new();
+        repo.plan("alpha.md", valid_plan("alpha"));
+        let link = repo.path().join(input);
+        std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(&secret, &link).unwrap();
+        let out = run_bounded(repo.path(), &["build"]);
+        assert_eq!(out.code, 2, "{input}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("outside the repository"),
+            "{input}: {}",
+            out.stderr
+        );
+        for file in files(repo.path()) {
+            if file.starts_with(repo.path().join("site")) {
+                let text = std::fs::read_to_string(&file).unwrap_or_default();
+                assert!(!text.contains("hunter2"), "{} published it", file.display());
+            }
+        }
+    }
+    // /proc/self/environ itself, as in the report.
+    if Path::new("/proc/self/environ").exists() {
+        let repo = TestRepo::new();
+        repo.plan("alpha.md", valid_plan("alpha"));
+        std::fs::create_dir_all(repo.path().join("site-templates/assets")).unwrap();
+        std::os::unix::fs::symlink(
+            "/proc/self/environ",
+            repo.path().join("site-templates/assets/style.css"),
+        )
+        .unwrap();
+        let out = run_bounded(repo.path(), &["build"]);
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(!repo.path().join("site").exists());
+    }
+}
+
+/// Configuration, people, schema and the plans folder that lead out of the repository are
+/// refused for every command.
+#[cfg(unix)]
+#[test]
+fn repository_files_outside_the_repository_are_refused() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(outside.path().join("plans")).unwrap();
+    std::fs::write(outside.path().join("plans/leaked.md"), valid_plan("leaked")).unwrap();
+    std::fs::write(outside.path().join("people.yaml"), common::PEOPLE).unwrap();
+    std::fs::write(outside.path().join("planbook.toml"), "").unwrap();
+    std::fs::write(outside.path().join("schema.json"), "{}").unwrap();
+
+    // `plans -> /usr`, in a temporary stand-in.
+    let repo = TestRepo::new();
+    std::fs::remove_dir_all(repo.path().join("plans")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("plans"), repo.path().join("plans")).unwrap();
+    for args in [&["check"][..], &["build"], &["status"]] {
+        let out = run_bounded(repo.path(), args);
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("outside the repository"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert!(!out.stdout.contains("leaked"), "{}", out.stdout);
+    }
+
+    for (name, target) in [
+        ("people.yaml", "people.yaml"),
+        ("planbook.toml", "planbook.toml"),
+        ("schema/plan.schema.json", "schema.json"),
+    ] {
+        let repo = TestRepo::new();
+        repo.plan("alpha.md", valid_plan("alpha"));
+        let link = repo.path().join(name);
+        let _ = std::fs::remove_file(&link);
+        std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(outside.path().join(target), &link).unwrap();
+        let out = run_bounded(repo.path(), &["check"]);
+        assert_eq!(out.code, 2, "{name}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(name) && out.stderr.contains("outside the repository"),
+            "{name}: {}",
+            out.stderr
+        );
+    }
+
+    // A link inside the repository is fine.
+    let repo = TestRepo::new();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    std::fs::rename(
+        repo.path().join("people.yaml"),
+        repo.path().join("team.yaml"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("team.yaml", repo.path().join("people.yaml")).unwrap();
+    let out = run_bounded(repo.path(), &["check", "--as-of", "2026-03-01"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+/// Pipes, sockets, links out and submodules under `plans/` are skipped with a warning, never
+/// read (a FIFO would hang the run).
+#[cfg(unix)]
+#[test]
+fn special_entries_and_submodules_under_plans_are_skipped_with_a_warning() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.md"), valid_plan("secret")).unwrap();
+    let repo = TestRepo::new();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    let plans = repo.path().join("plans");
+    mkfifo(&plans.join("pipe.md"));
+    let _socket = std::os::unix::net::UnixListener::bind(plans.join("socket.md")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret.md"), plans.join("secret.md")).unwrap();
+    std::os::unix::fs::symlink("pipe.md", plans.join("to-pipe.md")).unwrap();
+    repo.plan("vendor/.git", "gitdir: ../../.git/modules/vendor\n");
+    repo.plan("vendor/beta.md", valid_plan("beta"));
+
+    let out = run_bounded(
+        repo.path(),
+        &["check", "--format", "json", "--as-of", "2026-03-01"],
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(json["files"], 1, "only the real plan: {json}");
+    for (name, why) in [
+        ("plans/pipe.md", "FIFO"),
+        ("plans/socket.md", "socket"),
+        ("plans/secret.md", "outside the repository"),
+        ("plans/to-pipe.md", "FIFO"),
+        ("plans/vendor", "submodule"),
+    ] {
+        let line = out
+            .stderr
+            .lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("no warning for {name}: {}", out.stderr));
+        assert!(line.starts_with("warning:") && line.contains(why), "{line}");
+    }
+    let out = run_bounded(repo.path(), &["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("plans/vendor"), "{}", out.stderr);
+    assert!(!repo.path().join("site/plans/beta").exists());
+    assert!(!repo.path().join("site/plans/secret").exists());
+}
+
+/// Names of what builds leave beside the output folder.
+fn leftovers(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".planbook-"))
+        .collect()
+}
+
+/// Concurrent builds into one folder take turns; what a killed build left is cleaned up.
+#[cfg(unix)]
+#[test]
+fn builds_into_one_folder_take_turns_and_clean_up_after_a_killed_one() {
+    let repo = TestRepo::new();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    repo.plan("beta.md", valid_plan("beta"));
+    // What a build killed before and during the swap leaves behind.
+    repo.write("public/.planbook-build-x1Y2z3/.planbook-site", "");
+    repo.write("public/.planbook-build-x1Y2z3/index.html", "half");
+    repo.write("public/.planbook-old-4242/.planbook-site", "");
+    std::fs::create_dir_all(repo.path().join("public/.planbook-build-empty")).unwrap();
+    // Not planbook's: kept.
+    repo.write("public/.planbook-old-notes/notes.txt", "mine");
+
+    for _ in 0..3 {
+        let children: Vec<_> = (0..4)
+            .map(|_| {
+                std::process::Command::new(env!("CARGO_BIN_EXE_planbook"))
+                    .args(["build", "--out", "public/site", "-q"])
+                    .current_dir(repo.path())
+                    .env("NO_COLOR", "1")
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+    assert!(
+        repo.path()
+            .join("public/site/plans/beta/index.html")
+            .is_file()
+    );
+    assert_eq!(
+        leftovers(&repo.path().join("public")),
+        [".planbook-old-notes"],
+        "only what is not planbook's is left"
+    );
+}
+
+/// A build that finds another one holding the output folder waits for it, and says so.
+#[cfg(unix)]
+#[test]
+fn a_build_waits_for_the_one_holding_the_lock() {
+    use std::io::BufRead;
+    let repo = TestRepo::new();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    let held = std::fs::File::open(repo.path()).unwrap();
+    held.lock().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_planbook"))
+        .args(["build"])
+        .current_dir(repo.path())
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    assert!(
+        line.contains("waiting for another planbook build"),
+        "{line}"
+    );
+    assert!(
+        !repo.path().join("site").exists(),
+        "nothing written while waiting"
+    );
+    held.unlock().unwrap();
+    assert!(child.wait().unwrap().success());
+    assert!(repo.path().join("site/index.html").is_file());
+}
+
+/// Two plans with one id: the build fails with the `duplicate-id` finding instead of
+/// publishing one of them.
+#[test]
+fn two_plans_with_one_id_fail_the_build() {
+    let repo = TestRepo::new();
+    repo.plan("emea/alpha.md", valid_plan("alpha"));
+    repo.plan(
+        "apac/alpha.md",
+        valid_plan("alpha").replace("Nordics mid-market recovery", "Another plan"),
+    );
+    let out = repo.run(&["build"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("duplicate-id")
+            && out.stderr.contains("plans/emea/alpha.md:2:5")
+            && out.stderr.contains("plans/apac/alpha.md"),
+        "{}",
+        out.stderr
+    );
+    assert!(!repo.path().join("site").exists());
+}
+
+/// A plan that was restricted and is now internal publishes its history from the change that
+/// lifted the restriction: no restricted value in the page, `plans.json` or the feed.
+#[test]
+fn a_restricted_past_is_not_published() {
+    let repo = TestRepo::with_git();
+    let restricted = valid_plan("alpha")
+        .replace(
+            "status: approved\n",
+            "status: approved\nvisibility: restricted\n",
+        )
+        .replace("target: 500000", "target: 777111");
+    repo.plan("alpha.md", &restricted);
+    repo.commit(
+        "Confidential: the Nordics plan",
+        "Ana Lima <ana@example.com>",
+        "2026-01-05T10:00:00+01:00",
+    );
+    repo.plan("alpha.md", restricted.replace("777111", "888222"));
+    repo.commit(
+        "Raise the secret target",
+        "Ana Lima <ana@example.com>",
+        "2026-01-06T10:00:00+01:00",
+    );
+    repo.plan(
+        "alpha.md",
+        valid_plan("alpha").replace("target: 500000", "target: 999333"),
+    );
+    repo.commit(
+        "Publish the Nordics plan",
+        "Ana Lima <ana@example.com>",
+        "2026-01-07T10:00:00+01:00",
+    );
+    repo.plan(
+        "alpha.md",
+        valid_plan("alpha").replace("target: 500000", "target: 555444"),
+    );
+    repo.commit(
+        "Lower the target",
+        "Ana Lima <ana@example.com>",
+        "2026-01-08T10:00:00+01:00",
+    );
+    let out = repo.run(&["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let site = repo.path().join("site");
+    for name in [
+        "plans/alpha/index.html",
+        "plans.json",
+        "feed.xml",
+        "index.html",
+    ] {
+        let text = std::fs::read_to_string(site.join(name)).unwrap();
+        for secret in [
+            "777111",
+            "777,111",
+            "888222",
+            "888,222",
+            "Raise the secret",
+            "Confidential",
+        ] {
+            assert!(!text.contains(secret), "{name} publishes {secret}");
+        }
+    }
+    let page = std::fs::read_to_string(site.join("plans/alpha/index.html")).unwrap();
+    assert!(
+        page.contains("Publish the Nordics plan"),
+        "the lifting revision is shown"
+    );
+    assert!(page.contains("Lower the target"));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(site.join("plans.json")).unwrap()).unwrap();
+    let revisions = json["plans"][0]["history"]["revisions"].as_array().unwrap();
+    assert_eq!(revisions.len(), 2, "{revisions:?}");
+    // With restricted plans included, the whole history is there.
+    let out = repo.run(&["build", "--include-restricted", "--out", "internal"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let json = std::fs::read_to_string(repo.path().join("internal/plans.json")).unwrap();
+    assert!(json.contains("888222"));
+}

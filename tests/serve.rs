@@ -21,13 +21,21 @@ impl Drop for Server {
 }
 
 fn get(port: u16, path: &str) -> (u16, String) {
+    request(
+        port,
+        &format!("GET {path} HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n"),
+    )
+}
+
+/// Sends `raw` as it is and reads the whole response: status and body.
+fn request(port: u16, raw: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
+        .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
+    stream.write_all(raw.as_bytes()).unwrap();
     let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
+    let _ = stream.read_to_string(&mut response);
     let status = response
         .split_whitespace()
         .nth(1)
@@ -282,4 +290,187 @@ fn a_plan_left_out_is_shown_in_the_page() {
     repo.plan("beta.md", valid_plan("beta"));
     wait_for(port, |s| s["error"].is_null());
     assert_eq!(get(port, "/plans/beta/").0, 200);
+}
+
+/// Another site's name in `Host` (DNS rebinding) or the wrong port is refused; the loopback
+/// names with the port served are answered.
+#[test]
+fn requests_for_another_host_are_refused() {
+    let repo = TestRepo::new();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    let (_server, port) = serve(repo.path());
+    for host in [
+        format!("evil.example:{port}"),
+        format!("localhost.evil.example:{port}"),
+        "localhost".to_string(),
+        format!("localhost:{}", port.wrapping_add(1)),
+        format!("127.0.0.2:{port}"),
+    ] {
+        let raw = format!("GET /plans.json HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+        let (status, body) = request(port, &raw);
+        assert_eq!(status, 421, "Host: {host}");
+        assert!(!body.contains("Nordics"), "Host: {host}: {body}");
+    }
+    let absolute = format!(
+        "GET http://evil.example:{port}/plans.json HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n"
+    );
+    assert_eq!(
+        request(port, &absolute).0,
+        421,
+        "an absolute target names the host too"
+    );
+    let none = "GET /plans.json HTTP/1.0\r\n\r\n";
+    assert_eq!(request(port, none).0, 421, "no Host at all");
+    for host in [
+        format!("localhost:{port}"),
+        format!("LOCALHOST:{port}"),
+        format!("127.0.0.1:{port}"),
+        format!("[::1]:{port}"),
+    ] {
+        let raw = format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+        assert_eq!(request(port, &raw).0, 200, "Host: {host}");
+    }
+}
+
+/// A request line or headers over the cap get 431, and an endless request line does not
+/// grow the server: it answers the next request as before.
+#[test]
+fn oversized_request_heads_get_431() {
+    let repo = TestRepo::new();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    let (mut server, port) = serve(repo.path());
+    let long_header = format!(
+        "GET / HTTP/1.1\r\nHost: localhost:{port}\r\nX-Padding: {}\r\nConnection: close\r\n\r\n",
+        "a".repeat(32 * 1024)
+    );
+    assert_eq!(request(port, &long_header).0, 431);
+    let many_headers: String = (0..2000).map(|i| format!("X-H{i}: v\r\n")).collect();
+    let raw = format!(
+        "GET / HTTP/1.1\r\nHost: localhost:{port}\r\n{many_headers}Connection: close\r\n\r\n"
+    );
+    assert_eq!(request(port, &raw).0, 431);
+    let long_line = format!(
+        "GET /{} HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n",
+        "a".repeat(32 * 1024)
+    );
+    let status = request(port, &long_line).0;
+    assert!(status == 431 || status == 414, "{status}");
+
+    // A request line that never ends: the server stops reading it (the writer is cut off
+    // long before 64 MB) and stays up.
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_write_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let chunk = vec![b'a'; 1 << 20];
+    let _ = stream.write_all(b"GET /");
+    let sent = (0..64)
+        .take_while(|_| stream.write_all(&chunk).is_ok())
+        .count();
+    assert!(sent < 64, "the server kept reading an endless request line");
+    drop(stream);
+    assert!(
+        server.0.try_wait().unwrap().is_none(),
+        "the server is still running"
+    );
+    assert_eq!(get(port, "/").0, 200);
+}
+
+/// Hundreds of connections that never send anything neither take the server down nor hold
+/// it forever: over the cap they are refused at once, the others are closed when idle, and
+/// the server answers again.
+#[test]
+fn many_idle_connections_do_not_take_the_server_down() {
+    let repo = TestRepo::new();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    let (mut server, port) = serve(repo.path());
+    let idle: Vec<TcpStream> = (0..400)
+        .filter_map(|_| TcpStream::connect(("127.0.0.1", port)).ok())
+        .collect();
+    assert!(idle.len() > 200, "{} connections", idle.len());
+    // Connections do not cost a thread each: the server's threads stay a handful.
+    #[cfg(target_os = "linux")]
+    {
+        std::thread::sleep(Duration::from_millis(500));
+        let status = std::fs::read_to_string(format!("/proc/{}/status", server.0.id())).unwrap();
+        let threads: usize = status
+            .lines()
+            .find_map(|l| l.strip_prefix("Threads:"))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap();
+        assert!(
+            threads < 64,
+            "{threads} threads for {} connections",
+            idle.len()
+        );
+    }
+    // Every idle connection is closed by the server: refused at once, or after the idle time.
+    for mut stream in idle {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        let mut buf = Vec::new();
+        let closed = stream.read_to_end(&mut buf).is_ok();
+        assert!(closed, "an idle connection was held for a minute");
+    }
+    assert!(
+        server.0.try_wait().unwrap().is_none(),
+        "the server is still running"
+    );
+    eventually(|| get(port, "/").0 == 200, "the server answers again");
+}
+
+/// The page listens to a server push (server-sent events): a rebuild is sent to it as it
+/// happens, without polling.
+#[test]
+fn rebuilds_are_pushed_to_the_page() {
+    let repo = TestRepo::new();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    let (_server, port) = serve(repo.path());
+    let page = get(port, "/").1;
+    assert!(
+        page.contains("data-version=\"0\""),
+        "the page knows its version"
+    );
+    let script = get(port, "/__planbook/reload.js").1;
+    assert!(script.contains("EventSource"), "{script}");
+
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "GET /__planbook/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\n\r\n"
+    )
+    .unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut events = Vec::new();
+    let mut line = String::new();
+    let mut edited = false;
+    while events.len() < 2 {
+        line.clear();
+        assert!(reader.read_line(&mut line).unwrap() > 0, "the stream ended");
+        if line.starts_with("HTTP/1.1") {
+            assert!(line.contains("200"), "{line}");
+        }
+        if let Some(data) = line.trim_end().strip_prefix("data: ") {
+            let state: serde_json::Value = serde_json::from_str(data).unwrap();
+            events.push(state);
+            if !edited {
+                edited = true;
+                repo.plan(
+                    "alpha.md",
+                    valid_plan("alpha").replace("Nordics mid-market recovery", "Pushed"),
+                );
+            }
+        }
+    }
+    assert_eq!(events[0]["version"], 0, "{events:?}");
+    assert_eq!(events[1]["version"], 1, "{events:?}");
+    assert_eq!(
+        events[1]["whole"], false,
+        "an edit replaces the page's content: {events:?}"
+    );
+    assert!(get(port, "/plans/alpha/").1.contains("Pushed"));
 }

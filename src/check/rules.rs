@@ -941,7 +941,9 @@ pub fn broken_link(s: &Subject, f: &mut Findings) {
     for link in &s.body.links {
         match link_target(dir, &link.destination) {
             LinkTarget::Elsewhere => {}
-            LinkTarget::Repository { path, .. } if s.root.join(&path).exists() => {}
+            // A file inside the repository; a link that leads out of it points nowhere.
+            LinkTarget::Repository { path, .. }
+                if matches!(crate::repo::check_inside(s.root, &path), Ok(true)) => {}
             LinkTarget::Repository { path, .. } => f.add(
                 Rule::BrokenLink,
                 link.span,

@@ -16,7 +16,16 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, Error> {
     let as_of = cmd::as_of(args.as_of.as_deref())?;
     let repo = ctx.repo()?;
     let cwd = ctx.cwd()?;
-    let all = repo.plan_paths()?;
+    let listed = repo.plan_files()?;
+    if !ctx.quiet {
+        for (path, reason) in &listed.skipped {
+            cmd::warn(
+                &format!("{} is not checked: {reason}", path.display()),
+                ctx.color,
+            );
+        }
+    }
+    let all = listed.paths;
     let selected: Vec<PathBuf> = args
         .paths
         .iter()

@@ -112,7 +112,11 @@ pub fn build_site(repo: Repo, options: &Options) -> Result<(Built, Site), Error>
 struct SitePlan {
     file: PlanFile,
     summary: PlanSummary,
+    /// The history the site publishes: from where the plan stopped being restricted.
     history: Option<PlanHistory>,
+    /// The whole history, kept only when it differs from the published one: sign-offs are
+    /// verified on it, and it is never written out.
+    full_history: Option<PlanHistory>,
     /// Everyone the plan names (their pages list it), sorted.
     named: Vec<String>,
     /// The body's distinct words, for the search index.
@@ -160,6 +164,8 @@ pub struct Site {
     shallow: bool,
     /// Who vouches for sign-offs, kept to assess them again after an edit.
     trust: Trust,
+    /// Restricted plans (and so restricted pasts) are on this site.
+    include_restricted: bool,
 }
 
 impl Site {
@@ -173,9 +179,11 @@ impl Site {
             .unwrap_or_else(indicatif::ProgressBar::hidden);
 
         // Every plan that parsed with a usable id, visible in this build.
-        let paths = repo.plan_paths()?;
+        let listed = repo.plan_files()?;
+        let paths = listed.paths;
         let files: Vec<PlanFile> = paths.par_iter().map(|p| load_for_site(&repo, p)).collect();
-        let mut skipped = Vec::new();
+        duplicate_ids(&files)?;
+        let mut skipped = listed.skipped;
         let mut visible = Vec::new();
         for file in files {
             match &file.plan {
@@ -241,6 +249,7 @@ impl Site {
             audit,
             shallow,
             trust,
+            include_restricted: options.include_restricted,
         };
         site.plans = visible
             .into_par_iter()
@@ -272,6 +281,13 @@ impl Site {
 
     /// A plan with what the site shows of it.
     fn site_plan(&self, file: PlanFile, history: Option<PlanHistory>) -> SitePlan {
+        let (history, full_history) = match history {
+            Some(history) if !self.include_restricted => {
+                let (published, full) = published_history(history);
+                (Some(published), full)
+            }
+            other => (other, None),
+        };
         let plan = file.plan.as_ref().expect("plans on the site have parsed");
         let summary = context::summary(
             plan,
@@ -289,6 +305,7 @@ impl Site {
             file,
             summary,
             history,
+            full_history,
             named,
             words,
         }
@@ -311,11 +328,11 @@ impl Site {
         let count = self.write_pages(staging, &pages, &bar)?;
         self.write_data(staging, &|| false)?;
         for (name, default) in ASSETS {
-            let custom = self.repo.root.join("site-templates").join(name);
-            let bytes = match crate::repo::read_limited(&custom) {
-                Ok(bytes) => bytes,
-                Err(_) => default.as_bytes().to_vec(),
-            };
+            // A link to a file outside the repository (`/proc/self/environ`, say) fails the
+            // build rather than publish that file.
+            let custom = Path::new("site-templates").join(name);
+            let bytes = crate::repo::read_inside(&self.repo.root, &custom)?
+                .unwrap_or_else(|| default.as_bytes().to_vec());
             staging.write(name, &bytes)?;
         }
         bar.finish_and_clear();
@@ -395,7 +412,8 @@ impl Site {
                     .iter()
                     .map(|l| self.list_url(l)),
             );
-            let mut history = self.plans[i].history.take();
+            let full = self.plans[i].full_history.take();
+            let mut history = full.or_else(|| self.plans[i].history.take());
             if let (Some(audit), Some(history)) = (&self.audit, history.as_mut()) {
                 history
                     .revisions
@@ -451,8 +469,10 @@ impl Site {
             |dest: &str| rewrite_link(dest, dir, &self.by_path, &urls, self.repo_url.as_deref());
         let body = markdown::render(file.body_text(), &rewrite);
         let people = &self.repo.people;
+        // Sign-offs are judged on the whole history, even where the page shows less of it.
+        let whole = plan.full_history.as_ref().or(history);
         let verified = |person: &str, date: &str| {
-            signoff_evidence(people, &self.trust.policy, history, person, date)
+            signoff_evidence(people, &self.trust.policy, whole, person, date)
         };
         let page = context::page(
             data,
@@ -617,6 +637,76 @@ fn people_named(plan: &crate::plan::Plan) -> Vec<String> {
     out
 }
 
+/// A plan's history as the site publishes it: a plan that was `restricted` and is no longer
+/// shows only what happened from the revision that lifted the restriction (and of that
+/// revision only the change of visibility, since its other changes list restricted values).
+/// The whole history comes back second when anything was left out.
+fn published_history(history: PlanHistory) -> (PlanHistory, Option<PlanHistory>) {
+    use crate::history::FieldChange;
+    let lifted = |change: &FieldChange| {
+        matches!(change, FieldChange::Field { field, from, .. }
+            if field == "visibility" && from.as_str() == Some("restricted"))
+    };
+    let Some(cut) = history
+        .revisions
+        .iter()
+        .position(|r| r.changes.iter().any(lifted))
+    else {
+        return (history, None);
+    };
+    let mut revisions = history.revisions[..=cut].to_vec();
+    if let Some(first) = revisions.last_mut() {
+        let kept: Vec<FieldChange> = first
+            .changes
+            .iter()
+            .filter(|c| lifted(c))
+            .cloned()
+            .collect();
+        first.changes = kept.into();
+    }
+    // The sign-offs are the plan's current ones, judged on the whole history.
+    let published = PlanHistory {
+        id: history.id.clone(),
+        path: history.path.clone(),
+        revisions,
+        signoffs: history.signoffs.clone(),
+    };
+    (published, Some(history))
+}
+
+/// Two plans with one id would share a page, and which one is published would depend on the
+/// order of the build: the build fails with the `duplicate-id` finding instead.
+fn duplicate_ids(files: &[PlanFile]) -> Result<(), Error> {
+    let mut seen: HashMap<&str, &PlanFile> = HashMap::new();
+    for file in files {
+        let Some(id) = file.plan.as_ref().and_then(|p| p.id.as_deref()) else {
+            continue;
+        };
+        if let Some(first) = seen.insert(id, file) {
+            let (first, second) = if first.path <= file.path {
+                (first, file)
+            } else {
+                (file, first)
+            };
+            let span = second
+                .anchors
+                .id
+                .unwrap_or(crate::diagnostic::Span::point(1, 1));
+            return Err(Error::Config {
+                path: second.path.clone(),
+                line: span.line as usize,
+                column: span.column as usize,
+                message: format!(
+                    "[duplicate-id] plan id `{id}` is already used by {}; the site cannot have both",
+                    crate::diagnostic::display_path(&first.path)
+                ),
+                help: "give each plan its own id (and file name); `planbook check` lists every duplicate".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
 fn skip_reason(file: &PlanFile) -> String {
     match file.problems.first() {
         Some(p) => format!(
@@ -645,10 +735,15 @@ fn environment(root: &Path) -> Result<Environment<'static>, Error> {
     let mut env = Environment::new();
     let dir = root.join("site-templates");
     for (name, default) in TEMPLATES {
-        let source = match crate::repo::read_limited_text(&dir.join(name)) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => default.to_string(),
-            Err(e) => return Err(Error::io(&dir.join(name), e)),
+        let relative = Path::new("site-templates").join(name);
+        let source = match crate::repo::read_inside(root, &relative)? {
+            Some(bytes) => String::from_utf8(bytes).map_err(|e| {
+                Error::io(
+                    &relative,
+                    std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()),
+                )
+            })?,
+            None => default.to_string(),
         };
         env.add_template_owned(name.to_string(), source)
             .map_err(|e| template_error(&dir, &e))?;

@@ -13,6 +13,8 @@ pub const MARKER: &str = ".planbook-site";
 pub struct Staging {
     target: Target,
     out: PathBuf,
+    /// Held while a whole build is written and swapped in (see [`OutputLock`]).
+    _lock: Option<OutputLock>,
 }
 
 enum Target {
@@ -20,9 +22,57 @@ enum Target {
     Live,
 }
 
+/// How long a build waits for another one writing into the same place.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// An exclusive lock on the folder that holds the output folder, so that two builds never
+/// swap sites in at the same time nor clean up each other's work: the operating system's
+/// advisory lock on the folder itself, released when the build ends, however it ends, and
+/// leaving no lock file behind.
+struct OutputLock {
+    _file: std::fs::File,
+}
+
+impl OutputLock {
+    fn take(parent: &Path, out: &Path) -> Result<OutputLock, Error> {
+        let file = std::fs::File::open(parent).map_err(|e| Error::io(parent, e))?;
+        let started = std::time::Instant::now();
+        let mut told = false;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(OutputLock { _file: file }),
+                Err(std::fs::TryLockError::WouldBlock) => {}
+                Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(parent, e)),
+            }
+            if started.elapsed() > LOCK_WAIT {
+                return Err(Error::usage(
+                    format!(
+                        "another planbook build is still writing into {} after {} seconds",
+                        out.display(),
+                        LOCK_WAIT.as_secs()
+                    ),
+                    Some(
+                        "wait for it to finish (or stop it), or build into another folder with --out"
+                            .to_string(),
+                    ),
+                ));
+            }
+            if !told {
+                eprintln!(
+                    "waiting for another planbook build into {} to finish",
+                    out.display()
+                );
+                told = true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
 impl Staging {
     /// Prepares to build into `out`, refusing an output folder that is the repository root,
-    /// holds it, lies inside the plans folder, or holds anything that is not a previous site.
+    /// holds it, lies inside the plans folder, is anything but a folder (a file, a device, a
+    /// FIFO, a socket, a symbolic link) or holds anything that is not a previous site.
     pub fn new(root: &Path, plans: &Path, out: &Path) -> Result<Staging, Error> {
         let refuse = |why: &str| {
             Err(Error::usage(
@@ -41,26 +91,21 @@ impl Staging {
         if root_abs.starts_with(&out_abs) {
             return refuse("it is (or holds) the plans repository");
         }
-        if out_abs.starts_with(normalize(plans)) {
+        if out_abs.starts_with(plans.canonicalize().unwrap_or_else(|_| normalize(plans))) {
             return refuse("it is inside the plans folder");
-        }
-        if out_abs.is_file() {
-            return refuse("it is a file");
-        }
-        if out_abs.is_dir() {
-            let empty = std::fs::read_dir(&out_abs)
-                .map(|mut d| d.next().is_none())
-                .unwrap_or(false);
-            if !empty && !out_abs.join(MARKER).is_file() {
-                return refuse("it holds files that are not a planbook site");
-            }
         }
         let parent = out_abs
             .parent()
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
         std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+        let lock = OutputLock::take(&parent, out)?;
+        // Checked under the lock: what is there now is what the swap will replace.
+        if let Err(why) = replaceable(&out_abs) {
+            return refuse(&why);
+        }
+        remove_leftovers(&parent);
         let dir = tempfile::Builder::new()
-            .prefix(".planbook-build-")
+            .prefix(BUILD_PREFIX)
             .tempdir_in(&parent)
             .map_err(|e| Error::io(&parent, e))?;
         std::fs::write(
@@ -71,12 +116,14 @@ impl Staging {
         Ok(Staging {
             target: Target::Fresh(dir),
             out: out_abs,
+            _lock: Some(lock),
         })
     }
 
     /// Writes into the published site at `out` (which must be one), file by file.
     pub fn live(out: &Path) -> Result<Staging, Error> {
-        if !out.join(MARKER).is_file() {
+        let is_folder = std::fs::symlink_metadata(out).is_ok_and(|m| m.file_type().is_dir());
+        if !is_folder || !out.join(MARKER).is_file() {
             return Err(Error::usage(
                 format!("{} is not a planbook site", out.display()),
                 Some("build the whole site first with `planbook build`".to_string()),
@@ -85,6 +132,7 @@ impl Staging {
         Ok(Staging {
             target: Target::Live,
             out: out.to_path_buf(),
+            _lock: None,
         })
     }
 
@@ -160,8 +208,20 @@ impl Staging {
             Target::Fresh(dir) => dir.keep(),
             Target::Live => return Ok(out),
         };
-        let old = out.with_file_name(format!(".planbook-old-{}", std::process::id()));
-        let had_site = out.exists();
+        // Whatever happened to the output folder while the site was written, only a folder
+        // (never a link, a device or a FIFO) is ever moved away.
+        if let Err(why) = replaceable(&out) {
+            let _ = std::fs::remove_dir_all(&staged);
+            return Err(Error::usage(
+                format!(
+                    "planbook will not build the site into {}: {why}",
+                    out.display()
+                ),
+                Some("choose another folder with --out or `site.out_dir`".to_string()),
+            ));
+        }
+        let old = out.with_file_name(format!("{OLD_PREFIX}{}", std::process::id()));
+        let had_site = std::fs::symlink_metadata(&out).is_ok();
         if had_site {
             std::fs::rename(&out, &old).map_err(|e| Error::io(&out, e))?;
         }
@@ -179,16 +239,74 @@ impl Staging {
     }
 }
 
-/// An absolute, `..`-free form of a path (the folder need not exist).
+/// The prefixes of the folders a build works in beside the output folder.
+const BUILD_PREFIX: &str = ".planbook-build-";
+const OLD_PREFIX: &str = ".planbook-old-";
+
+/// Whether the output folder may be replaced: nothing there, an empty folder, or a previous
+/// site. Never follows a link: the folder itself must not be one.
+fn replaceable(out: &Path) -> Result<(), String> {
+    let meta = match std::fs::symlink_metadata(out) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e.to_string()),
+    };
+    let kind = meta.file_type();
+    if kind.is_symlink() {
+        return Err("it is a symbolic link; the output folder must be a real folder".into());
+    }
+    if kind.is_file() {
+        return Err("it is a file".into());
+    }
+    if !kind.is_dir() {
+        return Err(format!(
+            "it is {}; the output must be a folder",
+            crate::repo::kind_of(&kind)
+        ));
+    }
+    let empty = std::fs::read_dir(out)
+        .map(|mut d| d.next().is_none())
+        .unwrap_or(false);
+    let marked = std::fs::symlink_metadata(out.join(MARKER)).is_ok_and(|m| m.is_file());
+    if !empty && !marked {
+        return Err("it holds files that are not a planbook site".into());
+    }
+    Ok(())
+}
+
+/// Removes what a build that was killed left in `parent`: its half-written site and the old
+/// site it was swapping out. Called under the lock, so no build is using them; only folders
+/// that are empty or marked as a site are removed, links are never followed.
+fn remove_leftovers(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with(BUILD_PREFIX) || name.starts_with(OLD_PREFIX)) {
+            continue;
+        }
+        if !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let path = entry.path();
+        let empty = std::fs::read_dir(&path).is_ok_and(|mut d| d.next().is_none());
+        let marked = std::fs::symlink_metadata(path.join(MARKER)).is_ok_and(|m| m.is_file());
+        if empty || marked {
+            let _ = std::fs::remove_dir_all(&path);
+        }
+    }
+}
+
+/// An absolute, `..`-free form of a path (the folder need not exist), with the links in the
+/// folders above it resolved but not a link at the path itself (which is refused, not followed).
 fn normalize(path: &Path) -> PathBuf {
     let absolute = if path.is_absolute() {
         path.to_path_buf()
     } else {
         std::env::current_dir().unwrap_or_default().join(path)
     };
-    if let Ok(real) = absolute.canonicalize() {
-        return real;
-    }
     let mut out = PathBuf::new();
     for c in absolute.components() {
         match c {
