@@ -183,7 +183,20 @@ fn identity_changes(
     let (head_people, head_text) = people(head)?;
     let (base_policy, _) = policy(Some(base))?;
     let (head_policy, head_config) = policy(head)?;
-    use crate::check::history::{Identity, identity_change};
+    use crate::check::history::{Identity, config_change, identity_change};
+    let base_config = file_at(repo, git, prefix, Some(base), config_path)?
+        .and_then(|t| crate::config::Config::parse(&t, config_path).ok())
+        .unwrap_or_default();
+    let head_config_parsed = head_config
+        .as_deref()
+        .and_then(|t| crate::config::Config::parse(t, config_path).ok())
+        .unwrap_or_default();
+    let config_findings = config_change(
+        &base_config,
+        &head_config_parsed,
+        head_config.as_deref(),
+        config_path,
+    );
     Ok(identity_change(
         Identity {
             people: &base_people,
@@ -199,6 +212,7 @@ fn identity_changes(
         config_path,
     )
     .into_iter()
+    .chain(config_findings)
     .map(|d| IdentityChange {
         file: d.file_display(),
         line: d.span.line,

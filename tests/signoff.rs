@@ -849,3 +849,212 @@ fn a_change_may_take_the_lifecycle_one_step_per_commit() {
     let (_, found) = check(&repo, &["--base", &base]);
     assert!(!rules(&found).contains(&"status-transition"), "{found:?}");
 }
+
+/// Runs git with the test's environment, failing the test if git fails.
+fn git_as(repo: &TestRepo, who: &str, date: &str, args: &[&str]) {
+    let (name, email) = who.split_once(" <").unwrap();
+    let email = email.trim_end_matches('>');
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(repo.path())
+        .env("HOME", repo.path())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", name)
+        .env("GIT_AUTHOR_EMAIL", email)
+        .env("GIT_COMMITTER_NAME", name)
+        .env("GIT_COMMITTER_EMAIL", email)
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_DATE", date)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_merge_that_keeps_one_sides_version_is_judged_by_what_head_holds() {
+    let repo = base_repo();
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    repo.commit("Approve", BEN, "2026-01-06T09:00:00+00:00");
+    repo.git(&["checkout", "-q", "-b", "pr"]);
+    repo.plan(
+        "alpha.md",
+        repo.read("plans/alpha.md")
+            .replace("target: 500000", "target: 450000"),
+    );
+    repo.commit("Lower the target", ANA, "2026-01-07T09:00:00+00:00");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.plan(
+        "alpha.md",
+        repo.read("plans/alpha.md").replace(
+            "## Recent challenges\n\n",
+            "## Recent challenges\n\nA note.\n\n",
+        ),
+    );
+    repo.commit("A note", CLEO, "2026-01-09T09:00:00+00:00");
+    // The merge takes the pull request's version of the plan whole.
+    git_as(
+        &repo,
+        ANA,
+        "2026-01-10T09:00:00+00:00",
+        &[
+            "merge", "-q", "--no-ff", "-s", "ours", "pr", "-m", "Merge pr",
+        ],
+    );
+    repo.git(&["checkout", "pr", "--", "plans/alpha.md"]);
+    git_as(
+        &repo,
+        ANA,
+        "2026-01-10T09:00:00+00:00",
+        &["commit", "-q", "--amend", "--no-edit", "-a"],
+    );
+    assert!(repo.read("plans/alpha.md").contains("target: 450000"));
+    let (_, found) = check(&repo, &[]);
+    assert!(rules(&found).contains(&"signoff-stale"), "{found:?}");
+}
+
+#[test]
+fn a_copy_of_an_old_signed_version_is_credited_to_whoever_copied_it() {
+    let repo = base_repo();
+    let start = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    repo.commit("Ben signs", BEN, "2026-01-10T09:00:00+00:00");
+    let signed = repo.read("plans/alpha.md");
+    repo.plan("alpha.md", in_review());
+    repo.commit(
+        "Ben withdraws his sign-off",
+        BEN,
+        "2026-01-12T09:00:00+00:00",
+    );
+    // Ana branches from before the sign-off, commits Ben's signed file byte for byte
+    // (backdated), then a harmless edit, and merges.
+    repo.git(&["checkout", "-q", "-b", "side", &start]);
+    repo.plan("alpha.md", &signed);
+    repo.commit("Draft", ANA, "2026-01-05T09:00:00+00:00");
+    repo.plan(
+        "alpha.md",
+        signed.replace(
+            "## Recent challenges\n\n",
+            "## Recent challenges\n\nA note.\n\n",
+        ),
+    );
+    repo.commit("A note", ANA, "2026-01-13T09:00:00+00:00");
+    repo.git(&["checkout", "-q", "main"]);
+    let merged = Command::new("git")
+        .args(["merge", "-q", "--no-ff", "side", "-m", "Merge side"])
+        .current_dir(repo.path())
+        .env("HOME", repo.path())
+        .output()
+        .unwrap();
+    if !merged.status.success() {
+        repo.git(&["checkout", "side", "--", "plans/alpha.md"]);
+        repo.commit("Merge side", ANA, "2026-01-14T09:00:00+00:00");
+    }
+    assert!(repo.read("plans/alpha.md").contains("person: ben"));
+    let (_, found) = check(&repo, &[]);
+    assert!(rules(&found).contains(&"signoff-unverified"), "{found:?}");
+}
+
+#[test]
+fn a_change_cannot_turn_its_own_guards_off() {
+    let repo = base_repo();
+    let base = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
+    repo.write(
+        "planbook.toml",
+        "[signoff]\ntrusted_committers = [\"merge-bot@example.com\"]\n\n[rules]\nsignoff-unverified = \"off\"\nidentity-change = \"off\"\n",
+    );
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    repo.commit("Approve", ANA, "2026-01-06T09:00:00+00:00");
+    let (code, found) = check(&repo, &["--base", &base]);
+    assert_eq!(code, 1);
+    let found = rules(&found);
+    assert!(found.contains(&"signoff-unverified"), "{found:?}");
+    assert!(found.contains(&"identity-change"), "{found:?}");
+}
+
+#[test]
+fn only_githubs_merge_of_the_base_vouches_for_its_second_parent() {
+    let repo = base_repo();
+    repo.write("people.yaml", people_with("  github: ben-ode\n"));
+    repo.commit("Add Ben's login", ANA, "2026-01-05T10:00:00+00:00");
+    let base = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
+    repo.git(&["checkout", "-q", "-b", "approve"]);
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    let approved = repo.commit("Approve (#12)", ANA, "2026-01-06T09:00:00+00:00");
+    let reviews = repo.path().join("reviews.json");
+    std::fs::write(
+        &reviews,
+        format!(r#"[{{"user": {{"login": "ben-ode"}}, "state": "APPROVED", "commit_id": "{approved}"}}]"#),
+    )
+    .unwrap();
+    // After the approval, the target is lowered and the sign-off re-dated.
+    repo.plan(
+        "alpha.md",
+        repo.read("plans/alpha.md")
+            .replace("target: 500000", "target: 450000")
+            .replace("date: 2025-12-22", "date: 2026-01-07"),
+    );
+    let lowered = repo.commit("Lower", ANA, "2026-01-07T09:00:00+00:00");
+    // A crafted merge whose second parent is the approved commit.
+    let tree = repo.git(&["rev-parse", "HEAD^{tree}"]).trim().to_string();
+    let crafted = repo
+        .git(&[
+            "commit-tree",
+            &tree,
+            "-p",
+            &lowered,
+            "-p",
+            &approved,
+            "-m",
+            "Merge",
+        ])
+        .trim()
+        .to_string();
+    repo.git(&["reset", "-q", "--hard", &crafted]);
+    let path = reviews.to_str().unwrap();
+    let (_, found) = check(&repo, &["--base", &base, "--reviews", path]);
+    assert!(rules(&found).contains(&"signoff-unverified"), "{found:?}");
+}
+
+#[test]
+fn files_hidden_from_git_status_are_still_compared() {
+    let repo = base_repo();
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    repo.commit("Approve", BEN, "2026-01-06T09:00:00+00:00");
+    repo.git(&["update-index", "--skip-worktree", "plans/alpha.md"]);
+    repo.plan(
+        "alpha.md",
+        repo.read("plans/alpha.md")
+            .replace("target: 500000", "target: 450000"),
+    );
+    let (_, found) = check(&repo, &[]);
+    assert!(rules(&found).contains(&"signoff-stale"), "{found:?}");
+}
+
+#[test]
+fn a_trusted_committer_with_keys_must_sign_its_attestations() {
+    let keys = tempfile::tempdir().unwrap();
+    let (bot_key, bot_public) = ssh_key(keys.path(), "bot");
+    let people = format!(
+        "{PEOPLE}bot:\n  name: Merge Bot\n  email: merge-bot@example.com\n  roles: [automation]\n  keys: [\"{bot_public}\"]\n"
+    );
+    let trailer = "Approve\n\nApproved-by: Ben Ode <ben@example.com>";
+    // Unsigned: anyone can claim the bot's address.
+    let repo = base_repo();
+    repo.write("people.yaml", &people);
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    repo.commit_by(trailer, ANA, BOT, "2026-01-06T09:00:00+00:00", &[]);
+    assert_eq!(rules(&check(&repo, &[]).1), ["signoff-unverified"]);
+    // Signed with the bot's key: the attestation holds.
+    let repo = base_repo();
+    repo.write("people.yaml", &people);
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    let signing = ssh_signing(&bot_key);
+    let signing: Vec<&str> = signing.iter().map(String::as_str).collect();
+    repo.commit_by(trailer, ANA, BOT, "2026-01-06T09:00:00+00:00", &signing);
+    assert_eq!(check(&repo, &[]), (0, vec![]));
+    assert_eq!(signoff(&log(&repo, &[]), "ben")["evidence"], "attestation");
+}

@@ -484,6 +484,57 @@ pub fn identity_change(
     out
 }
 
+/// The rules that guard sign-offs: a change cannot lower their levels for itself.
+pub const GUARDS: [Rule; 6] = [
+    Rule::SignoffRequired,
+    Rule::SelfSignoff,
+    Rule::SignoffUnverified,
+    Rule::SignoffStale,
+    Rule::IdentityChange,
+    Rule::StatusTransition,
+];
+
+/// `identity-change` for `planbook.toml`: a change to where plans and people are read from, or
+/// to the level of a rule that guards sign-offs. Under `--base` the base's values apply.
+pub fn config_change(
+    base: &crate::config::Config,
+    head: &crate::config::Config,
+    config_text: Option<&str>,
+    config_path: &Path,
+) -> Vec<Diagnostic> {
+    let mut what = Vec::new();
+    if base.plans_dir != head.plans_dir {
+        what.push("`plans_dir`".to_string());
+    }
+    if base.people != head.people {
+        what.push("`people`".to_string());
+    }
+    for rule in GUARDS {
+        if base.level(rule) != head.level(rule) {
+            what.push(format!("the level of `{}`", rule.name()));
+        }
+    }
+    if what.is_empty() {
+        return Vec::new();
+    }
+    let text = config_text.unwrap_or_default();
+    let line = text
+        .lines()
+        .position(|l| l.trim_start().starts_with("plans_dir") || l.trim() == "[rules]")
+        .map_or(1, |i| i as u32 + 1);
+    let mut findings = Findings::new(config_path);
+    findings.add(
+        Rule::IdentityChange,
+        Span::point(line, 1),
+        format!(
+            "this change edits {} in planbook.toml; the change is checked with the base's",
+            what.join(", ")
+        ),
+        Some("change how sign-offs are guarded in a pull request of its own, approved by sales leadership".to_string()),
+    );
+    findings.out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,7 +14,7 @@ use crate::report::{self, CheckReport};
 
 pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, Error> {
     let as_of = cmd::as_of(args.as_of.as_deref())?;
-    let repo = ctx.repo()?;
+    let mut repo = ctx.repo()?;
     let cwd = ctx.cwd()?;
     let listed = repo.plan_files()?;
     if !ctx.quiet {
@@ -47,7 +47,7 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, Error> {
     let history_on = crate::rules::Rule::ALL
         .iter()
         .any(|r| r.needs_history() && repo.config.level(*r) != crate::rules::Level::Off);
-    let mut audit = if history_on {
+    let mut audit = if history_on || args.base.is_some() {
         Audit::open(&repo, false)?
     } else {
         None
@@ -66,6 +66,15 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, Error> {
         }
         _ => (Trust::current(&repo, reviews)?, Vec::new()),
     };
+    // A change does not judge itself: the rules that guard sign-offs keep the base's levels,
+    // and plans and people are read where the base reads them.
+    if let Some(base) = &trust.base_config {
+        for rule in crate::check::history::GUARDS {
+            repo.config
+                .rules
+                .insert(rule.name().to_string(), base.level(rule));
+        }
+    }
     let settings = Settings {
         repo: &repo,
         as_of,

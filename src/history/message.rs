@@ -83,7 +83,8 @@ pub fn email_of(value: &str) -> &str {
 /// address in an `Approved-by:` trailer attests nothing.
 pub fn angle_email(value: &str) -> Option<&str> {
     match (value.find('<'), value.rfind('>')) {
-        (Some(open), Some(close)) if open < close => {
+        // `Name <email>`: a name, then the address.
+        (Some(open), Some(close)) if open < close && !value[..open].trim().is_empty() => {
             Some(value[open + 1..close].trim()).filter(|e| e.contains('@'))
         }
         _ => None,
@@ -123,6 +124,7 @@ mod tests {
         assert_eq!(angle_email(&t[0].value), Some("marta@x.com"));
         assert_eq!(angle_email("Marta Keller"), None);
         assert_eq!(angle_email("marta@x.com"), None);
+        assert_eq!(angle_email("<marta@x.com>"), None);
         assert!(trailers("Subject only").is_empty());
         assert!(
             trailers("Subject\n\nJust a body: with a colon, and more words\nsecond line")

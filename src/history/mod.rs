@@ -267,10 +267,19 @@ impl Audit {
             by_path.entry(change.path.as_str()).or_default().push(i);
         }
         let dirty = self.uncommitted();
+        let git = Repository::open(&self.git_dir).ok();
+        let head_tree = git
+            .as_ref()
+            .and_then(|g| g.head().ok())
+            .and_then(|h| h.peel_to_tree().ok());
         paths
             .iter()
             .map(|path| {
                 let git_path = self.git_path(path);
+                let head_blob = head_tree
+                    .as_ref()
+                    .and_then(|t| t.get_path(Path::new(&git_path)).ok())
+                    .map(|e| e.id().to_string());
                 let mut out = Vec::new();
                 if let Some(head_blob) = dirty.get(&git_path) {
                     out.push(RevisionRef {
@@ -308,6 +317,19 @@ impl Audit {
                     }
                     break;
                 }
+                // The newest revision in history order need not be what HEAD holds: a merge
+                // that took one side's version of the file is no revision of its own. The
+                // revision that made HEAD's content comes first.
+                let committed = out.iter().position(|r| r.commit.is_some());
+                if let (Some(first), Some(head_blob)) = (committed, head_blob)
+                    && out[first].new_blob.as_deref() != Some(head_blob.as_str())
+                    && let Some(at) = out[first..]
+                        .iter()
+                        .position(|r| r.new_blob.as_deref() == Some(head_blob.as_str()))
+                {
+                    let revision = out.remove(first + at);
+                    out.insert(first, revision);
+                }
                 out
             })
             .collect()
@@ -333,6 +355,31 @@ impl Audit {
             return out;
         };
         let head_tree = git.head().ok().and_then(|h| h.peel_to_tree().ok());
+        // Files marked skip-worktree or assume-unchanged are hidden from `git status`: their
+        // content on disk is compared with HEAD here.
+        if let Ok(index) = git.index() {
+            for entry in index.iter() {
+                let hidden = entry.flags_extended
+                    & (git2::IndexEntryExtendedFlag::SKIP_WORKTREE.bits())
+                    != 0
+                    || entry.flags & (git2::IndexEntryFlag::VALID.bits()) != 0;
+                let path = String::from_utf8_lossy(&entry.path).into_owned();
+                if !hidden || !path.ends_with(".md") || !path.starts_with(&plans) {
+                    continue;
+                }
+                let Ok(bytes) = crate::repo::read_limited(&self.workdir.join(&path)) else {
+                    continue;
+                };
+                let on_disk = Oid::hash_object(git2::ObjectType::Blob, &bytes).ok();
+                let head_blob = head_tree
+                    .as_ref()
+                    .and_then(|t| t.get_path(Path::new(&path)).ok())
+                    .map(|e| e.id());
+                if on_disk != head_blob {
+                    out.insert(path, head_blob.map(|b| b.to_string()));
+                }
+            }
+        }
         for entry in statuses.iter() {
             let status = entry.status();
             if !(status.is_wt_modified()
@@ -415,7 +462,32 @@ impl Audit {
         current: &[signoff::SignoffEntry],
         trust: &signoff::Trust,
     ) -> Vec<signoff::SignoffRecord> {
-        signoff::assess(revisions, current, &self.walk, trust)
+        // Opened only if a sign-off's lineage has to be traced through ancestry.
+        let git: std::cell::OnceCell<Option<Repository>> = std::cell::OnceCell::new();
+        let ancestry = |candidate: &str, at: &str| -> bool {
+            let Some(git) = git.get_or_init(|| Repository::open(&self.git_dir).ok()) else {
+                return false; // no link: the revision itself is taken to have added it
+            };
+            let Ok(candidate) = Oid::from_str(candidate) else {
+                return false;
+            };
+            let parents: Vec<Oid> = if at == WORKING_TREE {
+                git.head()
+                    .ok()
+                    .and_then(|h| h.target())
+                    .into_iter()
+                    .collect()
+            } else {
+                Oid::from_str(at)
+                    .and_then(|id| git.find_commit(id))
+                    .map(|c| c.parent_ids().collect())
+                    .unwrap_or_default()
+            };
+            parents
+                .iter()
+                .any(|p| *p == candidate || git.graph_descendant_of(*p, candidate).unwrap_or(false))
+        };
+        signoff::assess(revisions, current, &self.walk, trust, &ancestry)
     }
 
     /// How `.mailmap` shows a name and email.

@@ -125,11 +125,14 @@ impl SignoffRecord {
 
 /// Assesses the sign-offs `current` (what the plan carries now) against the plan's
 /// `revisions`, newest first (the first is the current content).
+/// `ancestry(candidate, at)` says whether commit `candidate` is on the history of a parent of
+/// revision `at` (a commit id, or the working tree).
 pub fn assess(
     revisions: &[Revision],
     current: &[SignoffEntry],
     walk: &Walk,
     trust: &Trust,
+    ancestry: &dyn Fn(&str, &str) -> bool,
 ) -> Vec<SignoffRecord> {
     current
         .iter()
@@ -147,7 +150,7 @@ pub fn assess(
                 added_by: None,
                 stale_by: None,
             };
-            let Some(added) = added_at(revisions, entry) else {
+            let Some(added) = added_at(revisions, entry, ancestry) else {
                 return record;
             };
             let revision = &revisions[added];
@@ -160,7 +163,7 @@ pub fn assess(
             let key = (s.status == crate::history::signature::Status::Good
                 && s.person.as_deref() == Some(entry.person.as_str()))
             .then(|| s.key.clone().unwrap_or_default());
-            record.found = found(&entry.person, commit, key.is_some(), trust);
+            record.found = found(&entry.person, commit, s, key.is_some(), trust);
             record.evidence = record.found.first().copied();
             record.added_by = Some(AddedBy {
                 author: commit.author.clone(),
@@ -176,8 +179,14 @@ pub fn assess(
 
 /// The index of the revision that added `entry`: from the current revision, back through the
 /// parent that also carries it (the branch a merge brought it from, the path a move came
-/// from), to the revision none of whose parents carry it.
-fn added_at(revisions: &[Revision], entry: &SignoffEntry) -> Option<usize> {
+/// from), to the revision none of whose parents carry it. A parent's content is credited to
+/// the newest revision that made it on that parent's own history, so a copy of an old signed
+/// version made elsewhere is credited to the copy.
+fn added_at(
+    revisions: &[Revision],
+    entry: &SignoffEntry,
+    ancestry: &dyn Fn(&str, &str) -> bool,
+) -> Option<usize> {
     let carries = |i: usize| revisions[i].signoffs.iter().any(|s| s.same(entry));
     if revisions.is_empty() || !carries(0) {
         return None;
@@ -188,8 +197,18 @@ fn added_at(revisions: &[Revision], entry: &SignoffEntry) -> Option<usize> {
         let parents = revision.old_blob.iter().chain(&revision.other_parents);
         for parent in parents {
             // The revision that made the parent's content: the newest one older than this.
-            let made = (at + 1..revisions.len())
-                .find(|&j| revisions[j].new_blob.as_deref() == Some(parent.as_str()));
+            let candidates: Vec<usize> = (at + 1..revisions.len())
+                .filter(|&j| revisions[j].new_blob.as_deref() == Some(parent.as_str()))
+                .collect();
+            // One revision made that content: it is the one. Several (the same content made
+            // again elsewhere): the newest on the history of this revision's parents.
+            let made = match candidates.as_slice() {
+                [only] => Some(*only),
+                _ => candidates
+                    .iter()
+                    .copied()
+                    .find(|&j| ancestry(&revisions[j].commit, &revision.commit)),
+            };
             if let Some(j) = made
                 && carries(j)
             {
@@ -214,11 +233,15 @@ fn staleness(revisions: &[Revision], added: usize, covers: &[String], record: &m
             .find(|(k, _)| k == field)
             .map(|(_, h)| *h)
     };
+    // A sign-off is given to one plan: its id is always covered, so a signed plan copied or
+    // renamed to another id does not carry the sign-off over.
+    let fields =
+        std::iter::once("id").chain(covers.iter().map(String::as_str).filter(|f| *f != "id"));
     let differs = |i: usize| -> Vec<String> {
-        covers
-            .iter()
+        fields
+            .clone()
             .filter(|f| value(i, f) != value(added, f))
-            .cloned()
+            .map(str::to_string)
             .collect()
     };
     record.changed = differs(0);
@@ -235,7 +258,13 @@ fn staleness(revisions: &[Revision], added: usize, covers: &[String], record: &m
 }
 
 /// Every kind of evidence the commit that added `person`'s sign-off carries, strongest first.
-fn found(person: &str, commit: &Commit, signed: bool, trust: &Trust) -> Vec<Evidence> {
+fn found(
+    person: &str,
+    commit: &Commit,
+    signature: &crate::history::signature::Signature,
+    signed: bool,
+    trust: &Trust,
+) -> Vec<Evidence> {
     let mut out = Vec::new();
     let Some(p) = trust.people.get(person) else {
         return out;
@@ -264,7 +293,17 @@ fn found(person: &str, commit: &Commit, signed: bool, trust: &Trust) -> Vec<Evid
         t.key.eq_ignore_ascii_case("approved-by")
             && message::angle_email(&t.value).is_some_and(&theirs)
     });
-    if trusted && attested {
+    // A committer email is self-declared: a trusted committer listed in people.yaml with
+    // signing keys (a bot whose commits the forge signs) must also have signed the commit.
+    let committer = trust.people.by_email(commit.committer.email.trim());
+    let bot_signed = match committer.and_then(|id| Some((id, trust.people.get(id)?))) {
+        Some((id, p)) if !p.keys.is_empty() => {
+            signature.status == crate::history::signature::Status::Good
+                && signature.person.as_deref() == Some(id)
+        }
+        _ => true,
+    };
+    if trusted && attested && bot_signed {
         out.push(Evidence::Attestation);
     }
     out

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use git2::Repository;
 
-use crate::check::history::{Identity, identity_change};
+use crate::check::history::{Identity, config_change, identity_change};
 use crate::config::{Config, SignoffPolicy};
 use crate::diagnostic::Diagnostic;
 use crate::error::Error;
@@ -23,6 +23,9 @@ pub struct Trust {
     pub policy: SignoffPolicy,
     pub reviews: Reviews,
     pub keyring: Keyring,
+    /// Under `--base`: the base revision's configuration, whose levels of the rules that guard
+    /// sign-offs and whose paths apply to the change.
+    pub base_config: Option<Config>,
 }
 
 impl Trust {
@@ -51,6 +54,7 @@ impl Trust {
             policy: repo.config.signoff.clone(),
             reviews,
             keyring,
+            base_config: None,
         })
     }
 
@@ -101,26 +105,23 @@ impl Trust {
                 .and_then(|f| f.strip_prefix(&repo.root).ok().map(Path::to_path_buf)),
             None => Some(crate::repo::CONFIG_FILE.into()),
         };
-        let base_policy = match &config_path {
+        let base_config = match &config_path {
             Some(path) => match at_base(path)? {
-                Some(text) => {
-                    Config::parse(&text, path)
-                        .map_err(|e| {
-                            Error::usage(
-                                format!("{} at {base} cannot be read: {e}", path.display()),
-                                Some("verification takes the [signoff] policy from the base revision; fix it there first".to_string()),
-                            )
-                        })?
-                        .signoff
-                }
-                None => SignoffPolicy::default(),
+                Some(text) => Config::parse(&text, path).map_err(|e| {
+                    Error::usage(
+                        format!("{} at {base} cannot be read: {e}", path.display()),
+                        Some("verification takes the [signoff] policy from the base revision; fix it there first".to_string()),
+                    )
+                })?,
+                None => Config::default(),
             },
-            None => repo.config.signoff.clone(),
+            None => repo.config.clone(),
         };
+        let base_policy = base_config.signoff.clone();
         let people_text = read_text(&repo.root.join(&people_path))?;
         let config_path = config_path.unwrap_or_else(|| crate::repo::CONFIG_FILE.into());
         let config_text = std::fs::read_to_string(repo.root.join(&config_path)).ok();
-        let findings = identity_change(
+        let mut findings = identity_change(
             Identity {
                 people: &base_people,
                 policy: &base_policy,
@@ -134,6 +135,39 @@ impl Trust {
             config_text.as_deref(),
             &config_path,
         );
+        findings.extend(config_change(
+            &base_config,
+            &repo.config,
+            config_text.as_deref(),
+            &config_path,
+        ));
+        // A key file whose content the change replaces is an identity change too.
+        for (id, person) in &repo.people.by_id {
+            let Some(was) = base_people.get(id) else {
+                continue;
+            };
+            for entry in person.keys.iter().filter(|k| !is_key_text(k)) {
+                if !was.keys.contains(entry) {
+                    continue; // a new entry: reported above
+                }
+                let now = read_text(&repo.root.join(entry.trim())).unwrap_or_default();
+                let then = at_base(Path::new(entry.trim()))
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default();
+                if now.trim() != then.trim() {
+                    let (line, column) = repo.people.position(&people_text, id);
+                    findings.push(crate::diagnostic::Diagnostic {
+                        file: people_path.clone(),
+                        span: crate::diagnostic::Span::point(line as u32, column as u32),
+                        severity: crate::diagnostic::Severity::Error,
+                        rule: crate::rules::Rule::IdentityChange,
+                        message: format!("this change replaces the signing key file {} of `{id}`; sign-offs are verified with the key as it was at the base", entry.trim()),
+                        help: Some("change signing keys in a pull request of their own, reviewed by someone other than the person it names".to_string()),
+                    });
+                }
+            }
+        }
         let read_at_base = |entry: &str| {
             at_base(Path::new(entry))?.ok_or_else(|| {
                 Error::usage(
@@ -167,6 +201,7 @@ impl Trust {
                 policy: base_policy,
                 reviews,
                 keyring,
+                base_config: Some(base_config),
             },
             findings,
         ))
@@ -194,7 +229,14 @@ fn change_commits(git: &Repository, base: &str) -> Result<(HashSet<String>, Vec<
         commits.insert(id.map_err(fail)?.to_string());
     }
     let mut heads = vec![head.id().to_string()];
-    if let Ok(branch) = head.parent_id(1) {
+    // GitHub's merge commit for a pull request merges its head into the base: only then is
+    // the second parent the commit the reviewers saw.
+    if head.parent_count() == 2
+        && head
+            .parent_id(0)
+            .is_ok_and(|first| first == base_commit.id())
+        && let Ok(branch) = head.parent_id(1)
+    {
         heads.push(branch.to_string());
     }
     Ok((commits, heads))
