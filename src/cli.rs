@@ -259,6 +259,10 @@ pub struct NewArgs {
     /// The region the plan covers; the plan is written under plans/<region>/
     #[arg(long)]
     pub region: Option<String>,
+    /// Start the next period's plan from an existing one (its id or file): same owner, scope,
+    /// metrics and text, the latest actuals as baselines, the next period, `supersedes` it
+    #[arg(long, value_name = "PLAN")]
+    pub from: Option<String>,
 }
 
 #[cfg(test)]

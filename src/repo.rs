@@ -146,14 +146,12 @@ impl Repo {
     }
 }
 
+/// The nearest folder at or above `start` with a `planbook.toml`, looking no further up than
+/// the top of the git work tree (a stray `planbook.toml` above a repository is not its
+/// configuration); else that top; else `start`.
 fn find_root(start: &Path) -> PathBuf {
     for dir in start.ancestors() {
-        if dir.join(CONFIG_FILE).is_file() {
-            return dir.to_path_buf();
-        }
-    }
-    for dir in start.ancestors() {
-        if dir.join(".git").exists() {
+        if dir.join(CONFIG_FILE).is_file() || dir.join(".git").exists() {
             return dir.to_path_buf();
         }
     }

@@ -181,3 +181,41 @@ fn rule_explains_each_rule_and_the_readme_agrees_with_the_registry() {
         );
     }
 }
+
+#[test]
+fn new_from_starts_the_next_period_from_an_old_plan() {
+    let repo = TestRepo::with_git();
+    let old = common::valid_plan("nordics-2026h1")
+        .replace("status: approved", "status: assessed\noutcome: missed");
+    repo.plan("emea/nordics-2026h1.md", &old);
+    let out = repo.run(&["new", "nordics-2026h2", "--from", "nordics-2026h1"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let text = repo.read("plans/emea/nordics-2026h2.md");
+    for expected in [
+        "id: nordics-2026h2",
+        "status: draft",
+        "supersedes: nordics-2026h1",
+        "start: 2026-07-01",
+        "owner: ana",
+        // The latest actuals become the baselines.
+        "baseline: 420000",
+        "baseline: 21",
+        "target: 500000",
+    ] {
+        assert!(text.contains(expected), "{expected} missing:\n{text}");
+    }
+    for cleared in ["outcome:", "signoffs:", "checkins:"] {
+        assert!(!text.contains(cleared), "{cleared} kept:\n{text}");
+    }
+    assert!(text.contains("## Summary"), "the text is kept");
+    let out = repo.run(&["check", "--format", "json", "--as-of", "2026-06-15"]);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let errors: Vec<_> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] == "error" && d["file"] == "plans/emea/nordics-2026h2.md")
+        .collect();
+    assert!(errors.is_empty(), "{json}");
+    assert_eq!(repo.run(&["new", "x-2027", "--from", "nope"]).code, 2);
+}

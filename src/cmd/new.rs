@@ -22,7 +22,18 @@ pub fn run(ctx: &Context, args: &NewArgs) -> Result<Outcome, Error> {
         ));
     }
     let repo = ctx.repo()?;
-    let owner = owner(&repo, args.owner.as_deref())?;
+    let previous = match &args.from {
+        Some(from) => Some(previous_plan(ctx, &repo, from)?),
+        None => None,
+    };
+    let owner = match (&previous, &args.owner) {
+        (Some(old), None) => old
+            .plan
+            .as_ref()
+            .and_then(|p| p.owner.clone())
+            .map_or_else(|| owner(&repo, None), Ok)?,
+        _ => owner(&repo, args.owner.as_deref())?,
+    };
     // Without a plans folder yet there is nothing to clash with; it is created below.
     let existing = repo.plan_paths().unwrap_or_default();
     if let Some(taken) = existing
@@ -38,9 +49,11 @@ pub fn run(ctx: &Context, args: &NewArgs) -> Result<Outcome, Error> {
             Some("choose another id, or edit the existing plan".into()),
         ));
     }
-    let folder = match &args.region {
-        Some(region) => repo.plans_dir().join(slugify(region)),
-        None => repo.plans_dir(),
+    let folder = match (&args.region, &previous) {
+        (Some(region), _) => repo.plans_dir().join(slugify(region)),
+        // The next period's plan sits beside the one it follows.
+        (None, Some(old)) => repo.root.join(old.path.parent().unwrap_or(Path::new(""))),
+        (None, None) => repo.plans_dir(),
     };
     let path = folder.join(format!("{}.md", args.id));
     let title = args
@@ -51,7 +64,10 @@ pub fn run(ctx: &Context, args: &NewArgs) -> Result<Outcome, Error> {
         .region
         .as_deref()
         .unwrap_or(crate::plan::TEMPLATE_REGION);
-    let text = plan_text(&args.id, &title, &owner, region, cmd::as_of(None)?);
+    let text = match &previous {
+        Some(old) => next_period(old, &args.id, args.title.as_deref(), &owner)?,
+        None => plan_text(&args.id, &title, &owner, region, cmd::as_of(None)?),
+    };
     write_new(&path, &text)?;
     if !ctx.quiet {
         let shown = path.strip_prefix(&repo.root).unwrap_or(&path);
@@ -88,6 +104,199 @@ pub fn plan_text(
                 .to_string(),
         ),
     ])
+}
+
+/// The plan `--from` names: an id or a plan file.
+fn previous_plan(ctx: &Context, repo: &Repo, from: &str) -> Result<crate::plan::PlanFile, Error> {
+    let cwd = ctx.cwd()?;
+    let paths = cmd::select_plans(repo, &cwd, &[from.to_string()])?;
+    let path = paths.first().ok_or_else(|| {
+        Error::usage(
+            format!("--from {from}: no such plan"),
+            Some("give the id or the file of an existing plan".to_string()),
+        )
+    })?;
+    let file = repo.load_plan(path);
+    if file.plan.is_none() {
+        return Err(Error::usage(
+            format!("--from {from}: {} cannot be read as a plan", path.display()),
+            Some(format!("`planbook check {}` shows why", path.display())),
+        ));
+    }
+    Ok(file)
+}
+
+/// The next period's plan from `old`: the same owner, scope, metrics, activities and text;
+/// the latest actuals as baselines; the period moved to start the day after the old one ended;
+/// check-ins, reassessments, sign-offs and the outcome cleared; `supersedes` the old plan.
+fn next_period(
+    old: &crate::plan::PlanFile,
+    id: &str,
+    title: Option<&str>,
+    owner: &str,
+) -> Result<String, Error> {
+    use serde_json::Value;
+    let plan = old
+        .plan
+        .as_ref()
+        .ok_or_else(|| Error::usage("the plan cannot be read", None))?;
+    let (front, body) = crate::plan::front_matter_json(&old.text).ok_or_else(|| {
+        Error::usage(
+            format!("{}: its front matter cannot be read", old.path.display()),
+            Some(format!("`planbook check {}` shows why", old.path.display())),
+        )
+    })?;
+    let Value::Object(mut map) = front else {
+        return Err(Error::usage("the front matter is not a map", None));
+    };
+    let period = plan.period.clone().unwrap_or_default();
+    let (Some(start), Some(end)) = (period.start, period.end) else {
+        return Err(Error::usage(
+            format!("{} has no complete period to follow", old.path.display()),
+            Some("give the old plan `period: {start, reassess, end}` first".to_string()),
+        ));
+    };
+    let new_start = end.saturating_add(1.day());
+    let shift = |date: jiff::civil::Date| -> String {
+        let days = start.until(date).map_or(0, |s| s.get_days());
+        new_start.saturating_add(days.days()).to_string()
+    };
+    let old_id = plan.id.clone().unwrap_or_default();
+    map.insert("id".into(), Value::String(id.to_string()));
+    map.insert(
+        "title".into(),
+        Value::String(title.map_or_else(|| plan.title.clone().unwrap_or_default(), str::to_string)),
+    );
+    map.insert("status".into(), Value::String("draft".into()));
+    map.insert("owner".into(), Value::String(owner.to_string()));
+    for cleared in [
+        "outcome",
+        "signoffs",
+        "checkins",
+        "reassessments",
+        "supersedes",
+    ] {
+        map.remove(cleared);
+    }
+    let mut period_map = serde_json::Map::new();
+    period_map.insert("start".into(), Value::String(new_start.to_string()));
+    if let Some(reassess) = period.reassess {
+        period_map.insert("reassess".into(), Value::String(shift(reassess)));
+    }
+    period_map.insert("end".into(), Value::String(shift(end)));
+    map.insert("period".into(), Value::Object(period_map));
+    if let Some(Value::Array(metrics)) = map.get_mut("metrics") {
+        for metric in metrics.iter_mut() {
+            let id = metric.get("id").and_then(Value::as_str).map(str::to_string);
+            let latest = plan
+                .metrics
+                .iter()
+                .find(|m| m.id == id)
+                .and_then(|m| plan.aggregate(m));
+            if let Some(number) = latest.and_then(serde_json::Number::from_f64) {
+                metric["baseline"] = Value::Number(number);
+            }
+        }
+    }
+    if let Some(Value::Array(activities)) = map.get_mut("activities") {
+        for activity in activities.iter_mut() {
+            activity["status"] = Value::String("planned".into());
+            if let Some(due) = activity
+                .get("due")
+                .and_then(Value::as_str)
+                .and_then(|d| d.parse().ok())
+            {
+                activity["due"] = Value::String(shift(due));
+            }
+        }
+    }
+    if let Some(Value::Array(help)) = map.get_mut("help_needed") {
+        for request in help.iter_mut() {
+            if let Some(object) = request.as_object_mut() {
+                object.remove("status");
+            }
+            if let Some(by) = request
+                .get("by")
+                .and_then(Value::as_str)
+                .and_then(|d| d.parse().ok())
+            {
+                request["by"] = Value::String(shift(by));
+            }
+        }
+    }
+    map.insert("supersedes".into(), Value::String(old_id));
+    let mut text = String::from(
+        "---
+",
+    );
+    write_yaml(&Value::Object(map), 0, &mut text);
+    text.push_str(
+        "---
+",
+    );
+    text.push_str(old.text.get(body..).unwrap_or(""));
+    Ok(text)
+}
+
+/// Writes a JSON value as block-style YAML at `indent` spaces.
+fn write_yaml(value: &serde_json::Value, indent: usize, out: &mut String) {
+    use serde_json::Value;
+    let pad = " ".repeat(indent);
+    match value {
+        Value::Object(map) => {
+            for (key, item) in map {
+                match item {
+                    Value::Object(inner) if !inner.is_empty() => {
+                        out.push_str(&format!("{pad}{key}:\n"));
+                        write_yaml(item, indent + 2, out);
+                    }
+                    Value::Array(items) if !items.is_empty() => {
+                        out.push_str(&format!("{pad}{key}:\n"));
+                        write_yaml(item, indent + 2, out);
+                    }
+                    _ => out.push_str(&format!("{pad}{key}: {}\n", scalar(item))),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                match item {
+                    Value::Object(map) if !map.is_empty() => {
+                        let mut inner = String::new();
+                        write_yaml(item, indent + 2, &mut inner);
+                        // The first line of the entry goes after the dash.
+                        let inner = inner.replacen(&format!("{pad}  "), &format!("{pad}- "), 1);
+                        out.push_str(&inner);
+                    }
+                    _ => out.push_str(&format!("{pad}- {}\n", scalar(item))),
+                }
+            }
+        }
+        other => out.push_str(&format!("{pad}{}\n", scalar(other))),
+    }
+}
+
+/// A scalar as YAML text: numbers and booleans as they are, text quoted when it needs to be.
+fn scalar(value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => {
+            let is_date = text.len() == 10 && text.parse::<jiff::civil::Date>().is_ok();
+            if is_date {
+                text.clone()
+            } else {
+                yaml_text(text)
+            }
+        }
+        Value::Null => "null".into(),
+        Value::Array(_) => "[]".into(),
+        Value::Object(_) => "{}".into(),
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+            _ => n.to_string(),
+        },
+        other => other.to_string(),
+    }
 }
 
 /// The owner given, or the person whose email is git's `user.email`.
