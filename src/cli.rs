@@ -136,8 +136,14 @@ pub struct BuildArgs {
     /// Output folder (default: `site.out_dir` from planbook.toml, else `site`)
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// The path or URL the site is published under, e.g. /plans/ (default: /)
+    /// The site's absolute address, e.g. https://acme.github.io/sales-plans/ (default:
+    /// `site.url`), used only in the feed, the calendar and canonical links; page links are
+    /// always relative
     #[arg(long, value_name = "URL")]
+    pub site_url: Option<String>,
+    /// Kept for existing scripts: an absolute URL is taken as --site-url; a path is no longer
+    /// needed, since every link is relative
+    #[arg(long, value_name = "URL", hide = true)]
     pub base_url: Option<String>,
     /// Also publish plans marked `visibility: restricted`
     #[arg(long)]

@@ -42,6 +42,11 @@ impl Default for Config {
 pub struct SiteConfig {
     pub out_dir: PathBuf,
     pub title: Option<String>,
+    /// The site's absolute address (`https://acme.github.io/sales-plans/`), used only where
+    /// an absolute URL is required: the feed, the calendar, canonical links.
+    pub url: Option<String>,
+    /// Kept for existing configurations: an absolute URL here is taken as `url`; a path is no
+    /// longer needed, since every link is relative.
     pub base_url: Option<String>,
 }
 
@@ -50,6 +55,7 @@ impl Default for SiteConfig {
         SiteConfig {
             out_dir: PathBuf::from("site"),
             title: None,
+            url: None,
             base_url: None,
         }
     }

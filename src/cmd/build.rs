@@ -15,18 +15,20 @@ pub fn run(ctx: &Context, args: &BuildArgs) -> Result<Outcome, Error> {
     };
     let options = Options {
         out,
-        base_url: args
-            .base_url
-            .clone()
-            .or_else(|| repo.config.site.base_url.clone())
-            .unwrap_or_else(|| "/".into()),
+        site_url: site_url(&repo, args)?,
         include_restricted: args.include_restricted,
         today: cmd::as_of(args.as_of.as_deref())?,
         progress: progress_bar(ctx.quiet),
         reviews: args.reviews.as_ref().map(|r| cwd.join(r)),
     };
     let started = std::time::Instant::now();
+    let no_site_url = options.site_url.is_none();
     let built = site::build(repo, &options)?;
+    if no_site_url && !ctx.quiet {
+        eprintln!(
+            "note: the feed and the calendar carry no links to the plans: set `site.url` in planbook.toml (or --site-url) to the address the site is published at"
+        );
+    }
     if built.shallow {
         cmd::warn(cmd::SHALLOW_WARNING, ctx.color);
     }
@@ -62,4 +64,26 @@ fn progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
     bar.set_style(style);
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     Some(bar)
+}
+
+/// The site's absolute address: `--site-url`, `site.url`, or an absolute `--base-url` /
+/// `site.base_url` as older configurations give it.
+fn site_url(
+    repo: &crate::repo::Repo,
+    args: &crate::cli::BuildArgs,
+) -> Result<Option<String>, Error> {
+    let absolute = |u: &String| u.starts_with("https://") || u.starts_with("http://");
+    let given = args
+        .site_url
+        .clone()
+        .or_else(|| repo.config.site.url.clone())
+        .or_else(|| args.base_url.clone().filter(absolute))
+        .or_else(|| repo.config.site.base_url.clone().filter(absolute));
+    match given {
+        Some(url) if !absolute(&url) => Err(Error::usage(
+            format!("--site-url {url}: not an absolute http(s) address"),
+            Some("give the address the site is published at, e.g. https://acme.github.io/sales-plans/".to_string()),
+        )),
+        other => Ok(other),
+    }
 }

@@ -192,7 +192,7 @@ fn build_once(
 ) -> Result<(site::Built, Site), Error> {
     let options = Options {
         out: repo.root.join(&repo.config.site.out_dir),
-        base_url: "/".into(),
+        site_url: None,
         include_restricted: false,
         today: cmd::as_of(None)?,
         progress: None,

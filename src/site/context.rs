@@ -155,15 +155,18 @@ pub struct Urls<'a> {
     pub base: &'a str,
 }
 
+/// Page addresses relative to the site's root, naming the `index.html` file itself so that the
+/// site works opened from disk as well as served; each page's links are then made relative to
+/// the page (see `site::relative_links`).
 impl Urls<'_> {
     pub fn plan(&self, id: &str) -> String {
-        format!("{}plans/{id}/", self.base)
+        format!("{}plans/{id}/index.html", self.base)
     }
     pub fn person(&self, id: &str) -> String {
-        format!("{}owners/{}/", self.base, path_slug(id))
+        format!("{}owners/{}/index.html", self.base, path_slug(id))
     }
     pub fn region(&self, region: &str) -> String {
-        format!("{}regions/{}/", self.base, path_slug(region))
+        format!("{}regions/{}/index.html", self.base, path_slug(region))
     }
 }
 

@@ -7,7 +7,8 @@ use std::fmt::Write as _;
 pub struct Entry {
     pub plan_id: String,
     pub plan_title: String,
-    pub url: String,
+    /// The plan page's absolute address, when the site's address is known.
+    pub url: Option<String>,
     pub commit: String,
     pub date: String,
     pub author: String,
@@ -15,8 +16,10 @@ pub struct Entry {
     pub changes: Vec<String>,
 }
 
-/// An Atom feed of the most recent changes across plans.
-pub fn atom(title: &str, site_url: &str, updated: &str, entries: &[Entry]) -> String {
+/// An Atom feed of the most recent changes across plans. Without the site's address
+/// (`site_url`) the feed carries no links and identifies itself and its entries by tag URIs,
+/// rather than by invented addresses.
+pub fn atom(title: &str, site_url: Option<&str>, updated: &str, entries: &[Entry]) -> String {
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n",
     );
@@ -25,17 +28,24 @@ pub fn atom(title: &str, site_url: &str, updated: &str, entries: &[Entry]) -> St
         "  <title>{} · recent changes</title>",
         crate::xml::escape(title)
     );
-    let _ = writeln!(
-        out,
-        "  <id>{}</id>",
-        crate::xml::escape(&format!("{site_url}feed.xml"))
-    );
-    let _ = writeln!(
-        out,
-        "  <link rel=\"self\" href=\"{}\"/>",
-        crate::xml::escape(&format!("{site_url}feed.xml"))
-    );
-    let _ = writeln!(out, "  <link href=\"{}\"/>", crate::xml::escape(site_url));
+    match site_url {
+        Some(site_url) => {
+            let _ = writeln!(
+                out,
+                "  <id>{}</id>",
+                crate::xml::escape(&format!("{site_url}feed.xml"))
+            );
+            let _ = writeln!(
+                out,
+                "  <link rel=\"self\" href=\"{}\"/>",
+                crate::xml::escape(&format!("{site_url}feed.xml"))
+            );
+            let _ = writeln!(out, "  <link href=\"{}\"/>", crate::xml::escape(site_url));
+        }
+        None => {
+            let _ = writeln!(out, "  <id>tag:planbook,2026:feed</id>");
+        }
+    }
     let _ = writeln!(out, "  <updated>{}</updated>", crate::xml::escape(updated));
     let _ = writeln!(out, "  <generator>planbook</generator>");
     for e in entries {
@@ -50,12 +60,14 @@ pub fn atom(title: &str, site_url: &str, updated: &str, entries: &[Entry]) -> St
             crate::xml::escape(&e.plan_title),
             crate::xml::escape(&e.summary)
         );
-        let _ = writeln!(
-            out,
-            "    <id>{}</id>",
-            crate::xml::escape(&format!("{}#{}", e.url, e.commit))
-        );
-        let _ = writeln!(out, "    <link href=\"{}\"/>", crate::xml::escape(&e.url));
+        let id = match &e.url {
+            Some(url) => format!("{url}#{}", e.commit),
+            None => format!("tag:planbook,2026:{}/{}", e.plan_id, e.commit),
+        };
+        let _ = writeln!(out, "    <id>{}</id>", crate::xml::escape(&id));
+        if let Some(url) = &e.url {
+            let _ = writeln!(out, "    <link href=\"{}\"/>", crate::xml::escape(url));
+        }
         let _ = writeln!(
             out,
             "    <updated>{}</updated>",
@@ -88,7 +100,8 @@ pub struct Event {
     pub date: jiff::civil::Date,
     pub summary: String,
     pub description: String,
-    pub url: String,
+    /// The plan page's absolute address, when the site's address is known.
+    pub url: Option<String>,
 }
 
 /// An iCalendar file (RFC 5545): CRLF line endings, lines folded at 75 octets.
@@ -114,7 +127,9 @@ pub fn ics(stamp: &str, events: &[Event]) -> String {
         lines.push(format!("DTEND;VALUE=DATE:{next}"));
         lines.push(format!("SUMMARY:{}", text(&e.summary)));
         lines.push(format!("DESCRIPTION:{}", text(&e.description)));
-        lines.push(format!("URL:{}", text(&e.url)));
+        if let Some(url) = &e.url {
+            lines.push(format!("URL:{}", text(url)));
+        }
         lines.push("END:VEVENT".into());
     }
     lines.push("END:VCALENDAR".into());
@@ -169,7 +184,7 @@ mod tests {
             date: "2026-04-30".parse().unwrap(),
             summary: "Reassess: DACH; mid-market, recovery".into(),
             description: "é".repeat(60),
-            url: "https://example.com/plans/x/".into(),
+            url: Some("https://example.com/plans/x/".into()),
         };
         let cal = ics("20260101T000000Z", &[event]);
         assert!(cal.contains("SUMMARY:Reassess: DACH\\; mid-market\\, recovery\r\n"));

@@ -56,7 +56,10 @@ const FEED_ENTRIES: usize = 50;
 /// How to build.
 pub struct Options {
     pub out: PathBuf,
-    pub base_url: String,
+    /// The site's absolute address (`site.url`, `--site-url`), used only where an absolute
+    /// URL is required: the feed, the calendar and canonical links. Links between pages are
+    /// always relative.
+    pub site_url: Option<String>,
     pub include_restricted: bool,
     pub today: Date,
     /// Shows progress on a terminal (hidden when not given).
@@ -79,7 +82,10 @@ pub struct Built {
 #[derive(Serialize)]
 struct SiteInfo {
     title: String,
+    /// Always empty: page links are made relative to each page when it is written.
     base_url: String,
+    /// The absolute address of the site, when it is known.
+    site_url: Option<String>,
     generated: String,
     plan_count: usize,
     repo_url: Option<String>,
@@ -171,7 +177,9 @@ pub struct Site {
 impl Site {
     /// Reads every plan, its history (from the cache when it is warm) and the templates.
     pub fn load(repo: Repo, options: &Options) -> Result<Site, Error> {
-        let base = normalize_base(&options.base_url);
+        // Every link is relative: the site works from disk, from a CI artifact and under any
+        // sub-path. Only the feed and the calendar need the absolute address, `site_url`.
+        let base = String::new();
         let env = environment(&repo.root)?;
         let bar = options
             .progress
@@ -232,6 +240,7 @@ impl Site {
                 .clone()
                 .unwrap_or_else(|| "Sales Improvement Plans".into()),
             base_url: base.clone(),
+            site_url: options.site_url.as_deref().map(absolute_url),
             generated: options.today.to_string(),
             plan_count: visible.len(),
             repo_url: repo_url.clone(),
@@ -354,9 +363,13 @@ impl Site {
                     Page::Plan(i) => {
                         let plan = &self.plans[*i];
                         let html = self.plan_page(plan)?;
-                        staging.write(&self.file_of(&plan.summary.url), html.as_bytes())?;
+                        let file = self.file_of(&plan.summary.url);
+                        staging.write(&file, relative_links(&html, &file).as_bytes())?;
                     }
-                    Page::Index => staging.write("index.html", self.index_page()?.as_bytes())?,
+                    Page::Index => staging.write(
+                        "index.html",
+                        relative_links(&self.index_page()?, "index.html").as_bytes(),
+                    )?,
                     Page::List(list) => self.write_list(staging, list)?,
                 }
                 bar.inc(1);
@@ -443,17 +456,16 @@ impl Site {
             match existing.remove(url) {
                 Some(list) => pages.push(Page::List(list)),
                 // Nobody is listed there any more.
-                None => staging.remove_page(url.strip_prefix(self.base.as_str()).unwrap_or(url))?,
+                None => staging.remove_page(url.trim_end_matches("index.html"))?,
             }
         }
         let pages = self.write_pages(staging, &pages, &indicatif::ProgressBar::hidden())?;
         Ok(Some(Updated { pages }))
     }
 
-    /// The site path of a page URL (`{base}plans/x/` → `plans/x/index.html`).
+    /// The site path of a page URL (`plans/x/index.html`, relative to the site's root).
     fn file_of(&self, url: &str) -> String {
-        let path = url.strip_prefix(self.base.as_str()).unwrap_or(url);
-        format!("{path}index.html")
+        url.to_string()
     }
 
     fn plan_page(&self, plan: &SitePlan) -> Result<String, Error> {
@@ -532,7 +544,7 @@ impl Site {
     fn list_url(&self, list: &ListPage) -> String {
         let urls = self.urls();
         match list {
-            ListPage::Status(status) => format!("{}status/{status}/", self.base),
+            ListPage::Status(status) => format!("{}status/{status}/index.html", self.base),
             ListPage::Region(region) => urls.region(region),
             ListPage::Person(id) => urls.person(id),
         }
@@ -590,7 +602,8 @@ impl Site {
                 )?
             }
         };
-        staging.write(&self.file_of(&self.list_url(list)), html.as_bytes())
+        let file = self.file_of(&self.list_url(list));
+        staging.write(&file, relative_links(&html, &file).as_bytes())
     }
 }
 
@@ -717,16 +730,45 @@ fn skip_reason(file: &PlanFile) -> String {
     }
 }
 
-/// `/`, or the sub-path the site is published under, always with slashes at both ends.
-pub fn normalize_base(base: &str) -> String {
-    let trimmed = base.trim().trim_matches('/');
-    if trimmed.is_empty() {
-        return "/".into();
+/// An absolute site address with one slash at its end.
+pub fn absolute_url(url: &str) -> String {
+    format!("{}/", url.trim().trim_end_matches('/'))
+}
+
+/// Makes the links of a page written at `file` (relative to the site's root) relative to that
+/// page: every `href`, `src` and `data-base` value that is an address from the site's root
+/// (no scheme, no leading `/`, `#` or `?`) is prefixed with the way back to the root.
+pub fn relative_links(html: &str, file: &str) -> String {
+    let depth = file.matches('/').count();
+    let up = "../".repeat(depth);
+    let mut out = String::with_capacity(html.len() + 1024);
+    let mut rest = html;
+    const ATTRIBUTES: [&str; 3] = [" href=\"", " src=\"", " data-base=\""];
+    loop {
+        let next = ATTRIBUTES
+            .iter()
+            .filter_map(|a| rest.find(a).map(|i| (i, a.len())))
+            .min();
+        let Some((at, len)) = next else {
+            out.push_str(rest);
+            return out;
+        };
+        out.push_str(&rest[..at + len]);
+        rest = &rest[at + len..];
+        let value_end = rest.find('"').unwrap_or(rest.len());
+        let value = &rest[..value_end];
+        let has_scheme = value.split_once(':').is_some_and(|(scheme, _)| {
+            !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        });
+        let empty_link = value.is_empty() && len != " data-base=\"".len();
+        let from_root = !(has_scheme || value.starts_with(['/', '#', '?']) || empty_link);
+        if from_root {
+            out.push_str(&up);
+        }
     }
-    if trimmed.starts_with("http://") || trimmed.starts_with("https://") {
-        return format!("{trimmed}/");
-    }
-    format!("/{trimmed}/")
 }
 
 /// The template environment: the built-in templates, each replaceable by a file of the same
@@ -847,7 +889,11 @@ fn rewrite_link(
     if let Some(id) = plans.get(&target) {
         return Some(format!("{}{fragment}", urls.plan(id)));
     }
-    repo_url.map(|u| format!("{u}/blob/HEAD/{}{fragment}", target.replace(' ', "%20")))
+    // A file of the repository that is not on the site: on the forge when its address is
+    // known, else the link goes nowhere rather than to a page that does not exist.
+    Some(repo_url.map_or_else(String::new, |u| {
+        format!("{u}/blob/HEAD/{}{fragment}", target.replace(' ', "%20"))
+    }))
 }
 
 /// How the sign-off by `person` dated `date` stands in the audit trail (`None` without one,
@@ -1009,17 +1055,11 @@ impl Site {
                 .as_bytes(),
         )?;
 
-        let site_url = if site.base_url.starts_with("http") {
-            site.base_url.clone()
-        } else {
-            format!("https://planbook.invalid{}", site.base_url)
-        };
-        let absolute = |url: &str| {
-            if url.starts_with("http") {
-                url.to_string()
-            } else {
-                format!("{}{}", site_url.trim_end_matches('/'), url)
-            }
+        // Absolute addresses only when the site's address is known: no link is invented.
+        let site_url = site.site_url.clone();
+        let absolute = |url: &str| -> Option<String> {
+            let page = url.trim_end_matches("index.html");
+            site_url.as_ref().map(|base| format!("{base}{page}"))
         };
         // The latest changes across plans (newest first; ties by plan and commit).
         let mut latest: Vec<(&PlanSummary, &crate::history::Revision)> = self
@@ -1060,7 +1100,7 @@ impl Site {
             .map_or_else(|| format!("{today}T00:00:00Z"), |e| e.date.clone());
         staging.write(
             "feed.xml",
-            feeds::atom(&site.title, &site_url, &updated, &entries).as_bytes(),
+            feeds::atom(&site.title, site_url.as_deref(), &updated, &entries).as_bytes(),
         )?;
 
         let events: Vec<feeds::Event> = self
@@ -1076,11 +1116,13 @@ impl Site {
                     date: plan.period.as_ref()?.reassess?,
                     summary: format!("Reassess: {}", s.title),
                     description: format!(
-                        "{} ({}), owner {}. {}",
+                        "{} ({}), owner {}.{}",
                         s.title,
                         s.scope,
                         s.owner.name,
                         absolute(&s.url)
+                            .map(|u| format!(" {u}"))
+                            .unwrap_or_default()
                     ),
                     url: absolute(&s.url),
                 })
