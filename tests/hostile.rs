@@ -409,3 +409,140 @@ fn oversized_files_are_refused_from_their_size() {
         out.stderr
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Bounded cost and output hygiene (issue 11, items 1, 2 and 6): inputs of a few megabytes that
+// used to take minutes or gigabytes, generated here; each run is timed and, where
+// `/usr/bin/time` is installed, its peak memory is measured too.
+// ---------------------------------------------------------------------------------------------
+
+/// Longest any one run may take. Generous: debug builds on a busy 2-core machine; a release
+/// build does each of these in well under the 2 s target.
+fn time_bound() -> std::time::Duration {
+    std::time::Duration::from_secs(if cfg!(debug_assertions) { 20 } else { 5 })
+}
+
+/// Most resident memory one run may use: 256 MiB above what planbook needs to start.
+const MEMORY_BOUND_KB: u64 = 256 * 1024 + 64 * 1024;
+
+/// Runs planbook in `repo`, asserting the time and (where `/usr/bin/time` can measure it) the
+/// memory bound.
+fn bounded(repo: &TestRepo, args: &[&str]) -> common::Output {
+    let time = Path::new("/usr/bin/time");
+    let measure = time.exists();
+    let mut command = if measure {
+        let mut c = std::process::Command::new(time);
+        c.args(["-f", "planbook-peak-kb %M", env!("CARGO_BIN_EXE_planbook")]);
+        c
+    } else {
+        std::process::Command::new(env!("CARGO_BIN_EXE_planbook"))
+    };
+    let started = std::time::Instant::now();
+    let out = command
+        .args(args)
+        .current_dir(repo.path())
+        .env("NO_COLOR", "1")
+        .env("HOME", repo.path())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    let mut stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    if measure && let Some(at) = stderr.rfind("planbook-peak-kb ") {
+        let kb: u64 = stderr[at + 17..].trim().parse().unwrap_or(0);
+        stderr.truncate(at);
+        assert!(
+            kb < MEMORY_BOUND_KB,
+            "planbook {args:?} used {kb} KB at its peak"
+        );
+    }
+    assert!(elapsed < time_bound(), "planbook {args:?} took {elapsed:?}");
+    common::Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr,
+    }
+}
+
+/// A draft plan's front matter (without the closing `---`), passing every rule it can.
+fn draft_front(id: &str) -> String {
+    format!(
+        "---
+id: {id}
+title: Hostile
+status: draft
+owner: ana
+scope: {{ region: EMEA }}
+period: {{ start: 2026-01-01, reassess: 2026-04-30, end: 2026-06-30 }}
+metrics:
+  - {{ id: m, name: M, unit: count, direction: increase, baseline: 1, expected: 2, target: 2, primary: true }}
+activities:
+  - {{ id: a, title: A, owner: ana, function: sales, due: 2026-03-01, status: planned, metrics: [m] }}
+"
+    )
+}
+
+/// A draft plan whose body is `body` in its summary, followed by every other section a draft
+/// needs.
+fn draft_with_body(id: &str, body: &str) -> String {
+    let mut text = format!("{}---\n\n## Summary\n\n{body}\n\n", draft_front(id));
+    for section in &planbook::check::rules::ALWAYS_SECTIONS[1..] {
+        text.push_str(&format!("## {section}\n\nText.\n\n"));
+    }
+    text
+}
+
+#[test]
+fn an_alias_of_a_long_value_repeated_is_refused_by_its_size() {
+    let repo = TestRepo::with_git();
+    // 3 MB of text aliased 5,000 times: few values, 15 GB once expanded.
+    let mut bomb = draft_front("bomb").replace("title: Hostile\n", "");
+    bomb.push_str(&format!("title: &t '{}'\n", "A".repeat(3_000_000)));
+    bomb.push_str(&format!(
+        "aliases: [{}]\n---\n",
+        vec!["*t"; 5_000].join(", ")
+    ));
+    repo.plan("bomb.md", &bomb);
+    repo.commit(
+        "A plan that expands to gigabytes",
+        "Ana Lima <ana@example.com>",
+        "2026-01-05T10:00:00Z",
+    );
+
+    let (code, json) = repo.check_json(&[]);
+    assert_eq!(code, 1, "{json}");
+    let d = &json["diagnostics"][0];
+    assert_eq!(d["rule"], "front-matter", "{json}");
+    assert!(d["message"].as_str().unwrap().contains("budget"), "{d}");
+    assert!(d["help"].as_str().unwrap().contains("aliases"), "{d}");
+    // The second alias is the one that goes over: line 12, after `aliases: [*t, `.
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(12), Some(15)),
+        "{d}"
+    );
+    let out = bounded(&repo, &["check", "--as-of", "2026-03-01"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.contains("plans/bomb.md:12:15"), "{}", out.stdout);
+
+    // Fixed in the next commit: the blob in the history must not stop `log` or `build`.
+    repo.plan("bomb.md", draft_with_body("bomb", "Fixed."));
+    repo.commit(
+        "Write the values out",
+        "Ana Lima <ana@example.com>",
+        "2026-01-06T10:00:00Z",
+    );
+    let out = bounded(&repo, &["log", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let log: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        log["plans"][0]["revisions"].as_array().unwrap().len(),
+        2,
+        "{log}"
+    );
+    let out = bounded(&repo, &["log"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = bounded(&repo, &["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(repo.path().join("site/plans.json").exists());
+}
