@@ -546,3 +546,208 @@ fn an_alias_of_a_long_value_repeated_is_refused_by_its_size() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(repo.path().join("site/plans.json").exists());
 }
+
+#[test]
+fn fifty_thousand_distinct_keys_are_checked_in_linear_time() {
+    let repo = TestRepo::with_git();
+    let prefix = "k".repeat(40);
+    let keys: String = (0..49_900)
+        .map(|i| format!("  {prefix}{i:05}: 1\n"))
+        .collect();
+    let front = draft_front("keys");
+    let lines_before = front.lines().count() as u64 + 1;
+    repo.plan(
+        "keys.md",
+        format!("{front}extra:\n{keys}  {prefix}00000: 2\n---\n\n## Summary\n"),
+    );
+    repo.commit(
+        "Many keys",
+        "Ana Lima <ana@example.com>",
+        "2026-01-05T10:00:00Z",
+    );
+    let out = bounded(
+        &repo,
+        &["check", "--format", "json", "--as-of", "2026-03-01"],
+    );
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let d = &json["diagnostics"][0];
+    assert_eq!(d["rule"], "front-matter", "{json}");
+    let message = d["message"].as_str().unwrap();
+    // The repeated key is on the line after the 49,900 others, and names the first one.
+    assert!(
+        message.contains(&format!("(first on line {})", lines_before + 1)),
+        "{message}"
+    );
+    assert_eq!(d["line"].as_u64(), Some(lines_before + 49_901), "{d}");
+
+    // Without the repeat, the plan is built too.
+    repo.plan(
+        "keys.md",
+        format!("{front}extra:\n{keys}---\n\n## Summary\n"),
+    );
+    repo.commit(
+        "No repeated key",
+        "Ana Lima <ana@example.com>",
+        "2026-01-06T10:00:00Z",
+    );
+    let out = bounded(&repo, &["check", "--as-of", "2026-03-01"]);
+    assert!(
+        out.stdout.contains("unknown field `extra`"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(bounded(&repo, &["log", "--format", "json"]).code, 0);
+    let out = bounded(&repo, &["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
+fn fifty_thousand_unknown_fields_and_names_are_reported_in_linear_time() {
+    let repo = TestRepo::with_git();
+    // 49,900 unknown top-level fields, one finding each.
+    let fields: String = (0..49_900).map(|i| format!("field{i:05}x: 1\n")).collect();
+    repo.plan(
+        "fields.md",
+        draft_with_body("fields", "Text.").replacen("---\n", &format!("---\n{fields}"), 1),
+    );
+    // 50,000 unknown metrics named on one long line, one finding each.
+    let names: Vec<String> = (0..50_000).map(|i| format!("x{i}")).collect();
+    repo.plan(
+        "names.md",
+        draft_with_body("names", "Text.").replace(
+            "metrics: [m] }",
+            &format!("metrics: [m, {}] }}", names.join(", ")),
+        ),
+    );
+    repo.commit(
+        "Unknown names",
+        "Ana Lima <ana@example.com>",
+        "2026-01-05T10:00:00Z",
+    );
+    let out = bounded(
+        &repo,
+        &["check", "--format", "json", "--as-of", "2026-03-01"],
+    );
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(json["errors"], 99_900, "{}", &out.stdout[..2000]);
+    let first = &json["diagnostics"][0];
+    assert_eq!(first["message"], "unknown field `field00000x`", "{first}");
+    assert_eq!(
+        (first["line"].as_u64(), first["column"].as_u64()),
+        (Some(2), Some(1))
+    );
+    let last = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rfind(|d| d["file"] == "plans/names.md")
+        .unwrap();
+    assert!(
+        last["message"].as_str().unwrap().contains("`x49999`"),
+        "{last}"
+    );
+    // The help lists the plan's metrics, not 50,000 names.
+    assert!(last["help"].as_str().unwrap().len() < 200, "{last}");
+    // The human report shows each long line only around its finding.
+    let out = bounded(&repo, &["check", "--as-of", "2026-03-01"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.len() < 100_000_000, "{} bytes", out.stdout.len());
+    assert!(
+        out.stdout.contains("Checked 2 plans: 99900 errors"),
+        "{}",
+        &out.stdout[out.stdout.len() - 300..]
+    );
+}
+
+#[test]
+fn twenty_thousand_identical_headings_get_anchors_in_linear_time() {
+    let repo = TestRepo::with_git();
+    repo.plan(
+        "same.md",
+        draft_with_body("same", &"## Same\n\nText.\n\n".repeat(20_000)),
+    );
+    repo.commit(
+        "Same headings",
+        "Ana Lima <ana@example.com>",
+        "2026-01-05T10:00:00Z",
+    );
+    assert_eq!(bounded(&repo, &["check", "--as-of", "2026-03-01"]).code, 0);
+    let out = bounded(&repo, &["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let page = repo.read("site/plans/same/index.html");
+    assert!(
+        page.contains("id=\"s-same-20000\""),
+        "the last heading's anchor"
+    );
+    assert!(!page.contains("id=\"s-same-20001\""));
+}
+
+#[test]
+fn markdown_nested_past_the_limit_is_shown_as_text_with_a_finding() {
+    let body_line = draft_front("x").lines().count() as u64 + 5;
+    // (plan, body, where the finding points, the tag that must stay within the limit)
+    let cases = [
+        // Each `> ` opens one quote: the 33rd, at column 65, is too deep.
+        (
+            "quotes",
+            format!("{}deep\n", "> ".repeat(100_000)),
+            (body_line, 65),
+            "<blockquote",
+        ),
+        // Each `- ` opens a list and an item: the 17th, at column 33, is too deep.
+        (
+            "lists",
+            format!("{}deep\n", "- ".repeat(100_000)),
+            (body_line, 33),
+            "<ul",
+        ),
+        (
+            "divs",
+            format!("{}deep\n", "<div>".repeat(200_000)),
+            (body_line, 1),
+            "<div",
+        ),
+        (
+            "divlines",
+            "<div>\n".repeat(200_000),
+            (body_line + 32, 1),
+            "<div",
+        ),
+    ];
+    for (id, body, (line, column), tag) in cases {
+        let repo = TestRepo::with_git();
+        repo.plan(&format!("{id}.md"), draft_with_body(id, &body));
+        repo.commit(
+            "A deep body",
+            "Ana Lima <ana@example.com>",
+            "2026-01-05T10:00:00Z",
+        );
+        let out = bounded(
+            &repo,
+            &["check", "--format", "json", "--as-of", "2026-03-01"],
+        );
+        assert_eq!(out.code, 0, "{id}: warnings only: {}", out.stdout);
+        let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        let d = &json["diagnostics"][0];
+        assert_eq!(json["diagnostics"].as_array().unwrap().len(), 1, "{json}");
+        assert_eq!(d["rule"], "plan-length", "{id}: {d}");
+        assert!(d["message"].as_str().unwrap().contains("32 levels"), "{d}");
+        assert_eq!(
+            (d["line"].as_u64(), d["column"].as_u64()),
+            (Some(line), Some(column)),
+            "{id}: {d}"
+        );
+
+        let out = bounded(&repo, &["build"]);
+        assert_eq!(out.code, 0, "{id}: {}", out.stderr);
+        let page = repo.read(&format!("site/plans/{id}/index.html"));
+        let body = &page[page.find("s-summary").unwrap()..];
+        assert!(
+            body.matches(tag).count() <= 40,
+            "{id}: more than the limit of {tag}"
+        );
+        if id != "divlines" {
+            assert!(body.contains("deep"), "{id}: the deep text is still shown");
+        }
+    }
+}

@@ -269,6 +269,8 @@ enum Frame {
     },
     Map {
         entries: Vec<(Key, Node)>,
+        /// The line of each key so far, so a repeated key is found in constant time.
+        lines: HashMap<String, u32>,
         key: Option<Key>,
         span: Span,
         anchor: usize,
@@ -343,6 +345,7 @@ impl Builder<'_> {
                 self.open(at)?;
                 self.stack.push(Frame::Map {
                     entries: Vec::new(),
+                    lines: HashMap::new(),
                     key: None,
                     span: at,
                     anchor,
@@ -446,7 +449,12 @@ impl Builder<'_> {
         match self.stack.last_mut() {
             None => self.root = Some(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
+            Some(Frame::Map {
+                entries,
+                lines,
+                key,
+                ..
+            }) => match key.take() {
                 None => {
                     let name = match node.value {
                         Value::String(s) => s,
@@ -460,15 +468,13 @@ impl Builder<'_> {
                             });
                         }
                     };
-                    if let Some((first, _)) = entries.iter().find(|(k, _)| k.name == name) {
+                    if let Some(first) = lines.get(&name) {
                         return Err(YamlError {
-                            message: format!(
-                                "duplicate key `{name}` (first on line {})",
-                                first.span.line
-                            ),
+                            message: format!("duplicate key `{name}` (first on line {first})"),
                             span: node.span,
                         });
                     }
+                    lines.insert(name.clone(), node.span.line);
                     *key = Some(Key {
                         name,
                         span: node.span,
@@ -669,6 +675,15 @@ mod tests {
         assert_eq!(text_budget(0), 1024 * 1024);
         assert_eq!(text_budget(1_000_000), 2_000_000 + 1024 * 1024);
         assert_eq!(text_budget(8 * 1024 * 1024), MAX_TEXT_BYTES);
+    }
+
+    #[test]
+    fn a_repeated_key_among_many_is_found_with_its_first_line() {
+        let mut text: String = (0..20_000).map(|i| format!("k{i}: 1\n")).collect();
+        text.push_str("k7: 2\n");
+        let err = parse_fm(&text).unwrap_err();
+        assert_eq!(err.message, "duplicate key `k7` (first on line 9)");
+        assert_eq!(err.span.line, 20_002);
     }
 
     #[test]
