@@ -751,3 +751,126 @@ fn markdown_nested_past_the_limit_is_shown_as_text_with_a_finding() {
         }
     }
 }
+
+/// Terminal control sequences an attacker would put in a name, a subject or a value: set the
+/// window title, clear the screen, and a C1 control sequence introducer.
+const ESCAPES: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m";
+
+/// `text` in a double-quoted YAML string.
+fn yaml_escaped(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                format!("\\u{:04x}", u32::from(c))
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn control_characters_from_commits_and_plans_are_escaped_in_human_output() {
+    let repo = TestRepo::with_git();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    repo.commit(
+        "Add alpha",
+        "Ana Lima <ana@example.com>",
+        "2026-01-05T10:00:00Z",
+    );
+    // Still a readable plan: the title is free text, and an unknown owner is only a finding.
+    let hostile = valid_plan("alpha")
+        .replace(
+            "title: Nordics mid-market recovery",
+            &format!("title: \"Nordics{}\"", yaml_escaped(ESCAPES)),
+        )
+        .replace(
+            "owner: ana\nsponsor",
+            &format!("owner: \"ana{}\"\nsponsor", yaml_escaped(ESCAPES)),
+        );
+    repo.plan("alpha.md", &hostile);
+    repo.commit(
+        &format!("Retitle {ESCAPES}\n\nApproved-by: Ben {ESCAPES} <ben@example.com>"),
+        &format!("Ana{ESCAPES} <ana@example.com>"),
+        "2026-01-06T10:00:00Z",
+    );
+    let escaped = |out: &common::Output, what: &str| {
+        // CSV lines end with `\r\n` by its standard.
+        let all = format!("{}{}", out.stdout, out.stderr).replace("\r\n", "\n");
+        assert!(
+            !all.chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\t'),
+            "{what} printed a control character: {all:?}"
+        );
+    };
+    let out = bounded(&repo, &["log"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("Retitle \\u{1b}]0;pwned\\u{7}"),
+        "{}",
+        out.stdout
+    );
+    escaped(&out, "log");
+    let out = bounded(&repo, &["check", "--as-of", "2026-03-01"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.contains("\\u{1b}[2J"), "{}", out.stdout);
+    escaped(&out, "check");
+    for format in ["table", "csv"] {
+        let out = bounded(
+            &repo,
+            &["status", "--format", format, "--as-of", "2026-03-01"],
+        );
+        escaped(&out, format);
+    }
+    let out = bounded(&repo, &["diff", "HEAD~1", "HEAD"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    escaped(&out, "diff");
+    // JSON escapes for itself, and keeps the exact text.
+    let out = bounded(&repo, &["log", "--format", "json"]);
+    assert!(out.stdout.contains("\\u001b]0;pwned"), "{}", out.stdout);
+}
+
+#[test]
+fn plan_text_cannot_add_links_or_markup_to_the_diff_summary() {
+    let repo = TestRepo::with_git();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    repo.commit(
+        "Add alpha",
+        "Ana Lima <ana@example.com>",
+        "2026-01-05T10:00:00Z",
+    );
+    let hostile = valid_plan("alpha")
+        .replace(
+            "title: Nordics mid-market recovery",
+            "title: \"[Approve here](https://evil.example) <img src=x onerror=alert(1)> **urgent**\"",
+        )
+        .replace("baseline: 400000", "baseline: \"![pixel](https://evil.example/p.png)\"")
+        .replace("role: VP Sales", "role: \"| forged | cell |\\n# Heading\"");
+    repo.plan("alpha.md", &hostile);
+    repo.commit(
+        "Retitle",
+        "Ana Lima <ana@example.com>",
+        "2026-01-06T10:00:00Z",
+    );
+    let out = bounded(&repo, &["diff", "HEAD~1", "HEAD", "--format", "markdown"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for bad in [
+        "](",
+        "![",
+        "**urgent**",
+        "| forged |",
+        "\n# Heading",
+        "https://evil",
+    ] {
+        assert!(!out.stdout.contains(bad), "{bad} in:\n{}", out.stdout);
+    }
+    // Every `<` is shown as text, never the start of an HTML tag.
+    assert!(
+        out.stdout
+            .match_indices('<')
+            .all(|(i, _)| out.stdout[..i].ends_with('\\')),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("\\[Approve here\\]"), "{}", out.stdout);
+}

@@ -4,6 +4,7 @@
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::report::escape;
 use crate::report::{CheckReport, plural};
 
 /// Renders every diagnostic and a closing summary line.
@@ -45,8 +46,11 @@ fn render_one(
         Severity::Error => Level::ERROR,
         Severity::Warning => Level::WARNING,
     };
-    let path = d.file_display();
-    let title = level.primary_title(d.message.as_str()).id(d.rule.name());
+    // Messages quote plan text, and the source line is plan text: neither may reach the
+    // terminal with its control characters.
+    let path = escape::line(&d.file_display()).into_owned();
+    let message = escape::controls(&d.message, true);
+    let title = level.primary_title(message.as_ref()).id(d.rule.name());
     let line_text = report
         .sources
         .get(d.file.as_path())
@@ -68,9 +72,14 @@ fn render_one(
             // A long line is shown around the caret only: 50,000 findings on one line of
             // 400 KB would otherwise print that line 50,000 times.
             let (from, start, end, to) = window(line, start, end);
-            let before = format!("{}{}", if from > 0 { "…" } else { "" }, &line[from..start]);
-            let under = &line[start..end];
-            let after = &line[end..to];
+            // Escaping moves the caret: escape the parts before, under and after it apart.
+            let before = format!(
+                "{}{}",
+                if from > 0 { "…" } else { "" },
+                escape::line(&line[from..start])
+            );
+            let under = escape::line(&line[start..end]);
+            let after = escape::line(&line[end..to]);
             let more = if to < line.len() { "…" } else { "" };
             let shown = format!("{before}{under}{after}{more}");
             let (start, end) = (before.len(), before.len() + under.len());
@@ -85,7 +94,7 @@ fn render_one(
             .element(Level::NOTE.message(format!("at {path}:{}:{}", d.span.line, d.span.column))),
     };
     if let Some(help) = &d.help {
-        group = group.element(Level::HELP.message(help.as_str()));
+        group = group.element(Level::HELP.message(escape::controls(help, true)));
     }
     renderer.render(&[group])
 }
