@@ -874,3 +874,63 @@ fn plan_text_cannot_add_links_or_markup_to_the_diff_summary() {
     );
     assert!(out.stdout.contains("\\[Approve here\\]"), "{}", out.stdout);
 }
+
+#[test]
+fn a_huge_commit_message_on_many_plans_is_published_capped() {
+    let repo = TestRepo::with_git();
+    for i in 0..20 {
+        repo.plan(&format!("p{i}.md"), valid_plan(&format!("p{i}")));
+    }
+    repo.commit(
+        "Add plans",
+        "Ana Lima <ana@example.com>",
+        "2026-01-05T10:00:00Z",
+    );
+    for i in 0..20 {
+        repo.plan(
+            &format!("p{i}.md"),
+            valid_plan(&format!("p{i}")).replace("target: 500000", "target: 510000"),
+        );
+    }
+    // A 1 MB subject line and 5,000 trailers of 100 bytes each.
+    let mut message = "S".repeat(1_000_000);
+    message.push_str("\n\n");
+    for i in 0..5_000 {
+        message.push_str(&format!(
+            "Reviewed-by: Reviewer {i} <r{i}{}@example.com>\n",
+            "x".repeat(60)
+        ));
+    }
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), &message).unwrap();
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-F", file.path().to_str().unwrap()]);
+
+    let out = bounded(&repo, &["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let size = std::fs::metadata(repo.path().join("site/plans.json"))
+        .unwrap()
+        .len();
+    // Uncapped: 20 plans × (1 MB subject + 0.5 MB of trailers) = 30 MB.
+    assert!(size < 3_000_000, "plans.json is {size} bytes");
+    let data: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(repo.path().join("site/plans.json")).unwrap())
+            .unwrap();
+    let revision = &data["plans"][0]["history"]["revisions"][0];
+    let summary = revision["summary"].as_str().unwrap();
+    assert_eq!(
+        summary.chars().count(),
+        1_001,
+        "1,000 characters and an ellipsis"
+    );
+    assert!(summary.ends_with('…'));
+    assert_eq!(revision["trailers"].as_array().unwrap().len(), 50);
+    let feed = std::fs::metadata(repo.path().join("site/feed.xml"))
+        .unwrap()
+        .len();
+    assert!(feed < 1_000_000, "feed.xml is {feed} bytes");
+    let page = std::fs::metadata(repo.path().join("site/plans/p0/index.html"))
+        .unwrap()
+        .len();
+    assert!(page < 500_000, "a plan page is {page} bytes");
+}

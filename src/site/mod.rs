@@ -6,6 +6,7 @@ pub mod context;
 pub mod feeds;
 pub mod markdown;
 pub mod output;
+pub mod published;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -811,7 +812,7 @@ impl Serialize for AllPlans<'_> {
                 url: &p.summary.url,
                 summary: &p.summary,
                 plan,
-                history: p.history.as_ref(),
+                history: p.history.as_ref().map(published::history),
             })?;
         }
         seq.end()
@@ -825,7 +826,8 @@ struct PlanData<'a> {
     url: &'a str,
     summary: &'a PlanSummary,
     plan: &'a crate::plan::Plan,
-    history: Option<&'a PlanHistory>,
+    /// Capped: see [`published`].
+    history: Option<PlanHistory>,
 }
 
 impl Site {
@@ -890,12 +892,12 @@ impl Site {
             .into_iter()
             .map(|(s, r)| feeds::Entry {
                 plan_id: s.id.clone(),
-                plan_title: s.title.clone(),
+                plan_title: published::cap(&s.title).into_owned(),
                 url: absolute(&s.url),
                 commit: r.commit.clone(),
                 date: r.date.clone(),
-                author: r.author.name.clone(),
-                summary: r.summary.clone(),
+                author: published::cap(&r.author.name).into_owned(),
+                summary: published::cap(&r.summary).into_owned(),
                 changes: r.changes.iter().map(ToString::to_string).collect(),
             })
             .collect();
@@ -918,10 +920,10 @@ impl Site {
                 Some(feeds::Event {
                     uid: format!("reassess-{}@planbook", s.id),
                     date: plan.period.as_ref()?.reassess?,
-                    summary: format!("Reassess: {}", s.title),
+                    summary: format!("Reassess: {}", published::cap(&s.title)),
                     description: format!(
                         "{} ({}), owner {}. {}",
-                        s.title,
+                        published::cap(&s.title),
                         s.scope,
                         s.owner.name,
                         absolute(&s.url)
