@@ -33,18 +33,18 @@ pub fn line(text: &str) -> Cow<'_, str> {
 
 /// Text placed into Markdown (a pull-request comment) as literal text, inside a line: every
 /// ASCII punctuation character that Markdown or GitHub could read as markup there (emphasis,
-/// code, links, images, HTML, entities, table cells, strikethrough, math, mentions, and the
-/// `:` and `.` of bare URLs that GitHub would turn into links) is backslash-escaped, line
-/// breaks become spaces (so nothing starts a line: no heading, list or quote), and control
-/// characters are escaped as for a terminal. So plan text cannot add a link, an image, HTML, a
-/// heading or a table cell to the summary.
+/// code, links, images, HTML, entities, table cells, strikethrough, super- and subscript,
+/// math, mentions, and the `:` and `.` of bare URLs that GitHub would turn into links) is
+/// backslash-escaped, line breaks become spaces (so nothing starts a line: no heading, list or
+/// quote), and control characters are escaped as for a terminal. So plan text cannot add a
+/// link, an image, HTML, a heading or a table cell to the summary.
 pub fn markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         match c {
             '\n' | '\r' => out.push(' '),
             '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '<' | '>' | '|' | '~' | '&' | ':'
-            | '.' | '@' | '$' => {
+            | '.' | '@' | '$' | '^' => {
                 out.push('\\');
                 out.push(c);
             }
