@@ -37,6 +37,35 @@ pub fn plan_file(bytes: &[u8]) {
     let _ = file.body_text();
 }
 
+/// YAML front matter of any size: the tree never holds more text than the budget allows.
+pub fn front_matter_budget(text: &str) {
+    let index = crate::plan::LineIndex::new(text);
+    let origin = crate::plan::yaml::Origin {
+        file: text,
+        index: &index,
+        offset: 0,
+        text,
+    };
+    if let Ok(node) = crate::plan::yaml::parse(&origin) {
+        let held = text_bytes(&node);
+        let budget = crate::plan::yaml::text_budget(text.len());
+        assert!(held <= budget, "{held} bytes of text from {}", text.len());
+    }
+}
+
+fn text_bytes(node: &crate::plan::Node) -> usize {
+    use crate::plan::yaml::Value;
+    match &node.value {
+        Value::String(s) => s.len(),
+        Value::Seq(items) => items.iter().map(text_bytes).sum(),
+        Value::Map(entries) => entries
+            .iter()
+            .map(|(k, v)| k.name.len() + text_bytes(v))
+            .sum(),
+        _ => 0,
+    }
+}
+
 /// Two revisions' text (split at the first NUL): the front matter as JSON, and their
 /// field-level differences and sign-offs as the audit trail reads them.
 pub fn front_matter(text: &str) {
@@ -65,6 +94,64 @@ pub fn markdown(text: &str) {
             "anchor {:?}",
             entry.anchor
         );
+    }
+    // Nesting is bounded (Markdown and raw HTML each to MAX_NESTING, plus what one Markdown
+    // element adds, like `<li><p>`), so the sanitiser's cost stays linear.
+    let limit = 2 * crate::plan::body::MAX_NESTING + 4;
+    let depth = html_depth(&rendered.html);
+    assert!(depth <= limit, "nested {depth} deep: {}", rendered.html);
+}
+
+/// Deepest nesting of elements in well-formed HTML (as the sanitiser writes it).
+fn html_depth(html: &str) -> usize {
+    const VOID: &[&str] = &["br", "hr", "input", "img", "wbr", "col", "area"];
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for tag in html.split('<').skip(1) {
+        let tag = tag.split('>').next().unwrap_or("");
+        if let Some(_closing) = tag.strip_prefix('/') {
+            depth = depth.saturating_sub(1);
+        } else if tag.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            let name: String = tag
+                .chars()
+                .take_while(char::is_ascii_alphanumeric)
+                .collect();
+            if !VOID.contains(&name.as_str()) && !tag.ends_with('/') {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+        }
+    }
+    deepest
+}
+
+/// Text escaped for a terminal keeps no control character but line breaks and tabs; text
+/// escaped for Markdown, placed in a list item as `diff --format markdown` does, reads back
+/// as plain text: no link, image, emphasis, code, heading, table or HTML.
+pub fn escaped_text(text: &str) {
+    use pulldown_cmark::{Event, Options, Parser, Tag};
+
+    let shown = crate::report::escape::controls(text, true);
+    assert!(
+        !shown
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t'),
+        "{shown:?}"
+    );
+    let line = crate::report::escape::line(text);
+    assert!(
+        !line.chars().any(|c| c.is_control() && c != '\t'),
+        "{line:?}"
+    );
+
+    let markdown = format!("- a {} | b\n", crate::report::escape::markdown(text));
+    for event in Parser::new_ext(&markdown, Options::all()) {
+        match event {
+            Event::Start(Tag::List(_) | Tag::Item | Tag::Paragraph)
+            | Event::End(_)
+            | Event::Text(_)
+            | Event::SoftBreak => {}
+            other => panic!("{other:?} in {markdown:?}"),
+        }
     }
 }
 

@@ -88,9 +88,11 @@ pub fn report_error(error: &Error, color: bool) {
     } else {
         ("", "", "")
     };
+    // Messages name files and quote their text; control characters in them are shown escaped.
+    let message = report::escape::controls(&error.to_string(), true).into_owned();
     let mut stderr = std::io::stderr().lock();
-    let _ = writeln!(stderr, "{red}error{reset}{bold}: {error}{reset}");
+    let _ = writeln!(stderr, "{red}error{reset}{bold}: {message}{reset}");
     if let Some(help) = error.help() {
-        let _ = writeln!(stderr, "  help: {help}");
+        let _ = writeln!(stderr, "  help: {}", report::escape::controls(&help, true));
     }
 }

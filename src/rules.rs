@@ -66,7 +66,7 @@ rules! {
     UnmovedMetric = "unmoved-metric", Warning, "At least one activity moves each metric.";
     RequiredForStatus = "required-for-status", Error, "The fields and sections the plan's status requires are present.";
     MissingSection = "missing-section", Error, "The body has every section a plan always needs.";
-    PlanLength = "plan-length", Warning, "A plan under review is not far outside the 5-7 page guideline.";
+    PlanLength = "plan-length", Warning, "A plan under review is not far outside the 5-7 page guideline; no plan's text nests more than 32 levels deep.";
     SignoffRequired = "signoff-required", Error, "Approved, active and assessed plans carry the sign-offs the policy requires.";
     SelfSignoff = "self-signoff", Error, "Owners do not sign off their own plans.";
     InvestmentTotal = "investment-total", Warning, "Activity investments add up to no more than the plan's stated totals.";

@@ -900,3 +900,528 @@ fn a_restricted_past_is_not_published() {
     let json = std::fs::read_to_string(repo.path().join("internal/plans.json")).unwrap();
     assert!(json.contains("888222"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Bounded cost and output hygiene (issue 11, items 1, 2 and 6): inputs of a few megabytes that
+// used to take minutes or gigabytes, generated here; each run is timed and, where
+// `/usr/bin/time` is installed, its peak memory is measured too.
+// ---------------------------------------------------------------------------------------------
+
+/// Longest any one run may take. Generous: debug builds on a busy 2-core machine; a release
+/// build does each of these in well under the 2 s target.
+fn time_bound() -> std::time::Duration {
+    std::time::Duration::from_secs(if cfg!(debug_assertions) { 20 } else { 5 })
+}
+
+/// Most resident memory one run may use: 256 MiB above what planbook needs to start.
+const MEMORY_BOUND_KB: u64 = 256 * 1024 + 64 * 1024;
+
+/// Runs planbook in `repo`, asserting the time and (where `/usr/bin/time` can measure it) the
+/// memory bound.
+fn bounded(repo: &TestRepo, args: &[&str]) -> common::Output {
+    let time = Path::new("/usr/bin/time");
+    let measure = time.exists();
+    let mut command = if measure {
+        let mut c = std::process::Command::new(time);
+        c.args(["-f", "planbook-peak-kb %M", env!("CARGO_BIN_EXE_planbook")]);
+        c
+    } else {
+        std::process::Command::new(env!("CARGO_BIN_EXE_planbook"))
+    };
+    let started = std::time::Instant::now();
+    let out = command
+        .args(args)
+        .current_dir(repo.path())
+        .env("NO_COLOR", "1")
+        .env("HOME", repo.path())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    let mut stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    if measure && let Some(at) = stderr.rfind("planbook-peak-kb ") {
+        let kb: u64 = stderr[at + 17..].trim().parse().unwrap_or(0);
+        stderr.truncate(at);
+        assert!(
+            kb < MEMORY_BOUND_KB,
+            "planbook {args:?} used {kb} KB at its peak"
+        );
+    }
+    assert!(elapsed < time_bound(), "planbook {args:?} took {elapsed:?}");
+    common::Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr,
+    }
+}
+
+/// A draft plan's front matter (without the closing `---`), passing every rule it can.
+fn draft_front(id: &str) -> String {
+    format!(
+        "---
+id: {id}
+title: Hostile
+status: draft
+owner: ana
+scope: {{ region: EMEA }}
+period: {{ start: 2026-01-01, reassess: 2026-04-30, end: 2026-06-30 }}
+metrics:
+  - {{ id: m, name: M, unit: count, direction: increase, baseline: 1, expected: 2, target: 2, primary: true }}
+activities:
+  - {{ id: a, title: A, owner: ana, function: sales, due: 2026-03-01, status: planned, metrics: [m] }}
+"
+    )
+}
+
+/// A draft plan whose body is `body` in its summary, followed by every other section a draft
+/// needs.
+fn draft_with_body(id: &str, body: &str) -> String {
+    let mut text = format!("{}---\n\n## Summary\n\n{body}\n\n", draft_front(id));
+    for section in &planbook::check::rules::ALWAYS_SECTIONS[1..] {
+        text.push_str(&format!("## {section}\n\nText.\n\n"));
+    }
+    text
+}
+
+#[test]
+fn an_alias_of_a_long_value_repeated_is_refused_by_its_size() {
+    let repo = TestRepo::with_git();
+    // 3 MB of text aliased 5,000 times: few values, 15 GB once expanded.
+    let mut bomb = draft_front("bomb").replace("title: Hostile\n", "");
+    bomb.push_str(&format!("title: &t '{}'\n", "A".repeat(3_000_000)));
+    bomb.push_str(&format!(
+        "aliases: [{}]\n---\n",
+        vec!["*t"; 5_000].join(", ")
+    ));
+    repo.plan("bomb.md", &bomb);
+    repo.commit(
+        "A plan that expands to gigabytes",
+        "Ana Lima <ana@example.com>",
+        "2026-01-05T10:00:00Z",
+    );
+
+    let (code, json) = repo.check_json(&[]);
+    assert_eq!(code, 1, "{json}");
+    let d = &json["diagnostics"][0];
+    assert_eq!(d["rule"], "front-matter", "{json}");
+    assert!(d["message"].as_str().unwrap().contains("budget"), "{d}");
+    assert!(d["help"].as_str().unwrap().contains("aliases"), "{d}");
+    // The second alias is the one that goes over: line 12, after `aliases: [*t, `.
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(12), Some(15)),
+        "{d}"
+    );
+    let out = bounded(&repo, &["check", "--as-of", "2026-03-01"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.contains("plans/bomb.md:12:15"), "{}", out.stdout);
+
+    // Fixed in the next commit: the blob in the history must not stop `log` or `build`.
+    repo.plan("bomb.md", draft_with_body("bomb", "Fixed."));
+    repo.commit(
+        "Write the values out",
+        "Ana Lima <ana@example.com>",
+        "2026-01-06T10:00:00Z",
+    );
+    let out = bounded(&repo, &["log", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let log: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        log["plans"][0]["revisions"].as_array().unwrap().len(),
+        2,
+        "{log}"
+    );
+    let out = bounded(&repo, &["log"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = bounded(&repo, &["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(repo.path().join("site/plans.json").exists());
+}
+
+#[test]
+fn fifty_thousand_distinct_keys_are_checked_in_linear_time() {
+    let repo = TestRepo::with_git();
+    let prefix = "k".repeat(40);
+    let keys: String = (0..49_900)
+        .map(|i| format!("  {prefix}{i:05}: 1\n"))
+        .collect();
+    let front = draft_front("keys");
+    let lines_before = front.lines().count() as u64 + 1;
+    repo.plan(
+        "keys.md",
+        format!("{front}extra:\n{keys}  {prefix}00000: 2\n---\n\n## Summary\n"),
+    );
+    repo.commit(
+        "Many keys",
+        "Ana Lima <ana@example.com>",
+        "2026-01-05T10:00:00Z",
+    );
+    let out = bounded(
+        &repo,
+        &["check", "--format", "json", "--as-of", "2026-03-01"],
+    );
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let d = &json["diagnostics"][0];
+    assert_eq!(d["rule"], "front-matter", "{json}");
+    let message = d["message"].as_str().unwrap();
+    // The repeated key is on the line after the 49,900 others, and names the first one.
+    assert!(
+        message.contains(&format!("(first on line {})", lines_before + 1)),
+        "{message}"
+    );
+    assert_eq!(d["line"].as_u64(), Some(lines_before + 49_901), "{d}");
+
+    // Without the repeat, the plan is built too.
+    repo.plan(
+        "keys.md",
+        format!("{front}extra:\n{keys}---\n\n## Summary\n"),
+    );
+    repo.commit(
+        "No repeated key",
+        "Ana Lima <ana@example.com>",
+        "2026-01-06T10:00:00Z",
+    );
+    let out = bounded(&repo, &["check", "--as-of", "2026-03-01"]);
+    assert!(
+        out.stdout.contains("unknown field `extra`"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(bounded(&repo, &["log", "--format", "json"]).code, 0);
+    let out = bounded(&repo, &["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
+fn fifty_thousand_unknown_fields_and_names_are_reported_in_linear_time() {
+    let repo = TestRepo::with_git();
+    // 49,900 unknown top-level fields, one finding each.
+    let fields: String = (0..49_900).map(|i| format!("field{i:05}x: 1\n")).collect();
+    repo.plan(
+        "fields.md",
+        draft_with_body("fields", "Text.").replacen("---\n", &format!("---\n{fields}"), 1),
+    );
+    // 50,000 unknown metrics named on one long line, one finding each.
+    let names: Vec<String> = (0..50_000).map(|i| format!("x{i}")).collect();
+    repo.plan(
+        "names.md",
+        draft_with_body("names", "Text.").replace(
+            "metrics: [m] }",
+            &format!("metrics: [m, {}] }}", names.join(", ")),
+        ),
+    );
+    repo.commit(
+        "Unknown names",
+        "Ana Lima <ana@example.com>",
+        "2026-01-05T10:00:00Z",
+    );
+    let out = bounded(
+        &repo,
+        &["check", "--format", "json", "--as-of", "2026-03-01"],
+    );
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(json["errors"], 99_900, "{}", &out.stdout[..2000]);
+    let first = &json["diagnostics"][0];
+    assert_eq!(first["message"], "unknown field `field00000x`", "{first}");
+    assert_eq!(
+        (first["line"].as_u64(), first["column"].as_u64()),
+        (Some(2), Some(1))
+    );
+    let last = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rfind(|d| d["file"] == "plans/names.md")
+        .unwrap();
+    assert!(
+        last["message"].as_str().unwrap().contains("`x49999`"),
+        "{last}"
+    );
+    // The help lists the plan's metrics, not 50,000 names.
+    assert!(last["help"].as_str().unwrap().len() < 200, "{last}");
+    // The human report shows each long line only around its finding.
+    let out = bounded(&repo, &["check", "--as-of", "2026-03-01"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.len() < 100_000_000, "{} bytes", out.stdout.len());
+    assert!(
+        out.stdout.contains("Checked 2 plans: 99900 errors"),
+        "{}",
+        &out.stdout[out.stdout.len() - 300..]
+    );
+}
+
+#[test]
+fn twenty_thousand_identical_headings_get_anchors_in_linear_time() {
+    let repo = TestRepo::with_git();
+    repo.plan(
+        "same.md",
+        draft_with_body("same", &"## Same\n\nText.\n\n".repeat(20_000)),
+    );
+    repo.commit(
+        "Same headings",
+        "Ana Lima <ana@example.com>",
+        "2026-01-05T10:00:00Z",
+    );
+    assert_eq!(bounded(&repo, &["check", "--as-of", "2026-03-01"]).code, 0);
+    let out = bounded(&repo, &["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let page = repo.read("site/plans/same/index.html");
+    assert!(
+        page.contains("id=\"s-same-20000\""),
+        "the last heading's anchor"
+    );
+    assert!(!page.contains("id=\"s-same-20001\""));
+}
+
+#[test]
+fn markdown_nested_past_the_limit_is_shown_as_text_with_a_finding() {
+    let body_line = draft_front("x").lines().count() as u64 + 5;
+    // (plan, body, where the finding points, the tag that must stay within the limit)
+    let cases = [
+        // Each `> ` opens one quote: the 33rd, at column 65, is too deep.
+        (
+            "quotes",
+            format!("{}deep\n", "> ".repeat(100_000)),
+            (body_line, 65),
+            "<blockquote",
+        ),
+        // Each `- ` opens a list and an item: the 17th, at column 33, is too deep.
+        (
+            "lists",
+            format!("{}deep\n", "- ".repeat(100_000)),
+            (body_line, 33),
+            "<ul",
+        ),
+        (
+            "divs",
+            format!("{}deep\n", "<div>".repeat(200_000)),
+            (body_line, 1),
+            "<div",
+        ),
+        (
+            "divlines",
+            "<div>\n".repeat(200_000),
+            (body_line + 32, 1),
+            "<div",
+        ),
+    ];
+    for (id, body, (line, column), tag) in cases {
+        let repo = TestRepo::with_git();
+        repo.plan(&format!("{id}.md"), draft_with_body(id, &body));
+        repo.commit(
+            "A deep body",
+            "Ana Lima <ana@example.com>",
+            "2026-01-05T10:00:00Z",
+        );
+        let out = bounded(
+            &repo,
+            &["check", "--format", "json", "--as-of", "2026-03-01"],
+        );
+        assert_eq!(out.code, 0, "{id}: warnings only: {}", out.stdout);
+        let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        let d = &json["diagnostics"][0];
+        assert_eq!(json["diagnostics"].as_array().unwrap().len(), 1, "{json}");
+        assert_eq!(d["rule"], "plan-length", "{id}: {d}");
+        assert!(d["message"].as_str().unwrap().contains("32 levels"), "{d}");
+        assert_eq!(
+            (d["line"].as_u64(), d["column"].as_u64()),
+            (Some(line), Some(column)),
+            "{id}: {d}"
+        );
+
+        let out = bounded(&repo, &["build"]);
+        assert_eq!(out.code, 0, "{id}: {}", out.stderr);
+        let page = repo.read(&format!("site/plans/{id}/index.html"));
+        let body = &page[page.find("s-summary").unwrap()..];
+        assert!(
+            body.matches(tag).count() <= 40,
+            "{id}: more than the limit of {tag}"
+        );
+        if id != "divlines" {
+            assert!(body.contains("deep"), "{id}: the deep text is still shown");
+        }
+    }
+}
+
+/// Terminal control sequences an attacker would put in a name, a subject or a value: set the
+/// window title, clear the screen, and a C1 control sequence introducer.
+const ESCAPES: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m";
+
+/// `text` in a double-quoted YAML string.
+fn yaml_escaped(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                format!("\\u{:04x}", u32::from(c))
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn control_characters_from_commits_and_plans_are_escaped_in_human_output() {
+    let repo = TestRepo::with_git();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    repo.commit(
+        "Add alpha",
+        "Ana Lima <ana@example.com>",
+        "2026-01-05T10:00:00Z",
+    );
+    // Still a readable plan: the title is free text, and an unknown owner is only a finding.
+    let hostile = valid_plan("alpha")
+        .replace(
+            "title: Nordics mid-market recovery",
+            &format!("title: \"Nordics{}\"", yaml_escaped(ESCAPES)),
+        )
+        .replace(
+            "owner: ana\nsponsor",
+            &format!("owner: \"ana{}\"\nsponsor", yaml_escaped(ESCAPES)),
+        );
+    repo.plan("alpha.md", &hostile);
+    repo.commit(
+        &format!("Retitle {ESCAPES}\n\nApproved-by: Ben {ESCAPES} <ben@example.com>"),
+        &format!("Ana{ESCAPES} <ana@example.com>"),
+        "2026-01-06T10:00:00Z",
+    );
+    let escaped = |out: &common::Output, what: &str| {
+        // CSV lines end with `\r\n` by its standard.
+        let all = format!("{}{}", out.stdout, out.stderr).replace("\r\n", "\n");
+        assert!(
+            !all.chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\t'),
+            "{what} printed a control character: {all:?}"
+        );
+    };
+    let out = bounded(&repo, &["log"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("Retitle \\u{1b}]0;pwned\\u{7}"),
+        "{}",
+        out.stdout
+    );
+    escaped(&out, "log");
+    let out = bounded(&repo, &["check", "--as-of", "2026-03-01"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.contains("\\u{1b}[2J"), "{}", out.stdout);
+    escaped(&out, "check");
+    for format in ["table", "csv"] {
+        let out = bounded(
+            &repo,
+            &["status", "--format", format, "--as-of", "2026-03-01"],
+        );
+        escaped(&out, format);
+    }
+    let out = bounded(&repo, &["diff", "HEAD~1", "HEAD"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    escaped(&out, "diff");
+    // JSON escapes for itself, and keeps the exact text.
+    let out = bounded(&repo, &["log", "--format", "json"]);
+    assert!(out.stdout.contains("\\u001b]0;pwned"), "{}", out.stdout);
+}
+
+#[test]
+fn plan_text_cannot_add_links_or_markup_to_the_diff_summary() {
+    let repo = TestRepo::with_git();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    repo.commit(
+        "Add alpha",
+        "Ana Lima <ana@example.com>",
+        "2026-01-05T10:00:00Z",
+    );
+    let hostile = valid_plan("alpha")
+        .replace(
+            "title: Nordics mid-market recovery",
+            "title: \"[Approve here](https://evil.example) <img src=x onerror=alert(1)> **urgent**\"",
+        )
+        .replace("baseline: 400000", "baseline: \"![pixel](https://evil.example/p.png)\"")
+        .replace("role: VP Sales", "role: \"| forged | cell |\\n# Heading\"");
+    repo.plan("alpha.md", &hostile);
+    repo.commit(
+        "Retitle",
+        "Ana Lima <ana@example.com>",
+        "2026-01-06T10:00:00Z",
+    );
+    let out = bounded(&repo, &["diff", "HEAD~1", "HEAD", "--format", "markdown"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for bad in [
+        "](",
+        "![",
+        "**urgent**",
+        "| forged |",
+        "\n# Heading",
+        "https://evil",
+    ] {
+        assert!(!out.stdout.contains(bad), "{bad} in:\n{}", out.stdout);
+    }
+    // Every `<` is shown as text, never the start of an HTML tag.
+    assert!(
+        out.stdout
+            .match_indices('<')
+            .all(|(i, _)| out.stdout[..i].ends_with('\\')),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("\\[Approve here\\]"), "{}", out.stdout);
+}
+
+#[test]
+fn a_huge_commit_message_on_many_plans_is_published_capped() {
+    let repo = TestRepo::with_git();
+    for i in 0..20 {
+        repo.plan(&format!("p{i}.md"), valid_plan(&format!("p{i}")));
+    }
+    repo.commit(
+        "Add plans",
+        "Ana Lima <ana@example.com>",
+        "2026-01-05T10:00:00Z",
+    );
+    for i in 0..20 {
+        repo.plan(
+            &format!("p{i}.md"),
+            valid_plan(&format!("p{i}")).replace("target: 500000", "target: 510000"),
+        );
+    }
+    // A 1 MB subject line and 5,000 trailers of 100 bytes each.
+    let mut message = "S".repeat(1_000_000);
+    message.push_str("\n\n");
+    for i in 0..5_000 {
+        message.push_str(&format!(
+            "Reviewed-by: Reviewer {i} <r{i}{}@example.com>\n",
+            "x".repeat(60)
+        ));
+    }
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), &message).unwrap();
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-F", file.path().to_str().unwrap()]);
+
+    let out = bounded(&repo, &["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let size = std::fs::metadata(repo.path().join("site/plans.json"))
+        .unwrap()
+        .len();
+    // Uncapped: 20 plans × (1 MB subject + 0.5 MB of trailers) = 30 MB.
+    assert!(size < 3_000_000, "plans.json is {size} bytes");
+    let data: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(repo.path().join("site/plans.json")).unwrap())
+            .unwrap();
+    let revision = &data["plans"][0]["history"]["revisions"][0];
+    let summary = revision["summary"].as_str().unwrap();
+    assert_eq!(
+        summary.chars().count(),
+        1_001,
+        "1,000 characters and an ellipsis"
+    );
+    assert!(summary.ends_with('…'));
+    assert_eq!(revision["trailers"].as_array().unwrap().len(), 50);
+    let feed = std::fs::metadata(repo.path().join("site/feed.xml"))
+        .unwrap()
+        .len();
+    assert!(feed < 1_000_000, "feed.xml is {feed} bytes");
+    let page = std::fs::metadata(repo.path().join("site/plans/p0/index.html"))
+        .unwrap()
+        .len();
+    assert!(page < 500_000, "a plan page is {page} bytes");
+}

@@ -53,6 +53,28 @@ proptest! {
     }
 
     #[test]
+    fn escaped_text_shows_no_control_or_markup(parts in prop::collection::vec(prop_oneof![
+        Just("[x](https://evil.example)".to_string()),
+        Just("![i](x.png)".to_string()),
+        Just("<img src=x>".to_string()),
+        Just("**b** _i_ `c` ~~s~~".to_string()),
+        Just("\n# h\n| a | b |\n---\n> q\n".to_string()),
+        Just("\u{1b}]0;t\u{7}\u{1b}[2J\u{9b}".to_string()),
+        Just("&amp; &#60; \\".to_string()),
+        Just("[^1]: note".to_string()),
+        "\\PC{0,20}",
+        "[ -~\t\n\r]{0,30}",
+    ], 0..10)) {
+        planbook::invariants::escaped_text(&parts.join(""));
+    }
+
+    #[test]
+    fn aliases_never_exceed_the_text_budget(n in 1usize..40, len in 0usize..5000) {
+        let text = format!("a: &a '{}'\nb: [{}]\n", "x".repeat(len), vec!["*a"; n].join(", "));
+        planbook::invariants::front_matter_budget(&text);
+    }
+
+    #[test]
     fn trailers_and_pull_requests_never_panic(message in "\\PC{0,200}") {
         planbook::invariants::commit_message(&message);
     }

@@ -10,7 +10,7 @@ use crate::path;
 use crate::plan::body::{Body, LinkTarget, link_target};
 use crate::plan::model::SignOff;
 use crate::plan::model::{Direction, Function, Status, Unit};
-use crate::plan::schema::distance;
+use crate::plan::schema::{MAX_SUGGESTIONS, closest};
 use crate::plan::{Node, People, Plan};
 use crate::rules::Rule;
 
@@ -401,17 +401,20 @@ pub fn unknown_metric(s: &Subject, f: &mut Findings) {
         .iter()
         .filter_map(|m| m.id.as_deref())
         .collect();
-    let help = |name: &str| {
-        let close = ids
-            .iter()
-            .min_by_key(|id| distance(name, id))
-            .filter(|id| distance(name, id) <= 3);
+    // Worked out once, and bounded: 10,000 unknown names, each given every metric id,
+    // made the report grow with the square of the plan.
+    let known = sorted(&ids);
+    let mut suggestions = 0;
+    let mut help = |name: &str| {
+        suggestions += 1;
+        let close = if suggestions <= MAX_SUGGESTIONS {
+            closest(name, ids.iter().copied(), |_| 3)
+        } else {
+            None
+        };
         Some(match close {
-            Some(id) => format!(
-                "did you mean `{id}`? The plan's metrics are: {}",
-                sorted(&ids)
-            ),
-            None => format!("the plan's metrics are: {}", sorted(&ids)),
+            Some(id) => format!("did you mean `{id}`? The plan's metrics are: {known}"),
+            None => format!("the plan's metrics are: {known}"),
         })
     };
     for (i, a) in s.plan.activities.iter().enumerate() {
@@ -427,12 +430,25 @@ pub fn unknown_metric(s: &Subject, f: &mut Findings) {
         }
     }
     for (i, c) in s.plan.checkins.iter().enumerate() {
+        // Keys are placed from the map's own entries, not looked up one by one (quadratic in
+        // the number of keys).
+        let actuals = s.front_matter.at(path!["checkins", i, "actuals"]);
+        let spans: HashMap<&str, crate::diagnostic::Span> = match actuals.map(|n| &n.value) {
+            Some(crate::plan::yaml::Value::Map(entries)) => entries
+                .iter()
+                .map(|(k, _)| (k.name.as_str(), k.span))
+                .collect(),
+            _ => HashMap::new(),
+        };
         for m in c.actuals.keys() {
             if !ids.contains(m.as_str()) {
+                let span = spans
+                    .get(m.as_str())
+                    .copied()
+                    .unwrap_or_else(|| s.front_matter.locate_key(path!["checkins", i, "actuals"]));
                 f.add(
                     Rule::UnknownMetric,
-                    s.front_matter
-                        .locate_key(path!["checkins", i, "actuals", m.as_str()]),
+                    span,
                     format!("check-in reports metric `{m}`, which the plan does not define"),
                     help(m),
                 );
@@ -441,10 +457,16 @@ pub fn unknown_metric(s: &Subject, f: &mut Findings) {
     }
 }
 
+/// The ids in order, for a message: the first 20, then how many more.
 fn sorted(ids: &HashSet<&str>) -> String {
+    const SHOWN: usize = 20;
     let mut ids: Vec<_> = ids.iter().copied().collect();
     ids.sort_unstable();
-    ids.join(", ")
+    if ids.len() > SHOWN {
+        format!("{} and {} more", ids[..SHOWN].join(", "), ids.len() - SHOWN)
+    } else {
+        ids.join(", ")
+    }
 }
 
 pub fn unknown_person(s: &Subject, f: &mut Findings) {
@@ -479,19 +501,19 @@ pub fn unknown_person(s: &Subject, f: &mut Findings) {
             refs.push((path!["signoffs", i, "person"].to_vec(), p, "sign-off"));
         }
     }
+    let mut suggestions = 0;
     for (path, id, what) in refs {
         if s.people.contains(id) {
             continue;
         }
-        let close = s
-            .people
-            .by_id
-            .keys()
-            .map(|k| (distance(id, k), k))
-            .min_by_key(|(d, _)| *d)
-            .filter(|(d, _)| *d <= 2);
+        suggestions += 1;
+        let close = if suggestions <= MAX_SUGGESTIONS {
+            closest(id, s.people.by_id.keys().map(String::as_str), |_| 2)
+        } else {
+            None
+        };
         let help = match close {
-            Some((_, k)) => format!("did you mean `{k}` ({})?", s.people.name(k)),
+            Some(k) => format!("did you mean `{k}` ({})?", s.people.name(k)),
             None if what == "help from" => format!(
                 "add `{id}` to people.yaml, or name a function: {}",
                 Function::NAMES.join(", ")
@@ -711,6 +733,17 @@ pub fn missing_section(s: &Subject, f: &mut Findings) {
 }
 
 pub fn plan_length(s: &Subject, f: &mut Findings) {
+    if let Some(span) = s.body.too_deep {
+        f.add(
+            Rule::PlanLength,
+            span,
+            format!(
+                "the text nests lists, quotes, emphasis or HTML more than {} levels deep; the site shows what lies deeper as plain text",
+                crate::plan::body::MAX_NESTING
+            ),
+            Some("flatten the structure: a plan reads best with two or three levels at most".to_string()),
+        );
+    }
     if !status(s).reached(Status::InReview) || status(s) == Status::Withdrawn {
         return;
     }

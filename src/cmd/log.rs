@@ -8,6 +8,7 @@ use crate::cmd::{self, Context};
 use crate::error::Error;
 use crate::history::trust::Trust;
 use crate::history::{Audit, History, WORKING_TREE};
+use crate::report::escape::line;
 
 pub fn run(ctx: &Context, args: &LogArgs) -> Result<Outcome, Error> {
     let since = args
@@ -68,11 +69,12 @@ pub fn run(ctx: &Context, args: &LogArgs) -> Result<Outcome, Error> {
     Ok(Outcome::Success)
 }
 
-/// A readable timeline per plan, newest first.
+/// A readable timeline per plan, newest first. Authors, messages, paths and values come from
+/// commits and plans, so each is printed with its control characters escaped.
 pub fn human(history: &History, people: &crate::plan::People) -> String {
     let mut out = String::new();
     for plan in &history.plans {
-        let _ = writeln!(out, "{}  ({})", plan.id, plan.path);
+        let _ = writeln!(out, "{}  ({})", line(&plan.id), line(&plan.path));
         for s in &plan.signoffs {
             let stale = match (&s.stale, &s.stale_since) {
                 (true, Some(since)) => format!(
@@ -86,9 +88,9 @@ pub fn human(history: &History, people: &crate::plan::People) -> String {
             let _ = writeln!(
                 out,
                 "  sign-off: {} {}: {}{stale}",
-                people.name(&s.person),
-                s.date,
-                s.describe(people)
+                line(people.name(&s.person)),
+                line(&s.date),
+                line(&s.describe(people))
             );
         }
         if plan.revisions.is_empty() {
@@ -117,20 +119,20 @@ pub fn human(history: &History, people: &crate::plan::People) -> String {
             let _ = writeln!(
                 out,
                 "  {}  {}  {} <{}>{pr}{signed}",
-                r.date.get(..10).unwrap_or(&r.date),
-                commit,
-                r.author.name,
-                r.author.email
+                line(r.date.get(..10).unwrap_or(&r.date)),
+                line(&commit),
+                line(&r.author.name),
+                line(&r.author.email)
             );
-            let _ = writeln!(out, "      {}", r.summary);
+            let _ = writeln!(out, "      {}", line(&r.summary));
             for t in r.trailers.iter() {
-                let _ = writeln!(out, "      {}: {}", t.key, t.value);
+                let _ = writeln!(out, "      {}: {}", line(&t.key), line(&t.value));
             }
             if r.changes.is_empty() && r.path != plan.path {
-                let _ = writeln!(out, "      (as {})", r.path);
+                let _ = writeln!(out, "      (as {})", line(&r.path));
             }
             for change in r.changes.iter() {
-                let _ = writeln!(out, "      {change}");
+                let _ = writeln!(out, "      {}", line(&change.to_string()));
             }
         }
         out.push('\n');

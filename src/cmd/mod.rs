@@ -147,5 +147,6 @@ pub fn warn(message: &str, color: bool) {
     } else {
         ("", "")
     };
+    let message = crate::report::escape::controls(message, true);
     eprintln!("{yellow}warning{reset}: {message}");
 }

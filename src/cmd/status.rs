@@ -6,6 +6,7 @@ use crate::Outcome;
 use crate::cli::{StatusArgs, StatusFormat};
 use crate::cmd::{self, Context};
 use crate::error::Error;
+use crate::report::escape::{controls, line};
 use crate::site::context::{self, Urls};
 
 /// One plan in the portfolio.
@@ -121,15 +122,16 @@ fn table(rows: &[Row]) -> String {
         if r.state.as_deref() == Some("behind") {
             flags.push("behind");
         }
+        // Plan text may carry terminal control sequences: shown escaped, never sent.
         lines.push([
-            r.id.clone(),
-            r.status.clone(),
-            r.owner.clone(),
+            line(&r.id).into_owned(),
+            line(&r.status).into_owned(),
+            line(&r.owner).into_owned(),
             progress,
             r.confidence
                 .map(|c| format!("{c}/10"))
                 .unwrap_or_else(|| "—".into()),
-            reassess,
+            line(&reassess).into_owned(),
             flags.join(", "),
         ]);
     }
@@ -160,16 +162,17 @@ fn csv(rows: &[Row]) -> String {
         "id,title,status,owner,scope,start,reassess,end,primary_metric,target,latest,progress,time_elapsed,state,confidence,days_to_reassessment,reassessment_overdue,checkin_overdue\r\n",
     );
     let field = |s: &str| {
+        let s = controls(s, true);
         // Quote per RFC 4180; a leading =, +, - or @ would run as a formula in spreadsheets.
         let s = if s.starts_with(['=', '+', '-', '@']) {
-            format!("'{s}")
+            std::borrow::Cow::Owned(format!("'{s}"))
         } else {
-            s.to_string()
+            s
         };
         if s.contains([',', '"', '\n', '\r']) {
             format!("\"{}\"", s.replace('"', "\"\""))
         } else {
-            s
+            s.into_owned()
         }
     };
     let opt = |o: Option<String>| o.unwrap_or_default();

@@ -32,6 +32,115 @@ pub struct Body {
     pub headings: Vec<Heading>,
     pub links: Vec<Link>,
     pub words: usize,
+    /// Where the text first nests deeper than [`MAX_NESTING`] (the site shows what lies
+    /// deeper as plain text).
+    pub too_deep: Option<Span>,
+}
+
+/// Deepest nesting of Markdown blocks and inline markup (quotes, lists, emphasis, links) and,
+/// separately, of raw HTML elements that a plan's text may have on the site. Deeper content is
+/// shown as plain text: no plan needs more, and the sanitiser's cost grows with the square of
+/// the depth (100,000 nested quotes took minutes).
+pub const MAX_NESTING: usize = 32;
+
+/// HTML elements that never have content, so they do not nest.
+const VOID_ELEMENTS: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr",
+];
+
+/// Follows the nesting of a stream of Markdown events and says which would go deeper than
+/// [`MAX_NESTING`]; used by `check` (to report it) and the site (to show that part as text).
+#[derive(Debug, Default)]
+pub struct Nesting {
+    /// Open Markdown elements, including those too deep to keep.
+    depth: usize,
+    /// Open raw HTML elements, innermost last; never more than [`MAX_NESTING`].
+    html: Vec<u64>,
+}
+
+/// What to do with one Markdown event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Render it as it is.
+    Markup,
+    /// Leave the element out; its content is still shown.
+    Drop,
+    /// Show this raw HTML as text.
+    Text,
+}
+
+impl Nesting {
+    /// Whether `event` can be rendered as it is, given every event before it.
+    pub fn admit(&mut self, event: &Event) -> Keep {
+        match event {
+            Event::Start(_) => {
+                self.depth += 1;
+                if self.depth > MAX_NESTING {
+                    return Keep::Drop;
+                }
+            }
+            Event::End(_) => {
+                let deep = self.depth > MAX_NESTING;
+                self.depth = self.depth.saturating_sub(1);
+                if deep {
+                    return Keep::Drop;
+                }
+            }
+            Event::Html(html) | Event::InlineHtml(html) if !self.html_fits(html) => {
+                return Keep::Text;
+            }
+            _ => {}
+        }
+        Keep::Markup
+    }
+
+    /// Applies the tags of a piece of raw HTML to the open elements, if the result stays within
+    /// [`MAX_NESTING`]; otherwise leaves them as they were. A rough model of an HTML parser
+    /// (a closing tag closes up to the element it names; one naming nothing open is ignored),
+    /// enough to bound what the sanitiser's parser will hold open.
+    fn html_fits(&mut self, html: &str) -> bool {
+        let mut open = self.html.clone();
+        let bytes = html.as_bytes();
+        let mut at = 0;
+        while let Some(lt) = memchr::memchr(b'<', &bytes[at..]) {
+            let start = at + lt + 1;
+            let closing = bytes.get(start) == Some(&b'/');
+            let name_start = start + usize::from(closing);
+            let name_len = bytes[name_start..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-')
+                .count();
+            at = name_start + name_len;
+            if name_len == 0 || !bytes[name_start].is_ascii_alphabetic() {
+                continue;
+            }
+            let name = &html[name_start..name_start + name_len];
+            let end = memchr::memchr(b'>', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+            let self_closing = end > at && bytes[end - 1] == b'/';
+            at = end;
+            let id = element_id(name);
+            if closing {
+                if let Some(i) = open.iter().rposition(|n| *n == id) {
+                    open.truncate(i);
+                }
+            } else if !self_closing && !VOID_ELEMENTS.iter().any(|v| v.eq_ignore_ascii_case(name)) {
+                open.push(id);
+                if open.len() > MAX_NESTING {
+                    return false;
+                }
+            }
+        }
+        self.html = open;
+        true
+    }
+}
+
+/// An element name reduced to a number, case-insensitively (collisions only loosen a bound).
+fn element_id(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 impl Body {
@@ -48,7 +157,11 @@ impl Body {
         options.insert(Options::ENABLE_TABLES);
         options.insert(Options::ENABLE_STRIKETHROUGH);
         options.insert(Options::ENABLE_FOOTNOTES);
+        let mut nesting = Nesting::default();
         for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
+            if body.too_deep.is_none() && nesting.admit(&event) != Keep::Markup {
+                body.too_deep = Some(index.span(file, offset + range.start, offset + range.start));
+            }
             match event {
                 Event::Start(Tag::Heading { level, .. }) => {
                     heading = Some((heading_level(level), range.start, String::new()));
@@ -218,6 +331,37 @@ mod tests {
                 path: PathBuf::from("docs/x.md"),
                 fragment: String::new()
             }
+        );
+    }
+
+    fn too_deep(body: &str) -> Option<(u32, u32)> {
+        let file = format!("---\nid: x\n---\n{body}");
+        let index = LineIndex::new(&file);
+        Body::parse(&file, 12, &index)
+            .too_deep
+            .map(|s| (s.line, s.column))
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_found() {
+        assert_eq!(
+            too_deep(&format!("{}x\n", "> ".repeat(MAX_NESTING - 1))),
+            None
+        );
+        assert_eq!(
+            too_deep(&format!("{}x\n", "> ".repeat(MAX_NESTING + 5))),
+            Some((4, 2 * MAX_NESTING as u32 + 1))
+        );
+        assert_eq!(too_deep(&"<div>".repeat(MAX_NESTING)), None);
+        assert_eq!(too_deep(&"<div></div>".repeat(1000)), None);
+        assert_eq!(too_deep(&"<br><hr/><p/>".repeat(1000)), None);
+        assert_eq!(
+            too_deep(&"<div>\n".repeat(MAX_NESTING + 1)),
+            Some((4 + MAX_NESTING as u32, 1))
+        );
+        assert_eq!(
+            too_deep(&format!("a {}", "<b x>".repeat(MAX_NESTING + 1))),
+            Some((4, 3 + 5 * MAX_NESTING as u32))
         );
     }
 

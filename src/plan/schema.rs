@@ -3,7 +3,7 @@
 //! The built-in schema is compiled into the binary; a plans repository can replace it with its
 //! own `schema/plan.schema.json` (start from `planbook schema` and add fields or requirements).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
@@ -87,6 +87,7 @@ impl Schema {
                 pattern_paths.insert(error.instance_path().as_str().to_string());
             }
         }
+        let mut unknown = Unknown::default();
         for error in &errors {
             let path = steps(error);
             if let ValidationErrorKind::Format { .. } = error.kind()
@@ -94,16 +95,17 @@ impl Schema {
             {
                 continue; // the pattern message already says what form is wanted
             }
-            self.describe(front_matter, &path, error, &mut problems);
+            self.describe(front_matter, &path, error, &mut unknown, &mut problems);
         }
         problems
     }
 
-    fn describe(
+    fn describe<'n>(
         &self,
-        root: &Node,
+        root: &'n Node,
         path: &[Step],
         error: &ValidationError,
+        unknown: &mut Unknown<'n>,
         out: &mut Vec<SchemaProblem>,
     ) {
         let field = field_name(path);
@@ -136,12 +138,27 @@ impl Schema {
                 );
             }
             ValidationErrorKind::AdditionalProperties { unexpected } => {
-                let node = root.at(path);
+                // One error per unknown key: each is found by name in a map of the keys built
+                // once per map (looking each one up in the entries took minutes for 50,000).
+                let keys = unknown
+                    .keys
+                    .entry(error.instance_path().as_str().to_string())
+                    .or_insert_with(|| match root.at(path).map(|n| &n.value) {
+                        Some(Value::Map(entries)) => entries
+                            .iter()
+                            .map(|(k, _)| (k.name.as_str(), k.span))
+                            .collect(),
+                        _ => HashMap::new(),
+                    });
                 for name in unexpected {
-                    let span = node
-                        .and_then(|n| n.entry(name))
-                        .map_or(value_span, |(k, _)| k.span);
-                    let help = match self.suggest(name) {
+                    let span = keys.get(name.as_str()).copied().unwrap_or(value_span);
+                    unknown.suggestions += 1;
+                    let close = if unknown.suggestions <= MAX_SUGGESTIONS {
+                        self.suggest(name)
+                    } else {
+                        None
+                    };
+                    let help = match close {
                         Some(close) => format!("did you mean `{close}`?"),
                         None => "remove it, or add it to the repository's schema/plan.schema.json"
                             .to_string(),
@@ -244,13 +261,18 @@ impl Schema {
     }
 
     fn suggest(&self, name: &str) -> Option<&str> {
-        self.known_fields
-            .iter()
-            .map(|f| (distance(name, f), f))
-            .filter(|(d, f)| *d <= 2.max(f.len() / 4) && *d < name.len())
-            .min_by_key(|(d, _)| *d)
-            .map(|(_, f)| f.as_str())
+        let max = |f: &str| 2.max(f.len() / 4).min(name.len().saturating_sub(1));
+        closest(name, self.known_fields.iter().map(String::as_str), max)
     }
+}
+
+/// What reporting unknown fields keeps across the errors of one validation.
+#[derive(Default)]
+struct Unknown<'n> {
+    /// For each map with unknown keys (by JSON pointer), where each of its keys stands.
+    keys: HashMap<String, HashMap<&'n str, Span>>,
+    /// Unknown fields given a suggestion so far.
+    suggestions: usize,
 }
 
 fn steps(error: &ValidationError) -> Vec<Step> {
@@ -376,6 +398,31 @@ fn collect_properties(json: &serde_json::Value, out: &mut BTreeSet<String>) {
         serde_json::Value::Array(items) => items.iter().for_each(|v| collect_properties(v, out)),
         _ => {}
     }
+}
+
+/// Most "did you mean" suggestions worked out per rule and plan: each compares a name with
+/// every candidate, so a plan with 50,000 unknown names must not get them all.
+pub const MAX_SUGGESTIONS: usize = 20;
+
+/// The candidate closest to `name` within `max` edits, if any. Names longer than 64
+/// characters get no suggestion, and candidates whose length alone differs by more than `max`
+/// are skipped without computing anything, so the cost stays small for hostile names.
+pub fn closest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    max: impl Fn(&str) -> usize,
+) -> Option<&'a str> {
+    let len = name.chars().count();
+    if len > 64 {
+        return None;
+    }
+    candidates
+        .into_iter()
+        .filter(|c| c.chars().count().abs_diff(len) <= max(c))
+        .map(|c| (distance(name, c), c))
+        .filter(|(d, c)| *d <= max(c))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
 }
 
 /// Edit distance between two short strings (for suggestions).

@@ -211,6 +211,26 @@ impl Positions {
 pub const MAX_NODES: usize = 100_000;
 /// Deepest nesting of lists and maps.
 pub const MAX_DEPTH: usize = 64;
+/// Text (keys and scalar values, counting every alias expansion) one front matter may hold,
+/// as a multiple of its own size: without aliases the text can never exceed the source, so
+/// the factor only leaves room for a few honest aliases of long values.
+pub const MAX_EXPANSION_FACTOR: usize = 2;
+/// Text any front matter may hold beyond [`MAX_EXPANSION_FACTOR`], so small files may still
+/// use a few aliases (and a bomb of many short values meets [`MAX_NODES`] first).
+pub const EXPANSION_ALLOWANCE: usize = 1024 * 1024;
+/// Most text any front matter may hold, whatever its size (an 8 MB plan stays under it).
+pub const MAX_TEXT_BYTES: usize = 16 * 1024 * 1024;
+
+/// How many bytes of text (keys and scalars, with aliases expanded) a front matter of
+/// `source_len` bytes may hold: twice its size plus 1 MiB, and never more than 16 MiB.
+/// Counting values alone ([`MAX_NODES`]) does not bound memory: 90,000 aliases of one 7 MB
+/// title are few values but 630 GB of text.
+pub fn text_budget(source_len: usize) -> usize {
+    source_len
+        .saturating_mul(MAX_EXPANSION_FACTOR)
+        .saturating_add(EXPANSION_ALLOWANCE)
+        .min(MAX_TEXT_BYTES)
+}
 
 /// Parses YAML text into a [`Node`] tree with YAML 1.2 core-schema semantics: `yes`, `NO`, `on`
 /// and dates stay text; duplicate keys are errors; nesting and alias expansion are bounded.
@@ -224,6 +244,8 @@ pub fn parse(origin: &Origin) -> Result<Node, YamlError> {
         root: None,
         anchors: HashMap::new(),
         nodes: 0,
+        bytes: 0,
+        budget: text_budget(origin.text.len()),
         documents: 0,
     };
     for event in saphyr_parser::Parser::new_from_str(origin.text) {
@@ -247,19 +269,31 @@ enum Frame {
     },
     Map {
         entries: Vec<(Key, Node)>,
+        /// The line of each key so far, so a repeated key is found in constant time.
+        lines: HashMap<String, u32>,
         key: Option<Key>,
         span: Span,
         anchor: usize,
     },
 }
 
+/// An anchored node and what an alias to it adds: values and bytes of text.
+struct Anchored {
+    node: Node,
+    values: usize,
+    bytes: usize,
+}
+
 struct Builder<'p> {
     positions: &'p Positions,
     stack: Vec<Frame>,
     root: Option<Node>,
-    /// Anchored nodes and the number of values each holds.
-    anchors: HashMap<usize, (Node, usize)>,
+    anchors: HashMap<usize, Anchored>,
     nodes: usize,
+    /// Bytes of text so far, aliases expanded.
+    bytes: usize,
+    /// Most bytes of text allowed: [`text_budget`].
+    budget: usize,
     documents: usize,
 }
 
@@ -277,26 +311,27 @@ impl Builder<'_> {
                 }
             }
             Event::Scalar(text, style, anchor, tag) => {
-                let value = resolve(text, style, tag.as_deref());
                 self.count(1, at)?;
-                self.complete(Node { value, span: at }, anchor, 1)?;
+                self.spend(text.len(), at)?;
+                let bytes = text.len();
+                let value = resolve(text, style, tag.as_deref());
+                self.complete(Node { value, span: at }, anchor, 1, bytes)?;
             }
             Event::Alias(id) => {
-                let Some((node, size)) = self.anchors.get(&id).cloned() else {
+                let Some(&Anchored { values, bytes, .. }) = self.anchors.get(&id) else {
                     return Err(YamlError {
                         message: "alias to an unknown anchor".into(),
                         span: at,
                     });
                 };
-                self.count(size, at)?;
-                self.complete(
-                    Node {
-                        value: node.value,
-                        span: at,
-                    },
-                    0,
-                    size,
-                )?;
+                // Both limits are checked before the anchored value is copied.
+                self.count(values, at)?;
+                self.spend(bytes, at)?;
+                let value = match self.anchors.get(&id) {
+                    Some(anchored) => anchored.node.value.clone(),
+                    None => Value::Null,
+                };
+                self.complete(Node { value, span: at }, 0, values, bytes)?;
             }
             Event::SequenceStart(anchor, _) => {
                 self.open(at)?;
@@ -310,6 +345,7 @@ impl Builder<'_> {
                 self.open(at)?;
                 self.stack.push(Frame::Map {
                     entries: Vec::new(),
+                    lines: HashMap::new(),
                     key: None,
                     span: at,
                     anchor,
@@ -343,8 +379,8 @@ impl Builder<'_> {
                     ),
                     None => return Ok(()),
                 };
-                let size = if anchor == 0 { 0 } else { count_nodes(&node) };
-                self.complete(node, anchor, size)?;
+                let (values, bytes) = if anchor == 0 { (0, 0) } else { measure(&node) };
+                self.complete(node, anchor, values, bytes)?;
             }
             _ => {}
         }
@@ -381,14 +417,44 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn complete(&mut self, node: Node, anchor: usize, size: usize) -> Result<(), YamlError> {
+    fn spend(&mut self, bytes: usize, at: Span) -> Result<(), YamlError> {
+        self.bytes = self.bytes.saturating_add(bytes);
+        if self.bytes > self.budget {
+            return Err(YamlError {
+                message: format!(
+                    "the front matter expands to more than {} of text, over its budget (aliases repeat the text of their anchor)",
+                    megabytes(self.budget)
+                ),
+                span: at,
+            });
+        }
+        Ok(())
+    }
+
+    fn complete(
+        &mut self,
+        node: Node,
+        anchor: usize,
+        values: usize,
+        bytes: usize,
+    ) -> Result<(), YamlError> {
         if anchor != 0 {
-            self.anchors.insert(anchor, (node.clone(), size.max(1)));
+            let anchored = Anchored {
+                node: node.clone(),
+                values: values.max(1),
+                bytes,
+            };
+            self.anchors.insert(anchor, anchored);
         }
         match self.stack.last_mut() {
             None => self.root = Some(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
+            Some(Frame::Map {
+                entries,
+                lines,
+                key,
+                ..
+            }) => match key.take() {
                 None => {
                     let name = match node.value {
                         Value::String(s) => s,
@@ -402,15 +468,13 @@ impl Builder<'_> {
                             });
                         }
                     };
-                    if let Some((first, _)) = entries.iter().find(|(k, _)| k.name == name) {
+                    if let Some(first) = lines.get(&name) {
                         return Err(YamlError {
-                            message: format!(
-                                "duplicate key `{name}` (first on line {})",
-                                first.span.line
-                            ),
+                            message: format!("duplicate key `{name}` (first on line {first})"),
                             span: node.span,
                         });
                     }
+                    lines.insert(name.clone(), node.span.line);
                     *key = Some(Key {
                         name,
                         span: node.span,
@@ -431,11 +495,27 @@ fn extend(start: Span, end: Span) -> Span {
     }
 }
 
-fn count_nodes(node: &Node) -> usize {
-    1 + match &node.value {
-        Value::Seq(items) => items.iter().map(count_nodes).sum(),
-        Value::Map(entries) => entries.iter().map(|(_, v)| count_nodes(v)).sum(),
-        _ => 0,
+/// The values and bytes of text a node holds (map keys count as text).
+fn measure(node: &Node) -> (usize, usize) {
+    let add = |(v, b): (usize, usize), (v2, b2): (usize, usize)| (v + v2, b + b2);
+    match &node.value {
+        Value::Seq(items) => items.iter().map(measure).fold((1, 0), add),
+        Value::Map(entries) => entries
+            .iter()
+            .map(|(k, v)| add(measure(v), (1, k.name.len())))
+            .fold((1, 0), add),
+        Value::String(s) => (1, s.len()),
+        Value::Number(n) => (1, n.to_string().len()),
+        Value::Null | Value::Bool(_) => (1, 4),
+    }
+}
+
+/// A byte count for messages: `16 MB`, `70 KB`.
+fn megabytes(bytes: usize) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{} MB", bytes / (1024 * 1024))
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
     }
 }
 
@@ -567,6 +647,43 @@ mod tests {
             ));
         }
         assert!(parse_fm(&text).is_err());
+    }
+
+    #[test]
+    fn aliases_of_long_text_are_refused_by_bytes() {
+        let long = "x".repeat(400_000);
+        // One alias of a long value is fine: under twice the size of the source.
+        assert!(parse_fm(&format!("a: &a '{long}'\nb: *a\n")).is_ok());
+        // Few values, but five times the text.
+        let err = parse_fm(&format!("a: &a '{long}'\nb: [*a, *a, *a, *a]\n")).unwrap_err();
+        assert!(err.message.contains("budget"), "{}", err.message);
+        assert_eq!(
+            (err.span.line, err.span.column),
+            (3, 17),
+            "the alias that goes over"
+        );
+        // A long anchored list counts its text too.
+        let list = format!(
+            "a: &a [{}]\nb: [*a, *a, *a, *a, *a]\n",
+            vec!["w".repeat(40); 10_000].join(", ")
+        );
+        assert!(parse_fm(&list).unwrap_err().message.contains("budget"));
+    }
+
+    #[test]
+    fn text_budget_numbers() {
+        assert_eq!(text_budget(0), 1024 * 1024);
+        assert_eq!(text_budget(1_000_000), 2_000_000 + 1024 * 1024);
+        assert_eq!(text_budget(8 * 1024 * 1024), MAX_TEXT_BYTES);
+    }
+
+    #[test]
+    fn a_repeated_key_among_many_is_found_with_its_first_line() {
+        let mut text: String = (0..20_000).map(|i| format!("k{i}: 1\n")).collect();
+        text.push_str("k7: 2\n");
+        let err = parse_fm(&text).unwrap_err();
+        assert_eq!(err.message, "duplicate key `k7` (first on line 9)");
+        assert_eq!(err.span.line, 20_002);
     }
 
     #[test]

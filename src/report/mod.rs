@@ -1,5 +1,6 @@
 //! Output formats for check results: one file per format.
 
+pub mod escape;
 pub mod github;
 pub mod human;
 pub mod json;

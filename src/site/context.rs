@@ -265,7 +265,7 @@ pub fn summary(
         days_to_reassess,
         overdue,
         last_change: last.map(|r| r.date.get(..10).unwrap_or(&r.date).to_string()),
-        last_author: last.map(|r| r.author.name.clone()),
+        last_author: last.map(|r| crate::site::published::cap(&r.author.name).into_owned()),
         restricted: plan.visibility == crate::plan::model::Visibility::Restricted,
     }
 }
@@ -513,7 +513,7 @@ pub fn page(
                         let committed = r.commit != crate::history::WORKING_TREE;
                         RevisionView {
                             date: r.date.get(..10).unwrap_or(&r.date).to_string(),
-                            author: r.author.name.clone(),
+                            author: crate::site::published::cap(&r.author.name).into_owned(),
                             commit_short: if committed {
                                 r.commit.chars().take(7).collect()
                             } else {
@@ -525,7 +525,7 @@ pub fn page(
                             pr: r.pr,
                             pr_url: repo_url.zip(r.pr).map(|(u, n)| format!("{u}/pull/{n}")),
                             commit: r.commit.clone(),
-                            summary: r.summary.clone(),
+                            summary: crate::site::published::cap(&r.summary).into_owned(),
                             changes: r.changes.iter().map(ToString::to_string).collect(),
                         }
                     })

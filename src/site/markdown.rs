@@ -1,10 +1,12 @@
 //! Plan bodies as safe HTML: Markdown rendered, headings given anchors for the table of
 //! contents, links rewritten for the site, and everything sanitised.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
 use serde::Serialize;
+
+use crate::plan::body::{Keep, Nesting};
 
 /// Prefix of every heading id, so plan content can never clobber the page's own ids.
 pub const ID_PREFIX: &str = "s-";
@@ -24,16 +26,28 @@ pub struct Rendered {
 }
 
 /// Renders `markdown`; `rewrite` may replace a link destination (e.g. a plan file's path with
-/// its page on the site).
+/// its page on the site). Whatever nests deeper than [`crate::plan::body::MAX_NESTING`] is
+/// shown as plain text (`check` reports it under `plan-length`), which keeps the time taken
+/// linear in the text's length.
 pub fn render(markdown: &str, rewrite: &dyn Fn(&str) -> Option<String>) -> Rendered {
     let mut options = Options::empty();
     options.insert(Options::ENABLE_TABLES);
     options.insert(Options::ENABLE_STRIKETHROUGH);
     options.insert(Options::ENABLE_FOOTNOTES);
     options.insert(Options::ENABLE_TASKLISTS);
-    let mut events: Vec<Event> = Parser::new_ext(markdown, options).collect();
+    let mut nesting = Nesting::default();
+    let mut events: Vec<Event> = Vec::new();
+    for event in Parser::new_ext(markdown, options) {
+        match (nesting.admit(&event), event) {
+            (Keep::Markup, event) => events.push(event),
+            (Keep::Text, Event::Html(html) | Event::InlineHtml(html)) => {
+                events.push(Event::Text(html));
+            }
+            (Keep::Text | Keep::Drop, _) => {}
+        }
+    }
     let mut toc = Vec::new();
-    let mut used = HashSet::new();
+    let mut anchors = Anchors::default();
     let mut i = 0;
     while i < events.len() {
         if let Event::Start(Tag::Heading { level, .. }) = &events[i] {
@@ -46,13 +60,7 @@ pub fn render(markdown: &str, rewrite: &dyn Fn(&str) -> Option<String>) -> Rende
                 }
                 j += 1;
             }
-            let mut anchor = slug(&text);
-            let base = anchor.clone();
-            let mut n = 2;
-            while !used.insert(anchor.clone()) {
-                anchor = format!("{base}-{n}");
-                n += 1;
-            }
+            let anchor = anchors.unique(slug(&text));
             if let Event::Start(Tag::Heading { id, .. }) = &mut events[i] {
                 *id = Some(CowStr::from(anchor.clone()));
             }
@@ -77,6 +85,32 @@ pub fn render(markdown: &str, rewrite: &dyn Fn(&str) -> Option<String>) -> Rende
     Rendered {
         html: sanitize(&raw),
         toc,
+    }
+}
+
+/// Heading anchors given so far, so that each new one is unique.
+#[derive(Default)]
+struct Anchors {
+    used: HashSet<String>,
+    /// For each anchor, the next number to try after it: `summary-2`, `summary-3`, ...
+    next: HashMap<String, usize>,
+}
+
+impl Anchors {
+    /// `base`, or `base-2`, `base-3`, ... the first one not given yet. Each base remembers where
+    /// it stopped, so 20,000 identical headings take linear time, not quadratic.
+    fn unique(&mut self, base: String) -> String {
+        if self.used.insert(base.clone()) {
+            return base;
+        }
+        let n = self.next.entry(base.clone()).or_insert(2);
+        loop {
+            let anchor = format!("{base}-{n}");
+            *n += 1;
+            if self.used.insert(anchor.clone()) {
+                return anchor;
+            }
+        }
     }
 }
 
@@ -207,6 +241,32 @@ mod tests {
         );
         assert!(r.html.contains("id=\"s-summary-2\""), "{}", r.html);
         assert_eq!(r.toc[2].anchor, "s-risks-costs");
+    }
+
+    #[test]
+    fn identical_headings_get_numbered_anchors_without_clashes() {
+        let r = render(
+            &format!("## Same 2\n\n{}", "## Same\n\n".repeat(5)),
+            &|_| None,
+        );
+        let anchors: Vec<&str> = r.toc.iter().map(|t| t.anchor.as_str()).collect();
+        assert_eq!(
+            anchors,
+            [
+                "s-same-2", "s-same", "s-same-3", "s-same-4", "s-same-5", "s-same-6"
+            ]
+        );
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_shown_as_text() {
+        let max = crate::plan::body::MAX_NESTING;
+        let html = plain(&format!("{}deep", "> ".repeat(1000)));
+        assert_eq!(html.matches("<blockquote>").count(), max);
+        assert!(html.contains("deep"), "{html}");
+        let html = plain(&"<div>".repeat(1000));
+        assert!(html.matches("<div>").count() <= max, "{html}");
+        assert!(html.contains("&lt;div&gt;"), "the rest is text: {html}");
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod context;
 pub mod feeds;
 pub mod markdown;
 pub mod output;
+pub mod published;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -739,31 +740,43 @@ pub fn absolute_url(url: &str) -> String {
 /// page: every `href`, `src` and `data-base` value that is an address from the site's root
 /// (no scheme, no leading `/`, `#` or `?`) is prefixed with the way back to the root.
 pub fn relative_links(html: &str, file: &str) -> String {
+    const ATTRIBUTES: [&str; 3] = [" href=\"", " src=\"", " data-base=\""];
     let depth = file.matches('/').count();
     let up = "../".repeat(depth);
     let mut out = String::with_capacity(html.len() + 1024);
-    let mut rest = html;
-    const ATTRIBUTES: [&str; 3] = [" href=\"", " src=\"", " data-base=\""];
+    // The next place of each attribute, found once and found again only once passed, so the
+    // page is read in one pass whatever it holds.
+    let find = |attribute: &str, from: usize| {
+        html.get(from..)
+            .and_then(|rest| rest.find(attribute))
+            .map(|i| from + i)
+    };
+    let mut next: Vec<Option<usize>> = ATTRIBUTES.iter().map(|a| find(a, 0)).collect();
+    let mut done = 0;
     loop {
-        let next = ATTRIBUTES
+        let Some((which, at)) = next
             .iter()
-            .filter_map(|a| rest.find(a).map(|i| (i, a.len())))
-            .min();
-        let Some((at, len)) = next else {
-            out.push_str(rest);
+            .enumerate()
+            .filter_map(|(i, at)| at.map(|at| (i, at)))
+            .min_by_key(|(_, at)| *at)
+        else {
+            out.push_str(&html[done..]);
             return out;
         };
-        out.push_str(&rest[..at + len]);
-        rest = &rest[at + len..];
-        let value_end = rest.find('"').unwrap_or(rest.len());
-        let value = &rest[..value_end];
+        let attribute = ATTRIBUTES[which];
+        let value_start = at + attribute.len();
+        out.push_str(&html[done..value_start]);
+        done = value_start;
+        next[which] = find(attribute, value_start);
+        let rest = &html[value_start..];
+        let value = &rest[..rest.find('"').unwrap_or(rest.len())];
         let has_scheme = value.split_once(':').is_some_and(|(scheme, _)| {
             !scheme.is_empty()
                 && scheme
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
         });
-        let empty_link = value.is_empty() && len != " data-base=\"".len();
+        let empty_link = value.is_empty() && which != 2;
         let from_root = !(has_scheme || value.starts_with(['/', '#', '?']) || empty_link);
         if from_root {
             out.push_str(&up);
@@ -1013,7 +1026,7 @@ impl Serialize for AllPlans<'_> {
                 url: &p.summary.url,
                 summary: &p.summary,
                 plan,
-                history: p.history.as_ref(),
+                history: p.history.as_ref().map(published::history),
             })?;
         }
         seq.end()
@@ -1027,7 +1040,8 @@ struct PlanData<'a> {
     url: &'a str,
     summary: &'a PlanSummary,
     plan: &'a crate::plan::Plan,
-    history: Option<&'a PlanHistory>,
+    /// Capped: see [`published`].
+    history: Option<PlanHistory>,
 }
 
 impl Site {
@@ -1086,12 +1100,12 @@ impl Site {
             .into_iter()
             .map(|(s, r)| feeds::Entry {
                 plan_id: s.id.clone(),
-                plan_title: s.title.clone(),
+                plan_title: published::cap(&s.title).into_owned(),
                 url: absolute(&s.url),
                 commit: r.commit.clone(),
                 date: r.date.clone(),
-                author: r.author.name.clone(),
-                summary: r.summary.clone(),
+                author: published::cap(&r.author.name).into_owned(),
+                summary: published::cap(&r.summary).into_owned(),
                 changes: r.changes.iter().map(ToString::to_string).collect(),
             })
             .collect();
@@ -1114,10 +1128,10 @@ impl Site {
                 Some(feeds::Event {
                     uid: format!("reassess-{}@planbook", s.id),
                     date: plan.period.as_ref()?.reassess?,
-                    summary: format!("Reassess: {}", s.title),
+                    summary: format!("Reassess: {}", published::cap(&s.title)),
                     description: format!(
                         "{} ({}), owner {}.{}",
-                        s.title,
+                        published::cap(&s.title),
                         s.scope,
                         s.owner.name,
                         absolute(&s.url)
