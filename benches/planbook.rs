@@ -2,7 +2,7 @@
 //!
 //! `cargo bench --bench planbook` generates the repositories under `target/bench-repos/`
 //! (once; delete the folder to regenerate) and times the release binary. Options:
-//! `--plans N`, `--commits N`, `--runs N`, `--only check|log|build|serve`.
+//! `--plans N`, `--commits N`, `--runs N`, `--only check|log|build|serve|lsp`.
 
 mod synth;
 
@@ -134,6 +134,24 @@ fn main() {
         }
     }
 
+    if wants("lsp") {
+        let short = base.join(format!("short-{plans}"));
+        ensure(
+            &short,
+            synth::Shape {
+                plans,
+                commits: 105.max(plans / 100 + 5),
+                people: 200,
+            },
+        );
+        println!("\nrepository: {plans} plans, short history; planbook lsp");
+        let times = lsp_changes(&binary, &short, runs.max(10));
+        report(
+            "planbook lsp: a change to a ~15 KB plan, from didChange to its diagnostics",
+            &times,
+        );
+    }
+
     if wants("serve") {
         let long = history_repository(&base, plans, commits);
         println!("\nrepository: {plans} plans, {commits} commits; planbook serve");
@@ -143,6 +161,91 @@ fn main() {
             &times,
         );
     }
+}
+
+/// Starts `planbook lsp` in `dir`, opens one plan and changes it `runs` times, timing each
+/// change from the `didChange` notification until its diagnostics are published.
+fn lsp_changes(binary: &Path, dir: &Path, runs: usize) -> Vec<Duration> {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let mut child = Command::new(binary)
+        .arg("lsp")
+        .current_dir(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start planbook lsp");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut send = |message: serde_json::Value| {
+        let body = message.to_string();
+        write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("write");
+        stdin.flush().expect("flush");
+    };
+    let mut receive = || -> serde_json::Value {
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            stdout.read_line(&mut line).expect("read");
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(n) = line.strip_prefix("Content-Length: ") {
+                length = n.parse().expect("length");
+            }
+        }
+        let mut body = vec![0; length];
+        stdout.read_exact(&mut body).expect("body");
+        serde_json::from_slice(&body).expect("json")
+    };
+    let root = dir.canonicalize().expect("root");
+    let path = root.join("plans/emea/plan-00000.md");
+    let path = if path.exists() {
+        path
+    } else {
+        std::fs::read_dir(root.join("plans"))
+            .expect("plans")
+            .flatten()
+            .flat_map(|d| std::fs::read_dir(d.path()).into_iter().flatten().flatten())
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|e| e == "md"))
+            .expect("a plan")
+    };
+    let uri = format!("file://{}", path.display());
+    let text = std::fs::read_to_string(&path).expect("plan");
+    println!("  plan: {} ({} KB)", path.display(), text.len() / 1024);
+    send(
+        serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"rootUri": format!("file://{}", root.display()), "capabilities": {}}}),
+    );
+    let wait_for = |receive: &mut dyn FnMut() -> serde_json::Value,
+                    what: &dyn Fn(&serde_json::Value) -> bool| loop {
+        let message = receive();
+        if what(&message) {
+            return;
+        }
+    };
+    wait_for(&mut receive, &|m| m["id"] == 1);
+    send(
+        serde_json::json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": uri, "languageId": "markdown", "version": 1, "text": text}}}),
+    );
+    wait_for(&mut receive, &|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+    });
+    let mut times = Vec::new();
+    for i in 0..runs {
+        let changed = text.replacen("title: ", &format!("title: Edit {i} "), 1);
+        let started = Instant::now();
+        send(
+            serde_json::json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {"textDocument": {"uri": uri, "version": i + 2}, "contentChanges": [{"text": changed}]}}),
+        );
+        wait_for(&mut receive, &|m| {
+            m["method"] == "textDocument/publishDiagnostics"
+        });
+        times.push(started.elapsed());
+    }
+    let _ = child.kill();
+    times
 }
 
 /// Starts `planbook serve` in `dir`, edits one plan `runs` times and times each edit from the

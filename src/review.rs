@@ -247,19 +247,17 @@ fn at_revision(git: &Repository, rev: &str, plans: &str, prefix: &Path) -> Resul
                 && name.ends_with(".md")
                 && !name.eq_ignore_ascii_case("readme.md")
             {
-                match git.find_blob(e.id()) {
-                    Ok(blob) => {
+                // Within the plan size limit, like every blob read from the history.
+                match crate::history::read_blob(git, &e.id().to_string()) {
+                    Some(content) => {
                         let path = format!("{plans}/{dir}{name}");
                         let relative = Path::new(&path)
                             .strip_prefix(prefix)
                             .map(crate::diagnostic::display_path)
                             .unwrap_or(path.clone());
-                        side.insert(
-                            relative,
-                            String::from_utf8_lossy(blob.content()).into_owned(),
-                        );
+                        side.insert(relative, String::from_utf8_lossy(&content).into_owned());
                     }
-                    Err(e) => failure = Some(e),
+                    None => failure = Some(git2::Error::from_str("an object is missing")),
                 }
             }
             git2::TreeWalkResult::Ok

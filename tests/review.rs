@@ -221,7 +221,13 @@ fn status_reports_the_portfolio() {
         alpha["progress"], 20,
         "420000 is 20% of the way from 400000 to 500000"
     );
-    assert_eq!(alpha["confidence"], 6.0);
+    assert_eq!(alpha["confidence"], 6);
+    // Figures are numbers, with their unit and currency beside them.
+    assert_eq!(alpha["target"], 500000);
+    assert_eq!(alpha["baseline"], 400000);
+    assert_eq!(alpha["latest"], 420000);
+    assert_eq!(alpha["unit"], "currency");
+    assert_eq!(alpha["currency"], "EUR");
     assert_eq!(alpha["reassessment_overdue"], true);
     assert_eq!(alpha["checkin_overdue"], true);
     let table = repo.run(&["status", "--as-of", "2026-05-15"]).stdout;
@@ -234,6 +240,10 @@ fn status_reports_the_portfolio() {
         .run(&["status", "--format", "csv", "--as-of", "2026-05-15"])
         .stdout;
     assert!(csv.contains("\r\n"));
+    assert!(
+        csv.contains(",currency,EUR,400000,500000,420000,20,"),
+        "{csv}"
+    );
     assert!(
         csv.contains("\"'=HYPERLINK(evil), with comma\""),
         "formulas are defused and commas quoted: {csv}"

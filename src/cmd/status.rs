@@ -21,14 +21,24 @@ pub struct Row {
     pub reassess: String,
     pub end: String,
     pub primary_metric: Option<String>,
-    pub target: Option<String>,
-    pub latest: Option<String>,
+    /// The primary metric's unit (`currency`, `percent`, `count`, `days`, `ratio`).
+    pub unit: Option<String>,
+    /// The plan's currency, for money.
+    pub currency: Option<String>,
+    /// The primary metric's baseline, target and latest actual, as numbers.
+    #[serde(serialize_with = "number")]
+    pub baseline: Option<f64>,
+    #[serde(serialize_with = "number")]
+    pub target: Option<f64>,
+    #[serde(serialize_with = "number")]
+    pub latest: Option<f64>,
     /// Share of the way from baseline to target reached by the latest actual, in percent.
     pub progress: Option<i64>,
     /// Share of the period elapsed, in percent.
     pub time_elapsed: Option<i64>,
     /// `ahead`, `on-track`, `behind` or `no-data`.
     pub state: Option<String>,
+    #[serde(serialize_with = "number")]
     pub confidence: Option<f64>,
     pub days_to_reassessment: Option<i64>,
     pub reassessment_overdue: bool,
@@ -67,8 +77,16 @@ pub fn run(ctx: &Context, args: &StatusArgs) -> Result<Outcome, Error> {
             reassess: s.reassess.clone(),
             end: s.end.clone(),
             primary_metric: s.primary.as_ref().map(|m| m.name.clone()),
-            target: s.primary.as_ref().map(|m| m.target.clone()),
-            latest: s.primary.as_ref().and_then(|m| m.progress.latest.clone()),
+            unit: s.primary.as_ref().map(|m| m.unit.to_string()),
+            currency: plan.currency.clone(),
+            baseline: plan.primary_metric().and_then(|m| m.baseline),
+            target: plan.primary_metric().and_then(|m| m.target),
+            latest: plan.primary_metric().and_then(|m| {
+                plan.latest_checkin()?
+                    .actuals
+                    .get(m.id.as_deref()?)
+                    .copied()
+            }),
             progress: s
                 .primary
                 .as_ref()
@@ -88,6 +106,24 @@ pub fn run(ctx: &Context, args: &StatusArgs) -> Result<Outcome, Error> {
         StatusFormat::Table => cmd::print(&table(&rows))?,
     }
     Ok(Outcome::Success)
+}
+
+/// A number in JSON as people write it: whole numbers without `.0`.
+fn number<S: serde::Serializer>(value: &Option<f64>, serializer: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(v) if v.fract() == 0.0 && v.abs() < 1e15 => serializer.serialize_i64(*v as i64),
+        Some(v) => serializer.serialize_f64(*v),
+        None => serializer.serialize_none(),
+    }
+}
+
+/// A number in CSV: whole numbers without `.0`, nothing for none.
+fn csv_number(value: Option<f64>) -> String {
+    match value {
+        Some(v) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{}", v as i64),
+        Some(v) => v.to_string(),
+        None => String::new(),
+    }
 }
 
 fn table(rows: &[Row]) -> String {
@@ -159,7 +195,7 @@ fn table(rows: &[Row]) -> String {
 
 fn csv(rows: &[Row]) -> String {
     let mut out = String::from(
-        "id,title,status,owner,scope,start,reassess,end,primary_metric,target,latest,progress,time_elapsed,state,confidence,days_to_reassessment,reassessment_overdue,checkin_overdue\r\n",
+        "id,title,status,owner,scope,start,reassess,end,primary_metric,unit,currency,baseline,target,latest,progress,time_elapsed,state,confidence,days_to_reassessment,reassessment_overdue,checkin_overdue\r\n",
     );
     let field = |s: &str| {
         let s = controls(s, true);
@@ -187,12 +223,15 @@ fn csv(rows: &[Row]) -> String {
             field(&r.reassess),
             field(&r.end),
             field(&opt(r.primary_metric.clone())),
-            field(&opt(r.target.clone())),
-            field(&opt(r.latest.clone())),
+            field(&opt(r.unit.clone())),
+            field(&opt(r.currency.clone())),
+            csv_number(r.baseline),
+            csv_number(r.target),
+            csv_number(r.latest),
             opt(r.progress.map(|p| p.to_string())),
             opt(r.time_elapsed.map(|p| p.to_string())),
             field(&opt(r.state.clone())),
-            opt(r.confidence.map(|c| c.to_string())),
+            csv_number(r.confidence),
             opt(r.days_to_reassessment.map(|d| d.to_string())),
             r.reassessment_overdue.to_string(),
             r.checkin_overdue.to_string(),

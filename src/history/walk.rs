@@ -489,13 +489,15 @@ fn pair_renames(repo: &Repository, commit: usize, changed: Changed, out: &mut Ve
 
 /// Whether two blobs share at least half of their lines (git's default rename threshold).
 fn similar(repo: &Repository, a: Oid, b: Oid) -> bool {
-    let (Ok(a), Ok(b)) = (repo.find_blob(a), repo.find_blob(b)) else {
+    // Within the plan size limit: an oversized blob is no plan to pair.
+    let read = |id: Oid| crate::history::read_blob(repo, &id.to_string()).filter(|c| !c.is_empty());
+    let (Some(a), Some(b)) = (read(a), read(b)) else {
         return false;
     };
     let lines = |content: &[u8]| -> std::collections::HashSet<Vec<u8>> {
         content.split(|&c| c == b'\n').map(<[u8]>::to_vec).collect()
     };
-    let (la, lb) = (lines(a.content()), lines(b.content()));
+    let (la, lb) = (lines(&a), lines(&b));
     let shared = la.intersection(&lb).count();
     shared * 2 >= la.len().max(lb.len())
 }
