@@ -245,6 +245,7 @@ fn lsp_changes(binary: &Path, dir: &Path, runs: usize) -> Vec<Duration> {
         times.push(started.elapsed());
     }
     let _ = child.kill();
+    let _ = child.wait();
     times
 }
 
