@@ -55,33 +55,40 @@ fn words(text: &str) -> String {
         .to_lowercase()
 }
 
-/// The template's guidance text of each body section, by section key.
-fn guidance() -> &'static HashMap<String, String> {
-    static GUIDANCE: OnceLock<HashMap<String, String>> = OnceLock::new();
+/// The template's guidance text of each body section, by section key: its first line as
+/// written (a cheap first test) and its whole text as words.
+fn guidance() -> &'static HashMap<String, (String, String)> {
+    static GUIDANCE: OnceLock<HashMap<String, (String, String)>> = OnceLock::new();
     GUIDANCE.get_or_init(|| {
         let body = TEMPLATE.split("\n---\n").nth(1).unwrap_or("");
-        sections(body)
+        raw_sections(body)
             .into_iter()
-            .filter(|(_, text)| !text.is_empty())
+            .filter_map(|(key, raw)| {
+                let first = raw.lines().map(str::trim).find(|l| !l.is_empty())?;
+                Some((key, (first.to_string(), words(raw))))
+            })
             .collect()
     })
 }
 
-/// The level-2 sections of a body: `(section key, its text as words)`.
-fn sections(body: &str) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    let mut current: Option<(String, String)> = None;
-    for line in body.lines() {
+/// The level-2 sections of a body: `(section key, its text as written)`.
+fn raw_sections(body: &str) -> Vec<(String, &str)> {
+    let mut out: Vec<(String, &str)> = Vec::new();
+    let mut current: Option<(String, usize)> = None;
+    let mut offset = 0;
+    for line in body.split_inclusive('\n') {
         if let Some(heading) = line.strip_prefix("## ") {
-            out.extend(current.take());
-            current = Some((section_key(heading), String::new()));
-        } else if let Some((_, text)) = current.as_mut() {
-            text.push(' ');
-            text.push_str(line);
+            if let Some((key, start)) = current.take() {
+                out.push((key, &body[start..offset]));
+            }
+            current = Some((section_key(heading.trim_end()), offset + line.len()));
         }
+        offset += line.len();
     }
-    out.extend(current);
-    out.into_iter().map(|(k, t)| (k, words(&t))).collect()
+    if let Some((key, start)) = current {
+        out.push((key, &body[start.min(body.len())..]));
+    }
+    out
 }
 
 /// `placeholder`: template text, `TBD`-only values and sections, the template's sample figures.
@@ -98,7 +105,7 @@ pub fn placeholder(s: &Subject, f: &mut Findings) {
     let mut strings = Vec::new();
     collect_strings(s.front_matter, "", &mut strings);
     for (field, node, text) in strings {
-        if is_placeholder(text) || text == TEMPLATE_REGION {
+        {
             found(
                 f,
                 node.span,
@@ -123,8 +130,16 @@ pub fn placeholder(s: &Subject, f: &mut Findings) {
     }
     let headings: Vec<_> = s.body.headings.iter().filter(|h| h.level == 2).collect();
     let body_text = s.file.text.get(s.body.offset..).unwrap_or("");
-    for (heading, (key, text)) in headings.iter().zip(sections(body_text)) {
-        if is_placeholder(&text) {
+    for (heading, (key, raw)) in headings.iter().zip(raw_sections(body_text)) {
+        let short = raw.trim().len() <= 40;
+        let guided = guidance()
+            .get(&key)
+            .filter(|(first, _)| !first.is_empty() && raw.contains(first.as_str()));
+        if !short && guided.is_none() {
+            continue;
+        }
+        let text = words(raw);
+        if short && is_placeholder(&text) {
             found(
                 f,
                 heading.span,
@@ -135,7 +150,7 @@ pub fn placeholder(s: &Subject, f: &mut Findings) {
                 ),
                 "write the section, or leave the heading out while the plan is a draft",
             );
-        } else if let Some(template) = guidance().get(&key)
+        } else if let Some((_, template)) = guided
             && text.contains(template.as_str())
         {
             found(
@@ -151,10 +166,16 @@ pub fn placeholder(s: &Subject, f: &mut Findings) {
     }
 }
 
-/// Every string value of the front matter with its dotted field name (keyed by ids).
+/// Every string value of the front matter that is a placeholder, with its dotted field name
+/// (keyed by ids).
 fn collect_strings<'a>(node: &'a Node, field: &str, out: &mut Vec<(String, &'a Node, &'a str)>) {
     match &node.value {
-        Value::String(text) => out.push((field.to_string(), node, text)),
+        Value::String(text)
+            if (text.len() <= 40 && is_placeholder(text)) || text == TEMPLATE_REGION =>
+        {
+            out.push((field.to_string(), node, text));
+        }
+        Value::String(_) => {}
         Value::Map(entries) => {
             for (key, value) in entries {
                 let name = if field.is_empty() {

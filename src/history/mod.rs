@@ -267,19 +267,12 @@ impl Audit {
             by_path.entry(change.path.as_str()).or_default().push(i);
         }
         let dirty = self.uncommitted();
-        let git = Repository::open(&self.git_dir).ok();
-        let head_tree = git
-            .as_ref()
-            .and_then(|g| g.head().ok())
-            .and_then(|h| h.peel_to_tree().ok());
+        let head_blobs = self.head_blobs();
         paths
             .iter()
             .map(|path| {
                 let git_path = self.git_path(path);
-                let head_blob = head_tree
-                    .as_ref()
-                    .and_then(|t| t.get_path(Path::new(&git_path)).ok())
-                    .map(|e| e.id().to_string());
+                let head_blob = head_blobs.get(&git_path).map(Oid::to_string);
                 let mut out = Vec::new();
                 if let Some(head_blob) = dirty.get(&git_path) {
                     out.push(RevisionRef {
@@ -333,6 +326,41 @@ impl Audit {
                 out
             })
             .collect()
+    }
+
+    /// The blob of every file under the plans folder at HEAD, by git path, read in one walk of
+    /// the folder (looking each plan up from the root would parse its folder's tree again for
+    /// every plan).
+    fn head_blobs(&self) -> HashMap<String, Oid> {
+        let mut out = HashMap::new();
+        let Ok(git) = Repository::open(&self.git_dir) else {
+            return out;
+        };
+        let Some(tree) = git.head().ok().and_then(|h| h.peel_to_tree().ok()) else {
+            return out;
+        };
+        let plans = crate::diagnostic::display_path(&self.root_in_workdir.join(&self.plans_dir));
+        let folder = if plans.is_empty() {
+            Some(tree)
+        } else {
+            tree.get_path(Path::new(&plans))
+                .ok()
+                .and_then(|e| git.find_tree(e.id()).ok())
+        };
+        let Some(folder) = folder else { return out };
+        let prefix = if plans.is_empty() {
+            String::new()
+        } else {
+            format!("{plans}/")
+        };
+        let _ = folder.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+            if entry.kind() == Some(git2::ObjectType::Blob) {
+                let name = String::from_utf8_lossy(entry.name_bytes());
+                out.insert(format!("{prefix}{dir}{name}"), entry.id());
+            }
+            git2::TreeWalkResult::Ok
+        });
+        out
     }
 
     /// Plan files whose working-tree content differs from HEAD, with their HEAD blob.
