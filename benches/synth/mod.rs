@@ -170,7 +170,7 @@ pub fn plan_text(n: usize, rev: usize, people: usize, rng: &mut Rng) -> String {
     }
     let _ = write!(
         fm,
-        "investment:\n  budget: 100000\n  days: 60\nhelp_needed:\n  - from: {leader}\n    ask: Join two customer calls a month.\n    by: 2026-02-28\nanalysis:\n  win_loss:\n    summary: Lost deals went to a local competitor.\n  team_comparison:\n    summary: Competitors field two AEs per territory.\n  baseline_360:\n    summary: Partners want local references.\nconsequences:\n  on_miss: The territory is split.\n  incentive: A commission accelerator.\nsignoffs:\n  - person: {peer}\n    role: Peer review\n    date: 2025-12-20\n  - person: {leader}\n    role: Sales leadership\n    date: 2025-12-22\n---\n\n# {segment} recovery plan {n}\n\n"
+        "investment:\n  budget: 100000\n  days: 60\nhelp_needed:\n  - from: {leader}\n    ask: Join two customer calls a month.\n    by: 2026-02-28\n    status: agreed\nanalysis:\n  win_loss:\n    summary: Lost deals went to a local competitor.\n  team_comparison:\n    summary: Competitors field two AEs per territory.\n  baseline_360:\n    summary: Partners want local references.\nconsequences:\n  on_miss: The territory is split.\n  incentive: A commission accelerator.\nsignoffs:\n  - person: {peer}\n    role: Peer review\n    date: 2025-12-20\n  - person: {leader}\n    role: Sales leadership\n    date: 2025-12-22\n---\n\n# {segment} recovery plan {n}\n\n"
     );
     let sections = planbook::check::rules::ALWAYS_SECTIONS
         .iter()

@@ -13,7 +13,8 @@ use crate::plan::{Node, TEMPLATE, TEMPLATE_REGION};
 use crate::rules::Rule;
 
 /// Values that stand in for content not yet written.
-const PLACEHOLDERS: [&str; 14] = [
+/// (`na` is not among them: it is how people write North America.)
+const PLACEHOLDERS: [&str; 13] = [
     "tbd",
     "tbc",
     "todo",
@@ -21,7 +22,6 @@ const PLACEHOLDERS: [&str; 14] = [
     "fixme",
     "xxx",
     "n/a",
-    "na",
     "…",
     "...",
     "-",
@@ -103,7 +103,7 @@ pub fn placeholder(s: &Subject, f: &mut Findings) {
         }
     };
     let mut strings = Vec::new();
-    collect_strings(s.front_matter, "", &mut strings);
+    collect_strings(s.front_matter, &mut Vec::new(), &mut strings);
     for (field, node, text) in strings {
         {
             found(
@@ -167,37 +167,45 @@ pub fn placeholder(s: &Subject, f: &mut Findings) {
 }
 
 /// Every string value of the front matter that is a placeholder, with its dotted field name
-/// (keyed by ids).
-fn collect_strings<'a>(node: &'a Node, field: &str, out: &mut Vec<(String, &'a Node, &'a str)>) {
+/// (keyed by ids). Names are only written for the values found.
+fn collect_strings<'a>(
+    node: &'a Node,
+    field: &mut Vec<&'a str>,
+    out: &mut Vec<(String, &'a Node, &'a str)>,
+) {
     match &node.value {
         Value::String(text)
             if (text.len() <= 40 && is_placeholder(text)) || text == TEMPLATE_REGION =>
         {
-            out.push((field.to_string(), node, text));
+            out.push((field.join("."), node, text));
         }
         Value::String(_) => {}
         Value::Map(entries) => {
             for (key, value) in entries {
-                let name = if field.is_empty() {
-                    key.name.clone()
-                } else {
-                    format!("{field}.{}", key.name)
-                };
-                collect_strings(value, &name, out);
+                field.push(&key.name);
+                collect_strings(value, field, out);
+                field.pop();
             }
         }
         Value::Seq(items) => {
             for (i, item) in items.iter().enumerate() {
                 let id = match item.get("id").map(|n| &n.value) {
-                    Some(Value::String(id)) => id.clone(),
-                    _ => i.to_string(),
+                    Some(Value::String(id)) => id.as_str(),
+                    _ => INDEXES.get(i).copied().unwrap_or("…"),
                 };
-                collect_strings(item, &format!("{field}.{id}"), out);
+                field.push(id);
+                collect_strings(item, field, out);
+                field.pop();
             }
         }
         _ => {}
     }
 }
+
+/// Positions in lists without ids, as field names.
+const INDEXES: [&str; 16] = [
+    "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15",
+];
 
 /// `checkin-date`: a check-in before the start, more than a month after the end, or in the
 /// future.
@@ -346,6 +354,7 @@ mod tests {
         assert!(is_placeholder(" todo. "));
         assert!(is_placeholder("**TBD**"));
         assert!(!is_placeholder("TBD with finance by March"));
+        assert!(!is_placeholder("NA"), "North America");
         assert!(guidance().contains_key(&section_key("Summary")));
         assert!(guidance().contains_key(&section_key("Recent challenges")));
     }

@@ -468,13 +468,29 @@ impl Builder<'_> {
                             });
                         }
                     };
-                    if let Some(first) = lines.get(&name) {
+                    // Most maps have a handful of keys: a scan beats hashing them. Past
+                    // that, the keys go into a table so a huge map stays linear.
+                    const SCANNED: usize = 16;
+                    let first = if entries.len() < SCANNED {
+                        entries
+                            .iter()
+                            .find(|(k, _)| k.name == name)
+                            .map(|(k, _)| k.span.line)
+                    } else {
+                        if lines.is_empty() {
+                            lines
+                                .extend(entries.iter().map(|(k, _)| (k.name.clone(), k.span.line)));
+                        }
+                        let first = lines.get(&name).copied();
+                        lines.insert(name.clone(), node.span.line);
+                        first
+                    };
+                    if let Some(first) = first {
                         return Err(YamlError {
                             message: format!("duplicate key `{name}` (first on line {first})"),
                             span: node.span,
                         });
                     }
-                    lines.insert(name.clone(), node.span.line);
                     *key = Some(Key {
                         name,
                         span: node.span,
