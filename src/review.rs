@@ -34,6 +34,70 @@ pub struct PlanChange {
     pub changes: Vec<FieldChange>,
     /// Sign-offs the change adds, removes, and makes stale.
     pub signoffs: SignoffChanges,
+    /// For a new plan, what a reviewer reads first: who, what, when, how much.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_plan: Option<NewPlan>,
+}
+
+/// The commitments of a new plan, for its review.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewPlan {
+    pub status: Option<String>,
+    pub owner: Option<String>,
+    pub sponsor: Option<String>,
+    /// Region, territory, role and segment, as given.
+    pub scope: Vec<String>,
+    pub period: Option<serde_json::Value>,
+    pub currency: Option<String>,
+    /// `(metric id, baseline, target)`, the primary one first.
+    pub metrics: Vec<(String, serde_json::Value, serde_json::Value)>,
+    pub investment: Option<serde_json::Value>,
+    pub signoffs: usize,
+}
+
+impl NewPlan {
+    fn of(s: &Snapshot) -> NewPlan {
+        let text = |key: &str| s.get(key).and_then(|v| v.as_str()).map(str::to_string);
+        let scope = ["region", "territory", "role", "segment"]
+            .iter()
+            .filter_map(|k| s.get("scope")?.get(k)?.as_str().map(str::to_string))
+            .collect();
+        let mut metrics: Vec<(bool, String, serde_json::Value, serde_json::Value)> = s
+            .get("metrics")
+            .and_then(|m| m.as_array())
+            .into_iter()
+            .flatten()
+            .map(|m| {
+                (
+                    !m.get("primary").and_then(|p| p.as_bool()).unwrap_or(false),
+                    m.get("id")
+                        .and_then(|i| i.as_str())
+                        .unwrap_or("?")
+                        .to_string(),
+                    m.get("baseline").cloned().unwrap_or_default(),
+                    m.get("target").cloned().unwrap_or_default(),
+                )
+            })
+            .collect();
+        metrics.sort_by_key(|m| m.0);
+        NewPlan {
+            status: text("status"),
+            owner: text("owner"),
+            sponsor: text("sponsor"),
+            scope,
+            period: s.get("period").cloned(),
+            currency: text("currency"),
+            metrics: metrics
+                .into_iter()
+                .map(|(_, id, b, t)| (id, b, t))
+                .collect(),
+            investment: s.get("investment").cloned(),
+            signoffs: s
+                .get("signoffs")
+                .and_then(|v| v.as_array())
+                .map_or(0, Vec::len),
+        }
+    }
 }
 
 /// What a change does to a plan's sign-offs.
@@ -349,6 +413,7 @@ fn plan_change(
     PlanChange {
         id,
         title,
+        new_plan: (change == Kind::Added).then(|| NewPlan::of(s)),
         change,
         path: path.to_string(),
         old_path,

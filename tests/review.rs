@@ -160,6 +160,18 @@ fn diff_summarises_a_change_for_reviewers() {
     );
     assert!(md.contains("(`beta`): removed"), "{md}");
     assert!(md.contains("(`gamma`): new plan"), "{md}");
+    // A new plan is summarised: who, what, when, how much, and the sign-offs still needed.
+    let gamma = &md[md.find("(`gamma`): new plan").unwrap()..];
+    for expected in [
+        "**Owner** ana",
+        "**Scope** EMEA",
+        "**Period** 2026-01-01 → 2026-06-30",
+        "**Primary metric `bookings`** 400000 → 500000",
+        "**Investment** EUR 30000, 20 days",
+        "**Sign-offs**",
+    ] {
+        assert!(gamma.contains(expected), "{expected} missing: {gamma}");
+    }
 
     let json: Value =
         serde_json::from_str(&repo.run(&["diff", &base, "--format", "json"]).stdout).unwrap();

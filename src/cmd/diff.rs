@@ -107,6 +107,9 @@ pub fn markdown(review: &Review) -> String {
 /// Short sentences for what a reviewer must look at first.
 fn headlines(plan: &PlanChange) -> Vec<String> {
     let mut out = Vec::new();
+    if let Some(new) = &plan.new_plan {
+        out.extend(new_plan(new));
+    }
     for change in &plan.changes {
         let FieldChange::Field { field, from, to } = change else {
             continue;
@@ -155,6 +158,65 @@ fn headlines(plan: &PlanChange) -> Vec<String> {
             escape::markdown(&stale.changed.join(", "))
         ));
     }
+    out
+}
+
+/// What a new plan commits to, as the review of its pull request reads it first.
+fn new_plan(new: &crate::review::NewPlan) -> Vec<String> {
+    let mut out = Vec::new();
+    let or_none = |v: &Option<String>| {
+        v.as_deref()
+            .map_or_else(|| "—".to_string(), escape::markdown)
+    };
+    out.push(format!(
+        "**Owner** {} · **sponsor** {} · **status** {}",
+        or_none(&new.owner),
+        or_none(&new.sponsor),
+        or_none(&new.status)
+    ));
+    if !new.scope.is_empty() {
+        let scope: Vec<String> = new.scope.iter().map(|s| escape::markdown(s)).collect();
+        out.push(format!("**Scope** {}", scope.join(" · ")));
+    }
+    if let Some(period) = &new.period {
+        let date = |k: &str| period.get(k).map_or_else(|| "—".to_string(), text);
+        out.push(format!(
+            "**Period** {} → {} (reassessed {})",
+            date("start"),
+            date("end"),
+            date("reassess")
+        ));
+    }
+    let currency = new.currency.as_deref().map(escape::markdown);
+    for (i, (id, baseline, target)) in new.metrics.iter().enumerate() {
+        out.push(format!(
+            "**{} {}** {} → {}",
+            if i == 0 { "Primary metric" } else { "Metric" },
+            code(id),
+            text(baseline),
+            text(target)
+        ));
+    }
+    if let Some(investment) = &new.investment {
+        let part = |k: &str| investment.get(k).map(text);
+        let mut parts = Vec::new();
+        if let Some(budget) = part("budget") {
+            parts.push(match &currency {
+                Some(c) => format!("{c} {budget}"),
+                None => budget,
+            });
+        }
+        if let Some(days) = part("days") {
+            parts.push(format!("{days} days"));
+        }
+        if !parts.is_empty() {
+            out.push(format!("**Investment** {}", parts.join(", ")));
+        }
+    }
+    out.push(match new.signoffs {
+        0 => "**Sign-offs** none yet: the policy's sign-offs are still needed".to_string(),
+        n => format!("**Sign-offs** {n} listed (each verified by `planbook check`)"),
+    });
     out
 }
 
@@ -216,6 +278,7 @@ mod tests {
                     to: serde_json::json!("![i](https://evil.example/i.png)\n# heading | cell"),
                 }],
                 signoffs: Default::default(),
+                new_plan: None,
             }],
             identity: vec![crate::review::IdentityChange {
                 file: "people.yaml".into(),
