@@ -48,6 +48,10 @@ pub struct SiteConfig {
     /// Kept for existing configurations: an absolute URL here is taken as `url`; a path is no
     /// longer needed, since every link is relative.
     pub base_url: Option<String>,
+    /// Whether the consequences of a miss and the incentive are published on the site (they
+    /// belong to the owner, the sponsor and sales leadership; `--include-restricted` also
+    /// publishes them).
+    pub publish_consequences: bool,
 }
 
 impl Default for SiteConfig {
@@ -57,6 +61,7 @@ impl Default for SiteConfig {
             title: None,
             url: None,
             base_url: None,
+            publish_consequences: false,
         }
     }
 }

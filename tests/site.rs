@@ -362,3 +362,37 @@ fn every_link_is_relative_and_resolves_from_the_output_folder() {
     assert!(!calendar.contains("sales-plans/sales-plans"), "{calendar}");
     assert_eq!(build(&repo, &["--site-url", "/sales-plans/"]).code, 2);
 }
+
+#[test]
+fn consequences_stay_with_the_owner_sponsor_and_leadership() {
+    let repo = TestRepo::new();
+    repo.plan(
+        "alpha.md",
+        valid_plan("alpha").replace(
+            "## Consequences and incentive\n\n",
+            "## Consequences and incentive\n\nThe territory is split between two account executives.\n\n",
+        ),
+    );
+    assert_eq!(build(&repo, &[]).code, 0);
+    let page = decoded(&repo.read("site/plans/alpha/index.html"));
+    for private in ["The territory is split", "commission accelerator"] {
+        assert!(!page.contains(private), "{private} on the page");
+        assert!(
+            !repo.read("site/plans.json").contains(private),
+            "{private} in plans.json"
+        );
+        assert!(
+            !repo
+                .read("site/search-index.json")
+                .contains(&private.to_lowercase())
+        );
+    }
+    assert!(page.contains("not published on this site"), "{page}");
+    assert!(page.contains("Ben Ode"), "the sponsor holds them");
+    // Published when the organisation chooses so, or in the internal copy.
+    assert_eq!(build(&repo, &["--include-restricted"]).code, 0);
+    assert!(decoded(&repo.read("site/plans/alpha/index.html")).contains("The territory is split"));
+    repo.write("planbook.toml", "[site]\npublish_consequences = true\n");
+    assert_eq!(build(&repo, &[]).code, 0);
+    assert!(decoded(&repo.read("site/plans/alpha/index.html")).contains("commission accelerator"));
+}

@@ -141,6 +141,9 @@ pub struct PlanPage {
     pub analysis: Vec<(&'static str, Option<String>, Option<String>)>,
     pub on_miss: Option<String>,
     pub incentive: Option<String>,
+    /// The plan has consequences and an incentive that the site does not publish: they
+    /// belong to the owner, the sponsor and sales leadership.
+    pub consequences_held: bool,
     pub signoffs: Vec<SignOffView>,
     pub checkins: Vec<(String, Option<String>, Option<String>)>,
     pub body: String,
@@ -473,6 +476,7 @@ pub fn page(
             .collect(),
         on_miss: plan.consequences.as_ref().and_then(|c| c.on_miss.clone()),
         incentive: plan.consequences.as_ref().and_then(|c| c.incentive.clone()),
+        consequences_held: false,
         signoffs: plan
             .signoffs
             .iter()

@@ -124,6 +124,8 @@ struct SitePlan {
     /// The whole history, kept only when it differs from the published one: sign-offs are
     /// verified on it, and it is never written out.
     full_history: Option<PlanHistory>,
+    /// The plan has consequences and an incentive that this site does not publish.
+    consequences_held: bool,
     /// Everyone the plan names (their pages list it), sorted.
     named: Vec<String>,
     /// The body's distinct words, for the search index.
@@ -173,6 +175,8 @@ pub struct Site {
     trust: Trust,
     /// Restricted plans (and so restricted pasts) are on this site.
     include_restricted: bool,
+    /// Consequences and incentives are kept off this site.
+    private_consequences: bool,
 }
 
 impl Site {
@@ -211,6 +215,7 @@ impl Site {
         bar.set_message("reading the history");
         let selected: Vec<PathBuf> = visible.iter().map(|f| f.path.clone()).collect();
         let trust = Trust::current(&repo, options.reviews.as_deref())?;
+        let site_publishes_consequences = repo.config.site.publish_consequences;
         let mut audit = Audit::open(&repo, true)?;
         let shallow = audit.as_ref().is_some_and(|a| a.shallow || !a.complete());
         let histories: Vec<Option<PlanHistory>> = match audit.as_mut() {
@@ -260,6 +265,7 @@ impl Site {
             shallow,
             trust,
             include_restricted: options.include_restricted,
+            private_consequences: !(options.include_restricted || site_publishes_consequences),
         };
         site.plans = visible
             .into_par_iter()
@@ -290,7 +296,12 @@ impl Site {
     }
 
     /// A plan with what the site shows of it.
-    fn site_plan(&self, file: PlanFile, history: Option<PlanHistory>) -> SitePlan {
+    fn site_plan(&self, mut file: PlanFile, mut history: Option<PlanHistory>) -> SitePlan {
+        let consequences_held = self.private_consequences
+            && file.plan.as_ref().is_some_and(|p| p.consequences.is_some());
+        if self.private_consequences {
+            keep_consequences_private(&mut file, history.as_mut());
+        }
         let (history, full_history) = match history {
             Some(history) if !self.include_restricted => {
                 let (published, full) = published_history(history);
@@ -315,6 +326,7 @@ impl Site {
             file,
             summary,
             history,
+            consequences_held,
             full_history,
             named,
             words,
@@ -487,7 +499,7 @@ impl Site {
         let verified = |person: &str, date: &str| {
             signoff_evidence(people, &self.trust.policy, whole, person, date)
         };
-        let page = context::page(
+        let mut page = context::page(
             data,
             plan.summary.clone(),
             people,
@@ -499,6 +511,7 @@ impl Site {
             &crate::diagnostic::display_path(&file.path),
             self.today,
         );
+        page.consequences_held = plan.consequences_held;
         render(
             &self.env,
             "plan.html",
@@ -617,6 +630,66 @@ fn load_for_site(repo: &Repo, path: &Path) -> PlanFile {
 }
 
 /// The distinct words of a body (three letters or more, lowercase), for the search index.
+/// Takes a plan's consequences and incentive (the field, the body section and their changes in
+/// the history) out of what the site publishes.
+fn keep_consequences_private(file: &mut PlanFile, history: Option<&mut PlanHistory>) {
+    use crate::history::FieldChange;
+    const SECTION: &str = "Consequences and incentive";
+    let key = crate::plan::body::section_key(SECTION);
+    if let Some(plan) = file.plan.as_mut() {
+        plan.consequences = None;
+    }
+    if let Some(body) = &file.body {
+        let start = body.offset.min(file.text.len());
+        let mut cut: Option<(usize, usize)> = None;
+        let mut offset = start;
+        for line in file.text[start..].split_inclusive('\n') {
+            if let Some(heading) = line.strip_prefix("## ") {
+                match cut {
+                    Some((from, usize::MAX)) => cut = Some((from, offset)),
+                    None if crate::plan::body::section_key(heading.trim_end()) == key => {
+                        cut = Some((offset, usize::MAX));
+                    }
+                    _ => {}
+                }
+            }
+            offset += line.len();
+        }
+        if let Some((from, to)) = cut {
+            let to = to.min(file.text.len());
+            file.text.replace_range(from..to, "");
+        }
+    }
+    if let Some(history) = history {
+        for revision in &mut history.revisions {
+            let kept: Vec<FieldChange> = revision
+                .changes
+                .iter()
+                .filter_map(|c| match c {
+                    FieldChange::Field { field, .. }
+                        if field == "consequences" || field.starts_with("consequences.") =>
+                    {
+                        None
+                    }
+                    FieldChange::Body { field, sections } => {
+                        let sections: Vec<String> = sections
+                            .iter()
+                            .filter(|s| crate::plan::body::section_key(s) != key)
+                            .cloned()
+                            .collect();
+                        (!sections.is_empty()).then(|| FieldChange::Body {
+                            field: field.clone(),
+                            sections,
+                        })
+                    }
+                    other => Some(other.clone()),
+                })
+                .collect();
+            revision.changes = kept.into();
+        }
+    }
+}
+
 fn search_words(body: &str) -> String {
     let mut words: Vec<String> = body
         .split(|c: char| !c.is_alphanumeric())
