@@ -1058,3 +1058,64 @@ fn a_trusted_committer_with_keys_must_sign_its_attestations() {
     assert_eq!(check(&repo, &[]), (0, vec![]));
     assert_eq!(signoff(&log(&repo, &[]), "ben")["evidence"], "attestation");
 }
+
+#[test]
+fn a_later_change_does_not_judge_sign_offs_it_did_not_add() {
+    // Ben's sign-off rests on a review of an earlier pull request; a later change to another
+    // plan is checked with its own reviews only.
+    let repo = base_repo();
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    repo.commit("Approve (#12)", ANA, "2026-01-06T09:00:00+00:00");
+    let base = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
+    repo.plan("beta.md", in_review().replace("id: alpha", "id: beta"));
+    repo.commit("Another plan", ANA, "2026-01-07T09:00:00+00:00");
+    let (_, found) = check(&repo, &["--base", &base]);
+    assert!(!rules(&found).contains(&"signoff-unverified"), "{found:?}");
+    // Without a base, every sign-off is judged.
+    assert!(rules(&check(&repo, &[]).1).contains(&"signoff-unverified"));
+}
+
+#[test]
+fn a_change_cannot_hide_a_plan_by_lowering_schema() {
+    let repo = base_repo();
+    let base = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
+    repo.write(
+        "planbook.toml",
+        "[signoff]\ntrusted_committers = [\"merge-bot@example.com\"]\n\n[rules]\nschema = \"warning\"\n",
+    );
+    repo.plan(
+        "alpha.md",
+        approved_with(&[BEN_ENTRY]).replace("title: Nordics mid-market recovery", "title: [x]"),
+    );
+    repo.commit("Approve", ANA, "2026-01-06T09:00:00+00:00");
+    let (code, found) = check(&repo, &["--base", &base]);
+    assert_eq!(code, 1, "{found:?}");
+    let found = rules(&found);
+    assert!(
+        found.contains(&"identity-change") && found.contains(&"schema"),
+        "{found:?}"
+    );
+    // -C with a relative --config still reads the base's version of that file.
+    let parent = repo.path().parent().unwrap();
+    let name = repo.path().file_name().unwrap().to_str().unwrap();
+    let out = common::run_in(
+        parent,
+        &[
+            "-C",
+            name,
+            "--config",
+            "planbook.toml",
+            "check",
+            "--format",
+            "json",
+            "--base",
+            &base,
+        ],
+    );
+    assert!(
+        out.stdout.contains("identity-change"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+}

@@ -170,7 +170,12 @@ fn signoffs(settings: &Settings, file: &PlanFile, records: &[SignoffRecord], f: 
     for (record, span) in records.iter().zip(spans) {
         let person = record.person.as_str();
         let name = people.name(person);
-        if !record.verified(&trust.policy) {
+        // Under `--base`, a sign-off the change did not add was judged with its own change.
+        let judged_before = match (&trust.change, &record.added_in) {
+            (Some(change), Some(commit)) => !change.contains(commit),
+            _ => false,
+        };
+        if !record.verified(&trust.policy) && !judged_before {
             let message = match &record.added_by {
                 None => format!(
                     "the sign-off by `{person}` is not in any commit: uncommitted changes prove nothing about who signed"
@@ -485,7 +490,10 @@ pub fn identity_change(
 }
 
 /// The rules that guard sign-offs: a change cannot lower their levels for itself.
-pub const GUARDS: [Rule; 6] = [
+pub const GUARDS: [Rule; 8] = [
+    // A plan that does not parse, or has the wrong shape, is out of reach of every other rule.
+    Rule::FrontMatter,
+    Rule::Schema,
     Rule::SignoffRequired,
     Rule::SelfSignoff,
     Rule::SignoffUnverified,

@@ -56,7 +56,9 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, Error> {
     let reviews = args.reviews.as_deref();
     let (trust, identity) = match (&audit, base) {
         (Some(audit), Some(base)) => {
-            Trust::at_base(&repo, audit, base, reviews, ctx.config.as_deref())?
+            // `--config` as the repository was found with it: relative to `-C DIR`.
+            let config = ctx.config.as_ref().map(|c| cwd.join(c));
+            Trust::at_base(&repo, audit, base, reviews, config.as_deref())?
         }
         (None, Some(_)) if history_on => {
             return Err(Error::usage(

@@ -353,9 +353,16 @@ fn default_title(id: &str) -> String {
 
 /// A value written into YAML as a double-quoted string when it needs quoting.
 fn yaml_text(text: &str) -> String {
-    let plain = text
-        .chars()
-        .all(|c| c.is_alphanumeric() || " -/().&'".contains(c))
+    // Text YAML would read as something else (a number, a boolean, null) is quoted too.
+    let lower = text.to_ascii_lowercase();
+    let special = text.parse::<f64>().is_ok()
+        || ["true", "false", "null", "~", ".inf", "-.inf", ".nan"].contains(&lower.as_str())
+        || lower.starts_with("0x")
+        || lower.starts_with("0o");
+    let plain = !special
+        && text
+            .chars()
+            .all(|c| c.is_alphanumeric() || " -/().&'".contains(c))
         && text.chars().next().is_some_and(char::is_alphanumeric)
         && !text.ends_with(' ');
     if plain {
@@ -434,6 +441,9 @@ mod tests {
         assert_eq!(default_title("dach-midmarket"), "Dach midmarket");
         assert_eq!(yaml_text("EMEA: North"), "\"EMEA: North\"");
         assert_eq!(yaml_text("DACH"), "DACH");
+        for special in ["101", "2026", "true", "null", "0x1F", "1e5"] {
+            assert_eq!(yaml_text(special), format!("\"{special}\""), "{special}");
+        }
     }
 
     #[test]

@@ -392,7 +392,8 @@ impl Audit {
                     != 0
                     || entry.flags & (git2::IndexEntryFlag::VALID.bits()) != 0;
                 let path = String::from_utf8_lossy(&entry.path).into_owned();
-                if !hidden || !path.ends_with(".md") || !path.starts_with(&plans) {
+                let inside = plans.is_empty() || path.starts_with(&format!("{plans}/"));
+                if !hidden || !path.ends_with(".md") || !inside {
                     continue;
                 }
                 let Ok(bytes) = crate::repo::read_limited(&self.workdir.join(&path)) else {

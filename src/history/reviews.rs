@@ -110,10 +110,6 @@ impl Reviews {
             }
         }
     }
-
-    pub fn is_none(&self) -> bool {
-        matches!(self, Reviews::None)
-    }
 }
 
 /// An approval found for a sign-off.
@@ -141,10 +137,11 @@ fn latest_decisive<'a>(reviews: &'a [Review], login: &str) -> Option<&'a Review>
                 && DECISIVE.contains(&r.state.to_ascii_uppercase().as_str())
         })
         .collect();
-    theirs.sort_by(|(i, a), (j, b)| match (&a.submitted_at, &b.submitted_at) {
-        (Some(x), Some(y)) => x.cmp(y).then(i.cmp(j)),
-        _ => i.cmp(j),
-    });
+    // By submission time when every review has one, else in the order the API listed them
+    // (always a total order).
+    if theirs.iter().all(|(_, r)| r.submitted_at.is_some()) {
+        theirs.sort_by(|(i, a), (j, b)| a.submitted_at.cmp(&b.submitted_at).then(i.cmp(j)));
+    }
     theirs.last().map(|(_, r)| *r)
 }
 

@@ -26,6 +26,9 @@ pub struct Trust {
     /// Under `--base`: the base revision's configuration, whose levels of the rules that guard
     /// sign-offs and whose paths apply to the change.
     pub base_config: Option<Config>,
+    /// Under `--base`: the commits of the change. A sign-off added before it was judged when
+    /// its own change was checked; it is not judged again by this change's reviews.
+    pub change: Option<HashSet<String>>,
 }
 
 impl Trust {
@@ -55,6 +58,7 @@ impl Trust {
             reviews,
             keyring,
             base_config: None,
+            change: None,
         })
     }
 
@@ -115,7 +119,14 @@ impl Trust {
                 })?,
                 None => Config::default(),
             },
-            None => repo.config.clone(),
+            // A configuration kept outside the repository has no base revision: the change
+            // would judge itself with it, so it is refused.
+            None => {
+                return Err(Error::usage(
+                    "with --base, the configuration must be a file of the repository, so that the base's version of it is used",
+                    Some("leave out --config, or name the repository's planbook.toml".to_string()),
+                ));
+            }
         };
         let base_policy = base_config.signoff.clone();
         let people_text = read_text(&repo.root.join(&people_path))?;
@@ -183,17 +194,16 @@ impl Trust {
             &repo.root,
             Some(&read_at_base),
         )?;
+        let (commits, heads) = change_commits(&git, base)?;
+        let change = Some(commits.clone());
         let reviews = match reviews.map(Reviews::load).transpose()? {
             None => Reviews::None,
             Some(Loaded::Folder(by_pr)) => Reviews::ByPullRequest(by_pr),
-            Some(Loaded::File(reviews)) => {
-                let (commits, heads) = change_commits(&git, base)?;
-                Reviews::Change {
-                    reviews,
-                    commits,
-                    heads,
-                }
-            }
+            Some(Loaded::File(reviews)) => Reviews::Change {
+                reviews,
+                commits,
+                heads,
+            },
         };
         Ok((
             Trust {
@@ -202,6 +212,7 @@ impl Trust {
                 reviews,
                 keyring,
                 base_config: Some(base_config),
+                change,
             },
             findings,
         ))

@@ -273,8 +273,10 @@ pub fn walk(
     let mut walk = Walk::default();
     // Listed newest first.
     for (id, mut commit, changes) in pending.into_iter().rev() {
-        if commit.pr.is_none() {
-            commit.pr = merged_pr.get(&id).copied();
+        // The merge that brought a commit in names its pull request; a subject's own `(#N)` is
+        // only a claim of whoever wrote it.
+        if let Some(pr) = merged_pr.get(&id) {
+            commit.pr = Some(*pr);
         }
         let index = walk.commits.len();
         walk.commits.push(commit);

@@ -88,15 +88,23 @@ pub fn diagnostic(d: &Diagnostic, text: &str, utf16: bool) -> Value {
     let position = |line: u32, column: u32| {
         let index = line.saturating_sub(1) as usize;
         let source = text.lines().nth(index).unwrap_or("");
+        // Findings count columns without a byte-order mark; the editor's text has it.
+        let bom = usize::from(index == 0 && source.starts_with('\u{feff}'));
         json!({
             "line": index,
-            "character": character_of(source, column.saturating_sub(1) as usize, utf16),
+            "character": character_of(source, column.saturating_sub(1) as usize + bom, utf16),
         })
+    };
+    let end_line = d.span.end_line.max(d.span.line);
+    let end_column = if end_line == d.span.line {
+        d.span.end_column.max(d.span.column)
+    } else {
+        d.span.end_column
     };
     json!({
         "range": {
             "start": position(d.span.line, d.span.column),
-            "end": position(d.span.end_line.max(d.span.line), d.span.end_column.max(d.span.column)),
+            "end": position(end_line, end_column),
         },
         "severity": severity(d.severity),
         "code": d.rule.name(),
@@ -431,7 +439,10 @@ pub fn actions(server: &mut Server, uri: &str) -> Vec<Value> {
         actuals.join(", ")
     );
     let all: Vec<&str> = text.lines().collect();
-    let (line, new_text) = match all.iter().position(|l| l.trim_end() == "checkins:") {
+    let (line, new_text) = match all[..end.min(all.len())]
+        .iter()
+        .position(|l| l.trim_end() == "checkins:")
+    {
         Some(start) => {
             let after = all[start + 1..end]
                 .iter()

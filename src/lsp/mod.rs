@@ -113,7 +113,10 @@ impl Server {
                 Ok(Incoming::Closed) | Err(RecvTimeoutError::Disconnected) => return,
                 Err(RecvTimeoutError::Timeout) => {
                     for uri in std::mem::take(&mut pending) {
-                        self.publish(&uri, false);
+                        // A fault in checking one document never stops the server.
+                        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            self.publish(&uri, false)
+                        }));
                     }
                 }
             }
