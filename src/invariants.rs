@@ -77,7 +77,7 @@ pub fn front_matter(text: &str) {
         let _ = change.to_string();
     }
     let _ = crate::history::signoff::entries(&after);
-    let _ = after.field_digests();
+    let _ = after.field_digests(&[]);
 }
 
 /// Plan text rendered for the site: no script, frame, style, form, event handler or active

@@ -445,7 +445,7 @@ fn signoff_changes(
         stale: Vec::new(),
     };
     let Some(before) = before else { return out };
-    let (old, new) = (before.field_digests(), after.field_digests());
+    let (old, new) = (before.field_digests(covers), after.field_digests(covers));
     let value = |digests: &[(String, u64)], field: &str| {
         digests.iter().find(|(k, _)| k == field).map(|(_, h)| *h)
     };

@@ -15,8 +15,9 @@ use crate::history::signoff::SignoffEntry;
 use crate::history::walk::{self, Walk};
 
 /// Bumped whenever what is cached is computed differently (3: unreadable front matter compared
-/// field by field; 4: committers, raw identities, sign-off entries and field digests).
-const VERSION: u32 = 4;
+/// field by field; 4: committers, raw identities, sign-off entries and field digests; 5: only
+/// the fields a sign-off can cover are digested).
+const VERSION: u32 = 5;
 const FILE: &str = "planbook/history-cache.json";
 
 /// What comparing one revision with the one before found. Shared between the cache and the
@@ -54,8 +55,12 @@ fn key(old: Option<&str>, new: &str) -> String {
 
 impl Cache {
     /// Reads the cache of the repository at `git_dir` for the plans folder `plans`.
-    pub fn load(git_dir: &Path, plans: &Path) -> Cache {
-        let plans = crate::diagnostic::display_path(plans);
+    pub fn load(git_dir: &Path, plans: &Path, covers: &[String]) -> Cache {
+        let plans = format!(
+            "{}|{}",
+            crate::diagnostic::display_path(plans),
+            covers.join(",")
+        );
         let stored = std::fs::read(git_dir.join(FILE))
             .ok()
             .and_then(|bytes| {

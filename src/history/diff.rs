@@ -106,12 +106,26 @@ impl Snapshot {
     /// A digest of each top-level field's value, compared as the field-level changes are:
     /// lists of entries keyed by ids regardless of their order. Two revisions hold the same
     /// value for a field exactly when their digests for it are equal (or both absent).
-    pub fn field_digests(&self) -> Vec<(String, u64)> {
+    ///
+    /// Only the fields a sign-off can cover are digested: the `covers` given, the plan's `id`,
+    /// and every field but the long lists a plan keeps changing (activities, check-ins, …),
+    /// which only a `covers` naming them brings in.
+    pub fn field_digests(&self, covers: &[String]) -> Vec<(String, u64)> {
+        const LONG: [&str; 7] = [
+            "activities",
+            "checkins",
+            "reassessments",
+            "team",
+            "help_needed",
+            "analysis",
+            "signoffs",
+        ];
         let Some(map) = self.front.as_object() else {
             return Vec::new();
         };
         let mut out: Vec<(String, u64)> = map
             .iter()
+            .filter(|(key, _)| !LONG.contains(&key.as_str()) || covers.iter().any(|c| c == *key))
             .map(|(key, value)| {
                 let mut hash = Fnv::new();
                 canonical(value, &mut hash);
@@ -391,7 +405,7 @@ mod tests {
 
     #[test]
     fn field_digests_ignore_order_but_not_values() {
-        let digest = |front: &str| snap(front, "").field_digests();
+        let digest = |front: &str| snap(front, "").field_digests(&[]);
         let a = digest(
             "metrics:\n  - id: a\n    target: 5\n  - id: b\n    target: 6\nscope: {region: EMEA, role: AE}\n",
         );

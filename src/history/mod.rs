@@ -60,6 +60,8 @@ pub struct Audit {
     missing: AtomicUsize,
     /// `.mailmap`, applied to the names and emails shown, never to what is verified.
     display: HashMap<Author, Author>,
+    /// `[signoff] covers`: what field digests are kept for.
+    covers: Vec<String>,
 }
 
 /// A plan's revisions, newest first, as the audit trail shows them.
@@ -152,7 +154,9 @@ impl Audit {
             .ok()
             .and_then(|h| h.peel_to_commit().ok())
             .map(|c| c.id());
-        let mut cache = cache::Cache::load(git.path(), &plans);
+        let covers = repo.config.signoff.covers.clone();
+        // What is cached depends on the fields digested: another `covers`, another cache.
+        let mut cache = cache::Cache::load(git.path(), &plans, &covers);
         let mut computed: (Vec<Compared>, usize) = (Vec::new(), 0);
         let walk = match head {
             None => Walk::default(),
@@ -161,9 +165,10 @@ impl Audit {
             Some(head) if compare => {
                 let git_dir = git.path().to_path_buf();
                 let (send, receive) = std::sync::mpsc::channel::<(Option<String>, String)>();
+                let worker_covers = covers.clone();
                 let (walk, found) = std::thread::scope(|scope| {
                     let worker = scope.spawn(move || {
-                        let mut comparer = Comparer::new(&git_dir);
+                        let mut comparer = Comparer::new(&git_dir, &worker_covers);
                         for (old, new) in receive {
                             comparer.compare(old.as_deref(), &new);
                         }
@@ -201,6 +206,7 @@ impl Audit {
             partial,
             missing: AtomicUsize::new(missing),
             display,
+            covers,
         }))
     }
 
@@ -595,7 +601,7 @@ impl Audit {
         let computed: Vec<(Vec<Compared>, usize)> = todo
             .par_chunks(stretch)
             .map(|stretch| {
-                let mut comparer = Comparer::new(&git_dir);
+                let mut comparer = Comparer::new(&git_dir, &self.covers);
                 for (_, old, new) in stretch {
                     comparer.compare(*old, new);
                 }
@@ -758,11 +764,14 @@ impl Audit {
                             (Some(None), Some(new)) => {
                                 // The old side is missing: say nothing of what changed rather
                                 // than claim every field was added.
-                                let mut c = compared(None, &new);
+                                let mut c = compared(None, &new, &self.covers);
                                 c.changes = Vec::new().into();
                                 (c, true)
                             }
-                            (old, Some(new)) => (compared(old.flatten().as_deref(), &new), false),
+                            (old, Some(new)) => (
+                                compared(old.flatten().as_deref(), &new, &self.covers),
+                                false,
+                            ),
                             (_, None) => (cache::Computed::default(), true),
                         }
                     }
@@ -854,11 +863,11 @@ pub fn read_blob(git: &Repository, blob: &str) -> Option<Vec<u8>> {
 
 /// What a revision changed against the one before, the sign-offs it carries and a digest of
 /// its fields.
-fn compared(old: Option<&Snapshot>, new: &Snapshot) -> cache::Computed {
+fn compared(old: Option<&Snapshot>, new: &Snapshot, covers: &[String]) -> cache::Computed {
     cache::Computed {
         changes: diff::diff(old, new).into(),
         signoffs: signoff::entries(new).into(),
-        fields: new.field_digests().into(),
+        fields: new.field_digests(covers).into(),
     }
 }
 
@@ -875,15 +884,18 @@ struct Comparer {
     out: Vec<Compared>,
     /// Revisions left out because an object was missing.
     missing: usize,
+    /// The fields a sign-off covers, digested beside the plan's other short fields.
+    covers: Vec<String>,
 }
 
 impl Comparer {
-    fn new(git_dir: &Path) -> Comparer {
+    fn new(git_dir: &Path, covers: &[String]) -> Comparer {
         Comparer {
             git: Repository::open(git_dir).ok(),
             latest: HashMap::new(),
             out: Vec::new(),
             missing: 0,
+            covers: covers.to_vec(),
         }
     }
 
@@ -914,7 +926,7 @@ impl Comparer {
         self.out.push((
             old.map(str::to_string),
             new.to_string(),
-            compared(before.as_ref(), &after),
+            compared(before.as_ref(), &after, &self.covers),
         ));
         if let Ok(json) = serde_json::to_vec(&after) {
             self.latest.insert(new.to_string(), json);
