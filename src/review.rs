@@ -228,55 +228,42 @@ fn identity_changes(
 ) -> Result<Vec<IdentityChange>, Error> {
     let people_path = repo.config.people.clone();
     let config_path = Path::new(crate::repo::CONFIG_FILE);
+    let read = |rev: Option<&str>, path: &Path| file_at(repo, git, prefix, rev, path);
     let people = |rev: Option<&str>| -> Result<(People, String), Error> {
-        let text = file_at(repo, git, prefix, rev, &people_path)?.unwrap_or_default();
+        let text = read(rev, &people_path)?.unwrap_or_default();
         // An unreadable side compares as empty: `check` reports the file itself.
         Ok((People::parse(&text, &people_path).unwrap_or_default(), text))
     };
-    let policy =
-        |rev: Option<&str>| -> Result<(crate::config::SignoffPolicy, Option<String>), Error> {
-            let text = file_at(repo, git, prefix, rev, config_path)?;
-            let policy = text
-                .as_deref()
-                .and_then(|t| crate::config::Config::parse(t, config_path).ok())
-                .map(|c| c.signoff)
-                .unwrap_or_default();
-            Ok((policy, text))
-        };
+    let config = |rev: Option<&str>| -> Result<(crate::config::Config, Option<String>), Error> {
+        let text = read(rev, config_path)?;
+        let config = text
+            .as_deref()
+            .and_then(|t| crate::config::Config::parse(t, config_path).ok())
+            .unwrap_or_default();
+        Ok((config, text))
+    };
     let (base_people, _) = people(Some(base))?;
     let (head_people, head_text) = people(head)?;
-    let (base_policy, _) = policy(Some(base))?;
-    let (head_policy, head_config) = policy(head)?;
-    use crate::check::history::{Identity, config_change, identity_change};
-    let base_config = file_at(repo, git, prefix, Some(base), config_path)?
-        .and_then(|t| crate::config::Config::parse(&t, config_path).ok())
-        .unwrap_or_default();
-    let head_config_parsed = head_config
-        .as_deref()
-        .and_then(|t| crate::config::Config::parse(t, config_path).ok())
-        .unwrap_or_default();
-    let config_findings = config_change(
-        &base_config,
-        &head_config_parsed,
-        head_config.as_deref(),
-        config_path,
-    );
-    Ok(identity_change(
-        Identity {
+    let (base_config, _) = config(Some(base))?;
+    let (head_config, head_config_text) = config(head)?;
+    use crate::history::trust::{Side, compare};
+    Ok(compare(
+        Side {
             people: &base_people,
-            policy: &base_policy,
+            config: &base_config,
+            read: &|p: &Path| read(Some(base), p).ok().flatten(),
         },
-        Identity {
+        Side {
             people: &head_people,
-            policy: &head_policy,
+            config: &head_config,
+            read: &|p: &Path| read(head, p).ok().flatten(),
         },
         &head_text,
         &people_path,
-        head_config.as_deref(),
+        head_config_text.as_deref(),
         config_path,
     )
     .into_iter()
-    .chain(config_findings)
     .map(|d| IdentityChange {
         file: d.file_display(),
         line: d.span.line,

@@ -132,53 +132,22 @@ impl Trust {
         let people_text = read_text(&repo.root.join(&people_path))?;
         let config_path = config_path.unwrap_or_else(|| crate::repo::CONFIG_FILE.into());
         let config_text = std::fs::read_to_string(repo.root.join(&config_path)).ok();
-        let mut findings = identity_change(
-            Identity {
+        let findings = compare(
+            Side {
                 people: &base_people,
-                policy: &base_policy,
+                config: &base_config,
+                read: &|p: &Path| at_base(p).ok().flatten(),
             },
-            Identity {
+            Side {
                 people: &repo.people,
-                policy: &repo.config.signoff,
+                config: &repo.config,
+                read: &|p: &Path| read_text(&repo.root.join(p)).ok(),
             },
             &people_text,
             &people_path,
             config_text.as_deref(),
             &config_path,
         );
-        findings.extend(config_change(
-            &base_config,
-            &repo.config,
-            config_text.as_deref(),
-            &config_path,
-        ));
-        // A key file whose content the change replaces is an identity change too.
-        for (id, person) in &repo.people.by_id {
-            let Some(was) = base_people.get(id) else {
-                continue;
-            };
-            for entry in person.keys.iter().filter(|k| !is_key_text(k)) {
-                if !was.keys.contains(entry) {
-                    continue; // a new entry: reported above
-                }
-                let now = read_text(&repo.root.join(entry.trim())).unwrap_or_default();
-                let then = at_base(Path::new(entry.trim()))
-                    .ok()
-                    .flatten()
-                    .unwrap_or_default();
-                if now.trim() != then.trim() {
-                    let (line, column) = repo.people.position(&people_text, id);
-                    findings.push(crate::diagnostic::Diagnostic {
-                        file: people_path.clone(),
-                        span: crate::diagnostic::Span::point(line as u32, column as u32),
-                        severity: crate::diagnostic::Severity::Error,
-                        rule: crate::rules::Rule::IdentityChange,
-                        message: format!("this change replaces the signing key file {} of `{id}`; sign-offs are verified with the key as it was at the base", entry.trim()),
-                        help: Some("change signing keys in a pull request of their own, reviewed by someone other than the person it names".to_string()),
-                    });
-                }
-            }
-        }
         let read_at_base = |entry: &str| {
             at_base(Path::new(entry))?.ok_or_else(|| {
                 Error::usage(
@@ -217,6 +186,74 @@ impl Trust {
             findings,
         ))
     }
+}
+
+/// One side of a change, for comparing identities: people, configuration, and how to read a
+/// file of the repository on that side.
+pub struct Side<'a> {
+    pub people: &'a People,
+    pub config: &'a Config,
+    pub read: &'a dyn Fn(&Path) -> Option<String>,
+}
+
+/// Everything a change does to who can vouch for sign-offs, as `identity-change` findings:
+/// people's emails, keys and logins, the content of key files, the `[signoff]` policy, the
+/// levels of the rules that guard sign-offs, and where plans and people are read. `check
+/// --base` and `diff` both report these.
+pub fn compare(
+    base: Side,
+    head: Side,
+    people_text: &str,
+    people_path: &Path,
+    config_text: Option<&str>,
+    config_path: &Path,
+) -> Vec<Diagnostic> {
+    let mut findings = identity_change(
+        Identity {
+            people: base.people,
+            policy: &base.config.signoff,
+        },
+        Identity {
+            people: head.people,
+            policy: &head.config.signoff,
+        },
+        people_text,
+        people_path,
+        config_text,
+        config_path,
+    );
+    findings.extend(config_change(
+        base.config,
+        head.config,
+        config_text,
+        config_path,
+    ));
+    // A key file whose content the change replaces.
+    for (id, person) in &head.people.by_id {
+        let Some(was) = base.people.get(id) else {
+            continue;
+        };
+        for entry in person.keys.iter().filter(|k| !is_key_text(k)) {
+            if !was.keys.contains(entry) {
+                continue; // a new entry: reported above
+            }
+            let path = Path::new(entry.trim());
+            let now = (head.read)(path).unwrap_or_default();
+            let then = (base.read)(path).unwrap_or_default();
+            if now.trim() != then.trim() {
+                let (line, column) = head.people.position(people_text, id);
+                findings.push(Diagnostic {
+                    file: people_path.to_path_buf(),
+                    span: crate::diagnostic::Span::point(line as u32, column as u32),
+                    severity: crate::diagnostic::Severity::Error,
+                    rule: crate::rules::Rule::IdentityChange,
+                    message: format!("this change replaces the signing key file {} of `{id}`; sign-offs are verified with the key as it was at the base", entry.trim()),
+                    help: Some("change signing keys in a pull request of their own, reviewed by someone other than the person it names".to_string()),
+                });
+            }
+        }
+    }
+    findings
 }
 
 /// The commits of the change (reachable from HEAD and not from `base`), and the commits an
