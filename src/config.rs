@@ -119,28 +119,10 @@ impl Evidence {
     }
 }
 
-/// The top-level plan fields `[signoff] covers` may name (not the sign-offs themselves).
-pub const COVERABLE: [&str; 19] = [
-    "id",
-    "title",
-    "status",
-    "outcome",
-    "owner",
-    "sponsor",
-    "scope",
-    "period",
-    "currency",
-    "metrics",
-    "checkins",
-    "team",
-    "activities",
-    "investment",
-    "help_needed",
-    "analysis",
-    "consequences",
-    "visibility",
-    "supersedes",
-];
+/// Whether `[signoff] covers` may name `field`: any top-level plan field but the sign-offs.
+fn coverable(field: &str) -> bool {
+    crate::plan::model::FIELDS.contains(&field) && field != "signoffs"
+}
 
 /// The fields a sign-off covers unless `[signoff] covers` says otherwise.
 pub const DEFAULT_COVERS: [&str; 7] = [
@@ -220,7 +202,7 @@ impl Config {
             }
         }
         for field in &config.signoff.covers {
-            if !COVERABLE.contains(&field.as_str()) {
+            if !coverable(field) {
                 let offset = text.find(&format!("\"{field}\"")).unwrap_or(0);
                 let (line, column) = line_column(text, offset);
                 return Err(Error::Config {
@@ -230,7 +212,15 @@ impl Config {
                     message: format!(
                         "`{field}` in [signoff] covers is not a plan field a sign-off can cover"
                     ),
-                    help: format!("name top-level plan fields: {}", COVERABLE.join(", ")),
+                    help: format!(
+                        "name top-level plan fields: {}",
+                        crate::plan::model::FIELDS
+                            .iter()
+                            .filter(|f| coverable(f))
+                            .copied()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 });
             }
         }

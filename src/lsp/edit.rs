@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::{Server, severity, uri_of};
 use crate::check::rules::{ALWAYS_SECTIONS, REVIEW_SECTIONS};
 use crate::diagnostic::Diagnostic;
-use crate::plan::model::Status;
+use crate::plan::model::{FIELDS, Function, Status};
 use crate::plan::{People, Plan};
 use crate::rules::Rule;
 
@@ -23,42 +23,6 @@ const OUTCOMES: [&str; 3] = ["met", "partially_met", "missed"];
 const UNITS: [&str; 5] = ["currency", "percent", "count", "days", "ratio"];
 const DIRECTIONS: [&str; 2] = ["increase", "decrease"];
 const VISIBILITIES: [&str; 2] = ["internal", "restricted"];
-const FUNCTIONS: [&str; 11] = [
-    "sales",
-    "marketing",
-    "pre_sales",
-    "enablement",
-    "sales_ops",
-    "partner",
-    "product",
-    "legal",
-    "finance",
-    "customer_success",
-    "leadership",
-];
-/// Top-level fields, in the order a plan usually lists them.
-const FIELDS: [&str; 20] = [
-    "id",
-    "title",
-    "status",
-    "outcome",
-    "owner",
-    "sponsor",
-    "scope",
-    "period",
-    "currency",
-    "metrics",
-    "checkins",
-    "team",
-    "activities",
-    "investment",
-    "help_needed",
-    "analysis",
-    "consequences",
-    "signoffs",
-    "visibility",
-    "supersedes",
-];
 
 /// The character index (from 0) of protocol column `character` in `line`.
 pub fn column_of(line: &str, character: usize, utf16: bool) -> usize {
@@ -230,7 +194,7 @@ pub fn completion(server: &mut Server, uri: &str, line: usize, column: usize) ->
         Some("owner" | "sponsor" | "person") => people_items(&people),
         Some("from") => {
             let mut items = people_items(&people);
-            items.extend(values(&FUNCTIONS));
+            items.extend(values(&Function::NAMES));
             items
         }
         Some("status") if indent == 0 => values(&STATUSES),
@@ -238,7 +202,7 @@ pub fn completion(server: &mut Server, uri: &str, line: usize, column: usize) ->
         Some("outcome") => values(&OUTCOMES),
         Some("unit") => values(&UNITS),
         Some("direction") => values(&DIRECTIONS),
-        Some("function") => values(&FUNCTIONS),
+        Some("function") => values(&Function::NAMES),
         Some("visibility") => values(&VISIBILITIES),
         Some("metrics") if indent > 0 => metric_ids(),
         Some("actuals") => metric_ids()

@@ -7,6 +7,31 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 /// A Sales Improvement Plan's front matter.
+/// Every top-level field of a plan, in the order a plan usually lists them.
+pub const FIELDS: [&str; 21] = [
+    "id",
+    "title",
+    "status",
+    "outcome",
+    "owner",
+    "sponsor",
+    "scope",
+    "period",
+    "currency",
+    "metrics",
+    "checkins",
+    "reassessments",
+    "team",
+    "activities",
+    "investment",
+    "help_needed",
+    "analysis",
+    "consequences",
+    "signoffs",
+    "visibility",
+    "supersedes",
+];
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Plan {
     pub id: Option<String>,
