@@ -37,15 +37,7 @@ fn main() {
     println!("machine: {} cores, {}", cores(), cpu_model());
 
     if wants("check") {
-        let short = base.join(format!("short-{plans}"));
-        ensure(
-            &short,
-            synth::Shape {
-                plans,
-                commits: 105.max(plans / 100 + 5),
-                people: 200,
-            },
-        );
+        let short = short_repository(&base, plans);
         let size = dir_size(&short.join("plans"));
         println!(
             "\nrepository: {plans} plans ({:.0} MB of plans), short history",
@@ -135,15 +127,7 @@ fn main() {
     }
 
     if wants("lsp") {
-        let short = base.join(format!("short-{plans}"));
-        ensure(
-            &short,
-            synth::Shape {
-                plans,
-                commits: 105.max(plans / 100 + 5),
-                people: 200,
-            },
-        );
+        let short = short_repository(&base, plans);
         println!("\nrepository: {plans} plans, short history; planbook lsp");
         let times = lsp_changes(&binary, &short, runs.max(10));
         report(
@@ -336,6 +320,20 @@ fn history_repository(base: &Path, plans: usize, commits: usize) -> PathBuf {
         },
     );
     dir
+}
+
+/// The repository of `plans` plans with a short history (the plans added, a few edits).
+fn short_repository(base: &Path, plans: usize) -> PathBuf {
+    let short = base.join(format!("short-{plans}"));
+    ensure(
+        &short,
+        synth::Shape {
+            plans,
+            commits: 105.max(plans / 100 + 5),
+            people: 200,
+        },
+    );
+    short
 }
 
 fn ensure(dir: &Path, shape: synth::Shape) {

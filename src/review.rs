@@ -195,16 +195,7 @@ fn file_at(
             Err(e) => Err(Error::io(path, e)),
         };
     };
-    let tree = git
-        .revparse_single(rev)
-        .and_then(|o| o.peel_to_tree())
-        .map_err(|_| Error::Git {
-            message: format!("{rev}: no such revision in this repository"),
-            help: Some(
-                "give a branch, tag or commit; in CI fetch the full history (`fetch-depth: 0`)"
-                    .to_string(),
-            ),
-        })?;
+    let tree = tree_at(git, rev)?;
     let git_path = crate::diagnostic::display_path(&prefix.join(path));
     let Ok(entry) = tree.get_path(Path::new(&git_path)) else {
         return Ok(None);
@@ -272,9 +263,9 @@ fn identity_changes(
     .collect())
 }
 
-fn at_revision(git: &Repository, rev: &str, plans: &str, prefix: &Path) -> Result<Side, Error> {
-    let tree = git
-        .revparse_single(rev)
+/// The tree of revision `rev`, with what to do when there is none.
+fn tree_at<'g>(git: &'g Repository, rev: &str) -> Result<git2::Tree<'g>, Error> {
+    git.revparse_single(rev)
         .and_then(|o| o.peel_to_tree())
         .map_err(|_| Error::Git {
             message: format!("{rev}: no such revision in this repository"),
@@ -282,7 +273,11 @@ fn at_revision(git: &Repository, rev: &str, plans: &str, prefix: &Path) -> Resul
                 "give a branch, tag or commit; in CI fetch the full history (`fetch-depth: 0`)"
                     .to_string(),
             ),
-        })?;
+        })
+}
+
+fn at_revision(git: &Repository, rev: &str, plans: &str, prefix: &Path) -> Result<Side, Error> {
+    let tree = tree_at(git, rev)?;
     let mut side = Side::new();
     let Ok(entry) = tree.get_path(Path::new(plans)) else {
         return Ok(side);

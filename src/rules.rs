@@ -90,6 +90,23 @@ impl Rule {
         Rule::ALL.iter().copied().find(|r| r.name() == name)
     }
 
+    /// The rule explained in Markdown under a heading of `level` (`#`, `##`): its default
+    /// level, summary and explanation.
+    pub fn describe(self, level: &str) -> String {
+        format!(
+            "{level} {}\n\nDefault level: {}{}. {}\n\n{}",
+            self.name(),
+            self.default_level().as_str(),
+            if self.needs_history() {
+                "; reads the git history"
+            } else {
+                ""
+            },
+            self.summary(),
+            self.explanation()
+        )
+    }
+
     /// Where the rule's explanation is published, for SARIF and editors.
     pub fn help_uri(self) -> String {
         format!("{DOCS_URL}#{}", self.name())
@@ -126,18 +143,8 @@ pub fn reference() -> String {
         ));
     }
     for rule in Rule::ALL {
-        out.push_str(&format!(
-            "\n## {}\n\nDefault level: {}{}. {}\n\n{}",
-            rule.name(),
-            rule.default_level().as_str(),
-            if rule.needs_history() {
-                "; reads the git history"
-            } else {
-                ""
-            },
-            rule.summary(),
-            rule.explanation()
-        ));
+        out.push('\n');
+        out.push_str(&rule.describe("##"));
     }
     out
 }

@@ -48,26 +48,11 @@ pub fn run(args: &RuleArgs) -> Result<Outcome, Error> {
         RuleFormat::Json => cmd::print_json(&RuleView::of(selected[0]))?,
         RuleFormat::Markdown if args.all => cmd::print(&rules::reference())?,
         RuleFormat::Markdown | RuleFormat::Human => {
-            let text: Vec<String> = selected.iter().map(|r| human(*r)).collect();
+            let text: Vec<String> = selected.iter().map(|r| r.describe("#")).collect();
             cmd::print(&text.join("\n"))?
         }
     }
     Ok(Outcome::Success)
-}
-
-fn human(rule: Rule) -> String {
-    format!(
-        "# {} ({} by default{})\n\n{}\n\n{}",
-        rule.name(),
-        rule.default_level().as_str(),
-        if rule.needs_history() {
-            "; reads the git history"
-        } else {
-            ""
-        },
-        rule.summary(),
-        rule.explanation()
-    )
 }
 
 fn find(name: &str) -> Result<Rule, Error> {
