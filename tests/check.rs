@@ -303,6 +303,40 @@ fn required_for_status() {
 }
 
 #[test]
+fn what_changes_is_required_from_review() {
+    // Fires: a plan under review that does not say what it stops doing and tries instead.
+    let (text, found) = with_change("## What changes", "## Changes");
+    assert_eq!(
+        only(&found, "required-for-status"),
+        vec![(line_of(&text, "# Nordics mid-market recovery") - 1, 1)],
+        "{found:?}"
+    );
+    let repo = TestRepo::new();
+    repo.plan("alpha.md", &text);
+    let (code, json) = repo.check_json(&[]);
+    assert_eq!(code, 1);
+    let message = json["diagnostics"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(message.contains("`## What changes`"), "{message}");
+    // Clean: a draft may leave it out.
+    let draft = valid_plan("alpha")
+        .replacen("status: approved", "status: draft", 1)
+        .replacen("## What changes", "## Changes", 1);
+    let repo = TestRepo::new();
+    repo.plan("alpha.md", &draft);
+    assert_eq!(only(&repo.findings(), "required-for-status"), vec![]);
+    // The template's guidance left in it is a placeholder.
+    let guidance = "What the plan stops doing, and what it tries instead. Name the old habits that did not work\n(the accounts, channels, offers or routines given up) and the new approach this plan tests, so\nthat the assessment can say whether the change worked.";
+    let (_, found) = with_change(
+        "## What changes\n\n",
+        &format!("## What changes\n\n{guidance}\n\n"),
+    );
+    assert_eq!(only(&found, "placeholder").len(), 1, "{found:?}");
+}
+
+#[test]
 fn missing_section() {
     let (text, found) = with_change("## Recent challenges", "## Challenges");
     assert_eq!(

@@ -29,6 +29,7 @@ fn new_writes_a_plan_that_passes_check_as_a_draft() {
         "Summary",
         "Help needed",
         "Structural analysis",
+        "What changes",
         "Consequences and incentive",
         "Assessment",
     ] {

@@ -24,8 +24,13 @@ pub const ALWAYS_SECTIONS: [&str; 6] = [
     "Help needed",
 ];
 
-/// Body sections a plan needs once it is under review.
-pub const REVIEW_SECTIONS: [&str; 2] = ["Structural analysis", "Consequences and incentive"];
+/// Body sections a plan needs once it is under review. "What changes" says what the plan stops
+/// doing and what it tries instead: a plan that only does more of the same is not a plan.
+pub const REVIEW_SECTIONS: [&str; 3] = [
+    "Structural analysis",
+    "What changes",
+    "Consequences and incentive",
+];
 
 /// The section an assessed plan adds.
 pub const ASSESSMENT_SECTION: &str = "Assessment";
