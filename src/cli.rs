@@ -90,7 +90,8 @@ pub const RULES_HELP: &str =
   plan-length, signoff-required, self-signoff, investment-total, placeholder, checkin-date,
   checkin-actuals, outcome-vs-actuals, help-unanswered, checkin-overdue,
   reassessment-overdue, status-transition, signoff-unverified, signoff-stale,
-  identity-change, broken-link";
+  identity-change, broken-link, waiver.
+A plan accepts one rule's findings with `waivers: [{rule, reason, by}]`: they show as notes.";
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {

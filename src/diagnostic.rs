@@ -43,6 +43,8 @@ impl Span {
 pub enum Severity {
     Error,
     Warning,
+    /// A finding the plan waives: shown, never counted.
+    Note,
 }
 
 impl Severity {
@@ -50,6 +52,7 @@ impl Severity {
         match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "note",
         }
     }
 }

@@ -79,9 +79,10 @@ rules! {
     ReassessmentOverdue = "reassessment-overdue", Warning, "A plan past its reassessment date has been assessed.";
     StatusTransition = "status-transition", Error, "Status changes follow draft -> in_review -> approved -> active -> assessed (or back to draft from review, or to withdrawn).";
     SignoffUnverified = "signoff-unverified", Error, "Each sign-off rests on evidence the policy accepts: the signer's signed commit, their approving review, their own commit, or a trusted attestation.";
-    SignoffStale = "signoff-stale", Error, "No field a sign-off covers (metrics, period, currency, scope, owner, investment, consequences) changed after it was given.";
+    SignoffStale = "signoff-stale", Error, "No field a sign-off covers (metrics, period, currency, scope, owner, investment, consequences, and always the waivers) changed after it was given.";
     IdentityChange = "identity-change", Error, "A change does not edit people's emails, keys or logins, or the [signoff] policy, that verify its own sign-offs.";
     BrokenLink = "broken-link", Warning, "Relative links in the body, and `supersedes`, point at something that exists.";
+    Waiver = "waiver", Error, "Each waiver gives a real reason and is granted by someone other than the owner who holds a role the sign-off policy requires.";
 }
 
 impl Rule {

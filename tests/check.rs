@@ -911,3 +911,187 @@ fn a_recorded_reassessment_answers_the_reassessment_date() {
     let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(only(&findings(&json), "reassessment-overdue").len(), 1);
 }
+
+/// The fixture with a target below what the role is expected to deliver (a
+/// `target-vs-expected` warning) and `waiver` as the plan's waivers.
+fn below_expected(waiver: &str) -> String {
+    valid_plan("alpha")
+        .replacen("    target: 500000", "    target: 450000", 1)
+        .replacen("signoffs:\n", &format!("waivers:\n{waiver}signoffs:\n"), 1)
+}
+
+const WAIVER: &str = "  - rule: target-vs-expected\n    reason: Agreed with leadership after the territory lost two key accounts.\n    by: ben\n";
+
+#[test]
+fn a_waived_finding_is_a_note_in_every_format() {
+    // Without the waiver, the warning fails `--deny warnings`.
+    let repo = TestRepo::new();
+    repo.plan("alpha.md", below_expected("").replace("waivers:\n", ""));
+    let (code, json) = repo.check_json(&["--deny", "warnings"]);
+    assert_eq!(code, 1);
+    assert_eq!(json["warnings"], 1);
+    assert!(json.get("notes").is_none(), "no notes key without waivers");
+    // With it, the finding is shown as a note and counted as neither.
+    let text = below_expected(WAIVER);
+    repo.plan("alpha.md", &text);
+    let (code, json) = repo.check_json(&["--deny", "warnings"]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(
+        (
+            json["errors"].clone(),
+            json["warnings"].clone(),
+            json["notes"].clone()
+        ),
+        (0.into(), 0.into(), 1.into())
+    );
+    let d = &json["diagnostics"][0];
+    assert_eq!(d["rule"], "target-vs-expected");
+    assert_eq!(d["severity"], "note");
+    assert_eq!(d["line"], line_of(&text, "target: 450000"));
+    assert_eq!(
+        d["help"],
+        "waived by Ben Ode: Agreed with leadership after the territory lost two key accounts."
+    );
+    let human = repo.run(&["check", "--as-of", "2026-03-01", "--deny", "warnings"]);
+    assert_eq!(human.code, 0, "{} {}", human.stdout, human.stderr);
+    assert!(
+        human.stdout.contains("note[target-vs-expected]"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human
+            .stdout
+            .contains("Checked 1 plan: no problems found, 1 waived."),
+        "{}",
+        human.stdout
+    );
+    let github = repo.run(&["check", "--as-of", "2026-03-01", "--format", "github"]);
+    assert!(
+        github.stdout.starts_with("::notice file=plans/alpha.md"),
+        "{}",
+        github.stdout
+    );
+    assert!(
+        github.stdout.contains("0 errors, 0 warnings, 1 waived"),
+        "{}",
+        github.stdout
+    );
+    let sarif: serde_json::Value = serde_json::from_str(
+        &repo
+            .run(&["check", "--as-of", "2026-03-01", "--format", "sarif"])
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(sarif["runs"][0]["results"][0]["level"], "note");
+    let junit = repo
+        .run(&["check", "--as-of", "2026-03-01", "--format", "junit"])
+        .stdout;
+    assert!(
+        junit.contains("failures=\"0\" errors=\"0\" skipped=\"1\""),
+        "{junit}"
+    );
+    assert!(junit.contains("<skipped type=\"note\""), "{junit}");
+    // A waiver of another rule leaves the warning as it is.
+    repo.plan(
+        "alpha.md",
+        below_expected(&WAIVER.replace("target-vs-expected", "plan-length")),
+    );
+    let (code, json) = repo.check_json(&["--deny", "warnings"]);
+    assert_eq!((code, json["warnings"].clone()), (1, 1.into()));
+}
+
+#[test]
+fn unknown_and_unwaivable_rules_are_schema_errors() {
+    let repo = TestRepo::new();
+    let text = below_expected(&WAIVER.replace("target-vs-expected", "target-vs-expectd"));
+    repo.plan("alpha.md", &text);
+    let (code, json) = repo.check_json(&[]);
+    assert_eq!(code, 1);
+    let schema: Vec<_> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "schema")
+        .collect();
+    assert_eq!(schema.len(), 1, "{json}");
+    assert_eq!(schema[0]["line"], line_of(&text, "rule: target-vs-expectd"));
+    assert_eq!(schema[0]["help"], "did you mean `target-vs-expected`?");
+    for guard in ["signoff-required", "schema", "status-transition", "waiver"] {
+        let text = below_expected(&WAIVER.replace("target-vs-expected", guard));
+        repo.plan("alpha.md", &text);
+        let (code, json) = repo.check_json(&[]);
+        assert_eq!(code, 1, "{guard}");
+        let d = &json["diagnostics"][1];
+        assert_eq!(d["rule"], "schema", "{guard}: {json}");
+        assert_eq!(d["line"], line_of(&text, &format!("rule: {guard}")));
+        assert!(
+            d["message"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("`{guard}` guards sign-offs and cannot be waived")),
+            "{json}"
+        );
+    }
+}
+
+#[test]
+fn a_waiver_needs_a_real_reason_and_a_required_signer() {
+    let cases = [
+        // A pre-sales peer holds no required sign-off role.
+        (
+            "by: ben",
+            "by: cleo",
+            "by: cleo",
+            "holds no role the sign-off policy requires (leadership)",
+        ),
+        // The owner does not waive their own plan's findings.
+        (
+            "by: ben",
+            "by: ana",
+            "by: ana",
+            "owns this plan and cannot waive its findings",
+        ),
+        (
+            "reason: Agreed with leadership after the territory lost two key accounts.",
+            "reason: TBD",
+            "reason: TBD",
+            "the waiver's reason is a placeholder",
+        ),
+    ];
+    for (from, to, at, message) in cases {
+        let text = below_expected(&WAIVER.replace(from, to));
+        let repo = TestRepo::new();
+        repo.plan("alpha.md", &text);
+        let (code, json) = repo.check_json(&[]);
+        assert_eq!(code, 1, "{to}");
+        let diagnostics = json["diagnostics"].as_array().unwrap();
+        let waiver: Vec<_> = diagnostics
+            .iter()
+            .filter(|d| d["rule"] == "waiver")
+            .collect();
+        assert_eq!(waiver.len(), 1, "{json}");
+        assert_eq!(waiver[0]["line"], line_of(&text, at));
+        assert!(
+            waiver[0]["message"].as_str().unwrap().contains(message),
+            "{json}"
+        );
+        // The waiver does not count: the warning stays, and `placeholder` does not also fire.
+        assert_eq!(json["warnings"], 1, "{to}: {json}");
+        assert!(
+            !diagnostics.iter().any(|d| d["rule"] == "placeholder"),
+            "{json}"
+        );
+    }
+    // Someone not in people.yaml is an unknown person.
+    let text = below_expected(&WAIVER.replace("by: ben", "by: bem"));
+    let repo = TestRepo::new();
+    repo.plan("alpha.md", &text);
+    assert_eq!(
+        only(&repo.findings(), "unknown-person"),
+        vec![(line_of(&text, "by: bem"), 9)]
+    );
+    // Clean: the policy's role, held by someone other than the owner.
+    repo.plan("alpha.md", below_expected(WAIVER));
+    assert_eq!(only(&repo.findings(), "waiver"), vec![]);
+}

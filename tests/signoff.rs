@@ -1119,3 +1119,32 @@ fn a_change_cannot_hide_a_plan_by_lowering_schema() {
         out.stderr
     );
 }
+
+#[test]
+fn a_waiver_added_after_a_signoff_makes_it_stale_even_when_covers_leaves_it_out() {
+    let waiver = "waivers:\n  - rule: target-vs-expected\n    reason: Agreed with Ben after the territory lost two accounts.\n    by: ben\nsignoffs:\n";
+    for config in [
+        "",
+        "[signoff]\ntrusted_committers = [\"merge-bot@example.com\"]\ncovers = [\"metrics\"]\n",
+    ] {
+        let repo = base_repo();
+        if !config.is_empty() {
+            repo.write("planbook.toml", config);
+        }
+        repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+        repo.commit("Approve", BEN, "2026-01-06T09:00:00+00:00");
+        repo.plan(
+            "alpha.md",
+            repo.read("plans/alpha.md")
+                .replacen("signoffs:\n", waiver, 1),
+        );
+        let changed = repo.commit("Waive a warning", ANA, "2026-01-07T09:00:00+00:00");
+        let (code, found) = check(&repo, &[]);
+        assert_eq!(code, 1, "{config}: {found:?}");
+        assert!(rules(&found).contains(&"signoff-stale"), "{found:?}");
+        let json = log(&repo, &[]);
+        let ben = signoff(&json, "ben");
+        assert_eq!(ben["changed"], serde_json::json!(["waivers"]));
+        assert_eq!(ben["stale_since"], changed.as_str());
+    }
+}

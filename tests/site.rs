@@ -396,3 +396,27 @@ fn consequences_stay_with_the_owner_sponsor_and_leadership() {
     assert_eq!(build(&repo, &[]).code, 0);
     assert!(decoded(&repo.read("site/plans/alpha/index.html")).contains("commission accelerator"));
 }
+
+#[test]
+fn the_plan_page_shows_its_waivers_with_reason_and_who() {
+    let repo = TestRepo::new();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    assert_eq!(build(&repo, &[]).code, 0);
+    assert!(!decoded(&repo.read("site/plans/alpha/index.html")).contains("Waivers"));
+    repo.plan(
+        "alpha.md",
+        valid_plan("alpha").replacen(
+            "signoffs:\n",
+            "waivers:\n  - rule: target-vs-expected\n    reason: \"Agreed <b>after</b> the split\"\n    by: ben\nsignoffs:\n",
+            1,
+        ),
+    );
+    assert_eq!(build(&repo, &[]).code, 0);
+    let raw = repo.read("site/plans/alpha/index.html");
+    let page = decoded(&raw);
+    assert!(page.contains("Waivers"), "{page}");
+    assert!(page.contains("target-vs-expected"), "{page}");
+    assert!(page.contains("waived by"), "{page}");
+    assert!(page.contains("Agreed &lt;b&gt;after"), "{page}");
+    assert!(!raw.contains("<b>after</b>"), "the reason is escaped");
+}

@@ -490,7 +490,7 @@ pub fn identity_change(
 }
 
 /// The rules that guard sign-offs: a change cannot lower their levels for itself.
-pub const GUARDS: [Rule; 8] = [
+pub const GUARDS: [Rule; 9] = [
     // A plan that does not parse, or has the wrong shape, is out of reach of every other rule.
     Rule::FrontMatter,
     Rule::Schema,
@@ -500,6 +500,8 @@ pub const GUARDS: [Rule; 8] = [
     Rule::SignoffStale,
     Rule::IdentityChange,
     Rule::StatusTransition,
+    // A change that turns `waiver` off could grant itself a waiver.
+    Rule::Waiver,
 ];
 
 /// `identity-change` for `planbook.toml`: a change to where plans and people are read from, or

@@ -3,6 +3,7 @@
 pub mod domain;
 pub mod history;
 pub mod rules;
+pub mod waivers;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -130,9 +131,16 @@ pub fn across_plans(
     diagnostics
 }
 
-/// Applies the levels of `[rules]` (dropping what is off) and sorts by file, line, column.
-pub fn finish(repo: &Repo, diagnostics: &mut Vec<Diagnostic>) {
+/// Applies the levels of `[rules]` (dropping what is off), turns what `plans` waive into notes,
+/// and sorts by file, line, column.
+pub fn finish(
+    repo: &Repo,
+    trust: &crate::history::signoff::Trust,
+    plans: &[PlanFile],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     apply_levels(repo, diagnostics);
+    waivers::apply(plans, &trust.people, &trust.policy, diagnostics);
     diagnostics.sort_by(|a, b| {
         (&a.file, a.span.line, a.span.column, a.rule).cmp(&(
             &b.file,

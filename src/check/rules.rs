@@ -77,6 +77,8 @@ pub const PER_PLAN: &[(Rule, PlanRule)] = &[
     (Rule::CheckinOverdue, checkin_overdue),
     (Rule::ReassessmentOverdue, reassessment_overdue),
     (Rule::BrokenLink, broken_link),
+    (Rule::Schema, crate::check::waivers::waived_rules),
+    (Rule::Waiver, crate::check::waivers::waiver),
 ];
 
 /// Runs every per-plan rule that is not off.
@@ -504,6 +506,16 @@ pub fn unknown_person(s: &Subject, f: &mut Findings) {
     for (i, so) in s.plan.signoffs.iter().flatten().enumerate() {
         if let Some(p) = &so.person {
             refs.push((path!["signoffs", i, "person"].to_vec(), p, "sign-off"));
+        }
+    }
+    for (i, r) in s.plan.reassessments.iter().enumerate() {
+        if let Some(p) = &r.by {
+            refs.push((path!["reassessments", i, "by"].to_vec(), p, "reassessment"));
+        }
+    }
+    for (i, w) in s.plan.waivers.iter().enumerate() {
+        if let Some(p) = &w.by {
+            refs.push((path!["waivers", i, "by"].to_vec(), p, "waiver"));
         }
     }
     let mut suggestions = 0;

@@ -101,7 +101,7 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, Error> {
         }
         None => {}
     }
-    check::finish(&repo, &mut diagnostics);
+    check::finish(&repo, &trust, &plans, &mut diagnostics);
     let report = CheckReport {
         files: all.iter().filter(|p| wanted(p)).cloned().collect(),
         diagnostics,

@@ -175,6 +175,8 @@ fn next_period(
         "checkins",
         "reassessments",
         "supersedes",
+        // Granted for the old plan's period by the people who signed it off.
+        "waivers",
     ] {
         map.remove(cleared);
     }

@@ -220,6 +220,9 @@ fn added_at(
     }
 }
 
+/// The fields every sign-off covers, whatever `[signoff] covers` says.
+pub const ALWAYS_COVERED: [&str; 2] = ["id", "waivers"];
+
 /// Marks `record` stale when a covered field differs between the revision that added it and
 /// the current one.
 fn staleness(revisions: &[Revision], added: usize, covers: &[String], record: &mut SignoffRecord) {
@@ -234,9 +237,14 @@ fn staleness(revisions: &[Revision], added: usize, covers: &[String], record: &m
             .map(|(_, h)| *h)
     };
     // A sign-off is given to one plan: its id is always covered, so a signed plan copied or
-    // renamed to another id does not carry the sign-off over.
-    let fields =
-        std::iter::once("id").chain(covers.iter().map(String::as_str).filter(|f| *f != "id"));
+    // renamed to another id does not carry the sign-off over. So are its waivers: a finding
+    // accepted after the signer read the plan is not one they accepted.
+    let fields = ALWAYS_COVERED.into_iter().chain(
+        covers
+            .iter()
+            .map(String::as_str)
+            .filter(|f| !ALWAYS_COVERED.contains(f)),
+    );
     let differs = |i: usize| -> Vec<String> {
         fields
             .clone()

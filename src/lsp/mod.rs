@@ -372,7 +372,12 @@ impl Server {
             self.history.insert(uri.to_string(), history);
         }
         found.extend(self.history.get(uri).cloned().unwrap_or_default());
-        check::finish(repo, &mut found);
+        check::finish(
+            repo,
+            trust,
+            std::slice::from_ref(&self.plans[index]),
+            &mut found,
+        );
         file = match original {
             Some(original) => std::mem::replace(&mut self.plans[index], original),
             None => self.plans.remove(index),
@@ -456,6 +461,8 @@ fn severity(s: Severity) -> u8 {
     match s {
         Severity::Error => 1,
         Severity::Warning => 2,
+        // Information: a waived finding stays visible without a squiggle of alarm.
+        Severity::Note => 3,
     }
 }
 

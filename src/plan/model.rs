@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// A Sales Improvement Plan's front matter.
 /// Every top-level field of a plan, in the order a plan usually lists them.
-pub const FIELDS: [&str; 21] = [
+pub const FIELDS: [&str; 22] = [
     "id",
     "title",
     "status",
@@ -28,6 +28,7 @@ pub const FIELDS: [&str; 21] = [
     "analysis",
     "consequences",
     "signoffs",
+    "waivers",
     "visibility",
     "supersedes",
 ];
@@ -58,6 +59,9 @@ pub struct Plan {
     pub analysis: Option<Analysis>,
     pub consequences: Option<Consequences>,
     pub signoffs: Option<Vec<SignOff>>,
+    /// Findings of a rule accepted for this plan, with the reason and who granted it.
+    #[serde(default)]
+    pub waivers: Vec<Waiver>,
     #[serde(default)]
     pub visibility: Visibility,
     pub supersedes: Option<String>,
@@ -204,6 +208,15 @@ pub struct Reassessment {
     pub date: Option<Date>,
     pub decision: Option<Decision>,
     pub note: Option<String>,
+    pub by: Option<String>,
+}
+
+/// A rule whose findings in this plan are accepted: they show as notes, not as errors or
+/// warnings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Waiver {
+    pub rule: Option<String>,
+    pub reason: Option<String>,
     pub by: Option<String>,
 }
 

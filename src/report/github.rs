@@ -9,6 +9,7 @@ pub fn render(report: &CheckReport) -> String {
         let command = match d.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "notice",
         };
         let mut message = d.message.clone();
         if let Some(help) = &d.help {
@@ -27,10 +28,11 @@ pub fn render(report: &CheckReport) -> String {
         ));
     }
     out.push_str(&format!(
-        "planbook: checked {}: {}, {}\n",
+        "planbook: checked {}: {}, {}{}\n",
         plural(report.files.len(), "plan"),
         plural(report.errors(), "error"),
-        plural(report.warnings(), "warning")
+        plural(report.warnings(), "warning"),
+        report.waived_suffix()
     ));
     out
 }

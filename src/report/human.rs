@@ -23,11 +23,12 @@ pub fn render(report: &CheckReport, color: bool, quiet: bool) -> String {
     let (errors, warnings) = (report.errors(), report.warnings());
     if !quiet || errors + warnings > 0 {
         let checked = plural(report.files.len(), "plan");
+        let waived = report.waived_suffix();
         if errors + warnings == 0 {
-            out.push_str(&format!("Checked {checked}: no problems found.\n"));
+            out.push_str(&format!("Checked {checked}: no problems found{waived}.\n"));
         } else {
             out.push_str(&format!(
-                "Checked {checked}: {}, {}.\n",
+                "Checked {checked}: {}, {}{waived}.\n",
                 plural(errors, "error"),
                 plural(warnings, "warning")
             ));
@@ -45,6 +46,7 @@ fn render_one(
     let level = match d.severity {
         Severity::Error => Level::ERROR,
         Severity::Warning => Level::WARNING,
+        Severity::Note => Level::NOTE,
     };
     // Messages quote plan text, and the source line is plan text: neither may reach the
     // terminal with its control characters.

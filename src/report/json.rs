@@ -9,6 +9,10 @@ struct Output<'a> {
     files: usize,
     errors: usize,
     warnings: usize,
+    /// Waived findings; left out when there are none, so that plans without waivers read
+    /// exactly as before.
+    #[serde(skip_serializing_if = "is_zero")]
+    notes: usize,
     diagnostics: Vec<Entry<'a>>,
 }
 
@@ -25,11 +29,16 @@ struct Entry<'a> {
     help: Option<&'a str>,
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 pub fn render(report: &CheckReport) -> String {
     let output = Output {
         files: report.files.len(),
         errors: report.errors(),
         warnings: report.warnings(),
+        notes: report.notes(),
         diagnostics: report
             .diagnostics
             .iter()

@@ -16,17 +16,30 @@ pub fn render(report: &CheckReport) -> String {
         by_file.entry(d.file_display()).or_default().push(d);
     }
     let tests: usize = by_file.values().map(|ds| ds.len().max(1)).sum();
-    let failures = report.diagnostics.len();
+    // A waived finding is a skipped test case: shown, not failing.
+    let waived = |ds: &[&Diagnostic]| ds.iter().filter(|d| d.severity == Severity::Note).count();
+    let skipped = |n: usize| {
+        if n == 0 {
+            String::new()
+        } else {
+            format!(" skipped=\"{n}\"")
+        }
+    };
+    let notes = report.notes();
+    let failures = report.diagnostics.len() - notes;
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&format!(
-        "<testsuites name=\"planbook check\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\">\n"
+        "<testsuites name=\"planbook check\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\"{}>\n",
+        skipped(notes)
     ));
     for (file, diagnostics) in &by_file {
         let file = escape(file);
+        let notes = waived(diagnostics);
         out.push_str(&format!(
-            "  <testsuite name=\"{file}\" tests=\"{}\" failures=\"{}\" errors=\"0\">\n",
+            "  <testsuite name=\"{file}\" tests=\"{}\" failures=\"{}\" errors=\"0\"{}>\n",
             diagnostics.len().max(1),
-            diagnostics.len()
+            diagnostics.len() - notes,
+            skipped(notes)
         ));
         if diagnostics.is_empty() {
             out.push_str(&format!(
@@ -37,6 +50,7 @@ pub fn render(report: &CheckReport) -> String {
             let kind = match d.severity {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
+                Severity::Note => "note",
             };
             let mut body = format!(
                 "{}:{}:{}: {}",
@@ -56,8 +70,13 @@ pub fn render(report: &CheckReport) -> String {
                 d.rule.name(),
                 d.span.line
             ));
+            let element = if d.severity == Severity::Note {
+                "skipped"
+            } else {
+                "failure"
+            };
             out.push_str(&format!(
-                "      <failure type=\"{kind}\" message=\"{}\">{}</failure>\n",
+                "      <{element} type=\"{kind}\" message=\"{}\">{}</{element}>\n",
                 escape(&d.message),
                 escape(&body)
             ));

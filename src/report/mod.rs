@@ -36,6 +36,22 @@ impl CheckReport<'_> {
             .filter(|d| d.severity == Severity::Warning)
             .count()
     }
+
+    /// Findings the plans waive: shown as notes, counted neither as errors nor as warnings.
+    pub fn notes(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Note)
+            .count()
+    }
+
+    /// `, 2 waived` for the closing line of a report, or nothing when nothing is waived.
+    pub fn waived_suffix(&self) -> String {
+        match self.notes() {
+            0 => String::new(),
+            n => format!(", {n} waived"),
+        }
+    }
 }
 
 /// `n thing` or `n things`.

@@ -55,7 +55,7 @@ pub fn render(report: &CheckReport) -> String {
             json!({
                 "ruleId": d.rule.name(),
                 "ruleIndex": index,
-                "level": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },
+                "level": match d.severity { Severity::Error => "error", Severity::Warning => "warning", Severity::Note => "note" },
                 "message": { "text": text },
                 "locations": [{
                     "physicalLocation": {

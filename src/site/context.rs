@@ -145,6 +145,8 @@ pub struct PlanPage {
     /// belong to the owner, the sponsor and sales leadership.
     pub consequences_held: bool,
     pub signoffs: Vec<SignOffView>,
+    /// The rules whose findings the plan accepts: `(rule, reason, granted by)`.
+    pub waivers: Vec<(String, String, Option<PersonView>)>,
     pub checkins: Vec<(String, Option<String>, Option<String>)>,
     pub body: String,
     pub toc: Vec<crate::site::markdown::TocEntry>,
@@ -477,6 +479,17 @@ pub fn page(
         on_miss: plan.consequences.as_ref().and_then(|c| c.on_miss.clone()),
         incentive: plan.consequences.as_ref().and_then(|c| c.incentive.clone()),
         consequences_held: false,
+        waivers: plan
+            .waivers
+            .iter()
+            .map(|w| {
+                (
+                    w.rule.clone().unwrap_or_default(),
+                    w.reason.clone().unwrap_or_default(),
+                    w.by.as_deref().map(|id| person(people, urls, id)),
+                )
+            })
+            .collect(),
         signoffs: plan
             .signoffs
             .iter()
