@@ -20,6 +20,17 @@ pub struct Config {
     pub fiscal_year_start_month: u8,
     pub rules: BTreeMap<String, Level>,
     pub signoff: SignoffPolicy,
+    /// `[regions.NAME]`: what is known of each region, by the name plans give in
+    /// `scope.region`.
+    pub regions: BTreeMap<String, RegionConfig>,
+}
+
+/// `[regions.NAME]`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RegionConfig {
+    /// The ISO 4217 code `planbook new --region NAME` writes as the plan's currency.
+    pub currency: Option<String>,
 }
 
 impl Default for Config {
@@ -32,6 +43,7 @@ impl Default for Config {
             fiscal_year_start_month: 1,
             rules: BTreeMap::new(),
             signoff: SignoffPolicy::default(),
+            regions: BTreeMap::new(),
         }
     }
 }
@@ -224,6 +236,28 @@ impl Config {
                 });
             }
         }
+        for (region, settings) in &config.regions {
+            let Some(currency) = &settings.currency else {
+                continue;
+            };
+            let valid = currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase());
+            if !valid {
+                let offset = text
+                    .find(&format!("\"{currency}\""))
+                    .or_else(|| text.find(&format!("'{currency}'")))
+                    .unwrap_or(0);
+                let (line, column) = line_column(text, offset);
+                return Err(Error::Config {
+                    path: path.to_path_buf(),
+                    line,
+                    column,
+                    message: format!(
+                        "the currency of region `{region}` is not an ISO 4217 code: `{currency}`"
+                    ),
+                    help: "write three capital letters, e.g. `currency = \"USD\"`".into(),
+                });
+            }
+        }
         if !(1..=12).contains(&config.fiscal_year_start_month) {
             return Err(Error::Config {
                 path: path.to_path_buf(),
@@ -262,6 +296,21 @@ impl Config {
             }
         }
         Ok(config)
+    }
+
+    /// The currency `[regions.NAME]` gives `region` (the name matched without regard to case),
+    /// if any.
+    pub fn region_currency(&self, region: &str) -> Option<&str> {
+        let region = region.trim();
+        self.regions
+            .get(region)
+            .or_else(|| {
+                self.regions
+                    .iter()
+                    .find(|(name, _)| name.trim().eq_ignore_ascii_case(region))
+                    .map(|(_, r)| r)
+            })
+            .and_then(|r| r.currency.as_deref())
     }
 
     /// The level of `rule` after `[rules]`.
@@ -317,6 +366,26 @@ mod tests {
         .unwrap();
         assert_eq!(config.level(Rule::PlanLength), Level::Off);
         assert_eq!(config.level(Rule::ActivityDue), Level::Error);
+    }
+
+    #[test]
+    fn region_currencies() {
+        let config = Config::parse(
+            "[regions.\"North America\"]\ncurrency = \"USD\"\n[regions.EMEA]\n",
+            Path::new("p"),
+        )
+        .unwrap();
+        assert_eq!(config.region_currency("North America"), Some("USD"));
+        assert_eq!(config.region_currency("north america"), Some("USD"));
+        assert_eq!(config.region_currency("EMEA"), None);
+        assert_eq!(config.region_currency("APAC"), None);
+        let err =
+            Config::parse("[regions.EMEA]\ncurrency = \"eur\"\n", Path::new("p")).unwrap_err();
+        assert!(err.to_string().starts_with("p:2:12:"), "{err}");
+        assert!(err.to_string().contains("region `EMEA`"), "{err}");
+        let err = Config::parse("[regions.EMEA]\ncurrncy = \"EUR\"\n", Path::new("p")).unwrap_err();
+        assert!(err.to_string().starts_with("p:2:1:"), "{err}");
+        assert!(err.to_string().contains("unknown field `currncy`"), "{err}");
     }
 
     #[test]

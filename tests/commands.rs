@@ -220,3 +220,44 @@ fn new_from_starts_the_next_period_from_an_old_plan() {
     assert!(errors.is_empty(), "{json}");
     assert_eq!(repo.run(&["new", "x-2027", "--from", "nope"]).code, 2);
 }
+
+#[test]
+fn new_takes_the_currency_of_its_region_from_the_configuration_and_never_guesses() {
+    let repo = TestRepo::with_git();
+    repo.write(
+        "planbook.toml",
+        "[regions.\"North America\"]\ncurrency = \"USD\"\n",
+    );
+    let out = repo.run(&["new", "us-east-2027", "--region", "north america"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let text = repo.read("plans/north-america/us-east-2027.md");
+    assert!(text.contains("\ncurrency: USD #"), "{text}");
+    // A region without a currency gets ISO 4217's "no currency", which `placeholder` reports
+    // (not EUR, the template's old guess).
+    let out = repo.run(&["new", "anz-2027", "--region", "APAC"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let text = repo.read("plans/apac/anz-2027.md");
+    assert!(text.contains("\ncurrency: XXX #"), "{text}");
+    assert!(!text.contains("EUR"), "{text}");
+    let (code, json) = repo.check_json(&["plans/apac"]);
+    assert_eq!(code, 0, "a draft: {json}");
+    let currency = common::line_of(&text, "currency: XXX");
+    assert!(
+        json["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["rule"] == "placeholder" && d["line"] == currency),
+        "{json}"
+    );
+    // A mistyped key under [regions.*] is refused with its position.
+    repo.write("planbook.toml", "[regions.APAC]\ncurency = \"AUD\"\n");
+    let out = repo.run(&["new", "anz-2028", "--region", "APAC"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("planbook.toml:2:1"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("unknown field `curency`"),
+        "{}",
+        out.stderr
+    );
+}

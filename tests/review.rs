@@ -31,6 +31,15 @@ fn init_scaffolds_a_repository_that_passes_check() {
         assert_eq!(d["rule"], "placeholder", "{d}");
     }
     assert_eq!(json["files"], 1);
+    // The example plan's currency is the one its region has in the planbook.toml beside it.
+    let example =
+        std::fs::read_to_string(root.join("plans/emea/example-territory-recovery.md")).unwrap();
+    assert!(example.contains("\ncurrency: EUR #"), "{example}");
+    assert!(
+        std::fs::read_to_string(root.join("planbook.toml"))
+            .unwrap()
+            .contains("[regions.EMEA]\ncurrency = \"EUR\"")
+    );
 
     // The workflow is valid YAML with the jobs the README describes.
     let workflow: Value = serde_saphyr::from_str(

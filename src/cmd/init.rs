@@ -11,11 +11,12 @@ const EXAMPLE: &str = "example-territory-recovery";
 
 /// What `init` writes, relative to the folder.
 fn files(today: jiff::civil::Date) -> Vec<(&'static str, String)> {
+    let config = include_str!("../../templates/init/planbook.toml");
+    // The example plan takes its currency from the configuration written beside it.
+    let parsed = crate::config::Config::parse(config, std::path::Path::new("planbook.toml"))
+        .unwrap_or_default();
     vec![
-        (
-            "planbook.toml",
-            include_str!("../../templates/init/planbook.toml").to_string(),
-        ),
+        ("planbook.toml", config.to_string()),
         (
             "people.yaml",
             include_str!("../../templates/init/people.yaml").to_string(),
@@ -27,6 +28,7 @@ fn files(today: jiff::civil::Date) -> Vec<(&'static str, String)> {
                 "Example territory recovery",
                 "alex.morgan",
                 "EMEA",
+                parsed.region_currency("EMEA"),
                 today,
             ),
         ),

@@ -66,7 +66,14 @@ pub fn run(ctx: &Context, args: &NewArgs) -> Result<Outcome, Error> {
         .unwrap_or(crate::plan::TEMPLATE_REGION);
     let text = match &previous {
         Some(old) => next_period(old, &args.id, args.title.as_deref(), &owner)?,
-        None => plan_text(&args.id, &title, &owner, region, cmd::as_of(None)?),
+        None => plan_text(
+            &args.id,
+            &title,
+            &owner,
+            region,
+            repo.config.region_currency(region),
+            cmd::as_of(None)?,
+        ),
     };
     write_new(&path, &text)?;
     if !ctx.quiet {
@@ -81,15 +88,28 @@ pub fn run(ctx: &Context, args: &NewArgs) -> Result<Outcome, Error> {
 }
 
 /// A new draft plan from the template, starting on the first of the month after `today`.
+/// Without a `currency` for the region, the plan says `XXX` (ISO 4217's "no currency"), which
+/// `placeholder` reports until someone writes the real one: a guess would be worse.
 pub fn plan_text(
     id: &str,
     title: &str,
     owner: &str,
     region: &str,
+    currency: Option<&str>,
     today: jiff::civil::Date,
 ) -> String {
     let start = first_of_next_month(today);
+    let (currency, hint) = match currency {
+        Some(code) => (code, String::new()),
+        None => (
+            NO_CURRENCY,
+            "; replace XXX (set `currency` under [regions.NAME] in planbook.toml for `new --region`)"
+                .to_string(),
+        ),
+    };
     fill(&[
+        ("currency", currency.to_string()),
+        ("currency_hint", hint),
         ("id", id.to_string()),
         ("title", yaml_text(title)),
         ("owner", owner.to_string()),
@@ -105,6 +125,9 @@ pub fn plan_text(
         ),
     ])
 }
+
+/// ISO 4217's code for "no currency": written when the region's currency is not known.
+pub const NO_CURRENCY: &str = "XXX";
 
 /// The plan `--from` names: an id or a plan file.
 fn previous_plan(ctx: &Context, repo: &Repo, from: &str) -> Result<crate::plan::PlanFile, Error> {
