@@ -1095,3 +1095,22 @@ fn a_waiver_needs_a_real_reason_and_a_required_signer() {
     repo.plan("alpha.md", below_expected(WAIVER));
     assert_eq!(only(&repo.findings(), "waiver"), vec![]);
 }
+
+#[test]
+fn the_assessment_guidance_is_a_placeholder_only_once_assessed() {
+    let guidance = "At the end of the period: what was achieved against the target, what worked, what did not,\nand what happens next.";
+    let with_guidance = format!("## Assessment\n\n{guidance}\n\n## Summary\n\n");
+    // Clean: an approved plan keeps the guidance for the end of its period.
+    let (_, found) = with_change("## Summary\n\n", &with_guidance);
+    assert_eq!(only(&found, "placeholder"), vec![], "{found:?}");
+    // Fires: an assessed plan must have written it.
+    let text = valid_plan("alpha")
+        .replacen("status: approved", "status: assessed\noutcome: met", 1)
+        .replacen("## Summary\n\n", &with_guidance, 1);
+    let repo = TestRepo::new();
+    repo.plan("alpha.md", &text);
+    assert_eq!(
+        only(&repo.findings(), "placeholder"),
+        vec![(line_of(&text, "## Assessment"), 1)]
+    );
+}

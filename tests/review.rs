@@ -270,3 +270,42 @@ fn status_reports_the_portfolio() {
         "formulas are defused and commas quoted: {csv}"
     );
 }
+
+#[test]
+fn diff_says_which_findings_a_change_waives_by_whom_and_why() {
+    let repo = TestRepo::with_git();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    repo.commit("Add the plan", ANA, "2026-01-05T09:00:00+00:00");
+    let waiver = "waivers:\n  - rule: target-vs-expected\n    reason: Agreed after the split.\n    by: ben\nsignoffs:\n";
+    repo.plan(
+        "alpha.md",
+        valid_plan("alpha").replacen("signoffs:\n", waiver, 1),
+    );
+    repo.commit("Waive", ANA, "2026-01-06T09:00:00+00:00");
+    let md = repo.run(&["diff", "HEAD~1", "HEAD"]).stdout;
+    assert!(
+        md.contains("**Waiver added** `target-vs-expected` by ben: Agreed after the split\\."),
+        "{md}"
+    );
+    repo.plan(
+        "alpha.md",
+        valid_plan("alpha").replacen(
+            "signoffs:\n",
+            &waiver.replace("Agreed after the split.", "Agreed at the Q1 review."),
+            1,
+        ),
+    );
+    repo.commit("Reword", ANA, "2026-01-07T09:00:00+00:00");
+    let md = repo.run(&["diff", "HEAD~1", "HEAD"]).stdout;
+    assert!(
+        md.contains("**Waiver of `target-vs-expected`** reason Agreed after the split\\. → Agreed at the Q1 review\\."),
+        "{md}"
+    );
+    repo.plan("alpha.md", valid_plan("alpha"));
+    repo.commit("Unwaive", ANA, "2026-01-08T09:00:00+00:00");
+    let md = repo.run(&["diff", "HEAD~1", "HEAD"]).stdout;
+    assert!(
+        md.contains("**Waiver removed** `target-vs-expected`"),
+        "{md}"
+    );
+}

@@ -130,7 +130,12 @@ pub fn placeholder(s: &Subject, f: &mut Findings) {
     }
     let headings: Vec<_> = s.body.headings.iter().filter(|h| h.level == 2).collect();
     let body_text = s.file.text.get(s.body.offset..).unwrap_or("");
+    // The assessment is written at the end: until then its guidance is what it should say.
+    let assessment = section_key(crate::check::rules::ASSESSMENT_SECTION);
     for (heading, (key, raw)) in headings.iter().zip(raw_sections(body_text)) {
+        if key == assessment && status != Status::Assessed {
+            continue;
+        }
         let short = raw.trim().len() <= 40;
         let guided = guidance()
             .get(&key)

@@ -124,6 +124,22 @@ fn headlines(plan: &PlanChange) -> Vec<String> {
             }
             continue;
         }
+        match field.split('.').collect::<Vec<_>>().as_slice() {
+            ["waivers"] | ["waivers", _] => {
+                out.extend(waiver_headlines(from, to));
+                continue;
+            }
+            ["waivers", rule, key] => {
+                out.push(format!(
+                    "**Waiver of {}** {key} {} → {}",
+                    code(rule),
+                    text(from),
+                    text(to)
+                ));
+                continue;
+            }
+            _ => {}
+        }
         let (from, to) = (text(from), text(to));
         let parts: Vec<&str> = field.split('.').collect();
         match parts.as_slice() {
@@ -217,6 +233,42 @@ fn new_plan(new: &crate::review::NewPlan) -> Vec<String> {
         0 => "**Sign-offs** none yet: the policy's sign-offs are still needed".to_string(),
         n => format!("**Sign-offs** {n} listed (each verified by `planbook check`)"),
     });
+    out
+}
+
+/// What a change to waivers does: each waiver added, removed or changed, with who granted it
+/// and why (a reviewer accepts the finding by signing off).
+fn waiver_headlines(from: &serde_json::Value, to: &serde_json::Value) -> Vec<String> {
+    let list = |v: &serde_json::Value| -> Vec<serde_json::Value> {
+        match v {
+            serde_json::Value::Array(items) => items.clone(),
+            serde_json::Value::Null => Vec::new(),
+            one => vec![one.clone()],
+        }
+    };
+    let (before, after) = (list(from), list(to));
+    let rule = |w: &serde_json::Value| w.get("rule").map(text).unwrap_or_default();
+    let describe = |w: &serde_json::Value| {
+        format!(
+            "{} by {}: {}",
+            code(&rule(w)),
+            w.get("by").map(text).unwrap_or_default(),
+            w.get("reason").map(text).unwrap_or_default()
+        )
+    };
+    let mut out = Vec::new();
+    for w in &after {
+        match before.iter().find(|b| rule(b) == rule(w)) {
+            None => out.push(format!("**Waiver added** {}", describe(w))),
+            Some(b) if b != w => out.push(format!("**Waiver changed** {}", describe(w))),
+            Some(_) => {}
+        }
+    }
+    for b in &before {
+        if !after.iter().any(|w| rule(w) == rule(b)) {
+            out.push(format!("**Waiver removed** {}", code(&rule(b))));
+        }
+    }
     out
 }
 

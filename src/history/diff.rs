@@ -323,10 +323,11 @@ fn diff_values(old: &Value, new: &Value, path: &str, out: &mut Vec<FieldChange>)
     }
 }
 
-/// A list of maps as `(key, entry)` pairs when every entry has a distinct `id` (or `person`, or
-/// `date`), so that changes read `metrics.bookings.target` rather than `metrics.0.target`.
+/// A list of maps as `(key, entry)` pairs when every entry has a distinct `id` (or `person`,
+/// `rule` or `date`), so that changes read `metrics.bookings.target` rather than
+/// `metrics.0.target`.
 fn keyed(items: &[Value]) -> Option<Vec<(String, &Value)>> {
-    for field in ["id", "person", "date"] {
+    for field in ["id", "person", "rule", "date"] {
         let keys: Option<Vec<String>> = items
             .iter()
             .map(|v| v.get(field).and_then(|k| k.as_str()).map(str::to_string))
