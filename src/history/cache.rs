@@ -16,8 +16,8 @@ use crate::history::walk::{self, Walk};
 
 /// Bumped whenever what is cached is computed differently (3: unreadable front matter compared
 /// field by field; 4: committers, raw identities, sign-off entries and field digests; 5: only
-/// the fields a sign-off can cover are digested).
-const VERSION: u32 = 5;
+/// the fields a sign-off can cover are digested; 6: lists keyed by `rule` too, for waivers).
+const VERSION: u32 = 6;
 const FILE: &str = "planbook/history-cache.json";
 
 /// What comparing one revision with the one before found. Shared between the cache and the
