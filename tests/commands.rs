@@ -187,7 +187,8 @@ fn rule_explains_each_rule_and_the_readme_agrees_with_the_registry() {
 fn new_from_starts_the_next_period_from_an_old_plan() {
     let repo = TestRepo::with_git();
     let old = common::valid_plan("nordics-2026h1")
-        .replace("status: approved", "status: assessed\noutcome: missed");
+        .replace("status: approved", "status: assessed\noutcome: missed")
+        + "\n## Assessment\n\nBookings stopped 80000 short of the target.\n";
     repo.plan("emea/nordics-2026h1.md", &old);
     let out = repo.run(&["new", "nordics-2026h2", "--from", "nordics-2026h1"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -197,6 +198,9 @@ fn new_from_starts_the_next_period_from_an_old_plan() {
         "status: draft",
         "supersedes: nordics-2026h1",
         "start: 2026-07-01",
+        // Month ends stay month ends: the half year that follows ends on 31 December.
+        "reassess: 2026-10-31",
+        "end: 2026-12-31",
         "owner: ana",
         // The latest actuals become the baselines.
         "baseline: 420000",
@@ -209,6 +213,14 @@ fn new_from_starts_the_next_period_from_an_old_plan() {
         assert!(!text.contains(cleared), "{cleared} kept:\n{text}");
     }
     assert!(text.contains("## Summary"), "the text is kept");
+    // The old assessment is not the new plan's: its section is back to the guidance.
+    assert!(!text.contains("80000 short"), "{text}");
+    assert!(text.contains("## Assessment\n\nAt the end of the period"), "{text}");
+    // The fields keep the order the owner gave them.
+    assert!(
+        text.find("\nowner:").unwrap() < text.find("\nconsequences:").unwrap(),
+        "{text}"
+    );
     let out = repo.run(&["check", "--format", "json", "--as-of", "2026-06-15"]);
     let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let errors: Vec<_> = json["diagnostics"]

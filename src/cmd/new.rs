@@ -180,10 +180,7 @@ fn next_period(
         ));
     };
     let new_start = end.saturating_add(1.day());
-    let shift = |date: jiff::civil::Date| -> String {
-        let days = start.until(date).map_or(0, |s| s.get_days());
-        new_start.saturating_add(days.days()).to_string()
-    };
+    let shift = |date: jiff::civil::Date| -> String { shifted(start, new_start, date).to_string() };
     let old_id = plan.id.clone().unwrap_or_default();
     map.insert("id".into(), Value::String(id.to_string()));
     map.insert(
@@ -201,7 +198,8 @@ fn next_period(
         // Granted for the old plan's period by the people who signed it off.
         "waivers",
     ] {
-        map.remove(cleared);
+        // Keeping the order of the other fields, as the owner wrote them.
+        map.shift_remove(cleared);
     }
     let mut period_map = serde_json::Map::new();
     period_map.insert("start".into(), Value::String(new_start.to_string()));
@@ -259,8 +257,63 @@ fn next_period(
         "---
 ",
     );
-    text.push_str(old.text.get(body..).unwrap_or(""));
+    text.push_str(&fresh_assessment(old.text.get(body..).unwrap_or("")));
     Ok(text)
+}
+
+/// `date` moved by as many months and days as lie between `from` and `to`, counted so that a
+/// month's last day stays a month's last day: a period of 1 December to 31 May is followed by
+/// 1 June to 30 November, not to 29 November.
+fn shifted(
+    from: jiff::civil::Date,
+    to: jiff::civil::Date,
+    date: jiff::civil::Date,
+) -> jiff::civil::Date {
+    let next = date.saturating_add(1.day());
+    match from.until((jiff::Unit::Month, next)) {
+        Ok(span) => to
+            .checked_add(span)
+            .map_or(to, |d| d.saturating_sub(1.day())),
+        Err(_) => to,
+    }
+}
+
+/// The old plan's text with its Assessment section back to the template's guidance: the next
+/// period's assessment is still to be written.
+fn fresh_assessment(body: &str) -> String {
+    let key = crate::plan::body::section_key(crate::check::rules::ASSESSMENT_SECTION);
+    let heading = |line: &str| {
+        line.strip_prefix("## ")
+            .map(|h| crate::plan::body::section_key(h.trim_end()))
+    };
+    let guidance = TEMPLATE
+        .split_once(&format!(
+            "\n## {}\n",
+            crate::check::rules::ASSESSMENT_SECTION
+        ))
+        .map_or("", |(_, rest)| rest)
+        .split("\n## ")
+        .next()
+        .unwrap_or("")
+        .trim();
+    let mut out = String::with_capacity(body.len());
+    let mut skipping = false;
+    for line in body.split_inclusive('\n') {
+        match heading(line) {
+            Some(k) if k == key => {
+                out.push_str(line);
+                out.push_str(&format!("\n{guidance}\n\n"));
+                skipping = true;
+                continue;
+            }
+            Some(_) => skipping = false,
+            None => {}
+        }
+        if !skipping {
+            out.push_str(line);
+        }
+    }
+    out
 }
 
 /// Writes a JSON value as block-style YAML at `indent` spaces.
@@ -469,6 +522,25 @@ mod tests {
         for special in ["101", "2026", "true", "null", "0x1F", "1e5"] {
             assert_eq!(yaml_text(special), format!("\"{special}\""), "{special}");
         }
+    }
+
+    #[test]
+    fn the_next_period_keeps_month_ends_and_a_fresh_assessment() {
+        let d = |s: &str| s.parse::<jiff::civil::Date>().unwrap();
+        let (from, to) = (d("2026-12-01"), d("2027-06-01"));
+        assert_eq!(shifted(from, to, d("2027-05-31")), d("2027-11-30"));
+        assert_eq!(shifted(from, to, d("2027-03-01")), d("2027-09-01"));
+        assert_eq!(shifted(from, to, d("2027-01-15")), d("2027-07-15"));
+        assert_eq!(shifted(from, to, d("2027-02-28")), d("2027-08-31"));
+        let body =
+            "\n## Summary\n\nKept.\n\n## Assessment\n\nWe missed by 5%.\n\n## Notes\n\nKept too.\n";
+        let fresh = fresh_assessment(body);
+        assert!(!fresh.contains("We missed"), "{fresh}");
+        assert!(fresh.contains("At the end of the period"), "{fresh}");
+        assert!(
+            fresh.contains("Kept.") && fresh.contains("## Notes\n\nKept too."),
+            "{fresh}"
+        );
     }
 
     #[test]
