@@ -879,6 +879,22 @@ fn outcome_against_actuals_as_the_metric_adds_them_up() {
     let more = "  - date: 2026-06-30\n    actuals: { bookings: 100000, win-rate: 26 }\n";
     assert_eq!(assessed("met", "    aggregate: sum\n", more).1, vec![]);
     assert_eq!(assessed("missed", "    aggregate: sum\n", more).1.len(), 1);
+    // No actual at all: the outcome rests on nothing measured, whatever it says.
+    for outcome in ["met", "partially_met"] {
+        let text = valid_plan("alpha")
+            .replace("status: approved", &format!("status: assessed\noutcome: {outcome}"))
+            .replace("checkins:\n  - date: 2026-02-15\n    actuals: { bookings: 420000, win-rate: 21 }\n    confidence: 6\n", "");
+        assert!(!text.contains("checkins:"), "fixture changed");
+        let repo = TestRepo::new();
+        repo.plan("alpha.md", &text);
+        let out = repo.run(&["check", "--format", "json", "--as-of", "2026-07-15"]);
+        let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        assert_eq!(
+            only(&findings(&json), "outcome-vs-actuals"),
+            vec![(line_of(&text, "outcome:"), 10)],
+            "{outcome}"
+        );
+    }
 }
 
 #[test]

@@ -215,7 +215,10 @@ fn new_from_starts_the_next_period_from_an_old_plan() {
     assert!(text.contains("## Summary"), "the text is kept");
     // The old assessment is not the new plan's: its section is back to the guidance.
     assert!(!text.contains("80000 short"), "{text}");
-    assert!(text.contains("## Assessment\n\nAt the end of the period"), "{text}");
+    assert!(
+        text.contains("## Assessment\n\nAt the end of the period"),
+        "{text}"
+    );
     // The fields keep the order the owner gave them.
     assert!(
         text.find("\nowner:").unwrap() < text.find("\nconsequences:").unwrap(),

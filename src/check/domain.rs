@@ -298,6 +298,19 @@ pub fn outcome_vs_actuals(s: &Subject, f: &mut Findings) {
         return;
     };
     let Some(actual) = s.plan.aggregate(metric) else {
+        // An outcome nothing measured is an opinion.
+        let id = metric.id.as_deref().unwrap_or("?");
+        f.add(
+            Rule::OutcomeVsActuals,
+            s.front_matter.locate(path!["outcome"]),
+            format!(
+                "the outcome is `{}`, but no check-in records an actual for the primary metric `{id}`",
+                outcome_name(outcome)
+            ),
+            Some(format!(
+                "add a check-in dated at the end of the period with `actuals: {{{id}: <value>}}`"
+            )),
+        );
         return;
     };
     let reached = actual == target || direction.better(actual, target);
@@ -315,11 +328,7 @@ pub fn outcome_vs_actuals(s: &Subject, f: &mut Findings) {
         s.front_matter.locate(path!["outcome"]),
         format!(
             "the outcome is `{}`, but the {} of `{}`'s actuals is {} against a target of {}",
-            match outcome {
-                Outcome::Met => "met",
-                Outcome::Missed => "missed",
-                Outcome::PartiallyMet => "partially_met",
-            },
+            outcome_name(outcome),
             metric.aggregate.as_str(),
             metric.id.as_deref().unwrap_or("?"),
             number(actual),
@@ -327,6 +336,14 @@ pub fn outcome_vs_actuals(s: &Subject, f: &mut Findings) {
         ),
         Some("record the final actuals in a check-in, or state the outcome they show (set the metric's `aggregate` if its actuals add up, e.g. `sum` for monthly bookings against a quarterly target)".to_string()),
     );
+}
+
+fn outcome_name(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Met => "met",
+        Outcome::Missed => "missed",
+        Outcome::PartiallyMet => "partially_met",
+    }
 }
 
 /// `help-unanswered`: a request for help still `requested` after its `by` date.
