@@ -53,6 +53,9 @@ pub struct NewPlan {
     pub metrics: Vec<(String, serde_json::Value, serde_json::Value)>,
     pub investment: Option<serde_json::Value>,
     pub signoffs: usize,
+    /// The findings the plan waives, as written; left out of JSON when there are none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waivers: Option<serde_json::Value>,
 }
 
 impl NewPlan {
@@ -96,6 +99,7 @@ impl NewPlan {
                 .get("signoffs")
                 .and_then(|v| v.as_array())
                 .map_or(0, Vec::len),
+            waivers: s.get("waivers").filter(|w| !w.is_null()).cloned(),
         }
     }
 }

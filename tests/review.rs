@@ -308,4 +308,33 @@ fn diff_says_which_findings_a_change_waives_by_whom_and_why() {
         md.contains("**Waiver removed** `target-vs-expected`"),
         "{md}"
     );
+    // A new plan that arrives with a waiver says so in its summary, and in JSON.
+    repo.plan(
+        "beta.md",
+        valid_plan("beta").replacen("signoffs:\n", waiver, 1),
+    );
+    let md = repo.run(&["diff", "HEAD"]).stdout;
+    let beta = &md[md.find("(`beta`): new plan").unwrap()..];
+    assert!(
+        beta.contains("**Waiver added** `target-vs-expected` by ben"),
+        "{beta}"
+    );
+    let json: Value =
+        serde_json::from_str(&repo.run(&["diff", "HEAD", "--format", "json"]).stdout).unwrap();
+    assert_eq!(
+        json["plans"][0]["new_plan"]["waivers"][0]["by"], "ben",
+        "{json}"
+    );
+    // Without waivers, the key is left out.
+    repo.plan("beta.md", valid_plan("beta"));
+    let json: Value =
+        serde_json::from_str(&repo.run(&["diff", "HEAD", "--format", "json"]).stdout).unwrap();
+    assert!(
+        json["plans"][0]["new_plan"].get("waivers").is_none(),
+        "{json}"
+    );
+    assert!(
+        json["plans"][0]["new_plan"].get("signoffs").is_some(),
+        "{json}"
+    );
 }

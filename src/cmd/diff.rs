@@ -229,6 +229,9 @@ fn new_plan(new: &crate::review::NewPlan) -> Vec<String> {
             out.push(format!("**Investment** {}", parts.join(", ")));
         }
     }
+    if let Some(waivers) = &new.waivers {
+        out.extend(waiver_headlines(&serde_json::Value::Null, waivers));
+    }
     out.push(match new.signoffs {
         0 => "**Sign-offs** none yet: the policy's sign-offs are still needed".to_string(),
         n => format!("**Sign-offs** {n} listed (each verified by `planbook check`)"),
