@@ -71,7 +71,7 @@ rules! {
     SelfSignoff = "self-signoff", Error, "Owners do not sign off their own plans.";
     InvestmentTotal = "investment-total", Warning, "Activity investments add up to no more than the plan's stated totals.";
     Placeholder = "placeholder", Error, "A plan under review carries no template text, TBD or TODO values, or the template's sample figures (in a draft, a warning).";
-    CheckinDate = "checkin-date", Error, "Check-ins fall within the plan period (up to 31 days after its end) and not in the future.";
+    CheckinDate = "checkin-date", Error, "Check-ins and reassessments fall within the plan period (up to 31 days after its end) and not in the future.";
     CheckinActuals = "checkin-actuals", Warning, "Every check-in records an actual for the primary metric.";
     OutcomeVsActuals = "outcome-vs-actuals", Warning, "An assessed plan's outcome agrees with its actuals: `met` only when the primary metric reached its target, `missed` only when it did not.";
     HelpUnanswered = "help-unanswered", Warning, "Help still `requested` after its `by` date is followed up.";

@@ -1130,3 +1130,39 @@ fn the_assessment_guidance_is_a_placeholder_only_once_assessed() {
         vec![(line_of(&text, "## Assessment"), 1)]
     );
 }
+
+#[test]
+fn a_reassessment_dated_in_the_future_or_before_the_start_is_not_a_record() {
+    let repo = TestRepo::new();
+    let record = |date: &str| {
+        valid_plan("alpha").replace(
+            "team:\n",
+            &format!(
+                "reassessments:\n  - date: {date}\n    decision: continue\n    by: ben\nteam:\n"
+            ),
+        )
+    };
+    let check = |text: &str| {
+        repo.plan("alpha.md", text);
+        let out = repo.run(&["check", "--format", "json", "--as-of", "2026-05-10"]);
+        let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        findings(&json)
+    };
+    // Written ahead of the meeting: the date is in the future, and the reassessment is overdue.
+    let text = record("2026-05-20");
+    let found = check(&text);
+    assert_eq!(
+        only(&found, "checkin-date"),
+        vec![(line_of(&text, "date: 2026-05-20"), 11)]
+    );
+    assert_eq!(only(&found, "reassessment-overdue").len(), 1, "{found:?}");
+    let text = record("2025-12-01");
+    assert_eq!(
+        only(&check(&text), "checkin-date"),
+        vec![(line_of(&text, "date: 2025-12-01"), 11)]
+    );
+    // Clean: dated within the period, on or before today.
+    let found = check(&record("2026-05-02"));
+    assert_eq!(only(&found, "checkin-date"), vec![]);
+    assert_eq!(only(&found, "reassessment-overdue"), vec![]);
+}

@@ -217,31 +217,43 @@ const INDEXES: [&str; 16] = [
     "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15",
 ];
 
-/// `checkin-date`: a check-in before the start, more than a month after the end, or in the
-/// future.
+/// `checkin-date`: a check-in or a reassessment before the start, more than a month after the
+/// end, or in the future.
 pub fn checkin_date(s: &Subject, f: &mut Findings) {
     let period = s.plan.period.as_ref();
     let start = period.and_then(|p| p.start);
     let end = period.and_then(|p| p.end);
-    for (i, checkin) in s.plan.checkins.iter().enumerate() {
-        let Some(date) = checkin.date else { continue };
-        let span = s.front_matter.locate(path!["checkins", i, "date"]);
+    let checkins = s
+        .plan
+        .checkins
+        .iter()
+        .enumerate()
+        .map(|(i, c)| ("checkins", "check-in", i, c.date));
+    let reassessments = s
+        .plan
+        .reassessments
+        .iter()
+        .enumerate()
+        .map(|(i, r)| ("reassessments", "reassessment", i, r.date));
+    for (list, what, i, date) in checkins.chain(reassessments) {
+        let Some(date) = date else { continue };
+        let span = s.front_matter.locate(path![list, i, "date"]);
         let late = end.and_then(|end| {
             end.checked_add(jiff::Span::new().days(CHECKIN_GRACE_DAYS))
                 .ok()
         });
         let problem = if date > s.as_of {
             Some(format!(
-                "the check-in of {date} is in the future (today is {})",
+                "the {what} of {date} is in the future (today is {})",
                 s.as_of
             ))
         } else if let Some(start) = start.filter(|start| date < *start) {
             Some(format!(
-                "the check-in of {date} is before the plan starts on {start}"
+                "the {what} of {date} is before the plan starts on {start}"
             ))
         } else if let (Some(end), Some(_)) = (end, late.filter(|late| date > *late)) {
             Some(format!(
-                "the check-in of {date} is more than {CHECKIN_GRACE_DAYS} days after the plan ends on {end}"
+                "the {what} of {date} is more than {CHECKIN_GRACE_DAYS} days after the plan ends on {end}"
             ))
         } else {
             None
@@ -251,7 +263,11 @@ pub fn checkin_date(s: &Subject, f: &mut Findings) {
                 Rule::CheckinDate,
                 span,
                 message,
-                Some("date each check-in on the day its actuals were measured, within the plan period".to_string()),
+                Some(if list == "checkins" {
+                    "date each check-in on the day its actuals were measured, within the plan period"
+                } else {
+                    "date the reassessment on the day it was decided, within the plan period"
+                }.to_string()),
             );
         }
     }

@@ -954,7 +954,12 @@ pub fn reassessment_overdue(s: &Subject, f: &mut Findings) {
     }
     let past_end = period.end.is_some_and(|end| s.as_of > end);
     // A recorded reassessment answers the reassessment date (the end still needs assessing).
-    let recorded = s.plan.reassessments.iter().any(|r| r.date.is_some());
+    // Only one that has happened: a record dated in the future is `checkin-date`'s finding.
+    let recorded = s
+        .plan
+        .reassessments
+        .iter()
+        .any(|r| r.date.is_some_and(|d| d <= s.as_of));
     if recorded && !past_end {
         return;
     }
