@@ -337,4 +337,16 @@ fn diff_says_which_findings_a_change_waives_by_whom_and_why() {
         json["plans"][0]["new_plan"].get("signoffs").is_some(),
         "{json}"
     );
+    // A new plan without sign-offs says what the policy still needs.
+    let plan = valid_plan("beta").replace("status: approved", "status: in_review");
+    let (before, after) = plan.split_at(plan.find("signoffs:\n").unwrap());
+    repo.plan(
+        "beta.md",
+        format!("{before}{}", &after[after.find("---\n").unwrap()..]),
+    );
+    let md = repo.run(&["diff", "HEAD"]).stdout;
+    assert!(
+        md.contains("**Sign-offs** none yet: approval needs sign-offs from 1 person, including someone with the role `leadership`"),
+        "{md}"
+    );
 }

@@ -14,7 +14,7 @@ pub fn run(ctx: &Context, args: &DiffArgs) -> Result<Outcome, Error> {
     let repo = ctx.repo()?;
     let review = review::review(&repo, &args.base, args.head.as_deref())?;
     match args.format {
-        DiffFormat::Markdown => cmd::print(&markdown(&review))?,
+        DiffFormat::Markdown => cmd::print(&markdown(&review, &repo.config.signoff))?,
         DiffFormat::Json => cmd::print_json(&review)?,
     }
     Ok(Outcome::Success)
@@ -27,7 +27,7 @@ const MAX_CELL_CHARS: usize = 120;
 /// repository (titles, ids, paths, values, section names) is escaped with
 /// [`escape::markdown`], so plan text shows as text: it cannot add links, images, HTML,
 /// headings or table cells to the comment.
-pub fn markdown(review: &Review) -> String {
+pub fn markdown(review: &Review, policy: &crate::config::SignoffPolicy) -> String {
     let mut out = String::from("## Plan changes\n\n");
     if !review.identity.is_empty() {
         out.push_str("### ⚠ Identities and sign-off policy\n\n");
@@ -69,7 +69,7 @@ pub fn markdown(review: &Review) -> String {
             escape::markdown(&plan.title),
             code(&plan.id)
         );
-        let lines = headlines(plan);
+        let lines = headlines(plan, policy);
         for line in &lines {
             let _ = writeln!(out, "- {line}");
         }
@@ -105,10 +105,10 @@ pub fn markdown(review: &Review) -> String {
 }
 
 /// Short sentences for what a reviewer must look at first.
-fn headlines(plan: &PlanChange) -> Vec<String> {
+fn headlines(plan: &PlanChange, policy: &crate::config::SignoffPolicy) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(new) = &plan.new_plan {
-        out.extend(new_plan(new));
+        out.extend(new_plan(new, policy));
     }
     for change in &plan.changes {
         let FieldChange::Field { field, from, to } = change else {
@@ -178,7 +178,7 @@ fn headlines(plan: &PlanChange) -> Vec<String> {
 }
 
 /// What a new plan commits to, as the review of its pull request reads it first.
-fn new_plan(new: &crate::review::NewPlan) -> Vec<String> {
+fn new_plan(new: &crate::review::NewPlan, policy: &crate::config::SignoffPolicy) -> Vec<String> {
     let mut out = Vec::new();
     let or_none = |v: &Option<String>| {
         v.as_deref()
@@ -233,10 +233,27 @@ fn new_plan(new: &crate::review::NewPlan) -> Vec<String> {
         out.extend(waiver_headlines(&serde_json::Value::Null, waivers));
     }
     out.push(match new.signoffs {
-        0 => "**Sign-offs** none yet: the policy's sign-offs are still needed".to_string(),
+        0 => format!("**Sign-offs** none yet: {}", still_needed(policy)),
         n => format!("**Sign-offs** {n} listed (each verified by `planbook check`)"),
     });
     out
+}
+
+/// What the sign-off policy asks of a plan before it counts as approved, in words.
+fn still_needed(policy: &crate::config::SignoffPolicy) -> String {
+    let people = if policy.min == 1 {
+        "1 person".to_string()
+    } else {
+        format!("{} people", policy.min)
+    };
+    let roles: Vec<String> = policy.required_roles.iter().map(|r| code(r)).collect();
+    match roles.len() {
+        0 => format!("approval needs sign-offs from {people}"),
+        _ => format!(
+            "approval needs sign-offs from {people}, including someone with the role {}",
+            roles.join(" and someone with the role ")
+        ),
+    }
 }
 
 /// What a change to waivers does: each waiver added, removed or changed, with who granted it
@@ -341,7 +358,7 @@ mod tests {
                 message: "[x](https://evil.example)".into(),
             }],
         };
-        let md = markdown(&review);
+        let md = markdown(&review, &crate::config::SignoffPolicy::default());
         for bad in ["](", "![", "\n# heading", " | cell"] {
             assert!(!md.contains(bad), "{bad} in {md}");
         }
