@@ -18,6 +18,24 @@
       });
     }
 
+    // A table wider than its region says so above it; the region scrolls on its own.
+    var regions = Array.prototype.slice.call(document.querySelectorAll(".table-scroll"));
+    var hints = regions.map(function (region) {
+      var hint = document.createElement("p");
+      hint.className = "scroll-hint";
+      hint.setAttribute("aria-hidden", "true");
+      hint.textContent = "Scroll the table sideways for more columns →";
+      region.parentNode.insertBefore(hint, region);
+      return hint;
+    });
+    function markOverflow() {
+      regions.forEach(function (region, i) {
+        hints[i].className = "scroll-hint" + (region.scrollWidth > region.clientWidth + 1 ? " shown" : "");
+      });
+    }
+    markOverflow();
+    window.addEventListener("resize", markOverflow);
+
     var table = document.getElementById("plans");
     var q = document.getElementById("q");
     if (!table || !q) return;

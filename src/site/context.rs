@@ -147,6 +147,8 @@ pub struct PlanPage {
     pub signoffs: Vec<SignOffView>,
     pub checkins: Vec<(String, Option<String>, Option<String>)>,
     pub body: String,
+    /// The text's Summary section, shown near the top of the page.
+    pub body_summary: Option<String>,
     pub toc: Vec<crate::site::markdown::TocEntry>,
     pub history: Vec<RevisionView>,
     pub source_url: Option<String>,
@@ -508,6 +510,7 @@ pub fn page(
             c
         },
         body: body.html,
+        body_summary: body.summary,
         toc: body.toc,
         history: history
             .map(|h| {
