@@ -323,13 +323,24 @@ pub fn metric(plan: &Plan, i: usize, today: Date) -> MetricView {
         },
     };
     let chart = match (period.start, period.end, m.baseline, m.target) {
-        (Some(start), Some(end), Some(baseline), Some(target)) => chart::svg(&chart::Series {
+        (Some(start), Some(end), Some(baseline), Some(target)) => chart::render(&chart::Chart {
             start,
             end,
             baseline,
             target,
             expected: m.expected,
-            actuals: &actuals,
+            today,
+            reassess: period.reassess,
+            unit: m.unit,
+            currency,
+            full: &|v| value(Some(v), m.unit, currency),
+            series: vec![chart::Series {
+                name: "actuals",
+                class: "actual",
+                points: actuals.clone(),
+                from_baseline: true,
+                labelled: true,
+            }],
             label: m.name.as_deref().unwrap_or(&id),
         }),
         _ => String::new(),
