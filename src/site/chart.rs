@@ -17,6 +17,9 @@ pub struct Chart<'a> {
     pub baseline: f64,
     pub target: f64,
     pub expected: Option<f64>,
+    /// The committed path, start to end: from the baseline to the target, through any
+    /// milestones on the way.
+    pub path: Vec<(Date, f64)>,
     /// The day the site is built: marked when it falls within the period.
     pub today: Date,
     pub reassess: Option<Date>,
@@ -65,7 +68,9 @@ pub fn render(c: &Chart) -> String {
     for v in c.expected.iter().chain(
         c.series
             .iter()
-            .flat_map(|s| s.points.iter().map(|(_, v)| v)),
+            .flat_map(|s| s.points.iter())
+            .chain(&c.path)
+            .map(|(_, v)| v),
     ) {
         lo = lo.min(*v);
         hi = hi.max(*v);
@@ -163,10 +168,12 @@ pub fn render(c: &Chart) -> String {
     };
     let _ = write!(
         out,
-        r#"<line class="target" x1="{left:.1}" x2="{right}" y1="{target_y:.1}" y2="{target_y:.1}"/><line class="path" x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{target_y:.1}"/><text class="target-label" x="{:.1}" y="{target_label_y:.1}" text-anchor="end">{}</text>"#,
-        x(c.start),
-        y(c.baseline),
-        x(c.end),
+        r#"<line class="target" x1="{left:.1}" x2="{right}" y1="{target_y:.1}" y2="{target_y:.1}"/><polyline class="path" points="{}"/><text class="target-label" x="{:.1}" y="{target_label_y:.1}" text-anchor="end">{}</text>"#,
+        c.path
+            .iter()
+            .map(|(d, v)| format!("{:.1},{:.1}", x(*d), y(*v)))
+            .collect::<Vec<_>>()
+            .join(" "),
         right - 2.0,
         crate::xml::escape(&target_text)
     );
@@ -420,6 +427,7 @@ mod tests {
             baseline,
             target,
             expected: Some(target),
+            path: vec![(d("2026-01-01"), baseline), (d("2026-06-30"), target)],
             today: d("2026-03-15"),
             reassess: Some(d("2026-04-30")),
             unit,

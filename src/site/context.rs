@@ -329,6 +329,7 @@ pub fn metric(plan: &Plan, i: usize, today: Date) -> MetricView {
             baseline,
             target,
             expected: m.expected,
+            path: vec![(start, baseline), (end, target)],
             today,
             reassess: period.reassess,
             unit: m.unit,
