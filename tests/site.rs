@@ -420,3 +420,52 @@ fn the_plan_page_shows_its_waivers_with_reason_and_who() {
     assert!(page.contains("Agreed &lt;b&gt;after"), "{page}");
     assert!(!raw.contains("<b>after</b>"), "the reason is escaped");
 }
+
+#[test]
+fn a_plan_page_reads_on_a_phone_and_prints_each_thing_once() {
+    let repo = TestRepo::new();
+    let plan = valid_plan("alpha")
+        .replace(
+            "## Summary\n\n",
+            "# Nordics mid-market recovery\n\n## Summary\n\nWe win back the Nordics.\n\n",
+        )
+        .replace(
+            "## Recent challenges\n\n",
+            "## Recent challenges\n\n| Quarter | Bookings |\n|---|---|\n| Q1 | 400,000 |\n\n",
+        );
+    repo.plan("emea/alpha.md", plan);
+    let out = build(&repo, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let page = repo.read("site/plans/alpha/index.html");
+    assert_eq!(page.matches("<h1").count(), 1, "one h1 per page");
+    // The written summary comes before the metrics, once.
+    let summary = page.find("We win back the Nordics").unwrap();
+    assert!(summary < page.find("id=\"metrics-h\"").unwrap());
+    assert_eq!(page.matches("We win back the Nordics").count(), 1);
+    // Every table scrolls in its own region that the keyboard reaches and that has a name.
+    let tables = page.matches("<table").count();
+    assert_eq!(tables, 3, "metrics, activities and the text's table");
+    assert_eq!(
+        page.matches("class=\"table-scroll\" role=\"region\" tabindex=\"0\" aria-")
+            .count(),
+        tables,
+        "{page}"
+    );
+    // Print: the as-of date, the sign-off record, and the cards repeating a section of the
+    // text left out of print (the text says it).
+    assert!(page.contains("As of 2026-03-01"), "{page}");
+    assert!(page.contains("id=\"signoffs-h\""));
+    for card in ["activities-h", "help-h", "analysis-h"] {
+        let at = page.find(&format!("aria-labelledby=\"{card}\"")).unwrap();
+        let tag = &page[page[..at].rfind('<').unwrap()..at + 60];
+        assert!(tag.contains("in-text"), "{card} is printed twice: {tag}");
+    }
+    let css = repo.read("site/assets/style.css");
+    assert!(css.contains("print-color-adjust: exact"));
+    // The chart names its target, and its accessible name leads with the latest actual.
+    assert!(
+        page.contains("aria-label=\"New bookings per quarter: latest actual EUR"),
+        "{page}"
+    );
+    assert!(page.contains(">target EUR 500k</text>"), "{page}");
+}

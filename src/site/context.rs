@@ -149,6 +149,8 @@ pub struct PlanPage {
     pub waivers: Vec<(String, String, Option<PersonView>)>,
     pub checkins: Vec<(String, Option<String>, Option<String>)>,
     pub body: String,
+    /// The text's Summary section, shown near the top of the page.
+    pub body_summary: Option<String>,
     pub toc: Vec<crate::site::markdown::TocEntry>,
     pub history: Vec<RevisionView>,
     pub source_url: Option<String>,
@@ -323,13 +325,25 @@ pub fn metric(plan: &Plan, i: usize, today: Date) -> MetricView {
         },
     };
     let chart = match (period.start, period.end, m.baseline, m.target) {
-        (Some(start), Some(end), Some(baseline), Some(target)) => chart::svg(&chart::Series {
+        (Some(start), Some(end), Some(baseline), Some(target)) => chart::render(&chart::Chart {
             start,
             end,
             baseline,
             target,
             expected: m.expected,
-            actuals: &actuals,
+            path: vec![(start, baseline), (end, target)],
+            today,
+            reassess: period.reassess,
+            unit: m.unit,
+            currency,
+            full: &|v| value(Some(v), m.unit, currency),
+            series: vec![chart::Series {
+                name: "actuals",
+                class: "actual",
+                points: actuals.clone(),
+                from_baseline: true,
+                labelled: true,
+            }],
             label: m.name.as_deref().unwrap_or(&id),
         }),
         _ => String::new(),
@@ -521,6 +535,7 @@ pub fn page(
             c
         },
         body: body.html,
+        body_summary: body.summary,
         toc: body.toc,
         history: history
             .map(|h| {

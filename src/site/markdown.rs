@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
 use serde::Serialize;
 
 use crate::plan::body::{Keep, Nesting};
@@ -21,9 +21,16 @@ pub struct TocEntry {
 
 /// Rendered, sanitised HTML and its table of contents.
 pub struct Rendered {
+    /// The text, without its Summary section.
     pub html: String,
+    /// The section headed "Summary" (its heading included), which the page shows near the
+    /// top rather than three screens down.
+    pub summary: Option<String>,
     pub toc: Vec<TocEntry>,
 }
+
+/// The name of the tables of the plan text, which scroll sideways in their own region.
+const TABLE_REGION: &str = "Table from the plan text (scrolls sideways)";
 
 /// Renders `markdown`; `rewrite` may replace a link destination (e.g. a plan file's path with
 /// its page on the site). Whatever nests deeper than [`crate::plan::body::MAX_NESTING`] is
@@ -46,6 +53,7 @@ pub fn render(markdown: &str, rewrite: &dyn Fn(&str) -> Option<String>) -> Rende
             (Keep::Text | Keep::Drop, _) => {}
         }
     }
+    one_title(&mut events);
     let mut toc = Vec::new();
     let mut anchors = Anchors::default();
     let mut i = 0;
@@ -80,12 +88,90 @@ pub fn render(markdown: &str, rewrite: &dyn Fn(&str) -> Option<String>) -> Rende
         }
         i += 1;
     }
+    let summary = summary_section(&events).map(|range| {
+        let mut raw = String::new();
+        html::push_html(&mut raw, events.drain(range));
+        scrolling_tables(&sanitize(&raw))
+    });
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut raw, events.into_iter());
     Rendered {
-        html: sanitize(&raw),
+        html: scrolling_tables(&sanitize(&raw)),
+        summary,
         toc,
     }
+}
+
+/// The page's title is its only `h1`: a heading of level 1 that opens the text (the title
+/// again) is left out, and any later one becomes a level 2 heading.
+fn one_title(events: &mut Vec<Event>) {
+    if let Some(Event::Start(Tag::Heading {
+        level: HeadingLevel::H1,
+        ..
+    })) = events.first()
+        && let Some(end) = events
+            .iter()
+            .position(|e| matches!(e, Event::End(TagEnd::Heading(_))))
+    {
+        events.drain(..=end);
+    }
+    for event in events.iter_mut() {
+        match event {
+            Event::Start(Tag::Heading { level, .. }) if *level == HeadingLevel::H1 => {
+                *level = HeadingLevel::H2;
+            }
+            Event::End(TagEnd::Heading(level)) if *level == HeadingLevel::H1 => {
+                *level = HeadingLevel::H2;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Where the section headed "Summary" lies: from its heading (level 2) to the next heading
+/// of level 2 or the end.
+fn summary_section(events: &[Event]) -> Option<std::ops::Range<usize>> {
+    let is_h2 = |e: &Event| {
+        matches!(
+            e,
+            Event::Start(Tag::Heading {
+                level: HeadingLevel::H1 | HeadingLevel::H2,
+                ..
+            })
+        )
+    };
+    let start = events.iter().enumerate().position(|(i, e)| {
+        is_h2(e) && {
+            let mut text = String::new();
+            for e in events[i + 1..]
+                .iter()
+                .take_while(|e| !matches!(e, Event::End(TagEnd::Heading(_))))
+            {
+                if let Event::Text(t) | Event::Code(t) = e {
+                    text.push_str(t);
+                }
+            }
+            text.trim().eq_ignore_ascii_case("summary")
+        }
+    })?;
+    let end = events[start + 1..]
+        .iter()
+        .position(is_h2)
+        .map_or(events.len(), |n| start + 1 + n);
+    Some(start..end)
+}
+
+/// Each table of sanitised HTML inside a region that scrolls sideways on its own, which the
+/// keyboard can reach and scroll, so a wide table never widens the page on a phone. (Text
+/// never holds a literal `<table>`: the sanitiser escapes it.)
+fn scrolling_tables(html: &str) -> String {
+    html.replace(
+        "<table>",
+        &format!(
+            r#"<div class="table-scroll" role="region" tabindex="0" aria-label="{TABLE_REGION}"><table>"#
+        ),
+    )
+    .replace("</table>", "</table></div>")
 }
 
 /// Heading anchors given so far, so that each new one is unique.
@@ -231,15 +317,15 @@ mod tests {
     #[test]
     fn headings_get_prefixed_unique_anchors() {
         let r = render(
-            "## Summary\n\ntext\n\n## Summary\n\n### Risks & costs\n",
+            "## Risks\n\ntext\n\n## Risks\n\n### Risks & costs\n",
             &|_| None,
         );
         assert!(
-            r.html.contains("<h2 id=\"s-summary\">Summary</h2>"),
+            r.html.contains("<h2 id=\"s-risks\">Risks</h2>"),
             "{}",
             r.html
         );
-        assert!(r.html.contains("id=\"s-summary-2\""), "{}", r.html);
+        assert!(r.html.contains("id=\"s-risks-2\""), "{}", r.html);
         assert_eq!(r.toc[2].anchor, "s-risks-costs");
     }
 
@@ -318,5 +404,45 @@ mod tests {
         });
         assert!(r.html.contains("href=\"/plans/x/\""), "{}", r.html);
         assert!(r.html.contains("rel=\"noopener noreferrer\""), "{}", r.html);
+    }
+
+    #[test]
+    fn the_title_is_dropped_and_the_summary_taken_out() {
+        let r = render(
+            "# Plan title\n\n## Summary\n\nWe will win.\n\n### Why\n\nBecause.\n\n## Analysis\n\n# Appendix\n",
+            &|_| None,
+        );
+        assert!(!r.html.contains("<h1"), "{}", r.html);
+        assert!(!r.html.contains("Plan title"), "{}", r.html);
+        assert!(
+            r.html.contains("<h2 id=\"s-appendix\">Appendix</h2>"),
+            "{}",
+            r.html
+        );
+        assert!(!r.html.contains("We will win"), "{}", r.html);
+        let summary = r.summary.unwrap();
+        assert!(
+            summary.starts_with("<h2 id=\"s-summary\">Summary</h2>"),
+            "{summary}"
+        );
+        assert!(summary.contains("Because."), "{summary}");
+        assert!(!summary.contains("Analysis"), "{summary}");
+        assert_eq!(r.toc[0].anchor, "s-summary");
+        assert_eq!(render("## Analysis\n\ntext\n", &|_| None).summary, None);
+    }
+
+    #[test]
+    fn tables_scroll_in_their_own_region() {
+        let r = render("| a | b |\n|---|---|\n| 1 | 2 |\n\n`<table>`\n", &|_| None);
+        assert!(
+            r.html.starts_with(&format!(
+                "<div class=\"table-scroll\" role=\"region\" tabindex=\"0\" aria-label=\"{TABLE_REGION}\"><table>"
+            )),
+            "{}",
+            r.html
+        );
+        assert_eq!(r.html.matches("</table></div>").count(), 1, "{}", r.html);
+        assert!(r.html.contains("<code>&lt;table&gt;</code>"), "{}", r.html);
+        assert_eq!(active_content(&r.html), None);
     }
 }
