@@ -1,5 +1,6 @@
 //! A small SVG chart per metric: the committed path from baseline (at the start) to target
-//! (at the end), the expectation, and the actuals reported at check-ins.
+//! (at the end) through any milestones, the expectation, the actuals reported at check-ins
+//! and the forecast to the end of the period (dashed).
 
 use std::fmt::Write as _;
 
@@ -12,7 +13,11 @@ pub struct Series<'a> {
     pub baseline: f64,
     pub target: f64,
     pub expected: Option<f64>,
+    /// The committed path, start to end (see `plan::progress::path`).
+    pub path: &'a [(Date, f64)],
     pub actuals: &'a [(Date, f64)],
+    /// Where the actuals are projected to end, drawn from the latest actual.
+    pub forecast: Option<(Date, f64)>,
     pub label: &'a str,
 }
 
@@ -28,7 +33,8 @@ pub fn svg(s: &Series) -> String {
     let days = (s.end.since(s.start).map_or(1, |d| d.get_days())).max(1) as f64;
     let mut lo = s.baseline.min(s.target);
     let mut hi = s.baseline.max(s.target);
-    for v in s.expected.iter().chain(s.actuals.iter().map(|(_, v)| v)) {
+    let others = s.path.iter().chain(s.actuals).chain(s.forecast.iter());
+    for v in s.expected.iter().chain(others.map(|(_, v)| v)) {
         lo = lo.min(*v);
         hi = hi.max(*v);
     }
@@ -80,16 +86,31 @@ pub fn svg(s: &Series) -> String {
             y = y(e)
         );
     }
+    let path: Vec<String> = s
+        .path
+        .iter()
+        .map(|(d, v)| format!("{:.1},{:.1}", x(*d), y(*v)))
+        .collect();
     let _ = write!(
         out,
-        r#"<line class="path" x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}"/>"#,
-        x(s.start),
-        y(s.baseline),
-        x(s.end),
-        y(s.target)
+        r#"<polyline class="path" fill="none" points="{}"/>"#,
+        path.join(" ")
     );
+    if let (Some((date, value)), Some((last, latest))) = (s.forecast, s.actuals.last()) {
+        let _ = write!(
+            out,
+            r#"<line class="forecast" stroke="currentColor" stroke-width="2" stroke-dasharray="6 4" x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}"><title>forecast {}: {}</title></line>"#,
+            x(*last),
+            y(*latest),
+            x(date),
+            y(value),
+            date,
+            crate::xml::escape(&fmt(value))
+        );
+    }
     if !s.actuals.is_empty() {
-        let mut points: Vec<(f64, f64)> = vec![(x(s.start), y(s.baseline))];
+        let first = s.path.first().map_or(s.baseline, |(_, v)| *v);
+        let mut points: Vec<(f64, f64)> = vec![(x(s.start), y(first))];
         points.extend(s.actuals.iter().map(|(d, v)| (x(*d), y(*v))));
         let list: Vec<String> = points
             .iter()
@@ -155,11 +176,15 @@ mod tests {
             baseline: 400.0,
             target: 500.0,
             expected: Some(500.0),
+            path: &[(d("2026-01-01"), 400.0), (d("2026-06-30"), 500.0)],
             actuals: &actuals,
+            forecast: Some((d("2026-06-30"), 530.0)),
             label: "Bookings <x>",
         });
         assert!(svg.starts_with("<svg"));
         assert!(svg.contains("class=\"path\""));
+        assert!(svg.contains("class=\"forecast\""));
+        assert!(svg.contains("forecast 2026-06-30: 530"));
         assert_eq!(svg.matches("<circle").count(), 2);
         assert!(svg.contains("Bookings &lt;x&gt;"));
     }

@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::history::PlanHistory;
 use crate::plan::People;
 use crate::plan::model::{Direction, Plan, Status, Unit};
+use crate::plan::progress;
 use crate::site::chart::{self, fmt};
 
 /// A person as shown on the site.
@@ -18,17 +19,35 @@ pub struct PersonView {
     pub url: String,
 }
 
-/// Progress of a metric: where the latest actual stands on the way from baseline to target.
+/// Progress of a metric as the site shows it (see [`crate::plan::progress`]).
 #[derive(Debug, Clone, Serialize)]
 pub struct Progress {
     /// Share of the way from baseline to target, in percent (may exceed 100 or be negative).
     pub percent: i64,
-    /// Share of the period elapsed, in percent: where the plan should be by now.
+    /// Share of the way the committed path expects by the latest check-in, in percent.
     pub expected_percent: i64,
-    /// `ahead`, `on-track`, `behind` or `no-data`.
+    /// `ahead`, `on-track`, `at-risk`, `behind` or `no-data`.
     pub state: &'static str,
+    /// The state in words: "on track".
+    pub state_label: &'static str,
+    /// The actuals as the metric's aggregate adds them up (the latest actual for `latest`).
     pub latest: Option<String>,
     pub latest_date: Option<String>,
+    /// What the committed path expects by the latest check-in.
+    pub expected: Option<String>,
+    /// The value projected to the end of the period, when the check-ins allow one.
+    pub forecast: Option<ForecastView>,
+}
+
+/// A forecast as the site shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ForecastView {
+    pub value: String,
+    pub percent: i64,
+    pub state: &'static str,
+    pub state_label: &'static str,
+    /// `trend` or `run-rate`.
+    pub method: &'static str,
 }
 
 /// One row of the index.
@@ -235,10 +254,6 @@ pub fn summary(
     let status = plan.status.unwrap_or(Status::Draft);
     let period = plan.period.clone().unwrap_or_default();
     let scope = plan.scope.clone().unwrap_or_default();
-    let parts: Vec<&str> = [&scope.region, &scope.territory, &scope.segment, &scope.role]
-        .iter()
-        .filter_map(|s| s.as_deref())
-        .collect();
     let days_to_reassess = period
         .reassess
         .and_then(|r| today.until(r).ok())
@@ -256,7 +271,7 @@ pub fn summary(
         owner: person(people, urls, plan.owner.as_deref().unwrap_or("unknown")),
         region: scope.region.clone(),
         region_url: scope.region.as_deref().map(|r| urls.region(r)),
-        scope: parts.join(" · "),
+        scope: scope.line(),
         start: period.start.map(|d| d.to_string()).unwrap_or_default(),
         reassess: period.reassess.map(|d| d.to_string()).unwrap_or_default(),
         end: period.end.map(|d| d.to_string()).unwrap_or_default(),
@@ -278,71 +293,57 @@ pub fn metric(plan: &Plan, i: usize, today: Date) -> MetricView {
     let m = &plan.metrics[i];
     let id = m.id.clone().unwrap_or_default();
     let currency = plan.currency.as_deref();
-    let mut actuals: Vec<(Date, f64)> = plan
-        .checkins
-        .iter()
-        .filter_map(|c| Some((c.date?, *c.actuals.get(&id)?)))
-        .collect();
-    actuals.sort_by_key(|(d, _)| *d);
     let period = plan.period.clone().unwrap_or_default();
-    let latest = actuals.last().copied();
-    let elapsed = match (period.start, period.end) {
-        (Some(s), Some(e)) => {
-            let total = s.until(e).map_or(1, |d| d.get_days()).max(1) as f64;
-            let done = s.until(today).map_or(0, |d| d.get_days()) as f64;
-            (done / total * 100.0).clamp(0.0, 100.0) as i64
-        }
-        _ => 0,
-    };
-    let progress = match (latest, m.baseline, m.target) {
-        (Some((date, v)), Some(b), Some(t)) if (t - b).abs() > f64::EPSILON => {
-            let percent = ((v - b) / (t - b) * 100.0).round() as i64;
-            let state = if percent >= elapsed + 10 {
-                "ahead"
-            } else if percent + 10 >= elapsed {
-                "on-track"
-            } else {
-                "behind"
-            };
-            Progress {
-                percent,
-                expected_percent: elapsed,
-                state,
-                latest: Some(value(Some(v), m.unit, currency)),
-                latest_date: Some(date.to_string()),
-            }
-        }
-        _ => Progress {
-            percent: 0,
-            expected_percent: elapsed,
-            state: "no-data",
-            latest: None,
-            latest_date: None,
-        },
-    };
-    let chart = match (period.start, period.end, m.baseline, m.target) {
-        (Some(start), Some(end), Some(baseline), Some(target)) => chart::svg(&chart::Series {
-            start,
-            end,
-            baseline,
-            target,
-            expected: m.expected,
-            actuals: &actuals,
-            label: m.name.as_deref().unwrap_or(&id),
+    let computed = progress::of(plan, m, today);
+    let shown = |v: f64| value(Some(v), m.unit, currency);
+    let progress = Progress {
+        percent: computed.percent.unwrap_or(0),
+        expected_percent: computed.expected_percent,
+        state: computed.state.as_str(),
+        state_label: computed.state.label(),
+        latest: computed.percent.and(computed.actual).map(&shown),
+        latest_date: computed
+            .percent
+            .and(computed.latest)
+            .map(|(d, _)| d.to_string()),
+        expected: computed.expected.map(&shown),
+        forecast: computed.forecast.as_ref().map(|f| ForecastView {
+            value: shown(f.value),
+            percent: f.percent,
+            state: f.state.as_str(),
+            state_label: f.state.label(),
+            method: f.method,
         }),
+    };
+    // The actuals as the aggregate counts them at each check-in (running sums for `sum`).
+    let raw = progress::actuals(plan, m);
+    let actuals: Vec<(Date, f64)> = (1..=raw.len())
+        .filter_map(|n| {
+            let values: Vec<f64> = raw[..n].iter().map(|(_, v)| *v).collect();
+            Some((raw[n - 1].0, progress::aggregate(m.aggregate, &values)?))
+        })
+        .collect();
+    let path = progress::path(plan, m);
+    let chart = match (period.start, period.end, m.baseline, m.target) {
+        (Some(start), Some(end), Some(baseline), Some(target)) if !path.is_empty() => {
+            chart::svg(&chart::Series {
+                start,
+                end,
+                baseline,
+                target,
+                expected: m.expected,
+                path: &path,
+                actuals: &actuals,
+                forecast: computed.forecast.as_ref().map(|f| (end, f.value)),
+                label: m.name.as_deref().unwrap_or(&id),
+            })
+        }
         _ => String::new(),
     };
     MetricView {
         name: m.name.clone().unwrap_or_else(|| id.clone()),
         id,
-        unit: match m.unit {
-            Some(Unit::Currency) => "currency",
-            Some(Unit::Percent) => "percent",
-            Some(Unit::Count) => "count",
-            Some(Unit::Days) => "days",
-            Some(Unit::Ratio) => "ratio",
-            None => "",
-        },
+        unit: m.unit.map_or("", Unit::as_str),
         direction: if m.direction == Some(Direction::Decrease) {
             "decrease"
         } else {
