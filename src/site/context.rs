@@ -71,7 +71,114 @@ pub struct PlanSummary {
     pub overdue: bool,
     pub last_change: Option<String>,
     pub last_author: Option<String>,
+    /// The date of the latest check-in.
+    pub last_checkin: Option<String>,
     pub restricted: bool,
+}
+
+/// Something that needs a leader's action, linked to its plan (see [`crate::plan::attention`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct AttentionView {
+    /// `behind`, `at-risk`, `review-due`, `signoff-awaited`, `checkin-overdue`, `help-overdue`.
+    pub kind: &'static str,
+    /// The kind as a heading: "Sign-off awaited".
+    pub label: &'static str,
+    pub plan: String,
+    pub title: String,
+    pub url: String,
+    pub message: String,
+    pub date: Option<String>,
+}
+
+/// A link on an index page: a status, a region, a person or a manager, with a count of plans.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    pub label: String,
+    pub url: String,
+    pub count: usize,
+    pub note: Option<String>,
+}
+
+/// A person's part in one plan, for their page.
+#[derive(Debug, Clone, Serialize)]
+pub struct Involvement {
+    pub title: String,
+    pub url: String,
+    pub status_label: &'static str,
+    /// "owner", "sponsor", "team (Solutions engineering)", "activity owner", "signer",
+    /// "asked for help", joined by commas.
+    pub roles: String,
+}
+
+/// Help a plan asks of a person, for their page.
+#[derive(Debug, Clone, Serialize)]
+pub struct HelpAsked {
+    pub title: String,
+    pub url: String,
+    pub ask: String,
+    pub by: Option<String>,
+    /// "requested", "agreed", "delivered" or "declined".
+    pub status: String,
+    pub overdue: bool,
+}
+
+/// A manager's roll-up of their reports' plans.
+#[derive(Debug, Clone, Serialize)]
+pub struct Totals {
+    pub plans: usize,
+    /// Plans per status, in lifecycle order, with a count above 0.
+    pub statuses: Vec<Entry>,
+    pub behind: usize,
+    pub at_risk: usize,
+    /// Budgets summed per currency: "EUR 120,000", and days.
+    pub investment: Vec<String>,
+    pub days: Option<String>,
+}
+
+/// A person's part in a plan, in words, or `None` when the plan does not name them.
+pub fn roles_in(plan: &Plan, id: &str) -> Option<String> {
+    let is = |p: &Option<String>| p.as_deref() == Some(id);
+    let mut roles: Vec<String> = Vec::new();
+    if is(&plan.owner) {
+        roles.push("owner".into());
+    }
+    if is(&plan.sponsor) {
+        roles.push("sponsor".into());
+    }
+    for m in plan.team.iter().flatten().filter(|m| is(&m.person)) {
+        roles.push(match &m.role {
+            Some(role) => format!("team ({role})"),
+            None => "team".into(),
+        });
+    }
+    if plan.activities.iter().any(|a| is(&a.owner)) {
+        roles.push("activity owner".into());
+    }
+    if plan.signoffs.iter().flatten().any(|s| is(&s.person)) {
+        roles.push("signer".into());
+    }
+    if plan.help_needed.iter().flatten().any(|h| is(&h.from)) {
+        roles.push("asked for help".into());
+    }
+    (!roles.is_empty()).then(|| roles.join(", "))
+}
+
+/// Help `plan` asks of person `id`.
+pub fn help_asked(plan: &Plan, id: &str, summary: &PlanSummary, today: Date) -> Vec<HelpAsked> {
+    use crate::plan::model::HelpStatus;
+    plan.help_needed
+        .iter()
+        .flatten()
+        .filter(|h| h.from.as_deref() == Some(id))
+        .map(|h| HelpAsked {
+            title: summary.title.clone(),
+            url: summary.url.clone(),
+            ask: h.ask.clone().unwrap_or_default(),
+            by: h.by.map(|d| d.to_string()),
+            status: format!("{:?}", h.status).to_lowercase(),
+            overdue: h.status == HelpStatus::Requested && h.by.is_some_and(|by| by < today),
+        })
+        .collect()
 }
 
 /// A metric with its figures formatted and its chart.
@@ -190,6 +297,16 @@ impl Urls<'_> {
     pub fn region(&self, region: &str) -> String {
         format!("{}regions/{}/index.html", self.base, path_slug(region))
     }
+    pub fn manager(&self, id: &str) -> String {
+        format!("{}managers/{}/index.html", self.base, path_slug(id))
+    }
+    pub fn status(&self, status: &str) -> String {
+        format!("{}status/{status}/index.html", self.base)
+    }
+    /// The index page of a folder of pages: `status`, `regions`, `owners`, `managers`.
+    pub fn hub(&self, folder: &str) -> String {
+        format!("{}{folder}/index.html", self.base)
+    }
 }
 
 /// A name made safe as one path component: lowercase letters, digits, `-`, `_` and `.`,
@@ -284,6 +401,10 @@ pub fn summary(
         overdue,
         last_change: last.map(|r| r.date.get(..10).unwrap_or(&r.date).to_string()),
         last_author: last.map(|r| crate::site::published::cap(&r.author.name).into_owned()),
+        last_checkin: plan
+            .latest_checkin()
+            .and_then(|c| c.date)
+            .map(|d| d.to_string()),
         restricted: plan.visibility == crate::plan::model::Visibility::Restricted,
     }
 }
@@ -417,7 +538,18 @@ pub fn page(
                     .status
                     .map(|s| split_camel(&format!("{s:?}")))
                     .unwrap_or_default(),
-                metrics: a.metrics.clone(),
+                // Metrics by name: "moves Pipeline coverage, Bookings".
+                metrics: a
+                    .metrics
+                    .iter()
+                    .map(|id| {
+                        plan.metrics
+                            .iter()
+                            .find(|m| m.id.as_deref() == Some(id))
+                            .and_then(|m| m.name.clone())
+                            .unwrap_or_else(|| id.clone())
+                    })
+                    .collect(),
                 money: a
                     .investment
                     .as_ref()
