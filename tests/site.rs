@@ -136,6 +136,16 @@ fn history_appears_on_the_page_and_in_the_feed() {
     );
     let feed = repo.read("site/feed.xml");
     assert_eq!(feed.matches("<entry>").count(), 2);
+    // plans.json holds the current state and links each plan's history, in its own file.
+    let data: serde_json::Value = serde_json::from_str(&repo.read("site/plans.json")).unwrap();
+    let plan = &data["plans"][0];
+    assert_eq!(plan["history_url"], "plans/alpha/history.json");
+    assert!(plan.get("history").is_none());
+    let history: serde_json::Value =
+        serde_json::from_str(&repo.read("site/plans/alpha/history.json")).unwrap();
+    assert_eq!(history["id"], "alpha");
+    assert_eq!(history["revisions"].as_array().unwrap().len(), 2);
+    assert_eq!(history["revisions"][0]["summary"], "Raise the target (#7)");
 }
 
 #[test]

@@ -1409,7 +1409,7 @@ impl Serialize for AllPlans<'_> {
                 url: &p.summary.url,
                 summary: &p.summary,
                 plan,
-                history: p.history.as_ref().map(published::history),
+                history_url: p.history.as_ref().map(|_| history_file(&p.summary.id)),
             })?;
         }
         seq.end()
@@ -1423,8 +1423,14 @@ struct PlanData<'a> {
     url: &'a str,
     summary: &'a PlanSummary,
     plan: &'a crate::plan::Plan,
-    /// Capped: see [`published`].
-    history: Option<PlanHistory>,
+    /// Where the plan's history is, relative to `plans.json`: `plans/<id>/history.json`
+    /// (none without a git history).
+    history_url: Option<String>,
+}
+
+/// The file of a plan's published history, relative to the site's root: beside its page.
+fn history_file(id: &str) -> String {
+    format!("plans/{id}/history.json")
 }
 
 impl Site {
@@ -1527,6 +1533,15 @@ impl Site {
             .collect();
         let stamp = format!("{}T000000Z", today.strftime("%Y%m%d"));
         staging.write("reassessments.ics", feeds::ics(&stamp, &events).as_bytes())?;
+
+        // Each plan's history in its own file (capped: see [`published`]), so that
+        // `plans.json` holds the current state of every plan and stays small.
+        self.plans
+            .par_iter()
+            .filter_map(|p| Some((&p.summary.id, p.history.as_ref()?)))
+            .try_for_each(|(id, history)| {
+                staging.write_json(&history_file(id), &published::history(history))
+            })?;
 
         #[derive(Serialize)]
         struct Data<'a> {

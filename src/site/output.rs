@@ -169,6 +169,7 @@ impl Staging {
     pub fn write_json(&self, relative: &str, value: &impl serde::Serialize) -> Result<(), Error> {
         let path = self.path_of(relative)?;
         let parent = path.parent().unwrap_or(&self.out);
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         let mut file = crate::atomic::temp_file_in(parent).map_err(|e| Error::io(parent, e))?;
         let mut writer = std::io::BufWriter::new(file.as_file_mut());
         serde_json::to_writer_pretty(&mut writer, value)
