@@ -60,12 +60,17 @@ fn builds_every_page_and_data_file() {
         "plans.json",
         "feed.xml",
         "reassessments.ics",
-        "search-index.json",
+        "search/ids.json",
         "assets/style.css",
         "assets/app.js",
     ] {
         assert!(site.join(page).is_file(), "{page} missing");
     }
+    // The search index in parts: the ids, and per three-letter prefix its words and plans.
+    let ids = std::fs::read_to_string(site.join("search/ids.json")).unwrap();
+    assert_eq!(ids, "[\"alpha\"]");
+    let part = std::fs::read_to_string(site.join("search/6c6170.json")).unwrap();
+    assert_eq!(part, "{\"lapsed\":[0]}", "\"lap\" is 6c 61 70");
     let plan = std::fs::read_to_string(site.join("plans/alpha/index.html")).unwrap();
     for text in [
         "Nordics mid-market recovery",
@@ -392,11 +397,16 @@ fn consequences_stay_with_the_owner_sponsor_and_leadership() {
             !repo.read("site/plans.json").contains(private),
             "{private} in plans.json"
         );
-        assert!(
-            !repo
-                .read("site/search-index.json")
-                .contains(&private.to_lowercase())
-        );
+        for part in files(&repo.path().join("site/search")) {
+            let text = std::fs::read_to_string(&part).unwrap();
+            for word in private.to_lowercase().split(' ').filter(|w| w.len() > 3) {
+                assert!(
+                    !text.contains(&format!("\"{word}\"")),
+                    "{word} in {}",
+                    part.display()
+                );
+            }
+        }
     }
     assert!(page.contains("not published on this site"), "{page}");
     assert!(page.contains("Ben Ode"), "the sponsor holds them");

@@ -1428,6 +1428,42 @@ struct PlanData<'a> {
     history_url: Option<String>,
 }
 
+/// Characters of a word that name its part of the search index.
+const SEARCH_PREFIX: usize = 3;
+
+impl Site {
+    /// The search index in parts, so that a search fetches only what its words need:
+    /// `search/ids.json` lists the plans' ids, and `search/<prefix>.json` (the first three
+    /// characters of the words, as hexadecimal UTF-8) maps each word of the plans' text to
+    /// the positions of the plans that use it in that list.
+    fn write_search(&self, staging: &output::Staging) -> Result<(), Error> {
+        let ids: Vec<&str> = self.plans.iter().map(|p| p.summary.id.as_str()).collect();
+        staging.write(
+            "search/ids.json",
+            serde_json::to_string(&ids).unwrap_or_default().as_bytes(),
+        )?;
+        let mut parts: BTreeMap<String, BTreeMap<&str, Vec<u32>>> = BTreeMap::new();
+        for (i, plan) in self.plans.iter().enumerate() {
+            for word in plan.words.split(' ').filter(|w| !w.is_empty()) {
+                let prefix: String = word.chars().take(SEARCH_PREFIX).collect();
+                parts
+                    .entry(prefix)
+                    .or_default()
+                    .entry(word)
+                    .or_default()
+                    .push(i as u32);
+            }
+        }
+        parts.par_iter().try_for_each(|(prefix, words)| {
+            let name: String = prefix.bytes().map(|b| format!("{b:02x}")).collect();
+            staging.write(
+                &format!("search/{name}.json"),
+                serde_json::to_string(words).unwrap_or_default().as_bytes(),
+            )
+        })
+    }
+}
+
 /// The file of a plan's published history, relative to the site's root: beside its page.
 fn history_file(id: &str) -> String {
     format!("plans/{id}/history.json")
@@ -1446,17 +1482,7 @@ impl Site {
         let site = &self.info;
         let today = self.today;
 
-        let search: Vec<serde_json::Value> = self
-            .plans
-            .iter()
-            .map(|p| serde_json::json!({ "id": p.summary.id, "text": p.words }))
-            .collect();
-        staging.write(
-            "search-index.json",
-            serde_json::to_string(&search)
-                .unwrap_or_default()
-                .as_bytes(),
-        )?;
+        self.write_search(staging)?;
 
         // Absolute addresses only when the site's address is known: no link is invented.
         let site_url = site.site_url.clone();
