@@ -130,11 +130,15 @@ fn history_appears_on_the_page_and_in_the_feed() {
     let plan = decoded(&repo.read("site/plans/alpha/index.html"));
     assert!(plan.contains("Raise the target (#7)"), "{plan}");
     assert!(
-        plan.contains("metrics.bookings.target: 450000 → 500000"),
+        plan.contains("New bookings per quarter · target: 450000 → 500000"),
         "{plan}"
     );
     assert!(plan.contains("https://github.com/corvid/plans/pull/7"));
     assert!(plan.contains("https://github.com/corvid/plans/commit/"));
+    assert!(
+        plan.contains("Sign-off by Ben Ode: added (2025-12-22)"),
+        "names, not ids: {plan}"
+    );
     assert!(
         plan.contains(">attested by Merge Bot<"),
         "sign-offs approved by trailer from the merge bot are attested: {plan}"

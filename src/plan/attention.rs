@@ -183,10 +183,9 @@ fn of(
                 continue;
             }
             let from = help.from.as_deref().unwrap_or("");
-            let (name, who) = if Function::is_function(from) {
-                (from.replace('_', " "), Vec::new())
-            } else {
-                (people.name(from).to_string(), vec![from.to_string()])
+            let (name, who) = match Function::from_name(from) {
+                Some(f) => (f.label().to_string(), Vec::new()),
+                None => (people.name(from).to_string(), vec![from.to_string()]),
             };
             let days = by.until(today).map_or(0, |s| s.get_days());
             let ask = help.ask.as_deref().unwrap_or("help");

@@ -332,6 +332,28 @@ impl Function {
     pub fn is_function(name: &str) -> bool {
         Function::NAMES.contains(&name)
     }
+
+    /// The function named as plans write it (`pre_sales`).
+    pub fn from_name(name: &str) -> Option<Function> {
+        serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
+    }
+
+    /// The function as people say it: "pre-sales", "sales operations".
+    pub fn label(self) -> &'static str {
+        match self {
+            Function::Sales => "sales",
+            Function::Marketing => "marketing",
+            Function::PreSales => "pre-sales",
+            Function::Enablement => "enablement",
+            Function::SalesOps => "sales operations",
+            Function::Partner => "partners",
+            Function::Product => "product management",
+            Function::Legal => "legal",
+            Function::Finance => "finance",
+            Function::CustomerSuccess => "customer success",
+            Function::Leadership => "sales leadership",
+        }
+    }
 }
 
 /// Something the team will do to move the metrics.

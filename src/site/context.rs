@@ -495,9 +495,7 @@ pub fn page(
     today: Date,
 ) -> PlanPage {
     let currency = plan.currency.as_deref();
-    let function = |f: Option<crate::plan::model::Function>| {
-        f.map(|f| format!("{f:?}")).map(|s| split_camel(&s))
-    };
+    let function = |f: Option<crate::plan::model::Function>| f.map(|f| f.label().to_string());
     let activity_money: f64 = plan
         .activities
         .iter()
@@ -573,10 +571,9 @@ pub fn page(
             .flatten()
             .map(|h| {
                 let from = h.from.as_deref().unwrap_or("");
-                let from = if crate::plan::model::Function::is_function(from) {
-                    split_camel(&from.replace('_', " "))
-                } else {
-                    people.name(from).to_string()
+                let from = match crate::plan::model::Function::from_name(from) {
+                    Some(f) => f.label().to_string(),
+                    None => people.name(from).to_string(),
                 };
                 (
                     from,
@@ -663,7 +660,11 @@ pub fn page(
                             pr_url: repo_url.zip(r.pr).map(|(u, n)| format!("{u}/pull/{n}")),
                             commit: r.commit.clone(),
                             summary: crate::site::published::cap(&r.summary).into_owned(),
-                            changes: r.changes.iter().map(ToString::to_string).collect(),
+                            changes: r
+                                .changes
+                                .iter()
+                                .map(|c| change_in_words(c, plan, people))
+                                .collect(),
                         }
                     })
                     .collect()
@@ -672,6 +673,79 @@ pub fn page(
         source_url: repo_url.map(|u| format!("{u}/blob/HEAD/{source_path}")),
         supersedes: plan.supersedes.as_ref().map(|s| (s.clone(), urls.plan(s))),
         summary,
+    }
+}
+
+/// A change of a revision with names where the field path has ids: "Sign-off by Li Wei:
+/// added 2026-08-24", "Win rate · target: 25 → 28".
+pub fn change_in_words(
+    change: &crate::history::FieldChange,
+    plan: &Plan,
+    people: &People,
+) -> String {
+    use crate::history::FieldChange;
+    let FieldChange::Field { field, from, to } = change else {
+        return change.to_string();
+    };
+    let Some((list, after)) = field.split_once('.') else {
+        return change.to_string();
+    };
+    // Person ids may hold dots: the longest id the path starts with is the person.
+    let (id, rest) = if matches!(list, "signoffs" | "team") {
+        let person = people
+            .by_id
+            .keys()
+            .filter(|p| after == p.as_str() || after.starts_with(&format!("{p}.")))
+            .max_by_key(|p| p.len());
+        match person {
+            Some(p) => (
+                p.as_str(),
+                after.get(p.len() + 1..).filter(|r| !r.is_empty()),
+            ),
+            None => return change.to_string(),
+        }
+    } else {
+        match after.split_once('.') {
+            Some((id, rest)) => (id, Some(rest)),
+            None => (after, None),
+        }
+    };
+    let name = match list {
+        "signoffs" => format!("Sign-off by {}", people.name(id)),
+        "team" => format!("Team: {}", people.name(id)),
+        "metrics" => plan
+            .metrics
+            .iter()
+            .find(|m| m.id.as_deref() == Some(id))
+            .and_then(|m| m.name.clone())
+            .unwrap_or_else(|| id.to_string()),
+        "activities" => plan
+            .activities
+            .iter()
+            .find(|a| a.id.as_deref() == Some(id))
+            .and_then(|a| a.title.clone())
+            .unwrap_or_else(|| id.to_string()),
+        _ => return change.to_string(),
+    };
+    let label = match rest {
+        Some(rest) => format!("{name} · {rest}"),
+        None => name,
+    };
+    // A sign-off added or removed is told by its date.
+    let dated = |v: &serde_json::Value| v.get("date").and_then(|d| d.as_str()).map(str::to_string);
+    match (list, rest, dated(from), dated(to)) {
+        ("signoffs", None, None, Some(date)) if from.is_null() => {
+            format!("{label}: added ({date})")
+        }
+        ("signoffs", None, Some(date), None) if to.is_null() => {
+            format!("{label}: removed (was {date})")
+        }
+        _ => FieldChange::Field {
+            field: label,
+            from: from.clone(),
+            to: to.clone(),
+        }
+        .to_string(),
     }
 }
 
