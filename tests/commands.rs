@@ -186,7 +186,11 @@ fn rule_explains_each_rule_and_the_readme_agrees_with_the_registry() {
 fn new_from_starts_the_next_period_from_an_old_plan() {
     let repo = TestRepo::with_git();
     let old = common::valid_plan("nordics-2026h1")
-        .replace("status: approved", "status: assessed\noutcome: missed");
+        .replace("status: approved", "status: assessed\noutcome: missed")
+        .replace(
+            "    primary: true\n",
+            "    primary: true\n    milestones:\n      - { date: 2026-03-31, value: 450000 }\n",
+        );
     repo.plan("emea/nordics-2026h1.md", &old);
     let out = repo.run(&["new", "nordics-2026h2", "--from", "nordics-2026h1"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -204,7 +208,7 @@ fn new_from_starts_the_next_period_from_an_old_plan() {
     ] {
         assert!(text.contains(expected), "{expected} missing:\n{text}");
     }
-    for cleared in ["outcome:", "signoffs:", "checkins:"] {
+    for cleared in ["outcome:", "signoffs:", "checkins:", "milestones:"] {
         assert!(!text.contains(cleared), "{cleared} kept:\n{text}");
     }
     assert!(text.contains("## Summary"), "the text is kept");
