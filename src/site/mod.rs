@@ -1454,12 +1454,20 @@ impl Site {
                     .push(i as u32);
             }
         }
+        let name = |prefix: &str| -> String {
+            let hex: String = prefix.bytes().map(|b| format!("{b:02x}")).collect();
+            format!("{hex}.json")
+        };
         parts.par_iter().try_for_each(|(prefix, words)| {
-            let name: String = prefix.bytes().map(|b| format!("{b:02x}")).collect();
             staging.write(
-                &format!("search/{name}.json"),
+                &format!("search/{}", name(prefix)),
                 serde_json::to_string(words).unwrap_or_default().as_bytes(),
             )
+        })?;
+        // After an edit (`serve`), a part whose words are all gone would still find them.
+        let written: std::collections::HashSet<String> = parts.keys().map(|p| name(p)).collect();
+        staging.remove_stale("search", &|file| {
+            file == "ids.json" || written.contains(file)
         })
     }
 }
