@@ -370,6 +370,24 @@ fn status_attention_lists_what_needs_a_leader() {
         .stdout;
     assert!(text.starts_with("5 items need attention\n"), "{text}");
     assert!(text.contains("\nSign-off awaited\n  beta  "), "{text}");
+    let csv = repo
+        .run(&[
+            "status",
+            "--attention",
+            "--format",
+            "csv",
+            "--as-of",
+            "2026-05-15",
+        ])
+        .stdout;
+    assert!(
+        csv.starts_with("plan,title,kind,date,people,message\r\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\r\nbeta,Nordics mid-market recovery,signoff-awaited,,Ben Ode,Waits for sign-off by Ben Ode\r\n"),
+        "{csv}"
+    );
     // Before anything is due, nothing is listed.
     let calm = repo
         .run(&[
