@@ -501,6 +501,10 @@ fn the_example_site_opens_with_what_needs_attention() {
     assert_eq!(progress["forecast"]["value"], "EUR 666,661");
     assert_eq!(progress["forecast"]["state"], "ahead");
     assert_eq!(progress["forecast"]["method"], "trend");
+    assert!(
+        dach["summary"]["primary"].get("chart").is_none(),
+        "plans.json holds data, not the chart's drawing"
+    );
     let plan = text_of(&site, "plans/dach-midmarket-2026h2/index.html");
     assert!(plan.contains("Last check-in 2026-11-20"), "{plan}");
     assert!(

@@ -194,7 +194,9 @@ pub struct MetricView {
     pub target: String,
     pub definition: Option<String>,
     pub progress: Progress,
-    /// Inline SVG built by planbook from numbers only.
+    /// Inline SVG built by planbook from numbers only (left out of `plans.json`, which
+    /// holds data, not drawings).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub chart: String,
 }
 

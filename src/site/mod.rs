@@ -1403,11 +1403,15 @@ impl Serialize for AllPlans<'_> {
             let Some(plan) = p.file.plan.as_ref() else {
                 continue;
             };
+            let mut summary = p.summary.clone();
+            if let Some(primary) = summary.primary.as_mut() {
+                primary.chart = String::new();
+            }
             seq.serialize_element(&PlanData {
                 id: &p.summary.id,
                 path: crate::diagnostic::display_path(&p.file.path),
                 url: &p.summary.url,
-                summary: &p.summary,
+                summary: &summary,
                 plan,
                 history_url: p.history.as_ref().map(|_| history_file(&p.summary.id)),
             })?;
@@ -1421,6 +1425,7 @@ struct PlanData<'a> {
     id: &'a str,
     path: String,
     url: &'a str,
+    /// What the index shows, without the chart's drawing.
     summary: &'a PlanSummary,
     plan: &'a crate::plan::Plan,
     /// Where the plan's history is, relative to `plans.json`: `plans/<id>/history.json`
