@@ -336,7 +336,7 @@ fn status_attention_lists_what_needs_a_leader() {
         .collect();
     let expected = [
         ("alpha", "behind"),
-        ("alpha", "review-due"),
+        ("alpha", "reassessment-due"),
         ("beta", "signoff-awaited"),
         ("alpha", "checkin-overdue"),
         ("alpha", "help-overdue"),
@@ -388,6 +388,28 @@ fn status_attention_lists_what_needs_a_leader() {
         csv.contains("\r\nbeta,Nordics mid-market recovery,signoff-awaited,,Ben Ode,Waits for sign-off by Ben Ode\r\n"),
         "{csv}"
     );
+    // Once reassessed, the assessment at the end of the period is what is due.
+    let due: Value = serde_json::from_str(
+        &repo
+            .run(&[
+                "status",
+                "--attention",
+                "--owner",
+                "cleo",
+                "--format",
+                "json",
+                "--as-of",
+                "2026-06-20",
+            ])
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(due[0]["kind"], "assessment-due");
+    assert_eq!(
+        due[0]["message"],
+        "The assessment is due on 2026-06-30, in 10 days"
+    );
+    assert_eq!(due.as_array().unwrap().len(), 1);
     // Before anything is due, nothing is listed.
     let calm = repo
         .run(&[

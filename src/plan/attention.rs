@@ -20,7 +20,8 @@ pub const DUE_WITHIN_DAYS: i64 = 14;
 pub enum Kind {
     Behind,
     AtRisk,
-    ReviewDue,
+    ReassessmentDue,
+    AssessmentDue,
     SignoffAwaited,
     CheckinOverdue,
     HelpOverdue,
@@ -31,7 +32,8 @@ impl Kind {
         match self {
             Kind::Behind => "behind",
             Kind::AtRisk => "at-risk",
-            Kind::ReviewDue => "review-due",
+            Kind::ReassessmentDue => "reassessment-due",
+            Kind::AssessmentDue => "assessment-due",
             Kind::SignoffAwaited => "signoff-awaited",
             Kind::CheckinOverdue => "checkin-overdue",
             Kind::HelpOverdue => "help-overdue",
@@ -43,7 +45,8 @@ impl Kind {
         match self {
             Kind::Behind => "Behind",
             Kind::AtRisk => "At risk",
-            Kind::ReviewDue => "Reassessment due",
+            Kind::ReassessmentDue => "Reassessment due",
+            Kind::AssessmentDue => "Assessment due",
             Kind::SignoffAwaited => "Sign-off awaited",
             Kind::CheckinOverdue => "Check-in overdue",
             Kind::HelpOverdue => "Help overdue",
@@ -150,12 +153,12 @@ fn of(
         };
         let mut who = owner.clone();
         who.extend(plan.sponsor.clone());
-        add(
-            Kind::ReviewDue,
-            format!("The {what} {when}"),
-            Some(review.date),
-            who,
-        );
+        let kind = if review.assessment {
+            Kind::AssessmentDue
+        } else {
+            Kind::ReassessmentDue
+        };
+        add(kind, format!("The {what} {when}"), Some(review.date), who);
     }
 
     if status == Status::InReview {

@@ -79,7 +79,8 @@ pub struct PlanSummary {
 /// Something that needs a leader's action, linked to its plan (see [`crate::plan::attention`]).
 #[derive(Debug, Clone, Serialize)]
 pub struct AttentionView {
-    /// `behind`, `at-risk`, `review-due`, `signoff-awaited`, `checkin-overdue`, `help-overdue`.
+    /// `behind`, `at-risk`, `reassessment-due`, `assessment-due`, `signoff-awaited`,
+    /// `checkin-overdue`, `help-overdue`.
     pub kind: &'static str,
     /// The kind as a heading: "Sign-off awaited".
     pub label: &'static str,
