@@ -482,4 +482,20 @@ fn status_reports_the_forecast_after_the_existing_fields() {
     assert_eq!(alpha["forecast"], 400000);
     assert_eq!(alpha["forecast_state"], "behind");
     assert_eq!(alpha["last_checkin"], "2026-03-15");
+    let table = repo.run(&["status", "--as-of", "2026-05-15"]).stdout;
+    let row = |id: &str| {
+        table
+            .lines()
+            .find(|l| l.starts_with(id))
+            .unwrap()
+            .to_string()
+    };
+    let alpha = row("alpha");
+    assert!(alpha.contains("behind, 0% of the way "), "{table}");
+    assert!(
+        alpha.contains(" EUR 400,000 of EUR 500,000 target, behind "),
+        "{table}"
+    );
+    // Gamma recorded its reassessment: nothing is overdue.
+    assert!(!row("gamma").contains("overdue"), "{table}");
 }

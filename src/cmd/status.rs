@@ -169,8 +169,9 @@ fn row(id: &str, plan: &Plan, people: &People, today: jiff::civil::Date) -> Row 
         state: computed.as_ref().map(|p| p.state.as_str().to_string()),
         confidence: latest_checkin.and_then(|c| c.confidence),
         days_to_reassessment,
-        reassessment_overdue: !matches!(status, Status::Assessed | Status::Withdrawn)
-            && days_to_reassessment.is_some_and(|d| d < 0),
+        // As the attention list and `reassessment-overdue` say: a recorded reassessment
+        // answers the reassessment date, and a plan past its end awaits its assessment.
+        reassessment_overdue: plan.next_review(today).is_some_and(|r| r.days < 0),
         checkin_overdue: plan.checkin_overdue(today).is_some(),
         actual: computed.as_ref().and_then(|p| p.actual),
         expected: computed
@@ -271,11 +272,18 @@ fn table(rows: &[Row]) -> String {
             (Some(p), Some(state)) => format!("{}, {p}% of the way", words(state)),
             _ => "no check-in".into(),
         };
+        let unit = r.unit.as_deref().and_then(|u| {
+            serde_json::from_value::<crate::plan::model::Unit>(serde_json::Value::String(
+                u.to_string(),
+            ))
+            .ok()
+        });
+        let figure = |v: f64| crate::site::context::value(Some(v), unit, r.currency.as_deref());
         let forecast = match (r.forecast, &r.forecast_state, r.target) {
             (Some(f), Some(state), Some(t)) => format!(
                 "{} of {} target, {}",
-                crate::site::chart::fmt(f),
-                crate::site::chart::fmt(t),
+                line(&figure(f)),
+                line(&figure(t)),
                 words(state)
             ),
             _ => "—".into(),

@@ -351,7 +351,8 @@ fn money(v: f64, currency: Option<&str>) -> String {
     }
 }
 
-fn value(v: Option<f64>, unit: Option<Unit>, currency: Option<&str>) -> String {
+/// A figure with its unit: "EUR 520,000", "88%", "3.1×", "127 days" ("—" for none).
+pub fn value(v: Option<f64>, unit: Option<Unit>, currency: Option<&str>) -> String {
     match (v, unit) {
         (None, _) => "—".into(),
         (Some(v), Some(Unit::Currency)) => money(v, currency),
@@ -378,8 +379,8 @@ pub fn summary(
         .reassess
         .and_then(|r| today.until(r).ok())
         .map(|s| i64::from(s.get_days()));
-    let overdue = !matches!(status, Status::Assessed | Status::Withdrawn)
-        && days_to_reassess.is_some_and(|d| d < 0);
+    // A recorded reassessment answers the date; past the end, the assessment is overdue.
+    let overdue = plan.next_review(today).is_some_and(|r| r.days < 0);
     let last = history.and_then(|h| h.revisions.first());
     PlanSummary {
         id: id.to_string(),
