@@ -380,6 +380,13 @@ fn every_link_is_relative_and_resolves_from_the_output_folder() {
         "{calendar}"
     );
     assert!(!calendar.contains("sales-plans/sales-plans"), "{calendar}");
+    // The 404 page is served at any depth: its links are absolute once the address is known.
+    let missing = decoded(&repo.read("site/404.html"));
+    assert!(
+        missing.contains("href=\"https://acme.example/sales-plans/status/index.html\"")
+            && missing.contains("src=\"https://acme.example/sales-plans/assets/app.js\""),
+        "{missing}"
+    );
     assert_eq!(build(&repo, &["--site-url", "/sales-plans/"]).code, 2);
 }
 
