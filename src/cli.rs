@@ -214,12 +214,29 @@ pub enum DiffFormat {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
+    /// Plan files or folders to report on (default: every plan)
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
     /// Output format
     #[arg(long, value_enum, default_value_t = StatusFormat::Table)]
     pub format: StatusFormat,
     /// The date to report as of instead of today (YYYY-MM-DD)
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
+    /// Only what needs a leader's action: plans behind or at risk, reassessments due within
+    /// 14 days or overdue, sign-offs awaited, overdue check-ins, help past its date
+    #[arg(long)]
+    pub attention: bool,
+    /// Only the plans this person (a people.yaml id) owns
+    #[arg(long, value_name = "PERSON")]
+    pub owner: Option<String>,
+    /// Only the plans of this region (`scope.region`, any case)
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Only the plans owned by people who report to this person, directly or through others
+    /// (`manager` in people.yaml)
+    #[arg(long, value_name = "PERSON")]
+    pub manager: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -205,6 +205,52 @@ fn target_direction() {
     );
 }
 
+/// Milestones of the bookings metric, written after its `primary: true`.
+fn with_milestones(milestones: &str) -> (String, Vec<(String, u64, u64)>) {
+    with_change(
+        "    primary: true\n",
+        &format!("    primary: true\n    milestones:\n{milestones}"),
+    )
+}
+
+#[test]
+fn milestones_on_the_way_inside_the_period_are_clean() {
+    let (_, found) = with_milestones(
+        "      - { date: 2026-03-31, value: 420000 }\n      - { date: 2026-05-31, value: 480000 }\n",
+    );
+    assert_eq!(found, vec![]);
+}
+
+#[test]
+fn milestones_that_go_back_or_beyond_the_target_break_target_direction() {
+    let (text, found) = with_milestones(
+        "      - { date: 2026-03-31, value: 450000 }\n      - { date: 2026-05-31, value: 430000 }\n",
+    );
+    assert_eq!(
+        only(&found, "target-direction"),
+        vec![(line_of(&text, "value: 430000"), 36)]
+    );
+    let (text, found) = with_milestones("      - { date: 2026-05-31, value: 520000 }\n");
+    assert_eq!(
+        only(&found, "target-direction"),
+        vec![(line_of(&text, "value: 520000"), 36)]
+    );
+}
+
+#[test]
+fn milestones_outside_the_period_or_out_of_order_break_period_order() {
+    let (text, found) = with_milestones(
+        "      - { date: 2026-07-31, value: 450000 }\n      - { date: 2026-03-31, value: 460000 }\n      - { date: 2026-02-28, value: 470000 }\n",
+    );
+    assert_eq!(
+        only(&found, "period-order"),
+        vec![
+            (line_of(&text, "date: 2026-07-31"), 17),
+            (line_of(&text, "date: 2026-02-28"), 17)
+        ]
+    );
+}
+
 #[test]
 fn target_vs_expected_is_a_warning() {
     let (text, found) = with_change("target: 500000", "target: 450000");

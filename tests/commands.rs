@@ -188,6 +188,10 @@ fn new_from_starts_the_next_period_from_an_old_plan() {
     let repo = TestRepo::with_git();
     let old = common::valid_plan("nordics-2026h1")
         .replace("status: approved", "status: assessed\noutcome: missed")
+        .replace(
+            "    primary: true\n",
+            "    primary: true\n    milestones:\n      - { date: 2026-03-31, value: 450000 }\n",
+        )
         + "\n## Assessment\n\nBookings stopped 80000 short of the target.\n";
     repo.plan("emea/nordics-2026h1.md", &old);
     let out = repo.run(&["new", "nordics-2026h2", "--from", "nordics-2026h1"]);
@@ -209,7 +213,7 @@ fn new_from_starts_the_next_period_from_an_old_plan() {
     ] {
         assert!(text.contains(expected), "{expected} missing:\n{text}");
     }
-    for cleared in ["outcome:", "signoffs:", "checkins:"] {
+    for cleared in ["outcome:", "signoffs:", "checkins:", "milestones:"] {
         assert!(!text.contains(cleared), "{cleared} kept:\n{text}");
     }
     assert!(text.contains("## Summary"), "the text is kept");

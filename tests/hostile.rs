@@ -892,12 +892,20 @@ fn a_restricted_past_is_not_published() {
     assert!(page.contains("Lower the target"));
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(site.join("plans.json")).unwrap()).unwrap();
-    let revisions = json["plans"][0]["history"]["revisions"].as_array().unwrap();
+    let history = json["plans"][0]["history_url"].as_str().unwrap();
+    assert_eq!(history, "plans/alpha/history.json");
+    let history = std::fs::read_to_string(site.join(history)).unwrap();
+    for secret in ["777111", "888222", "Raise the secret", "Confidential"] {
+        assert!(!history.contains(secret), "the history publishes {secret}");
+    }
+    let history: serde_json::Value = serde_json::from_str(&history).unwrap();
+    let revisions = history["revisions"].as_array().unwrap();
     assert_eq!(revisions.len(), 2, "{revisions:?}");
     // With restricted plans included, the whole history is there.
     let out = repo.run(&["build", "--include-restricted", "--out", "internal"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let json = std::fs::read_to_string(repo.path().join("internal/plans.json")).unwrap();
+    let json =
+        std::fs::read_to_string(repo.path().join("internal/plans/alpha/history.json")).unwrap();
     assert!(json.contains("888222"));
 }
 
@@ -1409,7 +1417,15 @@ fn a_huge_commit_message_on_many_plans_is_published_capped() {
     let data: serde_json::Value =
         serde_json::from_slice(&std::fs::read(repo.path().join("site/plans.json")).unwrap())
             .unwrap();
-    let revision = &data["plans"][0]["history"]["revisions"][0];
+    let history = repo
+        .path()
+        .join("site")
+        .join(data["plans"][0]["history_url"].as_str().unwrap());
+    let size = std::fs::metadata(&history).unwrap().len();
+    assert!(size < 3_000_000, "the history is {size} bytes");
+    let history: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(history).unwrap()).unwrap();
+    let revision = &history["revisions"][0];
     let summary = revision["summary"].as_str().unwrap();
     assert_eq!(
         summary.chars().count(),

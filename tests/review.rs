@@ -350,3 +350,241 @@ fn diff_says_which_findings_a_change_waives_by_whom_and_why() {
         "{md}"
     );
 }
+
+/// Three plans as of 2026-05-15: `alpha` (active) has fallen behind, missed its reassessment
+/// and its check-ins, and waits for help; `beta` waits in review for a leader's sign-off;
+/// `gamma` (APAC, owned by someone outside Ben's line, reassessed) needs nothing.
+fn portfolio() -> TestRepo {
+    let repo = TestRepo::new();
+    repo.write(
+        "people.yaml",
+        common::PEOPLE.replace(
+            "  title: Account Executive\n",
+            "  title: Account Executive\n  manager: ben\n",
+        ),
+    );
+    repo.plan(
+        "emea/alpha.md",
+        valid_plan("alpha")
+            .replace("status: approved", "status: active")
+            .replace("date: 2026-02-15", "date: 2026-03-15")
+            .replace("bookings: 420000", "bookings: 400000")
+            .replace(
+                "  - from: marketing\n",
+                "  - from: cleo\n    ask: A demo environment.\n    by: 2026-04-01\n  - from: marketing\n",
+            ),
+    );
+    repo.plan(
+        "emea/beta.md",
+        valid_plan("beta")
+            .replace("status: approved", "status: in_review")
+            .replace(
+                "  - person: ben\n    role: VP Sales\n    date: 2025-12-22\n",
+                "",
+            ),
+    );
+    repo.plan(
+        "apac/gamma.md",
+        valid_plan("gamma")
+            .replace("owner: ana", "owner: cleo")
+            // A recorded reassessment: the next review is the assessment at the end.
+            .replace(
+                "team:\n",
+                "reassessments:\n  - date: 2026-04-29\n    decision: continue\n    note: On course.\n    by: ben\nteam:\n",
+            )
+            .replace("region: EMEA", "region: APAC")
+            .replace("  - person: cleo\n    role: Peer review\n    date: 2025-12-20\n", "")
+            .replace("  - person: cleo\n    role: Solutions engineering\n    function: pre_sales\n", ""),
+    );
+    repo
+}
+
+#[test]
+fn status_attention_lists_what_needs_a_leader() {
+    let repo = portfolio();
+    let out = repo.run(&[
+        "status",
+        "--attention",
+        "--format",
+        "json",
+        "--as-of",
+        "2026-05-15",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let items: Value = serde_json::from_str(&out.stdout).unwrap();
+    let found: Vec<(String, String)> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["plan"].as_str().unwrap().to_string(),
+                i["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("alpha", "behind"),
+        ("alpha", "reassessment-due"),
+        ("beta", "signoff-awaited"),
+        ("alpha", "checkin-overdue"),
+        ("alpha", "help-overdue"),
+    ];
+    assert_eq!(
+        found,
+        expected
+            .iter()
+            .map(|(p, k)| (p.to_string(), k.to_string()))
+            .collect::<Vec<_>>()
+    );
+    let signoff = &items[2];
+    assert_eq!(signoff["people"], serde_json::json!(["ben"]));
+    assert_eq!(signoff["message"], "Waits for sign-off by Ben Ode");
+    assert_eq!(
+        items[1]["message"],
+        "The reassessment was due on 2026-04-30, 15 days ago"
+    );
+    assert_eq!(items[4]["people"], serde_json::json!(["cleo"]));
+    assert!(
+        items[4]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Asked of Cleo Park by 2026-04-01 (44 days ago), still requested"),
+        "{}",
+        items[4]["message"]
+    );
+
+    let text = repo
+        .run(&["status", "--attention", "--as-of", "2026-05-15"])
+        .stdout;
+    assert!(text.starts_with("5 items need attention\n"), "{text}");
+    assert!(text.contains("\nSign-off awaited\n  beta  "), "{text}");
+    let csv = repo
+        .run(&[
+            "status",
+            "--attention",
+            "--format",
+            "csv",
+            "--as-of",
+            "2026-05-15",
+        ])
+        .stdout;
+    assert!(
+        csv.starts_with("plan,title,kind,date,people,message\r\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\r\nbeta,Nordics mid-market recovery,signoff-awaited,,Ben Ode,Waits for sign-off by Ben Ode\r\n"),
+        "{csv}"
+    );
+    // Once reassessed, the assessment at the end of the period is what is due.
+    let due: Value = serde_json::from_str(
+        &repo
+            .run(&[
+                "status",
+                "--attention",
+                "--owner",
+                "cleo",
+                "--format",
+                "json",
+                "--as-of",
+                "2026-06-20",
+            ])
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(due[0]["kind"], "assessment-due");
+    assert_eq!(
+        due[0]["message"],
+        "The assessment is due on 2026-06-30, in 10 days"
+    );
+    assert_eq!(due.as_array().unwrap().len(), 1);
+    // Before anything is due, nothing is listed.
+    let calm = repo
+        .run(&[
+            "status",
+            "--attention",
+            "--owner",
+            "cleo",
+            "--as-of",
+            "2026-01-10",
+        ])
+        .stdout;
+    assert_eq!(calm, "Nothing needs attention.\n");
+}
+
+#[test]
+fn status_filters_by_path_owner_region_and_manager() {
+    let repo = portfolio();
+    let ids = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["status", "--format", "json", "--as-of", "2026-05-15"];
+        all.extend_from_slice(args);
+        let out = repo.run(&all);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let rows: Value = serde_json::from_str(&out.stdout).unwrap();
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids(&[]), ["gamma", "alpha", "beta"]);
+    assert_eq!(ids(&["--manager", "ben"]), ["alpha", "beta"]);
+    assert_eq!(ids(&["--owner", "cleo"]), ["gamma"]);
+    assert_eq!(ids(&["--region", "apac"]), ["gamma"]);
+    assert_eq!(ids(&["plans/emea/beta.md"]), ["beta"]);
+    assert_eq!(
+        ids(&["plans/emea", "--owner", "cleo"]),
+        Vec::<String>::new()
+    );
+    let out = repo.run(&["status", "--manager", "nobody"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("--manager nobody"), "{}", out.stderr);
+    assert_eq!(repo.run(&["status", "plans/nowhere"]).code, 2);
+}
+
+#[test]
+fn status_reports_the_forecast_after_the_existing_fields() {
+    let repo = portfolio();
+    let json: Value = serde_json::from_str(
+        &repo
+            .run(&["status", "--format", "json", "--as-of", "2026-05-15"])
+            .stdout,
+    )
+    .unwrap();
+    let alpha = &json[1];
+    let keys: Vec<&String> = alpha.as_object().unwrap().keys().collect();
+    let tail: Vec<&str> = keys[keys.len() - 5..].iter().map(|k| k.as_str()).collect();
+    assert_eq!(
+        tail,
+        [
+            "actual",
+            "expected",
+            "forecast",
+            "forecast_state",
+            "last_checkin"
+        ]
+    );
+    assert_eq!(alpha["state"], "behind");
+    assert_eq!(alpha["actual"], 400000);
+    // One actual at the baseline: a flat trend, far short of the target.
+    assert_eq!(alpha["forecast"], 400000);
+    assert_eq!(alpha["forecast_state"], "behind");
+    assert_eq!(alpha["last_checkin"], "2026-03-15");
+    let table = repo.run(&["status", "--as-of", "2026-05-15"]).stdout;
+    let row = |id: &str| {
+        table
+            .lines()
+            .find(|l| l.starts_with(id))
+            .unwrap()
+            .to_string()
+    };
+    let alpha = row("alpha");
+    assert!(alpha.contains("behind, 0% of the way "), "{table}");
+    assert!(
+        alpha.contains(" EUR 400,000 of EUR 500,000 target, behind "),
+        "{table}"
+    );
+    // Gamma recorded its reassessment: nothing is overdue.
+    assert!(!row("gamma").contains("overdue"), "{table}");
+}

@@ -188,11 +188,15 @@ fn serves_rebuilds_and_reports_errors() {
 fn an_edit_updates_the_site_as_a_whole_build_would() {
     let repo = TestRepo::new();
     repo.plan("alpha.md", valid_plan("alpha"));
+    // A word only this plan's text has: its part of the search index goes with it.
     repo.plan(
         "beta.md",
-        valid_plan("beta").replace("region: EMEA", "region: APAC"),
+        valid_plan("beta")
+            .replace("region: EMEA", "region: APAC")
+            .replace("## Summary\n\n", "## Summary\n\nZygotes.\n\n"),
     );
     let (_server, port) = serve(repo.path());
+    assert!(repo.path().join("site/search/7a7967.json").is_file());
 
     // Title, status, region and owner change: the plan moves between list pages, and the
     // APAC and approved pages lose their only plan.

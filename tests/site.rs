@@ -60,12 +60,17 @@ fn builds_every_page_and_data_file() {
         "plans.json",
         "feed.xml",
         "reassessments.ics",
-        "search-index.json",
+        "search/ids.json",
         "assets/style.css",
         "assets/app.js",
     ] {
         assert!(site.join(page).is_file(), "{page} missing");
     }
+    // The search index in parts: the ids, and per three-letter prefix its words and plans.
+    let ids = std::fs::read_to_string(site.join("search/ids.json")).unwrap();
+    assert_eq!(ids, "[\"alpha\"]");
+    let part = std::fs::read_to_string(site.join("search/6c6170.json")).unwrap();
+    assert_eq!(part, "{\"lapsed\":[0]}", "\"lap\" is 6c 61 70");
     let plan = std::fs::read_to_string(site.join("plans/alpha/index.html")).unwrap();
     for text in [
         "Nordics mid-market recovery",
@@ -125,17 +130,31 @@ fn history_appears_on_the_page_and_in_the_feed() {
     let plan = decoded(&repo.read("site/plans/alpha/index.html"));
     assert!(plan.contains("Raise the target (#7)"), "{plan}");
     assert!(
-        plan.contains("metrics.bookings.target: 450000 → 500000"),
+        plan.contains("New bookings per quarter · target: 450000 → 500000"),
         "{plan}"
     );
     assert!(plan.contains("https://github.com/corvid/plans/pull/7"));
     assert!(plan.contains("https://github.com/corvid/plans/commit/"));
+    assert!(
+        plan.contains("Sign-off by Ben Ode: added (2025-12-22)"),
+        "names, not ids: {plan}"
+    );
     assert!(
         plan.contains(">attested by Merge Bot<"),
         "sign-offs approved by trailer from the merge bot are attested: {plan}"
     );
     let feed = repo.read("site/feed.xml");
     assert_eq!(feed.matches("<entry>").count(), 2);
+    // plans.json holds the current state and links each plan's history, in its own file.
+    let data: serde_json::Value = serde_json::from_str(&repo.read("site/plans.json")).unwrap();
+    let plan = &data["plans"][0];
+    assert_eq!(plan["history_url"], "plans/alpha/history.json");
+    assert!(plan.get("history").is_none());
+    let history: serde_json::Value =
+        serde_json::from_str(&repo.read("site/plans/alpha/history.json")).unwrap();
+    assert_eq!(history["id"], "alpha");
+    assert_eq!(history["revisions"].as_array().unwrap().len(), 2);
+    assert_eq!(history["revisions"][0]["summary"], "Raise the target (#7)");
 }
 
 #[test]
@@ -171,6 +190,7 @@ fn hostile_plans_cannot_inject_anything() {
         for (i, _) in text.match_indices("<script") {
             let own = [
                 "<script src=\"../../assets/app.js\"",
+                "<script src=\"../assets/app.js\"",
                 "<script src=\"assets/app.js\"",
             ];
             assert!(
@@ -360,6 +380,13 @@ fn every_link_is_relative_and_resolves_from_the_output_folder() {
         "{calendar}"
     );
     assert!(!calendar.contains("sales-plans/sales-plans"), "{calendar}");
+    // The 404 page is served at any depth: its links are absolute once the address is known.
+    let missing = decoded(&repo.read("site/404.html"));
+    assert!(
+        missing.contains("href=\"https://acme.example/sales-plans/status/index.html\"")
+            && missing.contains("src=\"https://acme.example/sales-plans/assets/app.js\""),
+        "{missing}"
+    );
     assert_eq!(build(&repo, &["--site-url", "/sales-plans/"]).code, 2);
 }
 
@@ -381,11 +408,16 @@ fn consequences_stay_with_the_owner_sponsor_and_leadership() {
             !repo.read("site/plans.json").contains(private),
             "{private} in plans.json"
         );
-        assert!(
-            !repo
-                .read("site/search-index.json")
-                .contains(&private.to_lowercase())
-        );
+        for part in files(&repo.path().join("site/search")) {
+            let text = std::fs::read_to_string(&part).unwrap();
+            for word in private.to_lowercase().split(' ').filter(|w| w.len() > 3) {
+                assert!(
+                    !text.contains(&format!("\"{word}\"")),
+                    "{word} in {}",
+                    part.display()
+                );
+            }
+        }
     }
     assert!(page.contains("not published on this site"), "{page}");
     assert!(page.contains("Ben Ode"), "the sponsor holds them");
@@ -468,4 +500,174 @@ fn a_plan_page_reads_on_a_phone_and_prints_each_thing_once() {
         "{page}"
     );
     assert!(page.contains(">target EUR 500k</text>"), "{page}");
+}
+
+/// The repository's own example plans, people and configuration, in a temporary folder.
+fn example() -> TestRepo {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let path = entry.unwrap().path();
+            let target = to.join(path.file_name().unwrap());
+            if path.is_dir() {
+                copy(&path, &target);
+            } else {
+                std::fs::copy(&path, &target).unwrap();
+            }
+        }
+    }
+    let root = common::project_root();
+    let repo = TestRepo::new();
+    for file in ["people.yaml", "planbook.toml"] {
+        std::fs::copy(root.join(file), repo.path().join(file)).unwrap();
+    }
+    copy(&root.join("plans"), &repo.path().join("plans"));
+    repo
+}
+
+/// A page's text without tags, entities decoded and white space collapsed.
+fn text_of(site: &Path, page: &str) -> String {
+    let html = std::fs::read_to_string(site.join(page)).unwrap();
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    decoded(&out)
+        .replace("&#x27;", "'")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn the_example_site_opens_with_what_needs_attention() {
+    let repo = example();
+    let out = repo.run(&["build", "--as-of", "2026-12-20"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let site = repo.path().join("site");
+    let index = text_of(&site, "index.html");
+    let attention = &index[index.find("Needs attention").unwrap()..index.find("Search").unwrap()];
+    assert_eq!(
+        attention,
+        "Needs attention Reassessment due DACH mid-market new business recovery The reassessment was due on 2026-12-15, 5 days ago Sign-off awaited ANZ enterprise pipeline and win-rate plan Waits for sign-off by Priya Nair or Daniel Okafor "
+    );
+    let html = decoded(&std::fs::read_to_string(site.join("index.html")).unwrap());
+    assert!(html.contains("<a href=\"plans/dach-midmarket-2026h2/index.html\">DACH mid-market new business recovery</a><div class=\"small\">The reassessment"), "each item links its plan");
+    // Figures in words: the actual of the target, the state, the share of the way, the forecast.
+    assert!(
+        index.contains("EUR 520,000 of EUR 600,000 ahead · 58% of the way forecast EUR 666,661 by 2027-02-28 · ahead"),
+        "{index}"
+    );
+    let data: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(site.join("plans.json")).unwrap()).unwrap();
+    let dach = data["plans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "dach-midmarket-2026h2")
+        .unwrap();
+    let progress = &dach["summary"]["primary"]["progress"];
+    assert_eq!(progress["state"], "ahead");
+    assert_eq!(progress["state_label"], "ahead");
+    assert_eq!(progress["forecast"]["value"], "EUR 666,661");
+    assert_eq!(progress["forecast"]["state"], "ahead");
+    assert_eq!(progress["forecast"]["method"], "trend");
+    assert!(
+        dach["summary"]["primary"].get("chart").is_none(),
+        "plans.json holds data, not the chart's drawing"
+    );
+    let plan = text_of(&site, "plans/dach-midmarket-2026h2/index.html");
+    assert!(plan.contains("Last check-in 2026-11-20"), "{plan}");
+    assert!(
+        plan.contains("moves Next-quarter pipeline coverage, New-logo bookings per quarter"),
+        "activities name metrics by name: {plan}"
+    );
+}
+
+#[test]
+fn managers_roll_up_their_reports_plans() {
+    let repo = example();
+    let out = repo.run(&["build", "--as-of", "2026-12-20"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let site = repo.path().join("site");
+    let marta = text_of(&site, "managers/marta.keller/index.html");
+    for text in [
+        "Marta Keller's organisation",
+        "Plans 2 ( 1 approved , 1 active )",
+        "0 behind, 0 at risk",
+        "Investment EUR 75,000 · GBP 85,000 · 160 days",
+        "Jonas Weber Account Executive, DACH Mid-Market · 1 plan",
+        "DACH mid-market new business recovery",
+        "UK and Ireland public sector framework plan",
+    ] {
+        assert!(marta.contains(text), "{text} not in {marta}");
+    }
+    assert!(!marta.contains("ANZ enterprise"), "APAC is not in her line");
+    // The CRO sees every plan, through the managers who report to him.
+    let daniel = text_of(&site, "managers/daniel.okafor/index.html");
+    assert!(daniel.contains("Plans 4 ("), "{daniel}");
+    let managers = text_of(&site, "managers/index.html");
+    assert!(managers.contains("Daniel Okafor · 4 plans"), "{managers}");
+    // A person's page says their part in each plan and the help asked of them.
+    let person = text_of(&site, "owners/marta.keller/index.html");
+    assert!(person.contains("reports to Daniel Okafor"), "{person}");
+    assert!(
+        person.contains("DACH mid-market new business recovery · active sponsor, activity owner, signer, asked for help"),
+        "{person}"
+    );
+    assert!(
+        person.contains(
+            "Help asked of Marta Keller DACH mid-market new business recovery : Join the Zurich"
+        ),
+        "{person}"
+    );
+    // Index pages of every folder, and a page for addresses that do not exist.
+    for (page, text) in [
+        ("status/index.html", "In review · 1 plan"),
+        ("regions/index.html", "EMEA · 2 plans"),
+        ("owners/index.html", "Marta Keller · 2 plans"),
+        ("404.html", "Page not found"),
+    ] {
+        let found = text_of(&site, page);
+        assert!(found.contains(text), "{text} not in {page}: {found}");
+    }
+    let status = text_of(&site, "status/in_review/index.html");
+    assert!(status.contains("All plans › Status In review"), "{status}");
+}
+
+#[test]
+fn a_plan_behind_its_milestones_is_listed_and_forecast_on_its_chart() {
+    let repo = TestRepo::new();
+    repo.plan(
+        "alpha.md",
+        valid_plan("alpha")
+            .replace("status: approved", "status: active")
+            .replace(
+                "    primary: true\n",
+                "    primary: true\n    milestones:\n      - { date: 2026-02-01, value: 450000 }\n",
+            ),
+    );
+    let out = build(&repo, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let site = repo.path().join("site");
+    let index = text_of(&site, "index.html");
+    assert!(
+        index.contains("Behind Nordics mid-market recovery New bookings per quarter is behind: 20% of the way to target where the committed path expects 55%; forecast 80% by the end (behind)"),
+        "{index}"
+    );
+    let page = std::fs::read_to_string(site.join("plans/alpha/index.html")).unwrap();
+    assert!(
+        page.contains("<g class=\"series forecast\"><polyline"),
+        "dashed projection"
+    );
+    assert_eq!(page.matches("<polyline class=\"path\"").count(), 2);
 }

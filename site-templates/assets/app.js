@@ -23,20 +23,55 @@
     if (!table || !q) return;
     var rows = Array.prototype.slice.call(table.tBodies[0].rows);
     var selects = { status: "f-status", region: "f-region", owner: "f-owner" };
-    var words = null; // plan id -> searchable text, loaded on first search
+    // The search index comes in parts (see `search/` on the site): the list of plan ids, and
+    // per three-letter prefix the words that start with it and the plans that use them. A
+    // search fetches the ids and the parts of its words only.
     var base = document.body.getAttribute("data-base") || "/";
+    var ids = null; // plan ids in index order, once loaded
+    var parts = {}; // prefix -> {word: [plan positions]}, null while loading
+    var PREFIX = 3;
 
-    function loadIndex() {
-      if (words !== null) return;
-      words = {};
-      fetch(base + "search-index.json").then(function (r) { return r.json(); }).then(function (index) {
-        index.forEach(function (entry) { words[entry.id] = entry.text; });
-        apply();
-      }).catch(function () {});
+    function chars(text) { return Array.from(text); }
+    function prefixOf(term) { return chars(term).slice(0, PREFIX).join(""); }
+    function hex(text) {
+      return Array.prototype.map.call(new TextEncoder().encode(text), function (b) {
+        return ("0" + b.toString(16)).slice(-2);
+      }).join("");
+    }
+    function getJson(path) {
+      return fetch(base + path).then(function (r) { return r.ok ? r.json() : null; });
+    }
+
+    function loadIndex(terms) {
+      if (ids === null) {
+        ids = false;
+        getJson("search/ids.json").then(function (list) { ids = list || []; apply(); }).catch(function () {});
+      }
+      terms.forEach(function (t) {
+        if (chars(t).length < PREFIX) return;
+        var p = prefixOf(t);
+        if (p in parts) return;
+        parts[p] = null;
+        getJson("search/" + hex(p) + ".json").then(function (part) { parts[p] = part || {}; apply(); })
+          .catch(function () { parts[p] = {}; });
+      });
+    }
+
+    // The ids of the plans whose text has a word starting with `term`.
+    function inText(term) {
+      var found = {};
+      var part = parts[prefixOf(term)];
+      if (!ids || !part) return found;
+      Object.keys(part).forEach(function (word) {
+        if (word.indexOf(term) !== 0) return;
+        part[word].forEach(function (i) { found[ids[i]] = true; });
+      });
+      return found;
     }
 
     function apply() {
       var terms = q.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var matches = terms.map(inText);
       var shown = 0;
       rows.forEach(function (row) {
         var ok = true;
@@ -45,9 +80,9 @@
           if (value && row.getAttribute("data-" + key) !== value) ok = false;
         });
         if (ok && terms.length) {
-          var id = row.getAttribute("data-search").split(" ")[0];
-          var text = row.getAttribute("data-search") + " " + ((words && words[id]) || "");
-          ok = terms.every(function (t) { return text.indexOf(t) !== -1; });
+          var text = row.getAttribute("data-search");
+          var id = text.split(" ")[0];
+          ok = terms.every(function (t, i) { return text.indexOf(t) !== -1 || matches[i][id]; });
         }
         row.hidden = !ok;
         if (ok) shown++;
@@ -56,8 +91,8 @@
       if (empty) empty.hidden = shown !== 0;
     }
 
-    q.addEventListener("focus", loadIndex);
-    q.addEventListener("input", function () { loadIndex(); apply(); });
+    function terms() { return q.value.toLowerCase().split(/\s+/).filter(Boolean); }
+    q.addEventListener("input", function () { loadIndex(terms()); apply(); });
     Object.keys(selects).forEach(function (key) {
       document.getElementById(selects[key]).addEventListener("change", apply);
     });
@@ -65,7 +100,7 @@
     ["status", "region", "owner"].forEach(function (key) {
       if (params.get(key)) document.getElementById(selects[key]).value = params.get(key);
     });
-    if (params.get("q")) { q.value = params.get("q"); loadIndex(); }
+    if (params.get("q")) { q.value = params.get("q"); loadIndex(terms()); }
     apply();
   });
 })();

@@ -198,6 +198,36 @@ pub fn period_order(s: &Subject, f: &mut Findings) {
             Some("the reassessment falls within the period: start < reassess <= end".to_string()),
         );
     }
+    // Milestones lie inside the period, in date order.
+    for (i, m) in s.plan.metrics.iter().enumerate() {
+        let mut previous: Option<jiff::civil::Date> = None;
+        for (j, milestone) in m.milestones.iter().enumerate() {
+            let Some(date) = milestone.date else { continue };
+            let at = s
+                .front_matter
+                .locate(path!["metrics", i, "milestones", j, "date"]);
+            if date <= start || date > end {
+                f.add(
+                    Rule::PeriodOrder,
+                    at,
+                    format!("milestone {date} lies outside the period {start} to {end}"),
+                    Some(
+                        "date each milestone after the start and on or before the end".to_string(),
+                    ),
+                );
+                continue;
+            }
+            if let Some(before) = previous.filter(|p| date <= *p) {
+                f.add(
+                    Rule::PeriodOrder,
+                    at,
+                    format!("milestone {date} comes after the milestone of {before}"),
+                    Some("list milestones in date order, one per date".to_string()),
+                );
+            }
+            previous = Some(previous.map_or(date, |p| p.max(date)));
+        }
+    }
 }
 
 pub fn outcome(s: &Subject, f: &mut Findings) {
@@ -286,6 +316,59 @@ pub fn target_direction(s: &Subject, f: &mut Findings) {
                 if direction == Direction::Increase { "above" } else { "below" }
             )),
         );
+    }
+    milestone_direction(s, f);
+}
+
+/// Milestones move from the baseline towards the target, never back: each is at least as good
+/// as the one before it (the baseline first, or 0 for actuals that add up) and the target at
+/// least as good as the last.
+fn milestone_direction(s: &Subject, f: &mut Findings) {
+    for (i, m) in s.plan.metrics.iter().enumerate() {
+        let (Some(direction), Some(target)) = (m.direction, m.target) else {
+            continue;
+        };
+        let origin = match m.aggregate {
+            crate::plan::model::Aggregate::Sum => Some(0.0),
+            _ => m.baseline,
+        };
+        let worse = |a: f64, b: f64| direction.better(b, a);
+        let mut previous = origin;
+        for (j, milestone) in m.milestones.iter().enumerate() {
+            let Some(value) = milestone.value else {
+                continue;
+            };
+            let beyond = worse(target, value);
+            if let Some(before) = previous.filter(|p| worse(value, *p)) {
+                f.add(
+                    Rule::TargetDirection,
+                    s.front_matter.locate(path!["metrics", i, "milestones", j, "value"]),
+                    format!(
+                        "milestone {} goes back from {} for {} metric",
+                        number(value),
+                        number(before),
+                        if direction == Direction::Increase { "an increasing" } else { "a decreasing" }
+                    ),
+                    Some("the committed path moves towards the target: each milestone at least as good as the one before".to_string()),
+                );
+            } else if beyond {
+                f.add(
+                    Rule::TargetDirection,
+                    s.front_matter
+                        .locate(path!["metrics", i, "milestones", j, "value"]),
+                    format!(
+                        "milestone {} lies beyond the target {}",
+                        number(value),
+                        number(target)
+                    ),
+                    Some(
+                        "the path ends at the target: raise the target, or lower the milestone"
+                            .to_string(),
+                    ),
+                );
+            }
+            previous = Some(value);
+        }
     }
 }
 

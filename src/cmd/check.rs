@@ -1,7 +1,7 @@
 //! `planbook check`: validate plans and print the findings.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::Outcome;
 use crate::check::{self, Settings};
@@ -26,22 +26,7 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, Error> {
         }
     }
     let all = listed.paths;
-    let selected: Vec<PathBuf> = args
-        .paths
-        .iter()
-        .map(|p| repo.relative(&cwd, p))
-        .collect::<Result<_, _>>()?;
-    for (given, path) in args.paths.iter().zip(&selected) {
-        if !all.iter().any(|p| p.starts_with(path)) {
-            return Err(Error::usage(
-                format!("{} is not a plan or a folder of plans", given.display()),
-                Some(format!(
-                    "plans are the .md files under {}/",
-                    repo.config.plans_dir.display()
-                )),
-            ));
-        }
-    }
+    let selected = cmd::plan_folders(&repo, &cwd, &args.paths, &all)?;
     let wanted = |path: &Path| selected.is_empty() || selected.iter().any(|s| path.starts_with(s));
     // The history is walked only when a rule that reads it is on.
     let history_on = crate::rules::Rule::ALL

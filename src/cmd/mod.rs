@@ -96,6 +96,33 @@ pub fn as_of(given: Option<&str>) -> Result<jiff::civil::Date, Error> {
     }
 }
 
+/// The plan files and folders given on the command line, relative to the root: each must be
+/// a plan or hold one (`all` lists every plan). A plan is wanted when it lies under one of
+/// them, or when none is given.
+pub fn plan_folders(
+    repo: &Repo,
+    cwd: &std::path::Path,
+    given: &[PathBuf],
+    all: &[PathBuf],
+) -> Result<Vec<PathBuf>, Error> {
+    let selected: Vec<PathBuf> = given
+        .iter()
+        .map(|p| repo.relative(cwd, p))
+        .collect::<Result<_, _>>()?;
+    for (given, path) in given.iter().zip(&selected) {
+        if !all.iter().any(|p| p.starts_with(path)) {
+            return Err(Error::usage(
+                format!("{} is not a plan or a folder of plans", given.display()),
+                Some(format!(
+                    "plans are the .md files under {}/",
+                    repo.config.plans_dir.display()
+                )),
+            ));
+        }
+    }
+    Ok(selected)
+}
+
 /// Plan files selected by plan ids or paths given on the command line (every plan when none).
 pub fn select_plans(
     repo: &Repo,

@@ -219,6 +219,10 @@ fn next_period(
             if let Some(number) = latest.and_then(serde_json::Number::from_f64) {
                 metric["baseline"] = Value::Number(number);
             }
+            // The old path ran from the old baseline over the old dates.
+            if let Some(object) = metric.as_object_mut() {
+                object.remove("milestones");
+            }
         }
     }
     if let Some(Value::Array(activities)) = map.get_mut("activities") {

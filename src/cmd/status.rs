@@ -1,4 +1,4 @@
-//! `planbook status`: the portfolio, one row per plan.
+//! `planbook status`: the portfolio, one row per plan, or what needs a leader's attention.
 
 use serde::Serialize;
 
@@ -6,8 +6,10 @@ use crate::Outcome;
 use crate::cli::{StatusArgs, StatusFormat};
 use crate::cmd::{self, Context};
 use crate::error::Error;
+use crate::plan::attention::{self, Item};
+use crate::plan::model::{Plan, Status};
+use crate::plan::{People, progress};
 use crate::report::escape::{controls, line};
-use crate::site::context::{self, Urls};
 
 /// One plan in the portfolio.
 #[derive(Debug, Serialize)]
@@ -32,26 +34,55 @@ pub struct Row {
     pub target: Option<f64>,
     #[serde(serialize_with = "number")]
     pub latest: Option<f64>,
-    /// Share of the way from baseline to target reached by the latest actual, in percent.
+    /// Share of the way from baseline to target reached by the actuals, in percent.
     pub progress: Option<i64>,
     /// Share of the period elapsed, in percent.
     pub time_elapsed: Option<i64>,
-    /// `ahead`, `on-track`, `behind` or `no-data`.
+    /// `ahead`, `on-track`, `at-risk`, `behind` or `no-data`.
     pub state: Option<String>,
     #[serde(serialize_with = "number")]
     pub confidence: Option<f64>,
     pub days_to_reassessment: Option<i64>,
     pub reassessment_overdue: bool,
     pub checkin_overdue: bool,
+    /// The actuals added up as the metric's `aggregate` says (the latest for `latest`).
+    #[serde(serialize_with = "number")]
+    pub actual: Option<f64>,
+    /// What the committed path (milestones or a straight line) expects by the latest
+    /// check-in.
+    #[serde(serialize_with = "number")]
+    pub expected: Option<f64>,
+    /// The value projected to the end of the period from the check-ins.
+    #[serde(serialize_with = "number")]
+    pub forecast: Option<f64>,
+    /// The forecast against the target: `ahead`, `on-track`, `at-risk` or `behind`.
+    pub forecast_state: Option<String>,
+    /// The date of the latest check-in.
+    pub last_checkin: Option<String>,
 }
 
 pub fn run(ctx: &Context, args: &StatusArgs) -> Result<Outcome, Error> {
     let today = cmd::as_of(args.as_of.as_deref())?;
     let repo = ctx.repo()?;
+    let cwd = ctx.cwd()?;
     let paths = repo.plan_paths()?;
-    let files = repo.load_plans(&paths);
-    let urls = Urls { base: "/" };
-    let mut rows = Vec::new();
+    let folders = cmd::plan_folders(&repo, &cwd, &args.paths, &paths)?;
+    for (flag, person) in [("--owner", &args.owner), ("--manager", &args.manager)] {
+        if let Some(id) = person
+            && !repo.people.contains(id)
+        {
+            return Err(Error::usage(
+                format!("{flag} {id}: nobody with this id in people.yaml"),
+                Some("give the person's id as people.yaml spells it, e.g. `marta.keller`".into()),
+            ));
+        }
+    }
+    let wanted: Vec<_> = paths
+        .into_iter()
+        .filter(|p| folders.is_empty() || folders.iter().any(|f| p.starts_with(f)))
+        .collect();
+    let files = repo.load_plans(&wanted);
+    let mut plans: Vec<(String, &Plan)> = Vec::new();
     for file in &files {
         let Some(plan) = &file.plan else {
             cmd::warn(
@@ -63,49 +94,146 @@ pub fn run(ctx: &Context, args: &StatusArgs) -> Result<Outcome, Error> {
             );
             continue;
         };
-        let id = file.id();
-        let s = context::summary(plan, &id, &repo.people, &urls, None, today);
-        let latest_checkin = plan.latest_checkin();
-        let checkin_overdue = plan.checkin_overdue(today).is_some();
-        rows.push(Row {
-            id: id.clone(),
-            title: s.title.clone(),
-            status: s.status.to_string(),
-            owner: s.owner.name.clone(),
-            scope: s.scope.clone(),
-            start: s.start.clone(),
-            reassess: s.reassess.clone(),
-            end: s.end.clone(),
-            primary_metric: s.primary.as_ref().map(|m| m.name.clone()),
-            unit: s.primary.as_ref().map(|m| m.unit.to_string()),
-            currency: plan.currency.clone(),
-            baseline: plan.primary_metric().and_then(|m| m.baseline),
-            target: plan.primary_metric().and_then(|m| m.target),
-            latest: plan.primary_metric().and_then(|m| {
-                plan.latest_checkin()?
-                    .actuals
-                    .get(m.id.as_deref()?)
-                    .copied()
-            }),
-            progress: s
-                .primary
-                .as_ref()
-                .filter(|m| m.progress.state != "no-data")
-                .map(|m| m.progress.percent),
-            time_elapsed: s.primary.as_ref().map(|m| m.progress.expected_percent),
-            state: s.primary.as_ref().map(|m| m.progress.state.to_string()),
-            confidence: latest_checkin.and_then(|c| c.confidence),
-            days_to_reassessment: s.days_to_reassess,
-            reassessment_overdue: s.overdue,
-            checkin_overdue,
-        });
+        if selected(plan, &repo.people, args) {
+            plans.push((file.id(), plan));
+        }
     }
+    if args.attention {
+        let subjects: Vec<(&str, &Plan)> = plans.iter().map(|(id, p)| (id.as_str(), *p)).collect();
+        let items = attention::list(&subjects, &repo.people, &repo.config.signoff, today);
+        match args.format {
+            StatusFormat::Json => cmd::print_json(&items)?,
+            StatusFormat::Csv => cmd::print(&attention_csv(&items, &repo.people))?,
+            StatusFormat::Table => cmd::print(&attention_text(&items))?,
+        }
+        return Ok(Outcome::Success);
+    }
+    let rows: Vec<Row> = plans
+        .iter()
+        .map(|(id, plan)| row(id, plan, &repo.people, today))
+        .collect();
     match args.format {
         StatusFormat::Json => cmd::print_json(&rows)?,
         StatusFormat::Csv => cmd::print(&csv(&rows))?,
         StatusFormat::Table => cmd::print(&table(&rows))?,
     }
     Ok(Outcome::Success)
+}
+
+/// Whether a plan passes the `--owner`, `--region` and `--manager` filters.
+fn selected(plan: &Plan, people: &People, args: &StatusArgs) -> bool {
+    let owner = plan.owner.as_deref().unwrap_or("");
+    let region = plan.scope.as_ref().and_then(|s| s.region.as_deref());
+    args.owner.as_deref().is_none_or(|o| o == owner)
+        && args
+            .region
+            .as_deref()
+            .is_none_or(|r| region.is_some_and(|region| region.eq_ignore_ascii_case(r.trim())))
+        && args
+            .manager
+            .as_deref()
+            .is_none_or(|m| people.reports_to(owner, m))
+}
+
+/// The portfolio row of a plan.
+fn row(id: &str, plan: &Plan, people: &People, today: jiff::civil::Date) -> Row {
+    let status = plan.status.unwrap_or(Status::Draft);
+    let period = plan.period.clone().unwrap_or_default();
+    let date = |d: Option<jiff::civil::Date>| d.map(|d| d.to_string()).unwrap_or_default();
+    let days_to_reassessment = period
+        .reassess
+        .and_then(|r| today.until(r).ok())
+        .map(|s| i64::from(s.get_days()));
+    let metric = plan.primary_metric();
+    let computed = metric.map(|m| progress::of(plan, m, today));
+    let latest_checkin = plan.latest_checkin();
+    Row {
+        id: id.to_string(),
+        title: plan.title.clone().unwrap_or_else(|| id.to_string()),
+        status: status.as_str().to_string(),
+        owner: people
+            .name(plan.owner.as_deref().unwrap_or("unknown"))
+            .to_string(),
+        scope: plan.scope.clone().unwrap_or_default().line(),
+        start: date(period.start),
+        reassess: date(period.reassess),
+        end: date(period.end),
+        primary_metric: metric.map(|m| m.name.clone().or_else(|| m.id.clone()).unwrap_or_default()),
+        unit: metric.map(|m| m.unit.map_or("", |u| u.as_str()).to_string()),
+        currency: plan.currency.clone(),
+        baseline: metric.and_then(|m| m.baseline),
+        target: metric.and_then(|m| m.target),
+        latest: computed.as_ref().and_then(|p| p.latest).map(|(_, v)| v),
+        progress: computed.as_ref().and_then(|p| p.percent),
+        time_elapsed: computed.as_ref().map(|p| p.time_elapsed),
+        state: computed.as_ref().map(|p| p.state.as_str().to_string()),
+        confidence: latest_checkin.and_then(|c| c.confidence),
+        days_to_reassessment,
+        // As the attention list and `reassessment-overdue` say: a recorded reassessment
+        // answers the reassessment date, and a plan past its end awaits its assessment.
+        reassessment_overdue: plan.next_review(today).is_some_and(|r| r.days < 0),
+        checkin_overdue: plan.checkin_overdue(today).is_some(),
+        actual: computed.as_ref().and_then(|p| p.actual),
+        expected: computed
+            .as_ref()
+            .and_then(|p| p.expected)
+            .map(|v| (v * 100.0).round() / 100.0),
+        forecast: computed
+            .as_ref()
+            .and_then(|p| p.forecast.as_ref())
+            .map(|f| f.value),
+        forecast_state: computed
+            .as_ref()
+            .and_then(|p| p.forecast.as_ref())
+            .map(|f| f.state.as_str().to_string()),
+        last_checkin: latest_checkin.and_then(|c| c.date).map(|d| d.to_string()),
+    }
+}
+
+/// What needs attention, grouped by kind.
+fn attention_text(items: &[Item]) -> String {
+    if items.is_empty() {
+        return "Nothing needs attention.\n".into();
+    }
+    let mut out = format!(
+        "{} item{} need{} attention\n",
+        items.len(),
+        if items.len() == 1 { "" } else { "s" },
+        if items.len() == 1 { "s" } else { "" }
+    );
+    let mut kind = None;
+    for item in items {
+        if kind != Some(item.kind) {
+            kind = Some(item.kind);
+            out.push_str(&format!("\n{}\n", item.kind.label()));
+        }
+        // Plan text may carry terminal control sequences: shown escaped, never sent.
+        out.push_str(&format!(
+            "  {}  {}\n    {}\n",
+            line(&item.plan),
+            line(&item.title),
+            line(&item.message)
+        ));
+    }
+    out
+}
+
+fn attention_csv(items: &[Item], people: &People) -> String {
+    let mut out = String::from("plan,title,kind,date,people,message\r\n");
+    for item in items {
+        let names: Vec<&str> = item.people.iter().map(|p| people.name(p)).collect();
+        let cells = [
+            csv_field(&item.plan),
+            csv_field(&item.title),
+            item.kind.as_str().to_string(),
+            item.date.map(|d| d.to_string()).unwrap_or_default(),
+            csv_field(&names.join("; ")),
+            csv_field(&item.message),
+        ];
+        out.push_str(&cells.join(","));
+        out.push_str("\r\n");
+    }
+    out
 }
 
 /// A number in JSON as people write it: whole numbers without `.0`.
@@ -132,15 +260,33 @@ fn table(rows: &[Row]) -> String {
         "STATUS",
         "OWNER",
         "PROGRESS",
+        "FORECAST",
         "CONFIDENCE",
         "REASSESS",
         "FLAGS",
     ];
-    let mut lines: Vec<[String; 7]> = vec![header.map(str::to_string)];
+    let words = |state: &str| state.replace('-', " ");
+    let mut lines: Vec<[String; 8]> = vec![header.map(str::to_string)];
     for r in rows {
-        let progress = match (r.progress, r.time_elapsed) {
-            (Some(p), Some(t)) => format!("{p}% of target ({t}% of time)"),
+        let progress = match (r.progress, &r.state) {
+            (Some(p), Some(state)) => format!("{}, {p}% of the way", words(state)),
             _ => "no check-in".into(),
+        };
+        let unit = r.unit.as_deref().and_then(|u| {
+            serde_json::from_value::<crate::plan::model::Unit>(serde_json::Value::String(
+                u.to_string(),
+            ))
+            .ok()
+        });
+        let figure = |v: f64| crate::site::context::value(Some(v), unit, r.currency.as_deref());
+        let forecast = match (r.forecast, &r.forecast_state, r.target) {
+            (Some(f), Some(state), Some(t)) => format!(
+                "{} of {} target, {}",
+                line(&figure(f)),
+                line(&figure(t)),
+                words(state)
+            ),
+            _ => "—".into(),
         };
         let reassess = match (r.days_to_reassessment, r.status.as_str()) {
             (_, "assessed" | "withdrawn") => format!("{} (done)", r.reassess),
@@ -155,8 +301,10 @@ fn table(rows: &[Row]) -> String {
         if r.checkin_overdue {
             flags.push("check-in overdue");
         }
-        if r.state.as_deref() == Some("behind") {
-            flags.push("behind");
+        match r.state.as_deref() {
+            Some("behind") => flags.push("behind"),
+            Some("at-risk") => flags.push("at risk"),
+            _ => {}
         }
         // Plan text may carry terminal control sequences: shown escaped, never sent.
         lines.push([
@@ -164,6 +312,7 @@ fn table(rows: &[Row]) -> String {
             line(&r.status).into_owned(),
             line(&r.owner).into_owned(),
             progress,
+            forecast,
             r.confidence
                 .map(|c| format!("{c}/10"))
                 .unwrap_or_else(|| "—".into()),
@@ -171,7 +320,7 @@ fn table(rows: &[Row]) -> String {
             flags.join(", "),
         ]);
     }
-    let widths: Vec<usize> = (0..7)
+    let widths: Vec<usize> = (0..8)
         .map(|i| {
             lines
                 .iter()
@@ -193,24 +342,27 @@ fn table(rows: &[Row]) -> String {
     out
 }
 
+/// One CSV cell: quoted per RFC 4180, with a leading =, +, - or @ defused (it would run as a
+/// formula in spreadsheets).
+fn csv_field(s: &str) -> String {
+    let s = controls(s, true);
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        s
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.into_owned()
+    }
+}
+
 fn csv(rows: &[Row]) -> String {
     let mut out = String::from(
-        "id,title,status,owner,scope,start,reassess,end,primary_metric,unit,currency,baseline,target,latest,progress,time_elapsed,state,confidence,days_to_reassessment,reassessment_overdue,checkin_overdue\r\n",
+        "id,title,status,owner,scope,start,reassess,end,primary_metric,unit,currency,baseline,target,latest,progress,time_elapsed,state,confidence,days_to_reassessment,reassessment_overdue,checkin_overdue,actual,expected,forecast,forecast_state,last_checkin\r\n",
     );
-    let field = |s: &str| {
-        let s = controls(s, true);
-        // Quote per RFC 4180; a leading =, +, - or @ would run as a formula in spreadsheets.
-        let s = if s.starts_with(['=', '+', '-', '@']) {
-            std::borrow::Cow::Owned(format!("'{s}"))
-        } else {
-            s
-        };
-        if s.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.into_owned()
-        }
-    };
+    let field = csv_field;
     let opt = |o: Option<String>| o.unwrap_or_default();
     for r in rows {
         let cells = [
@@ -235,6 +387,11 @@ fn csv(rows: &[Row]) -> String {
             opt(r.days_to_reassessment.map(|d| d.to_string())),
             r.reassessment_overdue.to_string(),
             r.checkin_overdue.to_string(),
+            csv_number(r.actual),
+            csv_number(r.expected),
+            csv_number(r.forecast),
+            opt(r.forecast_state.clone()),
+            opt(r.last_checkin.clone()),
         ];
         out.push_str(&cells.join(","));
         out.push_str("\r\n");

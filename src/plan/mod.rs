@@ -1,8 +1,10 @@
 //! A plan file: front matter (with positions), body, and the typed [`Plan`] read from them.
 
+pub mod attention;
 pub mod body;
 pub mod model;
 pub mod people;
+pub mod progress;
 pub mod schema;
 pub mod source;
 pub mod yaml;

@@ -150,6 +150,17 @@ pub struct Scope {
     pub segment: Option<String>,
 }
 
+impl Scope {
+    /// What the plan covers in one line: "EMEA · Nordics · mid-market".
+    pub fn line(&self) -> String {
+        [&self.region, &self.territory, &self.segment, &self.role]
+            .iter()
+            .filter_map(|s| s.as_deref())
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+}
+
 /// When the plan starts, is reassessed and ends.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Period {
@@ -174,6 +185,17 @@ pub struct Metric {
     /// How check-in actuals add up to compare with the target.
     #[serde(default)]
     pub aggregate: Aggregate,
+    /// The committed path: the value the metric should reach by each date, instead of a
+    /// straight line from baseline to target.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub milestones: Vec<Milestone>,
+}
+
+/// A point of a metric's committed path.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Milestone {
+    pub date: Option<Date>,
+    pub value: Option<f64>,
 }
 
 /// How a metric's check-in actuals add up to compare with its target.
@@ -238,6 +260,18 @@ pub enum Unit {
     Count,
     Days,
     Ratio,
+}
+
+impl Unit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Currency => "currency",
+            Unit::Percent => "percent",
+            Unit::Count => "count",
+            Unit::Days => "days",
+            Unit::Ratio => "ratio",
+        }
+    }
 }
 
 /// Which way a metric has to move to improve.
@@ -310,6 +344,28 @@ impl Function {
 
     pub fn is_function(name: &str) -> bool {
         Function::NAMES.contains(&name)
+    }
+
+    /// The function named as plans write it (`pre_sales`).
+    pub fn from_name(name: &str) -> Option<Function> {
+        serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
+    }
+
+    /// The function as people say it: "pre-sales", "sales operations".
+    pub fn label(self) -> &'static str {
+        match self {
+            Function::Sales => "sales",
+            Function::Marketing => "marketing",
+            Function::PreSales => "pre-sales",
+            Function::Enablement => "enablement",
+            Function::SalesOps => "sales operations",
+            Function::Partner => "partners",
+            Function::Product => "product management",
+            Function::Legal => "legal",
+            Function::Finance => "finance",
+            Function::CustomerSuccess => "customer success",
+            Function::Leadership => "sales leadership",
+        }
     }
 }
 
@@ -426,8 +482,6 @@ impl Plan {
             .max_by_key(|c| c.date)
     }
 
-    /// Days an active plan has gone without a check-in on `today` (counted from the start
-    /// when it has none), when that is more than it may: `None` otherwise.
     /// The actuals of `metric` as its `aggregate` adds them up over the check-ins (in date
     /// order), if there are any.
     pub fn aggregate(&self, metric: &Metric) -> Option<f64> {
@@ -439,16 +493,35 @@ impl Plan {
             .collect();
         dated.sort_by_key(|(date, _)| *date);
         let values: Vec<f64> = dated.into_iter().map(|(_, v)| v).collect();
-        let last = *values.last()?;
-        Some(match metric.aggregate {
-            Aggregate::Latest => last,
-            Aggregate::Sum => values.iter().sum(),
-            Aggregate::Average => values.iter().sum::<f64>() / values.len() as f64,
-            Aggregate::Min => values.iter().copied().fold(f64::INFINITY, f64::min),
-            Aggregate::Max => values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        crate::plan::progress::aggregate(metric.aggregate, &values)
+    }
+
+    /// The review an approved or active plan waits for on `today`: its assessment once the
+    /// period has ended, else its reassessment until one is recorded, else its assessment.
+    pub fn next_review(&self, today: Date) -> Option<Review> {
+        let status = self.status.unwrap_or(Status::Draft);
+        if !matches!(status, Status::Approved | Status::Active) {
+            return None;
+        }
+        let period = self.period.as_ref()?;
+        let recorded = self.reassessments.iter().any(|r| r.date.is_some());
+        let (date, assessment) = match (period.reassess, period.end) {
+            (_, Some(end)) if today > end => (end, true),
+            (Some(reassess), _) if !recorded => (reassess, false),
+            (_, Some(end)) => (end, true),
+            (Some(reassess), None) => (reassess, false),
+            (None, None) => return None,
+        };
+        let days = i64::from(today.until(date).ok()?.get_days());
+        Some(Review {
+            date,
+            days,
+            assessment,
         })
     }
 
+    /// Days an active plan has gone without a check-in on `today` (counted from the start
+    /// when it has none), when that is more than it may: `None` otherwise.
     pub fn checkin_overdue(&self, today: Date) -> Option<i32> {
         if self.status != Some(Status::Active) {
             return None;
@@ -460,6 +533,16 @@ impl Plan {
         let days = since.until(today).ok()?.get_days();
         (days > CHECKIN_INTERVAL_DAYS).then_some(days)
     }
+}
+
+/// A reassessment or assessment a plan waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Review {
+    pub date: Date,
+    /// Days from today until it, negative once it has passed.
+    pub days: i64,
+    /// The assessment at the end of the period, not the reassessment during it.
+    pub assessment: bool,
 }
 
 /// Days an active plan may go without a check-in.

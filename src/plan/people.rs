@@ -178,6 +178,46 @@ impl People {
     pub fn name<'a>(&'a self, id: &'a str) -> &'a str {
         self.get(id).map_or(id, |p| p.name.as_str())
     }
+
+    /// The managers of `id` up the reporting line, nearest first; a loop in the line ends it.
+    pub fn managers_of(&self, id: &str) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        let mut current = id;
+        while let Some(manager) = self.get(current).and_then(|p| p.manager.as_deref()) {
+            if manager == id || out.contains(&manager) {
+                break;
+            }
+            out.push(manager);
+            current = manager;
+        }
+        out
+    }
+
+    /// Whether `id` reports to `manager`, directly or through others.
+    pub fn reports_to(&self, id: &str, manager: &str) -> bool {
+        self.managers_of(id).contains(&manager)
+    }
+
+    /// Everyone who manages someone, by id.
+    pub fn managers(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = self
+            .by_id
+            .values()
+            .filter_map(|p| p.manager.as_deref())
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// The people who report to `manager`, directly and through others, sorted by id.
+    pub fn reports(&self, manager: &str) -> Vec<&str> {
+        self.by_id
+            .keys()
+            .map(String::as_str)
+            .filter(|id| self.reports_to(id, manager))
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -205,6 +245,20 @@ mod tests {
         let text = err.to_string();
         assert!(text.starts_with("people.yaml:6:20"), "{text}");
         assert!(text.contains("both `ana` and `bo`"), "{text}");
+    }
+
+    #[test]
+    fn reporting_lines_roll_up_and_loops_end() {
+        let people = People::parse(
+            "ceo:\n  name: C\n  manager: vp\nvp:\n  name: V\n  manager: ceo\nrep:\n  name: R\n  manager: lead\nlead:\n  name: L\n  manager: vp\n",
+            Path::new("people.yaml"),
+        )
+        .unwrap();
+        assert_eq!(people.managers_of("rep"), vec!["lead", "vp", "ceo"]);
+        assert_eq!(people.reports("vp"), vec!["ceo", "lead", "rep"]);
+        assert_eq!(people.reports("lead"), vec!["rep"]);
+        assert!(!people.reports_to("lead", "rep"));
+        assert_eq!(people.managers(), vec!["ceo", "lead", "vp"]);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::history::PlanHistory;
 use crate::plan::People;
 use crate::plan::model::{Direction, Plan, Status, Unit};
+use crate::plan::progress;
 use crate::site::chart::{self, fmt};
 
 /// A person as shown on the site.
@@ -18,17 +19,35 @@ pub struct PersonView {
     pub url: String,
 }
 
-/// Progress of a metric: where the latest actual stands on the way from baseline to target.
+/// Progress of a metric as the site shows it (see [`crate::plan::progress`]).
 #[derive(Debug, Clone, Serialize)]
 pub struct Progress {
     /// Share of the way from baseline to target, in percent (may exceed 100 or be negative).
     pub percent: i64,
-    /// Share of the period elapsed, in percent: where the plan should be by now.
+    /// Share of the way the committed path expects by the latest check-in, in percent.
     pub expected_percent: i64,
-    /// `ahead`, `on-track`, `behind` or `no-data`.
+    /// `ahead`, `on-track`, `at-risk`, `behind` or `no-data`.
     pub state: &'static str,
+    /// The state in words: "on track".
+    pub state_label: &'static str,
+    /// The actuals as the metric's aggregate adds them up (the latest actual for `latest`).
     pub latest: Option<String>,
     pub latest_date: Option<String>,
+    /// What the committed path expects by the latest check-in.
+    pub expected: Option<String>,
+    /// The value projected to the end of the period, when the check-ins allow one.
+    pub forecast: Option<ForecastView>,
+}
+
+/// A forecast as the site shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ForecastView {
+    pub value: String,
+    pub percent: i64,
+    pub state: &'static str,
+    pub state_label: &'static str,
+    /// `trend` or `run-rate`.
+    pub method: &'static str,
 }
 
 /// One row of the index.
@@ -52,7 +71,115 @@ pub struct PlanSummary {
     pub overdue: bool,
     pub last_change: Option<String>,
     pub last_author: Option<String>,
+    /// The date of the latest check-in.
+    pub last_checkin: Option<String>,
     pub restricted: bool,
+}
+
+/// Something that needs a leader's action, linked to its plan (see [`crate::plan::attention`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct AttentionView {
+    /// `behind`, `at-risk`, `reassessment-due`, `assessment-due`, `signoff-awaited`,
+    /// `checkin-overdue`, `help-overdue`.
+    pub kind: &'static str,
+    /// The kind as a heading: "Sign-off awaited".
+    pub label: &'static str,
+    pub plan: String,
+    pub title: String,
+    pub url: String,
+    pub message: String,
+    pub date: Option<String>,
+}
+
+/// A link on an index page: a status, a region, a person or a manager, with a count of plans.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    pub label: String,
+    pub url: String,
+    pub count: usize,
+    pub note: Option<String>,
+}
+
+/// A person's part in one plan, for their page.
+#[derive(Debug, Clone, Serialize)]
+pub struct Involvement {
+    pub title: String,
+    pub url: String,
+    pub status_label: &'static str,
+    /// "owner", "sponsor", "team (Solutions engineering)", "activity owner", "signer",
+    /// "asked for help", joined by commas.
+    pub roles: String,
+}
+
+/// Help a plan asks of a person, for their page.
+#[derive(Debug, Clone, Serialize)]
+pub struct HelpAsked {
+    pub title: String,
+    pub url: String,
+    pub ask: String,
+    pub by: Option<String>,
+    /// "requested", "agreed", "delivered" or "declined".
+    pub status: String,
+    pub overdue: bool,
+}
+
+/// A manager's roll-up of their reports' plans.
+#[derive(Debug, Clone, Serialize)]
+pub struct Totals {
+    pub plans: usize,
+    /// Plans per status, in lifecycle order, with a count above 0.
+    pub statuses: Vec<Entry>,
+    pub behind: usize,
+    pub at_risk: usize,
+    /// Budgets summed per currency: "EUR 120,000", and days.
+    pub investment: Vec<String>,
+    pub days: Option<String>,
+}
+
+/// A person's part in a plan, in words, or `None` when the plan does not name them.
+pub fn roles_in(plan: &Plan, id: &str) -> Option<String> {
+    let is = |p: &Option<String>| p.as_deref() == Some(id);
+    let mut roles: Vec<String> = Vec::new();
+    if is(&plan.owner) {
+        roles.push("owner".into());
+    }
+    if is(&plan.sponsor) {
+        roles.push("sponsor".into());
+    }
+    for m in plan.team.iter().flatten().filter(|m| is(&m.person)) {
+        roles.push(match &m.role {
+            Some(role) => format!("team ({role})"),
+            None => "team".into(),
+        });
+    }
+    if plan.activities.iter().any(|a| is(&a.owner)) {
+        roles.push("activity owner".into());
+    }
+    if plan.signoffs.iter().flatten().any(|s| is(&s.person)) {
+        roles.push("signer".into());
+    }
+    if plan.help_needed.iter().flatten().any(|h| is(&h.from)) {
+        roles.push("asked for help".into());
+    }
+    (!roles.is_empty()).then(|| roles.join(", "))
+}
+
+/// Help `plan` asks of person `id`.
+pub fn help_asked(plan: &Plan, id: &str, summary: &PlanSummary, today: Date) -> Vec<HelpAsked> {
+    use crate::plan::model::HelpStatus;
+    plan.help_needed
+        .iter()
+        .flatten()
+        .filter(|h| h.from.as_deref() == Some(id))
+        .map(|h| HelpAsked {
+            title: summary.title.clone(),
+            url: summary.url.clone(),
+            ask: h.ask.clone().unwrap_or_default(),
+            by: h.by.map(|d| d.to_string()),
+            status: format!("{:?}", h.status).to_lowercase(),
+            overdue: h.status == HelpStatus::Requested && h.by.is_some_and(|by| by < today),
+        })
+        .collect()
 }
 
 /// A metric with its figures formatted and its chart.
@@ -68,7 +195,9 @@ pub struct MetricView {
     pub target: String,
     pub definition: Option<String>,
     pub progress: Progress,
-    /// Inline SVG built by planbook from numbers only.
+    /// Inline SVG built by planbook from numbers only (left out of `plans.json`, which
+    /// holds data, not drawings).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub chart: String,
 }
 
@@ -175,6 +304,16 @@ impl Urls<'_> {
     pub fn region(&self, region: &str) -> String {
         format!("{}regions/{}/index.html", self.base, path_slug(region))
     }
+    pub fn manager(&self, id: &str) -> String {
+        format!("{}managers/{}/index.html", self.base, path_slug(id))
+    }
+    pub fn status(&self, status: &str) -> String {
+        format!("{}status/{status}/index.html", self.base)
+    }
+    /// The index page of a folder of pages: `status`, `regions`, `owners`, `managers`.
+    pub fn hub(&self, folder: &str) -> String {
+        format!("{}{folder}/index.html", self.base)
+    }
 }
 
 /// A name made safe as one path component: lowercase letters, digits, `-`, `_` and `.`,
@@ -216,7 +355,8 @@ fn money(v: f64, currency: Option<&str>) -> String {
     }
 }
 
-fn value(v: Option<f64>, unit: Option<Unit>, currency: Option<&str>) -> String {
+/// A figure with its unit: "EUR 520,000", "88%", "3.1×", "127 days" ("—" for none).
+pub fn value(v: Option<f64>, unit: Option<Unit>, currency: Option<&str>) -> String {
     match (v, unit) {
         (None, _) => "—".into(),
         (Some(v), Some(Unit::Currency)) => money(v, currency),
@@ -239,16 +379,12 @@ pub fn summary(
     let status = plan.status.unwrap_or(Status::Draft);
     let period = plan.period.clone().unwrap_or_default();
     let scope = plan.scope.clone().unwrap_or_default();
-    let parts: Vec<&str> = [&scope.region, &scope.territory, &scope.segment, &scope.role]
-        .iter()
-        .filter_map(|s| s.as_deref())
-        .collect();
     let days_to_reassess = period
         .reassess
         .and_then(|r| today.until(r).ok())
         .map(|s| i64::from(s.get_days()));
-    let overdue = !matches!(status, Status::Assessed | Status::Withdrawn)
-        && days_to_reassess.is_some_and(|d| d < 0);
+    // A recorded reassessment answers the date; past the end, the assessment is overdue.
+    let overdue = plan.next_review(today).is_some_and(|r| r.days < 0);
     let last = history.and_then(|h| h.revisions.first());
     PlanSummary {
         id: id.to_string(),
@@ -260,7 +396,7 @@ pub fn summary(
         owner: person(people, urls, plan.owner.as_deref().unwrap_or("unknown")),
         region: scope.region.clone(),
         region_url: scope.region.as_deref().map(|r| urls.region(r)),
-        scope: parts.join(" · "),
+        scope: scope.line(),
         start: period.start.map(|d| d.to_string()).unwrap_or_default(),
         reassess: period.reassess.map(|d| d.to_string()).unwrap_or_default(),
         end: period.end.map(|d| d.to_string()).unwrap_or_default(),
@@ -273,6 +409,10 @@ pub fn summary(
         overdue,
         last_change: last.map(|r| r.date.get(..10).unwrap_or(&r.date).to_string()),
         last_author: last.map(|r| crate::site::published::cap(&r.author.name).into_owned()),
+        last_checkin: plan
+            .latest_checkin()
+            .and_then(|c| c.date)
+            .map(|d| d.to_string()),
         restricted: plan.visibility == crate::plan::model::Visibility::Restricted,
     }
 }
@@ -282,83 +422,71 @@ pub fn metric(plan: &Plan, i: usize, today: Date) -> MetricView {
     let m = &plan.metrics[i];
     let id = m.id.clone().unwrap_or_default();
     let currency = plan.currency.as_deref();
-    let mut actuals: Vec<(Date, f64)> = plan
-        .checkins
-        .iter()
-        .filter_map(|c| Some((c.date?, *c.actuals.get(&id)?)))
-        .collect();
-    actuals.sort_by_key(|(d, _)| *d);
     let period = plan.period.clone().unwrap_or_default();
-    let latest = actuals.last().copied();
-    let elapsed = match (period.start, period.end) {
-        (Some(s), Some(e)) => {
-            let total = s.until(e).map_or(1, |d| d.get_days()).max(1) as f64;
-            let done = s.until(today).map_or(0, |d| d.get_days()) as f64;
-            (done / total * 100.0).clamp(0.0, 100.0) as i64
-        }
-        _ => 0,
+    let computed = progress::of(plan, m, today);
+    let shown = |v: f64| value(Some(v), m.unit, currency);
+    let progress = Progress {
+        percent: computed.percent.unwrap_or(0),
+        expected_percent: computed.expected_percent,
+        state: computed.state.as_str(),
+        state_label: computed.state.label(),
+        latest: computed.percent.and(computed.actual).map(&shown),
+        latest_date: computed
+            .percent
+            .and(computed.latest)
+            .map(|(d, _)| d.to_string()),
+        expected: computed.expected.map(&shown),
+        forecast: computed.forecast.as_ref().map(|f| ForecastView {
+            value: shown(f.value),
+            percent: f.percent,
+            state: f.state.as_str(),
+            state_label: f.state.label(),
+            method: f.method,
+        }),
     };
-    let progress = match (latest, m.baseline, m.target) {
-        (Some((date, v)), Some(b), Some(t)) if (t - b).abs() > f64::EPSILON => {
-            let percent = ((v - b) / (t - b) * 100.0).round() as i64;
-            let state = if percent >= elapsed + 10 {
-                "ahead"
-            } else if percent + 10 >= elapsed {
-                "on-track"
-            } else {
-                "behind"
-            };
-            Progress {
-                percent,
-                expected_percent: elapsed,
-                state,
-                latest: Some(value(Some(v), m.unit, currency)),
-                latest_date: Some(date.to_string()),
-            }
-        }
-        _ => Progress {
-            percent: 0,
-            expected_percent: elapsed,
-            state: "no-data",
-            latest: None,
-            latest_date: None,
-        },
-    };
+    // The actuals as the aggregate counts them at each check-in (running sums for `sum`).
+    let actuals = progress::running(m.aggregate, &progress::actuals(plan, m));
+    let path = progress::path(plan, m);
     let chart = match (period.start, period.end, m.baseline, m.target) {
-        (Some(start), Some(end), Some(baseline), Some(target)) => chart::render(&chart::Chart {
-            start,
-            end,
-            baseline,
-            target,
-            expected: m.expected,
-            path: vec![(start, baseline), (end, target)],
-            today,
-            reassess: period.reassess,
-            unit: m.unit,
-            currency,
-            full: &|v| value(Some(v), m.unit, currency),
-            series: vec![chart::Series {
+        (Some(start), Some(end), Some(baseline), Some(target)) if !path.is_empty() => {
+            let mut series = vec![chart::Series {
                 name: "actuals",
                 class: "actual",
                 points: actuals.clone(),
                 from_baseline: true,
                 labelled: true,
-            }],
-            label: m.name.as_deref().unwrap_or(&id),
-        }),
+            }];
+            if let (Some(f), Some(last)) = (computed.forecast.as_ref(), actuals.last()) {
+                series.push(chart::Series {
+                    name: "forecast",
+                    class: "forecast",
+                    points: vec![*last, (end, f.value)],
+                    from_baseline: false,
+                    labelled: false,
+                });
+            }
+            chart::render(&chart::Chart {
+                start,
+                end,
+                baseline,
+                target,
+                expected: m.expected,
+                path,
+                today,
+                reassess: period.reassess,
+                unit: m.unit,
+                currency,
+                full: &shown,
+                series,
+                label: m.name.as_deref().unwrap_or(&id),
+            })
+        }
         _ => String::new(),
     };
     MetricView {
         name: m.name.clone().unwrap_or_else(|| id.clone()),
         id,
-        unit: match m.unit {
-            Some(Unit::Currency) => "currency",
-            Some(Unit::Percent) => "percent",
-            Some(Unit::Count) => "count",
-            Some(Unit::Days) => "days",
-            Some(Unit::Ratio) => "ratio",
-            None => "",
-        },
+        unit: m.unit.map_or("", Unit::as_str),
         direction: if m.direction == Some(Direction::Decrease) {
             "decrease"
         } else {
@@ -389,9 +517,7 @@ pub fn page(
     today: Date,
 ) -> PlanPage {
     let currency = plan.currency.as_deref();
-    let function = |f: Option<crate::plan::model::Function>| {
-        f.map(|f| format!("{f:?}")).map(|s| split_camel(&s))
-    };
+    let function = |f: Option<crate::plan::model::Function>| f.map(|f| f.label().to_string());
     let activity_money: f64 = plan
         .activities
         .iter()
@@ -432,7 +558,18 @@ pub fn page(
                     .status
                     .map(|s| split_camel(&format!("{s:?}")))
                     .unwrap_or_default(),
-                metrics: a.metrics.clone(),
+                // Metrics by name: "moves Pipeline coverage, Bookings".
+                metrics: a
+                    .metrics
+                    .iter()
+                    .map(|id| {
+                        plan.metrics
+                            .iter()
+                            .find(|m| m.id.as_deref() == Some(id))
+                            .and_then(|m| m.name.clone())
+                            .unwrap_or_else(|| id.clone())
+                    })
+                    .collect(),
                 money: a
                     .investment
                     .as_ref()
@@ -456,10 +593,9 @@ pub fn page(
             .flatten()
             .map(|h| {
                 let from = h.from.as_deref().unwrap_or("");
-                let from = if crate::plan::model::Function::is_function(from) {
-                    split_camel(&from.replace('_', " "))
-                } else {
-                    people.name(from).to_string()
+                let from = match crate::plan::model::Function::from_name(from) {
+                    Some(f) => f.label().to_string(),
+                    None => people.name(from).to_string(),
                 };
                 (
                     from,
@@ -558,7 +694,11 @@ pub fn page(
                             pr_url: repo_url.zip(r.pr).map(|(u, n)| format!("{u}/pull/{n}")),
                             commit: r.commit.clone(),
                             summary: crate::site::published::cap(&r.summary).into_owned(),
-                            changes: r.changes.iter().map(ToString::to_string).collect(),
+                            changes: r
+                                .changes
+                                .iter()
+                                .map(|c| change_in_words(c, plan, people))
+                                .collect(),
                         }
                     })
                     .collect()
@@ -567,6 +707,79 @@ pub fn page(
         source_url: repo_url.map(|u| format!("{u}/blob/HEAD/{source_path}")),
         supersedes: plan.supersedes.as_ref().map(|s| (s.clone(), urls.plan(s))),
         summary,
+    }
+}
+
+/// A change of a revision with names where the field path has ids: "Sign-off by Li Wei:
+/// added 2026-08-24", "Win rate · target: 25 → 28".
+pub fn change_in_words(
+    change: &crate::history::FieldChange,
+    plan: &Plan,
+    people: &People,
+) -> String {
+    use crate::history::FieldChange;
+    let FieldChange::Field { field, from, to } = change else {
+        return change.to_string();
+    };
+    let Some((list, after)) = field.split_once('.') else {
+        return change.to_string();
+    };
+    // Person ids may hold dots: the longest id the path starts with is the person.
+    let (id, rest) = if matches!(list, "signoffs" | "team") {
+        let person = people
+            .by_id
+            .keys()
+            .filter(|p| after == p.as_str() || after.starts_with(&format!("{p}.")))
+            .max_by_key(|p| p.len());
+        match person {
+            Some(p) => (
+                p.as_str(),
+                after.get(p.len() + 1..).filter(|r| !r.is_empty()),
+            ),
+            None => return change.to_string(),
+        }
+    } else {
+        match after.split_once('.') {
+            Some((id, rest)) => (id, Some(rest)),
+            None => (after, None),
+        }
+    };
+    let name = match list {
+        "signoffs" => format!("Sign-off by {}", people.name(id)),
+        "team" => format!("Team: {}", people.name(id)),
+        "metrics" => plan
+            .metrics
+            .iter()
+            .find(|m| m.id.as_deref() == Some(id))
+            .and_then(|m| m.name.clone())
+            .unwrap_or_else(|| id.to_string()),
+        "activities" => plan
+            .activities
+            .iter()
+            .find(|a| a.id.as_deref() == Some(id))
+            .and_then(|a| a.title.clone())
+            .unwrap_or_else(|| id.to_string()),
+        _ => return change.to_string(),
+    };
+    let label = match rest {
+        Some(rest) => format!("{name} · {rest}"),
+        None => name,
+    };
+    // A sign-off added or removed is told by its date.
+    let dated = |v: &serde_json::Value| v.get("date").and_then(|d| d.as_str()).map(str::to_string);
+    match (list, rest, dated(from), dated(to)) {
+        ("signoffs", None, None, Some(date)) if from.is_null() => {
+            format!("{label}: added ({date})")
+        }
+        ("signoffs", None, Some(date), None) if to.is_null() => {
+            format!("{label}: removed (was {date})")
+        }
+        _ => FieldChange::Field {
+            field: label,
+            from: from.clone(),
+            to: to.clone(),
+        }
+        .to_string(),
     }
 }
 

@@ -37,6 +37,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "_plan_table.html",
         include_str!("../../site-templates/_plan_table.html"),
     ),
+    ("hub.html", include_str!("../../site-templates/hub.html")),
 ];
 
 /// Static files, replaceable the same way (`site-templates/assets/…`).
@@ -137,14 +138,38 @@ enum Page {
     Plan(usize),
     Index,
     List(ListPage),
+    Hub(Hub),
 }
 
-/// A page listing plans: by status, by region, or everyone a person takes part in.
+/// A page listing plans: by status, by region, everyone a person takes part in, or the
+/// plans of a manager's reports.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum ListPage {
     Status(String),
     Region(String),
     Person(String),
+    Manager(String),
+}
+
+/// An index of list pages (`status/`, `regions/`, `owners/`, `managers/`), or the page shown
+/// for an address the site does not have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hub {
+    Status,
+    Regions,
+    Owners,
+    Managers,
+    NotFound,
+}
+
+impl Hub {
+    const ALL: [Hub; 5] = [
+        Hub::Status,
+        Hub::Regions,
+        Hub::Owners,
+        Hub::Managers,
+        Hub::NotFound,
+    ];
 }
 
 /// What `Site::update` did.
@@ -346,6 +371,7 @@ impl Site {
         let mut pages = vec![Page::Index];
         pages.extend((0..self.plans.len()).map(Page::Plan));
         pages.extend(self.list_pages().into_values().map(Page::List));
+        pages.extend(Hub::ALL.map(Page::Hub));
         bar.set_length(pages.len() as u64);
         let count = self.write_pages(staging, &pages, &bar)?;
         self.write_data(staging, &|| false)?;
@@ -384,6 +410,7 @@ impl Site {
                         relative_links(&self.index_page()?, "index.html").as_bytes(),
                     )?,
                     Page::List(list) => self.write_list(staging, list)?,
+                    Page::Hub(hub) => self.write_hub(staging, *hub)?,
                 }
                 bar.inc(1);
                 Ok(())
@@ -464,6 +491,7 @@ impl Site {
 
         let mut pages = vec![Page::Index];
         pages.extend(changed.iter().map(|i| Page::Plan(*i)));
+        pages.extend(Hub::ALL.map(Page::Hub));
         let mut existing = self.list_pages();
         for url in &lists {
             match existing.remove(url) {
@@ -526,11 +554,46 @@ impl Site {
     fn index_page(&self) -> Result<String, Error> {
         let summaries = self.summaries();
         let (statuses, regions, owners) = facets(&summaries, &self.urls());
+        let attention = self.attention();
         render(
             &self.env,
             "index.html",
-            minijinja::context! { site => v(&self.info), plans => v(&summaries), statuses => v(&statuses), regions => v(&regions), owners => v(&owners), counts => v(&statuses) },
+            minijinja::context! { site => v(&self.info), plans => v(&summaries), statuses => v(&statuses), regions => v(&regions), owners => v(&owners), counts => v(&statuses), attention => v(&attention) },
         )
+    }
+
+    /// What needs a leader's action across the plans on the site, each linked to its plan.
+    fn attention(&self) -> Vec<context::AttentionView> {
+        let plans: Vec<(&str, &crate::plan::Plan)> = self
+            .plans
+            .iter()
+            .filter_map(|p| Some((p.summary.id.as_str(), p.file.plan.as_ref()?)))
+            .collect();
+        let by_id: HashMap<&str, &PlanSummary> = self
+            .plans
+            .iter()
+            .map(|p| (p.summary.id.as_str(), &p.summary))
+            .collect();
+        crate::plan::attention::list(
+            &plans,
+            &self.repo.people,
+            &self.repo.config.signoff,
+            self.today,
+        )
+        .into_iter()
+        .map(|item| context::AttentionView {
+            kind: item.kind.as_str(),
+            label: item.kind.label(),
+            url: by_id
+                .get(item.plan.as_str())
+                .map(|s| s.url.clone())
+                .unwrap_or_default(),
+            title: published::cap(&item.title).into_owned(),
+            message: published::cap(&item.message).into_owned(),
+            date: item.date.map(|d| d.to_string()),
+            plan: item.plan,
+        })
+        .collect()
     }
 
     /// Every list page the site has, by URL (two regions spelled `EMEA` and `Emea` share a
@@ -552,20 +615,29 @@ impl Site {
         let mut out = vec![ListPage::Status(plan.summary.status.to_string())];
         out.extend(plan.summary.region.clone().map(ListPage::Region));
         out.extend(plan.named.iter().cloned().map(ListPage::Person));
+        out.extend(
+            self.repo
+                .people
+                .managers_of(&plan.summary.owner.id)
+                .into_iter()
+                .map(|m| ListPage::Manager(m.to_string())),
+        );
         out
     }
 
     fn list_url(&self, list: &ListPage) -> String {
         let urls = self.urls();
         match list {
-            ListPage::Status(status) => format!("{}status/{status}/index.html", self.base),
+            ListPage::Status(status) => urls.status(status),
             ListPage::Region(region) => urls.region(region),
             ListPage::Person(id) => urls.person(id),
+            ListPage::Manager(id) => urls.manager(id),
         }
     }
 
     fn write_list(&self, staging: &output::Staging, list: &ListPage) -> Result<(), Error> {
         let site = &self.info;
+        let urls = self.urls();
         let html = match list {
             ListPage::Status(key) => {
                 let plans: Vec<&PlanSummary> = self
@@ -573,15 +645,11 @@ impl Site {
                     .into_iter()
                     .filter(|p| p.status == key.as_str())
                     .collect();
-                let label = Status::ALL
-                    .iter()
-                    .find(|s| s.as_str() == key)
-                    .map_or(key.as_str(), |s| s.label());
-                let heading = format!("Plans {}", label.to_lowercase());
+                let heading = capitalize(status_label(key));
                 render(
                     &self.env,
                     "list.html",
-                    minijinja::context! { site => v(site), plans => v(&plans), heading => v(&heading), kind => v(&"Status") },
+                    minijinja::context! { site => v(site), plans => v(&plans), heading => v(&heading), kind => v(&"Status"), kind_url => v(&urls.hub("status")) },
                 )?
             }
             ListPage::Region(region) => {
@@ -595,30 +663,272 @@ impl Site {
                 render(
                     &self.env,
                     "list.html",
-                    minijinja::context! { site => v(site), plans => v(&plans), heading => v(&heading), kind => v(&"Region") },
+                    minijinja::context! { site => v(site), plans => v(&plans), heading => v(&heading), kind => v(&"Regions"), kind_url => v(&urls.hub("regions")) },
                 )?
             }
             // The plans they own, then the others they take part in (as sponsor, team
-            // member, activity owner, source of help or signer).
+            // member, activity owner, source of help or signer), their part in each, and
+            // the help asked of them.
             ListPage::Person(id) => {
-                let (owned, also): (Vec<&PlanSummary>, Vec<&PlanSummary>) = self
+                let theirs: Vec<&SitePlan> = self
                     .plans
                     .iter()
                     .filter(|p| p.named.binary_search(id).is_ok())
+                    .collect();
+                let (owned, also): (Vec<&PlanSummary>, Vec<&PlanSummary>) = theirs
+                    .iter()
                     .map(|p| &p.summary)
                     .partition(|p| &p.owner.id == id);
-                let person = context::person(&self.repo.people, &self.urls(), id);
+                let mut involvement = Vec::new();
+                let mut help = Vec::new();
+                for p in &theirs {
+                    let Some(plan) = p.file.plan.as_ref() else {
+                        continue;
+                    };
+                    if let Some(roles) = context::roles_in(plan, id) {
+                        involvement.push(context::Involvement {
+                            title: p.summary.title.clone(),
+                            url: p.summary.url.clone(),
+                            status_label: p.summary.status_label,
+                            roles,
+                        });
+                    }
+                    help.extend(context::help_asked(plan, id, &p.summary, self.today));
+                }
+                let person = context::person(&self.repo.people, &urls, id);
+                let manager = self
+                    .repo
+                    .people
+                    .get(id)
+                    .and_then(|p| p.manager.as_deref())
+                    .map(|m| context::person(&self.repo.people, &urls, m));
                 let heading = person.name.clone();
                 render(
                     &self.env,
                     "list.html",
-                    minijinja::context! { site => v(site), plans => v(&owned), also => v(&also), heading => v(&heading), kind => v(&"People"), person => v(&person) },
+                    minijinja::context! { site => v(site), plans => v(&owned), also => v(&also), heading => v(&heading), kind => v(&"People"), kind_url => v(&urls.hub("owners")), person => v(&person), involvement => v(&involvement), help => v(&help), manager => v(&manager) },
+                )?
+            }
+            // The plans owned by everyone who reports to them, directly or not, with totals.
+            ListPage::Manager(id) => {
+                let people = &self.repo.people;
+                let plans: Vec<&SitePlan> = self
+                    .plans
+                    .iter()
+                    .filter(|p| people.reports_to(&p.summary.owner.id, id))
+                    .collect();
+                let summaries: Vec<&PlanSummary> = plans.iter().map(|p| &p.summary).collect();
+                let totals = self.totals(&plans);
+                let person = context::person(people, &urls, id);
+                let reports: Vec<context::Entry> = people
+                    .by_id
+                    .iter()
+                    .filter(|(_, p)| p.manager.as_deref() == Some(id.as_str()))
+                    .map(|(report, p)| context::Entry {
+                        label: p.name.clone(),
+                        url: if people.managers().contains(&report.as_str()) {
+                            urls.manager(report)
+                        } else {
+                            urls.person(report)
+                        },
+                        count: plans
+                            .iter()
+                            .filter(|pl| {
+                                pl.summary.owner.id == *report
+                                    || people.reports_to(&pl.summary.owner.id, report)
+                            })
+                            .count(),
+                        note: p.title.clone(),
+                    })
+                    .collect();
+                let heading = format!("{}'s organisation", person.name);
+                render(
+                    &self.env,
+                    "list.html",
+                    minijinja::context! { site => v(site), plans => v(&summaries), heading => v(&heading), kind => v(&"Managers"), kind_url => v(&urls.hub("managers")), manager => v(&person), totals => v(&totals), reports => v(&reports) },
                 )?
             }
         };
         let file = self.file_of(&self.list_url(list));
         staging.write(&file, relative_links(&html, &file).as_bytes())
     }
+
+    /// A roll-up of plans: how many per status, behind or at risk, and what they invest.
+    fn totals(&self, plans: &[&SitePlan]) -> context::Totals {
+        let summaries: Vec<&PlanSummary> = plans.iter().map(|p| &p.summary).collect();
+        let (statuses, _, _) = facets(&summaries, &self.urls());
+        let state = |s: &str| {
+            summaries
+                .iter()
+                .filter(|p| p.primary.as_ref().is_some_and(|m| m.progress.state == s))
+                .count()
+        };
+        let mut money: BTreeMap<String, f64> = BTreeMap::new();
+        let mut days = 0.0;
+        for p in plans {
+            let Some(plan) = p.file.plan.as_ref() else {
+                continue;
+            };
+            if let Some(inv) = &plan.investment {
+                if let Some(budget) = inv.budget {
+                    *money
+                        .entry(plan.currency.clone().unwrap_or_default())
+                        .or_default() += budget;
+                }
+                days += inv.days.unwrap_or(0.0);
+            }
+        }
+        context::Totals {
+            plans: plans.len(),
+            statuses: statuses
+                .into_iter()
+                .map(|f| context::Entry {
+                    label: f.label,
+                    url: f.url,
+                    count: f.count,
+                    note: None,
+                })
+                .collect(),
+            behind: state("behind"),
+            at_risk: state("at-risk"),
+            investment: money
+                .into_iter()
+                .map(|(c, v)| format!("{c} {}", chart::fmt(v)).trim().to_string())
+                .collect(),
+            days: (days > 0.0).then(|| chart::fmt(days)),
+        }
+    }
+
+    /// An index of list pages, or the page for addresses the site does not have.
+    fn write_hub(&self, staging: &output::Staging, hub: Hub) -> Result<(), Error> {
+        let urls = self.urls();
+        let lists = self.list_pages();
+        let summaries = self.summaries();
+        let count = |list: &ListPage| -> usize {
+            match list {
+                ListPage::Status(s) => summaries.iter().filter(|p| p.status == s.as_str()).count(),
+                ListPage::Region(_) => {
+                    let url = self.list_url(list);
+                    summaries
+                        .iter()
+                        .filter(|p| p.region_url.as_ref() == Some(&url))
+                        .count()
+                }
+                ListPage::Person(id) => self
+                    .plans
+                    .iter()
+                    .filter(|p| p.named.binary_search(id).is_ok())
+                    .count(),
+                ListPage::Manager(id) => summaries
+                    .iter()
+                    .filter(|p| self.repo.people.reports_to(&p.owner.id, id))
+                    .count(),
+            }
+        };
+        let entries = |keep: &dyn Fn(&ListPage) -> bool| -> Vec<context::Entry> {
+            let mut out: Vec<context::Entry> = lists
+                .iter()
+                .filter(|(_, l)| keep(l))
+                .map(|(url, l)| {
+                    let (label, note) = match l {
+                        ListPage::Status(s) => (capitalize(status_label(s)), None),
+                        ListPage::Region(r) => (r.clone(), None),
+                        ListPage::Person(id) | ListPage::Manager(id) => {
+                            let p = context::person(&self.repo.people, &urls, id);
+                            (p.name, p.title)
+                        }
+                    };
+                    context::Entry {
+                        label,
+                        url: url.clone(),
+                        count: count(l),
+                        note,
+                    }
+                })
+                .collect();
+            match out.first().map(|_| keep(&ListPage::Status(String::new()))) {
+                // Statuses in lifecycle order, the others by name.
+                Some(true) => out.sort_by_key(|e| {
+                    Status::ALL
+                        .iter()
+                        .position(|s| capitalize(s.label()) == e.label)
+                        .unwrap_or(usize::MAX)
+                }),
+                _ => out.sort_by(|a, b| a.label.cmp(&b.label)),
+            }
+            out
+        };
+        let (file, heading, lead, entries) = match hub {
+            Hub::Status => (
+                urls.hub("status"),
+                "Plans by status",
+                "Where each plan is in its lifecycle.",
+                entries(&|l| matches!(l, ListPage::Status(_))),
+            ),
+            Hub::Regions => (
+                urls.hub("regions"),
+                "Plans by region",
+                "The regions plans cover.",
+                entries(&|l| matches!(l, ListPage::Region(_))),
+            ),
+            Hub::Owners => (
+                urls.hub("owners"),
+                "People",
+                "Everyone who owns, sponsors, supports, signs or is asked to help with a plan, and how many plans they take part in.",
+                entries(&|l| matches!(l, ListPage::Person(_))),
+            ),
+            Hub::Managers => (
+                urls.hub("managers"),
+                "Managers",
+                "Each manager's organisation: the plans of everyone who reports to them.",
+                entries(&|l| matches!(l, ListPage::Manager(_))),
+            ),
+            Hub::NotFound => ("404.html".to_string(), "Page not found", "", Vec::new()),
+        };
+        let hubs: Vec<context::Entry> = [
+            ("Plans by status", "status"),
+            ("Plans by region", "regions"),
+            ("People", "owners"),
+            ("Managers", "managers"),
+        ]
+        .iter()
+        .map(|(label, folder)| context::Entry {
+            label: label.to_string(),
+            url: urls.hub(folder),
+            count: 0,
+            note: None,
+        })
+        .collect();
+        let html = render(
+            &self.env,
+            "hub.html",
+            minijinja::context! { site => v(&self.info), heading => v(&heading), lead => v(&lead), entries => v(&entries), not_found => v(&(hub == Hub::NotFound)), hubs => v(&hubs) },
+        )?;
+        // The 404 page is served at any depth: with the site's address known its links are
+        // absolute, else they hold from the root.
+        let html = match (hub, self.info.site_url.as_deref()) {
+            (Hub::NotFound, Some(base)) => absolute_links(&html, base),
+            _ => relative_links(&html, &file),
+        };
+        staging.write(&file, html.as_bytes())
+    }
+}
+
+/// The label of a status key: `in_review` → "in review".
+fn status_label(key: &str) -> &str {
+    Status::ALL
+        .iter()
+        .find(|s| s.as_str() == key)
+        .map_or(key, |s| s.label())
+}
+
+/// Makes the root-relative links of a page absolute under `base` (which ends with `/`).
+fn absolute_links(html: &str, base: &str) -> String {
+    let mut out = relative_links(html, "one/page.html");
+    for attribute in [" href=\"", " src=\"", " data-base=\""] {
+        out = out.replace(&format!("{attribute}../"), &format!("{attribute}{base}"));
+    }
+    out
 }
 
 /// A plan file as the site needs it: the typed plan and the text, not the positions.
@@ -1093,13 +1403,17 @@ impl Serialize for AllPlans<'_> {
             let Some(plan) = p.file.plan.as_ref() else {
                 continue;
             };
+            let mut summary = p.summary.clone();
+            if let Some(primary) = summary.primary.as_mut() {
+                primary.chart = String::new();
+            }
             seq.serialize_element(&PlanData {
                 id: &p.summary.id,
                 path: crate::diagnostic::display_path(&p.file.path),
                 url: &p.summary.url,
-                summary: &p.summary,
+                summary: &summary,
                 plan,
-                history: p.history.as_ref().map(published::history),
+                history_url: p.history.as_ref().map(|_| history_file(&p.summary.id)),
             })?;
         }
         seq.end()
@@ -1111,10 +1425,61 @@ struct PlanData<'a> {
     id: &'a str,
     path: String,
     url: &'a str,
+    /// What the index shows, without the chart's drawing.
     summary: &'a PlanSummary,
     plan: &'a crate::plan::Plan,
-    /// Capped: see [`published`].
-    history: Option<PlanHistory>,
+    /// Where the plan's history is, relative to `plans.json`: `plans/<id>/history.json`
+    /// (none without a git history).
+    history_url: Option<String>,
+}
+
+/// Characters of a word that name its part of the search index.
+const SEARCH_PREFIX: usize = 3;
+
+impl Site {
+    /// The search index in parts, so that a search fetches only what its words need:
+    /// `search/ids.json` lists the plans' ids, and `search/<prefix>.json` (the first three
+    /// characters of the words, as hexadecimal UTF-8) maps each word of the plans' text to
+    /// the positions of the plans that use it in that list.
+    fn write_search(&self, staging: &output::Staging) -> Result<(), Error> {
+        let ids: Vec<&str> = self.plans.iter().map(|p| p.summary.id.as_str()).collect();
+        staging.write(
+            "search/ids.json",
+            serde_json::to_string(&ids).unwrap_or_default().as_bytes(),
+        )?;
+        let mut parts: BTreeMap<String, BTreeMap<&str, Vec<u32>>> = BTreeMap::new();
+        for (i, plan) in self.plans.iter().enumerate() {
+            for word in plan.words.split(' ').filter(|w| !w.is_empty()) {
+                let prefix: String = word.chars().take(SEARCH_PREFIX).collect();
+                parts
+                    .entry(prefix)
+                    .or_default()
+                    .entry(word)
+                    .or_default()
+                    .push(i as u32);
+            }
+        }
+        let name = |prefix: &str| -> String {
+            let hex: String = prefix.bytes().map(|b| format!("{b:02x}")).collect();
+            format!("{hex}.json")
+        };
+        parts.par_iter().try_for_each(|(prefix, words)| {
+            staging.write(
+                &format!("search/{}", name(prefix)),
+                serde_json::to_string(words).unwrap_or_default().as_bytes(),
+            )
+        })?;
+        // After an edit (`serve`), a part whose words are all gone would still find them.
+        let written: std::collections::HashSet<String> = parts.keys().map(|p| name(p)).collect();
+        staging.remove_stale("search", &|file| {
+            file == "ids.json" || written.contains(file)
+        })
+    }
+}
+
+/// The file of a plan's published history, relative to the site's root: beside its page.
+fn history_file(id: &str) -> String {
+    format!("plans/{id}/history.json")
 }
 
 impl Site {
@@ -1130,17 +1495,7 @@ impl Site {
         let site = &self.info;
         let today = self.today;
 
-        let search: Vec<serde_json::Value> = self
-            .plans
-            .iter()
-            .map(|p| serde_json::json!({ "id": p.summary.id, "text": p.words }))
-            .collect();
-        staging.write(
-            "search-index.json",
-            serde_json::to_string(&search)
-                .unwrap_or_default()
-                .as_bytes(),
-        )?;
+        self.write_search(staging)?;
 
         // Absolute addresses only when the site's address is known: no link is invented.
         let site_url = site.site_url.clone();
@@ -1217,6 +1572,15 @@ impl Site {
             .collect();
         let stamp = format!("{}T000000Z", today.strftime("%Y%m%d"));
         staging.write("reassessments.ics", feeds::ics(&stamp, &events).as_bytes())?;
+
+        // Each plan's history in its own file (capped: see [`published`]), so that
+        // `plans.json` holds the current state of every plan and stays small.
+        self.plans
+            .par_iter()
+            .filter_map(|p| Some((&p.summary.id, p.history.as_ref()?)))
+            .try_for_each(|(id, history)| {
+                staging.write_json(&history_file(id), &published::history(history))
+            })?;
 
         #[derive(Serialize)]
         struct Data<'a> {

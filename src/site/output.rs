@@ -165,10 +165,29 @@ impl Staging {
         }
     }
 
+    /// Removes the files directly in `folder` whose names `keep` refuses: the parts of data
+    /// split in files that an update of the site no longer writes.
+    pub fn remove_stale(&self, folder: &str, keep: &dyn Fn(&str) -> bool) -> Result<(), Error> {
+        let dir = self.path_of(folder)?;
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Ok(());
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let stale = name.to_str().is_some_and(|n| !keep(n));
+            if stale && entry.file_type().is_ok_and(|t| t.is_file()) {
+                let path = entry.path();
+                std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Writes `value` as pretty JSON at `relative`, streaming.
     pub fn write_json(&self, relative: &str, value: &impl serde::Serialize) -> Result<(), Error> {
         let path = self.path_of(relative)?;
         let parent = path.parent().unwrap_or(&self.out);
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         let mut file = crate::atomic::temp_file_in(parent).map_err(|e| Error::io(parent, e))?;
         let mut writer = std::io::BufWriter::new(file.as_file_mut());
         serde_json::to_writer_pretty(&mut writer, value)
