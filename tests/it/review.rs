@@ -1,8 +1,8 @@
 //! `planbook init`, `diff` and `status` on real repositories.
 
-mod common;
+use crate::common;
 
-use common::{TestRepo, valid_plan};
+use crate::common::{TestRepo, valid_plan};
 use serde_json::Value;
 
 const ANA: &str = "Ana Lima <ana@example.com>";

@@ -1,11 +1,11 @@
 //! `planbook build`: pages, data files, sanitising hostile plans, restricted plans, links,
 //! sub-paths and the atomic swap.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 
-use common::{TestRepo, valid_plan};
+use crate::common::{TestRepo, valid_plan};
 
 fn files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();

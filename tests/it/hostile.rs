@@ -2,11 +2,11 @@
 //! written where it should not be, and nothing blows up in time or memory (what is read is
 //! bounded). Exit codes: 0 clean, 1 findings, 2 the run could not be done as asked.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
-use common::{TestRepo, valid_plan};
+use crate::common::{TestRepo, valid_plan};
 
 /// Every file under `dir`.
 fn files(dir: &Path) -> Vec<std::path::PathBuf> {

@@ -1,9 +1,9 @@
 //! `planbook check`: one failing and one passing fixture per rule, the output formats, exit
 //! codes and bad input. The passing fixture for every rule is `valid_plan`.
 
-mod common;
+use crate::common;
 
-use common::{TestRepo, findings, line_of, valid_plan};
+use crate::common::{TestRepo, findings, line_of, valid_plan};
 
 /// Writes `plans/alpha.md` as the valid plan with `from` replaced by `to`, and returns the
 /// findings of `check`.

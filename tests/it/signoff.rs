@@ -1,12 +1,12 @@
 //! Sign-off evidence on real repositories: forgeries rejected, each kind of evidence accepted
 //! exactly when it holds, per-signer staleness, reviews, partial clones, identity changes.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{PEOPLE, TestRepo, valid_plan};
+use crate::common::{PEOPLE, TestRepo, valid_plan};
 use serde_json::Value;
 
 const ANA: &str = "Ana Lima <ana@example.com>";

@@ -1,6 +1,5 @@
 //! `planbook serve`: serves the site, rebuilds on change, reports a broken build to the page.
 
-mod common;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -9,7 +8,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{TestRepo, valid_plan};
+use crate::common::{TestRepo, valid_plan};
 
 struct Server(Child);
 

@@ -1,6 +1,5 @@
 //! `planbook lsp` driven over stdio with JSON-RPC, as an editor would.
 
-mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
@@ -8,7 +7,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
 
-use common::{TestRepo, valid_plan};
+use crate::common::{TestRepo, valid_plan};
 use serde_json::{Value, json};
 
 struct Client {
