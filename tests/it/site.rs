@@ -3,22 +3,7 @@
 
 use crate::common;
 
-use std::path::{Path, PathBuf};
-
-use crate::common::{TestRepo, valid_plan};
-
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(files(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
+use crate::common::{TestRepo, files, valid_plan};
 
 /// HTML with the entities templates use in attributes decoded (`&#x2f;` is `/`).
 fn decoded(text: &str) -> String {
