@@ -287,6 +287,32 @@ impl TestRepo {
     }
 }
 
+/// The findings of every rule that needs no git history on the plans of `dir`, checked
+/// in-process as `check --as-of AS_OF` checks them (`[rules]` levels applied, sorted by file,
+/// line and column), as `(rule, line, column)`.
+pub fn check_in_process(dir: &Path, as_of: &str) -> Vec<(String, u64, u64)> {
+    let repo = planbook::repo::Repo::discover(dir, None).unwrap();
+    let trust = planbook::history::trust::Trust::current(&repo, None).unwrap();
+    let settings = planbook::check::Settings {
+        repo: &repo,
+        as_of: as_of.parse().unwrap(),
+        trust: &trust,
+    };
+    let paths = repo.plan_paths().unwrap();
+    let (_, mut diagnostics) = planbook::check::check_paths(&settings, &paths, &|_| true);
+    planbook::check::finish(&repo, &mut diagnostics);
+    diagnostics
+        .iter()
+        .map(|d| {
+            (
+                d.rule.name().to_string(),
+                u64::from(d.span.line),
+                u64::from(d.span.column),
+            )
+        })
+        .collect()
+}
+
 pub fn findings(json: &Value) -> Vec<(String, u64, u64)> {
     json["diagnostics"]
         .as_array()

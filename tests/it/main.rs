@@ -12,6 +12,7 @@ mod hostile;
 mod lsp;
 mod properties;
 mod review;
+mod rules;
 mod serve;
 mod signoff;
 mod site;
