@@ -6,6 +6,7 @@ mod common;
 
 mod check;
 mod commands;
+mod formats;
 mod fuzz_regressions;
 mod history;
 mod hostile;
