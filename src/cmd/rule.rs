@@ -57,15 +57,11 @@ pub fn run(args: &RuleArgs) -> Result<Outcome, Error> {
 
 fn find(name: &str) -> Result<Rule, Error> {
     Rule::from_name(name).ok_or_else(|| {
-        let close = Rule::ALL
-            .iter()
-            .map(|r| (crate::plan::schema::distance(name, r.name()), r.name()))
-            .min_by_key(|(d, _)| *d)
-            .filter(|(d, _)| *d <= 3);
+        let close = crate::plan::schema::closest(name, Rule::ALL.iter().map(|r| r.name()), |_| 3);
         Error::usage(
             format!("there is no rule named `{name}`"),
             Some(match close {
-                Some((_, rule)) => {
+                Some(rule) => {
                     format!("did you mean `{rule}`? `planbook rule --all` lists every rule")
                 }
                 None => "`planbook rule --all` lists every rule".to_string(),

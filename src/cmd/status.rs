@@ -193,27 +193,29 @@ fn table(rows: &[Row]) -> String {
     out
 }
 
+/// The rows as CSV (RFC 4180, CRLF line ends, quoted where needed, by the `csv` crate).
 fn csv(rows: &[Row]) -> String {
-    let mut out = String::from(
-        "id,title,status,owner,scope,start,reassess,end,primary_metric,unit,currency,baseline,target,latest,progress,time_elapsed,state,confidence,days_to_reassessment,reassessment_overdue,checkin_overdue\r\n",
-    );
+    // Plan text may carry control characters (shown escaped) or start like a formula: a
+    // leading =, +, - or @ would run as one in spreadsheets, so it is quoted away with `'`.
     let field = |s: &str| {
         let s = controls(s, true);
-        // Quote per RFC 4180; a leading =, +, - or @ would run as a formula in spreadsheets.
-        let s = if s.starts_with(['=', '+', '-', '@']) {
-            std::borrow::Cow::Owned(format!("'{s}"))
-        } else {
-            s
-        };
-        if s.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
+        if s.starts_with(['=', '+', '-', '@']) {
+            format!("'{s}")
         } else {
             s.into_owned()
         }
     };
     let opt = |o: Option<String>| o.unwrap_or_default();
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let mut write = |cells: &[String]| {
+        out.write_record(cells)
+            .expect("writing CSV to memory cannot fail");
+    };
+    write(&CSV_HEADER.map(str::to_string));
     for r in rows {
-        let cells = [
+        write(&[
             field(&r.id),
             field(&r.title),
             field(&r.status),
@@ -235,9 +237,32 @@ fn csv(rows: &[Row]) -> String {
             opt(r.days_to_reassessment.map(|d| d.to_string())),
             r.reassessment_overdue.to_string(),
             r.checkin_overdue.to_string(),
-        ];
-        out.push_str(&cells.join(","));
-        out.push_str("\r\n");
+        ]);
     }
-    out
+    let bytes = out.into_inner().expect("writing CSV to memory cannot fail");
+    String::from_utf8(bytes).expect("CSV of UTF-8 text is UTF-8")
 }
+
+const CSV_HEADER: [&str; 21] = [
+    "id",
+    "title",
+    "status",
+    "owner",
+    "scope",
+    "start",
+    "reassess",
+    "end",
+    "primary_metric",
+    "unit",
+    "currency",
+    "baseline",
+    "target",
+    "latest",
+    "progress",
+    "time_elapsed",
+    "state",
+    "confidence",
+    "days_to_reassessment",
+    "reassessment_overdue",
+    "checkin_overdue",
+];
