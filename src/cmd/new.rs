@@ -11,7 +11,7 @@ use crate::cmd::{self, Context};
 use crate::error::Error;
 use crate::repo::Repo;
 
-/// The plan template; `{{name}}` placeholders are filled in.
+/// The plan template; its `{{name}}` placeholders are filled in by minijinja.
 use crate::plan::TEMPLATE;
 
 pub fn run(ctx: &Context, args: &NewArgs) -> Result<Outcome, Error> {
@@ -389,12 +389,23 @@ fn slugify(text: &str) -> String {
     }
 }
 
+/// The plan template with its `{{name}}` placeholders filled in (by minijinja, as the site's
+/// templates are: a value is never read as a placeholder itself).
 fn fill(values: &[(&str, String)]) -> String {
-    let mut text = TEMPLATE.to_string();
-    for (name, value) in values {
-        text = text.replace(&format!("{{{{{name}}}}}"), value);
-    }
-    text
+    let mut env = minijinja::Environment::new();
+    env.set_syntax(
+        minijinja::syntax::SyntaxConfig::builder()
+            .keep_trailing_newline(true)
+            .build()
+            .expect("the default delimiters are valid"),
+    );
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    let values: std::collections::BTreeMap<String, String> = values
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    env.render_str(TEMPLATE, values)
+        .expect("the plan template names only the values `new` gives it")
 }
 
 fn first_of_next_month(today: jiff::civil::Date) -> jiff::civil::Date {
@@ -444,6 +455,16 @@ mod tests {
         for special in ["101", "2026", "true", "null", "0x1F", "1e5"] {
             assert_eq!(yaml_text(special), format!("\"{special}\""), "{special}");
         }
+    }
+
+    #[test]
+    fn values_are_filled_in_once_and_never_read_as_placeholders() {
+        let today = "2026-02-10".parse().unwrap();
+        let text = plan_text("dach", "Fix {{owner}} & co", "ana", "DACH", today);
+        assert!(text.contains("title: \"Fix {{owner}} & co\"\n"), "{text}");
+        assert!(text.contains("owner: ana\n"), "{text}");
+        assert!(text.contains("start: 2026-03-01\n"), "{text}");
+        assert!(!text.contains("{{id}}") && text.ends_with('\n'));
     }
 
     #[test]
