@@ -121,6 +121,27 @@ fn history_appears_on_the_page_and_in_the_feed() {
     );
     let feed = repo.read("site/feed.xml");
     assert_eq!(feed.matches("<entry>").count(), 2);
+
+    // A repository's own `site-templates/feed.xml` replaces the built-in one; values are
+    // still escaped for XML.
+    repo.write(
+        "site-templates/feed.xml",
+        "<feed>{% for e in entries %}<e a=\"{{ e.author }}\">{{ e.summary }} & {{ e.changes | length }}</e>{% endfor %}</feed>",
+    );
+    repo.plan(
+        "alpha.md",
+        valid_plan("alpha").replace("title: Nordics mid-market recovery", "title: A & <B>"),
+    );
+    repo.commit(
+        "Rename <it> & \"quote\"",
+        "Ana Lima <ana@example.com>",
+        "2026-01-07T09:00:00+00:00",
+    );
+    assert_eq!(build(&repo, &[]).code, 0);
+    assert_eq!(
+        repo.read("site/feed.xml"),
+        "<feed><e a=\"Ana Lima\">Rename &lt;it&gt; &amp; &quot;quote&quot; & 1</e><e a=\"Ana Lima\">Raise the target (#7) & 4</e><e a=\"Ana Lima\">Draft & 0</e></feed>\n"
+    );
 }
 
 #[test]
