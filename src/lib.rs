@@ -10,6 +10,7 @@ pub mod cmd;
 pub mod config;
 pub mod diagnostic;
 pub mod error;
+pub mod git;
 pub mod history;
 pub mod invariants;
 pub mod lsp;

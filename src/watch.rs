@@ -101,7 +101,7 @@ impl Paths {
         if path.starts_with(&self.plans) {
             let name = path.file_name()?.to_string_lossy();
             if name.ends_with(".md") {
-                return crate::repo::is_plan_name(&name).then(|| Some(relative.to_path_buf()));
+                return crate::git::is_plan_name(&name).then(|| Some(relative.to_path_buf()));
             }
             // A folder of plans appeared, went or moved; other files (images, editors'
             // temporary files) are not read.
@@ -133,7 +133,7 @@ impl Watcher {
             paths: Paths::of(repo),
             events,
             watcher,
-            head: head(&repo.root),
+            head: crate::git::head(&repo.root),
             changed: Vec::new(),
         };
         watcher.start()?;
@@ -195,7 +195,7 @@ impl Watcher {
                 }
             }
             let paths = std::mem::take(&mut self.changed);
-            let now = head(&self.paths.root);
+            let now = crate::git::head(&self.paths.root);
             if now != self.head {
                 self.head = now;
                 return Some(Change::Everything);
@@ -273,13 +273,6 @@ fn folders_below(dir: &Path) -> BTreeSet<PathBuf> {
         }
     }
     out
-}
-
-/// The commit checked out, if any.
-fn head(root: &Path) -> Option<git2::Oid> {
-    git2::Repository::discover(root)
-        .ok()
-        .and_then(|git| git.head().ok()?.target())
 }
 
 fn watch_error(path: &Path, e: &notify::Error) -> Error {

@@ -322,11 +322,7 @@ fn owner(repo: &Repo, given: Option<&str>) -> Result<String, Error> {
             }),
         ));
     }
-    let email = git2::Repository::discover(&repo.root)
-        .and_then(|r| r.config())
-        .or_else(|_| git2::Config::open_default())
-        .and_then(|c| c.get_string("user.email"))
-        .ok();
+    let email = crate::git::user_email(&repo.root);
     match email.as_deref().and_then(|e| repo.people.by_email(e)) {
         Some(id) => Ok(id.to_string()),
         None => Err(Error::usage(

@@ -79,6 +79,11 @@ struct Trees<'r> {
 /// `(path, old blob, new blob, the blobs in a merge's other parents)`.
 type Changed = Vec<(String, Option<Oid>, Option<Oid>, Vec<Oid>)>;
 
+/// The last part of a `/`-separated path.
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
 fn is_tree(entry: &git2::TreeEntry) -> bool {
     entry.kind() == Some(ObjectType::Tree)
 }
@@ -169,7 +174,7 @@ impl<'r> Trees<'r> {
                         let path = format!("{prefix}{}", String::from_utf8_lossy(n.name_bytes()));
                         if is_tree(&n) {
                             self.diff(Some(o.id()), Some(n.id()), &format!("{path}/"), out)?;
-                        } else if is_plan(&path) {
+                        } else if crate::git::is_plan_name(file_name(&path)) {
                             out.push((path, Some(o.id()), Some(n.id()), Vec::new()));
                         }
                     }
@@ -199,7 +204,7 @@ impl<'r> Trees<'r> {
             };
             return self.diff(old, new, &format!("{path}/"), out);
         }
-        if is_plan(&path) {
+        if crate::git::is_plan_name(file_name(&path)) {
             let (old, new) = if removed {
                 (Some(e.id()), None)
             } else {
@@ -217,12 +222,6 @@ fn git_order(a: &git2::TreeEntry, b: &git2::TreeEntry) -> std::cmp::Ordering {
     let ka = a.name_bytes().iter().copied().chain(slash(a));
     let kb = b.name_bytes().iter().copied().chain(slash(b));
     ka.cmp(kb)
-}
-
-/// Whether a path names a plan file (a `.md` file that is not a README nor hidden).
-pub fn is_plan(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    name.ends_with(".md") && !name.eq_ignore_ascii_case("readme.md") && !name.starts_with('.')
 }
 
 /// Walks the history from `head` (stopping at the `known` commits, already walked), and
@@ -492,7 +491,7 @@ fn pair_renames(repo: &Repository, commit: usize, changed: Changed, out: &mut Ve
 /// Whether two blobs share at least half of their lines (git's default rename threshold).
 fn similar(repo: &Repository, a: Oid, b: Oid) -> bool {
     // Within the plan size limit: an oversized blob is no plan to pair.
-    let read = |id: Oid| crate::history::read_blob(repo, &id.to_string()).filter(|c| !c.is_empty());
+    let read = |id: Oid| crate::git::read_blob(repo, &id.to_string()).filter(|c| !c.is_empty());
     let (Some(a), Some(b)) = (read(a), read(b)) else {
         return false;
     };

@@ -312,11 +312,9 @@ impl Server {
         let root = repo.root.canonicalize().unwrap_or(repo.root.clone());
         let full = path.canonicalize().unwrap_or(path.clone());
         let relative = full.strip_prefix(&root).ok()?.to_path_buf();
-        let is_plan = relative.starts_with(&repo.config.plans_dir)
-            && relative.extension().is_some_and(|e| e == "md")
-            && !relative
-                .file_name()
-                .is_some_and(|n| n.eq_ignore_ascii_case("readme.md"));
+        let is_plan = relative
+            .strip_prefix(&repo.config.plans_dir)
+            .is_ok_and(|below| crate::git::is_plan_path(&crate::diagnostic::display_path(below)));
         if !is_plan {
             return None;
         }

@@ -233,7 +233,7 @@ impl Site {
             .config
             .repo_url
             .clone()
-            .or_else(|| origin_url(&repo.root));
+            .or_else(|| crate::git::origin_web_url(&repo.root));
         let by_path = visible
             .iter()
             .zip(&ids)
@@ -1067,35 +1067,6 @@ fn signoff_evidence(
         verified: verified && !record.stale,
         stale: record.stale,
     })
-}
-
-/// The web address of the `origin` remote, if it is a GitHub-style host.
-fn origin_url(root: &Path) -> Option<String> {
-    let git = git2::Repository::discover(root).ok()?;
-    let remote = git.find_remote("origin").ok()?;
-    let url = remote
-        .url()
-        .ok()?
-        .trim()
-        .trim_end_matches('/')
-        .trim_end_matches(".git")
-        .to_string();
-    let web = if let Some(rest) = url.strip_prefix("git@") {
-        let (host, path) = rest.split_once(':')?;
-        format!("https://{host}/{path}")
-    } else if let Some(rest) = url.strip_prefix("ssh://git@") {
-        format!("https://{}", rest.replacen(':', "/", 1))
-    } else if url.starts_with("https://") || url.starts_with("http://") {
-        match url.split_once('@') {
-            Some((scheme_user, host)) if scheme_user.contains("://") => {
-                format!("{}://{host}", scheme_user.split("://").next()?)
-            }
-            _ => url,
-        }
-    } else {
-        return None;
-    };
-    Some(web)
 }
 
 /// Every plan as `plans.json` lists it, serialized one by one, asking `stop` as it goes.
