@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use jiff::ToSpan;
 
-use crate::Outcome;
+use crate::ExitStatus;
 use crate::cli::NewArgs;
 use crate::cmd::{self, Context};
 use crate::error::Error;
@@ -14,7 +14,7 @@ use crate::repo::Repo;
 /// The plan template; its `{{name}}` placeholders are filled in by minijinja.
 use crate::plan::TEMPLATE;
 
-pub fn run(ctx: &Context, args: &NewArgs) -> Result<Outcome, Error> {
+pub fn run(ctx: &Context, args: &NewArgs) -> Result<ExitStatus, Error> {
     if !crate::plan::is_slug(&args.id) {
         return Err(Error::usage(
             format!("`{}` is not a valid plan id", args.id),
@@ -77,7 +77,7 @@ pub fn run(ctx: &Context, args: &NewArgs) -> Result<Outcome, Error> {
             shown.display()
         ))?;
     }
-    Ok(Outcome::Success)
+    Ok(ExitStatus::Success)
 }
 
 /// A new draft plan from the template, starting on the first of the month after `today`.

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::Outcome;
+use crate::ExitStatus;
 use crate::cli::{RuleArgs, RuleFormat};
 use crate::cmd;
 use crate::error::Error;
@@ -33,7 +33,7 @@ impl RuleView {
     }
 }
 
-pub fn run(args: &RuleArgs) -> Result<Outcome, Error> {
+pub fn run(args: &RuleArgs) -> Result<ExitStatus, Error> {
     let selected: Vec<Rule> = match &args.name {
         Some(name) => vec![find(name)?],
         None => Rule::ALL.to_vec(),
@@ -52,7 +52,7 @@ pub fn run(args: &RuleArgs) -> Result<Outcome, Error> {
             cmd::print(&text.join("\n"))?
         }
     }
-    Ok(Outcome::Success)
+    Ok(ExitStatus::Success)
 }
 
 fn find(name: &str) -> Result<Rule, Error> {

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::Outcome;
+use crate::ExitStatus;
 use crate::cli::{StatusArgs, StatusFormat};
 use crate::cmd::{self, Context};
 use crate::error::Error;
@@ -45,7 +45,7 @@ pub struct Row {
     pub checkin_overdue: bool,
 }
 
-pub fn run(ctx: &Context, args: &StatusArgs) -> Result<Outcome, Error> {
+pub fn run(ctx: &Context, args: &StatusArgs) -> Result<ExitStatus, Error> {
     let today = cmd::as_of(args.as_of.as_deref())?;
     let repo = ctx.repo()?;
     let paths = repo.plan_paths()?;
@@ -105,7 +105,7 @@ pub fn run(ctx: &Context, args: &StatusArgs) -> Result<Outcome, Error> {
         StatusFormat::Csv => cmd::print(&csv(&rows))?,
         StatusFormat::Table => cmd::print(&table(&rows))?,
     }
-    Ok(Outcome::Success)
+    Ok(ExitStatus::Success)
 }
 
 /// A number in JSON as people write it: whole numbers without `.0`.

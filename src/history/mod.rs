@@ -19,7 +19,7 @@ use serde::Serialize;
 
 pub use diff::{FieldChange, Snapshot};
 pub use message::Trailer;
-pub use walk::{Author, Commit, Status, Walk};
+pub use walk::{Author, ChangeKind, Commit, Walk};
 
 use crate::error::Error;
 use crate::repo::Repo;
@@ -291,7 +291,7 @@ impl Audit {
                 'lineage: while let Some(indexes) = by_path.get(current.as_str()) {
                     for &i in indexes {
                         let change = &self.walk.changes[i];
-                        if change.commit < older_than || change.status == Status::Deleted {
+                        if change.commit < older_than || change.status == ChangeKind::Deleted {
                             continue;
                         }
                         out.push(RevisionRef {
@@ -302,12 +302,12 @@ impl Audit {
                             other_parents: change.other_parents.clone(),
                         });
                         match (&change.status, &change.old_path) {
-                            (Status::Renamed, Some(old)) => {
+                            (ChangeKind::Renamed, Some(old)) => {
                                 current = old.clone();
                                 older_than = change.commit + 1;
                                 continue 'lineage;
                             }
-                            (Status::Added, _) => break 'lineage,
+                            (ChangeKind::Added, _) => break 'lineage,
                             _ => {}
                         }
                     }

@@ -38,8 +38,9 @@ pub struct Commit {
     pub trailers: std::sync::Arc<[Trailer]>,
 }
 
+/// What a commit did to a plan file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Status {
+pub enum ChangeKind {
     Added,
     Modified,
     Deleted,
@@ -51,7 +52,7 @@ pub enum Status {
 pub struct FileChange {
     /// Index into [`Walk::commits`].
     pub commit: usize,
-    pub status: Status,
+    pub status: ChangeKind,
     pub path: String,
     pub old_path: Option<String>,
     pub old_blob: Option<String>,
@@ -420,7 +421,7 @@ fn pair_renames(repo: &Repository, commit: usize, changed: Changed, out: &mut Ve
         match (old, new) {
             (Some(o), Some(n)) => out.push(FileChange {
                 commit,
-                status: Status::Modified,
+                status: ChangeKind::Modified,
                 other_parents: merged.remove(&path).unwrap_or_default(),
                 path,
                 old_path: None,
@@ -462,9 +463,9 @@ fn pair_renames(repo: &Repository, commit: usize, changed: Changed, out: &mut Ve
         out.push(FileChange {
             commit,
             status: if pair.is_some() {
-                Status::Renamed
+                ChangeKind::Renamed
             } else {
-                Status::Added
+                ChangeKind::Added
             },
             other_parents: merged.remove(path).unwrap_or_default(),
             path: path.clone(),
@@ -477,7 +478,7 @@ fn pair_renames(repo: &Repository, commit: usize, changed: Changed, out: &mut Ve
         if !used_deleted[d] {
             out.push(FileChange {
                 commit,
-                status: Status::Deleted,
+                status: ChangeKind::Deleted,
                 other_parents: Vec::new(),
                 path: path.clone(),
                 old_path: None,
