@@ -1,8 +1,6 @@
 //! A test harness: plans repositories built in temp folders with real git commits, and the
 //! real `planbook` binary run on them.
 
-#![allow(dead_code)]
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
