@@ -196,18 +196,15 @@ impl Config {
             if Rule::from_name(name).is_none() {
                 let offset = text.find(name.as_str()).unwrap_or(0);
                 let (line, column) = line_column(text, offset);
-                let close = Rule::ALL
-                    .iter()
-                    .map(|r| (crate::plan::schema::distance(name, r.name()), r.name()))
-                    .min_by_key(|(d, _)| *d)
-                    .filter(|(d, _)| *d <= 3);
+                let close =
+                    crate::plan::schema::closest(name, Rule::ALL.iter().map(|r| r.name()), |_| 3);
                 return Err(Error::Config {
                     path: path.to_path_buf(),
                     line,
                     column,
                     message: format!("unknown rule `{name}` in [rules]"),
                     help: match close {
-                        Some((_, rule)) => format!("did you mean `{rule}`?"),
+                        Some(rule) => format!("did you mean `{rule}`?"),
                         None => "run `planbook check --help` to see the rule names".into(),
                     },
                 });

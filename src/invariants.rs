@@ -2,8 +2,8 @@
 //! falls inside the file; rendered plan text never carries active content; commit messages
 //! parse into parts of themselves. Each function panics with the broken invariant.
 //!
-//! The property tests (`tests/properties.rs`), the fuzz targets (`fuzz/`) and the corpus of
-//! inputs the fuzzers once broke (`tests/fuzz_regressions.rs`) all check these same functions.
+//! The property tests (`tests/it/properties.rs`), the fuzz targets (`fuzz/`) and the corpus of
+//! inputs the fuzzers once broke (`tests/it/fuzz_regressions.rs`) all check these same functions.
 
 use std::path::PathBuf;
 use std::sync::LazyLock;

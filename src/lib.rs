@@ -10,6 +10,7 @@ pub mod cmd;
 pub mod config;
 pub mod diagnostic;
 pub mod error;
+pub mod git;
 pub mod history;
 pub mod invariants;
 pub mod lsp;
@@ -29,9 +30,9 @@ use std::process::ExitCode;
 use cli::{Cli, ColorChoice, Command};
 use error::Error;
 
-/// How a command ended.
+/// How a command ended (the exit code; a failure to run is an `Error`, exit 2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum ExitStatus {
     /// Everything is fine (exit 0).
     Success,
     /// The command ran and found problems (exit 1).
@@ -72,8 +73,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Man { out } => cmd::completions::man(out.as_deref()),
     };
     match result {
-        Ok(Outcome::Success) => ExitCode::SUCCESS,
-        Ok(Outcome::Findings) => ExitCode::from(1),
+        Ok(ExitStatus::Success) => ExitCode::SUCCESS,
+        Ok(ExitStatus::Findings) => ExitCode::from(1),
         Err(error) => {
             report_error(&error, color);
             ExitCode::from(2)

@@ -190,7 +190,7 @@ fn walk(root: &Path, dir: &Path, out: &mut PlanFiles) -> Result<(), Error> {
             } else {
                 walk(root, &path, out)?;
             }
-        } else if is_plan_name(&name) {
+        } else if crate::git::is_plan_name(&name) {
             match plan_entry(root, &path) {
                 Ok(()) => out.paths.push(relative()),
                 Err(reason) => out.skipped.push((relative(), reason)),
@@ -296,11 +296,6 @@ pub fn read_inside(root: &Path, path: &Path) -> Result<Option<Vec<u8>>, Error> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::io(full.strip_prefix(root).unwrap_or(&full), e)),
     }
-}
-
-/// Whether a file name is a plan's (`.md`, but not a README).
-pub fn is_plan_name(name: &str) -> bool {
-    name.ends_with(".md") && !name.eq_ignore_ascii_case("readme.md")
 }
 
 /// Reads a whole file that planbook reads at once (configuration, people, schema, templates, a

@@ -145,19 +145,13 @@ type Side = BTreeMap<String, String>;
 
 /// Compares the plans at `base` with those at `head` (`None`: the working tree).
 pub fn review(repo: &Repo, base: &str, head: Option<&str>) -> Result<Review, Error> {
-    let git = Repository::discover(&repo.root).map_err(|_| {
+    let git = crate::git::discover(&repo.root).ok_or_else(|| {
         Error::usage(
             "planbook diff compares git revisions, and this is not a git repository",
             Some("keep the plans in git".to_string()),
         )
     })?;
-    let workdir = git.workdir().map(Path::to_path_buf).unwrap_or_default();
-    let workdir = workdir.canonicalize().unwrap_or(workdir);
-    let prefix = repo
-        .root
-        .strip_prefix(&workdir)
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
+    let prefix = crate::git::root_in_workdir(&git, &repo.root);
     let plans_in_git = crate::diagnostic::display_path(&prefix.join(&repo.config.plans_dir));
     let identity = identity_changes(repo, &git, &prefix, base, head)?;
     let old = at_revision(&git, base, &plans_in_git, &prefix)?;
@@ -204,7 +198,7 @@ fn file_at(
     let Ok(entry) = tree.get_path(Path::new(&git_path)) else {
         return Ok(None);
     };
-    match crate::history::read_blob(git, &entry.id().to_string()) {
+    match crate::git::read_blob(git, &entry.id().to_string()) {
         Some(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
         None => Err(Error::Git {
             message: format!("{rev}: {git_path} is missing from the repository"),
@@ -294,11 +288,10 @@ fn at_revision(git: &Repository, rev: &str, plans: &str, prefix: &Path) -> Resul
         .walk(git2::TreeWalkMode::PreOrder, |dir, e| {
             let name = e.name().unwrap_or("");
             if e.kind() == Some(ObjectType::Blob)
-                && name.ends_with(".md")
-                && !name.eq_ignore_ascii_case("readme.md")
+                && crate::git::is_plan_path(&format!("{dir}{name}"))
             {
                 // Within the plan size limit, like every blob read from the history.
-                match crate::history::read_blob(git, &e.id().to_string()) {
+                match crate::git::read_blob(git, &e.id().to_string()) {
                     Some(content) => {
                         let path = format!("{plans}/{dir}{name}");
                         let relative = Path::new(&path)

@@ -86,8 +86,10 @@ impl Paths {
     }
 
     /// What a change at `path` means: nothing, an edit to a plan, or something else.
-    fn classify(&self, path: &Path) -> Option<Option<PathBuf>> {
-        let relative = path.strip_prefix(&self.root).ok()?;
+    fn classify(&self, path: &Path) -> Touched {
+        let Ok(relative) = path.strip_prefix(&self.root) else {
+            return Touched::Nothing;
+        };
         let hidden = relative.components().any(|c| match c {
             Component::Normal(name) => {
                 let name = name.to_string_lossy();
@@ -96,22 +98,48 @@ impl Paths {
             _ => false,
         });
         if hidden {
-            return None;
+            return Touched::Nothing;
         }
         if path.starts_with(&self.plans) {
-            let name = path.file_name()?.to_string_lossy();
+            let Some(name) = path.file_name() else {
+                return Touched::Nothing;
+            };
+            let name = name.to_string_lossy();
             if name.ends_with(".md") {
-                return crate::repo::is_plan_name(&name).then(|| Some(relative.to_path_buf()));
+                return if crate::git::is_plan_name(&name) {
+                    Touched::Plan(relative.to_path_buf())
+                } else {
+                    Touched::Nothing
+                };
             }
             // A folder of plans appeared, went or moved; other files (images, editors'
             // temporary files) are not read.
-            return (path.is_dir() || self.plan_folders.contains(path)).then_some(None);
+            return if path.is_dir() || self.plan_folders.contains(path) {
+                Touched::Everything
+            } else {
+                Touched::Nothing
+            };
         }
         let read = path == self.people
             || path == self.config
             || self.folders.iter().any(|f| path.starts_with(f));
-        read.then_some(None)
+        if read {
+            Touched::Everything
+        } else {
+            Touched::Nothing
+        }
     }
+}
+
+/// What a change to one path means for the site.
+#[derive(Debug, PartialEq, Eq)]
+enum Touched {
+    /// Nothing the site is built from.
+    Nothing,
+    /// The plan at this path (relative to the root), and only it.
+    Plan(PathBuf),
+    /// Something any page may depend on: people, configuration, templates, a plans folder.
+    Everything,
 }
 
 impl Watcher {
@@ -133,7 +161,7 @@ impl Watcher {
             paths: Paths::of(repo),
             events,
             watcher,
-            head: head(&repo.root),
+            head: crate::git::head(&repo.root),
             changed: Vec::new(),
         };
         watcher.start()?;
@@ -175,7 +203,7 @@ impl Watcher {
             let paths = changed_paths(event);
             let relevant = paths
                 .into_iter()
-                .filter(|p| self.paths.classify(p).is_some());
+                .filter(|p| self.paths.classify(p) != Touched::Nothing);
             self.changed.extend(relevant);
         }
     }
@@ -195,7 +223,7 @@ impl Watcher {
                 }
             }
             let paths = std::mem::take(&mut self.changed);
-            let now = head(&self.paths.root);
+            let now = crate::git::head(&self.paths.root);
             if now != self.head {
                 self.head = now;
                 return Some(Change::Everything);
@@ -223,11 +251,11 @@ impl Watcher {
         let mut plans = BTreeSet::new();
         for path in paths {
             match self.paths.classify(path) {
-                Some(Some(plan)) => {
+                Touched::Plan(plan) => {
                     plans.insert(plan);
                 }
-                Some(None) => return Some(Change::Everything),
-                None => {}
+                Touched::Everything => return Some(Change::Everything),
+                Touched::Nothing => {}
             }
         }
         match plans.len() {
@@ -275,13 +303,6 @@ fn folders_below(dir: &Path) -> BTreeSet<PathBuf> {
     out
 }
 
-/// The commit checked out, if any.
-fn head(root: &Path) -> Option<git2::Oid> {
-    git2::Repository::discover(root)
-        .ok()
-        .and_then(|git| git.head().ok()?.target())
-}
-
 fn watch_error(path: &Path, e: &notify::Error) -> Error {
     Error::usage(
         format!("cannot watch {} for changes: {e}", path.display()),
@@ -310,30 +331,51 @@ mod tests {
         let plan = root.join("plans/emea/a.md");
         assert_eq!(
             paths.classify(&plan),
-            Some(Some(PathBuf::from("plans/emea/a.md")))
+            Touched::Plan(PathBuf::from("plans/emea/a.md"))
         );
-        assert_eq!(paths.classify(&root.join("plans/README.md")), None);
-        assert_eq!(paths.classify(&root.join("plans/emea/.a.md.swp")), None);
-        assert_eq!(paths.classify(&root.join("plans/emea/a.md~")), None);
-        assert_eq!(paths.classify(&root.join("plans/emea/logo.png")), None);
-        assert_eq!(paths.classify(&root.join("plans/emea")), Some(None));
+        assert_eq!(
+            paths.classify(&root.join("plans/README.md")),
+            Touched::Nothing
+        );
+        assert_eq!(
+            paths.classify(&root.join("plans/emea/.a.md.swp")),
+            Touched::Nothing
+        );
+        assert_eq!(
+            paths.classify(&root.join("plans/emea/a.md~")),
+            Touched::Nothing
+        );
+        assert_eq!(
+            paths.classify(&root.join("plans/emea/logo.png")),
+            Touched::Nothing
+        );
+        assert_eq!(
+            paths.classify(&root.join("plans/emea")),
+            Touched::Everything
+        );
         assert_eq!(
             paths.classify(&root.join("plans/sed4Xa1Q")),
-            None,
+            Touched::Nothing,
             "a temporary file"
         );
         std::fs::remove_dir_all(root.join("plans/emea")).unwrap();
         assert_eq!(
             paths.classify(&root.join("plans/emea")),
-            Some(None),
+            Touched::Everything,
             "a folder removed"
         );
-        assert_eq!(paths.classify(&root.join("people.yaml")), Some(None));
+        assert_eq!(
+            paths.classify(&root.join("people.yaml")),
+            Touched::Everything
+        );
         assert_eq!(
             paths.classify(&root.join("site-templates/plan.html")),
-            Some(None)
+            Touched::Everything
         );
-        assert_eq!(paths.classify(&root.join("site/index.html")), None);
-        assert_eq!(paths.classify(&root.join(".git/HEAD")), None);
+        assert_eq!(
+            paths.classify(&root.join("site/index.html")),
+            Touched::Nothing
+        );
+        assert_eq!(paths.classify(&root.join(".git/HEAD")), Touched::Nothing);
     }
 }

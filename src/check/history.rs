@@ -74,7 +74,7 @@ pub fn run(
     let found: Vec<(Vec<Revision>, Vec<Diagnostic>)> = signed
         .par_iter()
         .map_init(
-            || Repository::open(&shared.git_dir),
+            || crate::git::open(&shared.git_dir),
             |git, (file, timeline)| -> Result<_, Error> {
                 let git = git.as_ref().map_err(|e| Error::Git {
                     message: format!("reading the history failed: {}", e.message()),
@@ -278,7 +278,7 @@ fn status_transition(
     base: &str,
     out: &mut Vec<Diagnostic>,
 ) -> Result<(), Error> {
-    let git = Repository::open(&audit.git_dir).map_err(|e| Error::Git {
+    let git = crate::git::open(&audit.git_dir).map_err(|e| Error::Git {
         message: e.message().to_string(),
         help: None,
     })?;
@@ -301,7 +301,7 @@ fn status_transition(
         let Some(blob) = found else {
             continue; // a new plan may start in any status
         };
-        let Some(bytes) = crate::history::read_blob(&git, &blob.to_string()) else {
+        let Some(bytes) = crate::git::read_blob(&git, &blob.to_string()) else {
             return Err(Error::Git {
                 message: format!(
                     "--base {base}: the earlier version of {} is missing from the repository",

@@ -1,12 +1,12 @@
 //! `planbook build`: write the static site.
 
-use crate::Outcome;
+use crate::ExitStatus;
 use crate::cli::BuildArgs;
 use crate::cmd::{self, Context};
 use crate::error::Error;
 use crate::site::{self, Options};
 
-pub fn run(ctx: &Context, args: &BuildArgs) -> Result<Outcome, Error> {
+pub fn run(ctx: &Context, args: &BuildArgs) -> Result<ExitStatus, Error> {
     let repo = ctx.repo()?;
     let cwd = ctx.cwd()?;
     let out = match &args.out {
@@ -49,7 +49,7 @@ pub fn run(ctx: &Context, args: &BuildArgs) -> Result<Outcome, Error> {
             started.elapsed().as_secs_f64()
         ))?;
     }
-    Ok(Outcome::Success)
+    Ok(ExitStatus::Success)
 }
 
 /// A progress bar on an interactive terminal; none when quiet, in CI or when piped.

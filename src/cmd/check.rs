@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::Outcome;
+use crate::ExitStatus;
 use crate::check::{self, Settings};
 use crate::cli::{CheckArgs, CheckFormat, Deny};
 use crate::cmd::{self, Context};
@@ -12,7 +12,7 @@ use crate::history::Audit;
 use crate::history::trust::Trust;
 use crate::report::{self, CheckReport};
 
-pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, Error> {
+pub fn run(ctx: &Context, args: &CheckArgs) -> Result<ExitStatus, Error> {
     let as_of = cmd::as_of(args.as_of.as_deref())?;
     let mut repo = ctx.repo()?;
     let cwd = ctx.cwd()?;
@@ -109,8 +109,8 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, Error> {
     std::mem::forget(report);
     std::mem::forget(plans);
     Ok(if failing {
-        Outcome::Findings
+        ExitStatus::Findings
     } else {
-        Outcome::Success
+        ExitStatus::Success
     })
 }

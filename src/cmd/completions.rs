@@ -6,22 +6,22 @@ use clap::CommandFactory;
 
 use crate::cli::Cli;
 use crate::error::Error;
-use crate::{Outcome, cmd};
+use crate::{ExitStatus, cmd};
 
-pub fn run(shell: clap_complete::Shell) -> Result<Outcome, Error> {
+pub fn run(shell: clap_complete::Shell) -> Result<ExitStatus, Error> {
     let mut buffer = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "planbook", &mut buffer);
     cmd::print(&String::from_utf8_lossy(&buffer))?;
-    Ok(Outcome::Success)
+    Ok(ExitStatus::Success)
 }
 
 /// `planbook man`: the top-level page on stdout, or with `out`, every page in that folder
 /// (`planbook.1`, `planbook-check.1`, …), so that each page the top-level one refers to exists.
-pub fn man(out: Option<&Path>) -> Result<Outcome, Error> {
+pub fn man(out: Option<&Path>) -> Result<ExitStatus, Error> {
     let Some(dir) = out else {
         let buffer = render(Cli::command())?;
         cmd::print(&String::from_utf8_lossy(&buffer))?;
-        return Ok(Outcome::Success);
+        return Ok(ExitStatus::Success);
     };
     match std::fs::symlink_metadata(dir) {
         Ok(meta) if meta.is_dir() => {}
@@ -47,7 +47,7 @@ pub fn man(out: Option<&Path>) -> Result<Outcome, Error> {
         let bytes = render(page)?;
         crate::atomic::write(&dir.join(&name), &bytes)?;
     }
-    Ok(Outcome::Success)
+    Ok(ExitStatus::Success)
 }
 
 fn render(command: clap::Command) -> Result<Vec<u8>, Error> {

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::Outcome;
+use crate::ExitStatus;
 use crate::cli::{DiffArgs, DiffFormat};
 use crate::cmd::{self, Context};
 use crate::error::Error;
@@ -10,14 +10,14 @@ use crate::history::FieldChange;
 use crate::report::escape;
 use crate::review::{self, Kind, PlanChange, Review};
 
-pub fn run(ctx: &Context, args: &DiffArgs) -> Result<Outcome, Error> {
+pub fn run(ctx: &Context, args: &DiffArgs) -> Result<ExitStatus, Error> {
     let repo = ctx.repo()?;
     let review = review::review(&repo, &args.base, args.head.as_deref())?;
     match args.format {
         DiffFormat::Markdown => cmd::print(&markdown(&review, &repo.config.signoff))?,
         DiffFormat::Json => cmd::print_json(&review)?,
     }
-    Ok(Outcome::Success)
+    Ok(ExitStatus::Success)
 }
 
 /// Longest value shown in a table cell, in characters; longer ones end with `…`.

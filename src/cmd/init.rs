@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::Outcome;
+use crate::ExitStatus;
 use crate::cmd::{self, Context};
 use crate::error::Error;
 
@@ -53,7 +53,7 @@ fn files(today: jiff::civil::Date) -> Vec<(&'static str, String)> {
     ]
 }
 
-pub fn run(ctx: &Context, dir: Option<&Path>) -> Result<Outcome, Error> {
+pub fn run(ctx: &Context, dir: Option<&Path>) -> Result<ExitStatus, Error> {
     let cwd = ctx.cwd()?;
     let root = dir.map_or_else(|| cwd.clone(), |d| cwd.join(d));
     let files = files(cmd::as_of(None)?);
@@ -85,5 +85,5 @@ pub fn run(ctx: &Context, dir: Option<&Path>) -> Result<Outcome, Error> {
         );
         cmd::print(&out)?;
     }
-    Ok(Outcome::Success)
+    Ok(ExitStatus::Success)
 }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::Outcome;
+use crate::ExitStatus;
 use crate::cli::{LogArgs, LogFormat};
 use crate::cmd::{self, Context};
 use crate::error::Error;
@@ -10,7 +10,7 @@ use crate::history::trust::Trust;
 use crate::history::{Audit, History, WORKING_TREE};
 use crate::report::escape::line;
 
-pub fn run(ctx: &Context, args: &LogArgs) -> Result<Outcome, Error> {
+pub fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
     let since = args
         .since
         .as_deref()
@@ -66,7 +66,7 @@ pub fn run(ctx: &Context, args: &LogArgs) -> Result<Outcome, Error> {
         LogFormat::Json => cmd::print_json(&history)?,
         LogFormat::Human => cmd::print(&human(&history, &trust.people))?,
     }
-    Ok(Outcome::Success)
+    Ok(ExitStatus::Success)
 }
 
 /// A readable timeline per plan, newest first. Authors, messages, paths and values come from
@@ -104,7 +104,7 @@ pub fn human(history: &History, people: &crate::plan::People) -> String {
             };
             let pr = r.pr.map(|n| format!("  PR #{n}")).unwrap_or_default();
             let signed = match (r.signature.status, &r.signature.key) {
-                (crate::history::signature::Status::None, _) => String::new(),
+                (crate::history::signature::SignatureStatus::None, _) => String::new(),
                 (status, key) => format!(
                     "  signature: {}{}",
                     serde_json::to_value(status)

@@ -5,16 +5,16 @@ use std::path::{Path, PathBuf};
 
 use jiff::ToSpan;
 
-use crate::Outcome;
+use crate::ExitStatus;
 use crate::cli::NewArgs;
 use crate::cmd::{self, Context};
 use crate::error::Error;
 use crate::repo::Repo;
 
-/// The plan template; `{{name}}` placeholders are filled in.
+/// The plan template; its `{{name}}` placeholders are filled in by minijinja.
 use crate::plan::TEMPLATE;
 
-pub fn run(ctx: &Context, args: &NewArgs) -> Result<Outcome, Error> {
+pub fn run(ctx: &Context, args: &NewArgs) -> Result<ExitStatus, Error> {
     if !crate::plan::is_slug(&args.id) {
         return Err(Error::usage(
             format!("`{}` is not a valid plan id", args.id),
@@ -84,7 +84,7 @@ pub fn run(ctx: &Context, args: &NewArgs) -> Result<Outcome, Error> {
             shown.display()
         ))?;
     }
-    Ok(Outcome::Success)
+    Ok(ExitStatus::Success)
 }
 
 /// A new draft plan from the template, starting on the first of the month after `today`.
@@ -404,11 +404,7 @@ fn owner(repo: &Repo, given: Option<&str>) -> Result<String, Error> {
             }),
         ));
     }
-    let email = git2::Repository::discover(&repo.root)
-        .and_then(|r| r.config())
-        .or_else(|_| git2::Config::open_default())
-        .and_then(|c| c.get_string("user.email"))
-        .ok();
+    let email = crate::git::user_email(&repo.root);
     match email.as_deref().and_then(|e| repo.people.by_email(e)) {
         Some(id) => Ok(id.to_string()),
         None => Err(Error::usage(
@@ -471,12 +467,23 @@ fn slugify(text: &str) -> String {
     }
 }
 
+/// The plan template with its `{{name}}` placeholders filled in (by minijinja, as the site's
+/// templates are: a value is never read as a placeholder itself).
 fn fill(values: &[(&str, String)]) -> String {
-    let mut text = TEMPLATE.to_string();
-    for (name, value) in values {
-        text = text.replace(&format!("{{{{{name}}}}}"), value);
-    }
-    text
+    let mut env = minijinja::Environment::new();
+    env.set_syntax(
+        minijinja::syntax::SyntaxConfig::builder()
+            .keep_trailing_newline(true)
+            .build()
+            .expect("the default delimiters are valid"),
+    );
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    let values: std::collections::BTreeMap<String, String> = values
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    env.render_str(TEMPLATE, values)
+        .expect("the plan template names only the values `new` gives it")
 }
 
 fn first_of_next_month(today: jiff::civil::Date) -> jiff::civil::Date {
@@ -545,6 +552,16 @@ mod tests {
             fresh.contains("Kept.") && fresh.contains("## Notes\n\nKept too."),
             "{fresh}"
         );
+    }
+
+    #[test]
+    fn values_are_filled_in_once_and_never_read_as_placeholders() {
+        let today = "2026-02-10".parse().unwrap();
+        let text = plan_text("dach", "Fix {{owner}} & co", "ana", "DACH", Some("EUR"), today);
+        assert!(text.contains("title: \"Fix {{owner}} & co\"\n"), "{text}");
+        assert!(text.contains("owner: ana\n"), "{text}");
+        assert!(text.contains("start: 2026-03-01\n"), "{text}");
+        assert!(!text.contains("{{id}}") && text.ends_with('\n'));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::Outcome;
+use crate::ExitStatus;
 use crate::cli::{RuleArgs, RuleFormat};
 use crate::cmd;
 use crate::error::Error;
@@ -33,7 +33,7 @@ impl RuleView {
     }
 }
 
-pub fn run(args: &RuleArgs) -> Result<Outcome, Error> {
+pub fn run(args: &RuleArgs) -> Result<ExitStatus, Error> {
     let selected: Vec<Rule> = match &args.name {
         Some(name) => vec![find(name)?],
         None => Rule::ALL.to_vec(),
@@ -52,20 +52,16 @@ pub fn run(args: &RuleArgs) -> Result<Outcome, Error> {
             cmd::print(&text.join("\n"))?
         }
     }
-    Ok(Outcome::Success)
+    Ok(ExitStatus::Success)
 }
 
 fn find(name: &str) -> Result<Rule, Error> {
     Rule::from_name(name).ok_or_else(|| {
-        let close = Rule::ALL
-            .iter()
-            .map(|r| (crate::plan::schema::distance(name, r.name()), r.name()))
-            .min_by_key(|(d, _)| *d)
-            .filter(|(d, _)| *d <= 3);
+        let close = crate::plan::schema::closest(name, Rule::ALL.iter().map(|r| r.name()), |_| 3);
         Error::usage(
             format!("there is no rule named `{name}`"),
             Some(match close {
-                Some((_, rule)) => {
+                Some(rule) => {
                     format!("did you mean `{rule}`? `planbook rule --all` lists every rule")
                 }
                 None => "`planbook rule --all` lists every rule".to_string(),

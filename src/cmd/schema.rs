@@ -2,9 +2,9 @@
 
 use crate::error::Error;
 use crate::plan::schema::BUILTIN;
-use crate::{Outcome, cmd};
+use crate::{ExitStatus, cmd};
 
-pub fn run() -> Result<Outcome, Error> {
+pub fn run() -> Result<ExitStatus, Error> {
     cmd::print(BUILTIN)?;
-    Ok(Outcome::Success)
+    Ok(ExitStatus::Success)
 }

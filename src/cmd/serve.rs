@@ -18,7 +18,7 @@ use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HOST, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use tokio::sync::watch;
 
-use crate::Outcome;
+use crate::ExitStatus;
 use crate::cli::ServeArgs;
 use crate::cmd::{self, Context};
 use crate::error::Error;
@@ -99,7 +99,7 @@ const RELOAD_JS: &str = r#"(function () {
 })();
 "#;
 
-pub fn run(ctx: &Context, args: &ServeArgs) -> Result<Outcome, Error> {
+pub fn run(ctx: &Context, args: &ServeArgs) -> Result<ExitStatus, Error> {
     let repo_dir = ctx.cwd()?;
     let repo = ctx.repo()?;
     // Started before the first build, so that an edit made while it runs is not missed.
@@ -161,7 +161,7 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> Result<Outcome, Error> {
             let _ = task.await;
         }
     });
-    Ok(Outcome::Success)
+    Ok(ExitStatus::Success)
 }
 
 /// Listens on 127.0.0.1 and, where the machine has it, on `::1` at the same port; never on

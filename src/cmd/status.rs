@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::Outcome;
+use crate::ExitStatus;
 use crate::cli::{StatusArgs, StatusFormat};
 use crate::cmd::{self, Context};
 use crate::error::Error;
@@ -61,7 +61,7 @@ pub struct Row {
     pub last_checkin: Option<String>,
 }
 
-pub fn run(ctx: &Context, args: &StatusArgs) -> Result<Outcome, Error> {
+pub fn run(ctx: &Context, args: &StatusArgs) -> Result<ExitStatus, Error> {
     let today = cmd::as_of(args.as_of.as_deref())?;
     let repo = ctx.repo()?;
     let cwd = ctx.cwd()?;
@@ -106,7 +106,7 @@ pub fn run(ctx: &Context, args: &StatusArgs) -> Result<Outcome, Error> {
             StatusFormat::Csv => cmd::print(&attention_csv(&items, &repo.people))?,
             StatusFormat::Table => cmd::print(&attention_text(&items))?,
         }
-        return Ok(Outcome::Success);
+        return Ok(ExitStatus::Success);
     }
     let rows: Vec<Row> = plans
         .iter()
@@ -117,7 +117,7 @@ pub fn run(ctx: &Context, args: &StatusArgs) -> Result<Outcome, Error> {
         StatusFormat::Csv => cmd::print(&csv(&rows))?,
         StatusFormat::Table => cmd::print(&table(&rows))?,
     }
-    Ok(Outcome::Success)
+    Ok(ExitStatus::Success)
 }
 
 /// Whether a plan passes the `--owner`, `--region` and `--manager` filters.
@@ -219,21 +219,18 @@ fn attention_text(items: &[Item]) -> String {
 }
 
 fn attention_csv(items: &[Item], people: &People) -> String {
-    let mut out = String::from("plan,title,kind,date,people,message\r\n");
-    for item in items {
+    let cells = items.iter().map(|item| {
         let names: Vec<&str> = item.people.iter().map(|p| people.name(p)).collect();
-        let cells = [
+        vec![
             csv_field(&item.plan),
             csv_field(&item.title),
             item.kind.as_str().to_string(),
             item.date.map(|d| d.to_string()).unwrap_or_default(),
             csv_field(&names.join("; ")),
             csv_field(&item.message),
-        ];
-        out.push_str(&cells.join(","));
-        out.push_str("\r\n");
-    }
-    out
+        ]
+    });
+    csv_text(&["plan", "title", "kind", "date", "people", "message"], cells)
 }
 
 /// A number in JSON as people write it: whole numbers without `.0`.
@@ -342,30 +339,40 @@ fn table(rows: &[Row]) -> String {
     out
 }
 
-/// One CSV cell: quoted per RFC 4180, with a leading =, +, - or @ defused (it would run as a
-/// formula in spreadsheets).
+/// One CSV cell's text: control characters shown escaped, and a leading =, +, - or @ defused
+/// with `'` (it would run as a formula in spreadsheets). Quoting is the `csv` crate's.
 fn csv_field(s: &str) -> String {
     let s = controls(s, true);
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        std::borrow::Cow::Owned(format!("'{s}"))
-    } else {
-        s
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
+    if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
     } else {
         s.into_owned()
     }
 }
 
+/// Rows of cells as CSV (RFC 4180, CRLF line ends, quoted where needed).
+fn csv_text(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let mut write = |cells: &[String]| {
+        out.write_record(cells)
+            .expect("writing CSV to memory cannot fail");
+    };
+    write(&header.iter().map(|h| h.to_string()).collect::<Vec<_>>());
+    for row in rows {
+        write(&row);
+    }
+    let bytes = out.into_inner().expect("writing CSV to memory cannot fail");
+    String::from_utf8(bytes).expect("CSV of UTF-8 text is UTF-8")
+}
+
+/// The rows as CSV.
 fn csv(rows: &[Row]) -> String {
-    let mut out = String::from(
-        "id,title,status,owner,scope,start,reassess,end,primary_metric,unit,currency,baseline,target,latest,progress,time_elapsed,state,confidence,days_to_reassessment,reassessment_overdue,checkin_overdue,actual,expected,forecast,forecast_state,last_checkin\r\n",
-    );
     let field = csv_field;
     let opt = |o: Option<String>| o.unwrap_or_default();
-    for r in rows {
-        let cells = [
+    let cells = rows.iter().map(|r| {
+        vec![
             field(&r.id),
             field(&r.title),
             field(&r.status),
@@ -392,9 +399,36 @@ fn csv(rows: &[Row]) -> String {
             csv_number(r.forecast),
             opt(r.forecast_state.clone()),
             opt(r.last_checkin.clone()),
-        ];
-        out.push_str(&cells.join(","));
-        out.push_str("\r\n");
-    }
-    out
+        ]
+    });
+    csv_text(&CSV_HEADER, cells)
 }
+
+const CSV_HEADER: [&str; 26] = [
+    "id",
+    "title",
+    "status",
+    "owner",
+    "scope",
+    "start",
+    "reassess",
+    "end",
+    "primary_metric",
+    "unit",
+    "currency",
+    "baseline",
+    "target",
+    "latest",
+    "progress",
+    "time_elapsed",
+    "state",
+    "confidence",
+    "days_to_reassessment",
+    "reassessment_overdue",
+    "checkin_overdue",
+    "actual",
+    "expected",
+    "forecast",
+    "forecast_state",
+    "last_checkin",
+];

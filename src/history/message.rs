@@ -38,6 +38,13 @@ fn leading_number(text: &str) -> Option<u64> {
 
 /// The trailers of a message: the `Key: value` lines of its last paragraph, when that
 /// paragraph consists of them (continuation lines that start with white space are joined).
+///
+/// Not `git2::message_trailers_strs`: git's trailer rules are for finding `Signed-off-by`
+/// lines, and are more lenient than an attestation may be. git also takes a paragraph that
+/// mixes free text with trailers once one line is `Signed-off-by:`, reads past a `---` line and
+/// skips `#` lines, and accepts `Key : value`; each would let an `Approved-by:` count that a
+/// reader of the message does not see as a trailer. It also keeps a continuation's line break
+/// in the value, which `log --format json` would then show.
 pub fn trailers(message: &str) -> Vec<Trailer> {
     let text = message.trim_end();
     let Some(start) = text.rfind("\n\n").map(|i| i + 2) else {

@@ -19,7 +19,7 @@ use serde::Serialize;
 
 pub use diff::{FieldChange, Snapshot};
 pub use message::Trailer;
-pub use walk::{Author, Commit, Status, Walk};
+pub use walk::{Author, ChangeKind, Commit, Walk};
 
 use crate::error::Error;
 use crate::repo::Repo;
@@ -127,24 +127,19 @@ impl Audit {
     /// With `compare`, every change the walk finds is also read and compared (into the cache)
     /// while it runs: what `log` and `build` need for every plan; `check` reads far less.
     pub fn open(repo: &Repo, compare: bool) -> Result<Option<Audit>, Error> {
-        let Ok(git) = Repository::discover(&repo.root) else {
+        let Some(git) = crate::git::discover(&repo.root) else {
             return Ok(None);
         };
         // Objects are read, never written, and a corrupt object still fails to inflate or
         // parse; re-hashing every object read doubles the cost of the walk.
         git2::opts::strict_hash_verification(false);
-        let Some(workdir) = git.workdir().map(Path::to_path_buf) else {
+        let Some(workdir) = crate::git::workdir(&git) else {
             return Err(Error::Git {
                 message: format!("{} is a bare git repository", git.path().display()),
                 help: Some("run planbook in a clone with a work tree".into()),
             });
         };
-        let workdir = workdir.canonicalize().unwrap_or(workdir);
-        let root_in_workdir = repo
-            .root
-            .strip_prefix(&workdir)
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
+        let root_in_workdir = crate::git::root_in_workdir(&git, &repo.root);
         let plans = root_in_workdir.join(&repo.config.plans_dir);
         let shallow = git.is_shallow();
         let partial = is_partial(&git);
@@ -237,9 +232,11 @@ impl Audit {
                 .and_then(|e| git.find_tree(e.id()).ok())
         };
         let Some(folder) = folder else { return out };
-        let _ = folder.walk(git2::TreeWalkMode::PreOrder, |_, entry| {
+        let _ = folder.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
             let name = entry.name().unwrap_or_default();
-            if entry.kind() == Some(git2::ObjectType::Blob) && walk::is_plan(name) {
+            if entry.kind() == Some(git2::ObjectType::Blob)
+                && crate::git::is_plan_path(&format!("{dir}{name}"))
+            {
                 out.entry(name.to_string()).or_insert(entry.id());
             }
             git2::TreeWalkResult::Ok
@@ -294,7 +291,7 @@ impl Audit {
                 'lineage: while let Some(indexes) = by_path.get(current.as_str()) {
                     for &i in indexes {
                         let change = &self.walk.changes[i];
-                        if change.commit < older_than || change.status == Status::Deleted {
+                        if change.commit < older_than || change.status == ChangeKind::Deleted {
                             continue;
                         }
                         out.push(RevisionRef {
@@ -305,12 +302,12 @@ impl Audit {
                             other_parents: change.other_parents.clone(),
                         });
                         match (&change.status, &change.old_path) {
-                            (Status::Renamed, Some(old)) => {
+                            (ChangeKind::Renamed, Some(old)) => {
                                 current = old.clone();
                                 older_than = change.commit + 1;
                                 continue 'lineage;
                             }
-                            (Status::Added, _) => break 'lineage,
+                            (ChangeKind::Added, _) => break 'lineage,
                             _ => {}
                         }
                     }
@@ -339,7 +336,7 @@ impl Audit {
     /// every plan).
     fn head_blobs(&self) -> HashMap<String, Oid> {
         let mut out = HashMap::new();
-        let Ok(git) = Repository::open(&self.git_dir) else {
+        let Ok(git) = crate::git::open(&self.git_dir) else {
             return out;
         };
         let Some(tree) = git.head().ok().and_then(|h| h.peel_to_tree().ok()) else {
@@ -382,7 +379,7 @@ impl Audit {
             options.pathspec(format!("{plans}/"));
         }
         let mut out = HashMap::new();
-        let Ok(git) = Repository::open(&self.git_dir) else {
+        let Ok(git) = crate::git::open(&self.git_dir) else {
             return out;
         };
         let Ok(statuses) = git.statuses(Some(&mut options)) else {
@@ -444,7 +441,7 @@ impl Audit {
     /// The `working tree` revision of the plan file at `path` (relative to the root), when
     /// it differs from HEAD: what an edit adds to a history that is otherwise unchanged.
     pub fn working_revision(&self, path: &Path) -> Option<Revision> {
-        let git = Repository::open(&self.git_dir).ok()?;
+        let git = crate::git::open(&self.git_dir).ok()?;
         let git_path = self.git_path(path);
         let bytes = crate::repo::read_limited(&self.workdir.join(&git_path)).ok()?;
         let on_disk = Oid::hash_object(git2::ObjectType::Blob, &bytes).ok()?;
@@ -500,7 +497,7 @@ impl Audit {
         // Opened only if a sign-off's lineage has to be traced through ancestry.
         let git: std::cell::OnceCell<Option<Repository>> = std::cell::OnceCell::new();
         let ancestry = |candidate: &str, at: &str| -> bool {
-            let Some(git) = git.get_or_init(|| Repository::open(&self.git_dir).ok()) else {
+            let Some(git) = git.get_or_init(|| crate::git::open(&self.git_dir).ok()) else {
                 return false; // no link: the revision itself is taken to have added it
             };
             let Ok(candidate) = Oid::from_str(candidate) else {
@@ -630,7 +627,7 @@ impl Audit {
             .par_iter()
             .zip(paths.par_iter().zip(ids.par_iter()))
             .map_init(
-                || Repository::open(&git_dir).map_err(git_error),
+                || crate::git::open(&git_dir).map_err(git_error),
                 |git, (timeline, (path, id))| {
                     let git = git.as_ref().map_err(|e| Error::Git {
                         message: e.to_string(),
@@ -686,7 +683,7 @@ impl Audit {
         signed
             .into_par_iter()
             .map_init(
-                || Repository::open(git_dir).map_err(git_error),
+                || crate::git::open(git_dir).map_err(git_error),
                 |git, i| {
                     let git = git.as_ref().map_err(|e| Error::Git {
                         message: e.to_string(),
@@ -824,7 +821,7 @@ impl Audit {
 
     /// Who is committing here: git's `user.name` and `user.email`.
     pub fn identity(&self) -> Author {
-        let config = Repository::open(&self.git_dir)
+        let config = crate::git::open(&self.git_dir)
             .ok()
             .and_then(|g| g.config().ok());
         let get = |key: &str| {
@@ -845,20 +842,8 @@ impl Audit {
 /// not read (its size comes from the object header) and reads as an unreadable file, like
 /// one over the limit on disk.
 fn blob_snapshot(git: &Repository, blob: &str) -> Option<Snapshot> {
-    let text = read_blob(git, blob)?;
+    let text = crate::git::read_blob(git, blob)?;
     Some(Snapshot::parse(&String::from_utf8_lossy(&text)))
-}
-
-/// The content of a blob within the plan size limit (empty when it is over it); `None` when
-/// the object is missing or unreadable.
-pub fn read_blob(git: &Repository, blob: &str) -> Option<Vec<u8>> {
-    let oid = Oid::from_str(blob).ok()?;
-    let odb = git.odb().ok()?;
-    let (size, _) = odb.read_header(oid).ok()?;
-    if size as u64 > crate::plan::MAX_PLAN_BYTES {
-        return Some(Vec::new());
-    }
-    git.find_blob(oid).ok().map(|b| b.content().to_vec())
 }
 
 /// What a revision changed against the one before, the sign-offs it carries and a digest of
@@ -891,7 +876,7 @@ struct Comparer {
 impl Comparer {
     fn new(git_dir: &Path, covers: &[String]) -> Comparer {
         Comparer {
-            git: Repository::open(git_dir).ok(),
+            git: crate::git::open(git_dir).ok(),
             latest: HashMap::new(),
             out: Vec::new(),
             missing: 0,

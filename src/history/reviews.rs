@@ -14,7 +14,7 @@ use crate::error::Error;
 pub struct Review {
     /// `None` for a deleted account (GitHub shows it as "ghost").
     pub user: Option<User>,
-    pub state: String,
+    pub state: ReviewState,
     #[serde(default)]
     pub commit_id: Option<String>,
     #[serde(default)]
@@ -24,6 +24,28 @@ pub struct Review {
 #[derive(Debug, Clone, Deserialize)]
 pub struct User {
     pub login: String,
+}
+
+/// What a review says, by GitHub's `state` (read in any case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(from = "String")]
+pub enum ReviewState {
+    Approved,
+    ChangesRequested,
+    Dismissed,
+    /// `COMMENTED`, `PENDING` or a state GitHub adds later: it settles nothing, as on GitHub.
+    Other,
+}
+
+impl From<String> for ReviewState {
+    fn from(state: String) -> ReviewState {
+        match state.to_ascii_uppercase().as_str() {
+            "APPROVED" => ReviewState::Approved,
+            "CHANGES_REQUESTED" => ReviewState::ChangesRequested,
+            "DISMISSED" => ReviewState::Dismissed,
+            _ => ReviewState::Other,
+        }
+    }
 }
 
 /// The reviews planbook was given.
@@ -45,10 +67,6 @@ pub enum Reviews {
     /// A folder: the reviews of each pull request by number.
     ByPullRequest(HashMap<u64, Vec<Review>>),
 }
-
-/// The states that settle what a reviewer thinks; a `COMMENTED` (or `PENDING`) review changes
-/// nothing, as on GitHub.
-const DECISIVE: [&str; 3] = ["APPROVED", "CHANGES_REQUESTED", "DISMISSED"];
 
 impl Reviews {
     /// Reads `--reviews PATH`: a file or a folder of `<number>.json` files.
@@ -101,12 +119,12 @@ impl Reviews {
                     .commit_id
                     .as_deref()
                     .is_some_and(|c| heads.iter().any(|h| h.eq_ignore_ascii_case(c)));
-                (latest.state == "APPROVED" && on_head).then_some(Approval { pr })
+                (latest.state == ReviewState::Approved && on_head).then_some(Approval { pr })
             }
             Reviews::ByPullRequest(by_pr) => {
                 let reviews = by_pr.get(&pr?)?;
                 let latest = latest_decisive(reviews, login)?;
-                (latest.state == "APPROVED").then_some(Approval { pr })
+                (latest.state == ReviewState::Approved).then_some(Approval { pr })
             }
         }
     }
@@ -134,7 +152,7 @@ fn latest_decisive<'a>(reviews: &'a [Review], login: &str) -> Option<&'a Review>
             r.user
                 .as_ref()
                 .is_some_and(|u| u.login.eq_ignore_ascii_case(login))
-                && DECISIVE.contains(&r.state.to_ascii_uppercase().as_str())
+                && r.state != ReviewState::Other
         })
         .collect();
     // By submission time when every review has one, else in the order the API listed them
@@ -147,16 +165,13 @@ fn latest_decisive<'a>(reviews: &'a [Review], login: &str) -> Option<&'a Review>
 
 fn parse_file(path: &Path) -> Result<Vec<Review>, Error> {
     let text = crate::repo::read_limited_text(path).map_err(|e| Error::io(path, e))?;
-    let mut reviews: Vec<Review> = serde_json::from_str(&text).map_err(|e| Error::Config {
+    let reviews: Vec<Review> = serde_json::from_str(&text).map_err(|e| Error::Config {
         path: PathBuf::from(path),
         line: e.line().max(1),
         column: e.column().max(1),
         message: format!("not a list of pull-request reviews: {e}"),
         help: "save the output of `gh api repos/OWNER/REPO/pulls/NUMBER/reviews` (a JSON array of reviews with `user.login`, `state`, `commit_id`, `submitted_at`)".into(),
     })?;
-    for review in &mut reviews {
-        review.state = review.state.to_ascii_uppercase();
-    }
     Ok(reviews)
 }
 
@@ -166,6 +181,24 @@ mod tests {
 
     fn reviews(json: &str) -> Vec<Review> {
         serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn states_read_in_any_case_and_unknown_ones_settle_nothing() {
+        let list = reviews(
+            r#"[{"user": null, "state": "approved"}, {"user": null, "state": "Changes_Requested"},
+                {"user": null, "state": "COMMENTED"}, {"user": null, "state": "SOMETHING_NEW"}]"#,
+        );
+        let states: Vec<ReviewState> = list.iter().map(|r| r.state).collect();
+        assert_eq!(
+            states,
+            [
+                ReviewState::Approved,
+                ReviewState::ChangesRequested,
+                ReviewState::Other,
+                ReviewState::Other
+            ]
+        );
     }
 
     #[test]

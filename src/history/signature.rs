@@ -35,7 +35,7 @@ pub enum Kind {
 /// The verdict on a signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Status {
+pub enum SignatureStatus {
     /// Cryptographically valid, by a key that is someone's in the keyring.
     Good,
     /// By a key in the keyring, but it does not verify (tampered, wrong namespace, malformed).
@@ -49,7 +49,7 @@ pub enum Status {
 /// The verdict on one commit's signature, as `log --format json` prints it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Signature {
-    pub status: Status,
+    pub status: SignatureStatus,
     /// `None` when unsigned or when the signature is of a kind we cannot read (x509, garbage).
     pub kind: Option<Kind>,
     /// The key that made it: `SHA256:…` for SSH, the uppercase hex fingerprint for OpenPGP
@@ -64,7 +64,7 @@ impl Signature {
     /// The verdict on an unsigned commit.
     pub fn unsigned() -> Signature {
         Signature {
-            status: Status::None,
+            status: SignatureStatus::None,
             kind: None,
             key: None,
             person: None,
@@ -73,14 +73,14 @@ impl Signature {
 
     fn unknown(kind: Option<Kind>, key: Option<String>) -> Signature {
         Signature {
-            status: Status::UnknownKey,
+            status: SignatureStatus::UnknownKey,
             kind,
             key,
             person: None,
         }
     }
 
-    fn known(status: Status, kind: Kind, key: &str, person: &str) -> Signature {
+    fn known(status: SignatureStatus, kind: Kind, key: &str, person: &str) -> Signature {
         Signature {
             status,
             kind: Some(kind),
@@ -413,7 +413,7 @@ fn verify_ssh(keyring: &Keyring, signature: &[u8], signed: &[u8]) -> Signature {
             return match sshsig_key(signature) {
                 Some(fingerprint) => match keyring.ssh.get(&fingerprint) {
                     Some(key) => {
-                        Signature::known(Status::Bad, Kind::Ssh, &fingerprint, &key.person)
+                        Signature::known(SignatureStatus::Bad, Kind::Ssh, &fingerprint, &key.person)
                     }
                     None => Signature::unknown(Some(Kind::Ssh), Some(fingerprint)),
                 },
@@ -427,8 +427,8 @@ fn verify_ssh(keyring: &Keyring, signature: &[u8], signed: &[u8]) -> Signature {
     };
     // `PublicKey::verify` also insists on the namespace and on the exact key.
     let status = match key.key.verify(SSH_NAMESPACE, signed, &sig) {
-        Ok(()) => Status::Good,
-        Err(_) => Status::Bad,
+        Ok(()) => SignatureStatus::Good,
+        Err(_) => SignatureStatus::Bad,
     };
     Signature::known(status, Kind::Ssh, &fingerprint, &key.person)
 }
@@ -474,9 +474,9 @@ fn verify_openpgp(keyring: &Keyring, signature: &[u8], signed: &[u8]) -> Signatu
     sigs.filter_map(Result::ok)
         .map(|sig| verify_openpgp_one(keyring, &sig.signature, signed))
         .min_by_key(|verdict| match verdict.status {
-            Status::Good => 0,
-            Status::Bad => 1,
-            Status::UnknownKey | Status::None => 2,
+            SignatureStatus::Good => 0,
+            SignatureStatus::Bad => 1,
+            SignatureStatus::UnknownKey | SignatureStatus::None => 2,
         })
         .unwrap_or_else(|| Signature::unknown(Some(Kind::Openpgp), None))
 }
@@ -509,7 +509,12 @@ fn verify_openpgp_one(keyring: &Keyring, sig: &pgp::packet::Signature, signed: &
     };
     // A data signature is binary or text; any other type is a signature over something else.
     if !matches!(sig.typ(), Some(SignatureType::Binary | SignatureType::Text)) {
-        return Signature::known(Status::Bad, Kind::Openpgp, &first.hex, &first.person);
+        return Signature::known(
+            SignatureStatus::Bad,
+            Kind::Openpgp,
+            &first.hex,
+            &first.person,
+        );
     }
     let mut failed = None;
     for key in &candidates {
@@ -518,20 +523,32 @@ fn verify_openpgp_one(keyring: &Keyring, sig: &pgp::packet::Signature, signed: &
             OpenPgpVerifier::Subkey(k) => sig.verify(k, signed),
         };
         match result {
-            Ok(()) => return Signature::known(Status::Good, Kind::Openpgp, &key.hex, &key.person),
+            Ok(()) => {
+                return Signature::known(
+                    SignatureStatus::Good,
+                    Kind::Openpgp,
+                    &key.hex,
+                    &key.person,
+                );
+            }
             // An algorithm rPGP cannot check: unchecked, not forged.
             Err(pgp::errors::Error::Unsupported { .. }) => {}
             Err(_) => failed = failed.or(Some(key)),
         }
     }
     match failed {
-        Some(key) => Signature::known(Status::Bad, Kind::Openpgp, &key.hex, &key.person),
-        None => Signature::known(Status::UnknownKey, Kind::Openpgp, &first.hex, &first.person),
+        Some(key) => Signature::known(SignatureStatus::Bad, Kind::Openpgp, &key.hex, &key.person),
+        None => Signature::known(
+            SignatureStatus::UnknownKey,
+            Kind::Openpgp,
+            &first.hex,
+            &first.person,
+        ),
     }
 }
 
-/// Extracts and verifies the signature of commit `id`: [`Status::None`] when it is unsigned,
-/// [`Status::UnknownKey`] when the commit cannot be read.
+/// Extracts and verifies the signature of commit `id`: [`SignatureStatus::None`] when it is unsigned,
+/// [`SignatureStatus::UnknownKey`] when the commit cannot be read.
 pub fn of_commit(git: &git2::Repository, id: git2::Oid, keyring: &Keyring) -> Signature {
     match git.extract_signature(&id, None) {
         Ok((signature, signed)) => verify(keyring, &signature, &signed),
@@ -735,7 +752,7 @@ mod tests {
     }
 
     fn good(kind: Kind, key: &str, person: &str) -> Signature {
-        Signature::known(Status::Good, kind, key, person)
+        Signature::known(SignatureStatus::Good, kind, key, person)
     }
 
     #[test]
@@ -819,7 +836,7 @@ mod tests {
 
         let id = fixture.commit(Sign::Ssh(&stranger));
         let verdict = fixture.verify(&keyring, id);
-        assert_eq!(verdict.status, Status::UnknownKey);
+        assert_eq!(verdict.status, SignatureStatus::UnknownKey);
         assert_eq!(verdict.kind, Some(Kind::Ssh));
         assert_eq!(verdict.key, Some(ssh_fingerprint(&stranger)));
         assert_eq!(verdict.person, None);
@@ -879,18 +896,29 @@ mod tests {
 
         let id = fixture.commit(Sign::Ssh(&alice));
         let (signature, signed) = fixture.extract(id);
-        assert_eq!(verify(&keyring, &signature, &signed).status, Status::Good);
+        assert_eq!(
+            verify(&keyring, &signature, &signed).status,
+            SignatureStatus::Good
+        );
         assert_eq!(
             verify(&keyring, &signature, &tamper(&signed)),
-            Signature::known(Status::Bad, Kind::Ssh, &ssh_fingerprint(&alice), "alice")
+            Signature::known(
+                SignatureStatus::Bad,
+                Kind::Ssh,
+                &ssh_fingerprint(&alice),
+                "alice"
+            )
         );
 
         let id = fixture.commit(Sign::OpenPgp(&bob));
         let (signature, signed) = fixture.extract(id);
-        assert_eq!(verify(&keyring, &signature, &signed).status, Status::Good);
+        assert_eq!(
+            verify(&keyring, &signature, &signed).status,
+            SignatureStatus::Good
+        );
         assert_eq!(
             verify(&keyring, &signature, &tamper(&signed)),
-            Signature::known(Status::Bad, Kind::Openpgp, &bob, "bob")
+            Signature::known(SignatureStatus::Bad, Kind::Openpgp, &bob, "bob")
         );
 
         // The same bytes signed by the same key, but as a file rather than a commit.
@@ -905,7 +933,7 @@ mod tests {
         let file_signature = fs::read(data.with_extension("sig")).expect("signature");
         assert_eq!(
             verify(&keyring, &file_signature, &signed).status,
-            Status::Bad
+            SignatureStatus::Bad
         );
     }
 
@@ -931,7 +959,12 @@ mod tests {
         assert!(SshSig::from_pem(&broken).is_err());
         assert_eq!(
             verify(&keyring, broken.as_bytes(), &signed),
-            Signature::known(Status::Bad, Kind::Ssh, &ssh_fingerprint(&alice), "alice")
+            Signature::known(
+                SignatureStatus::Bad,
+                Kind::Ssh,
+                &ssh_fingerprint(&alice),
+                "alice"
+            )
         );
         assert_eq!(
             verify(&Keyring::default(), broken.as_bytes(), &signed),
@@ -1130,7 +1163,10 @@ mod tests {
             for end in 0..signature.len() {
                 let verdict = verify(&keyring, &signature[..end], &signed);
                 assert!(
-                    matches!(verdict.status, Status::Bad | Status::UnknownKey),
+                    matches!(
+                        verdict.status,
+                        SignatureStatus::Bad | SignatureStatus::UnknownKey
+                    ),
                     "truncated at {end}: {verdict:?}"
                 );
             }
@@ -1139,7 +1175,7 @@ mod tests {
                 flipped[at] ^= 0x04;
                 let verdict = verify(&keyring, &flipped, &signed);
                 // Flipping armor whitespace or a CRC-free header line can leave it intact.
-                if verdict.status == Status::Good {
+                if verdict.status == SignatureStatus::Good {
                     assert_eq!(
                         verdict,
                         verify(&keyring, &signature, &signed),

@@ -160,7 +160,7 @@ pub fn assess(
             };
             record.added_in = Some(commit.id.clone());
             let s = &revision.signature;
-            let key = (s.status == crate::history::signature::Status::Good
+            let key = (s.status == crate::history::signature::SignatureStatus::Good
                 && s.person.as_deref() == Some(entry.person.as_str()))
             .then(|| s.key.clone().unwrap_or_default());
             record.found = found(&entry.person, commit, s, key.is_some(), trust);
@@ -306,7 +306,7 @@ fn found(
     let committer = trust.people.by_email(commit.committer.email.trim());
     let bot_signed = match committer.and_then(|id| Some((id, trust.people.get(id)?))) {
         Some((id, p)) if !p.keys.is_empty() => {
-            signature.status == crate::history::signature::Status::Good
+            signature.status == crate::history::signature::SignatureStatus::Good
                 && signature.person.as_deref() == Some(id)
         }
         _ => true,

@@ -71,7 +71,7 @@ impl Trust {
         reviews: Option<&Path>,
         config_file: Option<&Path>,
     ) -> Result<(Trust, Vec<Diagnostic>), Error> {
-        let git = Repository::open(&audit.git_dir).map_err(|e| Error::Git {
+        let git = crate::git::open(&audit.git_dir).map_err(|e| Error::Git {
             message: e.message().to_string(),
             help: None,
         })?;
@@ -82,7 +82,7 @@ impl Trust {
                 return Ok(None);
             };
             let bytes =
-                crate::history::read_blob(&git, &entry.id().to_string()).ok_or_else(|| {
+                crate::git::read_blob(&git, &entry.id().to_string()).ok_or_else(|| {
                     Error::Git {
                         message: format!("--base {base}: {git_path} is missing from the repository"),
                         help: Some("fetch the full history: `git fetch --unshallow --refetch` (in GitHub Actions: `fetch-depth: 0`)".to_string()),

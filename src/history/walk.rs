@@ -38,8 +38,9 @@ pub struct Commit {
     pub trailers: std::sync::Arc<[Trailer]>,
 }
 
+/// What a commit did to a plan file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Status {
+pub enum ChangeKind {
     Added,
     Modified,
     Deleted,
@@ -51,7 +52,7 @@ pub enum Status {
 pub struct FileChange {
     /// Index into [`Walk::commits`].
     pub commit: usize,
-    pub status: Status,
+    pub status: ChangeKind,
     pub path: String,
     pub old_path: Option<String>,
     pub old_blob: Option<String>,
@@ -78,6 +79,11 @@ struct Trees<'r> {
 
 /// `(path, old blob, new blob, the blobs in a merge's other parents)`.
 type Changed = Vec<(String, Option<Oid>, Option<Oid>, Vec<Oid>)>;
+
+/// The last part of a `/`-separated path.
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
 
 fn is_tree(entry: &git2::TreeEntry) -> bool {
     entry.kind() == Some(ObjectType::Tree)
@@ -169,7 +175,7 @@ impl<'r> Trees<'r> {
                         let path = format!("{prefix}{}", String::from_utf8_lossy(n.name_bytes()));
                         if is_tree(&n) {
                             self.diff(Some(o.id()), Some(n.id()), &format!("{path}/"), out)?;
-                        } else if is_plan(&path) {
+                        } else if crate::git::is_plan_name(file_name(&path)) {
                             out.push((path, Some(o.id()), Some(n.id()), Vec::new()));
                         }
                     }
@@ -199,7 +205,7 @@ impl<'r> Trees<'r> {
             };
             return self.diff(old, new, &format!("{path}/"), out);
         }
-        if is_plan(&path) {
+        if crate::git::is_plan_name(file_name(&path)) {
             let (old, new) = if removed {
                 (Some(e.id()), None)
             } else {
@@ -217,12 +223,6 @@ fn git_order(a: &git2::TreeEntry, b: &git2::TreeEntry) -> std::cmp::Ordering {
     let ka = a.name_bytes().iter().copied().chain(slash(a));
     let kb = b.name_bytes().iter().copied().chain(slash(b));
     ka.cmp(kb)
-}
-
-/// Whether a path names a plan file (a `.md` file that is not a README nor hidden).
-pub fn is_plan(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    name.ends_with(".md") && !name.eq_ignore_ascii_case("readme.md") && !name.starts_with('.')
 }
 
 /// Walks the history from `head` (stopping at the `known` commits, already walked), and
@@ -421,7 +421,7 @@ fn pair_renames(repo: &Repository, commit: usize, changed: Changed, out: &mut Ve
         match (old, new) {
             (Some(o), Some(n)) => out.push(FileChange {
                 commit,
-                status: Status::Modified,
+                status: ChangeKind::Modified,
                 other_parents: merged.remove(&path).unwrap_or_default(),
                 path,
                 old_path: None,
@@ -463,9 +463,9 @@ fn pair_renames(repo: &Repository, commit: usize, changed: Changed, out: &mut Ve
         out.push(FileChange {
             commit,
             status: if pair.is_some() {
-                Status::Renamed
+                ChangeKind::Renamed
             } else {
-                Status::Added
+                ChangeKind::Added
             },
             other_parents: merged.remove(path).unwrap_or_default(),
             path: path.clone(),
@@ -478,7 +478,7 @@ fn pair_renames(repo: &Repository, commit: usize, changed: Changed, out: &mut Ve
         if !used_deleted[d] {
             out.push(FileChange {
                 commit,
-                status: Status::Deleted,
+                status: ChangeKind::Deleted,
                 other_parents: Vec::new(),
                 path: path.clone(),
                 old_path: None,
@@ -492,7 +492,7 @@ fn pair_renames(repo: &Repository, commit: usize, changed: Changed, out: &mut Ve
 /// Whether two blobs share at least half of their lines (git's default rename threshold).
 fn similar(repo: &Repository, a: Oid, b: Oid) -> bool {
     // Within the plan size limit: an oversized blob is no plan to pair.
-    let read = |id: Oid| crate::history::read_blob(repo, &id.to_string()).filter(|c| !c.is_empty());
+    let read = |id: Oid| crate::git::read_blob(repo, &id.to_string()).filter(|c| !c.is_empty());
     let (Some(a), Some(b)) = (read(a), read(b)) else {
         return false;
     };

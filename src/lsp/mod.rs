@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::Outcome;
+use crate::ExitStatus;
 use crate::check::{self, Settings};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::error::Error;
@@ -31,7 +31,7 @@ use transport::Incoming;
 const DEBOUNCE: Duration = Duration::from_millis(20);
 
 /// Runs the server on stdin and stdout until the client says `exit` or closes the stream.
-pub fn run(config: Option<PathBuf>, cwd: Option<PathBuf>) -> Result<Outcome, Error> {
+pub fn run(config: Option<PathBuf>, cwd: Option<PathBuf>) -> Result<ExitStatus, Error> {
     let (send, receive) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut input = BufReader::new(std::io::stdin().lock());
@@ -57,7 +57,7 @@ pub fn run(config: Option<PathBuf>, cwd: Option<PathBuf>) -> Result<Outcome, Err
         out: std::io::stdout(),
     };
     server.serve(&receive);
-    Ok(Outcome::Success)
+    Ok(ExitStatus::Success)
 }
 
 /// An open document.
@@ -312,11 +312,9 @@ impl Server {
         let root = repo.root.canonicalize().unwrap_or(repo.root.clone());
         let full = path.canonicalize().unwrap_or(path.clone());
         let relative = full.strip_prefix(&root).ok()?.to_path_buf();
-        let is_plan = relative.starts_with(&repo.config.plans_dir)
-            && relative.extension().is_some_and(|e| e == "md")
-            && !relative
-                .file_name()
-                .is_some_and(|n| n.eq_ignore_ascii_case("readme.md"));
+        let is_plan = relative
+            .strip_prefix(&repo.config.plans_dir)
+            .is_ok_and(|below| crate::git::is_plan_path(&crate::diagnostic::display_path(below)));
         if !is_plan {
             return None;
         }

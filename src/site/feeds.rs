@@ -1,14 +1,16 @@
-//! Machine-readable outputs: the Atom feed of recent changes and the iCalendar of
-//! reassessment dates.
+//! Machine-readable outputs: the data of the Atom feed of recent changes (rendered by the
+//! `feed.xml` template, which a repository may replace) and the iCalendar of reassessment
+//! dates.
 
-use std::fmt::Write as _;
-
-/// A recent change for the feed.
+/// A recent change for the feed (what `feed.xml` receives as each of `entries`).
+#[derive(serde::Serialize)]
 pub struct Entry {
     pub plan_id: String,
     pub plan_title: String,
     /// The plan page's absolute address, when the site's address is known.
     pub url: Option<String>,
+    /// The entry's Atom id: the page address with the commit as fragment, or a tag URI.
+    pub id: String,
     pub commit: String,
     pub date: String,
     pub author: String,
@@ -16,82 +18,29 @@ pub struct Entry {
     pub changes: Vec<String>,
 }
 
-/// An Atom feed of the most recent changes across plans. Without the site's address
-/// (`site_url`) the feed carries no links and identifies itself and its entries by tag URIs,
-/// rather than by invented addresses.
-pub fn atom(title: &str, site_url: Option<&str>, updated: &str, entries: &[Entry]) -> String {
-    let mut out = String::from(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n",
-    );
-    let _ = writeln!(
-        out,
-        "  <title>{} · recent changes</title>",
-        crate::xml::escape(title)
-    );
-    match site_url {
-        Some(site_url) => {
-            let _ = writeln!(
-                out,
-                "  <id>{}</id>",
-                crate::xml::escape(&format!("{site_url}feed.xml"))
-            );
-            let _ = writeln!(
-                out,
-                "  <link rel=\"self\" href=\"{}\"/>",
-                crate::xml::escape(&format!("{site_url}feed.xml"))
-            );
-            let _ = writeln!(out, "  <link href=\"{}\"/>", crate::xml::escape(site_url));
-        }
-        None => {
-            let _ = writeln!(out, "  <id>tag:planbook,2026:feed</id>");
+impl Entry {
+    /// The entry's Atom id: `url#commit`, or without the site's address a tag URI rather than
+    /// an invented address.
+    pub fn atom_id(plan_id: &str, url: Option<&str>, commit: &str) -> String {
+        match url {
+            Some(url) => format!("{url}#{commit}"),
+            None => format!("tag:planbook,2026:{plan_id}/{commit}"),
         }
     }
-    let _ = writeln!(out, "  <updated>{}</updated>", crate::xml::escape(updated));
-    let _ = writeln!(out, "  <generator>planbook</generator>");
-    for e in entries {
-        let mut content = String::new();
-        for c in &e.changes {
-            let _ = writeln!(content, "{c}");
-        }
-        out.push_str("  <entry>\n");
-        let _ = writeln!(
-            out,
-            "    <title>{}: {}</title>",
-            crate::xml::escape(&e.plan_title),
-            crate::xml::escape(&e.summary)
-        );
-        let id = match &e.url {
-            Some(url) => format!("{url}#{}", e.commit),
-            None => format!("tag:planbook,2026:{}/{}", e.plan_id, e.commit),
-        };
-        let _ = writeln!(out, "    <id>{}</id>", crate::xml::escape(&id));
-        if let Some(url) = &e.url {
-            let _ = writeln!(out, "    <link href=\"{}\"/>", crate::xml::escape(url));
-        }
-        let _ = writeln!(
-            out,
-            "    <updated>{}</updated>",
-            crate::xml::escape(&e.date)
-        );
-        let _ = writeln!(
-            out,
-            "    <author><name>{}</name></author>",
-            crate::xml::escape(&e.author)
-        );
-        let _ = writeln!(
-            out,
-            "    <category term=\"{}\"/>",
-            crate::xml::escape(&e.plan_id)
-        );
-        let _ = writeln!(
-            out,
-            "    <content type=\"text\">{}</content>",
-            crate::xml::escape(&content)
-        );
-        out.push_str("  </entry>\n");
-    }
-    out.push_str("</feed>\n");
-    out
+}
+
+/// What the `feed.xml` template receives.
+#[derive(serde::Serialize)]
+pub struct Feed<'a> {
+    /// The site's title.
+    pub title: &'a str,
+    /// The site's absolute address, ending in `/`; without it the feed carries no links and
+    /// identifies itself by a tag URI.
+    pub site_url: Option<&'a str>,
+    /// The date of the newest entry (or of the build, when there is none).
+    pub updated: &'a str,
+    /// The most recent changes across plans, newest first.
+    pub entries: &'a [Entry],
 }
 
 /// A reassessment event.

@@ -38,6 +38,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../site-templates/_plan_table.html"),
     ),
     ("hub.html", include_str!("../../site-templates/hub.html")),
+    ("feed.xml", include_str!("../../site-templates/feed.xml")),
 ];
 
 /// Static files, replaceable the same way (`site-templates/assets/…`).
@@ -257,7 +258,7 @@ impl Site {
             .config
             .repo_url
             .clone()
-            .or_else(|| origin_url(&repo.root));
+            .or_else(|| crate::git::origin_web_url(&repo.root));
         let by_path = visible
             .iter()
             .zip(&ids)
@@ -1171,6 +1172,29 @@ pub fn relative_links(html: &str, file: &str) -> String {
 /// name in the repository's `site-templates/`.
 fn environment(root: &Path) -> Result<Environment<'static>, Error> {
     let mut env = Environment::new();
+    // `.xml` templates (the feed) escape for XML, dropping what XML 1.0 cannot carry.
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".xml") {
+            minijinja::AutoEscape::Custom("xml".into())
+        } else {
+            minijinja::default_auto_escape_callback(name)
+        }
+    });
+    env.set_formatter(|out, state, value| {
+        if matches!(state.auto_escape(), minijinja::AutoEscape::Custom(name) if name == "xml")
+            && !value.is_safe()
+        {
+            let text = if value.is_none() || value.is_undefined() {
+                String::new()
+            } else {
+                value.to_string()
+            };
+            return out
+                .write_str(&crate::xml::escape(&text))
+                .map_err(minijinja::Error::from);
+        }
+        minijinja::escape_formatter(out, state, value)
+    });
     let dir = root.join("site-templates");
     for (name, default) in TEMPLATES {
         let relative = Path::new("site-templates").join(name);
@@ -1355,35 +1379,6 @@ fn signoff_evidence(
     })
 }
 
-/// The web address of the `origin` remote, if it is a GitHub-style host.
-fn origin_url(root: &Path) -> Option<String> {
-    let git = git2::Repository::discover(root).ok()?;
-    let remote = git.find_remote("origin").ok()?;
-    let url = remote
-        .url()
-        .ok()?
-        .trim()
-        .trim_end_matches('/')
-        .trim_end_matches(".git")
-        .to_string();
-    let web = if let Some(rest) = url.strip_prefix("git@") {
-        let (host, path) = rest.split_once(':')?;
-        format!("https://{host}/{path}")
-    } else if let Some(rest) = url.strip_prefix("ssh://git@") {
-        format!("https://{}", rest.replacen(':', "/", 1))
-    } else if url.starts_with("https://") || url.starts_with("http://") {
-        match url.split_once('@') {
-            Some((scheme_user, host)) if scheme_user.contains("://") => {
-                format!("{}://{host}", scheme_user.split("://").next()?)
-            }
-            _ => url,
-        }
-    } else {
-        return None;
-    };
-    Some(web)
-}
-
 /// Every plan as `plans.json` lists it, serialized one by one, asking `stop` as it goes.
 struct AllPlans<'a> {
     plans: &'a [SitePlan],
@@ -1526,24 +1521,36 @@ impl Site {
         latest.sort_unstable_by(order);
         let entries: Vec<feeds::Entry> = latest
             .into_iter()
-            .map(|(s, r)| feeds::Entry {
-                plan_id: s.id.clone(),
-                plan_title: published::cap(&s.title).into_owned(),
-                url: absolute(&s.url),
-                commit: r.commit.clone(),
-                date: r.date.clone(),
-                author: published::cap(&r.author.name).into_owned(),
-                summary: published::cap(&r.summary).into_owned(),
-                changes: r.changes.iter().map(ToString::to_string).collect(),
+            .map(|(s, r)| {
+                let url = absolute(&s.url);
+                feeds::Entry {
+                    id: feeds::Entry::atom_id(&s.id, url.as_deref(), &r.commit),
+                    plan_id: s.id.clone(),
+                    plan_title: published::cap(&s.title).into_owned(),
+                    url,
+                    commit: r.commit.clone(),
+                    date: r.date.clone(),
+                    author: published::cap(&r.author.name).into_owned(),
+                    summary: published::cap(&r.summary).into_owned(),
+                    changes: r.changes.iter().map(ToString::to_string).collect(),
+                }
             })
             .collect();
         let updated = entries
             .first()
             .map_or_else(|| format!("{today}T00:00:00Z"), |e| e.date.clone());
-        staging.write(
-            "feed.xml",
-            feeds::atom(&site.title, site_url.as_deref(), &updated, &entries).as_bytes(),
-        )?;
+        let feed = feeds::Feed {
+            title: &site.title,
+            site_url: site_url.as_deref(),
+            updated: &updated,
+            entries: &entries,
+        };
+        let mut feed = render(&self.env, "feed.xml", v(&feed))?;
+        // Templates lose their last line break (as in Jinja); a file ends with one.
+        if !feed.ends_with('\n') {
+            feed.push('\n');
+        }
+        staging.write("feed.xml", feed.as_bytes())?;
 
         let events: Vec<feeds::Event> = self
             .plans

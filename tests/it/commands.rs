@@ -1,8 +1,8 @@
 //! `planbook new`, `schema` and `completions`.
 
-mod common;
+use crate::common;
 
-use common::TestRepo;
+use crate::common::TestRepo;
 
 #[test]
 fn new_writes_a_plan_that_passes_check_as_a_draft() {

@@ -1,8 +1,6 @@
 //! A test harness: plans repositories built in temp folders with real git commits, and the
 //! real `planbook` binary run on them.
 
-#![allow(dead_code)]
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -186,11 +184,34 @@ impl TestRepo {
 
     /// Runs git in the repository and returns its stdout.
     pub fn git(&self, args: &[&str]) -> String {
+        self.git_with(args, &[])
+    }
+
+    /// Runs git as `who` ("Name <email>", author and committer) on `date` (ISO 8601), e.g.
+    /// for a merge or a cherry-pick whose dates the test fixes.
+    pub fn git_as(&self, who: &str, date: &str, args: &[&str]) -> String {
+        let (name, email) = name_email(who);
+        self.git_with(
+            args,
+            &[
+                ("GIT_AUTHOR_NAME", name),
+                ("GIT_AUTHOR_EMAIL", email),
+                ("GIT_COMMITTER_NAME", name),
+                ("GIT_COMMITTER_EMAIL", email),
+                ("GIT_AUTHOR_DATE", date),
+                ("GIT_COMMITTER_DATE", date),
+            ],
+        )
+    }
+
+    /// Runs git with extra environment variables, failing the test if git fails.
+    fn git_with(&self, args: &[&str], env: &[(&str, &str)]) -> String {
         let out = Command::new("git")
             .args(args)
             .current_dir(self.path())
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("HOME", self.path())
+            .envs(env.iter().copied())
             .output()
             .unwrap();
         assert!(
@@ -208,8 +229,8 @@ impl TestRepo {
     }
 
     /// Commits everything written by `author` and committed by `committer` (each
-    /// "Name <email>") on `date`, with extra `git commit` arguments (e.g. `-S`, `-c` options
-    /// go in `git_options`).
+    /// "Name <email>") on `date`, with extra `git` arguments before `commit` (e.g. `-c`
+    /// options).
     pub fn commit_by(
         &self,
         message: &str,
@@ -219,34 +240,25 @@ impl TestRepo {
         extra: &[&str],
     ) -> String {
         self.git(&["add", "-A"]);
-        let (name, email) = committer
-            .split_once(" <")
-            .map(|(n, e)| (n, e.trim_end_matches('>')))
-            .unwrap_or((committer, ""));
-        let out = Command::new("git")
-            .args(extra)
-            .args([
-                "commit",
-                "-q",
-                "--allow-empty",
-                "-m",
-                message,
-                "--author",
-                author,
-            ])
-            .current_dir(self.path())
-            .env("GIT_AUTHOR_DATE", date)
-            .env("GIT_COMMITTER_DATE", date)
-            .env("GIT_COMMITTER_NAME", name)
-            .env("GIT_COMMITTER_EMAIL", email)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("HOME", self.path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "commit: {}",
-            String::from_utf8_lossy(&out.stderr)
+        let (name, email) = name_email(committer);
+        let mut args = extra.to_vec();
+        args.extend([
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            message,
+            "--author",
+            author,
+        ]);
+        self.git_with(
+            &args,
+            &[
+                ("GIT_AUTHOR_DATE", date),
+                ("GIT_COMMITTER_DATE", date),
+                ("GIT_COMMITTER_NAME", name),
+                ("GIT_COMMITTER_EMAIL", email),
+            ],
         );
         self.git(&["rev-parse", "HEAD"]).trim().to_string()
     }
@@ -273,6 +285,32 @@ impl TestRepo {
     }
 }
 
+/// The findings of every rule that needs no git history on the plans of `dir`, checked
+/// in-process as `check --as-of AS_OF` checks them (`[rules]` levels applied, sorted by file,
+/// line and column), as `(rule, line, column)`.
+pub fn check_in_process(dir: &Path, as_of: &str) -> Vec<(String, u64, u64)> {
+    let repo = planbook::repo::Repo::discover(dir, None).unwrap();
+    let trust = planbook::history::trust::Trust::current(&repo, None).unwrap();
+    let settings = planbook::check::Settings {
+        repo: &repo,
+        as_of: as_of.parse().unwrap(),
+        trust: &trust,
+    };
+    let paths = repo.plan_paths().unwrap();
+    let (plans, mut diagnostics) = planbook::check::check_paths(&settings, &paths, &|_| true);
+    planbook::check::finish(&repo, &trust, &plans, &mut diagnostics);
+    diagnostics
+        .iter()
+        .map(|d| {
+            (
+                d.rule.name().to_string(),
+                u64::from(d.span.line),
+                u64::from(d.span.column),
+            )
+        })
+        .collect()
+}
+
 pub fn findings(json: &Value) -> Vec<(String, u64, u64)> {
     json["diagnostics"]
         .as_array()
@@ -296,20 +334,73 @@ pub struct Output {
     pub stderr: String,
 }
 
-pub fn run_in(dir: &Path, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_planbook"))
-        .args(args)
+/// The `planbook` binary, to run in `dir` with the tests' environment: no colour, `dir` as
+/// home and no system git configuration.
+pub fn planbook(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_planbook"));
+    with_test_env(&mut command, dir);
+    command
+}
+
+/// Sets the tests' environment on a command that runs planbook (directly or through a
+/// wrapper such as `/usr/bin/time`) in `dir`.
+pub fn with_test_env(command: &mut Command, dir: &Path) {
+    command
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env("HOME", dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .unwrap();
+        .env("GIT_CONFIG_NOSYSTEM", "1");
+}
+
+pub fn run_in(dir: &Path, args: &[&str]) -> Output {
+    let out = planbook(dir).args(args).output().unwrap();
     Output {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// Runs another program (`ssh-keygen`, `gpg`, …) in `dir` and returns its stdout, failing the
+/// test if it fails.
+pub fn run_program(dir: &Path, program: &str, args: &[&str], env: &[(&str, &str)]) -> String {
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Every file under `dir` (links are not followed), sorted.
+pub fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if entry.file_type().unwrap().is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// "Name <email>" split into its name and email.
+fn name_email(who: &str) -> (&str, &str) {
+    who.split_once(" <")
+        .map(|(n, e)| (n, e.trim_end_matches('>')))
+        .unwrap_or((who, ""))
 }
 
 /// Line (from 1) of the first line in `text` containing `needle`.

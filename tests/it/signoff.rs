@@ -1,12 +1,12 @@
 //! Sign-off evidence on real repositories: forgeries rejected, each kind of evidence accepted
 //! exactly when it holds, per-signer staleness, reviews, partial clones, identity changes.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{PEOPLE, TestRepo, valid_plan};
+use crate::common::{PEOPLE, TestRepo, valid_plan};
 use serde_json::Value;
 
 const ANA: &str = "Ana Lima <ana@example.com>";
@@ -81,25 +81,10 @@ fn signoff<'a>(json: &'a Value, person: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no sign-off by {person}: {json}"))
 }
 
-fn run(dir: &Path, program: &str, args: &[&str], env: &[(&str, &str)]) -> String {
-    let out = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .envs(env.iter().copied())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{program} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// An SSH key pair in `dir`: (private key path, public key line).
 fn ssh_key(dir: &Path, name: &str) -> (PathBuf, String) {
     let key = dir.join(name);
-    run(
+    common::run_program(
         dir,
         "ssh-keygen",
         &[
@@ -242,18 +227,7 @@ fn a_cherry_picked_signoff_onto_a_lowered_target_is_not_the_signers() {
     );
     repo.commit("Lower the target", ANA, "2026-01-07T09:00:00+00:00");
     // Ana replays Ben's commit on top: git keeps Ben as the author.
-    let out = Command::new("git")
-        .args(["cherry-pick", &bens])
-        .current_dir(repo.path())
-        .env("HOME", repo.path())
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    repo.git(&["cherry-pick", &bens]);
     assert!(repo.read("plans/alpha.md").contains("target: 450000"));
     assert_eq!(
         repo.git(&["log", "-1", "--format=%ae %ce"]).trim(),
@@ -341,7 +315,7 @@ fn an_openpgp_signature_by_the_signers_key_counts() {
     let gnupg = home.path().join("gnupg");
     std::fs::create_dir(&gnupg).unwrap();
     let env = [("GNUPGHOME", gnupg.to_str().unwrap())];
-    run(
+    common::run_program(
         home.path(),
         "gpg",
         &[
@@ -356,7 +330,7 @@ fn an_openpgp_signature_by_the_signers_key_counts() {
         ],
         &env,
     );
-    let armored = run(
+    let armored = common::run_program(
         home.path(),
         "gpg",
         &["--armor", "--export", "ben@example.com"],
@@ -372,7 +346,7 @@ fn an_openpgp_signature_by_the_signers_key_counts() {
         ),
     )
     .unwrap();
-    run(
+    common::run_program(
         home.path(),
         "chmod",
         &["+x", wrapper.to_str().unwrap()],
@@ -525,18 +499,7 @@ fn a_merge_from_a_branch_with_older_dates_is_still_compared_by_content() {
         in_review().replace("target: 500000", "target: 450000"),
     );
     repo.commit("Lower the target", ANA, "2026-01-10T09:00:00+00:00");
-    let out = Command::new("git")
-        .args(["merge", "--no-edit", "approval"])
-        .current_dir(repo.path())
-        .env("HOME", repo.path())
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    repo.git(&["merge", "--no-edit", "approval"]);
     let text = repo.read("plans/alpha.md");
     assert!(
         text.contains("target: 450000") && text.contains("person: ben"),
@@ -760,7 +723,7 @@ fn a_partial_clone_is_refused_not_read_as_empty() {
     let clone = tempfile::tempdir().unwrap();
     let url = format!("file://{}", repo.path().display());
     let target = clone.path().join("c");
-    run(
+    common::run_program(
         clone.path(),
         "git",
         &[
@@ -850,30 +813,6 @@ fn a_change_may_take_the_lifecycle_one_step_per_commit() {
     assert!(!rules(&found).contains(&"status-transition"), "{found:?}");
 }
 
-/// Runs git with the test's environment, failing the test if git fails.
-fn git_as(repo: &TestRepo, who: &str, date: &str, args: &[&str]) {
-    let (name, email) = who.split_once(" <").unwrap();
-    let email = email.trim_end_matches('>');
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(repo.path())
-        .env("HOME", repo.path())
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", name)
-        .env("GIT_AUTHOR_EMAIL", email)
-        .env("GIT_COMMITTER_NAME", name)
-        .env("GIT_COMMITTER_EMAIL", email)
-        .env("GIT_AUTHOR_DATE", date)
-        .env("GIT_COMMITTER_DATE", date)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 #[test]
 fn a_merge_that_keeps_one_sides_version_is_judged_by_what_head_holds() {
     let repo = base_repo();
@@ -896,8 +835,7 @@ fn a_merge_that_keeps_one_sides_version_is_judged_by_what_head_holds() {
     );
     repo.commit("A note", CLEO, "2026-01-09T09:00:00+00:00");
     // The merge takes the pull request's version of the plan whole.
-    git_as(
-        &repo,
+    repo.git_as(
         ANA,
         "2026-01-10T09:00:00+00:00",
         &[
@@ -905,8 +843,7 @@ fn a_merge_that_keeps_one_sides_version_is_judged_by_what_head_holds() {
         ],
     );
     repo.git(&["checkout", "pr", "--", "plans/alpha.md"]);
-    git_as(
-        &repo,
+    repo.git_as(
         ANA,
         "2026-01-10T09:00:00+00:00",
         &["commit", "-q", "--amend", "--no-edit", "-a"],

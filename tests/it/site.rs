@@ -1,24 +1,10 @@
 //! `planbook build`: pages, data files, sanitising hostile plans, restricted plans, links,
 //! sub-paths and the atomic swap.
 
-mod common;
+use std::path::Path;
+use crate::common;
 
-use std::path::{Path, PathBuf};
-
-use common::{TestRepo, valid_plan};
-
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(files(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
+use crate::common::{TestRepo, files, valid_plan};
 
 /// HTML with the entities templates use in attributes decoded (`&#x2f;` is `/`).
 fn decoded(text: &str) -> String {
@@ -155,6 +141,27 @@ fn history_appears_on_the_page_and_in_the_feed() {
     assert_eq!(history["id"], "alpha");
     assert_eq!(history["revisions"].as_array().unwrap().len(), 2);
     assert_eq!(history["revisions"][0]["summary"], "Raise the target (#7)");
+
+    // A repository's own `site-templates/feed.xml` replaces the built-in one; values are
+    // still escaped for XML.
+    repo.write(
+        "site-templates/feed.xml",
+        "<feed>{% for e in entries %}<e a=\"{{ e.author }}\">{{ e.summary }} & {{ e.changes | length }}</e>{% endfor %}</feed>",
+    );
+    repo.plan(
+        "alpha.md",
+        valid_plan("alpha").replace("title: Nordics mid-market recovery", "title: A & <B>"),
+    );
+    repo.commit(
+        "Rename <it> & \"quote\"",
+        "Ana Lima <ana@example.com>",
+        "2026-01-07T09:00:00+00:00",
+    );
+    assert_eq!(build(&repo, &[]).code, 0);
+    assert_eq!(
+        repo.read("site/feed.xml"),
+        "<feed><e a=\"Ana Lima\">Rename &lt;it&gt; &amp; &quot;quote&quot; & 1</e><e a=\"Ana Lima\">Raise the target (#7) & 4</e><e a=\"Ana Lima\">Draft & 0</e></feed>\n"
+    );
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! `planbook log` and the history rules on real git repositories.
 
-mod common;
+use crate::common;
 
-use common::{TestRepo, findings, valid_plan};
+use crate::common::{TestRepo, findings, valid_plan};
 use serde_json::Value;
 
 const ANA: &str = "Ana Lima <ana@example.com>";

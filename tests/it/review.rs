@@ -1,8 +1,8 @@
 //! `planbook init`, `diff` and `status` on real repositories.
 
-mod common;
+use crate::common;
 
-use common::{TestRepo, valid_plan};
+use crate::common::{TestRepo, valid_plan};
 use serde_json::Value;
 
 const ANA: &str = "Ana Lima <ana@example.com>";
@@ -587,4 +587,33 @@ fn status_reports_the_forecast_after_the_existing_fields() {
     );
     // Gamma recorded its reassessment: nothing is overdue.
     assert!(!row("gamma").contains("overdue"), "{table}");
+}
+
+/// One answer to "is this a plan": hidden files and files in hidden folders under `plans/` are
+/// not plans, on disk (`check`), at a revision (`diff`) or in the working tree.
+#[test]
+fn hidden_files_and_folders_are_not_plans_anywhere() {
+    let repo = TestRepo::with_git();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    let base = repo.commit("Alpha", ANA, "2026-01-05T09:00:00+00:00");
+    repo.plan(".alpha.md", valid_plan("alpha"));
+    repo.plan(".drafts/beta.md", valid_plan("beta"));
+    repo.plan("emea/gamma.md", valid_plan("gamma"));
+    let head = repo.commit("More", ANA, "2026-01-06T09:00:00+00:00");
+    let (_, json) = repo.check_json(&[]);
+    assert_eq!(json["files"], 2, "alpha and gamma: {json}");
+    for side in [vec![base.as_str(), head.as_str()], vec![base.as_str()]] {
+        let mut args = vec!["diff", "--format", "json"];
+        args.extend(side);
+        let out = repo.run(&args);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let json: Value = serde_json::from_str(&out.stdout).unwrap();
+        let ids: Vec<&str> = json["plans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["gamma"], "{json}");
+    }
 }

@@ -1,15 +1,13 @@
 //! `planbook serve`: serves the site, rebuilds on change, reports a broken build to the page.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{TestRepo, valid_plan};
+use crate::common::{self, TestRepo, valid_plan};
 
 struct Server(Child);
 
@@ -66,10 +64,8 @@ fn wait_for(port: u16, what: impl Fn(&serde_json::Value) -> bool) -> serde_json:
 
 /// Starts `planbook serve` on a free port in `dir`.
 fn serve(dir: &Path) -> (Server, u16) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_planbook"))
+    let mut child = common::planbook(dir)
         .args(["serve", "--port", "0"])
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -104,26 +100,19 @@ fn eventually(what: impl Fn() -> bool, description: &str) {
     }
 }
 
-/// Every file under `dir`, by relative path.
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(folder) = stack.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let name = path
-                    .strip_prefix(dir)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                out.insert(name, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    out
+/// Every file under `dir`, by relative path, with its contents.
+fn contents(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    common::files(dir)
+        .into_iter()
+        .map(|path| {
+            let name = path
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (name, std::fs::read(&path).unwrap())
+        })
+        .collect()
 }
 
 #[test]
@@ -223,7 +212,7 @@ fn an_edit_updates_the_site_as_a_whole_build_would() {
     let whole = repo.path().join("whole");
     let out = repo.run(&["build", "--out", "whole"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let (served, built) = (files(&site), files(&whole));
+    let (served, built) = (contents(&site), contents(&whole));
     assert_eq!(
         served.keys().collect::<Vec<_>>(),
         built.keys().collect::<Vec<_>>(),

@@ -2,28 +2,11 @@
 //! written where it should not be, and nothing blows up in time or memory (what is read is
 //! bounded). Exit codes: 0 clean, 1 findings, 2 the run could not be done as asked.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
-use common::{TestRepo, valid_plan};
-
-/// Every file under `dir`.
-fn files(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(folder) = stack.pop() {
-        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if entry.file_type().unwrap().is_dir() {
-                stack.push(path);
-            } else {
-                out.push(path);
-            }
-        }
-    }
-    out
-}
+use crate::common::{TestRepo, files, valid_plan};
 
 #[cfg(unix)]
 #[test]
@@ -159,9 +142,8 @@ fn a_hundred_thousand_tiny_plans() {
     }
     // Each tiny plan has a dozen findings: the report (400 MB) goes to a file, not memory.
     let report = repo.path().join("report.json");
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_planbook"))
+    let status = common::planbook(repo.path())
         .args(["check", "--format", "json", "--as-of", "2026-03-01"])
-        .current_dir(repo.path())
         .stdout(std::fs::File::create(&report).unwrap())
         .status()
         .unwrap();
@@ -419,12 +401,8 @@ fn oversized_files_are_refused_from_their_size() {
 #[cfg(unix)]
 fn run_bounded(dir: &Path, args: &[&str]) -> common::Output {
     use std::io::Read;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_planbook"))
+    let mut child = common::planbook(dir)
         .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("HOME", dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -736,10 +714,8 @@ fn builds_into_one_folder_take_turns_and_clean_up_after_a_killed_one() {
     for _ in 0..3 {
         let children: Vec<_> = (0..4)
             .map(|_| {
-                std::process::Command::new(env!("CARGO_BIN_EXE_planbook"))
+                common::planbook(repo.path())
                     .args(["build", "--out", "public/site", "-q"])
-                    .current_dir(repo.path())
-                    .env("NO_COLOR", "1")
                     .stdout(std::process::Stdio::null())
                     .stderr(std::process::Stdio::piped())
                     .spawn()
@@ -776,10 +752,8 @@ fn a_build_waits_for_the_one_holding_the_lock() {
     repo.plan("alpha.md", valid_plan("alpha"));
     let held = std::fs::File::open(repo.path()).unwrap();
     held.lock().unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_planbook"))
+    let mut child = common::planbook(repo.path())
         .args(["build"])
-        .current_dir(repo.path())
-        .env("NO_COLOR", "1")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -932,19 +906,13 @@ fn bounded(repo: &TestRepo, args: &[&str]) -> common::Output {
     let mut command = if measure {
         let mut c = std::process::Command::new(time);
         c.args(["-f", "planbook-peak-kb %M", env!("CARGO_BIN_EXE_planbook")]);
+        common::with_test_env(&mut c, repo.path());
         c
     } else {
-        std::process::Command::new(env!("CARGO_BIN_EXE_planbook"))
+        common::planbook(repo.path())
     };
     let started = std::time::Instant::now();
-    let out = command
-        .args(args)
-        .current_dir(repo.path())
-        .env("NO_COLOR", "1")
-        .env("HOME", repo.path())
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .unwrap();
+    let out = command.args(args).output().unwrap();
     let elapsed = started.elapsed();
     let mut stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     if measure && let Some(at) = stderr.rfind("planbook-peak-kb ") {

@@ -1,19 +1,19 @@
 //! `planbook check`: one failing and one passing fixture per rule, the output formats, exit
 //! codes and bad input. The passing fixture for every rule is `valid_plan`.
 
-mod common;
+use crate::common;
 
-use common::{TestRepo, findings, line_of, valid_plan};
+use crate::common::{TestRepo, findings, line_of, valid_plan};
 
 /// Writes `plans/alpha.md` as the valid plan with `from` replaced by `to`, and returns the
-/// findings of `check`.
+/// findings of `check` (run in-process: these rules read no history).
 fn with_change(from: &str, to: &str) -> (String, Vec<(String, u64, u64)>) {
     let base = valid_plan("alpha");
     assert!(base.contains(from), "fixture lacks {from:?}");
     let text = base.replacen(from, to, 1);
     let repo = TestRepo::new();
     repo.plan("alpha.md", &text);
-    let found = repo.findings();
+    let found = common::check_in_process(repo.path(), "2026-03-01");
     (text, found)
 }
 

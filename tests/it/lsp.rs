@@ -1,14 +1,12 @@
 //! `planbook lsp` driven over stdio with JSON-RPC, as an editor would.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
 
-use common::{TestRepo, valid_plan};
+use crate::common::{self, TestRepo, valid_plan};
 use serde_json::{Value, json};
 
 struct Client {
@@ -20,11 +18,8 @@ struct Client {
 
 impl Client {
     fn start(dir: &Path) -> Client {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_planbook"))
+        let mut child = common::planbook(dir)
             .arg("lsp")
-            .current_dir(dir)
-            .env("HOME", dir)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
