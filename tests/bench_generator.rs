@@ -81,6 +81,9 @@ fn company_shaped_repositories_have_what_a_company_history_has() {
 
 #[test]
 fn generation_is_repeatable_and_gc_keeps_the_history() {
+    for name in synth::VARIANTS {
+        assert!(synth::Shape::variant(name, 10, 20).is_some(), "{name}");
+    }
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
     synth::generate(a.path(), small_company()).unwrap();

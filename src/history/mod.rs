@@ -1,5 +1,6 @@
 //! The audit trail: every revision of every plan, from one pass over the git history.
 
+pub mod binary;
 pub mod cache;
 pub mod diff;
 pub mod message;
