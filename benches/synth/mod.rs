@@ -23,8 +23,9 @@ pub struct Shape {
     /// a sign-off is verified across several revisions), edits that change targets renew the
     /// sign-offs with their signers' approval, and commits come from many authors.
     pub company: bool,
-    /// Repacked by `git gc` after `git fast-import` (whose pack stores each blob as a delta on
-    /// the one written before it, whatever its file).
+    /// Repacked with deltas computed again (`git repack -f`, then `git gc`) after `git
+    /// fast-import` (whose pack stores each blob as a delta on the one written before it,
+    /// whatever its file).
     pub gc: bool,
 }
 
@@ -604,9 +605,15 @@ pub fn generate(dir: &Path, shape: Shape) -> std::io::Result<()> {
     }
     git(&["checkout", "-q", "-f", "main"])?;
     if shape.gc {
-        let out = git(&["gc", "-q", "--prune=now"])?;
-        if !out.status.success() {
-            return Err(std::io::Error::other("git gc failed"));
+        // `git gc` alone keeps the deltas `git fast-import` chose; `-f` computes them again.
+        for args in [
+            &["repack", "-a", "-d", "-f", "-q"][..],
+            &["gc", "-q", "--prune=now"][..],
+        ] {
+            let out = git(args)?;
+            if !out.status.success() {
+                return Err(std::io::Error::other(format!("git {} failed", args[0])));
+            }
         }
     }
     Ok(())
