@@ -2,7 +2,8 @@
 //!
 //! `cargo bench --bench planbook` generates the repositories under `target/bench-repos/`
 //! (once; delete the folder to regenerate) and times the release binary. Options:
-//! `--plans N`, `--commits N`, `--runs N`, `--only check|log|build|serve|lsp`.
+//! `--plans N`, `--commits N`, `--runs N`, `--only check|log|build|serve|lsp`,
+//! `--variants standard,company,company-gc` (the generator's shapes; all by default).
 
 mod synth;
 
@@ -15,6 +16,7 @@ fn main() {
     let mut commits = 50_000;
     let mut runs = 5;
     let mut only: Option<String> = None;
+    let mut variants: Vec<String> = synth::VARIANTS.iter().map(|v| v.to_string()).collect();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
     while i < args.len() {
@@ -24,6 +26,7 @@ fn main() {
             "--commits" => commits = value.parse().expect("--commits N"),
             "--runs" => runs = value.parse().expect("--runs N"),
             "--only" => only = Some(value),
+            "--variants" => variants = value.split(',').map(str::to_string).collect(),
             _ => {
                 i += 1;
                 continue;
@@ -37,97 +40,114 @@ fn main() {
     println!("machine: {} cores, {}", cores(), cpu_model());
 
     if wants("check") {
-        let short = short_repository(&base, plans);
-        let size = dir_size(&short.join("plans"));
-        println!(
-            "\nrepository: {plans} plans ({:.0} MB of plans), short history",
-            size as f64 / 1e6
-        );
-        let t = time(runs, || {
-            run(
-                &binary,
-                &short,
-                &["check", "--format", "json", "--as-of", "2026-03-01"],
-            )
-        });
-        report("planbook check (10,000 plans)", &t);
-        if let Some(kb) = peak_kb(
-            &binary,
-            &short,
-            &["check", "--format", "json", "--as-of", "2026-03-01"],
-        ) {
-            println!("  peak memory: {:.0} MB", kb as f64 / 1024.0);
+        for variant in &variants {
+            let short = short_repository(&base, variant, plans);
+            let size = dir_size(&short.join("plans"));
+            println!(
+                "\n{variant} repository: {plans} plans ({:.0} MB of plans), {} commits",
+                size as f64 / 1e6,
+                short_commits(variant, plans)
+            );
+            let args = ["check", "--format", "json", "--as-of", "2026-03-01"];
+            let t = time(runs, || run(&binary, &short, &args));
+            report("planbook check --format json, history rules on", &t);
+            if let Some(kb) = peak_kb(&binary, &short, &args) {
+                println!("  peak memory: {:.0} MB", kb as f64 / 1024.0);
+            }
+            // The same with every history rule off: they must cost nothing.
+            let config = short.join(".git/planbook-history-off.toml");
+            let mut text = std::fs::read_to_string(short.join("planbook.toml")).expect("config");
+            for rule in [
+                "signoff-unverified",
+                "signoff-stale",
+                "status-transition",
+                "identity-change",
+            ] {
+                text.push_str(&format!("{rule} = \"off\"\n"));
+            }
+            std::fs::write(&config, text).expect("write the configuration");
+            let off = [
+                &["--config", config.to_str().expect("UTF-8 path")],
+                &args[..],
+            ]
+            .concat();
+            let t = time(runs, || run(&binary, &short, &off));
+            report("planbook check --format json, history rules off", &t);
         }
     }
 
     if wants("log") {
-        let long = history_repository(&base, plans, commits);
-        println!("\nrepository: {plans} plans, {commits} commits (merges, renames)");
-        let reference = time(runs, || {
-            let out = Command::new("git")
-                .args([
-                    "log",
-                    "--name-status",
-                    "-M",
-                    "--format=%H%x00%an%x00%ae%x00%aI%x00%s",
-                    "--",
-                    "plans/",
-                ])
-                .current_dir(&long)
-                .output()
-                .expect("run git log");
-            assert!(out.status.success());
-        });
-        report("git log --name-status -M -- plans/ (reference)", &reference);
-        let cache = long.join(".git/planbook");
-        let cold = time(runs, || {
-            let _ = std::fs::remove_dir_all(&cache);
-            run(&binary, &long, &["log", "--format", "json"]);
-        });
-        report("planbook log --format json, cold (no cache)", &cold);
-        let warm = time(runs, || run(&binary, &long, &["log", "--format", "json"]));
-        report(
-            "planbook log --format json, warm (cache from the last run)",
-            &warm,
-        );
-        println!(
-            "  cold / reference: {:.2}x",
-            cold[cold.len() / 2].as_secs_f64() / reference[reference.len() / 2].as_secs_f64()
-        );
-        if let Some(kb) = peak_kb(&binary, &long, &["log", "--format", "json"]) {
-            println!("  peak memory (warm): {:.0} MB", kb as f64 / 1024.0);
+        for variant in &variants {
+            let long = history_repository(&base, variant, plans, commits);
+            println!("\n{variant} repository: {plans} plans, {commits} commits (merges, renames)");
+            let reference = time(runs, || {
+                let out = Command::new("git")
+                    .args([
+                        "log",
+                        "--name-status",
+                        "-M",
+                        "--format=%H%x00%an%x00%ae%x00%aI%x00%s",
+                        "--",
+                        "plans/",
+                    ])
+                    .current_dir(&long)
+                    .output()
+                    .expect("run git log");
+                assert!(out.status.success());
+            });
+            report("git log --name-status -M -- plans/ (reference)", &reference);
+            let cache = long.join(".git/planbook");
+            let cold = time(runs, || {
+                let _ = std::fs::remove_dir_all(&cache);
+                run(&binary, &long, &["log", "--format", "json"]);
+            });
+            report("planbook log --format json, cold (no cache)", &cold);
+            let warm = time(runs, || run(&binary, &long, &["log", "--format", "json"]));
+            report(
+                "planbook log --format json, warm (cache from the last run)",
+                &warm,
+            );
+            println!(
+                "  cold / reference: {:.2}x",
+                cold[cold.len() / 2].as_secs_f64() / reference[reference.len() / 2].as_secs_f64()
+            );
+            if let Some(kb) = peak_kb(&binary, &long, &["log", "--format", "json"]) {
+                println!("  peak memory (warm): {:.0} MB", kb as f64 / 1024.0);
+            }
         }
     }
 
     if wants("build") {
-        let long = history_repository(&base, plans, commits);
-        let out = base.join("build-out");
-        let args = [
-            "build",
-            "--out",
-            out.to_str().expect("UTF-8 path"),
-            "--as-of",
-            "2026-03-01",
-            "-q",
-        ];
-        println!(
-            "\nrepository: {plans} plans, {commits} commits; site into {}",
-            out.display()
-        );
-        let cold = time(1, || {
-            let _ = std::fs::remove_dir_all(long.join(".git/planbook"));
-            run(&binary, &long, &args);
-        });
-        report("planbook build, cold (history not cached)", &cold);
-        let warm = time(runs, || run(&binary, &long, &args));
-        report("planbook build, warm (history cached)", &warm);
-        if let Some(kb) = peak_kb(&binary, &long, &args) {
-            println!("  peak memory (warm): {:.0} MB", kb as f64 / 1024.0);
+        for variant in &variants {
+            let long = history_repository(&base, variant, plans, commits);
+            let out = base.join("build-out");
+            let args = [
+                "build",
+                "--out",
+                out.to_str().expect("UTF-8 path"),
+                "--as-of",
+                "2026-03-01",
+                "-q",
+            ];
+            println!(
+                "\n{variant} repository: {plans} plans, {commits} commits; site into {}",
+                out.display()
+            );
+            let cold = time(1, || {
+                let _ = std::fs::remove_dir_all(long.join(".git/planbook"));
+                run(&binary, &long, &args);
+            });
+            report("planbook build, cold (history not cached)", &cold);
+            let warm = time(runs, || run(&binary, &long, &args));
+            report("planbook build, warm (history cached)", &warm);
+            if let Some(kb) = peak_kb(&binary, &long, &args) {
+                println!("  peak memory (warm): {:.0} MB", kb as f64 / 1024.0);
+            }
         }
     }
 
     if wants("lsp") {
-        let short = short_repository(&base, plans);
+        let short = short_repository(&base, "standard", plans);
         println!("\nrepository: {plans} plans, short history; planbook lsp");
         let times = lsp_changes(&binary, &short, runs.max(10));
         report(
@@ -137,7 +157,7 @@ fn main() {
     }
 
     if wants("serve") {
-        let long = history_repository(&base, plans, commits);
+        let long = history_repository(&base, "standard", plans, commits);
         println!("\nrepository: {plans} plans, {commits} commits; planbook serve");
         let times = serve_edits(&binary, &long, runs);
         report(
@@ -308,32 +328,41 @@ fn serve_edits(binary: &Path, dir: &Path, runs: usize) -> Vec<Duration> {
     times
 }
 
-/// The repository with a long history (generated on first use).
-fn history_repository(base: &Path, plans: usize, commits: usize) -> PathBuf {
-    let dir = base.join(format!("history-{plans}-{commits}"));
-    ensure(
-        &dir,
-        synth::Shape {
-            plans,
-            commits,
-            people: 200,
-        },
-    );
+/// The repository of the generator's `variant` with a long history (generated on first use).
+fn history_repository(base: &Path, variant: &str, plans: usize, commits: usize) -> PathBuf {
+    let dir = base.join(format!("{}history-{plans}-{commits}", prefix(variant)));
+    ensure(&dir, shape(variant, plans, commits));
     dir
 }
 
-/// The repository of `plans` plans with a short history (the plans added, a few edits).
-fn short_repository(base: &Path, plans: usize) -> PathBuf {
-    let short = base.join(format!("short-{plans}"));
-    ensure(
-        &short,
-        synth::Shape {
-            plans,
-            commits: 105.max(plans / 100 + 5),
-            people: 200,
-        },
-    );
+/// The repository of `plans` plans with a short history (the plans added, a few edits; 200
+/// commits in the company-shaped variants).
+fn short_repository(base: &Path, variant: &str, plans: usize) -> PathBuf {
+    let short = base.join(format!("{}short-{plans}", prefix(variant)));
+    ensure(&short, shape(variant, plans, short_commits(variant, plans)));
     short
+}
+
+fn short_commits(variant: &str, plans: usize) -> usize {
+    if variant == "standard" {
+        105.max(plans / 100 + 5)
+    } else {
+        200.max(plans / 100 + 100)
+    }
+}
+
+/// Folder names keep the first generator's repositories where they were.
+fn prefix(variant: &str) -> String {
+    if variant == "standard" {
+        String::new()
+    } else {
+        format!("{variant}-")
+    }
+}
+
+fn shape(variant: &str, plans: usize, commits: usize) -> synth::Shape {
+    synth::Shape::variant(variant, plans, commits)
+        .unwrap_or_else(|| panic!("unknown variant {variant}; one of {:?}", synth::VARIANTS))
 }
 
 fn ensure(dir: &Path, shape: synth::Shape) {

@@ -119,6 +119,18 @@ impl Repo {
         }
     }
 
+    /// The text of one plan file (relative to the root) as [`Repo::load_plan`] reads it, for
+    /// showing findings in it; `None` when it cannot be read as text now.
+    pub fn plan_text(&self, path: &Path) -> Option<String> {
+        let full = self.root.join(path);
+        plan_entry(&self.root, &full).ok()?;
+        let text = String::from_utf8(read_bounded(&full).ok()?).ok()?;
+        Some(match text.strip_prefix('\u{feff}') {
+            Some(rest) => rest.to_string(),
+            None => text,
+        })
+    }
+
     /// `path` (as given on the command line, relative to `cwd`) relative to the root, if it
     /// lies inside the repository.
     pub fn relative(&self, cwd: &Path, path: &Path) -> Result<PathBuf, Error> {

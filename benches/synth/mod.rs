@@ -13,6 +13,76 @@ pub struct Shape {
     pub plans: usize,
     pub commits: usize,
     pub people: usize,
+    /// Files outside the plans folder (notes, CRM exports, scripts), some edited over time.
+    pub other_files: usize,
+    /// A two-commit branch is merged every this many commits.
+    pub merge_every: usize,
+    /// A plan is moved to another folder every this many commits.
+    pub move_every: usize,
+    /// Company-shaped: plans in team folders, most edits leave the covered fields alone (so
+    /// a sign-off is verified across several revisions), edits that change targets renew the
+    /// sign-offs with their signers' approval, and commits come from many authors.
+    pub company: bool,
+    /// Repacked with deltas computed again (`git repack -f`, then `git gc`) after `git
+    /// fast-import` (whose pack stores each blob as a delta on the one written before it,
+    /// whatever its file).
+    pub gc: bool,
+}
+
+impl Shape {
+    /// The project's first generator: plans in region folders, merges every 25 commits, a
+    /// move every 400, edits that change targets.
+    pub fn standard(plans: usize, commits: usize) -> Shape {
+        Shape {
+            plans,
+            commits,
+            people: 200,
+            other_files: 0,
+            merge_every: 25,
+            move_every: 400,
+            company: false,
+            gc: false,
+        }
+    }
+
+    /// Shaped like a company's repository: 5,000 other files, 1,000 people, merges every 100
+    /// commits, a plan moved every 20 commits.
+    pub fn company(plans: usize, commits: usize) -> Shape {
+        Shape {
+            plans,
+            commits,
+            people: 1_000,
+            other_files: 5_000,
+            merge_every: 100,
+            move_every: 20,
+            company: true,
+            gc: false,
+        }
+    }
+
+    /// The variant of `name`: `standard`, `company` or `company-gc`.
+    pub fn variant(name: &str, plans: usize, commits: usize) -> Option<Shape> {
+        match name {
+            "standard" => Some(Shape::standard(plans, commits)),
+            "company" => Some(Shape::company(plans, commits)),
+            "company-gc" => Some(Shape {
+                gc: true,
+                ..Shape::company(plans, commits)
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// The variants, in the order the benchmarks measure them.
+pub const VARIANTS: [&str; 3] = ["standard", "company", "company-gc"];
+
+/// How far plan `n`'s revisions have come: `rev` counts every edit, `terms` the edits that
+/// changed what its sign-offs cover (company-shaped histories only).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Revision {
+    pub rev: usize,
+    pub terms: Option<usize>,
 }
 
 /// A small deterministic random number generator (xorshift64*), so runs are repeatable.
@@ -101,15 +171,18 @@ fn roles(n: usize, people: usize) -> (usize, usize, usize) {
     (owner, peer, leader)
 }
 
-/// The plan file for plan `n` at revision `rev` (revisions change targets, statuses and text).
-pub fn plan_text(n: usize, rev: usize, people: usize, rng: &mut Rng) -> String {
+/// The plan file for plan `n` at `revision`. Without `terms`, every revision changes targets;
+/// with it, targets and sign-off dates follow `terms` and the rest follows `rev`.
+pub fn revision_text(n: usize, revision: Revision, people: usize, rng: &mut Rng) -> String {
+    let rev = revision.rev;
+    let terms = revision.terms.unwrap_or(rev);
     let id = format!("plan-{n:05}");
     let (owner, peer, leader) = roles(n, people);
     let (owner, peer, leader) = (person(owner), person(peer), person(leader));
     let statuses = ["draft", "in_review", "approved", "active"];
     let status = statuses[(n + rev) % statuses.len()];
     let baseline = 300_000 + (n % 50) * 10_000;
-    let target = baseline + 100_000 + (rev % 20) * 5_000;
+    let target = baseline + 100_000 + (terms % 20) * 5_000;
     let region = REGIONS[n % REGIONS.len()];
     let segment = SEGMENTS[n % SEGMENTS.len()];
     let mut fm = format!(
@@ -168,9 +241,19 @@ pub fn plan_text(n: usize, rev: usize, people: usize, rng: &mut Rng) -> String {
             m = metrics[a % metrics.len()]
         );
     }
+    // A renewed sign-off has a new date (one day later per renewal, before the 2026 period).
+    let (peer_date, leader_date) = match revision.terms {
+        None | Some(0) => ("2025-12-20".to_string(), "2025-12-22".to_string()),
+        Some(t) => {
+            let day = jiff::civil::date(2025, 1, 1)
+                .checked_add(jiff::Span::new().days((t % 300) as i64))
+                .expect("a date in 2025");
+            (day.to_string(), day.to_string())
+        }
+    };
     let _ = write!(
         fm,
-        "investment:\n  budget: 100000\n  days: 60\nhelp_needed:\n  - from: {leader}\n    ask: Join two customer calls a month.\n    by: 2026-02-28\n    status: agreed\nanalysis:\n  win_loss:\n    summary: Lost deals went to a local competitor.\n  team_comparison:\n    summary: Competitors field two AEs per territory.\n  baseline_360:\n    summary: Partners want local references.\nconsequences:\n  on_miss: The territory is split.\n  incentive: A commission accelerator.\nsignoffs:\n  - person: {peer}\n    role: Peer review\n    date: 2025-12-20\n  - person: {leader}\n    role: Sales leadership\n    date: 2025-12-22\n---\n\n# {segment} recovery plan {n}\n\n"
+        "investment:\n  budget: 100000\n  days: 60\nhelp_needed:\n  - from: {leader}\n    ask: Join two customer calls a month.\n    by: 2026-02-28\n    status: agreed\nanalysis:\n  win_loss:\n    summary: Lost deals went to a local competitor.\n  team_comparison:\n    summary: Competitors field two AEs per territory.\n  baseline_360:\n    summary: Partners want local references.\nconsequences:\n  on_miss: The territory is split.\n  incentive: A commission accelerator.\nsignoffs:\n  - person: {peer}\n    role: Peer review\n    date: {peer_date}\n  - person: {leader}\n    role: Sales leadership\n    date: {leader_date}\n---\n\n# {segment} recovery plan {n}\n\n"
     );
     let sections = planbook::check::rules::ALWAYS_SECTIONS
         .iter()
@@ -188,13 +271,81 @@ pub fn plan_text(n: usize, rev: usize, people: usize, rng: &mut Rng) -> String {
     fm
 }
 
+/// A file outside the plans folder: a team note, a CRM export or a script, about 1.5 KB.
+pub fn other_file(i: usize, rev: usize) -> (String, String) {
+    let mut text = String::new();
+    let path = match i % 3 {
+        0 => {
+            let _ = writeln!(text, "# Team note {i}\n\nRevision {rev}.\n");
+            for k in 0..10 {
+                let _ = writeln!(text, "{}", SENTENCES[(i + k + rev) % SENTENCES.len()]);
+            }
+            format!("docs/notes/team-{:02}/note-{i:05}.md", i % 50)
+        }
+        1 => {
+            text.push_str("account,region,segment,stage,amount\n");
+            for k in 0..40 {
+                let _ = writeln!(
+                    text,
+                    "account-{},{},{},stage-{},{}",
+                    i * 40 + k,
+                    REGIONS[(i + k) % REGIONS.len()],
+                    SEGMENTS[k % SEGMENTS.len()],
+                    (k + rev) % 5,
+                    10_000 + (i * 37 + k * 101 + rev) % 90_000
+                );
+            }
+            format!("data/crm/export-{i:05}.csv")
+        }
+        _ => {
+            let _ = writeln!(text, "# Report {i}, revision {rev}\nimport csv\n");
+            for k in 0..25 {
+                let _ = writeln!(
+                    text,
+                    "def step_{k}(rows):\n    return [r for r in rows if r['stage'] == 'stage-{}']\n",
+                    (k + rev) % 5
+                );
+            }
+            format!("scripts/report-{i:05}.py")
+        }
+    };
+    (path, text)
+}
+
+/// The folder of plan `n` at its `moves`th move: region folders, and team folders within them
+/// in company-shaped repositories.
+fn plan_path(n: usize, moves: usize, shape: &Shape) -> String {
+    let region = REGIONS[(n + moves) % REGIONS.len()];
+    if shape.company {
+        format!(
+            "plans/{region}/team-{:02}/plan-{n:05}.md",
+            (n + 7 * moves) % 25
+        )
+    } else {
+        format!("plans/{region}/plan-{n:05}.md")
+    }
+}
+
+/// `Approved-by:` trailers for the people of `signers`, sorted and without repeats.
+fn trailers(mut signers: Vec<usize>) -> String {
+    signers.sort_unstable();
+    signers.dedup();
+    signers
+        .iter()
+        .map(|i| format!("Approved-by: Person {i} <person{i}@example.com>\n"))
+        .collect()
+}
+
 /// Writes a repository at `dir` with `shape.plans` plans and `shape.commits` commits.
 ///
 /// The first commits add the plans in batches; every later commit edits one to three plans
-/// (new targets, statuses, check-ins, text). Every 25th commit is a merge of a two-commit
-/// branch; every 400th moves a plan to another region folder; subjects carry `(#N)` and some
-/// commits carry `Approved-by:` trailers. Every commit is committed by the merge bot, as a
-/// squash-merging forge does, and the bot is a trusted committer: its trailers attest.
+/// (new targets, statuses, check-ins, text). Every `merge_every`th commit is a merge of a
+/// two-commit branch; every `move_every`th moves a plan to another folder; subjects carry
+/// `(#N)` and some commits carry `Approved-by:` trailers. Every commit is committed by the
+/// merge bot, as a squash-merging forge does, and the bot is a trusted committer: its trailers
+/// attest. Company-shaped repositories also hold `other_files` files outside the plans folder
+/// (edited now and then, sometimes alone), and their edits change what sign-offs cover only
+/// one time in five, renewing the sign-offs in the same commit with the signers' approval.
 pub fn generate(dir: &Path, shape: Shape) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let git = |args: &[&str]| Command::new("git").args(args).current_dir(dir).output();
@@ -207,10 +358,15 @@ pub fn generate(dir: &Path, shape: Shape) -> std::io::Result<()> {
     let mut stdin =
         std::io::BufWriter::with_capacity(1 << 20, child.stdin.take().expect("piped stdin"));
     let mut rng = Rng::new(42);
-    let mut revs = vec![0usize; shape.plans];
-    let mut paths: Vec<String> = (0..shape.plans)
-        .map(|n| format!("plans/{}/plan-{n:05}.md", REGIONS[n % REGIONS.len()]))
-        .collect();
+    let mut revs = vec![
+        Revision {
+            rev: 0,
+            terms: shape.company.then_some(0),
+        };
+        shape.plans
+    ];
+    let mut paths: Vec<String> = (0..shape.plans).map(|n| plan_path(n, 0, &shape)).collect();
+    let mut other_revs = vec![0usize; shape.other_files];
     let mut time = 1_700_000_000u64;
     let mut mark = 0usize;
     let mut main_mark: Option<usize> = None;
@@ -252,6 +408,34 @@ pub fn generate(dir: &Path, shape: Shape) -> std::io::Result<()> {
             text.len()
         );
     };
+    // Edits plan `n`; returns the people whose approval the edit needs (company-shaped
+    // repositories renew sign-offs when what they cover changes).
+    let edit_plan = |n: usize,
+                     revs: &mut [Revision],
+                     rng: &mut Rng,
+                     changes: &mut String,
+                     path: &str|
+     -> Vec<usize> {
+        let revision = &mut revs[n];
+        revision.rev += 1;
+        let mut signers = Vec::new();
+        if let Some(terms) = &mut revision.terms
+            && rng.below(5) == 0
+        {
+            *terms += 1;
+            signers.extend(signer_indexes(n, shape.people));
+        }
+        let text = revision_text(n, *revision, shape.people, rng);
+        modify(changes, path, &text);
+        signers
+    };
+    let author_of = |commit: usize, fallback: usize| {
+        if shape.company {
+            (commit * 31 + 7) % shape.people
+        } else {
+            fallback
+        }
+    };
 
     // The repository's own files and the plans, in batches.
     let mut changes = String::new();
@@ -261,30 +445,28 @@ pub fn generate(dir: &Path, shape: Shape) -> std::io::Result<()> {
         "planbook.toml",
         "[signoff]\ntrusted_committers = [\"merge-bot@example.com\"]\n\n[rules]\nplan-length = \"off\"\n",
     );
+    for i in 0..shape.other_files {
+        let (path, text) = other_file(i, 0);
+        modify(&mut changes, &path, &text);
+    }
     for c in 0..add_commits {
         let first = c * batch;
         for (n, path) in paths.iter().enumerate().skip(first).take(batch) {
-            let text = plan_text(n, 0, shape.people, &mut rng);
+            let text = revision_text(n, revs[n], shape.people, &mut rng);
             modify(&mut changes, path, &text);
         }
         time += 3_600;
         // The plans arrive signed off: their signers approve the commit that adds them.
-        let mut signers: Vec<usize> = (first..(first + batch).min(shape.plans))
+        let signers: Vec<usize> = (first..(first + batch).min(shape.plans))
             .flat_map(|n| signer_indexes(n, shape.people))
-            .collect();
-        signers.sort_unstable();
-        signers.dedup();
-        let trailers: String = signers
-            .iter()
-            .map(|i| format!("Approved-by: Person {i} <person{i}@example.com>\n"))
             .collect();
         let m = emit_commit(
             &mut stdin,
             "main",
             main_mark,
             None,
-            format!("Add plans batch {c} (#{pr})\n\n{trailers}"),
-            c % shape.people,
+            format!("Add plans batch {c} (#{pr})\n\n{}", trailers(signers)),
+            author_of(c, c % shape.people),
             &changes,
             time,
         )?;
@@ -296,26 +478,35 @@ pub fn generate(dir: &Path, shape: Shape) -> std::io::Result<()> {
     let mut commit = add_commits;
     while commit < shape.commits {
         time += 600;
-        if commit % 25 == 0 && commit + 3 <= shape.commits {
+        if commit % shape.merge_every == 0 && commit + 3 <= shape.commits {
             // A branch of two commits, merged back with a merge commit.
             let branch = format!("topic-{commit}");
             let mut from = main_mark;
-            for _ in 0..2 {
+            // The first generator's merges keep the main line's tree (what `git fast-import`
+            // does with no changes); company-shaped merges bring the branch's files in.
+            let mut merged = String::new();
+            for k in 0..2 {
                 let n = rng.below(shape.plans);
-                revs[n] += 1;
-                let text = plan_text(n, revs[n], shape.people, &mut rng);
-                modify(&mut changes, &paths[n].clone(), &text);
+                let signers = edit_plan(n, &mut revs, &mut rng, &mut changes, &paths[n]);
                 time += 60;
+                let subject = if signers.is_empty() {
+                    format!("Update targets for plan-{n:05}")
+                } else {
+                    format!("Update targets for plan-{n:05}\n\n{}", trailers(signers))
+                };
                 let m = emit_commit(
                     &mut stdin,
                     &branch,
                     from,
                     None,
-                    format!("Update targets for plan-{n:05}"),
-                    n % shape.people,
+                    subject,
+                    author_of(commit + k, n % shape.people),
                     &changes,
                     time,
                 )?;
+                if shape.company {
+                    merged.push_str(&changes);
+                }
                 changes.clear();
                 from = Some(m);
             }
@@ -327,7 +518,7 @@ pub fn generate(dir: &Path, shape: Shape) -> std::io::Result<()> {
                 from,
                 format!("Merge pull request #{pr} from corvid/{branch}"),
                 0,
-                "",
+                &merged,
                 time,
             )?;
             pr += 1;
@@ -335,10 +526,20 @@ pub fn generate(dir: &Path, shape: Shape) -> std::io::Result<()> {
             commit += 3;
             continue;
         }
-        if commit % 400 == 0 {
+        if commit % shape.move_every == 0 {
             let n = rng.below(shape.plans);
-            let region = REGIONS[(n + commit / 400) % REGIONS.len()];
-            let new_path = format!("plans/{region}/moved-{}/plan-{n:05}.md", commit / 400);
+            let moves = commit / shape.move_every;
+            let new_path = if shape.company {
+                let mut k = moves;
+                while plan_path(n, k, &shape) == paths[n] {
+                    k += 1;
+                }
+                plan_path(n, k, &shape)
+            } else {
+                let region = REGIONS[(n + moves) % REGIONS.len()];
+                format!("plans/{region}/moved-{moves}/plan-{n:05}.md")
+            };
+            let region = new_path.split('/').nth(1).unwrap_or_default().to_string();
             let _ = writeln!(changes, "R {} {new_path}", paths[n]);
             paths[n] = new_path;
             let m = emit_commit(
@@ -347,7 +548,7 @@ pub fn generate(dir: &Path, shape: Shape) -> std::io::Result<()> {
                 main_mark,
                 None,
                 format!("Move plan-{n:05} to {region} (#{pr})"),
-                3,
+                author_of(commit, 3),
                 &changes,
                 time,
             )?;
@@ -357,15 +558,27 @@ pub fn generate(dir: &Path, shape: Shape) -> std::io::Result<()> {
             commit += 1;
             continue;
         }
-        let edits = 1 + rng.below(3);
-        for _ in 0..edits {
-            let n = rng.below(shape.plans);
-            revs[n] += 1;
-            let text = plan_text(n, revs[n], shape.people, &mut rng);
-            modify(&mut changes, &paths[n].clone(), &text);
+        let mut signers = Vec::new();
+        let others_only = shape.other_files > 0 && commit % 10 == 5;
+        if !others_only {
+            let edits = 1 + rng.below(3);
+            for _ in 0..edits {
+                let n = rng.below(shape.plans);
+                signers.extend(edit_plan(n, &mut revs, &mut rng, &mut changes, &paths[n]));
+            }
         }
-        let subject = if commit % 7 == 0 {
+        if shape.other_files > 0 && (others_only || commit % 3 == 0) {
+            let i = (commit * 7919) % shape.other_files;
+            other_revs[i] += 1;
+            let (path, text) = other_file(i, other_revs[i]);
+            modify(&mut changes, &path, &text);
+        }
+        let subject = if !signers.is_empty() {
+            format!("Renew sign-offs (#{pr})\n\n{}", trailers(signers))
+        } else if commit % 7 == 0 {
             format!("Sign off plans (#{pr})\n\nApproved-by: Person 10 <person10@example.com>")
+        } else if others_only {
+            format!("Update team notes and exports (#{pr})")
         } else {
             format!("Weekly plan updates (#{pr})")
         };
@@ -375,7 +588,7 @@ pub fn generate(dir: &Path, shape: Shape) -> std::io::Result<()> {
             main_mark,
             None,
             subject,
-            commit % shape.people,
+            author_of(commit, commit % shape.people),
             &changes,
             time,
         )?;
@@ -391,5 +604,17 @@ pub fn generate(dir: &Path, shape: Shape) -> std::io::Result<()> {
         return Err(std::io::Error::other("git fast-import failed"));
     }
     git(&["checkout", "-q", "-f", "main"])?;
+    if shape.gc {
+        // `git gc` alone keeps the deltas `git fast-import` chose; `-f` computes them again.
+        for args in [
+            &["repack", "-a", "-d", "-f", "-q"][..],
+            &["gc", "-q", "--prune=now"][..],
+        ] {
+            let out = git(args)?;
+            if !out.status.success() {
+                return Err(std::io::Error::other(format!("git {} failed", args[0])));
+            }
+        }
+    }
     Ok(())
 }

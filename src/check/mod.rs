@@ -93,8 +93,10 @@ pub struct Settings<'a> {
 /// needs no history on the ones `report` selects, and returns the plans with the findings
 /// (call [`finish`] once every finding is in).
 ///
-/// Each file's front-matter tree is dropped as soon as its rules have run: positions are only
-/// needed for findings, and keeping ten thousand trees would double the memory a check needs.
+/// Each file's front-matter tree, body and (unless it has findings) text are dropped as soon as
+/// its rules have run: what is kept of a plan is its typed model and the positions rules
+/// comparing plans need, so that memory grows with the number of plans by a summary each, not
+/// by their text (see [`PlanFile::summarise`]).
 pub fn check_paths(
     settings: &Settings,
     paths: &[PathBuf],
@@ -109,7 +111,7 @@ pub fn check_paths(
             } else {
                 Vec::new()
             };
-            file.front_matter = None;
+            file.summarise(!found.is_empty());
             (file, found)
         })
         .collect();

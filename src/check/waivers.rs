@@ -143,21 +143,29 @@ pub fn apply(
     policy: &SignoffPolicy,
     diagnostics: &mut [Diagnostic],
 ) {
+    let mut by_file: std::collections::HashMap<&std::path::Path, Vec<(Rule, &Waiver)>> =
+        std::collections::HashMap::new();
     for file in plans {
         let Some(plan) = &file.plan else { continue };
         if plan.waivers.is_empty() {
             continue;
         }
-        let granted = granted(plan, signers, policy);
-        for d in diagnostics.iter_mut().filter(|d| d.file == file.path) {
-            if let Some((_, w)) = granted.iter().find(|(rule, _)| *rule == d.rule) {
-                d.severity = Severity::Note;
-                d.help = Some(format!(
-                    "waived by {}: {}",
-                    signers.name(w.by.as_deref().unwrap_or("")),
-                    w.reason.as_deref().unwrap_or("").trim()
-                ));
-            }
+        by_file.insert(file.path.as_path(), granted(plan, signers, policy));
+    }
+    if by_file.is_empty() {
+        return;
+    }
+    for d in diagnostics.iter_mut() {
+        let Some(granted) = by_file.get(d.file.as_path()) else {
+            continue;
+        };
+        if let Some((_, w)) = granted.iter().find(|(rule, _)| *rule == d.rule) {
+            d.severity = Severity::Note;
+            d.help = Some(format!(
+                "waived by {}: {}",
+                signers.name(w.by.as_deref().unwrap_or("")),
+                w.reason.as_deref().unwrap_or("").trim()
+            ));
         }
     }
 }

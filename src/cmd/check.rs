@@ -1,7 +1,7 @@
 //! `planbook check`: validate plans and print the findings.
 
-use std::collections::HashMap;
-use std::path::Path;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
 use crate::ExitStatus;
 use crate::check::{self, Settings};
@@ -10,6 +10,7 @@ use crate::cmd::{self, Context};
 use crate::error::Error;
 use crate::history::Audit;
 use crate::history::trust::Trust;
+use crate::plan::LineIndex;
 use crate::report::{self, CheckReport};
 
 pub fn run(ctx: &Context, args: &CheckArgs) -> Result<ExitStatus, Error> {
@@ -87,13 +88,45 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<ExitStatus, Error> {
         None => {}
     }
     check::finish(&repo, &trust, &plans, &mut diagnostics);
+    // The text of a plan is kept only while its own rules run, or when they found something;
+    // the human report shows lines of the others it has findings in by reading them again.
+    let reread: Vec<(PathBuf, String, LineIndex)> = if args.format == CheckFormat::Human {
+        let kept: HashSet<&Path> = plans
+            .iter()
+            .filter(|p| !p.text.is_empty())
+            .map(|p| p.path.as_path())
+            .collect();
+        let mut missing: Vec<&Path> = diagnostics
+            .iter()
+            .map(|d| d.file.as_path())
+            .filter(|f| !kept.contains(f))
+            .collect();
+        missing.dedup();
+        missing
+            .into_iter()
+            .filter_map(|path| {
+                let text = repo.plan_text(path)?;
+                let index = LineIndex::new(&text);
+                Some((path.to_path_buf(), text, index))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut sources: HashMap<&Path, (&str, &LineIndex)> = plans
+        .iter()
+        .filter(|p| !p.text.is_empty())
+        .map(|p| (p.path.as_path(), (p.text.as_str(), &p.index)))
+        .collect();
+    sources.extend(
+        reread
+            .iter()
+            .map(|(path, text, index)| (path.as_path(), (text.as_str(), index))),
+    );
     let report = CheckReport {
         files: all.iter().filter(|p| wanted(p)).cloned().collect(),
         diagnostics,
-        sources: plans
-            .iter()
-            .map(|p| (p.path.as_path(), (p.text.as_str(), &p.index)))
-            .collect::<HashMap<_, _>>(),
+        sources,
     };
     let text = match args.format {
         CheckFormat::Human => report::human::render(&report, ctx.color, ctx.quiet),
@@ -108,6 +141,7 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<ExitStatus, Error> {
     // Freeing ten thousand parsed plans one by one takes longer than letting the process end.
     std::mem::forget(report);
     std::mem::forget(plans);
+    std::mem::forget(reread);
     Ok(if failing {
         ExitStatus::Findings
     } else {

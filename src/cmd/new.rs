@@ -557,7 +557,14 @@ mod tests {
     #[test]
     fn values_are_filled_in_once_and_never_read_as_placeholders() {
         let today = "2026-02-10".parse().unwrap();
-        let text = plan_text("dach", "Fix {{owner}} & co", "ana", "DACH", Some("EUR"), today);
+        let text = plan_text(
+            "dach",
+            "Fix {{owner}} & co",
+            "ana",
+            "DACH",
+            Some("EUR"),
+            today,
+        );
         assert!(text.contains("title: \"Fix {{owner}} & co\"\n"), "{text}");
         assert!(text.contains("owner: ana\n"), "{text}");
         assert!(text.contains("start: 2026-03-01\n"), "{text}");

@@ -230,7 +230,10 @@ fn attention_csv(items: &[Item], people: &People) -> String {
             csv_field(&item.message),
         ]
     });
-    csv_text(&["plan", "title", "kind", "date", "people", "message"], cells)
+    csv_text(
+        &["plan", "title", "kind", "date", "people", "message"],
+        cells,
+    )
 }
 
 /// A number in JSON as people write it: whole numbers without `.0`.

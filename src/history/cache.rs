@@ -1,6 +1,11 @@
 //! The history cache in `.git/planbook/`: the walk up to the last HEAD seen and the field
 //! changes already computed, so that a repeated `log` walks only new commits and reads only
-//! new blobs. It is a cache: anything unreadable or from another version is ignored.
+//! new blobs. It is a cache: anything unreadable, damaged or from another version is ignored
+//! and computed again.
+//!
+//! It is a compact binary file (see [`crate::history::binary`]), written atomically: for
+//! 50,000 commits and 100,000 revisions the JSON it replaced took 150 MB and most of a warm
+//! `log`'s time to read.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -10,15 +15,22 @@ use std::sync::Arc;
 use git2::{Oid, Repository};
 use serde::{Deserialize, Serialize};
 
+use crate::history::binary::{Decoder, Encoder};
+use crate::history::message::Trailer;
+
 use crate::history::diff::FieldChange;
 use crate::history::signoff::SignoffEntry;
-use crate::history::walk::{self, Walk};
+use crate::history::walk::{self, Author, ChangeKind, Commit, FileChange, Walk};
 
 /// Bumped whenever what is cached is computed differently (3: unreadable front matter compared
 /// field by field; 4: committers, raw identities, sign-off entries and field digests; 5: only
-/// the fields a sign-off can cover are digested; 6: lists keyed by `rule` too, for waivers).
-const VERSION: u32 = 6;
-const FILE: &str = "planbook/history-cache.json";
+/// the fields a sign-off can cover are digested; 6: the binary format; 7: lists keyed by `rule`
+/// too, for waivers).
+const VERSION: u64 = 7;
+const FILE: &str = "planbook/history-cache.bin";
+/// The JSON cache of earlier versions, removed when the binary one is written.
+const OLD_FILE: &str = "planbook/history-cache.json";
+const MAGIC: &[u8] = b"planbook history cache\n";
 
 /// What comparing one revision with the one before found. Shared between the cache and the
 /// revisions that use it.
@@ -40,15 +52,6 @@ pub struct Cache {
     changed: bool,
 }
 
-#[derive(Serialize, Deserialize)]
-struct Stored<W, D> {
-    version: u32,
-    plans: String,
-    head: Option<String>,
-    walk: W,
-    diffs: D,
-}
-
 fn key(old: Option<&str>, new: &str) -> String {
     format!("{}..{new}", old.unwrap_or(""))
 }
@@ -63,16 +66,13 @@ impl Cache {
         );
         let stored = std::fs::read(git_dir.join(FILE))
             .ok()
-            .and_then(|bytes| {
-                serde_json::from_slice::<Stored<Walk, HashMap<String, Computed>>>(&bytes).ok()
-            })
-            .filter(|s| s.version == VERSION && s.plans == plans);
+            .and_then(|bytes| decode(&bytes, &plans));
         match stored {
-            Some(s) => Cache {
+            Some((head, walk, diffs)) => Cache {
                 plans,
-                head: s.head,
-                walk: Some(s.walk),
-                diffs: s.diffs,
+                head,
+                walk: Some(walk),
+                diffs,
                 changed: false,
             },
             None => Cache {
@@ -137,21 +137,336 @@ impl Cache {
         if std::fs::create_dir_all(dir).is_err() {
             return;
         }
-        let stored = Stored {
-            version: VERSION,
-            plans: self.plans.clone(),
-            head: self.head.clone(),
-            walk,
-            diffs: &self.diffs,
-        };
+        let bytes = encode(&self.plans, self.head.as_deref(), walk, &self.diffs);
         let Ok(mut temp) = crate::atomic::temp_file_in(dir) else {
             return;
         };
-        let written = serde_json::to_writer(std::io::BufWriter::new(temp.as_file_mut()), &stored)
-            .is_ok()
-            && temp.as_file_mut().flush().is_ok();
-        if written {
-            let _ = temp.persist(&path);
+        if temp.as_file_mut().write_all(&bytes).is_ok() && temp.persist(&path).is_ok() {
+            let _ = std::fs::remove_file(git_dir.join(OLD_FILE));
         }
+    }
+}
+
+/// The cache's bytes.
+fn encode(
+    plans: &str,
+    head: Option<&str>,
+    walk: &Walk,
+    diffs: &HashMap<String, Computed>,
+) -> Vec<u8> {
+    let mut e = Encoder::new(MAGIC);
+    e.uint(VERSION);
+    e.str(plans);
+    e.opt_str(head);
+    e.uint(walk.commits.len() as u64);
+    for c in &walk.commits {
+        e.str(&c.id);
+        for who in [&c.author, &c.committer] {
+            e.str(&who.name);
+            e.str(&who.email);
+        }
+        e.flag(c.signed);
+        e.str(&c.date);
+        e.str(&c.summary);
+        e.uint(c.pr.map_or(0, |n| n.saturating_add(1)));
+        e.uint(c.trailers.len() as u64);
+        for t in c.trailers.iter() {
+            e.str(&t.key);
+            e.str(&t.value);
+        }
+    }
+    e.uint(walk.changes.len() as u64);
+    for c in &walk.changes {
+        e.uint(c.commit as u64);
+        e.uint(match c.status {
+            ChangeKind::Added => 0,
+            ChangeKind::Modified => 1,
+            ChangeKind::Deleted => 2,
+            ChangeKind::Renamed => 3,
+        });
+        e.str(&c.path);
+        e.opt_str(c.old_path.as_deref());
+        e.opt_str(c.old_blob.as_deref());
+        e.opt_str(c.new_blob.as_deref());
+        e.uint(c.other_parents.len() as u64);
+        for p in &c.other_parents {
+            e.str(p);
+        }
+    }
+    // In key order, so that the same cache is the same file.
+    let mut keys: Vec<&String> = diffs.keys().collect();
+    keys.sort_unstable();
+    e.uint(keys.len() as u64);
+    for key in keys {
+        let computed = &diffs[key];
+        e.str(key);
+        e.uint(computed.changes.len() as u64);
+        for change in computed.changes.iter() {
+            match change {
+                FieldChange::Body { field, sections } => {
+                    e.uint(0);
+                    e.str(field);
+                    e.uint(sections.len() as u64);
+                    for s in sections {
+                        e.str(s);
+                    }
+                }
+                FieldChange::Field { field, from, to } => {
+                    e.uint(1);
+                    e.str(field);
+                    e.value(from);
+                    e.value(to);
+                }
+            }
+        }
+        e.uint(computed.signoffs.len() as u64);
+        for s in computed.signoffs.iter() {
+            e.str(&s.person);
+            e.opt_str(s.role.as_deref());
+            e.str(&s.date);
+        }
+        e.uint(computed.fields.len() as u64);
+        for (field, digest) in computed.fields.iter() {
+            e.str(field);
+            e.u64_fixed(*digest);
+        }
+    }
+    e.finish()
+}
+
+type Decoded = (Option<String>, Walk, HashMap<String, Computed>);
+
+/// What [`encode`] wrote, if `bytes` are an undamaged cache of this version for `plans`.
+fn decode(bytes: &[u8], plans: &str) -> Option<Decoded> {
+    let mut d = Decoder::new(bytes, MAGIC)?;
+    if d.uint()? != VERSION || d.str()? != plans {
+        return None;
+    }
+    let head = d.opt_string()?;
+    let n = d.count()?;
+    let mut commits = Vec::with_capacity(n);
+    for _ in 0..n {
+        let id = d.string()?;
+        let mut who = || -> Option<Author> {
+            Some(Author {
+                name: d.string()?,
+                email: d.string()?,
+            })
+        };
+        let (author, committer) = (who()?, who()?);
+        let signed = d.flag()?;
+        let date = d.string()?;
+        let summary = d.string()?;
+        let pr = d.uint()?.checked_sub(1);
+        let n = d.count()?;
+        let trailers = (0..n)
+            .map(|_| {
+                Some(Trailer {
+                    key: d.string()?,
+                    value: d.string()?,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        commits.push(Commit {
+            id,
+            author,
+            committer,
+            signed,
+            date,
+            summary,
+            pr,
+            trailers: trailers.into(),
+        });
+    }
+    let n = d.count()?;
+    let mut changes = Vec::with_capacity(n);
+    for _ in 0..n {
+        let commit = usize::try_from(d.uint()?).ok()?;
+        if commit >= commits.len() {
+            return None;
+        }
+        let status = match d.uint()? {
+            0 => ChangeKind::Added,
+            1 => ChangeKind::Modified,
+            2 => ChangeKind::Deleted,
+            3 => ChangeKind::Renamed,
+            _ => return None,
+        };
+        let path = d.string()?;
+        let old_path = d.opt_string()?;
+        let old_blob = d.opt_string()?;
+        let new_blob = d.opt_string()?;
+        let k = d.count()?;
+        let other_parents = (0..k).map(|_| d.string()).collect::<Option<Vec<_>>>()?;
+        changes.push(FileChange {
+            commit,
+            status,
+            path,
+            old_path,
+            old_blob,
+            new_blob,
+            other_parents,
+        });
+    }
+    let n = d.count()?;
+    let mut diffs = HashMap::with_capacity(n);
+    for _ in 0..n {
+        let key = d.string()?;
+        let k = d.count()?;
+        let mut field_changes = Vec::with_capacity(k);
+        for _ in 0..k {
+            field_changes.push(match d.uint()? {
+                0 => {
+                    let field = d.string()?;
+                    let m = d.count()?;
+                    let sections = (0..m).map(|_| d.string()).collect::<Option<Vec<_>>>()?;
+                    FieldChange::Body { field, sections }
+                }
+                1 => FieldChange::Field {
+                    field: d.string()?,
+                    from: d.value()?,
+                    to: d.value()?,
+                },
+                _ => return None,
+            });
+        }
+        let k = d.count()?;
+        let signoffs = (0..k)
+            .map(|_| {
+                Some(SignoffEntry {
+                    person: d.string()?,
+                    role: d.opt_string()?,
+                    date: d.string()?,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let k = d.count()?;
+        let fields = (0..k)
+            .map(|_| Some((d.string()?, d.u64_fixed()?)))
+            .collect::<Option<Vec<_>>>()?;
+        diffs.insert(
+            key,
+            Computed {
+                changes: field_changes.into(),
+                signoffs: signoffs.into(),
+                fields: fields.into(),
+            },
+        );
+    }
+    d.at_end()
+        .then_some((head, Walk { commits, changes }, diffs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> (Walk, HashMap<String, Computed>) {
+        let who = |n: &str| Author {
+            name: n.to_string(),
+            email: format!("{n}@example.com"),
+        };
+        let commit = |id: &str, pr: Option<u64>| Commit {
+            id: id.to_string(),
+            author: who("ana"),
+            committer: who("bot"),
+            signed: pr.is_some(),
+            date: "2026-01-05T10:00:00+01:00".to_string(),
+            summary: "Raise the target".to_string(),
+            pr,
+            trailers: vec![Trailer {
+                key: "Approved-by".to_string(),
+                value: "Ben <ben@example.com>".to_string(),
+            }]
+            .into(),
+        };
+        let walk = Walk {
+            commits: vec![commit("b", Some(0)), commit("a", None)],
+            changes: vec![
+                FileChange {
+                    commit: 0,
+                    status: ChangeKind::Renamed,
+                    path: "plans/b.md".to_string(),
+                    old_path: Some("plans/a.md".to_string()),
+                    old_blob: Some("01".to_string()),
+                    new_blob: Some("02".to_string()),
+                    other_parents: vec!["03".to_string()],
+                },
+                FileChange {
+                    commit: 1,
+                    status: ChangeKind::Added,
+                    path: "plans/a.md".to_string(),
+                    old_path: None,
+                    old_blob: None,
+                    new_blob: Some("01".to_string()),
+                    other_parents: Vec::new(),
+                },
+            ],
+        };
+        let computed = Computed {
+            changes: vec![
+                FieldChange::Body {
+                    field: "body".to_string(),
+                    sections: vec!["Summary".to_string()],
+                },
+                FieldChange::Field {
+                    field: "metrics.bookings.target".to_string(),
+                    from: serde_json::json!(500000),
+                    to: serde_json::json!({"a": [1.5, null]}),
+                },
+            ]
+            .into(),
+            signoffs: vec![SignoffEntry {
+                person: "ben".to_string(),
+                role: None,
+                date: "2026-01-05".to_string(),
+            }]
+            .into(),
+            fields: vec![("metrics".to_string(), 42)].into(),
+        };
+        let diffs = HashMap::from([(key(Some("01"), "02"), computed)]);
+        (walk, diffs)
+    }
+
+    #[test]
+    fn the_cache_reads_back_what_it_wrote_and_only_for_its_plans() {
+        let (walk, diffs) = sample();
+        let bytes = encode("plans|metrics", Some("b"), &walk, &diffs);
+        let (head, read, read_diffs) = decode(&bytes, "plans|metrics").unwrap();
+        assert_eq!(head.as_deref(), Some("b"));
+        assert_eq!(
+            serde_json::to_value(&read).unwrap(),
+            serde_json::to_value(&walk).unwrap()
+        );
+        assert_eq!(
+            serde_json::to_value(&read_diffs).unwrap(),
+            serde_json::to_value(&diffs).unwrap()
+        );
+        // Another plans folder or covered fields: not this cache.
+        assert!(decode(&bytes, "plans|metrics,period").is_none());
+        // Any damage: no cache, never a wrong one.
+        for i in 0..bytes.len() {
+            let mut damaged = bytes.clone();
+            damaged[i] = damaged[i].wrapping_add(1);
+            assert!(decode(&damaged, "plans|metrics").is_none(), "byte {i}");
+        }
+    }
+
+    #[test]
+    fn a_damaged_cache_file_is_rebuilt() {
+        let dir = tempfile::tempdir().unwrap();
+        let (walk, diffs) = sample();
+        let mut cache = Cache::load(dir.path(), Path::new("plans"), &[]);
+        cache.diffs = diffs;
+        cache.changed = true;
+        cache.save(dir.path(), &walk);
+        let path = dir.path().join(FILE);
+        let loaded = Cache::load(dir.path(), Path::new("plans"), &[]);
+        assert!(loaded.walk.is_some());
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes.truncate(bytes.len() / 2);
+        std::fs::write(&path, bytes).unwrap();
+        let loaded = Cache::load(dir.path(), Path::new("plans"), &[]);
+        assert!(loaded.walk.is_none() && loaded.diffs.is_empty());
     }
 }

@@ -1,7 +1,9 @@
 //! The audit trail: every revision of every plan, from one pass over the git history.
 
+pub mod binary;
 pub mod cache;
 pub mod diff;
+pub mod graph;
 pub mod message;
 pub mod reviews;
 pub mod signature;
@@ -62,6 +64,8 @@ pub struct Audit {
     display: HashMap<Author, Author>,
     /// `[signoff] covers`: what field digests are kept for.
     covers: Vec<String>,
+    /// The commit graph from HEAD, read the first time a sign-off's lineage needs ancestry.
+    graph: std::sync::OnceLock<Option<graph::Graph>>,
 }
 
 /// A plan's revisions, newest first, as the audit trail shows them.
@@ -202,6 +206,7 @@ impl Audit {
             missing: AtomicUsize::new(missing),
             display,
             covers,
+            graph: std::sync::OnceLock::new(),
         }))
     }
 
@@ -515,9 +520,14 @@ impl Audit {
                     .map(|c| c.parent_ids().collect())
                     .unwrap_or_default()
             };
-            parents
-                .iter()
-                .any(|p| *p == candidate || git.graph_descendant_of(*p, candidate).unwrap_or(false))
+            let graph = self.graph.get_or_init(|| graph::Graph::read(git));
+            parents.iter().any(|p| {
+                *p == candidate
+                    || match graph.as_ref().and_then(|g| g.descends(*p, candidate)) {
+                        Some(known) => known,
+                        None => git.graph_descendant_of(*p, candidate).unwrap_or(false),
+                    }
+            })
         };
         signoff::assess(revisions, current, &self.walk, trust, &ancestry)
     }

@@ -120,6 +120,17 @@ impl PlanFile {
     }
 
     /// A plan file that could not be read at all (too large, unreadable).
+    /// Drops what only the rules on this one file needed: the front-matter tree, the body and,
+    /// unless `keep_text`, the text (a report re-reads the text of a file it shows).
+    pub fn summarise(&mut self, keep_text: bool) {
+        self.front_matter = None;
+        self.body = None;
+        if !keep_text {
+            self.text = String::new();
+            self.index = LineIndex::new("");
+        }
+    }
+
     pub fn unreadable(path: PathBuf, message: String, help: Option<String>) -> PlanFile {
         PlanFile {
             path,

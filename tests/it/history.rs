@@ -170,11 +170,7 @@ fn log_since_and_unknown_plans() {
 fn a_repeated_log_reads_the_cache_and_agrees() {
     let repo = story();
     let first = repo.run(&["log", "--format", "json"]).stdout;
-    assert!(
-        repo.path()
-            .join(".git/planbook/history-cache.json")
-            .exists()
-    );
+    assert!(repo.path().join(".git/planbook/history-cache.bin").exists());
     assert_eq!(repo.run(&["log", "--format", "json"]).stdout, first);
     // A new commit extends the cached walk.
     repo.plan(

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod bench_generator;
 mod check;
 mod commands;
 mod formats;

@@ -1085,3 +1085,28 @@ fn a_waiver_added_after_a_signoff_makes_it_stale_even_when_covers_leaves_it_out(
         assert_eq!(ben["stale_since"], changed.as_str());
     }
 }
+
+#[test]
+fn the_human_report_shows_the_line_of_a_finding_only_the_history_makes() {
+    // The plan's own rules find nothing, so its text is not kept after them: the report
+    // reads the line again to show it.
+    let repo = base_repo();
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    repo.commit("Approve", BEN, "2026-01-06T09:00:00+00:00");
+    repo.plan(
+        "alpha.md",
+        repo.read("plans/alpha.md")
+            .replace("currency: EUR", "currency: USD"),
+    );
+    repo.commit("Edit", ANA, "2026-01-07T09:00:00+00:00");
+    let out = repo.run(&["check", "--as-of", "2026-03-01"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let line = repo
+        .read("plans/alpha.md")
+        .lines()
+        .find(|l| l.contains("person: ben"))
+        .unwrap()
+        .to_string();
+    assert!(out.stdout.contains("signoff-stale"), "{}", out.stdout);
+    assert!(out.stdout.contains(line.trim()), "{}", out.stdout);
+}

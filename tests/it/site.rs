@@ -1,8 +1,8 @@
 //! `planbook build`: pages, data files, sanitising hostile plans, restricted plans, links,
 //! sub-paths and the atomic swap.
 
-use std::path::Path;
 use crate::common;
+use std::path::Path;
 
 use crate::common::{TestRepo, files, valid_plan};
 

@@ -1,0 +1,290 @@
+//! The byte format of the history cache: variable-length integers, strings written once and
+//! referred to by number afterwards (authors, paths, field names and blob ids repeat thousands
+//! of times), JSON values by kind, and a checksum over everything so that a damaged file is
+//! read as no cache at all, never as a wrong one.
+
+use serde_json::{Map, Number, Value};
+
+/// Writes values; [`Encoder::finish`] appends the checksum.
+#[derive(Default)]
+pub struct Encoder {
+    bytes: Vec<u8>,
+    strings: std::collections::HashMap<String, u64>,
+}
+
+impl Encoder {
+    pub fn new(magic: &[u8]) -> Encoder {
+        Encoder {
+            bytes: magic.to_vec(),
+            strings: std::collections::HashMap::new(),
+        }
+    }
+
+    pub fn uint(&mut self, mut n: u64) {
+        while n >= 0x80 {
+            self.bytes.push((n as u8) | 0x80);
+            n >>= 7;
+        }
+        self.bytes.push(n as u8);
+    }
+
+    pub fn u64_fixed(&mut self, n: u64) {
+        self.bytes.extend_from_slice(&n.to_le_bytes());
+    }
+
+    pub fn flag(&mut self, b: bool) {
+        self.bytes.push(u8::from(b));
+    }
+
+    /// A string: `0, length, bytes` the first time, its number plus one after.
+    pub fn str(&mut self, s: &str) {
+        if let Some(&n) = self.strings.get(s) {
+            self.uint(n + 1);
+            return;
+        }
+        let n = self.strings.len() as u64;
+        self.strings.insert(s.to_string(), n);
+        self.uint(0);
+        self.uint(s.len() as u64);
+        self.bytes.extend_from_slice(s.as_bytes());
+    }
+
+    pub fn opt_str(&mut self, s: Option<&str>) {
+        match s {
+            None => self.flag(false),
+            Some(s) => {
+                self.flag(true);
+                self.str(s);
+            }
+        }
+    }
+
+    pub fn value(&mut self, value: &Value) {
+        match value {
+            Value::Null => self.bytes.push(0),
+            Value::Bool(b) => self.bytes.push(1 + u8::from(*b)),
+            Value::Number(n) => {
+                self.bytes.push(3);
+                self.str(&n.to_string());
+            }
+            Value::String(s) => {
+                self.bytes.push(4);
+                self.str(s);
+            }
+            Value::Array(items) => {
+                self.bytes.push(5);
+                self.uint(items.len() as u64);
+                for item in items {
+                    self.value(item);
+                }
+            }
+            Value::Object(map) => {
+                self.bytes.push(6);
+                self.uint(map.len() as u64);
+                for (k, v) in map {
+                    self.str(k);
+                    self.value(v);
+                }
+            }
+        }
+    }
+
+    /// The bytes with their checksum at the end.
+    pub fn finish(mut self) -> Vec<u8> {
+        let sum = checksum(&self.bytes);
+        self.bytes.extend_from_slice(&sum.to_le_bytes());
+        self.bytes
+    }
+}
+
+/// Reads what an [`Encoder`] wrote; every read is `None` past the end or on anything out of
+/// place.
+pub struct Decoder<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    strings: Vec<&'a str>,
+}
+
+impl<'a> Decoder<'a> {
+    /// A decoder for `bytes` if they start with `magic` and their checksum holds.
+    pub fn new(bytes: &'a [u8], magic: &[u8]) -> Option<Decoder<'a>> {
+        let body_len = bytes.len().checked_sub(8)?;
+        let (body, sum) = bytes.split_at(body_len);
+        if !body.starts_with(magic) || checksum(body).to_le_bytes() != sum {
+            return None;
+        }
+        Some(Decoder {
+            bytes: body,
+            at: magic.len(),
+            strings: Vec::new(),
+        })
+    }
+
+    pub fn at_end(&self) -> bool {
+        self.at == self.bytes.len()
+    }
+
+    fn byte(&mut self) -> Option<u8> {
+        let b = *self.bytes.get(self.at)?;
+        self.at += 1;
+        Some(b)
+    }
+
+    pub fn uint(&mut self) -> Option<u64> {
+        let mut n = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            n |= u64::from(b & 0x7f).checked_shl(shift)?;
+            if b & 0x80 == 0 {
+                return Some(n);
+            }
+        }
+        None
+    }
+
+    /// A count of items that follow, each at least one byte long (so a damaged count cannot
+    /// ask for more memory than the file has bytes).
+    pub fn count(&mut self) -> Option<usize> {
+        let n = usize::try_from(self.uint()?).ok()?;
+        (n <= self.bytes.len() - self.at).then_some(n)
+    }
+
+    pub fn u64_fixed(&mut self) -> Option<u64> {
+        let end = self.at.checked_add(8)?;
+        let b: [u8; 8] = self.bytes.get(self.at..end)?.try_into().ok()?;
+        self.at = end;
+        Some(u64::from_le_bytes(b))
+    }
+
+    pub fn flag(&mut self) -> Option<bool> {
+        match self.byte()? {
+            0 => Some(false),
+            1 => Some(true),
+            _ => None,
+        }
+    }
+
+    pub fn str(&mut self) -> Option<&'a str> {
+        match self.uint()? {
+            0 => {
+                let len = usize::try_from(self.uint()?).ok()?;
+                let end = self.at.checked_add(len)?;
+                let s = std::str::from_utf8(self.bytes.get(self.at..end)?).ok()?;
+                self.at = end;
+                self.strings.push(s);
+                Some(s)
+            }
+            n => self.strings.get(usize::try_from(n - 1).ok()?).copied(),
+        }
+    }
+
+    pub fn string(&mut self) -> Option<String> {
+        self.str().map(str::to_string)
+    }
+
+    pub fn opt_string(&mut self) -> Option<Option<String>> {
+        Some(if self.flag()? {
+            Some(self.string()?)
+        } else {
+            None
+        })
+    }
+
+    pub fn value(&mut self) -> Option<Value> {
+        self.value_at(0)
+    }
+
+    fn value_at(&mut self, depth: usize) -> Option<Value> {
+        // Values come from plans, whose nesting the YAML reader bounds; this bounds a damaged
+        // file's.
+        if depth > 256 {
+            return None;
+        }
+        Some(match self.byte()? {
+            0 => Value::Null,
+            1 => Value::Bool(false),
+            2 => Value::Bool(true),
+            3 => Value::Number(self.str()?.parse::<Number>().ok()?),
+            4 => Value::String(self.string()?),
+            5 => {
+                let n = self.count()?;
+                let mut items = Vec::with_capacity(n);
+                for _ in 0..n {
+                    items.push(self.value_at(depth + 1)?);
+                }
+                Value::Array(items)
+            }
+            6 => {
+                let n = self.count()?;
+                let mut map = Map::with_capacity(n);
+                for _ in 0..n {
+                    let k = self.string()?;
+                    map.insert(k, self.value_at(depth + 1)?);
+                }
+                Value::Object(map)
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// A 64-bit checksum over `bytes`, eight bytes at a time (it guards against damage, not
+/// against someone who wants to forge a cache: anyone who can write `.git/` can do worse).
+fn checksum(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = (bytes.len() as u64).wrapping_mul(K);
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        h = (h ^ w).wrapping_mul(K).rotate_left(29);
+    }
+    let mut tail = [0u8; 8];
+    tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    h = (h ^ u64::from_le_bytes(tail)).wrapping_mul(K);
+    h ^ (h >> 32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encoded() -> Vec<u8> {
+        let mut e = Encoder::new(b"TEST");
+        e.uint(300);
+        e.str("plans/emea/alpha.md");
+        e.str("plans/emea/alpha.md");
+        e.opt_str(None);
+        e.value(&serde_json::json!({"a": [1, 2.5, "x", null, true], "b": {"c": -3}}));
+        e.u64_fixed(u64::MAX - 1);
+        e.finish()
+    }
+
+    #[test]
+    fn what_is_written_reads_back() {
+        let bytes = encoded();
+        let mut d = Decoder::new(&bytes, b"TEST").unwrap();
+        assert_eq!(d.uint(), Some(300));
+        assert_eq!(d.str(), Some("plans/emea/alpha.md"));
+        assert_eq!(d.str(), Some("plans/emea/alpha.md"));
+        assert_eq!(d.opt_string(), Some(None));
+        assert_eq!(
+            d.value(),
+            Some(serde_json::json!({"a": [1, 2.5, "x", null, true], "b": {"c": -3}}))
+        );
+        assert_eq!(d.u64_fixed(), Some(u64::MAX - 1));
+        assert!(d.at_end());
+    }
+
+    #[test]
+    fn a_damaged_or_foreign_file_is_refused() {
+        let bytes = encoded();
+        assert!(Decoder::new(&bytes, b"ELSE").is_none());
+        assert!(Decoder::new(&bytes[..bytes.len() - 1], b"TEST").is_none());
+        for i in 0..bytes.len() {
+            let mut damaged = bytes.clone();
+            damaged[i] ^= 0x10;
+            assert!(Decoder::new(&damaged, b"TEST").is_none(), "byte {i}");
+        }
+        assert!(Decoder::new(b"", b"TEST").is_none());
+    }
+}
