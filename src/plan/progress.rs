@@ -21,7 +21,7 @@
 use jiff::civil::Date;
 use serde::Serialize;
 
-use crate::plan::model::{Aggregate, Direction, Metric, Plan};
+use crate::plan::model::{Aggregate, Direction, Metric, Plan, Status, Unit};
 
 /// How a metric stands against its path, or how its forecast stands against its target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -320,7 +320,10 @@ fn forecast(plan: &Plan, metric: &Metric, points: &[(Date, f64)], from: f64) -> 
     let (start, end) = (period.start?, period.end?);
     let &(last_date, _) = points.last()?;
     let total = days(start, end);
-    if total <= 0.0 {
+    // Once the period is over (a check-in on or after its end, or the plan assessed or
+    // withdrawn) the result is known: there is nothing left to project.
+    let closed = matches!(plan.status, Some(Status::Assessed | Status::Withdrawn));
+    if total <= 0.0 || last_date >= end || closed {
         return None;
     }
     let so_far = aggregate(metric.aggregate, &values(points))?;
@@ -353,7 +356,13 @@ fn forecast(plan: &Plan, metric: &Metric, points: &[(Date, f64)], from: f64) -> 
             _ => so_far,
         },
     };
-    value.is_finite().then(|| (value * 100.0).round() / 100.0)
+    // A projection is no more precise than the figures people write for the metric.
+    let scale = match metric.unit {
+        Some(Unit::Currency | Unit::Count | Unit::Days) => 1.0,
+        Some(Unit::Percent | Unit::Ratio) => 10.0,
+        None => 100.0,
+    };
+    value.is_finite().then(|| (value * scale).round() / scale)
 }
 
 /// A straight line through dated values.
@@ -472,6 +481,29 @@ mod tests {
         assert!((f.value - 200.0).abs() < 1.0, "{}", f.value);
         assert_eq!(f.state, State::OnTrack);
         assert_eq!(f.method, "trend");
+    }
+
+    #[test]
+    fn nothing_is_projected_once_the_period_is_over() {
+        let steady = [("2026-01-31", 125.0), ("2026-03-02", 150.0)];
+        // A check-in on the last day: the result is known.
+        let ended = plan(Aggregate::Latest, &[], &[steady[0], ("2026-05-01", 190.0)]);
+        assert!(progress(&ended, "2026-05-10").forecast.is_none());
+        // An assessed or withdrawn plan is not projected either.
+        for status in [Status::Assessed, Status::Withdrawn] {
+            let mut p = plan(Aggregate::Latest, &[], &steady);
+            p.status = Some(status);
+            assert!(progress(&p, "2026-03-02").forecast.is_none(), "{status:?}");
+        }
+        // A projection is as precise as the metric's figures.
+        let mut p = plan(
+            Aggregate::Latest,
+            &[],
+            &[("2026-01-31", 101.0), ("2026-03-02", 150.3)],
+        );
+        p.metrics[0].unit = Some(Unit::Days);
+        let f = progress(&p, "2026-03-02").forecast.unwrap();
+        assert_eq!(f.value, f.value.round(), "{}", f.value);
     }
 
     #[test]
