@@ -325,25 +325,40 @@ fn stem(path: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Pairs the two sides by path, then by id (a plan moved to another folder keeps its id).
+/// Pairs the two sides by path, then as the history walk pairs a moved plan
+/// ([`crate::history::renames`]: the same content, the same file name, similar content).
 fn compare(old: &Side, new: &Side, covers: &[String]) -> Vec<PlanChange> {
     let mut out = Vec::new();
-    let removed: Vec<&String> = old.keys().filter(|p| !new.contains_key(*p)).collect();
-    let mut matched_removed = Vec::new();
+    let removed: Vec<(String, &str)> = old
+        .iter()
+        .filter(|(p, _)| !new.contains_key(*p))
+        .map(|(p, t)| (p.clone(), t.as_str()))
+        .collect();
+    let added: Vec<(String, &str)> = new
+        .iter()
+        .filter(|(p, _)| !old.contains_key(*p))
+        .map(|(p, t)| (p.clone(), t.as_str()))
+        .collect();
+    let pairs = crate::history::renames::pair(&added, &removed, &|a, b| {
+        crate::history::renames::similar_text(a.as_bytes(), b.as_bytes())
+    });
+    let moved_from: std::collections::HashMap<&str, &str> = added
+        .iter()
+        .zip(&pairs)
+        .filter_map(|((to, _), from)| Some((to.as_str(), removed[(*from)?].0.as_str())))
+        .collect();
+    let matched_removed: std::collections::HashSet<&str> = moved_from.values().copied().collect();
     for (path, text) in new {
         let snapshot = Snapshot::parse(text);
         let (kind, old_path, before) = match old.get(path) {
             Some(before) if before == text => continue,
             Some(before) => (Kind::Modified, None, Some(Snapshot::parse(before))),
-            None => match removed.iter().find(|p| stem(p) == stem(path)) {
-                Some(from) => {
-                    matched_removed.push((*from).clone());
-                    (
-                        Kind::Renamed,
-                        Some((*from).clone()),
-                        old.get(*from).map(|t| Snapshot::parse(t)),
-                    )
-                }
+            None => match moved_from.get(path.as_str()) {
+                Some(from) => (
+                    Kind::Renamed,
+                    Some(from.to_string()),
+                    old.get(*from).map(|t| Snapshot::parse(t)),
+                ),
                 None => (Kind::Added, None, None),
             },
         };
@@ -353,8 +368,11 @@ fn compare(old: &Side, new: &Side, covers: &[String]) -> Vec<PlanChange> {
             &snapshot, path, kind, old_path, changes, signoffs,
         ));
     }
-    for path in removed.into_iter().filter(|p| !matched_removed.contains(p)) {
-        let snapshot = Snapshot::parse(&old[path]);
+    for (path, text) in removed
+        .iter()
+        .filter(|(p, _)| !matched_removed.contains(p.as_str()))
+    {
+        let snapshot = Snapshot::parse(text);
         let signoffs = SignoffChanges {
             removed: signoff::entries(&snapshot),
             ..SignoffChanges::default()

@@ -5,6 +5,7 @@ pub mod cache;
 pub mod diff;
 pub mod graph;
 pub mod message;
+pub mod renames;
 pub mod reviews;
 pub mod signature;
 pub mod signoff;

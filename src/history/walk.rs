@@ -433,33 +433,13 @@ fn pair_renames(repo: &Repository, commit: usize, changed: Changed, out: &mut Ve
             (None, None) => {}
         }
     }
-    let file_name = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
-    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    let pairs = crate::history::renames::pair(&added, &deleted, &|a, b| similar(repo, *a, *b));
     let mut used_deleted = vec![false; deleted.len()];
-    for matcher in 0..3 {
-        for (a, (apath, ablob)) in added.iter().enumerate() {
-            if pairs.iter().any(|(x, _)| *x == a) {
-                continue;
-            }
-            let found = deleted.iter().enumerate().position(|(d, (dpath, dblob))| {
-                !used_deleted[d]
-                    && match matcher {
-                        0 => dblob == ablob,
-                        1 => file_name(dpath) == file_name(apath),
-                        _ => added.len() * deleted.len() <= 100 && similar(repo, *dblob, *ablob),
-                    }
-            });
-            if let Some(d) = found {
-                used_deleted[d] = true;
-                pairs.push((a, d));
-            }
-        }
+    for d in pairs.iter().flatten() {
+        used_deleted[*d] = true;
     }
     for (a, (path, blob)) in added.iter().enumerate() {
-        let pair = pairs
-            .iter()
-            .find(|(x, _)| *x == a)
-            .map(|(_, d)| &deleted[*d]);
+        let pair = pairs[a].map(|d| &deleted[d]);
         out.push(FileChange {
             commit,
             status: if pair.is_some() {
@@ -492,16 +472,11 @@ fn pair_renames(repo: &Repository, commit: usize, changed: Changed, out: &mut Ve
 /// Whether two blobs share at least half of their lines (git's default rename threshold).
 fn similar(repo: &Repository, a: Oid, b: Oid) -> bool {
     // Within the plan size limit: an oversized blob is no plan to pair.
-    let read = |id: Oid| crate::git::read_blob(repo, &id.to_string()).filter(|c| !c.is_empty());
-    let (Some(a), Some(b)) = (read(a), read(b)) else {
-        return false;
-    };
-    let lines = |content: &[u8]| -> std::collections::HashSet<Vec<u8>> {
-        content.split(|&c| c == b'\n').map(<[u8]>::to_vec).collect()
-    };
-    let (la, lb) = (lines(&a), lines(&b));
-    let shared = la.intersection(&lb).count();
-    shared * 2 >= la.len().max(lb.len())
+    let read = |id: Oid| crate::git::read_blob(repo, &id.to_string());
+    match (read(a), read(b)) {
+        (Some(a), Some(b)) => crate::history::renames::similar_text(&a, &b),
+        _ => false,
+    }
 }
 
 /// A git time as ISO 8601 with its offset.

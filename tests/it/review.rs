@@ -131,7 +131,12 @@ fn repo_with_history() -> (TestRepo, String) {
         );
     repo.plan("alpha.md", changed);
     std::fs::remove_file(repo.path().join("plans/beta.md")).unwrap();
-    repo.plan("gamma.md", valid_plan("gamma"));
+    // A plan of its own, not a copy of the one removed (a copy would be paired with it as a
+    // move, as `log` pairs it).
+    let notes: String = (0..300)
+        .map(|i| format!("Note {i} on the territory.\n\n"))
+        .collect();
+    repo.plan("gamma.md", valid_plan("gamma") + "\n## Notes\n\n" + &notes);
     (repo, base)
 }
 
@@ -213,6 +218,29 @@ fn diff_summarises_a_change_for_reviewers() {
     .unwrap();
     assert_eq!(json["plans"][0]["change"], "renamed");
     assert_eq!(json["plans"][0]["old_path"], "plans/gamma.md");
+    // `diff` pairs a move as the history does: a file renamed with its content unchanged (the
+    // id fixed in the same change) is the same plan, for `diff` and for `log` alike.
+    repo.git(&["mv", "plans/emea/gamma.md", "plans/emea/gamma-2026.md"]);
+    repo.commit("Rename gamma", ANA, "2026-01-08T09:00:00+00:00");
+    let json: Value = serde_json::from_str(
+        &repo
+            .run(&["diff", "HEAD~1", "HEAD", "--format", "json"])
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(json["plans"].as_array().unwrap().len(), 1, "{json}");
+    assert_eq!(json["plans"][0]["change"], "renamed", "{json}");
+    assert_eq!(json["plans"][0]["old_path"], "plans/emea/gamma.md");
+    let log: Value = serde_json::from_str(
+        &repo
+            .run(&["log", "plans/emea/gamma-2026.md", "--format", "json"])
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(
+        log["plans"][0]["revisions"][0]["path"], "plans/emea/gamma-2026.md",
+        "{log}"
+    );
     assert_eq!(repo.run(&["diff", "nope"]).code, 2);
 }
 
