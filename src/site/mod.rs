@@ -1498,20 +1498,25 @@ impl Site {
             let page = url.trim_end_matches("index.html");
             site_url.as_ref().map(|base| format!("{base}{page}"))
         };
-        // The latest changes across plans (newest first; ties by plan and commit).
-        let mut latest: Vec<(&PlanSummary, &crate::history::Revision)> = self
+        // The latest changes across plans (newest first; ties by plan and commit). Dates are
+        // compared as instants: authors write them in their own UTC offsets.
+        type Change<'p> = (
+            Option<jiff::Timestamp>,
+            &'p PlanSummary,
+            &'p crate::history::Revision,
+        );
+        let mut latest: Vec<Change> = self
             .plans
             .iter()
             .filter_map(|p| Some((&p.summary, p.history.as_ref()?)))
-            .flat_map(|(s, h)| h.revisions.iter().map(move |r| (s, r)))
-            .filter(|(_, r)| r.commit != crate::history::WORKING_TREE)
+            .flat_map(|(s, h)| h.revisions.iter().map(move |r| (r.date.parse().ok(), s, r)))
+            .filter(|(_, _, r)| r.commit != crate::history::WORKING_TREE)
             .collect();
-        let order = |a: &(&PlanSummary, &crate::history::Revision),
-                     b: &(&PlanSummary, &crate::history::Revision)| {
-            (b.1.date.as_str(), a.0.id.as_str(), a.1.commit.as_str()).cmp(&(
-                a.1.date.as_str(),
-                b.0.id.as_str(),
-                b.1.commit.as_str(),
+        let order = |a: &Change, b: &Change| {
+            (b.0, a.1.id.as_str(), a.2.commit.as_str()).cmp(&(
+                a.0,
+                b.1.id.as_str(),
+                b.2.commit.as_str(),
             ))
         };
         if latest.len() > FEED_ENTRIES {
@@ -1521,7 +1526,7 @@ impl Site {
         latest.sort_unstable_by(order);
         let entries: Vec<feeds::Entry> = latest
             .into_iter()
-            .map(|(s, r)| {
+            .map(|(_, s, r)| {
                 let url = absolute(&s.url);
                 feeds::Entry {
                     id: feeds::Entry::atom_id(&s.id, url.as_deref(), &r.commit),

@@ -678,3 +678,26 @@ fn a_plan_behind_its_milestones_is_listed_and_forecast_on_its_chart() {
     );
     assert_eq!(page.matches("<polyline class=\"path\"").count(), 2);
 }
+
+#[test]
+fn the_feed_orders_changes_by_instant_across_utc_offsets() {
+    let repo = TestRepo::with_git();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    // 10:00 in Berlin's summer is 08:00 UTC: older than 09:00 UTC, though it sorts later as text.
+    repo.commit(
+        "Berlin edit",
+        "Ana Lima <ana@example.com>",
+        "2026-01-05T10:00:00+02:00",
+    );
+    repo.plan("beta.md", valid_plan("beta"));
+    repo.commit(
+        "London edit",
+        "Ana Lima <ana@example.com>",
+        "2026-01-05T09:00:00+00:00",
+    );
+    assert_eq!(build(&repo, &[]).code, 0);
+    let feed = repo.read("site/feed.xml");
+    let london = feed.find("London edit").unwrap();
+    let berlin = feed.find("Berlin edit").unwrap();
+    assert!(london < berlin, "newest first: {feed}");
+}
