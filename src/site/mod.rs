@@ -104,14 +104,27 @@ struct Facet {
 
 /// Builds the site of `repo` into `options.out`.
 pub fn build(repo: Repo, options: &Options) -> Result<Built, Error> {
-    Ok(build_site(repo, options)?.0)
+    Ok(build_with(repo, options, Updates::None)?.0)
 }
 
 /// Builds the site and keeps it in memory, for updates after edits.
 pub fn build_site(repo: Repo, options: &Options) -> Result<(Built, Site), Error> {
+    build_with(repo, options, Updates::AfterEdits)
+}
+
+/// Whether the site in memory will take in edits after it is written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Updates {
+    /// A one-off build: the audit trail is released as soon as the histories are read.
+    None,
+    /// `serve`: the audit trail is kept to recompute uncommitted changes after an edit.
+    AfterEdits,
+}
+
+fn build_with(repo: Repo, options: &Options, updates: Updates) -> Result<(Built, Site), Error> {
     // The output folder is checked before anything is read, so a wrong `--out` fails at once.
     let staging = output::Staging::new(&repo.root, &repo.plans_dir(), &options.out)?;
-    let site = Site::load(repo, options)?;
+    let site = Site::load(repo, options, updates)?;
     let pages = site.write_all(&staging, options.progress.as_ref())?;
     let out = staging.commit()?;
     Ok((site.built(out, pages), site))
@@ -194,7 +207,8 @@ pub struct Site {
     skipped: Vec<(PathBuf, String)>,
     /// Plan path (as written in links) → id.
     by_path: HashMap<String, String>,
-    /// The audit trail, kept to recompute a plan's uncommitted changes after an edit.
+    /// The audit trail, kept to recompute a plan's uncommitted changes after an edit (only
+    /// by a site that takes in edits: see [`Updates`]).
     audit: Option<Audit>,
     shallow: bool,
     /// Who vouches for sign-offs, kept to assess them again after an edit.
@@ -207,7 +221,7 @@ pub struct Site {
 
 impl Site {
     /// Reads every plan, its history (from the cache when it is warm) and the templates.
-    pub fn load(repo: Repo, options: &Options) -> Result<Site, Error> {
+    fn load(repo: Repo, options: &Options, updates: Updates) -> Result<Site, Error> {
         // Every link is relative: the site works from disk, from a CI artifact and under any
         // sub-path. Only the feed and the calendar need the absolute address, `site_url`.
         let base = String::new();
@@ -253,6 +267,10 @@ impl Site {
                 .collect(),
             None => visible.iter().map(|_| None).collect(),
         };
+        // Its commit walk and diff cache weigh hundreds of megabytes on a long history.
+        if updates == Updates::None {
+            audit = None;
+        }
 
         let repo_url = repo
             .config
