@@ -857,3 +857,68 @@ fn split_camel(text: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    /// The fields of each `Serialize` struct in a source file, as templates see them.
+    fn serialized_structs(source: &str, prefix: &str, into: &mut BTreeMap<String, Vec<String>>) {
+        let mut lines = source.lines();
+        while let Some(line) = lines.next() {
+            if !(line.starts_with("#[derive(") && line.contains("Serialize)]")) {
+                continue;
+            }
+            let Some(name) = lines.by_ref().find_map(|l| {
+                let l = l.trim_start_matches("pub ");
+                l.strip_prefix("struct ")
+                    .map(|r| r.split([' ', '<']).next().unwrap_or_default().to_string())
+            }) else {
+                continue;
+            };
+            let fields = lines
+                .by_ref()
+                .take_while(|l| !l.starts_with('}'))
+                .map(str::trim)
+                .filter(|l| !l.starts_with("///") && !l.starts_with("#["))
+                .filter_map(|l| Some(l.trim_start_matches("pub ").split_once(": ")?.0.to_string()))
+                .collect();
+            into.insert(format!("{prefix}{name}"), fields);
+        }
+    }
+
+    /// The fields `docs/templates.md` lists for each type.
+    fn documented() -> BTreeMap<String, Vec<String>> {
+        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut current = None;
+        for line in include_str!("../../docs/templates.md").lines() {
+            if let Some(h) = line.strip_prefix("### `") {
+                let name = h.split('`').next().unwrap_or_default().to_string();
+                out.insert(name.clone(), Vec::new());
+                current = Some(name);
+            } else if let (Some(name), Some(row)) = (&current, line.strip_prefix("| `")) {
+                let field = row.split('`').next().unwrap_or_default().to_string();
+                out.get_mut(name).expect("inserted").push(field);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_template_field_is_documented() {
+        let mut code = BTreeMap::new();
+        serialized_structs(include_str!("context.rs"), "", &mut code);
+        serialized_structs(include_str!("markdown.rs"), "", &mut code);
+        serialized_structs(include_str!("feeds.rs"), "feeds::", &mut code);
+        serialized_structs(include_str!("mod.rs"), "", &mut code);
+        // plans.json's records, not template data.
+        code.remove("PlanData");
+        code.remove("Data");
+        assert!(code.contains_key("PlanPage") && code.contains_key("CheckinView"));
+        assert_eq!(
+            code,
+            documented(),
+            "docs/templates.md must list each template type with its fields, in order"
+        );
+    }
+}
