@@ -258,7 +258,7 @@ pub struct RevisionView {
 pub struct PlanPage {
     pub summary: PlanSummary,
     pub sponsor: Option<PersonView>,
-    pub team: Vec<(PersonView, Option<String>, Option<String>)>,
+    pub team: Vec<TeamMemberView>,
     pub metrics: Vec<MetricView>,
     pub activities: Vec<ActivityView>,
     pub currency: Option<String>,
@@ -266,24 +266,89 @@ pub struct PlanPage {
     pub days: Option<String>,
     pub activity_money: Option<String>,
     pub activity_days: Option<String>,
-    pub help: Vec<(String, String, Option<String>)>,
-    pub analysis: Vec<(&'static str, Option<String>, Option<String>)>,
+    pub help: Vec<HelpView>,
+    pub analysis: Vec<AnalysisView>,
     pub on_miss: Option<String>,
     pub incentive: Option<String>,
     /// The plan has consequences and an incentive that the site does not publish: they
     /// belong to the owner, the sponsor and sales leadership.
     pub consequences_held: bool,
     pub signoffs: Vec<SignOffView>,
-    /// The rules whose findings the plan accepts: `(rule, reason, granted by)`.
-    pub waivers: Vec<(String, String, Option<PersonView>)>,
-    pub checkins: Vec<(String, Option<String>, Option<String>)>,
+    /// The rules whose findings the plan accepts.
+    pub waivers: Vec<WaiverView>,
+    /// Check-ins, newest first.
+    pub checkins: Vec<CheckinView>,
     pub body: String,
     /// The text's Summary section, shown near the top of the page.
     pub body_summary: Option<String>,
     pub toc: Vec<crate::site::markdown::TocEntry>,
     pub history: Vec<RevisionView>,
     pub source_url: Option<String>,
-    pub supersedes: Option<(String, String)>,
+    pub supersedes: Option<PlanLink>,
+}
+
+/// A member of the plan's supporting team.
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamMemberView {
+    /// Who: name and the URL of their person page.
+    pub person: PersonView,
+    /// Their role in this plan, as written (`role:`).
+    pub role: Option<String>,
+    /// Their function's label ("Solutions engineering"), when given.
+    pub function: Option<String>,
+}
+
+/// One ask in the plan's Help needed list.
+#[derive(Debug, Clone, Serialize)]
+pub struct HelpView {
+    /// Who is asked: a function's label, or a person's name.
+    pub from: String,
+    /// What is asked (empty when not written).
+    pub ask: String,
+    /// The date the help is needed by, `YYYY-MM-DD`.
+    pub by: Option<String>,
+}
+
+/// One structural analysis the plan refers to.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnalysisView {
+    /// Its heading: "Win/loss analysis", "Team comparison" or "360° baseline review".
+    pub name: &'static str,
+    /// What it found, as written.
+    pub summary: Option<String>,
+    /// A link to the full analysis; only `http://` and `https://` addresses are kept.
+    pub reference: Option<String>,
+}
+
+/// A rule whose findings the plan accepts.
+#[derive(Debug, Clone, Serialize)]
+pub struct WaiverView {
+    /// The rule's name (`checkin-overdue`).
+    pub rule: String,
+    /// Why its findings are accepted.
+    pub reason: String,
+    /// Who granted the waiver.
+    pub by: Option<PersonView>,
+}
+
+/// One check-in on the plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckinView {
+    /// Its date, `YYYY-MM-DD` (empty when not written).
+    pub date: String,
+    /// The confidence given, out of 10.
+    pub confidence: Option<String>,
+    /// The note written with it.
+    pub note: Option<String>,
+}
+
+/// A link to another plan by its id.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanLink {
+    /// The plan's id.
+    pub id: String,
+    /// The URL of its page, relative to the site root.
+    pub url: String,
 }
 
 /// Where things live on the site, relative to its root.
@@ -535,11 +600,11 @@ pub fn page(
             .iter()
             .flatten()
             .filter_map(|m| {
-                Some((
-                    person(people, urls, m.person.as_deref()?),
-                    m.role.clone(),
-                    function(m.function),
-                ))
+                Some(TeamMemberView {
+                    person: person(people, urls, m.person.as_deref()?),
+                    role: m.role.clone(),
+                    function: function(m.function),
+                })
             })
             .collect(),
         metrics: (0..plan.metrics.len())
@@ -597,11 +662,11 @@ pub fn page(
                     Some(f) => f.label().to_string(),
                     None => people.name(from).to_string(),
                 };
-                (
+                HelpView {
                     from,
-                    h.ask.clone().unwrap_or_default(),
-                    h.by.map(|d| d.to_string()),
-                )
+                    ask: h.ask.clone().unwrap_or_default(),
+                    by: h.by.map(|d| d.to_string()),
+                }
             })
             .collect(),
         analysis: plan
@@ -615,14 +680,13 @@ pub fn page(
                 ]
             })
             .filter_map(|(name, f)| {
-                f.as_ref().map(|f| {
-                    (
-                        name,
-                        f.summary.clone(),
-                        f.reference
-                            .clone()
-                            .filter(|r| r.starts_with("https://") || r.starts_with("http://")),
-                    )
+                f.as_ref().map(|f| AnalysisView {
+                    name,
+                    summary: f.summary.clone(),
+                    reference: f
+                        .reference
+                        .clone()
+                        .filter(|r| r.starts_with("https://") || r.starts_with("http://")),
                 })
             })
             .collect(),
@@ -632,12 +696,10 @@ pub fn page(
         waivers: plan
             .waivers
             .iter()
-            .map(|w| {
-                (
-                    w.rule.clone().unwrap_or_default(),
-                    w.reason.clone().unwrap_or_default(),
-                    w.by.as_deref().map(|id| person(people, urls, id)),
-                )
+            .map(|w| WaiverView {
+                rule: w.rule.clone().unwrap_or_default(),
+                reason: w.reason.clone().unwrap_or_default(),
+                by: w.by.as_deref().map(|id| person(people, urls, id)),
             })
             .collect(),
         signoffs: plan
@@ -659,15 +721,13 @@ pub fn page(
             let mut c: Vec<_> = plan
                 .checkins
                 .iter()
-                .map(|c| {
-                    (
-                        c.date.map(|d| d.to_string()).unwrap_or_default(),
-                        c.confidence.map(fmt),
-                        c.note.clone(),
-                    )
+                .map(|c| CheckinView {
+                    date: c.date.map(|d| d.to_string()).unwrap_or_default(),
+                    confidence: c.confidence.map(fmt),
+                    note: c.note.clone(),
                 })
                 .collect();
-            c.sort_by(|a, b| b.0.cmp(&a.0));
+            c.sort_by(|a, b| b.date.cmp(&a.date));
             c
         },
         body: body.html,
@@ -705,7 +765,10 @@ pub fn page(
             })
             .unwrap_or_default(),
         source_url: repo_url.map(|u| format!("{u}/blob/HEAD/{source_path}")),
-        supersedes: plan.supersedes.as_ref().map(|s| (s.clone(), urls.plan(s))),
+        supersedes: plan.supersedes.as_ref().map(|s| PlanLink {
+            id: s.clone(),
+            url: urls.plan(s),
+        }),
         summary,
     }
 }
@@ -793,4 +856,69 @@ fn split_camel(text: &str) -> String {
         out.extend(c.to_lowercase());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    /// The fields of each `Serialize` struct in a source file, as templates see them.
+    fn serialized_structs(source: &str, prefix: &str, into: &mut BTreeMap<String, Vec<String>>) {
+        let mut lines = source.lines();
+        while let Some(line) = lines.next() {
+            if !(line.starts_with("#[derive(") && line.contains("Serialize)]")) {
+                continue;
+            }
+            let Some(name) = lines.by_ref().find_map(|l| {
+                let l = l.trim_start_matches("pub ");
+                l.strip_prefix("struct ")
+                    .map(|r| r.split([' ', '<']).next().unwrap_or_default().to_string())
+            }) else {
+                continue;
+            };
+            let fields = lines
+                .by_ref()
+                .take_while(|l| !l.starts_with('}'))
+                .map(str::trim)
+                .filter(|l| !l.starts_with("///") && !l.starts_with("#["))
+                .filter_map(|l| Some(l.trim_start_matches("pub ").split_once(": ")?.0.to_string()))
+                .collect();
+            into.insert(format!("{prefix}{name}"), fields);
+        }
+    }
+
+    /// The fields `docs/templates.md` lists for each type.
+    fn documented() -> BTreeMap<String, Vec<String>> {
+        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut current = None;
+        for line in include_str!("../../docs/templates.md").lines() {
+            if let Some(h) = line.strip_prefix("### `") {
+                let name = h.split('`').next().unwrap_or_default().to_string();
+                out.insert(name.clone(), Vec::new());
+                current = Some(name);
+            } else if let (Some(name), Some(row)) = (&current, line.strip_prefix("| `")) {
+                let field = row.split('`').next().unwrap_or_default().to_string();
+                out.get_mut(name).expect("inserted").push(field);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_template_field_is_documented() {
+        let mut code = BTreeMap::new();
+        serialized_structs(include_str!("context.rs"), "", &mut code);
+        serialized_structs(include_str!("markdown.rs"), "", &mut code);
+        serialized_structs(include_str!("feeds.rs"), "feeds::", &mut code);
+        serialized_structs(include_str!("mod.rs"), "", &mut code);
+        // plans.json's records, not template data.
+        code.remove("PlanData");
+        code.remove("Data");
+        assert!(code.contains_key("PlanPage") && code.contains_key("CheckinView"));
+        assert_eq!(
+            code,
+            documented(),
+            "docs/templates.md must list each template type with its fields, in order"
+        );
+    }
 }

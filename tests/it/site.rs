@@ -461,6 +461,23 @@ fn the_plan_page_shows_its_waivers_with_reason_and_who() {
 }
 
 #[test]
+fn the_plan_page_links_the_plan_it_supersedes() {
+    let repo = TestRepo::new();
+    repo.plan("beta.md", valid_plan("beta"));
+    repo.plan(
+        "alpha.md",
+        valid_plan("alpha").replacen("currency: EUR", "currency: EUR\nsupersedes: beta", 1),
+    );
+    assert_eq!(build(&repo, &[]).code, 0);
+    let page = decoded(&repo.read("site/plans/alpha/index.html"));
+    assert!(
+        page.contains(r#"Supersedes <a href="../../plans/beta/index.html">beta</a>."#),
+        "{page}"
+    );
+    assert!(!decoded(&repo.read("site/plans/beta/index.html")).contains("Supersedes"));
+}
+
+#[test]
 fn a_plan_page_reads_on_a_phone_and_prints_each_thing_once() {
     let repo = TestRepo::new();
     let plan = valid_plan("alpha")
