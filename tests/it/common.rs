@@ -178,6 +178,14 @@ impl TestRepo {
         self.write(&format!("plans/{path}"), text)
     }
 
+    /// Replaces `from` with `to` in the plan at `plans/{path}`, failing when the plan does not
+    /// contain `from` (an edit that changes nothing would make the test prove nothing).
+    pub fn edit_plan(&self, path: &str, from: &str, to: &str) -> &TestRepo {
+        let text = self.read(&format!("plans/{path}"));
+        assert!(text.contains(from), "plans/{path} has no `{from}` to edit");
+        self.plan(path, text.replace(from, to))
+    }
+
     pub fn read(&self, path: &str) -> String {
         std::fs::read_to_string(self.path().join(path)).unwrap()
     }

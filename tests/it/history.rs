@@ -52,11 +52,7 @@ fn story() -> TestRepo {
         "2026-01-06T10:00:00+01:00",
     );
     repo.git(&["checkout", "-q", "-b", "review"]);
-    repo.plan(
-        "alpha.md",
-        repo.read("plans/alpha.md")
-            .replace("status: draft", "status: in_review"),
-    );
+    repo.edit_plan("alpha.md", "status: draft", "status: in_review");
     repo.commit("Send the plan for review", ANA, "2026-01-07T10:00:00+01:00");
     repo.git(&["checkout", "-q", "main"]);
     repo.write("notes.txt", "unrelated\n");
@@ -339,21 +335,13 @@ fn changing_targets_after_signoff_is_stale() {
 fn status_transitions_against_a_base() {
     let repo = story(); // status in_review at HEAD
     let base = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
-    repo.plan(
-        "emea/alpha.md",
-        repo.read("plans/emea/alpha.md")
-            .replace("status: in_review", "status: active"),
-    );
+    repo.edit_plan("emea/alpha.md", "status: in_review", "status: active");
     let rules = check_rules(&repo, &["--base", &base]);
     assert!(
         rules.contains(&"status-transition".to_string()),
         "{rules:?}"
     );
-    repo.plan(
-        "emea/alpha.md",
-        repo.read("plans/emea/alpha.md")
-            .replace("status: active", "status: draft"),
-    );
+    repo.edit_plan("emea/alpha.md", "status: active", "status: draft");
     assert!(!check_rules(&repo, &["--base", &base]).contains(&"status-transition".to_string()));
     let out = repo.run(&["check", "--base", "no-such-branch"]);
     assert_eq!(out.code, 2);

@@ -423,11 +423,7 @@ fn each_covered_field_makes_a_signoff_stale_and_activities_do_not() {
     let repo = base_repo();
     repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
     repo.commit("Approve", BEN, "2026-01-06T09:00:00+00:00");
-    repo.plan(
-        "alpha.md",
-        repo.read("plans/alpha.md")
-            .replace("status: planned", "status: in_progress"),
-    );
+    repo.edit_plan("alpha.md", "status: planned", "status: in_progress");
     repo.commit("Progress", ANA, "2026-01-07T09:00:00+00:00");
     assert_eq!(check(&repo, &[]), (0, vec![]));
     // `covers` narrows what a sign-off covers.
@@ -435,11 +431,7 @@ fn each_covered_field_makes_a_signoff_stale_and_activities_do_not() {
     repo.write("planbook.toml", "[signoff]\ncovers = [\"metrics\"]\n");
     repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
     repo.commit("Approve", BEN, "2026-01-06T09:00:00+00:00");
-    repo.plan(
-        "alpha.md",
-        repo.read("plans/alpha.md")
-            .replace("currency: EUR", "currency: USD"),
-    );
+    repo.edit_plan("alpha.md", "currency: EUR", "currency: USD");
     repo.commit("Edit", ANA, "2026-01-07T09:00:00+00:00");
     assert_eq!(check(&repo, &[]), (0, vec![]));
 }
@@ -449,11 +441,7 @@ fn a_peer_resigning_does_not_refresh_leaderships_stale_signoff() {
     let repo = base_repo();
     repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
     repo.commit("Leadership approves", BEN, "2026-01-06T09:00:00+00:00");
-    repo.plan(
-        "alpha.md",
-        repo.read("plans/alpha.md")
-            .replace("target: 500000", "target: 450000"),
-    );
+    repo.edit_plan("alpha.md", "target: 500000", "target: 450000");
     repo.commit("Lower the target", ANA, "2026-01-07T09:00:00+00:00");
     let text = repo.read("plans/alpha.md");
     repo.plan(
@@ -713,11 +701,7 @@ fn a_partial_clone_is_refused_not_read_as_empty() {
     let repo = base_repo();
     repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
     repo.commit("Approve", BEN, "2026-01-06T09:00:00+00:00");
-    repo.plan(
-        "alpha.md",
-        repo.read("plans/alpha.md")
-            .replace("status: planned", "status: in_progress"),
-    );
+    repo.edit_plan("alpha.md", "status: planned", "status: in_progress");
     repo.commit("Progress", ANA, "2026-01-07T09:00:00+00:00");
     repo.git(&["config", "uploadpack.allowFilter", "true"]);
     let clone = tempfile::tempdir().unwrap();
@@ -804,11 +788,7 @@ fn a_change_may_take_the_lifecycle_one_step_per_commit() {
     );
     repo.commit("Activate", BEN, "2026-01-06T09:00:00+00:00");
     let base = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
-    repo.plan(
-        "alpha.md",
-        repo.read("plans/alpha.md")
-            .replace("status: active", "status: in_review"),
-    );
+    repo.edit_plan("alpha.md", "status: active", "status: in_review");
     let (_, found) = check(&repo, &["--base", &base]);
     assert!(!rules(&found).contains(&"status-transition"), "{found:?}");
 }
@@ -819,19 +799,13 @@ fn a_merge_that_keeps_one_sides_version_is_judged_by_what_head_holds() {
     repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
     repo.commit("Approve", BEN, "2026-01-06T09:00:00+00:00");
     repo.git(&["checkout", "-q", "-b", "pr"]);
-    repo.plan(
-        "alpha.md",
-        repo.read("plans/alpha.md")
-            .replace("target: 500000", "target: 450000"),
-    );
+    repo.edit_plan("alpha.md", "target: 500000", "target: 450000");
     repo.commit("Lower the target", ANA, "2026-01-07T09:00:00+00:00");
     repo.git(&["checkout", "-q", "main"]);
-    repo.plan(
+    repo.edit_plan(
         "alpha.md",
-        repo.read("plans/alpha.md").replace(
-            "## Recent challenges\n\n",
-            "## Recent challenges\n\nA note.\n\n",
-        ),
+        "## Recent challenges\n\n",
+        "## Recent challenges\n\nA note.\n\n",
     );
     repo.commit("A note", CLEO, "2026-01-09T09:00:00+00:00");
     // The merge takes the pull request's version of the plan whole.
@@ -962,11 +936,7 @@ fn files_hidden_from_git_status_are_still_compared() {
     repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
     repo.commit("Approve", BEN, "2026-01-06T09:00:00+00:00");
     repo.git(&["update-index", "--skip-worktree", "plans/alpha.md"]);
-    repo.plan(
-        "alpha.md",
-        repo.read("plans/alpha.md")
-            .replace("target: 500000", "target: 450000"),
-    );
+    repo.edit_plan("alpha.md", "target: 500000", "target: 450000");
     let (_, found) = check(&repo, &[]);
     assert!(rules(&found).contains(&"signoff-stale"), "{found:?}");
 }
@@ -1093,11 +1063,7 @@ fn the_human_report_shows_the_line_of_a_finding_only_the_history_makes() {
     let repo = base_repo();
     repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
     repo.commit("Approve", BEN, "2026-01-06T09:00:00+00:00");
-    repo.plan(
-        "alpha.md",
-        repo.read("plans/alpha.md")
-            .replace("currency: EUR", "currency: USD"),
-    );
+    repo.edit_plan("alpha.md", "currency: EUR", "currency: USD");
     repo.commit("Edit", ANA, "2026-01-07T09:00:00+00:00");
     let out = repo.run(&["check", "--as-of", "2026-03-01"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
