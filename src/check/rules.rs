@@ -907,17 +907,7 @@ pub fn policy_shortfalls(
     if !matches!(status, Status::Approved | Status::Active | Status::Assessed) {
         return Vec::new();
     }
-    let owner = plan.owner.as_deref();
-    let mut signers: Vec<&str> = plan
-        .signoffs
-        .iter()
-        .flatten()
-        .filter(|so| counted(so))
-        .filter_map(|so| so.person.as_deref())
-        .filter(|p| policy.allow_self || Some(*p) != owner)
-        .collect();
-    signers.sort_unstable();
-    signers.dedup();
+    let signers = plan.signers(policy.allow_self, counted);
     let mut out = Vec::new();
     if signers.len() < policy.min {
         out.push((

@@ -209,12 +209,9 @@ fn of(
 /// holds, those with the role in the owner's reporting line, or everyone with it when nobody
 /// there has it; never the owner (unless self sign-off is allowed) nor someone who signed.
 pub fn awaited_signers(plan: &Plan, people: &People, policy: &SignoffPolicy) -> Vec<String> {
-    let signed: Vec<&str> = plan
-        .signoffs
-        .iter()
-        .flatten()
-        .filter_map(|s| s.person.as_deref())
-        .collect();
+    // Who has signed, as `signoff-required` counts them (the owner only where self sign-off
+    // is allowed).
+    let signed = plan.signers(policy.allow_self, &|_| true);
     let owner = plan.owner.as_deref().unwrap_or("");
     let eligible = |id: &str| !signed.contains(&id) && (policy.allow_self || id != owner);
     let mut out: Vec<String> = Vec::new();
@@ -252,5 +249,38 @@ fn or_list(names: &[&str]) -> String {
         [] => String::new(),
         [one] => one.to_string(),
         [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::model::SignOff;
+    use std::path::Path;
+
+    #[test]
+    fn an_owners_own_signoff_does_not_answer_a_required_role() {
+        let people = People::parse(
+            "marta:\n  name: Marta Keller\n  roles: [leadership]\nben:\n  name: Ben Ode\n  roles: [leadership]\n",
+            Path::new("people.yaml"),
+        )
+        .unwrap();
+        let plan = Plan {
+            owner: Some("marta".into()),
+            signoffs: Some(vec![SignOff {
+                person: Some("marta".into()),
+                role: None,
+                date: None,
+            }]),
+            ..Plan::default()
+        };
+        let policy = SignoffPolicy::default();
+        // As `signoff-required` counts: Marta owns the plan, so Ben's sign-off is awaited.
+        assert_eq!(awaited_signers(&plan, &people, &policy), ["ben"]);
+        let own = SignoffPolicy {
+            allow_self: true,
+            ..SignoffPolicy::default()
+        };
+        assert!(awaited_signers(&plan, &people, &own).is_empty());
     }
 }

@@ -469,6 +469,24 @@ pub enum Visibility {
 }
 
 impl Plan {
+    /// The distinct people whose sign-offs count: those `counted` accepts, and the owner only
+    /// where self sign-off is allowed. One answer for `signoff-required` and for whom a plan
+    /// still waits.
+    pub fn signers(&self, allow_self: bool, counted: &dyn Fn(&SignOff) -> bool) -> Vec<&str> {
+        let owner = self.owner.as_deref();
+        let mut signers: Vec<&str> = self
+            .signoffs
+            .iter()
+            .flatten()
+            .filter(|so| counted(so))
+            .filter_map(|so| so.person.as_deref())
+            .filter(|p| allow_self || Some(*p) != owner)
+            .collect();
+        signers.sort_unstable();
+        signers.dedup();
+        signers
+    }
+
     /// The primary metric, if exactly one is marked primary (else the first marked one).
     pub fn primary_metric(&self) -> Option<&Metric> {
         self.metrics.iter().find(|m| m.primary)
