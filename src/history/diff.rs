@@ -111,30 +111,39 @@ impl Snapshot {
     /// and every field but the long lists a plan keeps changing (activities, check-ins, …),
     /// which only a `covers` naming them brings in.
     pub fn field_digests(&self, covers: &[String]) -> Vec<(String, u64)> {
-        const LONG: [&str; 7] = [
-            "activities",
-            "checkins",
-            "reassessments",
-            "team",
-            "help_needed",
-            "analysis",
-            "signoffs",
-        ];
         let Some(map) = self.front.as_object() else {
             return Vec::new();
         };
         let mut out: Vec<(String, u64)> = map
             .iter()
-            .filter(|(key, _)| !LONG.contains(&key.as_str()) || covers.iter().any(|c| c == *key))
-            .map(|(key, value)| {
-                let mut hash = Fnv::new();
-                canonical(value, &mut hash);
-                (key.clone(), hash.0)
-            })
+            .filter(|(key, _)| digested(key, covers))
+            .map(|(key, value)| (key.clone(), digest(value)))
             .collect();
         out.sort_unstable();
         out
     }
+}
+
+/// Whether a top-level field is digested (see [`Snapshot::field_digests`]): every field but
+/// the long lists a plan keeps changing, unless `covers` names them.
+pub(crate) fn digested(key: &str, covers: &[String]) -> bool {
+    const LONG: [&str; 7] = [
+        "activities",
+        "checkins",
+        "reassessments",
+        "team",
+        "help_needed",
+        "analysis",
+        "signoffs",
+    ];
+    !LONG.contains(&key) || covers.iter().any(|c| c == key)
+}
+
+/// The digest of one field's value.
+pub(crate) fn digest(value: &Value) -> u64 {
+    let mut hash = Fnv::new();
+    canonical(value, &mut hash);
+    hash.0
 }
 
 /// Feeds a value to `hash` in a form that does not depend on the order of map keys or of
@@ -190,7 +199,7 @@ fn canonical(value: &Value, hash: &mut Fnv) {
 
 /// The level-2 sections of a Markdown body, with a hash of each one's text. Text before the
 /// first section is named "Title and introduction".
-fn sections(body: &str) -> Vec<(String, u64)> {
+pub(crate) fn sections(body: &str) -> Vec<(String, u64)> {
     let mut out = Vec::new();
     let mut name = "Title and introduction".to_string();
     let mut hash = Fnv::new();
@@ -251,7 +260,7 @@ pub fn diff(old: Option<&Snapshot>, new: &Snapshot) -> Vec<FieldChange> {
     out
 }
 
-fn changed_sections(old: &[(String, u64)], new: &[(String, u64)]) -> Vec<String> {
+pub(crate) fn changed_sections(old: &[(String, u64)], new: &[(String, u64)]) -> Vec<String> {
     let mut changed = Vec::new();
     for (name, hash) in new {
         match old.iter().find(|(n, _)| n == name) {
@@ -275,7 +284,7 @@ fn join(path: &str, key: &str) -> String {
     }
 }
 
-fn diff_values(old: &Value, new: &Value, path: &str, out: &mut Vec<FieldChange>) {
+pub(crate) fn diff_values(old: &Value, new: &Value, path: &str, out: &mut Vec<FieldChange>) {
     if old == new {
         return;
     }

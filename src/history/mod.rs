@@ -3,6 +3,7 @@
 pub mod binary;
 pub mod cache;
 pub mod diff;
+pub mod fields;
 pub mod graph;
 pub mod message;
 pub mod renames;
@@ -874,9 +875,8 @@ type Compared = (Option<String>, String, cache::Computed);
 /// latest snapshot of each file so that each blob is read and parsed once.
 struct Comparer {
     git: Option<Repository>,
-    /// Kept as JSON text: a parsed snapshot of every plan would take gigabytes, and JSON
-    /// reads back far faster than the YAML it came from.
-    latest: HashMap<String, Vec<u8>>,
+    /// What is kept of the latest revision of each file, by blob id (see [`fields::Kept`]).
+    latest: HashMap<String, fields::Kept>,
     out: Vec<Compared>,
     /// Revisions left out because an object was missing.
     missing: usize,
@@ -895,8 +895,12 @@ impl Comparer {
         }
     }
 
-    fn read(&self, blob: &str) -> Option<Snapshot> {
-        blob_snapshot(self.git.as_ref()?, blob)
+    fn text(&self, blob: &str) -> Option<String> {
+        let bytes = crate::git::read_blob(self.git.as_ref()?, blob)?;
+        Some(match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        })
     }
 
     fn compare(&mut self, old: Option<&str>, new: &str) {
@@ -904,10 +908,9 @@ impl Comparer {
             Some(b) => match self
                 .latest
                 .remove(b)
-                .and_then(|json| serde_json::from_slice(&json).ok())
-                .or_else(|| self.read(b))
+                .or_else(|| self.text(b).map(|t| fields::read(&t)))
             {
-                Some(snapshot) => Some(snapshot),
+                Some(kept) => Some(kept),
                 None => {
                     self.missing += 1;
                     return;
@@ -915,18 +918,14 @@ impl Comparer {
             },
             None => None,
         };
-        let Some(after) = self.read(new) else {
+        let Some(text) = self.text(new) else {
             self.missing += 1;
             return;
         };
-        self.out.push((
-            old.map(str::to_string),
-            new.to_string(),
-            compared(before.as_ref(), &after, &self.covers),
-        ));
-        if let Ok(json) = serde_json::to_vec(&after) {
-            self.latest.insert(new.to_string(), json);
-        }
+        let (computed, kept) = fields::compare(before.as_ref(), &text, &self.covers);
+        self.out
+            .push((old.map(str::to_string), new.to_string(), computed));
+        self.latest.insert(new.to_string(), kept);
     }
 
     fn finish(self) -> (Vec<Compared>, usize) {

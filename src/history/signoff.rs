@@ -29,8 +29,12 @@ impl SignoffEntry {
 
 /// The sign-off entries of a revision.
 pub fn entries(snapshot: &Snapshot) -> Vec<SignoffEntry> {
-    snapshot
-        .get("signoffs")
+    entries_in(snapshot.get("signoffs"))
+}
+
+/// The sign-off entries of a `signoffs` value.
+pub(crate) fn entries_in(signoffs: Option<&serde_json::Value>) -> Vec<SignoffEntry> {
+    signoffs
         .and_then(|s| s.as_array())
         .map(|items| {
             items

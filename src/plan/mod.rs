@@ -284,19 +284,31 @@ pub fn is_slug(id: &str) -> bool {
 /// The front matter of a plan's text as JSON, and the byte offset where its body starts; for
 /// reading old revisions, where positions and validation are not needed.
 pub fn front_matter_json(text: &str) -> Option<(serde_json::Value, usize)> {
+    let (yaml, body_start) = front_matter_yaml(text)?;
+    Some((yaml_json(yaml)?, body_start))
+}
+
+/// The YAML text of a plan's front matter (without its `---` lines), and the byte offset
+/// where the body starts; `None` when the front matter is missing or not closed.
+pub fn front_matter_yaml(text: &str) -> Option<(&str, usize)> {
     let text_start = text.strip_prefix('\u{feff}').map_or(0, |_| 3);
     let text = &text[text_start..];
     let split = split_front_matter(text)?;
     let (yaml_end, body_start) = split.closing?;
-    let index = LineIndex::new(&text[..yaml_end]);
+    Some((&text[split.yaml_start..yaml_end], text_start + body_start))
+}
+
+/// YAML text read as JSON (YAML 1.2, the limits of [`yaml::parse`]); `None` when it cannot
+/// be read.
+pub fn yaml_json(yaml: &str) -> Option<serde_json::Value> {
+    let index = LineIndex::new(yaml);
     let origin = yaml::Origin {
-        file: text,
+        file: yaml,
         index: &index,
-        offset: split.yaml_start,
-        text: &text[split.yaml_start..yaml_end],
+        offset: 0,
+        text: yaml,
     };
-    let node = yaml::parse(&origin).ok()?;
-    Some((node.to_json(), text_start + body_start))
+    Some(yaml::parse(&origin).ok()?.to_json())
 }
 
 /// Where the front matter's YAML starts and ends, and where the body starts.
