@@ -80,7 +80,7 @@ pub struct Snapshot {
     /// The front matter as JSON (`null` when it could not be read).
     pub front: Value,
     /// Body sections: heading and a hash of the section's text.
-    pub sections: Vec<(String, u64)>,
+    pub sections: Vec<(String, SectionDigest)>,
 }
 
 impl Snapshot {
@@ -197,27 +197,33 @@ fn canonical(value: &Value, hash: &mut Fnv) {
     }
 }
 
-/// The level-2 sections of a Markdown body, with a hash of each one's text. Text before the
-/// first section is named "Title and introduction".
-pub(crate) fn sections(body: &str) -> Vec<(String, u64)> {
+/// A SHA-256 digest of a body section's text: a crafted collision must not hide a change of
+/// the text from the audit trail (and with the processor's SHA instructions it is faster than
+/// a byte-at-a-time hash).
+pub type SectionDigest = [u8; 32];
+
+/// The level-2 sections of a Markdown body, with a digest of each one's text (trailing spaces
+/// ignored). Text before the first section is named "Title and introduction".
+pub(crate) fn sections(body: &str) -> Vec<(String, SectionDigest)> {
+    use sha2::{Digest, Sha256};
     let mut out = Vec::new();
     let mut name = "Title and introduction".to_string();
-    let mut hash = Fnv::new();
+    let mut hash = Sha256::new();
     let mut fenced = false;
     for line in body.lines() {
-        if line.trim_start().starts_with("```") || line.trim_start().starts_with("~~~") {
+        let start = line.trim_start();
+        if start.starts_with("```") || start.starts_with("~~~") {
             fenced = !fenced;
         }
         if !fenced && let Some(heading) = line.strip_prefix("## ") {
-            out.push((std::mem::take(&mut name), hash.0));
+            out.push((std::mem::take(&mut name), hash.finalize_reset().into()));
             name = heading.trim().trim_end_matches('#').trim().to_string();
-            hash = Fnv::new();
             continue;
         }
-        hash.write(line.trim_end().as_bytes());
-        hash.write(b"\n");
+        hash.update(line.trim_end().as_bytes());
+        hash.update(b"\n");
     }
-    out.push((name, hash.0));
+    out.push((name, hash.finalize().into()));
     out
 }
 
@@ -260,7 +266,10 @@ pub fn diff(old: Option<&Snapshot>, new: &Snapshot) -> Vec<FieldChange> {
     out
 }
 
-pub(crate) fn changed_sections(old: &[(String, u64)], new: &[(String, u64)]) -> Vec<String> {
+pub(crate) fn changed_sections(
+    old: &[(String, SectionDigest)],
+    new: &[(String, SectionDigest)],
+) -> Vec<String> {
     let mut changed = Vec::new();
     for (name, hash) in new {
         match old.iter().find(|(n, _)| n == name) {

@@ -8,8 +8,6 @@
 //! another), a field that does not parse on its own, a repeated key, a root that is not a
 //! mapping, a front matter large enough to meet the parser's limits as a whole.
 
-use std::collections::hash_map::DefaultHasher;
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -26,7 +24,7 @@ const FIELDWISE_LIMIT: usize = 150_000;
 #[derive(Debug, Clone)]
 pub struct Kept {
     front: Front,
-    sections: Vec<(String, u64)>,
+    sections: Vec<(String, diff::SectionDigest)>,
     signoffs: Arc<[SignoffEntry]>,
 }
 
@@ -41,8 +39,9 @@ enum Front {
 #[derive(Debug, Clone)]
 struct Field {
     key: String,
-    /// A hash of the field's text; `None` when the front matter was parsed whole.
-    text: Option<u64>,
+    /// The field's text; `None` when the front matter was parsed whole. Compared as text, not
+    /// by a hash: a crafted collision would hide a change from the audit trail.
+    text: Option<Box<str>>,
     /// The value, as compact JSON (parsed again only when the field changes).
     json: Box<[u8]>,
     digest: u64,
@@ -148,7 +147,7 @@ fn fieldwise(
     yaml: &str,
     previous: &[Field],
     before: Option<&Kept>,
-    sections: impl FnOnce() -> Vec<(String, u64)>,
+    sections: impl FnOnce() -> Vec<(String, diff::SectionDigest)>,
 ) -> Option<Reading> {
     if yaml.len() > FIELDWISE_LIMIT || yaml.contains(['&', '*']) {
         return None;
@@ -158,8 +157,7 @@ fn fieldwise(
     let mut fresh = Vec::with_capacity(texts.len());
     let mut signoffs = None;
     for text in texts {
-        let hash = text_hash(text);
-        if let Some(same) = previous.iter().find(|f| f.text == Some(hash)) {
+        if let Some(same) = previous.iter().find(|f| f.text.as_deref() == Some(text)) {
             if fields.iter().any(|f| f.key == same.key) {
                 return None;
             }
@@ -186,7 +184,7 @@ fn fieldwise(
         fields.push(Field {
             json: json(&value),
             digest: diff::digest(&value),
-            text: Some(hash),
+            text: Some(text.into()),
             key,
         });
         fresh.push(Some(value));
@@ -232,12 +230,6 @@ fn top_level_fields(yaml: &str) -> Option<Vec<&str>> {
         out.push(&yaml[start..end]);
     }
     Some(out)
-}
-
-fn text_hash(text: &str) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    text.hash(&mut hasher);
-    hasher.finish()
 }
 
 fn json(value: &Value) -> Box<[u8]> {
