@@ -59,14 +59,17 @@ impl Graph {
         let target = *self.index.get(&ancestor)?;
         let floor = self.generation[target as usize];
         let mut stack = vec![from];
-        let mut visited: std::collections::HashSet<u32> = std::collections::HashSet::new();
+        // One bit per commit: a question may visit tens of thousands of them.
+        let mut visited = vec![0u64; self.parents.len().div_ceil(64)];
         while let Some(c) = stack.pop() {
             for &p in &self.parents[c as usize] {
                 if p == target {
                     return Some(true);
                 }
+                let (word, bit) = (p as usize / 64, 1u64 << (p % 64));
                 // Nothing at or below the ancestor's generation can lead to it.
-                if self.generation[p as usize] > floor && visited.insert(p) {
+                if self.generation[p as usize] > floor && visited[word] & bit == 0 {
+                    visited[word] |= bit;
                     stack.push(p);
                 }
             }

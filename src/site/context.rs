@@ -789,16 +789,12 @@ pub fn change_in_words(
     };
     // Person ids may hold dots: the longest id the path starts with is the person.
     let (id, rest) = if matches!(list, "signoffs" | "team") {
-        let person = people
-            .by_id
-            .keys()
-            .filter(|p| after == p.as_str() || after.starts_with(&format!("{p}.")))
-            .max_by_key(|p| p.len());
+        let person = std::iter::once(after.len())
+            .chain(after.rmatch_indices('.').map(|(i, _)| i))
+            .map(|end| &after[..end])
+            .find(|p| people.by_id.contains_key(*p));
         match person {
-            Some(p) => (
-                p.as_str(),
-                after.get(p.len() + 1..).filter(|r| !r.is_empty()),
-            ),
+            Some(p) => (p, after.get(p.len() + 1..).filter(|r| !r.is_empty())),
             None => return change.to_string(),
         }
     } else {
