@@ -41,8 +41,18 @@ pub(crate) fn is_placeholder(text: &str) -> bool {
     let text = text
         .trim()
         .trim_matches(|c: char| c == '*' || c == '_' || c == '`')
-        .trim()
-        .to_lowercase();
+        .trim();
+    // Most values are far longer than any placeholder: no need to lower-case them (lower
+    // case never has fewer characters, and only ASCII punctuation is trimmed below).
+    let longest = PLACEHOLDERS
+        .iter()
+        .map(|p| p.chars().count())
+        .max()
+        .unwrap_or(0);
+    if text.trim_end_matches(['.', '!', ':']).chars().count() > longest {
+        return false;
+    }
+    let text = text.to_lowercase();
     PLACEHOLDERS.contains(&text.as_str())
         || PLACEHOLDERS.contains(&text.trim_end_matches(['.', '!', ':']))
 }

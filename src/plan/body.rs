@@ -12,6 +12,8 @@ use crate::plan::source::LineIndex;
 pub struct Heading {
     pub level: u8,
     pub text: String,
+    /// The text as [`section_key`] reduces it, computed once: rules look sections up often.
+    pub key: String,
     pub span: Span,
 }
 
@@ -170,9 +172,11 @@ impl Body {
                     if let Some((level, start, text)) = heading.take() {
                         let end = file[offset + start..offset + range.end].trim_end().len();
                         let span = index.span(file, offset + start, offset + start + end);
+                        let text = text.trim().to_string();
                         body.headings.push(Heading {
                             level,
-                            text: text.trim().to_string(),
+                            key: section_key(&text),
+                            text,
                             span,
                         });
                     }
@@ -201,7 +205,7 @@ impl Body {
         let wanted = section_key(section);
         self.headings
             .iter()
-            .find(|h| h.level == 2 && section_key(&h.text) == wanted)
+            .find(|h| h.level == 2 && h.key == wanted)
     }
 }
 

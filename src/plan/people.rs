@@ -54,6 +54,10 @@ impl Emails {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct People {
     pub by_id: BTreeMap<String, Person>,
+    /// Email (ASCII lowercase) → id, built when first asked: sign-off evidence looks people up by
+    /// email for every commit it weighs.
+    #[serde(skip)]
+    emails: std::sync::OnceLock<std::collections::HashMap<String, String>>,
 }
 
 impl People {
@@ -100,7 +104,10 @@ impl People {
                             .into(),
                 }
             })?;
-        let people = People { by_id };
+        let people = People {
+            by_id,
+            emails: Default::default(),
+        };
         people.check_emails(text, path)?;
         Ok(people)
     }
@@ -143,10 +150,19 @@ impl People {
 
     /// The id of the person with this email (case-insensitive).
     pub fn by_email(&self, email: &str) -> Option<&str> {
-        self.by_id
-            .iter()
-            .find(|(_, p)| p.email.iter().any(|e| e.eq_ignore_ascii_case(email)))
-            .map(|(id, _)| id.as_str())
+        let emails = self.emails.get_or_init(|| {
+            let mut index = std::collections::HashMap::new();
+            for (id, person) in &self.by_id {
+                for e in person.email.iter() {
+                    // The first person in id order wins, as a search in that order would.
+                    index
+                        .entry(e.to_ascii_lowercase())
+                        .or_insert_with(|| id.clone());
+                }
+            }
+            index
+        });
+        emails.get(&email.to_ascii_lowercase()).map(String::as_str)
     }
 
     /// Whether `id` has `role`.
