@@ -161,17 +161,28 @@ impl Audit {
         let mut computed: (Vec<Compared>, usize) = (Vec::new(), 0);
         let walk = match head {
             None => Walk::default(),
-            // The blobs behind the changes are read and compared on another core while the
-            // walk goes on, oldest first (see `Comparer`).
+            // The blobs behind the changes are read on one thread and compared on another
+            // while the walk goes on, oldest first (see `Comparer`): reading keeps the pack's
+            // order, so each delta's base is still in the reader's cache.
             Some(head) if compare => {
                 let git_dir = git.path().to_path_buf();
                 let (send, receive) = std::sync::mpsc::channel::<(Option<String>, String)>();
+                let (send_read, receive_read) = std::sync::mpsc::sync_channel::<Read>(256);
                 let worker_covers = covers.clone();
                 let (walk, found) = std::thread::scope(|scope| {
+                    let reader_dir = git_dir.clone();
+                    scope.spawn(move || {
+                        let mut reader = Reader::new(&reader_dir);
+                        for (old, new) in receive {
+                            if send_read.send(reader.read(old, new)).is_err() {
+                                break;
+                            }
+                        }
+                    });
                     let worker = scope.spawn(move || {
                         let mut comparer = Comparer::new(&git_dir, &worker_covers);
-                        for (old, new) in receive {
-                            comparer.compare(old.as_deref(), &new);
+                        for read in receive_read {
+                            comparer.compare_read(read);
                         }
                         comparer.finish()
                     });
@@ -896,11 +907,7 @@ impl Comparer {
     }
 
     fn text(&self, blob: &str) -> Option<String> {
-        let bytes = crate::git::read_blob(self.git.as_ref()?, blob)?;
-        Some(match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-        })
+        blob_text(self.git.as_ref()?, blob)
     }
 
     fn compare(&mut self, old: Option<&str>, new: &str) {
@@ -928,9 +935,107 @@ impl Comparer {
         self.latest.insert(new.to_string(), kept);
     }
 
+    /// Compares a change whose blobs the [`Reader`] has read.
+    fn compare_read(&mut self, read: Read) {
+        let before = match (&read.old, read.before) {
+            (_, Before::Added) | (None, _) => None,
+            (Some(b), Before::Kept) => match self.latest.remove(b) {
+                Some(kept) => Some(kept),
+                None => {
+                    self.missing += 1;
+                    return;
+                }
+            },
+            (Some(_), Before::Text(text)) => Some(fields::read(&text)),
+            (Some(_), Before::Missing) => {
+                self.missing += 1;
+                return;
+            }
+        };
+        let Some(text) = read.after else {
+            self.missing += 1;
+            return;
+        };
+        let (computed, kept) = fields::compare(before.as_ref(), &text, &self.covers);
+        self.out.push((read.old, read.new.clone(), computed));
+        self.latest.insert(read.new, kept);
+    }
+
     fn finish(self) -> (Vec<Compared>, usize) {
         (self.out, self.missing)
     }
+}
+
+/// A change's blobs as the [`Reader`] hands them to the [`Comparer`].
+struct Read {
+    old: Option<String>,
+    new: String,
+    before: Before,
+    /// The new blob's text; `None` when it is missing.
+    after: Option<String>,
+}
+
+/// What the comparer needs of a change's old blob.
+enum Before {
+    /// The file was added: there is none.
+    Added,
+    /// The comparer keeps what it read of it (it was the new blob of an earlier change).
+    Kept,
+    Text(String),
+    Missing,
+}
+
+/// Reads the blobs of the changes in the order the walk finds them, mirroring which blobs
+/// the [`Comparer`] keeps so that each is read once.
+struct Reader {
+    git: Option<Repository>,
+    kept: std::collections::HashSet<String>,
+}
+
+impl Reader {
+    fn new(git_dir: &Path) -> Reader {
+        Reader {
+            git: crate::git::open(git_dir).ok(),
+            kept: std::collections::HashSet::new(),
+        }
+    }
+
+    fn read(&mut self, old: Option<String>, new: String) -> Read {
+        let before = match &old {
+            None => Before::Added,
+            Some(b) if self.kept.remove(b) => Before::Kept,
+            Some(b) => match self.text(b) {
+                Some(text) => Before::Text(text),
+                None => Before::Missing,
+            },
+        };
+        let after = match before {
+            Before::Missing => None,
+            _ => self.text(&new),
+        };
+        if after.is_some() {
+            self.kept.insert(new.clone());
+        }
+        Read {
+            old,
+            new,
+            before,
+            after,
+        }
+    }
+
+    fn text(&self, blob: &str) -> Option<String> {
+        blob_text(self.git.as_ref()?, blob)
+    }
+}
+
+/// A blob's text (not UTF-8: read lossily, as a snapshot is); `None` when it is missing.
+fn blob_text(git: &Repository, blob: &str) -> Option<String> {
+    let bytes = crate::git::read_blob(git, blob)?;
+    Some(match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
 }
 
 /// Whether the repository is a partial clone (`git clone --filter=…`): objects it was cloned
