@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use git2::{Oid, Repository, Sort};
+use git2::{Oid, Repository};
 
 pub struct Graph {
     index: HashMap<Oid, u32>,
@@ -21,35 +21,55 @@ impl Graph {
     /// shallow clone's cut parents, a missing object: the caller then asks git).
     pub fn read(git: &Repository) -> Option<Graph> {
         let head = git.head().ok()?.target()?;
-        let mut revwalk = git.revwalk().ok()?;
-        // Parents before children, so each generation is known when its children come.
-        revwalk
-            .set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
-            .ok()?;
-        revwalk.push(head).ok()?;
-        let mut graph = Graph {
-            index: HashMap::new(),
-            parents: Vec::new(),
-            generation: Vec::new(),
-        };
-        for id in revwalk {
-            let id = id.ok()?;
+        // Every commit reachable from HEAD, each read once, depth first.
+        let mut index: HashMap<Oid, u32> = HashMap::new();
+        let mut parent_ids: Vec<Vec<Oid>> = Vec::new();
+        let mut stack = vec![head];
+        while let Some(id) = stack.pop() {
+            if index.contains_key(&id) {
+                continue;
+            }
             let commit = git.find_commit(id).ok()?;
-            let parents: Vec<u32> = commit
-                .parent_ids()
-                .map(|p| graph.index.get(&p).copied())
-                .collect::<Option<_>>()?;
-            let generation = 1 + parents
-                .iter()
-                .map(|&p| graph.generation[p as usize])
-                .max()
-                .unwrap_or(0);
-            let n = u32::try_from(graph.parents.len()).ok()?;
-            graph.index.insert(id, n);
-            graph.parents.push(parents);
-            graph.generation.push(generation);
+            let parents: Vec<Oid> = commit.parent_ids().collect();
+            index.insert(id, u32::try_from(parent_ids.len()).ok()?);
+            stack.extend(parents.iter().rev().copied());
+            parent_ids.push(parents);
         }
-        Some(graph)
+        let parents: Vec<Vec<u32>> = parent_ids
+            .iter()
+            .map(|ids| ids.iter().map(|p| index.get(p).copied()).collect())
+            .collect::<Option<_>>()?;
+        // Generations, parents before children (an explicit stack: histories run deep).
+        let mut generation = vec![0u32; parents.len()];
+        let mut todo: Vec<(u32, bool)> = Vec::new();
+        for start in 0..parents.len() as u32 {
+            todo.push((start, false));
+            while let Some((c, parents_done)) = todo.pop() {
+                if generation[c as usize] != 0 {
+                    continue;
+                }
+                let of = &parents[c as usize];
+                if parents_done {
+                    generation[c as usize] = 1 + of
+                        .iter()
+                        .map(|&p| generation[p as usize])
+                        .max()
+                        .unwrap_or(0);
+                } else {
+                    todo.push((c, true));
+                    todo.extend(
+                        of.iter()
+                            .filter(|&&p| generation[p as usize] == 0)
+                            .map(|&p| (p, false)),
+                    );
+                }
+            }
+        }
+        Some(Graph {
+            index,
+            parents,
+            generation,
+        })
     }
 
     /// Whether `ancestor` is a strict ancestor of `commit`; `None` when either is not in the
@@ -108,6 +128,43 @@ mod tests {
             },
             ids,
         )
+    }
+
+    #[test]
+    fn the_graph_is_read_from_the_repository() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = Repository::init(dir.path()).unwrap();
+        let who = git2::Signature::now("A", "a@example.com").unwrap();
+        let tree = git
+            .find_tree(git.treebuilder(None).unwrap().write().unwrap())
+            .unwrap();
+        let commit = |message: &str, parents: &[Oid], head: bool| {
+            let parents: Vec<git2::Commit> = parents
+                .iter()
+                .map(|p| git.find_commit(*p).unwrap())
+                .collect();
+            let parents: Vec<&git2::Commit> = parents.iter().collect();
+            let update = head.then_some("HEAD");
+            git.commit(update, &who, &who, message, &tree, &parents)
+                .unwrap()
+        };
+        let a = commit("a", &[], false);
+        let b = commit("b", &[a], false);
+        let c = commit("c", &[b], false);
+        let d = commit("d", &[a], false);
+        let e = commit("e", &[c, d], true);
+        let g = Graph::read(&git).unwrap();
+        assert_eq!(g.parents.len(), 5);
+        assert_eq!(g.descends(e, d), Some(true));
+        assert_eq!(g.descends(e, a), Some(true));
+        assert_eq!(g.descends(c, d), Some(false));
+        assert_eq!(g.descends(d, b), Some(false));
+        let generation = |id: Oid| g.generation[g.index[&id] as usize];
+        assert_eq!(
+            [a, b, c, d, e].map(generation),
+            [1, 2, 3, 2, 4],
+            "one more than the largest parent's"
+        );
     }
 
     #[test]

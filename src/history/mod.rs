@@ -1066,9 +1066,11 @@ fn display_names(git: &Repository, walk: &Walk) -> HashMap<Author, Author> {
     let Ok(mailmap) = git.mailmap() else {
         return out;
     };
+    // Each name and email is looked up once, however many commits carry it.
+    let mut seen: std::collections::HashSet<&Author> = std::collections::HashSet::new();
     for commit in &walk.commits {
         for who in [&commit.author, &commit.committer] {
-            if out.contains_key(who) {
+            if !seen.insert(who) {
                 continue;
             }
             let Ok(sig) = git2::Signature::now(&who.name, &who.email) else {
