@@ -9,16 +9,16 @@ use crate::error::Error;
 use crate::plan::{People, PlanFile, Schema};
 
 /// The configuration file name at the repository root.
-pub const CONFIG_FILE: &str = "planbook.toml";
+pub(crate) const CONFIG_FILE: &str = "planbook.toml";
 /// A repository's own schema, which replaces the built-in one.
-pub const SCHEMA_FILE: &str = "schema/plan.schema.json";
+pub(crate) const SCHEMA_FILE: &str = "schema/plan.schema.json";
 
 /// A plans repository on disk.
 pub struct Repo {
-    pub root: PathBuf,
-    pub config: Config,
-    pub people: People,
-    pub schema: Schema,
+    pub(crate) root: PathBuf,
+    pub(crate) config: Config,
+    pub(crate) people: People,
+    pub(crate) schema: Schema,
 }
 
 impl Repo {
@@ -53,7 +53,7 @@ impl Repo {
     }
 
     /// The plans folder.
-    pub fn plans_dir(&self) -> PathBuf {
+    pub(crate) fn plans_dir(&self) -> PathBuf {
         self.root.join(&self.config.plans_dir)
     }
 
@@ -64,7 +64,7 @@ impl Repo {
 
     /// Every plan file under the plans folder, and the entries there that are not read
     /// (links out of the repository, pipes, devices, sockets, git submodules) with the reason.
-    pub fn plan_files(&self) -> Result<PlanFiles, Error> {
+    pub(crate) fn plan_files(&self) -> Result<PlanFiles, Error> {
         let dir = self.plans_dir();
         if !dir.is_dir() {
             return Err(Error::usage(
@@ -85,12 +85,12 @@ impl Repo {
     }
 
     /// Reads and parses the given plan files in parallel.
-    pub fn load_plans(&self, paths: &[PathBuf]) -> Vec<PlanFile> {
+    pub(crate) fn load_plans(&self, paths: &[PathBuf]) -> Vec<PlanFile> {
         paths.par_iter().map(|path| self.load_plan(path)).collect()
     }
 
     /// Reads and parses one plan file (relative to the root).
-    pub fn load_plan(&self, path: &Path) -> PlanFile {
+    pub(crate) fn load_plan(&self, path: &Path) -> PlanFile {
         let full = self.root.join(path);
         // The walk only lists files inside; this holds for a file swapped for a link since.
         if let Err(reason) = plan_entry(&self.root, &full) {
@@ -121,7 +121,7 @@ impl Repo {
 
     /// The text of one plan file (relative to the root) as [`Repo::load_plan`] reads it, for
     /// showing findings in it; `None` when it cannot be read as text now.
-    pub fn plan_text(&self, path: &Path) -> Option<String> {
+    pub(crate) fn plan_text(&self, path: &Path) -> Option<String> {
         let full = self.root.join(path);
         plan_entry(&self.root, &full).ok()?;
         let text = String::from_utf8(read_bounded(&full).ok()?).ok()?;
@@ -133,7 +133,7 @@ impl Repo {
 
     /// `path` (as given on the command line, relative to `cwd`) relative to the root, if it
     /// lies inside the repository.
-    pub fn relative(&self, cwd: &Path, path: &Path) -> Result<PathBuf, Error> {
+    pub(crate) fn relative(&self, cwd: &Path, path: &Path) -> Result<PathBuf, Error> {
         let full = if path.is_absolute() {
             path.to_path_buf()
         } else {
@@ -172,11 +172,11 @@ fn find_root(start: &Path) -> PathBuf {
 
 /// The plan files of a repository and what was passed over.
 #[derive(Default)]
-pub struct PlanFiles {
+pub(crate) struct PlanFiles {
     /// Plan files, relative to the root, sorted.
-    pub paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
     /// Entries under the plans folder that are not read, relative to the root, with why.
-    pub skipped: Vec<(PathBuf, String)>,
+    pub(crate) skipped: Vec<(PathBuf, String)>,
 }
 
 /// Collects `.md` files below `dir`, skipping hidden entries, `README.md`, git submodules,
@@ -239,7 +239,7 @@ fn plan_entry(root: &Path, path: &Path) -> Result<(), String> {
 }
 
 /// What a file that is not a regular file is, in words.
-pub fn kind_of(file_type: &std::fs::FileType) -> &'static str {
+pub(crate) fn kind_of(file_type: &std::fs::FileType) -> &'static str {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;
@@ -267,7 +267,7 @@ pub fn kind_of(file_type: &std::fs::FileType) -> &'static str {
 /// The one rule for what planbook reads: `path` (relative to `root`, or absolute) must
 /// resolve, after every symbolic link, to somewhere inside `root`. `Ok(false)` when nothing
 /// is there; an error naming where it leads otherwise.
-pub fn check_inside(root: &Path, path: &Path) -> Result<bool, Error> {
+pub(crate) fn check_inside(root: &Path, path: &Path) -> Result<bool, Error> {
     let full = root.join(path);
     if std::fs::symlink_metadata(&full).is_err() {
         return Ok(false);
@@ -298,7 +298,7 @@ pub fn check_inside(root: &Path, path: &Path) -> Result<bool, Error> {
 
 /// Reads the file at `path` (relative to `root`) if it is there, inside the repository and a
 /// regular file (see [`check_inside`] and [`read_limited`]); `None` when nothing is there.
-pub fn read_inside(root: &Path, path: &Path) -> Result<Option<Vec<u8>>, Error> {
+pub(crate) fn read_inside(root: &Path, path: &Path) -> Result<Option<Vec<u8>>, Error> {
     if !check_inside(root, path)? {
         return Ok(None);
     }
@@ -312,7 +312,7 @@ pub fn read_inside(root: &Path, path: &Path) -> Result<Option<Vec<u8>>, Error> {
 
 /// Reads a whole file that planbook reads at once (configuration, people, schema, templates, a
 /// plan for review), refusing one over the plan size limit before reading it.
-pub fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
+pub(crate) fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
     match read_bounded(path) {
         Ok(bytes) => Ok(bytes),
         Err(ReadError::Io(e)) => Err(e),
@@ -328,7 +328,7 @@ pub fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
 }
 
 /// Like [`read_limited`], as UTF-8 text.
-pub fn read_limited_text(path: &Path) -> std::io::Result<String> {
+pub(crate) fn read_limited_text(path: &Path) -> std::io::Result<String> {
     String::from_utf8(read_limited(path)?)
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()))
 }

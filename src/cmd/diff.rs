@@ -10,7 +10,7 @@ use crate::history::FieldChange;
 use crate::report::escape;
 use crate::review::{self, Kind, PlanChange, Review};
 
-pub fn run(ctx: &Context, args: &DiffArgs) -> Result<ExitStatus, Error> {
+pub(crate) fn run(ctx: &Context, args: &DiffArgs) -> Result<ExitStatus, Error> {
     let repo = ctx.repo()?;
     let review = review::review(&repo, &args.base, args.head.as_deref())?;
     match args.format {
@@ -27,7 +27,7 @@ const MAX_CELL_CHARS: usize = 120;
 /// repository (titles, ids, paths, values, section names) is escaped with
 /// [`escape::markdown`], so plan text shows as text: it cannot add links, images, HTML,
 /// headings or table cells to the comment.
-pub fn markdown(review: &Review, policy: &crate::config::SignoffPolicy) -> String {
+pub(crate) fn markdown(review: &Review, policy: &crate::config::SignoffPolicy) -> String {
     let mut out = String::from("## Plan changes\n\n");
     if !review.identity.is_empty() {
         out.push_str("### ⚠ Identities and sign-off policy\n\n");

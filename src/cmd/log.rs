@@ -10,7 +10,7 @@ use crate::history::trust::Trust;
 use crate::history::{Audit, History, WORKING_TREE};
 use crate::report::escape::line;
 
-pub fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
+pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
     let since = args
         .since
         .as_deref()
@@ -71,7 +71,7 @@ pub fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
 
 /// A readable timeline per plan, newest first. Authors, messages, paths and values come from
 /// commits and plans, so each is printed with its control characters escaped.
-pub fn human(history: &History, people: &crate::plan::People) -> String {
+pub(crate) fn human(history: &History, people: &crate::plan::People) -> String {
     let mut out = String::new();
     for plan in &history.plans {
         let _ = writeln!(out, "{}  ({})", line(&plan.id), line(&plan.path));

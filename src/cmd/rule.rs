@@ -33,7 +33,7 @@ impl RuleView {
     }
 }
 
-pub fn run(args: &RuleArgs) -> Result<ExitStatus, Error> {
+pub(crate) fn run(args: &RuleArgs) -> Result<ExitStatus, Error> {
     let selected: Vec<Rule> = match &args.name {
         Some(name) => vec![find(name)?],
         None => Rule::ALL.to_vec(),

@@ -13,55 +13,55 @@ use crate::report::escape::{controls, line};
 
 /// One plan in the portfolio.
 #[derive(Debug, Serialize)]
-pub struct Row {
-    pub id: String,
-    pub title: String,
-    pub status: String,
-    pub owner: String,
-    pub scope: String,
-    pub start: String,
-    pub reassess: String,
-    pub end: String,
-    pub primary_metric: Option<String>,
+pub(crate) struct Row {
+    pub(crate) id: String,
+    pub(crate) title: String,
+    pub(crate) status: String,
+    pub(crate) owner: String,
+    pub(crate) scope: String,
+    pub(crate) start: String,
+    pub(crate) reassess: String,
+    pub(crate) end: String,
+    pub(crate) primary_metric: Option<String>,
     /// The primary metric's unit (`currency`, `percent`, `count`, `days`, `ratio`).
-    pub unit: Option<String>,
+    pub(crate) unit: Option<String>,
     /// The plan's currency, for money.
-    pub currency: Option<String>,
+    pub(crate) currency: Option<String>,
     /// The primary metric's baseline, target and latest actual, as numbers.
     #[serde(serialize_with = "number")]
-    pub baseline: Option<f64>,
+    pub(crate) baseline: Option<f64>,
     #[serde(serialize_with = "number")]
-    pub target: Option<f64>,
+    pub(crate) target: Option<f64>,
     #[serde(serialize_with = "number")]
-    pub latest: Option<f64>,
+    pub(crate) latest: Option<f64>,
     /// Share of the way from baseline to target reached by the actuals, in percent.
-    pub progress: Option<i64>,
+    pub(crate) progress: Option<i64>,
     /// Share of the period elapsed, in percent.
-    pub time_elapsed: Option<i64>,
+    pub(crate) time_elapsed: Option<i64>,
     /// `ahead`, `on-track`, `at-risk`, `behind` or `no-data`.
-    pub state: Option<String>,
+    pub(crate) state: Option<String>,
     #[serde(serialize_with = "number")]
-    pub confidence: Option<f64>,
-    pub days_to_reassessment: Option<i64>,
-    pub reassessment_overdue: bool,
-    pub checkin_overdue: bool,
+    pub(crate) confidence: Option<f64>,
+    pub(crate) days_to_reassessment: Option<i64>,
+    pub(crate) reassessment_overdue: bool,
+    pub(crate) checkin_overdue: bool,
     /// The actuals added up as the metric's `aggregate` says (the latest for `latest`).
     #[serde(serialize_with = "number")]
-    pub actual: Option<f64>,
+    pub(crate) actual: Option<f64>,
     /// What the committed path (milestones or a straight line) expects by the latest
     /// check-in.
     #[serde(serialize_with = "number")]
-    pub expected: Option<f64>,
+    pub(crate) expected: Option<f64>,
     /// The value projected to the end of the period from the check-ins.
     #[serde(serialize_with = "number")]
-    pub forecast: Option<f64>,
+    pub(crate) forecast: Option<f64>,
     /// The forecast against the target: `ahead`, `on-track`, `at-risk` or `behind`.
-    pub forecast_state: Option<String>,
+    pub(crate) forecast_state: Option<String>,
     /// The date of the latest check-in.
-    pub last_checkin: Option<String>,
+    pub(crate) last_checkin: Option<String>,
 }
 
-pub fn run(ctx: &Context, args: &StatusArgs) -> Result<ExitStatus, Error> {
+pub(crate) fn run(ctx: &Context, args: &StatusArgs) -> Result<ExitStatus, Error> {
     let today = cmd::as_of(args.as_of.as_deref())?;
     let repo = ctx.repo()?;
     let cwd = ctx.cwd()?;

@@ -35,16 +35,16 @@ const MAGIC: &[u8] = b"planbook history cache\n";
 /// What comparing one revision with the one before found. Shared between the cache and the
 /// revisions that use it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Computed {
-    pub changes: Arc<[FieldChange]>,
+pub(crate) struct Computed {
+    pub(crate) changes: Arc<[FieldChange]>,
     /// The sign-offs the revision carries.
-    pub signoffs: Arc<[SignoffEntry]>,
+    pub(crate) signoffs: Arc<[SignoffEntry]>,
     /// A digest of each top-level field (see [`crate::history::Snapshot::field_digests`]).
-    pub fields: Arc<[(String, u64)]>,
+    pub(crate) fields: Arc<[(String, u64)]>,
 }
 
 #[derive(Default)]
-pub struct Cache {
+pub(crate) struct Cache {
     plans: String,
     head: Option<String>,
     walk: Option<Walk>,
@@ -58,7 +58,7 @@ fn key(old: Option<&str>, new: &str) -> String {
 
 impl Cache {
     /// Reads the cache of the repository at `git_dir` for the plans folder `plans`.
-    pub fn load(git_dir: &Path, plans: &Path, covers: &[String]) -> Cache {
+    pub(crate) fn load(git_dir: &Path, plans: &Path, covers: &[String]) -> Cache {
         let plans = format!(
             "{}|{}",
             crate::diagnostic::display_path(plans),
@@ -83,7 +83,7 @@ impl Cache {
     }
 
     /// The walk from `head`: the cached one, extended with the commits made since.
-    pub fn walk_to(
+    pub(crate) fn walk_to(
         &mut self,
         git: &Repository,
         head: Oid,
@@ -115,12 +115,12 @@ impl Cache {
     }
 
     /// What was computed for the revision from `old` to `new` on an earlier run.
-    pub fn diff(&self, old: Option<&str>, new: &str) -> Option<Computed> {
+    pub(crate) fn diff(&self, old: Option<&str>, new: &str) -> Option<Computed> {
         self.diffs.get(&key(old, new)).cloned()
     }
 
     /// Records what was computed for a revision.
-    pub fn insert(&mut self, old: Option<&str>, new: &str, computed: Computed) {
+    pub(crate) fn insert(&mut self, old: Option<&str>, new: &str, computed: Computed) {
         if let std::collections::hash_map::Entry::Vacant(e) = self.diffs.entry(key(old, new)) {
             e.insert(computed);
             self.changed = true;
@@ -128,7 +128,7 @@ impl Cache {
     }
 
     /// Writes the cache atomically; failures are ignored (the next run recomputes).
-    pub fn save(&self, git_dir: &Path, walk: &Walk) {
+    pub(crate) fn save(&self, git_dir: &Path, walk: &Walk) {
         if !self.changed {
             return;
         }

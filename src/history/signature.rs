@@ -27,7 +27,7 @@ const OPENPGP_KEY_ARMOR: &str = "-----BEGIN PGP PUBLIC KEY BLOCK-----";
 /// What kind of signature a commit carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Kind {
+pub(crate) enum Kind {
     Ssh,
     Openpgp,
 }
@@ -35,7 +35,7 @@ pub enum Kind {
 /// The verdict on a signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum SignatureStatus {
+pub(crate) enum SignatureStatus {
     /// Cryptographically valid, by a key that is someone's in the keyring.
     Good,
     /// By a key in the keyring, but it does not verify (tampered, wrong namespace, malformed).
@@ -48,21 +48,21 @@ pub enum SignatureStatus {
 
 /// The verdict on one commit's signature, as `log --format json` prints it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Signature {
-    pub status: SignatureStatus,
+pub(crate) struct Signature {
+    pub(crate) status: SignatureStatus,
     /// `None` when unsigned or when the signature is of a kind we cannot read (x509, garbage).
-    pub kind: Option<Kind>,
+    pub(crate) kind: Option<Kind>,
     /// The key that made it: `SHA256:…` for SSH, the uppercase hex fingerprint for OpenPGP
     /// (of the primary key or the subkey that signed; the 16-digit key id when the signature
     /// names no fingerprint and the key is unknown).
-    pub key: Option<String>,
+    pub(crate) key: Option<String>,
     /// The person the key belongs to; set whenever the key is in the keyring.
-    pub person: Option<String>,
+    pub(crate) person: Option<String>,
 }
 
 impl Signature {
     /// The verdict on an unsigned commit.
-    pub fn unsigned() -> Signature {
+    pub(crate) fn unsigned() -> Signature {
         Signature {
             status: SignatureStatus::None,
             kind: None,
@@ -92,7 +92,7 @@ impl Signature {
 
 /// The public keys that sign people's commits, from `people.yaml` `keys:` entries.
 #[derive(Debug, Default)]
-pub struct Keyring {
+pub(crate) struct Keyring {
     /// By `SHA256:…` fingerprint, which is also what the signature names.
     ssh: HashMap<String, SshKey>,
     openpgp: Vec<OpenPgpKey>,
@@ -131,7 +131,7 @@ impl Keyring {
     /// public key block (possibly several keys with subkeys), or the path, relative to `root`,
     /// of a file holding either. The error says what is wrong and what to do; on error the
     /// keyring is unchanged.
-    pub fn add(&mut self, person: &str, entry: &str, root: &Path) -> Result<(), String> {
+    pub(crate) fn add(&mut self, person: &str, entry: &str, root: &Path) -> Result<(), String> {
         let text = entry.trim();
         if text.is_empty() {
             return Err(
@@ -184,11 +184,6 @@ impl Keyring {
             }
         }
         Ok(())
-    }
-
-    /// Whether no key has been added.
-    pub fn is_empty(&self) -> bool {
-        self.ssh.is_empty() && self.openpgp.is_empty()
     }
 
     /// A key signs for one person only, or a signature could not say whose it is.
@@ -385,7 +380,7 @@ fn excerpt(text: &str) -> String {
 
 /// Verifies a commit's signature: `signature` is the `gpgsig` header value and `signed` the
 /// commit object without it, as [`git2::Repository::extract_signature`] returns them.
-pub fn verify(keyring: &Keyring, signature: &[u8], signed: &[u8]) -> Signature {
+pub(crate) fn verify(keyring: &Keyring, signature: &[u8], signed: &[u8]) -> Signature {
     let start = signature.trim_ascii_start();
     let kind = if start.starts_with(SSH_ARMOR.as_bytes()) {
         Kind::Ssh
@@ -549,7 +544,7 @@ fn verify_openpgp_one(keyring: &Keyring, sig: &pgp::packet::Signature, signed: &
 
 /// Extracts and verifies the signature of commit `id`: [`SignatureStatus::None`] when it is unsigned,
 /// [`SignatureStatus::UnknownKey`] when the commit cannot be read.
-pub fn of_commit(git: &git2::Repository, id: git2::Oid, keyring: &Keyring) -> Signature {
+pub(crate) fn of_commit(git: &git2::Repository, id: git2::Oid, keyring: &Keyring) -> Signature {
     match git.extract_signature(&id, None) {
         Ok((signature, signed)) => verify(keyring, &signature, &signed),
         Err(e) if e.code() == git2::ErrorCode::NotFound => Signature::unsigned(),
@@ -564,6 +559,11 @@ mod tests {
     use std::process::Command;
 
     use super::*;
+
+    /// Whether no key has been added to `keyring`.
+    fn no_keys(keyring: &Keyring) -> bool {
+        keyring.ssh.is_empty() && keyring.openpgp.is_empty()
+    }
 
     /// A temp git repository with keys made by the real tools, and commits signed with them.
     struct Fixture {
@@ -995,14 +995,14 @@ mod tests {
         fs::write(fixture.root().join("keys/bob.asc"), &bob_armored).expect("write");
 
         let mut keyring = Keyring::default();
-        assert!(keyring.is_empty());
+        assert!(no_keys(&keyring));
         keyring
             .add("alice", "ssh-keys/alice.pub", fixture.root())
             .expect("an SSH key file");
         keyring
             .add("bob", "./keys/bob.asc", fixture.root())
             .expect("an OpenPGP key file");
-        assert!(!keyring.is_empty());
+        assert!(!no_keys(&keyring));
 
         let id = fixture.commit(Sign::Ssh(&alice));
         assert_eq!(
@@ -1041,7 +1041,7 @@ mod tests {
                 .unwrap_err();
             assert!(error.contains("outside the repository"), "{error}");
         }
-        assert!(keyring.is_empty());
+        assert!(no_keys(&keyring));
     }
 
     #[test]
@@ -1081,7 +1081,7 @@ mod tests {
             let error = keyring.add("alice", entry, fixture.root()).unwrap_err();
             assert!(error.contains(message), "{entry:?}: {error}");
             assert!(!error.contains("b3Blbn"), "a private key is never echoed");
-            assert!(keyring.is_empty());
+            assert!(no_keys(&keyring));
         }
     }
 
@@ -1093,7 +1093,7 @@ mod tests {
         let mut keyring = Keyring::default();
         let error = keyring.add("alice", &entry, fixture.root()).unwrap_err();
         assert!(error.contains("`ssh-ed25519 AAAAbroken laptop`"), "{error}");
-        assert!(keyring.is_empty());
+        assert!(no_keys(&keyring));
     }
 
     #[test]

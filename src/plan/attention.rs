@@ -12,12 +12,12 @@ use crate::plan::model::{Function, HelpStatus, Plan, Status};
 use crate::plan::{People, progress};
 
 /// How far ahead a reassessment or assessment is listed.
-pub const DUE_WITHIN_DAYS: i64 = 14;
+pub(crate) const DUE_WITHIN_DAYS: i64 = 14;
 
 /// What kind of action an item asks for, in the order the list gives them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Kind {
+pub(crate) enum Kind {
     Behind,
     AtRisk,
     ReassessmentDue,
@@ -28,7 +28,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Kind::Behind => "behind",
             Kind::AtRisk => "at-risk",
@@ -41,7 +41,7 @@ impl Kind {
     }
 
     /// The kind as a heading: "Sign-off awaited".
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Kind::Behind => "Behind",
             Kind::AtRisk => "At risk",
@@ -56,22 +56,22 @@ impl Kind {
 
 /// One thing that needs action.
 #[derive(Debug, Clone, Serialize)]
-pub struct Item {
+pub(crate) struct Item {
     /// The plan's id.
-    pub plan: String,
-    pub title: String,
-    pub kind: Kind,
+    pub(crate) plan: String,
+    pub(crate) title: String,
+    pub(crate) kind: Kind,
     /// What is the matter, in a sentence that names people by name.
-    pub message: String,
+    pub(crate) message: String,
     /// The date it is or was due, if it has one.
-    pub date: Option<Date>,
+    pub(crate) date: Option<Date>,
     /// The people asked to act, by id.
-    pub people: Vec<String>,
+    pub(crate) people: Vec<String>,
 }
 
 /// Everything in `plans` (id, plan) that needs action on `today`, most pressing kind first,
 /// then in the order the plans were given.
-pub fn list(
+pub(crate) fn list(
     plans: &[(&str, &Plan)],
     people: &People,
     policy: &SignoffPolicy,
@@ -208,7 +208,7 @@ fn of(
 /// The people whose sign-off a plan in review waits for: for each required role no signer
 /// holds, those with the role in the owner's reporting line, or everyone with it when nobody
 /// there has it; never the owner (unless self sign-off is allowed) nor someone who signed.
-pub fn awaited_signers(plan: &Plan, people: &People, policy: &SignoffPolicy) -> Vec<String> {
+pub(crate) fn awaited_signers(plan: &Plan, people: &People, policy: &SignoffPolicy) -> Vec<String> {
     // Who has signed, as `signoff-required` counts them (the owner only where self sign-off
     // is allowed).
     let signed = plan.signers(policy.allow_self, &|_| true);

@@ -26,7 +26,7 @@ use crate::plan::model::{Aggregate, Direction, Metric, Plan, Status, Unit};
 /// How a metric stands against its path, or how its forecast stands against its target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum State {
+pub(crate) enum State {
     Ahead,
     OnTrack,
     AtRisk,
@@ -36,7 +36,7 @@ pub enum State {
 
 impl State {
     /// The state as data: `ahead`, `on-track`, `at-risk`, `behind`, `no-data`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             State::Ahead => "ahead",
             State::OnTrack => "on-track",
@@ -47,7 +47,7 @@ impl State {
     }
 
     /// The state as people say it: "on track".
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             State::Ahead => "ahead",
             State::OnTrack => "on track",
@@ -58,7 +58,7 @@ impl State {
     }
 
     /// Whether a leader should look at it.
-    pub fn needs_attention(self) -> bool {
+    pub(crate) fn needs_attention(self) -> bool {
         matches!(self, State::AtRisk | State::Behind)
     }
 
@@ -92,40 +92,40 @@ impl State {
 
 /// Where a metric ends the period if it goes on as it has.
 #[derive(Debug, Clone, Serialize)]
-pub struct Forecast {
+pub(crate) struct Forecast {
     /// The projected value at the end of the period, as the aggregate counts it.
-    pub value: f64,
+    pub(crate) value: f64,
     /// Its share of the way to the target, in percent.
-    pub percent: i64,
-    pub state: State,
+    pub(crate) percent: i64,
+    pub(crate) state: State,
     /// `trend` (the linear trend of the actuals) or `run-rate` (the sum per day so far).
-    pub method: &'static str,
+    pub(crate) method: &'static str,
 }
 
 /// A metric's standing on one day.
 #[derive(Debug, Clone, Serialize)]
-pub struct Progress {
+pub(crate) struct Progress {
     /// The actuals added up as the metric's aggregate says.
-    pub actual: Option<f64>,
+    pub(crate) actual: Option<f64>,
     /// The latest check-in with an actual for the metric.
-    pub latest: Option<(Date, f64)>,
+    pub(crate) latest: Option<(Date, f64)>,
     /// Share of the way from the start of the path to the target reached by `actual`, in
     /// percent (may exceed 100 or be negative).
-    pub percent: Option<i64>,
+    pub(crate) percent: Option<i64>,
     /// The value the committed path reaches on the date of the latest actual (today without
     /// one).
-    pub expected: Option<f64>,
+    pub(crate) expected: Option<f64>,
     /// Its share of the way, in percent.
-    pub expected_percent: i64,
+    pub(crate) expected_percent: i64,
     /// Share of the period elapsed today, in percent.
-    pub time_elapsed: i64,
-    pub state: State,
-    pub forecast: Option<Forecast>,
+    pub(crate) time_elapsed: i64,
+    pub(crate) state: State,
+    pub(crate) forecast: Option<Forecast>,
 }
 
 /// The committed path of a metric: (date, value) points from the start to the end of the
 /// period, through its milestones. Empty without a period, a baseline or a target.
-pub fn path(plan: &Plan, metric: &Metric) -> Vec<(Date, f64)> {
+pub(crate) fn path(plan: &Plan, metric: &Metric) -> Vec<(Date, f64)> {
     let period = plan.period.clone().unwrap_or_default();
     let (Some(start), Some(end), Some(target)) = (period.start, period.end, metric.target) else {
         return Vec::new();
@@ -158,7 +158,7 @@ fn origin(metric: &Metric) -> Option<f64> {
 }
 
 /// The value of a path on `date` (its first value before it starts, its last after it ends).
-pub fn expected_at(path: &[(Date, f64)], date: Date) -> Option<f64> {
+pub(crate) fn expected_at(path: &[(Date, f64)], date: Date) -> Option<f64> {
     let first = path.first()?;
     if date <= first.0 {
         return Some(first.1);
@@ -178,7 +178,7 @@ fn days(from: Date, to: Date) -> f64 {
 }
 
 /// The actuals of a metric in date order.
-pub fn actuals(plan: &Plan, metric: &Metric) -> Vec<(Date, f64)> {
+pub(crate) fn actuals(plan: &Plan, metric: &Metric) -> Vec<(Date, f64)> {
     let Some(id) = metric.id.as_deref() else {
         return Vec::new();
     };
@@ -192,7 +192,7 @@ pub fn actuals(plan: &Plan, metric: &Metric) -> Vec<(Date, f64)> {
 }
 
 /// Share of the period elapsed on `today`, in percent (0 without a period).
-pub fn time_elapsed(plan: &Plan, today: Date) -> i64 {
+pub(crate) fn time_elapsed(plan: &Plan, today: Date) -> i64 {
     let period = plan.period.clone().unwrap_or_default();
     match (period.start, period.end) {
         (Some(s), Some(e)) => {
@@ -204,7 +204,7 @@ pub fn time_elapsed(plan: &Plan, today: Date) -> i64 {
 }
 
 /// How `metric` of `plan` stands on `today`.
-pub fn of(plan: &Plan, metric: &Metric, today: Date) -> Progress {
+pub(crate) fn of(plan: &Plan, metric: &Metric, today: Date) -> Progress {
     let time = time_elapsed(plan, today);
     let points = actuals(plan, metric);
     let path = path(plan, metric);
@@ -273,7 +273,7 @@ pub fn of(plan: &Plan, metric: &Metric, today: Date) -> Progress {
 }
 
 /// Values in date order added up as `how` says.
-pub fn aggregate(how: Aggregate, values: &[f64]) -> Option<f64> {
+pub(crate) fn aggregate(how: Aggregate, values: &[f64]) -> Option<f64> {
     let last = *values.last()?;
     let all = values.iter().copied();
     Some(match how {
@@ -287,7 +287,7 @@ pub fn aggregate(how: Aggregate, values: &[f64]) -> Option<f64> {
 
 /// The actuals as `how` counts them at each check-in: running sums for `sum`, running averages
 /// for `average`, and so on (one pass, however many check-ins a plan has).
-pub fn running(how: Aggregate, points: &[(Date, f64)]) -> Vec<(Date, f64)> {
+pub(crate) fn running(how: Aggregate, points: &[(Date, f64)]) -> Vec<(Date, f64)> {
     let mut sum = 0.0;
     let mut low = f64::INFINITY;
     let mut high = f64::NEG_INFINITY;
