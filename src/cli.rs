@@ -179,9 +179,14 @@ pub(crate) struct LogArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = LogFormat::Human)]
     pub(crate) format: LogFormat,
-    /// Only revisions on or after this date (YYYY-MM-DD)
+    /// Only revisions on or after this date (YYYY-MM-DD, the day on the author's clock) or
+    /// time (RFC 3339, e.g. 2026-03-02T09:00:00+01:00, compared as an instant)
     #[arg(long, value_name = "DATE")]
     pub(crate) since: Option<String>,
+    /// Only revisions on or before this date (YYYY-MM-DD, the day on the author's clock) or
+    /// time (RFC 3339, compared as an instant)
+    #[arg(long, value_name = "DATE")]
+    pub(crate) until: Option<String>,
     /// Pull-request reviews that count as sign-off evidence: a JSON file of the reviews of
     /// the change under --base, or a folder of `<number>.json` files, one per pull request
     /// (GitHub's "list reviews for a pull request" response)

@@ -9,6 +9,7 @@ pub(crate) mod renames;
 pub(crate) mod reviews;
 pub(crate) mod signature;
 pub(crate) mod signoff;
+pub(crate) mod time;
 pub mod trust;
 pub(crate) mod walk;
 
@@ -87,7 +88,8 @@ pub(crate) struct Revision {
     pub(crate) author: Author,
     /// Who committed it, as `.mailmap` shows them.
     pub(crate) committer: Author,
-    pub(crate) date: String,
+    /// When the author wrote it; `log --format json` shows `2026-03-01T14:05:00+01:00`.
+    pub(crate) date: time::CommitTime,
     pub(crate) summary: String,
     pub(crate) pr: Option<u64>,
     pub(crate) trailers: std::sync::Arc<[Trailer]>,
@@ -804,7 +806,7 @@ impl Audit {
                             c.id.clone(),
                             self.shown(&c.author),
                             self.shown(&c.committer),
-                            c.date.clone(),
+                            c.date,
                             c.summary.clone(),
                             c.pr,
                             c.trailers.clone(),
@@ -814,7 +816,7 @@ impl Audit {
                         WORKING_TREE.to_string(),
                         identity.clone(),
                         identity.clone(),
-                        now(),
+                        time::CommitTime::now(),
                         "Uncommitted changes".to_string(),
                         None,
                         Vec::new().into(),
@@ -996,11 +998,6 @@ fn display_names(git: &Repository, walk: &Walk) -> HashMap<Author, Author> {
         }
     }
     out
-}
-
-fn now() -> String {
-    let now = jiff::ZonedDateTime::now();
-    now.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
 }
 
 fn git_error(e: git2::Error) -> Error {

@@ -30,8 +30,8 @@ pub(crate) struct Commit {
     /// Whether the commit carries a signature (`gpgsig`); it is verified when asked, against
     /// the keys of the day, never cached.
     pub(crate) signed: bool,
-    /// ISO 8601 with the author's offset, e.g. `2026-03-01T14:05:00+01:00`.
-    pub(crate) date: String,
+    /// When the author wrote it, with their offset (`2026-03-01T14:05:00+01:00`).
+    pub(crate) date: crate::history::time::CommitTime,
     pub(crate) summary: String,
     pub(crate) pr: Option<u64>,
     /// Shared with every revision of the commit (a batch commit may carry hundreds).
@@ -369,7 +369,7 @@ fn examine(
         author: person(&author),
         committer: person(&commit.committer()),
         signed: commit.header_field_bytes("gpgsig").is_ok(),
-        date: iso_date(author.when()),
+        date: crate::history::time::CommitTime::from_git(author.when()),
         pr: own_pr,
         trailers: message::trailers(message).into(),
         summary,
@@ -477,19 +477,4 @@ fn similar(repo: &Repository, a: Oid, b: Oid) -> bool {
         (Some(a), Some(b)) => crate::history::renames::similar_text(&a, &b),
         _ => false,
     }
-}
-
-/// A git time as ISO 8601 with its offset.
-pub(crate) fn iso_date(time: git2::Time) -> String {
-    let offset = time.offset_minutes();
-    let local = time.seconds() + i64::from(offset) * 60;
-    let date = jiff::Timestamp::from_second(local)
-        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%S").to_string())
-        .unwrap_or_default();
-    let sign = if offset < 0 { '-' } else { '+' };
-    format!(
-        "{date}{sign}{:02}:{:02}",
-        offset.abs() / 60,
-        offset.abs() % 60
-    )
 }
