@@ -166,7 +166,7 @@ impl Default for SignoffPolicy {
 impl Config {
     /// Reads a config file.
     pub(crate) fn load(path: &Path) -> Result<Config, Error> {
-        let text = crate::repo::read_limited_text(path).map_err(|e| Error::io(path, e))?;
+        let text = crate::read::read_limited_text(path).map_err(|e| Error::io(path, e))?;
         Config::parse(&text, path)
     }
 
@@ -199,8 +199,7 @@ impl Config {
             if Rule::from_name(name).is_none() {
                 let offset = text.find(name.as_str()).unwrap_or(0);
                 let (line, column) = line_column(text, offset);
-                let close =
-                    crate::plan::schema::closest(name, Rule::ALL.iter().map(|r| r.name()), |_| 3);
+                let close = Rule::closest(name);
                 return Err(Error::Config {
                     path: path.to_path_buf(),
                     line,

@@ -42,7 +42,7 @@ pub(crate) fn read_blob(git: &Repository, blob: &str) -> Option<Vec<u8>> {
     let oid = Oid::from_str(blob).ok()?;
     let odb = git.odb().ok()?;
     let (size, _) = odb.read_header(oid).ok()?;
-    if size as u64 > crate::plan::MAX_PLAN_BYTES {
+    if size as u64 > crate::read::MAX_PLAN_BYTES {
         return Some(Vec::new());
     }
     git.find_blob(oid).ok().map(|b| b.content().to_vec())

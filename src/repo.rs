@@ -7,6 +7,7 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::error::Error;
 use crate::plan::{People, PlanFile, Schema};
+use crate::read::{MAX_PLAN_BYTES, ReadError, kind_of, read_bounded, read_limited};
 
 /// The configuration file name at the repository root.
 pub(crate) const CONFIG_FILE: &str = "planbook.toml";
@@ -107,7 +108,7 @@ impl Repo {
                 format!(
                     "the file is {:.1} MB; planbook reads plans up to {} MB",
                     size as f64 / 1e6,
-                    crate::plan::MAX_PLAN_BYTES / (1024 * 1024)
+                    MAX_PLAN_BYTES / (1024 * 1024)
                 ),
                 Some("a plan is a few pages of text: move attachments out and link to them".into()),
             ),
@@ -238,32 +239,6 @@ fn plan_entry(root: &Path, path: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// What a file that is not a regular file is, in words.
-pub(crate) fn kind_of(file_type: &std::fs::FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if file_type.is_fifo() {
-            return "a named pipe (FIFO), not a regular file";
-        }
-        if file_type.is_socket() {
-            return "a socket, not a regular file";
-        }
-        if file_type.is_block_device() || file_type.is_char_device() {
-            return "a device, not a regular file";
-        }
-    }
-    if file_type.is_dir() {
-        "a folder, not a file"
-    } else if file_type.is_symlink() {
-        "a symbolic link"
-    } else if file_type.is_file() {
-        "a regular file"
-    } else {
-        "not a regular file"
-    }
-}
-
 /// The one rule for what planbook reads: `path` (relative to `root`, or absolute) must
 /// resolve, after every symbolic link, to somewhere inside `root`. `Ok(false)` when nothing
 /// is there; an error naming where it leads otherwise.
@@ -308,77 +283,4 @@ pub(crate) fn read_inside(root: &Path, path: &Path) -> Result<Option<Vec<u8>>, E
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::io(full.strip_prefix(root).unwrap_or(&full), e)),
     }
-}
-
-/// Reads a whole file that planbook reads at once (configuration, people, schema, templates, a
-/// plan for review), refusing one over the plan size limit before reading it.
-pub(crate) fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
-    match read_bounded(path) {
-        Ok(bytes) => Ok(bytes),
-        Err(ReadError::Io(e)) => Err(e),
-        Err(ReadError::TooLarge(size)) => Err(std::io::Error::new(
-            std::io::ErrorKind::FileTooLarge,
-            format!(
-                "the file is {:.1} MB; planbook reads files up to {} MB",
-                size as f64 / 1e6,
-                crate::plan::MAX_PLAN_BYTES / (1024 * 1024)
-            ),
-        )),
-    }
-}
-
-/// Like [`read_limited`], as UTF-8 text.
-pub(crate) fn read_limited_text(path: &Path) -> std::io::Result<String> {
-    String::from_utf8(read_limited(path)?)
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()))
-}
-
-enum ReadError {
-    TooLarge(u64),
-    Io(std::io::Error),
-}
-
-fn read_bounded(path: &Path) -> Result<Vec<u8>, ReadError> {
-    use std::io::Read;
-    // The type is checked before opening: opening a FIFO blocks until someone writes to it,
-    // and a device can be read forever. The open itself does not block either, in case the
-    // file is swapped in between, and the type is checked again on what was opened.
-    let meta = std::fs::metadata(path).map_err(ReadError::Io)?;
-    if !meta.is_file() {
-        return Err(ReadError::Io(not_regular(&meta)));
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK);
-    }
-    let file = options.open(path).map_err(ReadError::Io)?;
-    let meta = file.metadata().map_err(ReadError::Io)?;
-    if !meta.is_file() {
-        return Err(ReadError::Io(not_regular(&meta)));
-    }
-    let size = meta.len();
-    if size > crate::plan::MAX_PLAN_BYTES {
-        return Err(ReadError::TooLarge(size));
-    }
-    let mut bytes = Vec::with_capacity(size as usize);
-    file.take(crate::plan::MAX_PLAN_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(ReadError::Io)?;
-    if bytes.len() as u64 > crate::plan::MAX_PLAN_BYTES {
-        return Err(ReadError::TooLarge(bytes.len() as u64));
-    }
-    Ok(bytes)
-}
-
-fn not_regular(meta: &std::fs::Metadata) -> std::io::Error {
-    std::io::Error::new(
-        std::io::ErrorKind::InvalidInput,
-        format!(
-            "it is {}; planbook reads only regular files",
-            kind_of(&meta.file_type())
-        ),
-    )
 }

@@ -16,7 +16,7 @@ use crate::repo::Repo;
 /// How a plan changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub(crate) enum Kind {
+pub(crate) enum PlanChangeKind {
     Added,
     Removed,
     Renamed,
@@ -28,7 +28,7 @@ pub(crate) enum Kind {
 pub(crate) struct PlanChange {
     pub(crate) id: String,
     pub(crate) title: String,
-    pub(crate) change: Kind,
+    pub(crate) change: PlanChangeKind,
     pub(crate) path: String,
     pub(crate) old_path: Option<String>,
     pub(crate) changes: Vec<FieldChange>,
@@ -160,7 +160,7 @@ pub(crate) fn review(repo: &Repo, base: &str, head: Option<&str>) -> Result<Revi
         None => {
             let mut side = Side::new();
             for path in repo.plan_paths()? {
-                let bytes = crate::repo::read_limited(&repo.root.join(&path))
+                let bytes = crate::read::read_limited(&repo.root.join(&path))
                     .map_err(|e| Error::io(&path, e))?;
                 side.insert(
                     crate::diagnostic::display_path(&path),
@@ -187,7 +187,7 @@ fn file_at(
     path: &Path,
 ) -> Result<Option<String>, Error> {
     let Some(rev) = rev else {
-        return match crate::repo::read_limited(&repo.root.join(path)) {
+        return match crate::read::read_limited(&repo.root.join(path)) {
             Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::io(path, e)),
@@ -352,14 +352,18 @@ fn compare(old: &Side, new: &Side, covers: &[String]) -> Vec<PlanChange> {
         let snapshot = Snapshot::parse(text);
         let (kind, old_path, before) = match old.get(path) {
             Some(before) if before == text => continue,
-            Some(before) => (Kind::Modified, None, Some(Snapshot::parse(before))),
+            Some(before) => (
+                PlanChangeKind::Modified,
+                None,
+                Some(Snapshot::parse(before)),
+            ),
             None => match moved_from.get(path.as_str()) {
                 Some(from) => (
-                    Kind::Renamed,
+                    PlanChangeKind::Renamed,
                     Some(from.to_string()),
                     old.get(*from).map(|t| Snapshot::parse(t)),
                 ),
-                None => (Kind::Added, None, None),
+                None => (PlanChangeKind::Added, None, None),
             },
         };
         let changes = crate::history::diff::diff(before.as_ref(), &snapshot);
@@ -380,7 +384,7 @@ fn compare(old: &Side, new: &Side, covers: &[String]) -> Vec<PlanChange> {
         out.push(plan_change(
             &snapshot,
             path,
-            Kind::Removed,
+            PlanChangeKind::Removed,
             None,
             Vec::new(),
             signoffs,
@@ -393,7 +397,7 @@ fn compare(old: &Side, new: &Side, covers: &[String]) -> Vec<PlanChange> {
 fn plan_change(
     s: &Snapshot,
     path: &str,
-    change: Kind,
+    change: PlanChangeKind,
     old_path: Option<String>,
     changes: Vec<FieldChange>,
     signoffs: SignoffChanges,
@@ -410,7 +414,7 @@ fn plan_change(
     PlanChange {
         id,
         title,
-        new_plan: (change == Kind::Added).then(|| NewPlan::of(s)),
+        new_plan: (change == PlanChangeKind::Added).then(|| NewPlan::of(s)),
         change,
         path: path.to_string(),
         old_path,

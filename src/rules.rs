@@ -91,6 +91,12 @@ impl Rule {
         Rule::ALL.iter().copied().find(|r| r.name() == name)
     }
 
+    /// The rule whose name is closest to a mistyped `name` (within 3 edits), for "did you
+    /// mean …?".
+    pub(crate) fn closest(name: &str) -> Option<&'static str> {
+        crate::suggest::closest(name, Rule::ALL.iter().map(|r| r.name()), |_| 3)
+    }
+
     /// The rule explained in Markdown under a heading of `level` (`#`, `##`): its default
     /// level, summary and explanation.
     pub(crate) fn describe(self, level: &str) -> String {

@@ -10,9 +10,9 @@ use crate::path;
 use crate::plan::body::{Body, LinkTarget, link_target};
 use crate::plan::model::SignOff;
 use crate::plan::model::{Direction, Function, Status, Unit};
-use crate::plan::schema::{MAX_SUGGESTIONS, closest};
 use crate::plan::{Node, People, Plan};
 use crate::rules::Rule;
+use crate::suggest::{MAX_SUGGESTIONS, closest};
 
 /// Body sections every plan has, whatever its status.
 pub const ALWAYS_SECTIONS: [&str; 6] = [

@@ -7,7 +7,6 @@ use crate::config::SignoffPolicy;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::path;
 use crate::plan::model::Waiver;
-use crate::plan::schema::closest;
 use crate::plan::{People, Plan, PlanFile};
 use crate::rules::Rule;
 
@@ -101,7 +100,7 @@ pub(crate) fn waived_rules(s: &Subject, f: &mut Findings) {
                 span,
                 format!("`waivers`: there is no rule named `{name}`"),
                 Some(
-                    match closest(name, Rule::ALL.iter().map(|r| r.name()), |_| 3) {
+                    match Rule::closest(name) {
                         Some(close) => format!("did you mean `{close}`?"),
                         None => "`planbook rule --all` lists the rules".to_string(),
                     },

@@ -8,7 +8,7 @@ use crate::cmd::{self, Context};
 use crate::error::Error;
 use crate::history::FieldChange;
 use crate::report::escape;
-use crate::review::{self, Kind, PlanChange, Review};
+use crate::review::{self, PlanChange, PlanChangeKind, Review};
 
 pub(crate) fn run(ctx: &Context, args: &DiffArgs) -> Result<ExitStatus, Error> {
     let repo = ctx.repo()?;
@@ -55,13 +55,13 @@ pub(crate) fn markdown(review: &Review, policy: &crate::config::SignoffPolicy) -
     );
     for plan in &review.plans {
         let what = match plan.change {
-            Kind::Added => "new plan".to_string(),
-            Kind::Removed => "removed".to_string(),
-            Kind::Renamed => format!(
+            PlanChangeKind::Added => "new plan".to_string(),
+            PlanChangeKind::Removed => "removed".to_string(),
+            PlanChangeKind::Renamed => format!(
                 "moved from {}",
                 code(plan.old_path.as_deref().unwrap_or(""))
             ),
-            Kind::Modified => "changed".to_string(),
+            PlanChangeKind::Modified => "changed".to_string(),
         };
         let _ = writeln!(
             out,
@@ -341,7 +341,7 @@ mod tests {
             plans: vec![PlanChange {
                 id: "x`<img src=y>".into(),
                 title: "[click](https://evil.example) <b>x</b>".into(),
-                change: Kind::Modified,
+                change: PlanChangeKind::Modified,
                 path: "plans/x.md".into(),
                 old_path: None,
                 changes: vec![FieldChange::Field {

@@ -122,10 +122,7 @@ pub(crate) fn human(history: &History, people: &crate::plan::People) -> String {
                 (crate::history::signature::SignatureStatus::None, _) => String::new(),
                 (status, key) => format!(
                     "  signature: {}{}",
-                    serde_json::to_value(status)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_default(),
+                    status.as_str(),
                     key.as_deref()
                         .map(|k| format!(" ({k})"))
                         .unwrap_or_default()

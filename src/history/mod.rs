@@ -415,7 +415,7 @@ impl Audit {
                 if !hidden || !path.ends_with(".md") || !inside {
                     continue;
                 }
-                let Ok(bytes) = crate::repo::read_limited(&self.workdir.join(&path)) else {
+                let Ok(bytes) = crate::read::read_limited(&self.workdir.join(&path)) else {
                     continue;
                 };
                 let on_disk = Oid::hash_object(git2::ObjectType::Blob, &bytes).ok();
@@ -459,7 +459,7 @@ impl Audit {
     pub(crate) fn working_revision(&self, path: &Path) -> Option<Revision> {
         let git = crate::git::open(&self.git_dir).ok()?;
         let git_path = self.git_path(path);
-        let bytes = crate::repo::read_limited(&self.workdir.join(&git_path)).ok()?;
+        let bytes = crate::read::read_limited(&self.workdir.join(&git_path)).ok()?;
         let on_disk = Oid::hash_object(git2::ObjectType::Blob, &bytes).ok()?;
         let head_blob = git
             .head()
@@ -492,7 +492,7 @@ impl Audit {
         let snapshot = match blob {
             Some(id) => blob_snapshot(git, id),
             None => Some(
-                crate::repo::read_limited(&self.workdir.join(path))
+                crate::read::read_limited(&self.workdir.join(path))
                     .map(|bytes| Snapshot::parse(&String::from_utf8_lossy(&bytes)))
                     .unwrap_or_default(),
             ),

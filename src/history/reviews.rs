@@ -164,7 +164,7 @@ fn latest_decisive<'a>(reviews: &'a [Review], login: &str) -> Option<&'a Review>
 }
 
 fn parse_file(path: &Path) -> Result<Vec<Review>, Error> {
-    let text = crate::repo::read_limited_text(path).map_err(|e| Error::io(path, e))?;
+    let text = crate::read::read_limited_text(path).map_err(|e| Error::io(path, e))?;
     let reviews: Vec<Review> = serde_json::from_str(&text).map_err(|e| Error::Config {
         path: PathBuf::from(path),
         line: e.line().max(1),

@@ -346,7 +346,7 @@ fn is_key_text(entry: &str) -> bool {
 }
 
 fn read_text(path: &Path) -> Result<String, Error> {
-    match crate::repo::read_limited(path) {
+    match crate::read::read_limited(path) {
         Ok(bytes) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
         Err(e) => Err(Error::io(path, e)),

@@ -21,10 +21,6 @@ pub(crate) use yaml::Node;
 use crate::diagnostic::Span;
 use crate::rules::Rule;
 
-/// Plan files larger than this are not parsed: no real plan comes close, and reading a
-/// hostile file of hundreds of megabytes must not exhaust memory.
-pub(crate) const MAX_PLAN_BYTES: u64 = 8 * 1024 * 1024;
-
 /// A problem found while reading a plan, before any rule runs.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Problem {

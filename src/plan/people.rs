@@ -59,7 +59,7 @@ pub(crate) struct People {
 impl People {
     /// Reads `people.yaml`; a missing file is an empty directory of people.
     pub(crate) fn load(path: &Path) -> Result<People, Error> {
-        let text = match crate::repo::read_limited(path) {
+        let text = match crate::read::read_limited(path) {
             Ok(bytes) => String::from_utf8(bytes).map_err(|e| Error::Config {
                 path: path.to_path_buf(),
                 line: 1,

@@ -26,7 +26,7 @@ use crate::plan::model::{Aggregate, Direction, Metric, Plan, Status, Unit};
 /// How a metric stands against its path, or how its forecast stands against its target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub(crate) enum State {
+pub(crate) enum ProgressState {
     Ahead,
     OnTrack,
     AtRisk,
@@ -34,58 +34,58 @@ pub(crate) enum State {
     NoData,
 }
 
-impl State {
+impl ProgressState {
     /// The state as data: `ahead`, `on-track`, `at-risk`, `behind`, `no-data`.
     pub(crate) fn as_str(self) -> &'static str {
         match self {
-            State::Ahead => "ahead",
-            State::OnTrack => "on-track",
-            State::AtRisk => "at-risk",
-            State::Behind => "behind",
-            State::NoData => "no-data",
+            ProgressState::Ahead => "ahead",
+            ProgressState::OnTrack => "on-track",
+            ProgressState::AtRisk => "at-risk",
+            ProgressState::Behind => "behind",
+            ProgressState::NoData => "no-data",
         }
     }
 
     /// The state as people say it: "on track".
     pub(crate) fn label(self) -> &'static str {
         match self {
-            State::Ahead => "ahead",
-            State::OnTrack => "on track",
-            State::AtRisk => "at risk",
-            State::Behind => "behind",
-            State::NoData => "no data",
+            ProgressState::Ahead => "ahead",
+            ProgressState::OnTrack => "on track",
+            ProgressState::AtRisk => "at risk",
+            ProgressState::Behind => "behind",
+            ProgressState::NoData => "no data",
         }
     }
 
     /// Whether a leader should look at it.
     pub(crate) fn needs_attention(self) -> bool {
-        matches!(self, State::AtRisk | State::Behind)
+        matches!(self, ProgressState::AtRisk | ProgressState::Behind)
     }
 
     /// The state of a lead (positive) or shortfall (negative) against the path, in points of
     /// the way.
-    fn against_path(lead: f64) -> State {
+    fn against_path(lead: f64) -> ProgressState {
         if lead >= 10.0 {
-            State::Ahead
+            ProgressState::Ahead
         } else if lead > -10.0 {
-            State::OnTrack
+            ProgressState::OnTrack
         } else if lead >= -25.0 {
-            State::AtRisk
+            ProgressState::AtRisk
         } else {
-            State::Behind
+            ProgressState::Behind
         }
     }
 
     /// The state of a forecast's lead or shortfall against the target, in points of the way.
-    fn against_target(lead: f64) -> State {
+    fn against_target(lead: f64) -> ProgressState {
         if lead >= 10.0 {
-            State::Ahead
+            ProgressState::Ahead
         } else if lead >= -0.5 {
-            State::OnTrack
+            ProgressState::OnTrack
         } else if lead >= -10.0 {
-            State::AtRisk
+            ProgressState::AtRisk
         } else {
-            State::Behind
+            ProgressState::Behind
         }
     }
 }
@@ -97,7 +97,7 @@ pub(crate) struct Forecast {
     pub(crate) value: f64,
     /// Its share of the way to the target, in percent.
     pub(crate) percent: i64,
-    pub(crate) state: State,
+    pub(crate) state: ProgressState,
     /// `trend` (the linear trend of the actuals) or `run-rate` (the sum per day so far).
     pub(crate) method: &'static str,
 }
@@ -119,7 +119,7 @@ pub(crate) struct Progress {
     pub(crate) expected_percent: i64,
     /// Share of the period elapsed today, in percent.
     pub(crate) time_elapsed: i64,
-    pub(crate) state: State,
+    pub(crate) state: ProgressState,
     pub(crate) forecast: Option<Forecast>,
 }
 
@@ -218,7 +218,7 @@ pub(crate) fn of(plan: &Plan, metric: &Metric, today: Date) -> Progress {
             expected: None,
             expected_percent: time,
             time_elapsed: time,
-            state: State::NoData,
+            state: ProgressState::NoData,
             forecast: None,
         };
     };
@@ -244,8 +244,8 @@ pub(crate) fn of(plan: &Plan, metric: &Metric, today: Date) -> Progress {
     let expected_percent = expected.map_or(time, |e| share(e).round() as i64);
     let usable = way.abs() > f64::EPSILON;
     let state = match (actual, expected) {
-        (Some(a), Some(e)) if usable => State::against_path(lead(a, e)),
-        _ => State::NoData,
+        (Some(a), Some(e)) if usable => ProgressState::against_path(lead(a, e)),
+        _ => ProgressState::NoData,
     };
     let forecast = usable
         .then(|| forecast(plan, metric, &points, from))
@@ -253,7 +253,7 @@ pub(crate) fn of(plan: &Plan, metric: &Metric, today: Date) -> Progress {
         .map(|value| Forecast {
             value,
             percent: share(value).round() as i64,
-            state: State::against_target(lead(value, target)),
+            state: ProgressState::against_target(lead(value, target)),
             method: if metric.aggregate == Aggregate::Sum {
                 "run-rate"
             } else {
@@ -475,11 +475,11 @@ mod tests {
             &[("2026-01-31", 125.0), ("2026-03-02", 150.0)],
         );
         let pr = progress(&p, "2026-03-02");
-        assert_eq!(pr.state, State::OnTrack);
+        assert_eq!(pr.state, ProgressState::OnTrack);
         assert_eq!(pr.percent, Some(50));
         let f = pr.forecast.unwrap();
         assert!((f.value - 200.0).abs() < 1.0, "{}", f.value);
-        assert_eq!(f.state, State::OnTrack);
+        assert_eq!(f.state, ProgressState::OnTrack);
         assert_eq!(f.method, "trend");
     }
 
@@ -517,10 +517,13 @@ mod tests {
         let pr = progress(&p, "2026-03-02");
         assert_eq!(pr.expected, Some(110.0));
         assert_eq!(pr.expected_percent, 10);
-        assert_eq!(pr.state, State::OnTrack);
+        assert_eq!(pr.state, ProgressState::OnTrack);
         // The same actual against a straight line is far short of it.
         let straight = plan(Aggregate::Latest, &[], &[("2026-03-02", 112.0)]);
-        assert_eq!(progress(&straight, "2026-03-02").state, State::Behind);
+        assert_eq!(
+            progress(&straight, "2026-03-02").state,
+            ProgressState::Behind
+        );
     }
 
     #[test]
@@ -532,13 +535,13 @@ mod tests {
             )
             .state
         };
-        assert_eq!(at(170.0), State::Ahead);
-        assert_eq!(at(145.0), State::OnTrack);
-        assert_eq!(at(130.0), State::AtRisk);
-        assert_eq!(at(110.0), State::Behind);
-        assert_eq!(State::AtRisk.label(), "at risk");
+        assert_eq!(at(170.0), ProgressState::Ahead);
+        assert_eq!(at(145.0), ProgressState::OnTrack);
+        assert_eq!(at(130.0), ProgressState::AtRisk);
+        assert_eq!(at(110.0), ProgressState::Behind);
+        assert_eq!(ProgressState::AtRisk.label(), "at risk");
         let none = plan(Aggregate::Latest, &[], &[]);
-        assert_eq!(progress(&none, "2026-03-02").state, State::NoData);
+        assert_eq!(progress(&none, "2026-03-02").state, ProgressState::NoData);
         assert!(progress(&none, "2026-03-02").forecast.is_none());
     }
 
@@ -556,7 +559,7 @@ mod tests {
         let f = pr.forecast.unwrap();
         assert_eq!(f.method, "run-rate");
         assert!((f.value - 160.0).abs() < 1.0, "{}", f.value);
-        assert_eq!(f.state, State::Behind);
+        assert_eq!(f.state, ProgressState::Behind);
     }
 
     #[test]
