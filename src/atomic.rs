@@ -11,7 +11,7 @@ use crate::error::Error;
 /// A temporary file in `dir`, created with the usual permissions (`0666` less the umask, like
 /// any file the user creates) rather than the private `0600` of temporary files, since it
 /// becomes a plan, a page or a cache file.
-pub fn temp_file_in(dir: &Path) -> std::io::Result<NamedTempFile> {
+pub(crate) fn temp_file_in(dir: &Path) -> std::io::Result<NamedTempFile> {
     let mut builder = tempfile::Builder::new();
     builder.prefix(".planbook-");
     #[cfg(unix)]
@@ -23,7 +23,7 @@ pub fn temp_file_in(dir: &Path) -> std::io::Result<NamedTempFile> {
 }
 
 /// Replaces (or creates) the file at `path` with `bytes`, atomically.
-pub fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+pub(crate) fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),

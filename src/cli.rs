@@ -9,37 +9,37 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(name = "planbook", version, about, long_about = None, max_term_width = 100)]
 pub struct Cli {
     #[command(flatten)]
-    pub global: Global,
+    pub(crate) global: Global,
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 /// Options every command takes.
 #[derive(Debug, Args)]
-pub struct Global {
+pub(crate) struct Global {
     /// Run as if planbook was started in DIR
     #[arg(short = 'C', global = true, value_name = "DIR")]
-    pub dir: Option<PathBuf>,
+    pub(crate) dir: Option<PathBuf>,
     /// Use this configuration file instead of the repository's planbook.toml
     #[arg(long, global = true, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
     /// When to use colour
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
-    pub color: ColorChoice,
+    pub(crate) color: ColorChoice,
     /// Print less: only findings and errors
     #[arg(short, long, global = true)]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
+pub(crate) enum ColorChoice {
     Auto,
     Always,
     Never,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Set up a plans repository: configuration, people, an example plan, CI, PR template
     Init {
         /// The folder to set up (default: the current one)
@@ -82,7 +82,7 @@ pub enum Command {
 }
 
 /// The rule names, for `check --help` and `[rules]` in planbook.toml.
-pub const RULES_HELP: &str =
+pub(crate) const RULES_HELP: &str =
     "Rules (set each to \"error\", \"warning\" or \"off\" under [rules] in planbook.toml):
   front-matter, schema, id-filename, duplicate-id, period-order, outcome, primary-metric,
   target-direction, target-vs-expected, metric-range, unknown-metric, unknown-person,
@@ -94,32 +94,32 @@ pub const RULES_HELP: &str =
 A plan accepts one rule's findings with `waivers: [{rule, reason, by}]`: they show as notes.";
 
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// Plan files or folders to report on (default: every plan)
     #[arg(value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
     /// Output format
     #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
-    pub format: CheckFormat,
+    pub(crate) format: CheckFormat,
     /// Treat warnings as errors for the exit code (`--deny warnings`)
     #[arg(long, value_enum, value_name = "LEVEL")]
-    pub deny: Option<Deny>,
+    pub(crate) deny: Option<Deny>,
     /// The date to check against instead of today (YYYY-MM-DD)
     #[arg(long, value_name = "DATE")]
-    pub as_of: Option<String>,
+    pub(crate) as_of: Option<String>,
     /// Also check the change since this revision (a branch, tag or commit): status
     /// transitions, identity changes, and people and policy taken from it
     #[arg(long, value_name = "REV")]
-    pub base: Option<String>,
+    pub(crate) base: Option<String>,
     /// Pull-request reviews that count as sign-off evidence: a JSON file of the reviews of
     /// the change under --base, or a folder of `<number>.json` files, one per pull request
     /// (GitHub's "list reviews for a pull request" response)
     #[arg(long, value_name = "PATH")]
-    pub reviews: Option<PathBuf>,
+    pub(crate) reviews: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CheckFormat {
+pub(crate) enum CheckFormat {
     Human,
     Json,
     Github,
@@ -128,165 +128,170 @@ pub enum CheckFormat {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Deny {
+pub(crate) enum Deny {
     Warnings,
 }
 
 #[derive(Debug, Args)]
-pub struct BuildArgs {
+pub(crate) struct BuildArgs {
     /// Output folder (default: `site.out_dir` from planbook.toml, else `site`)
     #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
     /// The site's absolute address, e.g. https://acme.github.io/sales-plans/ (default:
     /// `site.url`), used only in the feed, the calendar and canonical links; page links are
     /// always relative
     #[arg(long, value_name = "URL")]
-    pub site_url: Option<String>,
+    pub(crate) site_url: Option<String>,
     /// Kept for existing scripts: an absolute URL is taken as --site-url; a path is no longer
     /// needed, since every link is relative
     #[arg(long, value_name = "URL", hide = true)]
-    pub base_url: Option<String>,
+    pub(crate) base_url: Option<String>,
     /// Also publish plans marked `visibility: restricted`
     #[arg(long)]
-    pub include_restricted: bool,
+    pub(crate) include_restricted: bool,
     /// The date the site is built as of, for days to reassessment (YYYY-MM-DD; default today)
     #[arg(long, value_name = "DATE")]
-    pub as_of: Option<String>,
+    pub(crate) as_of: Option<String>,
     /// Pull-request reviews that count as sign-off evidence: a JSON file of the reviews of
     /// the change under --base, or a folder of `<number>.json` files, one per pull request
     /// (GitHub's "list reviews for a pull request" response)
     #[arg(long, value_name = "PATH")]
-    pub reviews: Option<PathBuf>,
+    pub(crate) reviews: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
-pub struct ServeArgs {
+pub(crate) struct ServeArgs {
     /// The port to listen on (0 picks a free one)
     #[arg(long, default_value_t = 3000)]
-    pub port: u16,
+    pub(crate) port: u16,
     /// Pull-request reviews that count as sign-off evidence: a JSON file of the reviews of
     /// the change under --base, or a folder of `<number>.json` files, one per pull request
     /// (GitHub's "list reviews for a pull request" response)
     #[arg(long, value_name = "PATH")]
-    pub reviews: Option<PathBuf>,
+    pub(crate) reviews: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
-pub struct LogArgs {
+pub(crate) struct LogArgs {
     /// Plan ids or plan file paths (default: every plan)
     #[arg(value_name = "PLAN")]
-    pub plans: Vec<String>,
+    pub(crate) plans: Vec<String>,
     /// Output format
     #[arg(long, value_enum, default_value_t = LogFormat::Human)]
-    pub format: LogFormat,
-    /// Only revisions on or after this date (YYYY-MM-DD)
+    pub(crate) format: LogFormat,
+    /// Only revisions on or after this date (YYYY-MM-DD, the day on the author's clock) or
+    /// time (RFC 3339, e.g. 2026-03-02T09:00:00+01:00, compared as an instant)
     #[arg(long, value_name = "DATE")]
-    pub since: Option<String>,
+    pub(crate) since: Option<String>,
+    /// Only revisions on or before this date (YYYY-MM-DD, the day on the author's clock) or
+    /// time (RFC 3339, compared as an instant)
+    #[arg(long, value_name = "DATE")]
+    pub(crate) until: Option<String>,
     /// Pull-request reviews that count as sign-off evidence: a JSON file of the reviews of
     /// the change under --base, or a folder of `<number>.json` files, one per pull request
     /// (GitHub's "list reviews for a pull request" response)
     #[arg(long, value_name = "PATH")]
-    pub reviews: Option<PathBuf>,
+    pub(crate) reviews: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
+pub(crate) enum LogFormat {
     Human,
     Json,
 }
 
 #[derive(Debug, Args)]
-pub struct DiffArgs {
+pub(crate) struct DiffArgs {
     /// The revision to compare with, e.g. origin/main
-    pub base: String,
+    pub(crate) base: String,
     /// The revision to compare (default: the working tree)
-    pub head: Option<String>,
+    pub(crate) head: Option<String>,
     /// Output format
     #[arg(long, value_enum, default_value_t = DiffFormat::Markdown)]
-    pub format: DiffFormat,
+    pub(crate) format: DiffFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum DiffFormat {
+pub(crate) enum DiffFormat {
     Markdown,
     Json,
 }
 
 #[derive(Debug, Args)]
-pub struct StatusArgs {
+pub(crate) struct StatusArgs {
     /// Plan files or folders to report on (default: every plan)
     #[arg(value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
     /// Output format
     #[arg(long, value_enum, default_value_t = StatusFormat::Table)]
-    pub format: StatusFormat,
+    pub(crate) format: StatusFormat,
     /// The date to report as of instead of today (YYYY-MM-DD)
     #[arg(long, value_name = "DATE")]
-    pub as_of: Option<String>,
+    pub(crate) as_of: Option<String>,
     /// Only what needs a leader's action: plans behind or at risk, reassessments due within
     /// 14 days or overdue, sign-offs awaited, overdue check-ins, help past its date
     #[arg(long)]
-    pub attention: bool,
+    pub(crate) attention: bool,
     /// Only the plans this person (a people.yaml id) owns
     #[arg(long, value_name = "PERSON")]
-    pub owner: Option<String>,
+    pub(crate) owner: Option<String>,
     /// Only the plans of this region (`scope.region`, any case)
     #[arg(long, value_name = "REGION")]
-    pub region: Option<String>,
+    pub(crate) region: Option<String>,
     /// Only the plans owned by people who report to this person, directly or through others
     /// (`manager` in people.yaml)
     #[arg(long, value_name = "PERSON")]
-    pub manager: Option<String>,
+    pub(crate) manager: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum StatusFormat {
+pub(crate) enum StatusFormat {
     Table,
     Json,
     Csv,
 }
 
 #[derive(Debug, Args)]
-pub struct RuleArgs {
+pub(crate) struct RuleArgs {
     /// The rule's name, e.g. signoff-stale
     #[arg(
         value_name = "NAME",
         required_unless_present = "all",
         conflicts_with = "all"
     )]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// Every rule
     #[arg(long)]
-    pub all: bool,
+    pub(crate) all: bool,
     /// Output format
     #[arg(long, value_enum, default_value_t = RuleFormat::Human)]
-    pub format: RuleFormat,
+    pub(crate) format: RuleFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum RuleFormat {
+pub(crate) enum RuleFormat {
     Human,
     Json,
     Markdown,
 }
 
 #[derive(Debug, Args)]
-pub struct NewArgs {
+pub(crate) struct NewArgs {
     /// The plan id: lowercase letters, digits and hyphens (also the file name)
-    pub id: String,
+    pub(crate) id: String,
     /// The plan's title
     #[arg(long)]
-    pub title: Option<String>,
+    pub(crate) title: Option<String>,
     /// The owner's person id from people.yaml (default: you, by your git email)
     #[arg(long)]
-    pub owner: Option<String>,
+    pub(crate) owner: Option<String>,
     /// The region the plan covers; the plan is written under plans/<region>/
     #[arg(long)]
-    pub region: Option<String>,
+    pub(crate) region: Option<String>,
     /// Start the next period's plan from an existing one (its id or file): same owner, scope,
     /// metrics and text, the latest actuals as baselines, the next period, `supersedes` it
     #[arg(long, value_name = "PLAN")]
-    pub from: Option<String>,
+    pub(crate) from: Option<String>,
 }
 
 #[cfg(test)]

@@ -12,25 +12,28 @@ use crate::rules::{Level, Rule};
 /// The repository's configuration.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct Config {
-    pub plans_dir: PathBuf,
-    pub people: PathBuf,
-    pub site: SiteConfig,
-    pub repo_url: Option<String>,
-    pub fiscal_year_start_month: u8,
-    pub rules: BTreeMap<String, Level>,
-    pub signoff: SignoffPolicy,
+pub(crate) struct Config {
+    pub(crate) plans_dir: PathBuf,
+    pub(crate) people: PathBuf,
+    pub(crate) site: SiteConfig,
+    pub(crate) repo_url: Option<String>,
+    /// Accepted and ignored: `planbook init` once wrote `fiscal_year_start_month = 1`, but no
+    /// command ever used it, so existing files keep loading without it meaning anything.
+    #[serde(rename = "fiscal_year_start_month")]
+    _fiscal_year_start_month: serde::de::IgnoredAny,
+    pub(crate) rules: BTreeMap<String, Level>,
+    pub(crate) signoff: SignoffPolicy,
     /// `[regions.NAME]`: what is known of each region, by the name plans give in
     /// `scope.region`.
-    pub regions: BTreeMap<String, RegionConfig>,
+    pub(crate) regions: BTreeMap<String, RegionConfig>,
 }
 
 /// `[regions.NAME]`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct RegionConfig {
+pub(crate) struct RegionConfig {
     /// The ISO 4217 code `planbook new --region NAME` writes as the plan's currency.
-    pub currency: Option<String>,
+    pub(crate) currency: Option<String>,
 }
 
 impl Default for Config {
@@ -40,7 +43,7 @@ impl Default for Config {
             people: PathBuf::from("people.yaml"),
             site: SiteConfig::default(),
             repo_url: None,
-            fiscal_year_start_month: 1,
+            _fiscal_year_start_month: serde::de::IgnoredAny,
             rules: BTreeMap::new(),
             signoff: SignoffPolicy::default(),
             regions: BTreeMap::new(),
@@ -51,19 +54,19 @@ impl Default for Config {
 /// `[site]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct SiteConfig {
-    pub out_dir: PathBuf,
-    pub title: Option<String>,
+pub(crate) struct SiteConfig {
+    pub(crate) out_dir: PathBuf,
+    pub(crate) title: Option<String>,
     /// The site's absolute address (`https://acme.github.io/sales-plans/`), used only where
     /// an absolute URL is required: the feed, the calendar, canonical links.
-    pub url: Option<String>,
+    pub(crate) url: Option<String>,
     /// Kept for existing configurations: an absolute URL here is taken as `url`; a path is no
     /// longer needed, since every link is relative.
-    pub base_url: Option<String>,
+    pub(crate) base_url: Option<String>,
     /// Whether the consequences of a miss and the incentive are published on the site (they
     /// belong to the owner, the sponsor and sales leadership; `--include-restricted` also
     /// publishes them).
-    pub publish_consequences: bool,
+    pub(crate) publish_consequences: bool,
 }
 
 impl Default for SiteConfig {
@@ -81,20 +84,20 @@ impl Default for SiteConfig {
 /// `[signoff]`: who must sign off a plan before it counts as approved.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct SignoffPolicy {
+pub(crate) struct SignoffPolicy {
     /// Each of these roles must be held by at least one person who signed off.
-    pub required_roles: Vec<String>,
+    pub(crate) required_roles: Vec<String>,
     /// How many distinct people must sign off.
-    pub min: usize,
+    pub(crate) min: usize,
     /// Whether the plan's owner may sign off their own plan.
-    pub allow_self: bool,
+    pub(crate) allow_self: bool,
     /// The kinds of evidence that make a sign-off count (the trust page of the docs says
     /// what each one proves).
-    pub accept: Vec<Evidence>,
+    pub(crate) accept: Vec<Evidence>,
     /// Committer emails whose `Approved-by:` trailers attest sign-offs (e.g. a merge bot).
-    pub trusted_committers: Vec<String>,
+    pub(crate) trusted_committers: Vec<String>,
     /// Top-level fields whose change after a sign-off makes that sign-off stale.
-    pub covers: Vec<String>,
+    pub(crate) covers: Vec<String>,
 }
 
 /// What a sign-off rests on, strongest first.
@@ -102,7 +105,7 @@ pub struct SignoffPolicy {
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
 )]
 #[serde(rename_all = "lowercase")]
-pub enum Evidence {
+pub(crate) enum Evidence {
     /// The commit that added it is signed with one of the signer's keys.
     Signature,
     /// The signer approved the pull request that added it.
@@ -114,14 +117,14 @@ pub enum Evidence {
 }
 
 impl Evidence {
-    pub const ALL: [Evidence; 4] = [
+    pub(crate) const ALL: [Evidence; 4] = [
         Evidence::Signature,
         Evidence::Review,
         Evidence::Author,
         Evidence::Attestation,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Evidence::Signature => "signature",
             Evidence::Review => "review",
@@ -137,7 +140,7 @@ fn coverable(field: &str) -> bool {
 }
 
 /// The fields a sign-off covers unless `[signoff] covers` says otherwise.
-pub const DEFAULT_COVERS: [&str; 7] = [
+pub(crate) const DEFAULT_COVERS: [&str; 7] = [
     "metrics",
     "period",
     "currency",
@@ -162,13 +165,13 @@ impl Default for SignoffPolicy {
 
 impl Config {
     /// Reads a config file.
-    pub fn load(path: &Path) -> Result<Config, Error> {
-        let text = crate::repo::read_limited_text(path).map_err(|e| Error::io(path, e))?;
+    pub(crate) fn load(path: &Path) -> Result<Config, Error> {
+        let text = crate::read::read_limited_text(path).map_err(|e| Error::io(path, e))?;
         Config::parse(&text, path)
     }
 
     /// Parses the bytes of a config file already read; `path` is only for messages.
-    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Config, Error> {
+    pub(crate) fn from_bytes(bytes: &[u8], path: &Path) -> Result<Config, Error> {
         let text = std::str::from_utf8(bytes).map_err(|e| Error::Config {
             path: path.to_path_buf(),
             line: 1,
@@ -180,7 +183,7 @@ impl Config {
     }
 
     /// Parses config text; `path` is only for messages.
-    pub fn parse(text: &str, path: &Path) -> Result<Config, Error> {
+    pub(crate) fn parse(text: &str, path: &Path) -> Result<Config, Error> {
         let config: Config = toml::from_str(text).map_err(|e| {
             let (line, column) = e.span().map_or((1, 1), |s| line_column(text, s.start));
             Error::Config {
@@ -196,8 +199,7 @@ impl Config {
             if Rule::from_name(name).is_none() {
                 let offset = text.find(name.as_str()).unwrap_or(0);
                 let (line, column) = line_column(text, offset);
-                let close =
-                    crate::plan::schema::closest(name, Rule::ALL.iter().map(|r| r.name()), |_| 3);
+                let close = Rule::closest(name);
                 return Err(Error::Config {
                     path: path.to_path_buf(),
                     line,
@@ -255,16 +257,6 @@ impl Config {
                 });
             }
         }
-        if !(1..=12).contains(&config.fiscal_year_start_month) {
-            return Err(Error::Config {
-                path: path.to_path_buf(),
-                line: line_column(text, text.find("fiscal_year_start_month").unwrap_or(0)).0,
-                column: 1,
-                message: "fiscal_year_start_month must be a month number from 1 to 12".into(),
-                help: "for a fiscal year starting in April, write `fiscal_year_start_month = 4`"
-                    .into(),
-            });
-        }
         for (key, dir) in [
             ("plans_dir", &config.plans_dir),
             ("people", &config.people),
@@ -297,7 +289,7 @@ impl Config {
 
     /// The currency `[regions.NAME]` gives `region` (the name matched without regard to case),
     /// if any.
-    pub fn region_currency(&self, region: &str) -> Option<&str> {
+    pub(crate) fn region_currency(&self, region: &str) -> Option<&str> {
         let region = region.trim();
         self.regions
             .get(region)
@@ -311,7 +303,7 @@ impl Config {
     }
 
     /// The level of `rule` after `[rules]`.
-    pub fn level(&self, rule: Rule) -> Level {
+    pub(crate) fn level(&self, rule: Rule) -> Level {
         self.rules
             .get(rule.name())
             .copied()

@@ -11,13 +11,13 @@ use crate::rules::Rule;
 pub struct Span {
     pub line: u32,
     pub column: u32,
-    pub end_line: u32,
-    pub end_column: u32,
+    pub(crate) end_line: u32,
+    pub(crate) end_column: u32,
 }
 
 impl Span {
     /// A span covering a single position.
-    pub fn point(line: u32, column: u32) -> Span {
+    pub(crate) fn point(line: u32, column: u32) -> Span {
         Span {
             line,
             column,
@@ -27,7 +27,7 @@ impl Span {
     }
 
     /// A span covering a whole line of `len` characters.
-    pub fn line(line: u32, len: usize) -> Span {
+    pub(crate) fn line(line: u32, len: usize) -> Span {
         Span {
             line,
             column: 1,
@@ -40,7 +40,7 @@ impl Span {
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Severity {
+pub(crate) enum Severity {
     Error,
     Warning,
     /// A finding the plan waives: shown, never counted.
@@ -48,7 +48,7 @@ pub enum Severity {
 }
 
 impl Severity {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -61,23 +61,23 @@ impl Severity {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     /// The file, relative to the repository root.
-    pub file: PathBuf,
+    pub(crate) file: PathBuf,
     pub span: Span,
-    pub severity: Severity,
+    pub(crate) severity: Severity,
     pub rule: Rule,
-    pub message: String,
-    pub help: Option<String>,
+    pub(crate) message: String,
+    pub(crate) help: Option<String>,
 }
 
 impl Diagnostic {
     /// The file path with forward slashes, as every output format shows it.
-    pub fn file_display(&self) -> String {
+    pub(crate) fn file_display(&self) -> String {
         display_path(&self.file)
     }
 }
 
 /// A repository-relative path written with `/` on every platform.
-pub fn display_path(path: &std::path::Path) -> String {
+pub(crate) fn display_path(path: &std::path::Path) -> String {
     let parts: Vec<_> = path
         .components()
         .map(|c| c.as_os_str().to_string_lossy())

@@ -36,14 +36,14 @@ pub enum Error {
 }
 
 impl Error {
-    pub fn io(path: &Path, source: std::io::Error) -> Error {
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> Error {
         Error::Io {
             path: path.to_path_buf(),
             source,
         }
     }
 
-    pub fn usage(message: impl Into<String>, help: impl Into<Option<String>>) -> Error {
+    pub(crate) fn usage(message: impl Into<String>, help: impl Into<Option<String>>) -> Error {
         Error::Usage {
             message: message.into(),
             help: help.into(),
@@ -51,7 +51,7 @@ impl Error {
     }
 
     /// What the user can do about it, if anything specific.
-    pub fn help(&self) -> Option<String> {
+    pub(crate) fn help(&self) -> Option<String> {
         match self {
             Error::Io { source, .. } => match source.kind() {
                 std::io::ErrorKind::NotFound => {

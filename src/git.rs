@@ -9,24 +9,24 @@ use git2::{Oid, Repository};
 
 /// The git repository holding `root` (searching upwards from it, as git does); `None` outside
 /// git.
-pub fn discover(root: &Path) -> Option<Repository> {
+pub(crate) fn discover(root: &Path) -> Option<Repository> {
     Repository::discover(root).ok()
 }
 
 /// Opens the repository at `git_dir` again (each thread needs its own handle).
-pub fn open(git_dir: &Path) -> Result<Repository, git2::Error> {
+pub(crate) fn open(git_dir: &Path) -> Result<Repository, git2::Error> {
     Repository::open(git_dir)
 }
 
 /// The work tree of `git`, as a real path (without links); `None` for a bare repository.
-pub fn workdir(git: &Repository) -> Option<PathBuf> {
+pub(crate) fn workdir(git: &Repository) -> Option<PathBuf> {
     let workdir = git.workdir()?.to_path_buf();
     Some(workdir.canonicalize().unwrap_or(workdir))
 }
 
 /// Where the plans repository's `root` lies inside the work tree of `git` (empty when it is the
 /// work tree itself): what turns a repository path into a git path.
-pub fn root_in_workdir(git: &Repository, root: &Path) -> PathBuf {
+pub(crate) fn root_in_workdir(git: &Repository, root: &Path) -> PathBuf {
     let Some(workdir) = workdir(git) else {
         return PathBuf::new();
     };
@@ -38,11 +38,11 @@ pub fn root_in_workdir(git: &Repository, root: &Path) -> PathBuf {
 /// The content of a committed blob within the plan size limit (empty when it is over it: its
 /// size comes from the object header, so it is never read); `None` when the object is missing
 /// or unreadable, which must never read as an empty plan.
-pub fn read_blob(git: &Repository, blob: &str) -> Option<Vec<u8>> {
+pub(crate) fn read_blob(git: &Repository, blob: &str) -> Option<Vec<u8>> {
     let oid = Oid::from_str(blob).ok()?;
     let odb = git.odb().ok()?;
     let (size, _) = odb.read_header(oid).ok()?;
-    if size as u64 > crate::plan::MAX_PLAN_BYTES {
+    if size as u64 > crate::read::MAX_PLAN_BYTES {
         return Some(Vec::new());
     }
     git.find_blob(oid).ok().map(|b| b.content().to_vec())
@@ -50,7 +50,7 @@ pub fn read_blob(git: &Repository, blob: &str) -> Option<Vec<u8>> {
 
 /// Whether a file name is a plan's: a `.md` file that is not a README and not hidden (a name
 /// starting with `.`, as editors' lock and swap files do).
-pub fn is_plan_name(name: &str) -> bool {
+pub(crate) fn is_plan_name(name: &str) -> bool {
     name.ends_with(".md") && !name.eq_ignore_ascii_case("readme.md") && !name.starts_with('.')
 }
 
@@ -59,20 +59,20 @@ pub fn is_plan_name(name: &str) -> bool {
 /// revision (`diff`) and in the editor are the same files. (The history walk records changes
 /// to every file with a plan's name, so that renames out of a hidden folder are followed; a
 /// history is only ever looked up for a plan this test lets through.)
-pub fn is_plan_path(path: &str) -> bool {
+pub(crate) fn is_plan_path(path: &str) -> bool {
     let mut parts = path.rsplit('/');
     let name = parts.next().unwrap_or(path);
     is_plan_name(name) && parts.all(|folder| !folder.starts_with('.'))
 }
 
 /// The commit checked out in the repository holding `root`, if any.
-pub fn head(root: &Path) -> Option<Oid> {
+pub(crate) fn head(root: &Path) -> Option<Oid> {
     discover(root).and_then(|git| git.head().ok()?.target())
 }
 
 /// `user.email` from the configuration of the repository holding `root`, or from the user's
 /// and the system's when there is no repository.
-pub fn user_email(root: &Path) -> Option<String> {
+pub(crate) fn user_email(root: &Path) -> Option<String> {
     Repository::discover(root)
         .and_then(|git| git.config())
         .or_else(|_| git2::Config::open_default())
@@ -82,7 +82,7 @@ pub fn user_email(root: &Path) -> Option<String> {
 
 /// The web address of the `origin` remote of the repository holding `root`, if it has one
 /// (SSH and HTTPS remotes, without credentials or `.git`).
-pub fn origin_web_url(root: &Path) -> Option<String> {
+pub(crate) fn origin_web_url(root: &Path) -> Option<String> {
     let git = discover(root)?;
     let remote = git.find_remote("origin").ok()?;
     web_url(remote.url().ok()?)
@@ -90,7 +90,7 @@ pub fn origin_web_url(root: &Path) -> Option<String> {
 
 /// The web address of a remote URL: `git@host:path` and `ssh://git@host/path` become
 /// `https://host/path`, credentials are dropped from HTTP(S) URLs; other schemes have none.
-pub fn web_url(url: &str) -> Option<String> {
+pub(crate) fn web_url(url: &str) -> Option<String> {
     let url = url
         .trim()
         .trim_end_matches('/')

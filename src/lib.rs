@@ -2,27 +2,34 @@
 //!
 //! The library holds every command as a function so that tests can call them; the binary only
 //! parses arguments and turns the outcome into an exit code.
+//!
+//! Only what the binary, the integration tests, the benchmarks and the fuzz targets use is
+//! `pub` (the command line, `run`, the in-process check, the rule registry, the fuzzing
+//! invariants and a few constants the tests build fixtures from); everything else is
+//! `pub(crate)`, so that rustc reports code nothing uses. None of it is a stable API.
 
-pub mod atomic;
+pub(crate) mod atomic;
 pub mod check;
 pub mod cli;
-pub mod cmd;
-pub mod config;
-pub mod diagnostic;
-pub mod error;
-pub mod git;
+pub(crate) mod cmd;
+pub(crate) mod config;
+pub(crate) mod diagnostic;
+pub(crate) mod error;
+pub(crate) mod git;
 pub mod history;
 pub mod invariants;
-pub mod lsp;
+pub(crate) mod lsp;
 pub mod plan;
+pub(crate) mod read;
 pub mod repo;
-pub mod report;
-pub mod review;
+pub(crate) mod report;
+pub(crate) mod review;
 pub mod rules;
-pub mod site;
-pub mod url;
-pub mod watch;
-pub mod xml;
+pub(crate) mod site;
+pub(crate) mod suggest;
+pub(crate) mod url;
+pub(crate) mod watch;
+pub(crate) mod xml;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -32,7 +39,7 @@ use error::Error;
 
 /// How a command ended (the exit code; a failure to run is an `Error`, exit 2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExitStatus {
+pub(crate) enum ExitStatus {
     /// Everything is fine (exit 0).
     Success,
     /// The command ran and found problems (exit 1).
@@ -83,7 +90,7 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 /// Prints a command failure on stderr: one line saying what, then what to do.
-pub fn report_error(error: &Error, color: bool) {
+pub(crate) fn report_error(error: &Error, color: bool) {
     let (red, bold, reset) = if color {
         ("\x1b[1;31m", "\x1b[1m", "\x1b[0m")
     } else {

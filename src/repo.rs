@@ -7,18 +7,19 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::error::Error;
 use crate::plan::{People, PlanFile, Schema};
+use crate::read::{MAX_PLAN_BYTES, ReadError, kind_of, read_bounded, read_limited};
 
 /// The configuration file name at the repository root.
-pub const CONFIG_FILE: &str = "planbook.toml";
+pub(crate) const CONFIG_FILE: &str = "planbook.toml";
 /// A repository's own schema, which replaces the built-in one.
-pub const SCHEMA_FILE: &str = "schema/plan.schema.json";
+pub(crate) const SCHEMA_FILE: &str = "schema/plan.schema.json";
 
 /// A plans repository on disk.
 pub struct Repo {
-    pub root: PathBuf,
-    pub config: Config,
-    pub people: People,
-    pub schema: Schema,
+    pub(crate) root: PathBuf,
+    pub(crate) config: Config,
+    pub(crate) people: People,
+    pub(crate) schema: Schema,
 }
 
 impl Repo {
@@ -53,7 +54,7 @@ impl Repo {
     }
 
     /// The plans folder.
-    pub fn plans_dir(&self) -> PathBuf {
+    pub(crate) fn plans_dir(&self) -> PathBuf {
         self.root.join(&self.config.plans_dir)
     }
 
@@ -64,7 +65,7 @@ impl Repo {
 
     /// Every plan file under the plans folder, and the entries there that are not read
     /// (links out of the repository, pipes, devices, sockets, git submodules) with the reason.
-    pub fn plan_files(&self) -> Result<PlanFiles, Error> {
+    pub(crate) fn plan_files(&self) -> Result<PlanFiles, Error> {
         let dir = self.plans_dir();
         if !dir.is_dir() {
             return Err(Error::usage(
@@ -85,12 +86,12 @@ impl Repo {
     }
 
     /// Reads and parses the given plan files in parallel.
-    pub fn load_plans(&self, paths: &[PathBuf]) -> Vec<PlanFile> {
+    pub(crate) fn load_plans(&self, paths: &[PathBuf]) -> Vec<PlanFile> {
         paths.par_iter().map(|path| self.load_plan(path)).collect()
     }
 
     /// Reads and parses one plan file (relative to the root).
-    pub fn load_plan(&self, path: &Path) -> PlanFile {
+    pub(crate) fn load_plan(&self, path: &Path) -> PlanFile {
         let full = self.root.join(path);
         // The walk only lists files inside; this holds for a file swapped for a link since.
         if let Err(reason) = plan_entry(&self.root, &full) {
@@ -107,7 +108,7 @@ impl Repo {
                 format!(
                     "the file is {:.1} MB; planbook reads plans up to {} MB",
                     size as f64 / 1e6,
-                    crate::plan::MAX_PLAN_BYTES / (1024 * 1024)
+                    MAX_PLAN_BYTES / (1024 * 1024)
                 ),
                 Some("a plan is a few pages of text: move attachments out and link to them".into()),
             ),
@@ -121,7 +122,7 @@ impl Repo {
 
     /// The text of one plan file (relative to the root) as [`Repo::load_plan`] reads it, for
     /// showing findings in it; `None` when it cannot be read as text now.
-    pub fn plan_text(&self, path: &Path) -> Option<String> {
+    pub(crate) fn plan_text(&self, path: &Path) -> Option<String> {
         let full = self.root.join(path);
         plan_entry(&self.root, &full).ok()?;
         let text = String::from_utf8(read_bounded(&full).ok()?).ok()?;
@@ -133,7 +134,7 @@ impl Repo {
 
     /// `path` (as given on the command line, relative to `cwd`) relative to the root, if it
     /// lies inside the repository.
-    pub fn relative(&self, cwd: &Path, path: &Path) -> Result<PathBuf, Error> {
+    pub(crate) fn relative(&self, cwd: &Path, path: &Path) -> Result<PathBuf, Error> {
         let full = if path.is_absolute() {
             path.to_path_buf()
         } else {
@@ -172,11 +173,11 @@ fn find_root(start: &Path) -> PathBuf {
 
 /// The plan files of a repository and what was passed over.
 #[derive(Default)]
-pub struct PlanFiles {
+pub(crate) struct PlanFiles {
     /// Plan files, relative to the root, sorted.
-    pub paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
     /// Entries under the plans folder that are not read, relative to the root, with why.
-    pub skipped: Vec<(PathBuf, String)>,
+    pub(crate) skipped: Vec<(PathBuf, String)>,
 }
 
 /// Collects `.md` files below `dir`, skipping hidden entries, `README.md`, git submodules,
@@ -238,36 +239,10 @@ fn plan_entry(root: &Path, path: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// What a file that is not a regular file is, in words.
-pub fn kind_of(file_type: &std::fs::FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if file_type.is_fifo() {
-            return "a named pipe (FIFO), not a regular file";
-        }
-        if file_type.is_socket() {
-            return "a socket, not a regular file";
-        }
-        if file_type.is_block_device() || file_type.is_char_device() {
-            return "a device, not a regular file";
-        }
-    }
-    if file_type.is_dir() {
-        "a folder, not a file"
-    } else if file_type.is_symlink() {
-        "a symbolic link"
-    } else if file_type.is_file() {
-        "a regular file"
-    } else {
-        "not a regular file"
-    }
-}
-
 /// The one rule for what planbook reads: `path` (relative to `root`, or absolute) must
 /// resolve, after every symbolic link, to somewhere inside `root`. `Ok(false)` when nothing
 /// is there; an error naming where it leads otherwise.
-pub fn check_inside(root: &Path, path: &Path) -> Result<bool, Error> {
+pub(crate) fn check_inside(root: &Path, path: &Path) -> Result<bool, Error> {
     let full = root.join(path);
     if std::fs::symlink_metadata(&full).is_err() {
         return Ok(false);
@@ -298,7 +273,7 @@ pub fn check_inside(root: &Path, path: &Path) -> Result<bool, Error> {
 
 /// Reads the file at `path` (relative to `root`) if it is there, inside the repository and a
 /// regular file (see [`check_inside`] and [`read_limited`]); `None` when nothing is there.
-pub fn read_inside(root: &Path, path: &Path) -> Result<Option<Vec<u8>>, Error> {
+pub(crate) fn read_inside(root: &Path, path: &Path) -> Result<Option<Vec<u8>>, Error> {
     if !check_inside(root, path)? {
         return Ok(None);
     }
@@ -308,77 +283,4 @@ pub fn read_inside(root: &Path, path: &Path) -> Result<Option<Vec<u8>>, Error> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::io(full.strip_prefix(root).unwrap_or(&full), e)),
     }
-}
-
-/// Reads a whole file that planbook reads at once (configuration, people, schema, templates, a
-/// plan for review), refusing one over the plan size limit before reading it.
-pub fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
-    match read_bounded(path) {
-        Ok(bytes) => Ok(bytes),
-        Err(ReadError::Io(e)) => Err(e),
-        Err(ReadError::TooLarge(size)) => Err(std::io::Error::new(
-            std::io::ErrorKind::FileTooLarge,
-            format!(
-                "the file is {:.1} MB; planbook reads files up to {} MB",
-                size as f64 / 1e6,
-                crate::plan::MAX_PLAN_BYTES / (1024 * 1024)
-            ),
-        )),
-    }
-}
-
-/// Like [`read_limited`], as UTF-8 text.
-pub fn read_limited_text(path: &Path) -> std::io::Result<String> {
-    String::from_utf8(read_limited(path)?)
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()))
-}
-
-enum ReadError {
-    TooLarge(u64),
-    Io(std::io::Error),
-}
-
-fn read_bounded(path: &Path) -> Result<Vec<u8>, ReadError> {
-    use std::io::Read;
-    // The type is checked before opening: opening a FIFO blocks until someone writes to it,
-    // and a device can be read forever. The open itself does not block either, in case the
-    // file is swapped in between, and the type is checked again on what was opened.
-    let meta = std::fs::metadata(path).map_err(ReadError::Io)?;
-    if !meta.is_file() {
-        return Err(ReadError::Io(not_regular(&meta)));
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK);
-    }
-    let file = options.open(path).map_err(ReadError::Io)?;
-    let meta = file.metadata().map_err(ReadError::Io)?;
-    if !meta.is_file() {
-        return Err(ReadError::Io(not_regular(&meta)));
-    }
-    let size = meta.len();
-    if size > crate::plan::MAX_PLAN_BYTES {
-        return Err(ReadError::TooLarge(size));
-    }
-    let mut bytes = Vec::with_capacity(size as usize);
-    file.take(crate::plan::MAX_PLAN_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(ReadError::Io)?;
-    if bytes.len() as u64 > crate::plan::MAX_PLAN_BYTES {
-        return Err(ReadError::TooLarge(bytes.len() as u64));
-    }
-    Ok(bytes)
-}
-
-fn not_regular(meta: &std::fs::Metadata) -> std::io::Error {
-    std::io::Error::new(
-        std::io::ErrorKind::InvalidInput,
-        format!(
-            "it is {}; planbook reads only regular files",
-            kind_of(&meta.file_type())
-        ),
-    )
 }

@@ -16,7 +16,7 @@ use crate::repo::Repo;
 /// How a plan changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Kind {
+pub(crate) enum PlanChangeKind {
     Added,
     Removed,
     Renamed,
@@ -25,37 +25,37 @@ pub enum Kind {
 
 /// One plan's change.
 #[derive(Debug, Clone, Serialize)]
-pub struct PlanChange {
-    pub id: String,
-    pub title: String,
-    pub change: Kind,
-    pub path: String,
-    pub old_path: Option<String>,
-    pub changes: Vec<FieldChange>,
+pub(crate) struct PlanChange {
+    pub(crate) id: String,
+    pub(crate) title: String,
+    pub(crate) change: PlanChangeKind,
+    pub(crate) path: String,
+    pub(crate) old_path: Option<String>,
+    pub(crate) changes: Vec<FieldChange>,
     /// Sign-offs the change adds, removes, and makes stale.
-    pub signoffs: SignoffChanges,
+    pub(crate) signoffs: SignoffChanges,
     /// For a new plan, what a reviewer reads first: who, what, when, how much.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub new_plan: Option<NewPlan>,
+    pub(crate) new_plan: Option<NewPlan>,
 }
 
 /// The commitments of a new plan, for its review.
 #[derive(Debug, Clone, Serialize)]
-pub struct NewPlan {
-    pub status: Option<String>,
-    pub owner: Option<String>,
-    pub sponsor: Option<String>,
+pub(crate) struct NewPlan {
+    pub(crate) status: Option<String>,
+    pub(crate) owner: Option<String>,
+    pub(crate) sponsor: Option<String>,
     /// Region, territory, role and segment, as given.
-    pub scope: Vec<String>,
-    pub period: Option<serde_json::Value>,
-    pub currency: Option<String>,
+    pub(crate) scope: Vec<String>,
+    pub(crate) period: Option<serde_json::Value>,
+    pub(crate) currency: Option<String>,
     /// `(metric id, baseline, target)`, the primary one first.
-    pub metrics: Vec<(String, serde_json::Value, serde_json::Value)>,
-    pub investment: Option<serde_json::Value>,
-    pub signoffs: usize,
+    pub(crate) metrics: Vec<(String, serde_json::Value, serde_json::Value)>,
+    pub(crate) investment: Option<serde_json::Value>,
+    pub(crate) signoffs: usize,
     /// The findings the plan waives, as written; left out of JSON when there are none.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub waivers: Option<serde_json::Value>,
+    pub(crate) waivers: Option<serde_json::Value>,
 }
 
 impl NewPlan {
@@ -106,45 +106,45 @@ impl NewPlan {
 
 /// What a change does to a plan's sign-offs.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct SignoffChanges {
-    pub added: Vec<SignoffEntry>,
-    pub removed: Vec<SignoffEntry>,
+pub(crate) struct SignoffChanges {
+    pub(crate) added: Vec<SignoffEntry>,
+    pub(crate) removed: Vec<SignoffEntry>,
     /// Sign-offs kept although a field they cover changed: they no longer count.
-    pub stale: Vec<StaleSignoff>,
+    pub(crate) stale: Vec<StaleSignoff>,
 }
 
 /// A sign-off the change makes stale.
 #[derive(Debug, Clone, Serialize)]
-pub struct StaleSignoff {
-    pub person: String,
-    pub date: String,
+pub(crate) struct StaleSignoff {
+    pub(crate) person: String,
+    pub(crate) date: String,
     /// The covered fields that changed.
-    pub changed: Vec<String>,
+    pub(crate) changed: Vec<String>,
 }
 
 /// A change to who can vouch for sign-offs: people's emails, keys or logins, or the policy.
 #[derive(Debug, Clone, Serialize)]
-pub struct IdentityChange {
-    pub file: String,
-    pub line: u32,
-    pub message: String,
+pub(crate) struct IdentityChange {
+    pub(crate) file: String,
+    pub(crate) line: u32,
+    pub(crate) message: String,
 }
 
 /// The whole change.
 #[derive(Debug, Clone, Serialize)]
-pub struct Review {
-    pub base: String,
-    pub head: String,
+pub(crate) struct Review {
+    pub(crate) base: String,
+    pub(crate) head: String,
     /// Changes to identities and the sign-off policy, which a reviewer must see first.
-    pub identity: Vec<IdentityChange>,
-    pub plans: Vec<PlanChange>,
+    pub(crate) identity: Vec<IdentityChange>,
+    pub(crate) plans: Vec<PlanChange>,
 }
 
 /// Plan files of one side: path (relative to the repository root) → text.
 type Side = BTreeMap<String, String>;
 
 /// Compares the plans at `base` with those at `head` (`None`: the working tree).
-pub fn review(repo: &Repo, base: &str, head: Option<&str>) -> Result<Review, Error> {
+pub(crate) fn review(repo: &Repo, base: &str, head: Option<&str>) -> Result<Review, Error> {
     let git = crate::git::discover(&repo.root).ok_or_else(|| {
         Error::usage(
             "planbook diff compares git revisions, and this is not a git repository",
@@ -160,7 +160,7 @@ pub fn review(repo: &Repo, base: &str, head: Option<&str>) -> Result<Review, Err
         None => {
             let mut side = Side::new();
             for path in repo.plan_paths()? {
-                let bytes = crate::repo::read_limited(&repo.root.join(&path))
+                let bytes = crate::read::read_limited(&repo.root.join(&path))
                     .map_err(|e| Error::io(&path, e))?;
                 side.insert(
                     crate::diagnostic::display_path(&path),
@@ -187,7 +187,7 @@ fn file_at(
     path: &Path,
 ) -> Result<Option<String>, Error> {
     let Some(rev) = rev else {
-        return match crate::repo::read_limited(&repo.root.join(path)) {
+        return match crate::read::read_limited(&repo.root.join(path)) {
             Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::io(path, e)),
@@ -352,14 +352,18 @@ fn compare(old: &Side, new: &Side, covers: &[String]) -> Vec<PlanChange> {
         let snapshot = Snapshot::parse(text);
         let (kind, old_path, before) = match old.get(path) {
             Some(before) if before == text => continue,
-            Some(before) => (Kind::Modified, None, Some(Snapshot::parse(before))),
+            Some(before) => (
+                PlanChangeKind::Modified,
+                None,
+                Some(Snapshot::parse(before)),
+            ),
             None => match moved_from.get(path.as_str()) {
                 Some(from) => (
-                    Kind::Renamed,
+                    PlanChangeKind::Renamed,
                     Some(from.to_string()),
                     old.get(*from).map(|t| Snapshot::parse(t)),
                 ),
-                None => (Kind::Added, None, None),
+                None => (PlanChangeKind::Added, None, None),
             },
         };
         let changes = crate::history::diff::diff(before.as_ref(), &snapshot);
@@ -380,7 +384,7 @@ fn compare(old: &Side, new: &Side, covers: &[String]) -> Vec<PlanChange> {
         out.push(plan_change(
             &snapshot,
             path,
-            Kind::Removed,
+            PlanChangeKind::Removed,
             None,
             Vec::new(),
             signoffs,
@@ -393,7 +397,7 @@ fn compare(old: &Side, new: &Side, covers: &[String]) -> Vec<PlanChange> {
 fn plan_change(
     s: &Snapshot,
     path: &str,
-    change: Kind,
+    change: PlanChangeKind,
     old_path: Option<String>,
     changes: Vec<FieldChange>,
     signoffs: SignoffChanges,
@@ -410,7 +414,7 @@ fn plan_change(
     PlanChange {
         id,
         title,
-        new_plan: (change == Kind::Added).then(|| NewPlan::of(s)),
+        new_plan: (change == PlanChangeKind::Added).then(|| NewPlan::of(s)),
         change,
         path: path.to_string(),
         old_path,

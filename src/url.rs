@@ -1,7 +1,7 @@
 //! Percent-encoding in links and request paths.
 
 /// Decodes `%XX` escapes; `None` when an escape is malformed or the result is not UTF-8.
-pub fn percent_decode(text: &str) -> Option<String> {
+pub(crate) fn percent_decode(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

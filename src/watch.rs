@@ -24,7 +24,7 @@ const HEAD_CHECK: Duration = Duration::from_secs(1);
 
 /// What changed.
 #[derive(Debug, PartialEq)]
-pub enum Change {
+pub(crate) enum Change {
     /// These plan files (relative to the repository root) were edited, and nothing else.
     Plans(Vec<PathBuf>),
     /// Something else: people, configuration, templates, a plan added or removed, a commit.
@@ -32,7 +32,7 @@ pub enum Change {
 }
 
 /// Watches a repository.
-pub struct Watcher {
+pub(crate) struct Watcher {
     paths: Paths,
     events: Receiver<notify::Result<notify::Event>>,
     watcher: Box<dyn notify::Watcher + Send>,
@@ -144,7 +144,7 @@ enum Touched {
 
 impl Watcher {
     /// Starts watching what `repo`'s site is built from.
-    pub fn new(repo: &Repo) -> Result<Watcher, Error> {
+    pub(crate) fn new(repo: &Repo) -> Result<Watcher, Error> {
         let (send, events) = channel();
         let watcher: Box<dyn notify::Watcher + Send> =
             match notify::recommended_watcher(send.clone()) {
@@ -178,7 +178,7 @@ impl Watcher {
     }
 
     /// Follows a repository whose configuration may have moved the plans or people.
-    pub fn follow(&mut self, repo: &Repo) -> Result<(), Error> {
+    pub(crate) fn follow(&mut self, repo: &Repo) -> Result<(), Error> {
         let paths = Paths::of(repo);
         if paths == self.paths {
             return Ok(());
@@ -192,7 +192,7 @@ impl Watcher {
 
     /// Whether something that matters has changed since the last [`Watcher::wait`] (without
     /// waiting): long work can stop and let the change go first.
-    pub fn has_pending(&mut self) -> bool {
+    pub(crate) fn has_pending(&mut self) -> bool {
         self.take_events();
         !self.changed.is_empty()
     }
@@ -209,7 +209,7 @@ impl Watcher {
     }
 
     /// Waits for the next change; `None` when watching stopped.
-    pub fn wait(&mut self) -> Option<Change> {
+    pub(crate) fn wait(&mut self) -> Option<Change> {
         loop {
             self.take_events();
             if self.changed.is_empty() {

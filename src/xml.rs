@@ -1,7 +1,7 @@
 //! Escaping text for XML and HTML outside templates (feeds, SVG, JUnit reports).
 
 /// Escapes text for XML, dropping characters XML 1.0 cannot carry.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -34,7 +34,7 @@ const PLACEHOLDERS: [&str; 13] = [
 const TEMPLATE_FIGURES: (f64, f64) = (100_000.0, 150_000.0);
 
 /// How many days after the end of the period a check-in may still record the final actuals.
-pub const CHECKIN_GRACE_DAYS: i64 = 31;
+pub(crate) const CHECKIN_GRACE_DAYS: i64 = 31;
 
 /// Whether `text` is only a placeholder.
 pub(crate) fn is_placeholder(text: &str) -> bool {
@@ -102,7 +102,7 @@ fn raw_sections(body: &str) -> Vec<(String, &str)> {
 }
 
 /// `placeholder`: template text, `TBD`-only values and sections, the template's sample figures.
-pub fn placeholder(s: &Subject, f: &mut Findings) {
+pub(crate) fn placeholder(s: &Subject, f: &mut Findings) {
     let status = s.plan.status.unwrap_or(Status::Draft);
     let strict = status.reached(Status::InReview);
     let found = |f: &mut Findings, span, message: String, help: &str| {
@@ -229,7 +229,7 @@ const INDEXES: [&str; 16] = [
 
 /// `checkin-date`: a check-in or a reassessment before the start, more than a month after the
 /// end, or in the future.
-pub fn checkin_date(s: &Subject, f: &mut Findings) {
+pub(crate) fn checkin_date(s: &Subject, f: &mut Findings) {
     let period = s.plan.period.as_ref();
     let start = period.and_then(|p| p.start);
     let end = period.and_then(|p| p.end);
@@ -284,7 +284,7 @@ pub fn checkin_date(s: &Subject, f: &mut Findings) {
 }
 
 /// `checkin-actuals`: a check-in without an actual for the primary metric.
-pub fn checkin_actuals(s: &Subject, f: &mut Findings) {
+pub(crate) fn checkin_actuals(s: &Subject, f: &mut Findings) {
     let Some(primary) = s.plan.primary_metric().and_then(|m| m.id.as_deref()) else {
         return;
     };
@@ -313,7 +313,7 @@ pub fn checkin_actuals(s: &Subject, f: &mut Findings) {
 
 /// `outcome-vs-actuals`: `met` while the primary metric's actuals miss the target, or
 /// `missed` while they reach it.
-pub fn outcome_vs_actuals(s: &Subject, f: &mut Findings) {
+pub(crate) fn outcome_vs_actuals(s: &Subject, f: &mut Findings) {
     let (Some(outcome), Some(Status::Assessed)) = (s.plan.outcome, s.plan.status) else {
         return;
     };
@@ -373,7 +373,7 @@ fn outcome_name(outcome: Outcome) -> &'static str {
 }
 
 /// `help-unanswered`: a request for help still `requested` after its `by` date.
-pub fn help_unanswered(s: &Subject, f: &mut Findings) {
+pub(crate) fn help_unanswered(s: &Subject, f: &mut Findings) {
     if matches!(s.plan.status, Some(Status::Assessed | Status::Withdrawn)) {
         return;
     }

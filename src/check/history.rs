@@ -19,7 +19,7 @@ use crate::plan::{People, PlanFile};
 use crate::rules::{Level, Rule};
 
 /// Runs the history rules on the plans `report` selects.
-pub fn run(
+pub(crate) fn run(
     settings: &Settings,
     audit: &mut Audit,
     plans: &[PlanFile],
@@ -334,7 +334,7 @@ fn status_transition(
 
 /// The lifecycle: draft → in_review → approved → active → assessed, in_review → draft,
 /// active → in_review (an amendment, approved again), and any → withdrawn.
-pub fn allowed(from: Status, to: Status) -> bool {
+pub(crate) fn allowed(from: Status, to: Status) -> bool {
     use Status::*;
     from == to
         || to == Withdrawn
@@ -399,15 +399,15 @@ fn stepwise(
 
 /// Who can vouch for sign-offs at one revision.
 #[derive(Clone, Copy)]
-pub struct Identity<'a> {
-    pub people: &'a People,
-    pub policy: &'a SignoffPolicy,
+pub(crate) struct Identity<'a> {
+    pub(crate) people: &'a People,
+    pub(crate) policy: &'a SignoffPolicy,
 }
 
 /// `identity-change`: what the change does to who can vouch for a sign-off. Verification
 /// then takes people and policy from the base, so each of these is reported for a human to
 /// review.
-pub fn identity_change(
+pub(crate) fn identity_change(
     base: Identity,
     head: Identity,
     people_text: &str,
@@ -490,7 +490,7 @@ pub fn identity_change(
 }
 
 /// The rules that guard sign-offs: a change cannot lower their levels for itself.
-pub const GUARDS: [Rule; 9] = [
+pub(crate) const GUARDS: [Rule; 9] = [
     // A plan that does not parse, or has the wrong shape, is out of reach of every other rule.
     Rule::FrontMatter,
     Rule::Schema,
@@ -506,7 +506,7 @@ pub const GUARDS: [Rule; 9] = [
 
 /// `identity-change` for `planbook.toml`: a change to where plans and people are read from, or
 /// to the level of a rule that guards sign-offs. Under `--base` the base's values apply.
-pub fn config_change(
+pub(crate) fn config_change(
     base: &crate::config::Config,
     head: &crate::config::Config,
     config_text: Option<&str>,

@@ -1,9 +1,9 @@
 //! `planbook check`: run every rule over the plans and collect findings.
 
-pub mod domain;
-pub mod history;
+pub(crate) mod domain;
+pub(crate) mod history;
 pub mod rules;
-pub mod waivers;
+pub(crate) mod waivers;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -18,13 +18,13 @@ use crate::repo::Repo;
 use crate::rules::{Level, Rule};
 
 /// Collects the findings about one file.
-pub struct Findings<'a> {
+pub(crate) struct Findings<'a> {
     file: &'a Path,
-    pub out: Vec<Diagnostic>,
+    pub(crate) out: Vec<Diagnostic>,
 }
 
 impl<'a> Findings<'a> {
-    pub fn new(file: &'a Path) -> Findings<'a> {
+    pub(crate) fn new(file: &'a Path) -> Findings<'a> {
         Findings {
             file,
             out: Vec::new(),
@@ -33,7 +33,7 @@ impl<'a> Findings<'a> {
 
     /// Records a finding under `rule` at `span` that is a warning even when the rule's level
     /// is `error` (a rule that is stricter as the plan matures).
-    pub fn warn(
+    pub(crate) fn warn(
         &mut self,
         rule: Rule,
         span: Span,
@@ -47,7 +47,7 @@ impl<'a> Findings<'a> {
     }
 
     /// Records a finding under `rule` at `span`.
-    pub fn add(
+    pub(crate) fn add(
         &mut self,
         rule: Rule,
         span: Span,
@@ -66,19 +66,19 @@ impl<'a> Findings<'a> {
 }
 
 /// Everything a rule may look at for one plan.
-pub struct Subject<'a> {
-    pub file: &'a PlanFile,
-    pub plan: &'a Plan,
-    pub front_matter: &'a Node,
-    pub body: &'a Body,
-    pub people: &'a People,
+pub(crate) struct Subject<'a> {
+    pub(crate) file: &'a PlanFile,
+    pub(crate) plan: &'a Plan,
+    pub(crate) front_matter: &'a Node,
+    pub(crate) body: &'a Body,
+    pub(crate) people: &'a People,
     /// The repository's configuration (rule levels).
-    pub config: &'a crate::config::Config,
+    pub(crate) config: &'a crate::config::Config,
     /// The sign-off policy and the people it trusts: with `--base`, the base revision's.
-    pub policy: &'a SignoffPolicy,
-    pub signers: &'a People,
-    pub as_of: Date,
-    pub root: &'a Path,
+    pub(crate) policy: &'a SignoffPolicy,
+    pub(crate) signers: &'a People,
+    pub(crate) as_of: Date,
+    pub(crate) root: &'a Path,
 }
 
 /// What `check` looks at beyond the plans themselves.
@@ -123,7 +123,7 @@ pub fn check_paths(
 
 /// The rules that compare plans with each other (`duplicate-id` across files, `supersedes`),
 /// reported for the plans `report` selects.
-pub fn across_plans(
+pub(crate) fn across_plans(
     plans: &[PlanFile],
     report: &(dyn Fn(&Path) -> bool + Sync),
 ) -> Vec<Diagnostic> {
@@ -154,7 +154,7 @@ pub fn finish(
 }
 
 /// Every rule that looks at one plan alone, on `file`.
-pub fn check_file(settings: &Settings, file: &PlanFile) -> Vec<Diagnostic> {
+pub(crate) fn check_file(settings: &Settings, file: &PlanFile) -> Vec<Diagnostic> {
     let mut findings = Findings::new(&file.path);
     for p in &file.problems {
         findings.add(p.rule, p.span, p.message.clone(), p.help.clone());

@@ -10,9 +10,9 @@ use crate::path;
 use crate::plan::body::{Body, LinkTarget, link_target};
 use crate::plan::model::SignOff;
 use crate::plan::model::{Direction, Function, Status, Unit};
-use crate::plan::schema::{MAX_SUGGESTIONS, closest};
 use crate::plan::{Node, People, Plan};
 use crate::rules::Rule;
+use crate::suggest::{MAX_SUGGESTIONS, closest};
 
 /// Body sections every plan has, whatever its status.
 pub const ALWAYS_SECTIONS: [&str; 6] = [
@@ -33,7 +33,7 @@ pub const REVIEW_SECTIONS: [&str; 3] = [
 ];
 
 /// The section an assessed plan adds.
-pub const ASSESSMENT_SECTION: &str = "Assessment";
+pub(crate) const ASSESSMENT_SECTION: &str = "Assessment";
 
 use crate::plan::model::CHECKIN_INTERVAL_DAYS;
 
@@ -45,7 +45,7 @@ pub const MAX_WORDS: usize = 5_000;
 type PlanRule = fn(&Subject, &mut Findings);
 
 /// Every per-plan rule and the function that runs it, in the order findings are produced.
-pub const PER_PLAN: &[(Rule, PlanRule)] = &[
+pub(crate) const PER_PLAN: &[(Rule, PlanRule)] = &[
     (Rule::IdFilename, id_filename),
     (Rule::DuplicateId, duplicate_id),
     (Rule::Schema, currency),
@@ -82,7 +82,7 @@ pub const PER_PLAN: &[(Rule, PlanRule)] = &[
 ];
 
 /// Runs every per-plan rule that is not off.
-pub fn run_all(s: &Subject, f: &mut Findings) {
+pub(crate) fn run_all(s: &Subject, f: &mut Findings) {
     for (rule, check) in PER_PLAN {
         if s.config.level(*rule) != crate::rules::Level::Off {
             check(s, f);
@@ -95,7 +95,7 @@ fn status(s: &Subject) -> Status {
 }
 
 /// A number as people write it: no `.0` on whole numbers, thousands as they are.
-pub fn number(value: f64) -> String {
+pub(crate) fn number(value: f64) -> String {
     if value.fract() == 0.0 && value.abs() < 1e15 {
         format!("{}", value as i64)
     } else {
@@ -103,7 +103,7 @@ pub fn number(value: f64) -> String {
     }
 }
 
-pub fn id_filename(s: &Subject, f: &mut Findings) {
+pub(crate) fn id_filename(s: &Subject, f: &mut Findings) {
     let Some(id) = &s.plan.id else { return };
     let stem = s.file.stem();
     if *id != stem {
@@ -116,7 +116,7 @@ pub fn id_filename(s: &Subject, f: &mut Findings) {
     }
 }
 
-pub fn duplicate_id(s: &Subject, f: &mut Findings) {
+pub(crate) fn duplicate_id(s: &Subject, f: &mut Findings) {
     for (list, what) in [("metrics", "metric"), ("activities", "activity")] {
         let ids: Vec<Option<&str>> = match list {
             "metrics" => s.plan.metrics.iter().map(|m| m.id.as_deref()).collect(),
@@ -143,7 +143,7 @@ pub fn duplicate_id(s: &Subject, f: &mut Findings) {
 }
 
 /// Part of `schema`: money needs a currency.
-pub fn currency(s: &Subject, f: &mut Findings) {
+pub(crate) fn currency(s: &Subject, f: &mut Findings) {
     if s.plan.currency.is_some() {
         return;
     }
@@ -176,7 +176,7 @@ pub fn currency(s: &Subject, f: &mut Findings) {
     }
 }
 
-pub fn period_order(s: &Subject, f: &mut Findings) {
+pub(crate) fn period_order(s: &Subject, f: &mut Findings) {
     let Some(period) = &s.plan.period else { return };
     let (Some(start), Some(reassess), Some(end)) = (period.start, period.reassess, period.end)
     else {
@@ -230,7 +230,7 @@ pub fn period_order(s: &Subject, f: &mut Findings) {
     }
 }
 
-pub fn outcome(s: &Subject, f: &mut Findings) {
+pub(crate) fn outcome(s: &Subject, f: &mut Findings) {
     match (status(s), s.plan.outcome) {
         (Status::Assessed, None) => f.add(
             Rule::Outcome,
@@ -254,7 +254,7 @@ pub fn outcome(s: &Subject, f: &mut Findings) {
     }
 }
 
-pub fn primary_metric(s: &Subject, f: &mut Findings) {
+pub(crate) fn primary_metric(s: &Subject, f: &mut Findings) {
     if s.plan.metrics.is_empty() {
         return;
     }
@@ -288,7 +288,7 @@ pub fn primary_metric(s: &Subject, f: &mut Findings) {
     }
 }
 
-pub fn target_direction(s: &Subject, f: &mut Findings) {
+pub(crate) fn target_direction(s: &Subject, f: &mut Findings) {
     for (i, m) in s.plan.metrics.iter().enumerate() {
         let (Some(direction), Some(baseline), Some(target)) = (m.direction, m.baseline, m.target)
         else {
@@ -372,7 +372,7 @@ fn milestone_direction(s: &Subject, f: &mut Findings) {
     }
 }
 
-pub fn target_vs_expected(s: &Subject, f: &mut Findings) {
+pub(crate) fn target_vs_expected(s: &Subject, f: &mut Findings) {
     for (i, m) in s.plan.metrics.iter().enumerate() {
         let (Some(direction), Some(expected), Some(target)) = (m.direction, m.expected, m.target)
         else {
@@ -395,7 +395,7 @@ pub fn target_vs_expected(s: &Subject, f: &mut Findings) {
     }
 }
 
-pub fn metric_range(s: &Subject, f: &mut Findings) {
+pub(crate) fn metric_range(s: &Subject, f: &mut Findings) {
     let fm = s.front_matter;
     let mut units: HashMap<&str, Unit> = HashMap::new();
     for (i, m) in s.plan.metrics.iter().enumerate() {
@@ -484,7 +484,7 @@ fn range_help(unit: Unit) -> String {
     }
 }
 
-pub fn unknown_metric(s: &Subject, f: &mut Findings) {
+pub(crate) fn unknown_metric(s: &Subject, f: &mut Findings) {
     let ids: HashSet<&str> = s
         .plan
         .metrics
@@ -559,7 +559,7 @@ fn sorted(ids: &HashSet<&str>) -> String {
     }
 }
 
-pub fn unknown_person(s: &Subject, f: &mut Findings) {
+pub(crate) fn unknown_person(s: &Subject, f: &mut Findings) {
     let mut refs: Vec<(Vec<crate::plan::yaml::Step>, &str, &str)> = Vec::new();
     if let Some(owner) = &s.plan.owner {
         refs.push((path!["owner"].to_vec(), owner, "owner"));
@@ -629,7 +629,7 @@ pub fn unknown_person(s: &Subject, f: &mut Findings) {
     }
 }
 
-pub fn activity_owner(s: &Subject, f: &mut Findings) {
+pub(crate) fn activity_owner(s: &Subject, f: &mut Findings) {
     for (i, a) in s.plan.activities.iter().enumerate() {
         if a.owner.is_none() {
             let name =
@@ -646,7 +646,7 @@ pub fn activity_owner(s: &Subject, f: &mut Findings) {
     }
 }
 
-pub fn activity_due(s: &Subject, f: &mut Findings) {
+pub(crate) fn activity_due(s: &Subject, f: &mut Findings) {
     let Some(period) = &s.plan.period else { return };
     let (Some(start), Some(end)) = (period.start, period.end) else {
         return;
@@ -672,7 +672,7 @@ pub fn activity_due(s: &Subject, f: &mut Findings) {
     }
 }
 
-pub fn unmoved_metric(s: &Subject, f: &mut Findings) {
+pub(crate) fn unmoved_metric(s: &Subject, f: &mut Findings) {
     let moved: HashSet<&str> = s
         .plan
         .activities
@@ -694,7 +694,7 @@ pub fn unmoved_metric(s: &Subject, f: &mut Findings) {
     }
 }
 
-pub fn required_for_status(s: &Subject, f: &mut Findings) {
+pub(crate) fn required_for_status(s: &Subject, f: &mut Findings) {
     let status = status(s);
     let at = s.front_matter.locate(path!["status"]);
     let label = status.label();
@@ -826,13 +826,13 @@ fn body_anchor(body: &Body, file: &crate::plan::PlanFile) -> crate::diagnostic::
     crate::diagnostic::Span::line(line, len)
 }
 
-pub fn missing_section(s: &Subject, f: &mut Findings) {
+pub(crate) fn missing_section(s: &Subject, f: &mut Findings) {
     for section in ALWAYS_SECTIONS {
         section_required(s, f, section, Rule::MissingSection, "");
     }
 }
 
-pub fn plan_length(s: &Subject, f: &mut Findings) {
+pub(crate) fn plan_length(s: &Subject, f: &mut Findings) {
     if let Some(span) = s.body.too_deep {
         f.add(
             Rule::PlanLength,
@@ -867,7 +867,7 @@ pub fn plan_length(s: &Subject, f: &mut Findings) {
     );
 }
 
-pub fn signoff_required(s: &Subject, f: &mut Findings) {
+pub(crate) fn signoff_required(s: &Subject, f: &mut Findings) {
     let status = status(s);
     if !matches!(status, Status::Approved | Status::Active | Status::Assessed) {
         return;
@@ -879,7 +879,7 @@ pub fn signoff_required(s: &Subject, f: &mut Findings) {
 }
 
 /// Where sign-off findings about the whole list point: `signoffs:`, or `status:` without one.
-pub fn signoffs_anchor(front_matter: &Node) -> Span {
+pub(crate) fn signoffs_anchor(front_matter: &Node) -> Span {
     if front_matter.has(path!["signoffs"]) {
         front_matter.locate_key(path!["signoffs"])
     } else {
@@ -888,7 +888,7 @@ pub fn signoffs_anchor(front_matter: &Node) -> Span {
 }
 
 /// [`signoffs_anchor`] for a plan whose front-matter tree is gone: its recorded anchors.
-pub fn signoffs_anchor_of(file: &crate::plan::PlanFile) -> Span {
+pub(crate) fn signoffs_anchor_of(file: &crate::plan::PlanFile) -> Span {
     file.anchors
         .signoffs
         .or(file.anchors.status)
@@ -897,7 +897,7 @@ pub fn signoffs_anchor_of(file: &crate::plan::PlanFile) -> Span {
 
 /// What the sign-off policy finds missing in an approved, active or assessed plan when only
 /// the sign-offs `counted` accepts count: `(message, help)` each.
-pub fn policy_shortfalls(
+pub(crate) fn policy_shortfalls(
     plan: &Plan,
     people: &People,
     policy: &SignoffPolicy,
@@ -932,7 +932,7 @@ pub fn policy_shortfalls(
     out
 }
 
-pub fn self_signoff(s: &Subject, f: &mut Findings) {
+pub(crate) fn self_signoff(s: &Subject, f: &mut Findings) {
     if s.policy.allow_self {
         return;
     }
@@ -952,7 +952,7 @@ pub fn self_signoff(s: &Subject, f: &mut Findings) {
     }
 }
 
-pub fn investment_total(s: &Subject, f: &mut Findings) {
+pub(crate) fn investment_total(s: &Subject, f: &mut Findings) {
     let Some(inv) = &s.plan.investment else {
         return;
     };
@@ -991,7 +991,7 @@ pub fn investment_total(s: &Subject, f: &mut Findings) {
     }
 }
 
-pub fn checkin_overdue(s: &Subject, f: &mut Findings) {
+pub(crate) fn checkin_overdue(s: &Subject, f: &mut Findings) {
     let Some(days) = s.plan.checkin_overdue(s.as_of) else {
         return;
     };
@@ -1014,7 +1014,7 @@ pub fn checkin_overdue(s: &Subject, f: &mut Findings) {
     );
 }
 
-pub fn reassessment_overdue(s: &Subject, f: &mut Findings) {
+pub(crate) fn reassessment_overdue(s: &Subject, f: &mut Findings) {
     if matches!(status(s), Status::Assessed | Status::Withdrawn) {
         return;
     }
@@ -1063,7 +1063,7 @@ pub fn reassessment_overdue(s: &Subject, f: &mut Findings) {
     );
 }
 
-pub fn broken_link(s: &Subject, f: &mut Findings) {
+pub(crate) fn broken_link(s: &Subject, f: &mut Findings) {
     // `supersedes` is checked across plans, in `check::unknown_supersedes`.
     let dir = s.file.path.parent().unwrap_or(Path::new(""));
     for link in &s.body.links {

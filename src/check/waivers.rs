@@ -7,13 +7,12 @@ use crate::config::SignoffPolicy;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::path;
 use crate::plan::model::Waiver;
-use crate::plan::schema::closest;
 use crate::plan::{People, Plan, PlanFile};
 use crate::rules::Rule;
 
 /// Whether findings of `rule` may be waived: not the rules that guard sign-offs (a plan must
 /// not accept its own unverified sign-off), `waiver` among them.
-pub fn waivable(rule: Rule) -> bool {
+pub(crate) fn waivable(rule: Rule) -> bool {
     !crate::check::history::GUARDS.contains(&rule)
 }
 
@@ -71,7 +70,7 @@ fn problem(
 
 /// The waivers of `plan` that take effect: a waivable rule, a real reason, a person entitled
 /// to grant it.
-pub fn granted<'a>(
+pub(crate) fn granted<'a>(
     plan: &'a Plan,
     signers: &People,
     policy: &SignoffPolicy,
@@ -89,7 +88,7 @@ pub fn granted<'a>(
 }
 
 /// Part of `schema`: each waiver names a rule that exists and may be waived.
-pub fn waived_rules(s: &Subject, f: &mut Findings) {
+pub(crate) fn waived_rules(s: &Subject, f: &mut Findings) {
     for (i, waiver) in s.plan.waivers.iter().enumerate() {
         let Some(name) = waiver.rule.as_deref() else {
             continue;
@@ -101,7 +100,7 @@ pub fn waived_rules(s: &Subject, f: &mut Findings) {
                 span,
                 format!("`waivers`: there is no rule named `{name}`"),
                 Some(
-                    match closest(name, Rule::ALL.iter().map(|r| r.name()), |_| 3) {
+                    match Rule::closest(name) {
                         Some(close) => format!("did you mean `{close}`?"),
                         None => "`planbook rule --all` lists the rules".to_string(),
                     },
@@ -123,7 +122,7 @@ pub fn waived_rules(s: &Subject, f: &mut Findings) {
 }
 
 /// `waiver`: each waiver gives a real reason and is granted by a person entitled to.
-pub fn waiver(s: &Subject, f: &mut Findings) {
+pub(crate) fn waiver(s: &Subject, f: &mut Findings) {
     for (i, waiver) in s.plan.waivers.iter().enumerate() {
         if let Some((field, message, help)) = problem(waiver, s.plan, s.signers, s.policy) {
             f.add(
@@ -137,7 +136,7 @@ pub fn waiver(s: &Subject, f: &mut Findings) {
 }
 
 /// Turns the findings that a plan waives into notes, saying who waived them and why.
-pub fn apply(
+pub(crate) fn apply(
     plans: &[PlanFile],
     signers: &People,
     policy: &SignoffPolicy,

@@ -6,7 +6,7 @@ use crate::cmd::{self, Context};
 use crate::error::Error;
 use crate::site::{self, Options};
 
-pub fn run(ctx: &Context, args: &BuildArgs) -> Result<ExitStatus, Error> {
+pub(crate) fn run(ctx: &Context, args: &BuildArgs) -> Result<ExitStatus, Error> {
     let repo = ctx.repo()?;
     let cwd = ctx.cwd()?;
     let out = match &args.out {

@@ -13,7 +13,7 @@ use crate::history::trust::Trust;
 use crate::plan::LineIndex;
 use crate::report::{self, CheckReport};
 
-pub fn run(ctx: &Context, args: &CheckArgs) -> Result<ExitStatus, Error> {
+pub(crate) fn run(ctx: &Context, args: &CheckArgs) -> Result<ExitStatus, Error> {
     let as_of = cmd::as_of(args.as_of.as_deref())?;
     let mut repo = ctx.repo()?;
     let cwd = ctx.cwd()?;

@@ -8,7 +8,7 @@ use crate::cli::Cli;
 use crate::error::Error;
 use crate::{ExitStatus, cmd};
 
-pub fn run(shell: clap_complete::Shell) -> Result<ExitStatus, Error> {
+pub(crate) fn run(shell: clap_complete::Shell) -> Result<ExitStatus, Error> {
     let mut buffer = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "planbook", &mut buffer);
     cmd::print(&String::from_utf8_lossy(&buffer))?;
@@ -17,7 +17,7 @@ pub fn run(shell: clap_complete::Shell) -> Result<ExitStatus, Error> {
 
 /// `planbook man`: the top-level page on stdout, or with `out`, every page in that folder
 /// (`planbook.1`, `planbook-check.1`, …), so that each page the top-level one refers to exists.
-pub fn man(out: Option<&Path>) -> Result<ExitStatus, Error> {
+pub(crate) fn man(out: Option<&Path>) -> Result<ExitStatus, Error> {
     let Some(dir) = out else {
         let buffer = render(Cli::command())?;
         cmd::print(&String::from_utf8_lossy(&buffer))?;

@@ -8,9 +8,9 @@ use crate::cmd::{self, Context};
 use crate::error::Error;
 use crate::history::FieldChange;
 use crate::report::escape;
-use crate::review::{self, Kind, PlanChange, Review};
+use crate::review::{self, PlanChange, PlanChangeKind, Review};
 
-pub fn run(ctx: &Context, args: &DiffArgs) -> Result<ExitStatus, Error> {
+pub(crate) fn run(ctx: &Context, args: &DiffArgs) -> Result<ExitStatus, Error> {
     let repo = ctx.repo()?;
     let review = review::review(&repo, &args.base, args.head.as_deref())?;
     match args.format {
@@ -27,7 +27,7 @@ const MAX_CELL_CHARS: usize = 120;
 /// repository (titles, ids, paths, values, section names) is escaped with
 /// [`escape::markdown`], so plan text shows as text: it cannot add links, images, HTML,
 /// headings or table cells to the comment.
-pub fn markdown(review: &Review, policy: &crate::config::SignoffPolicy) -> String {
+pub(crate) fn markdown(review: &Review, policy: &crate::config::SignoffPolicy) -> String {
     let mut out = String::from("## Plan changes\n\n");
     if !review.identity.is_empty() {
         out.push_str("### ⚠ Identities and sign-off policy\n\n");
@@ -55,13 +55,13 @@ pub fn markdown(review: &Review, policy: &crate::config::SignoffPolicy) -> Strin
     );
     for plan in &review.plans {
         let what = match plan.change {
-            Kind::Added => "new plan".to_string(),
-            Kind::Removed => "removed".to_string(),
-            Kind::Renamed => format!(
+            PlanChangeKind::Added => "new plan".to_string(),
+            PlanChangeKind::Removed => "removed".to_string(),
+            PlanChangeKind::Renamed => format!(
                 "moved from {}",
                 code(plan.old_path.as_deref().unwrap_or(""))
             ),
-            Kind::Modified => "changed".to_string(),
+            PlanChangeKind::Modified => "changed".to_string(),
         };
         let _ = writeln!(
             out,
@@ -341,7 +341,7 @@ mod tests {
             plans: vec![PlanChange {
                 id: "x`<img src=y>".into(),
                 title: "[click](https://evil.example) <b>x</b>".into(),
-                change: Kind::Modified,
+                change: PlanChangeKind::Modified,
                 path: "plans/x.md".into(),
                 old_path: None,
                 changes: vec![FieldChange::Field {

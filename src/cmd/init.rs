@@ -53,7 +53,7 @@ fn files(today: jiff::civil::Date) -> Vec<(&'static str, String)> {
     ]
 }
 
-pub fn run(ctx: &Context, dir: Option<&Path>) -> Result<ExitStatus, Error> {
+pub(crate) fn run(ctx: &Context, dir: Option<&Path>) -> Result<ExitStatus, Error> {
     let cwd = ctx.cwd()?;
     let root = dir.map_or_else(|| cwd.clone(), |d| cwd.join(d));
     let files = files(cmd::as_of(None)?);

@@ -6,16 +6,14 @@ use crate::ExitStatus;
 use crate::cli::{LogArgs, LogFormat};
 use crate::cmd::{self, Context};
 use crate::error::Error;
+use crate::history::time::TimeBound;
 use crate::history::trust::Trust;
 use crate::history::{Audit, History, WORKING_TREE};
 use crate::report::escape::line;
 
-pub fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
-    let since = args
-        .since
-        .as_deref()
-        .map(|d| cmd::as_of(Some(d)))
-        .transpose()?;
+pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
+    let since = bound("--since", args.since.as_deref())?;
+    let until = bound("--until", args.until.as_deref())?;
     let repo = ctx.repo()?;
     let cwd = ctx.cwd()?;
     let paths = cmd::select_plans(&repo, &cwd, &args.plans)?;
@@ -55,11 +53,12 @@ pub fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
             ctx.color,
         );
     }
-    if let Some(since) = since {
-        let since = since.to_string();
+    if since.is_some() || until.is_some() {
         for plan in &mut history.plans {
-            plan.revisions
-                .retain(|r| r.date.get(..10).is_some_and(|d| d >= since.as_str()));
+            plan.revisions.retain(|r| {
+                since.is_none_or(|b| b.starts_by(r.date))
+                    && until.is_none_or(|b| b.ends_after(r.date))
+            });
         }
     }
     match args.format {
@@ -69,9 +68,25 @@ pub fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
     Ok(ExitStatus::Success)
 }
 
+/// The `--since`/`--until` bound given as `flag`, if any.
+fn bound(flag: &str, given: Option<&str>) -> Result<Option<TimeBound>, Error> {
+    let Some(text) = given else {
+        return Ok(None);
+    };
+    match TimeBound::parse(text) {
+        Some(bound) => Ok(Some(bound)),
+        None => Err(Error::usage(
+            format!("{flag} {text}: not a date or a time"),
+            Some(format!(
+                "write a date as YYYY-MM-DD or a time as RFC 3339, e.g. {flag} 2026-06-30 or {flag} 2026-06-30T09:00:00+02:00"
+            )),
+        )),
+    }
+}
+
 /// A readable timeline per plan, newest first. Authors, messages, paths and values come from
 /// commits and plans, so each is printed with its control characters escaped.
-pub fn human(history: &History, people: &crate::plan::People) -> String {
+pub(crate) fn human(history: &History, people: &crate::plan::People) -> String {
     let mut out = String::new();
     for plan in &history.plans {
         let _ = writeln!(out, "{}  ({})", line(&plan.id), line(&plan.path));
@@ -107,10 +122,7 @@ pub fn human(history: &History, people: &crate::plan::People) -> String {
                 (crate::history::signature::SignatureStatus::None, _) => String::new(),
                 (status, key) => format!(
                     "  signature: {}{}",
-                    serde_json::to_value(status)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_default(),
+                    status.as_str(),
                     key.as_deref()
                         .map(|k| format!(" ({k})"))
                         .unwrap_or_default()
@@ -119,7 +131,7 @@ pub fn human(history: &History, people: &crate::plan::People) -> String {
             let _ = writeln!(
                 out,
                 "  {}  {}  {} <{}>{pr}{signed}",
-                line(r.date.get(..10).unwrap_or(&r.date)),
+                r.date.date(),
                 line(&commit),
                 line(&r.author.name),
                 line(&r.author.email)

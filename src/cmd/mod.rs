@@ -1,16 +1,16 @@
 //! One module per command: gather input, call the library, print.
 
-pub mod build;
-pub mod check;
-pub mod completions;
-pub mod diff;
-pub mod init;
-pub mod log;
-pub mod new;
-pub mod rule;
-pub mod schema;
-pub mod serve;
-pub mod status;
+pub(crate) mod build;
+pub(crate) mod check;
+pub(crate) mod completions;
+pub(crate) mod diff;
+pub(crate) mod init;
+pub(crate) mod log;
+pub(crate) mod new;
+pub(crate) mod rule;
+pub(crate) mod schema;
+pub(crate) mod serve;
+pub(crate) mod status;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -19,18 +19,18 @@ use crate::error::Error;
 use crate::repo::Repo;
 
 /// What every command gets from the global options.
-pub struct Context {
+pub(crate) struct Context {
     /// `-C DIR`.
-    pub cwd: Option<PathBuf>,
+    pub(crate) cwd: Option<PathBuf>,
     /// `--config FILE`.
-    pub config: Option<PathBuf>,
-    pub color: bool,
-    pub quiet: bool,
+    pub(crate) config: Option<PathBuf>,
+    pub(crate) color: bool,
+    pub(crate) quiet: bool,
 }
 
 impl Context {
     /// The folder the command runs in.
-    pub fn cwd(&self) -> Result<PathBuf, Error> {
+    pub(crate) fn cwd(&self) -> Result<PathBuf, Error> {
         let here = std::env::current_dir().map_err(|e| Error::io(&PathBuf::from("."), e))?;
         Ok(match &self.cwd {
             Some(dir) => {
@@ -48,7 +48,7 @@ impl Context {
     }
 
     /// The plans repository the command runs in.
-    pub fn repo(&self) -> Result<Repo, Error> {
+    pub(crate) fn repo(&self) -> Result<Repo, Error> {
         let cwd = self.cwd()?;
         let config = self.config.as_ref().map(|c| cwd.join(c));
         Repo::discover(&cwd, config.as_deref())
@@ -56,7 +56,7 @@ impl Context {
 }
 
 /// Writes to stdout, treating a closed pipe (`planbook check | head`) as success.
-pub fn print(text: &str) -> Result<(), Error> {
+pub(crate) fn print(text: &str) -> Result<(), Error> {
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())
@@ -69,7 +69,7 @@ pub fn print(text: &str) -> Result<(), Error> {
 }
 
 /// Writes a value as pretty JSON to stdout, streaming (an audit trail can be large).
-pub fn print_json(value: &impl serde::Serialize) -> Result<(), Error> {
+pub(crate) fn print_json(value: &impl serde::Serialize) -> Result<(), Error> {
     let stdout = std::io::stdout().lock();
     let mut writer = std::io::BufWriter::with_capacity(1 << 16, stdout);
     let result = serde_json::to_writer_pretty(&mut writer, value)
@@ -84,7 +84,7 @@ pub fn print_json(value: &impl serde::Serialize) -> Result<(), Error> {
 }
 
 /// Today's date in the local time zone, or the date given with `--as-of`.
-pub fn as_of(given: Option<&str>) -> Result<jiff::civil::Date, Error> {
+pub(crate) fn as_of(given: Option<&str>) -> Result<jiff::civil::Date, Error> {
     match given {
         Some(text) => text.parse().map_err(|_| {
             Error::usage(
@@ -99,7 +99,7 @@ pub fn as_of(given: Option<&str>) -> Result<jiff::civil::Date, Error> {
 /// The plan files and folders given on the command line, relative to the root: each must be
 /// a plan or hold one (`all` lists every plan). A plan is wanted when it lies under one of
 /// them, or when none is given.
-pub fn plan_folders(
+pub(crate) fn plan_folders(
     repo: &Repo,
     cwd: &std::path::Path,
     given: &[PathBuf],
@@ -124,7 +124,7 @@ pub fn plan_folders(
 }
 
 /// Plan files selected by plan ids or paths given on the command line (every plan when none).
-pub fn select_plans(
+pub(crate) fn select_plans(
     repo: &Repo,
     cwd: &std::path::Path,
     given: &[String],
@@ -163,12 +163,12 @@ pub fn select_plans(
 }
 
 /// The warning a shallow clone gets wherever history matters.
-pub const SHALLOW_WARNING: &str = "this is a shallow clone: the history stops early, so the audit trail is incomplete and sign-offs cannot be verified\n  help: fetch the full history with `git fetch --unshallow` (in GitHub Actions: `fetch-depth: 0` on actions/checkout)";
+pub(crate) const SHALLOW_WARNING: &str = "this is a shallow clone: the history stops early, so the audit trail is incomplete and sign-offs cannot be verified\n  help: fetch the full history with `git fetch --unshallow` (in GitHub Actions: `fetch-depth: 0` on actions/checkout)";
 
-pub const PARTIAL_WARNING: &str = "this is a partial clone (`--filter`): objects are missing, so the audit trail is incomplete and sign-offs cannot be verified\n  help: fetch every object with `git fetch --refetch`, or clone without `--filter` (in GitHub Actions: `fetch-depth: 0` and no `filter:`)";
+pub(crate) const PARTIAL_WARNING: &str = "this is a partial clone (`--filter`): objects are missing, so the audit trail is incomplete and sign-offs cannot be verified\n  help: fetch every object with `git fetch --refetch`, or clone without `--filter` (in GitHub Actions: `fetch-depth: 0` and no `filter:`)";
 
 /// Prints a warning on stderr.
-pub fn warn(message: &str, color: bool) {
+pub(crate) fn warn(message: &str, color: bool) {
     let (yellow, reset) = if color {
         ("\x1b[1;33m", "\x1b[0m")
     } else {

@@ -14,7 +14,7 @@ use crate::repo::Repo;
 /// The plan template; its `{{name}}` placeholders are filled in by minijinja.
 use crate::plan::TEMPLATE;
 
-pub fn run(ctx: &Context, args: &NewArgs) -> Result<ExitStatus, Error> {
+pub(crate) fn run(ctx: &Context, args: &NewArgs) -> Result<ExitStatus, Error> {
     if !crate::plan::is_slug(&args.id) {
         return Err(Error::usage(
             format!("`{}` is not a valid plan id", args.id),
@@ -90,7 +90,7 @@ pub fn run(ctx: &Context, args: &NewArgs) -> Result<ExitStatus, Error> {
 /// A new draft plan from the template, starting on the first of the month after `today`.
 /// Without a `currency` for the region, the plan says `XXX` (ISO 4217's "no currency"), which
 /// `placeholder` reports until someone writes the real one: a guess would be worse.
-pub fn plan_text(
+pub(crate) fn plan_text(
     id: &str,
     title: &str,
     owner: &str,
@@ -127,7 +127,7 @@ pub fn plan_text(
 }
 
 /// ISO 4217's code for "no currency": written when the region's currency is not known.
-pub const NO_CURRENCY: &str = "XXX";
+pub(crate) const NO_CURRENCY: &str = "XXX";
 
 /// The plan `--from` names: an id or a plan file.
 fn previous_plan(ctx: &Context, repo: &Repo, from: &str) -> Result<crate::plan::PlanFile, Error> {
@@ -491,7 +491,7 @@ fn first_of_next_month(today: jiff::civil::Date) -> jiff::civil::Date {
 }
 
 /// Writes `text` to a new file at `path`, atomically, refusing to replace an existing file.
-pub fn write_new(path: &Path, text: &str) -> Result<(), Error> {
+pub(crate) fn write_new(path: &Path, text: &str) -> Result<(), Error> {
     let folder = path
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);

@@ -33,7 +33,7 @@ impl RuleView {
     }
 }
 
-pub fn run(args: &RuleArgs) -> Result<ExitStatus, Error> {
+pub(crate) fn run(args: &RuleArgs) -> Result<ExitStatus, Error> {
     let selected: Vec<Rule> = match &args.name {
         Some(name) => vec![find(name)?],
         None => Rule::ALL.to_vec(),
@@ -57,7 +57,7 @@ pub fn run(args: &RuleArgs) -> Result<ExitStatus, Error> {
 
 fn find(name: &str) -> Result<Rule, Error> {
     Rule::from_name(name).ok_or_else(|| {
-        let close = crate::plan::schema::closest(name, Rule::ALL.iter().map(|r| r.name()), |_| 3);
+        let close = Rule::closest(name);
         Error::usage(
             format!("there is no rule named `{name}`"),
             Some(match close {

@@ -4,7 +4,7 @@ use crate::error::Error;
 use crate::plan::schema::BUILTIN;
 use crate::{ExitStatus, cmd};
 
-pub fn run() -> Result<ExitStatus, Error> {
+pub(crate) fn run() -> Result<ExitStatus, Error> {
     cmd::print(BUILTIN)?;
     Ok(ExitStatus::Success)
 }

@@ -99,7 +99,7 @@ const RELOAD_JS: &str = r#"(function () {
 })();
 "#;
 
-pub fn run(ctx: &Context, args: &ServeArgs) -> Result<ExitStatus, Error> {
+pub(crate) fn run(ctx: &Context, args: &ServeArgs) -> Result<ExitStatus, Error> {
     let repo_dir = ctx.cwd()?;
     let repo = ctx.repo()?;
     // Started before the first build, so that an edit made while it runs is not missed.

@@ -7,61 +7,68 @@ use crate::cli::{StatusArgs, StatusFormat};
 use crate::cmd::{self, Context};
 use crate::error::Error;
 use crate::plan::attention::{self, Item};
+use jiff::civil::Date;
+
+use crate::plan::People;
 use crate::plan::model::{Plan, Status};
-use crate::plan::{People, progress};
+use crate::plan::progress::{self, ProgressState};
 use crate::report::escape::{controls, line};
 
 /// One plan in the portfolio.
 #[derive(Debug, Serialize)]
-pub struct Row {
-    pub id: String,
-    pub title: String,
-    pub status: String,
-    pub owner: String,
-    pub scope: String,
-    pub start: String,
-    pub reassess: String,
-    pub end: String,
-    pub primary_metric: Option<String>,
+pub(crate) struct Row {
+    pub(crate) id: String,
+    pub(crate) title: String,
+    pub(crate) status: Status,
+    pub(crate) owner: String,
+    pub(crate) scope: String,
+    /// The period's dates (`""` when the plan gives none).
+    #[serde(serialize_with = "date_or_empty")]
+    pub(crate) start: Option<Date>,
+    #[serde(serialize_with = "date_or_empty")]
+    pub(crate) reassess: Option<Date>,
+    #[serde(serialize_with = "date_or_empty")]
+    pub(crate) end: Option<Date>,
+    pub(crate) primary_metric: Option<String>,
     /// The primary metric's unit (`currency`, `percent`, `count`, `days`, `ratio`).
-    pub unit: Option<String>,
+    pub(crate) unit: Option<String>,
     /// The plan's currency, for money.
-    pub currency: Option<String>,
+    pub(crate) currency: Option<String>,
     /// The primary metric's baseline, target and latest actual, as numbers.
     #[serde(serialize_with = "number")]
-    pub baseline: Option<f64>,
+    pub(crate) baseline: Option<f64>,
     #[serde(serialize_with = "number")]
-    pub target: Option<f64>,
+    pub(crate) target: Option<f64>,
     #[serde(serialize_with = "number")]
-    pub latest: Option<f64>,
+    pub(crate) latest: Option<f64>,
     /// Share of the way from baseline to target reached by the actuals, in percent.
-    pub progress: Option<i64>,
+    pub(crate) progress: Option<i64>,
     /// Share of the period elapsed, in percent.
-    pub time_elapsed: Option<i64>,
+    pub(crate) time_elapsed: Option<i64>,
     /// `ahead`, `on-track`, `at-risk`, `behind` or `no-data`.
-    pub state: Option<String>,
+    pub(crate) state: Option<ProgressState>,
     #[serde(serialize_with = "number")]
-    pub confidence: Option<f64>,
-    pub days_to_reassessment: Option<i64>,
-    pub reassessment_overdue: bool,
-    pub checkin_overdue: bool,
+    pub(crate) confidence: Option<f64>,
+    pub(crate) days_to_reassessment: Option<i64>,
+    pub(crate) reassessment_overdue: bool,
+    pub(crate) checkin_overdue: bool,
     /// The actuals added up as the metric's `aggregate` says (the latest for `latest`).
     #[serde(serialize_with = "number")]
-    pub actual: Option<f64>,
+    pub(crate) actual: Option<f64>,
     /// What the committed path (milestones or a straight line) expects by the latest
     /// check-in.
     #[serde(serialize_with = "number")]
-    pub expected: Option<f64>,
+    pub(crate) expected: Option<f64>,
     /// The value projected to the end of the period from the check-ins.
     #[serde(serialize_with = "number")]
-    pub forecast: Option<f64>,
+    pub(crate) forecast: Option<f64>,
     /// The forecast against the target: `ahead`, `on-track`, `at-risk` or `behind`.
-    pub forecast_state: Option<String>,
+    pub(crate) forecast_state: Option<ProgressState>,
     /// The date of the latest check-in.
-    pub last_checkin: Option<String>,
+    pub(crate) last_checkin: Option<Date>,
 }
 
-pub fn run(ctx: &Context, args: &StatusArgs) -> Result<ExitStatus, Error> {
+pub(crate) fn run(ctx: &Context, args: &StatusArgs) -> Result<ExitStatus, Error> {
     let today = cmd::as_of(args.as_of.as_deref())?;
     let repo = ctx.repo()?;
     let cwd = ctx.cwd()?;
@@ -139,7 +146,6 @@ fn selected(plan: &Plan, people: &People, args: &StatusArgs) -> bool {
 fn row(id: &str, plan: &Plan, people: &People, today: jiff::civil::Date) -> Row {
     let status = plan.status.unwrap_or(Status::Draft);
     let period = plan.period.clone().unwrap_or_default();
-    let date = |d: Option<jiff::civil::Date>| d.map(|d| d.to_string()).unwrap_or_default();
     let days_to_reassessment = period
         .reassess
         .and_then(|r| today.until(r).ok())
@@ -150,14 +156,14 @@ fn row(id: &str, plan: &Plan, people: &People, today: jiff::civil::Date) -> Row 
     Row {
         id: id.to_string(),
         title: plan.title.clone().unwrap_or_else(|| id.to_string()),
-        status: status.as_str().to_string(),
+        status,
         owner: people
             .name(plan.owner.as_deref().unwrap_or("unknown"))
             .to_string(),
         scope: plan.scope.clone().unwrap_or_default().line(),
-        start: date(period.start),
-        reassess: date(period.reassess),
-        end: date(period.end),
+        start: period.start,
+        reassess: period.reassess,
+        end: period.end,
         primary_metric: metric.map(|m| m.name.clone().or_else(|| m.id.clone()).unwrap_or_default()),
         unit: metric.map(|m| m.unit.map_or("", |u| u.as_str()).to_string()),
         currency: plan.currency.clone(),
@@ -166,7 +172,7 @@ fn row(id: &str, plan: &Plan, people: &People, today: jiff::civil::Date) -> Row 
         latest: computed.as_ref().and_then(|p| p.latest).map(|(_, v)| v),
         progress: computed.as_ref().and_then(|p| p.percent),
         time_elapsed: computed.as_ref().map(|p| p.time_elapsed),
-        state: computed.as_ref().map(|p| p.state.as_str().to_string()),
+        state: computed.as_ref().map(|p| p.state),
         confidence: latest_checkin.and_then(|c| c.confidence),
         days_to_reassessment,
         // As the attention list and `reassessment-overdue` say: a recorded reassessment
@@ -185,8 +191,8 @@ fn row(id: &str, plan: &Plan, people: &People, today: jiff::civil::Date) -> Row 
         forecast_state: computed
             .as_ref()
             .and_then(|p| p.forecast.as_ref())
-            .map(|f| f.state.as_str().to_string()),
-        last_checkin: latest_checkin.and_then(|c| c.date).map(|d| d.to_string()),
+            .map(|f| f.state),
+        last_checkin: latest_checkin.and_then(|c| c.date),
     }
 }
 
@@ -245,6 +251,19 @@ fn number<S: serde::Serializer>(value: &Option<f64>, serializer: S) -> Result<S:
     }
 }
 
+/// A date in JSON, or `""` for none.
+fn date_or_empty<S: serde::Serializer>(
+    value: &Option<Date>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(&date_text(*value))
+}
+
+/// A date as text, or nothing for none.
+fn date_text(value: Option<Date>) -> String {
+    value.map(|d| d.to_string()).unwrap_or_default()
+}
+
 /// A number in CSV: whole numbers without `.0`, nothing for none.
 fn csv_number(value: Option<f64>) -> String {
     match value {
@@ -265,11 +284,10 @@ fn table(rows: &[Row]) -> String {
         "REASSESS",
         "FLAGS",
     ];
-    let words = |state: &str| state.replace('-', " ");
     let mut lines: Vec<[String; 8]> = vec![header.map(str::to_string)];
     for r in rows {
         let progress = match (r.progress, &r.state) {
-            (Some(p), Some(state)) => format!("{}, {p}% of the way", words(state)),
+            (Some(p), Some(state)) => format!("{}, {p}% of the way", state.label()),
             _ => "no check-in".into(),
         };
         let unit = r.unit.as_deref().and_then(|u| {
@@ -284,14 +302,15 @@ fn table(rows: &[Row]) -> String {
                 "{} of {} target, {}",
                 line(&figure(f)),
                 line(&figure(t)),
-                words(state)
+                state.label()
             ),
             _ => "—".into(),
         };
-        let reassess = match (r.days_to_reassessment, r.status.as_str()) {
-            (_, "assessed" | "withdrawn") => format!("{} (done)", r.reassess),
-            (Some(d), _) if d < 0 => format!("{} ({} days ago)", r.reassess, -d),
-            (Some(d), _) => format!("{} (in {d} days)", r.reassess),
+        let reassess = date_text(r.reassess);
+        let reassess = match (r.days_to_reassessment, r.status) {
+            (_, Status::Assessed | Status::Withdrawn) => format!("{reassess} (done)"),
+            (Some(d), _) if d < 0 => format!("{reassess} ({} days ago)", -d),
+            (Some(d), _) => format!("{reassess} (in {d} days)"),
             (None, _) => "—".into(),
         };
         let mut flags = Vec::new();
@@ -301,15 +320,13 @@ fn table(rows: &[Row]) -> String {
         if r.checkin_overdue {
             flags.push("check-in overdue");
         }
-        match r.state.as_deref() {
-            Some("behind") => flags.push("behind"),
-            Some("at-risk") => flags.push("at risk"),
-            _ => {}
+        if let Some(state @ (ProgressState::Behind | ProgressState::AtRisk)) = r.state {
+            flags.push(state.label());
         }
         // Plan text may carry terminal control sequences: shown escaped, never sent.
         lines.push([
             line(&r.id).into_owned(),
-            line(&r.status).into_owned(),
+            r.status.as_str().to_string(),
             line(&r.owner).into_owned(),
             progress,
             forecast,
@@ -378,12 +395,12 @@ fn csv(rows: &[Row]) -> String {
         vec![
             field(&r.id),
             field(&r.title),
-            field(&r.status),
+            r.status.as_str().to_string(),
             field(&r.owner),
             field(&r.scope),
-            field(&r.start),
-            field(&r.reassess),
-            field(&r.end),
+            date_text(r.start),
+            date_text(r.reassess),
+            date_text(r.end),
             field(&opt(r.primary_metric.clone())),
             field(&opt(r.unit.clone())),
             field(&opt(r.currency.clone())),
@@ -392,7 +409,7 @@ fn csv(rows: &[Row]) -> String {
             csv_number(r.latest),
             opt(r.progress.map(|p| p.to_string())),
             opt(r.time_elapsed.map(|p| p.to_string())),
-            field(&opt(r.state.clone())),
+            opt(r.state.map(|s| s.as_str().to_string())),
             csv_number(r.confidence),
             opt(r.days_to_reassessment.map(|d| d.to_string())),
             r.reassessment_overdue.to_string(),
@@ -400,8 +417,8 @@ fn csv(rows: &[Row]) -> String {
             csv_number(r.actual),
             csv_number(r.expected),
             csv_number(r.forecast),
-            opt(r.forecast_state.clone()),
-            opt(r.last_checkin.clone()),
+            opt(r.forecast_state.map(|s| s.as_str().to_string())),
+            date_text(r.last_checkin),
         ]
     });
     csv_text(&CSV_HEADER, cells)

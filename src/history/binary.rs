@@ -7,20 +7,20 @@ use serde_json::{Map, Number, Value};
 
 /// Writes values; [`Encoder::finish`] appends the checksum.
 #[derive(Default)]
-pub struct Encoder {
+pub(crate) struct Encoder {
     bytes: Vec<u8>,
     strings: std::collections::HashMap<String, u64>,
 }
 
 impl Encoder {
-    pub fn new(magic: &[u8]) -> Encoder {
+    pub(crate) fn new(magic: &[u8]) -> Encoder {
         Encoder {
             bytes: magic.to_vec(),
             strings: std::collections::HashMap::new(),
         }
     }
 
-    pub fn uint(&mut self, mut n: u64) {
+    pub(crate) fn uint(&mut self, mut n: u64) {
         while n >= 0x80 {
             self.bytes.push((n as u8) | 0x80);
             n >>= 7;
@@ -28,16 +28,16 @@ impl Encoder {
         self.bytes.push(n as u8);
     }
 
-    pub fn u64_fixed(&mut self, n: u64) {
+    pub(crate) fn u64_fixed(&mut self, n: u64) {
         self.bytes.extend_from_slice(&n.to_le_bytes());
     }
 
-    pub fn flag(&mut self, b: bool) {
+    pub(crate) fn flag(&mut self, b: bool) {
         self.bytes.push(u8::from(b));
     }
 
     /// A string: `0, length, bytes` the first time, its number plus one after.
-    pub fn str(&mut self, s: &str) {
+    pub(crate) fn str(&mut self, s: &str) {
         if let Some(&n) = self.strings.get(s) {
             self.uint(n + 1);
             return;
@@ -49,7 +49,7 @@ impl Encoder {
         self.bytes.extend_from_slice(s.as_bytes());
     }
 
-    pub fn opt_str(&mut self, s: Option<&str>) {
+    pub(crate) fn opt_str(&mut self, s: Option<&str>) {
         match s {
             None => self.flag(false),
             Some(s) => {
@@ -59,7 +59,7 @@ impl Encoder {
         }
     }
 
-    pub fn value(&mut self, value: &Value) {
+    pub(crate) fn value(&mut self, value: &Value) {
         match value {
             Value::Null => self.bytes.push(0),
             Value::Bool(b) => self.bytes.push(1 + u8::from(*b)),
@@ -90,7 +90,7 @@ impl Encoder {
     }
 
     /// The bytes with their checksum at the end.
-    pub fn finish(mut self) -> Vec<u8> {
+    pub(crate) fn finish(mut self) -> Vec<u8> {
         let sum = checksum(&self.bytes);
         self.bytes.extend_from_slice(&sum.to_le_bytes());
         self.bytes
@@ -99,7 +99,7 @@ impl Encoder {
 
 /// Reads what an [`Encoder`] wrote; every read is `None` past the end or on anything out of
 /// place.
-pub struct Decoder<'a> {
+pub(crate) struct Decoder<'a> {
     bytes: &'a [u8],
     at: usize,
     strings: Vec<&'a str>,
@@ -107,7 +107,7 @@ pub struct Decoder<'a> {
 
 impl<'a> Decoder<'a> {
     /// A decoder for `bytes` if they start with `magic` and their checksum holds.
-    pub fn new(bytes: &'a [u8], magic: &[u8]) -> Option<Decoder<'a>> {
+    pub(crate) fn new(bytes: &'a [u8], magic: &[u8]) -> Option<Decoder<'a>> {
         let body_len = bytes.len().checked_sub(8)?;
         let (body, sum) = bytes.split_at(body_len);
         if !body.starts_with(magic) || checksum(body).to_le_bytes() != sum {
@@ -120,7 +120,7 @@ impl<'a> Decoder<'a> {
         })
     }
 
-    pub fn at_end(&self) -> bool {
+    pub(crate) fn at_end(&self) -> bool {
         self.at == self.bytes.len()
     }
 
@@ -130,7 +130,7 @@ impl<'a> Decoder<'a> {
         Some(b)
     }
 
-    pub fn uint(&mut self) -> Option<u64> {
+    pub(crate) fn uint(&mut self) -> Option<u64> {
         let mut n = 0u64;
         for shift in (0..64).step_by(7) {
             let b = self.byte()?;
@@ -144,19 +144,19 @@ impl<'a> Decoder<'a> {
 
     /// A count of items that follow, each at least one byte long (so a damaged count cannot
     /// ask for more memory than the file has bytes).
-    pub fn count(&mut self) -> Option<usize> {
+    pub(crate) fn count(&mut self) -> Option<usize> {
         let n = usize::try_from(self.uint()?).ok()?;
         (n <= self.bytes.len() - self.at).then_some(n)
     }
 
-    pub fn u64_fixed(&mut self) -> Option<u64> {
+    pub(crate) fn u64_fixed(&mut self) -> Option<u64> {
         let end = self.at.checked_add(8)?;
         let b: [u8; 8] = self.bytes.get(self.at..end)?.try_into().ok()?;
         self.at = end;
         Some(u64::from_le_bytes(b))
     }
 
-    pub fn flag(&mut self) -> Option<bool> {
+    pub(crate) fn flag(&mut self) -> Option<bool> {
         match self.byte()? {
             0 => Some(false),
             1 => Some(true),
@@ -164,7 +164,7 @@ impl<'a> Decoder<'a> {
         }
     }
 
-    pub fn str(&mut self) -> Option<&'a str> {
+    pub(crate) fn str(&mut self) -> Option<&'a str> {
         match self.uint()? {
             0 => {
                 let len = usize::try_from(self.uint()?).ok()?;
@@ -178,11 +178,11 @@ impl<'a> Decoder<'a> {
         }
     }
 
-    pub fn string(&mut self) -> Option<String> {
+    pub(crate) fn string(&mut self) -> Option<String> {
         self.str().map(str::to_string)
     }
 
-    pub fn opt_string(&mut self) -> Option<Option<String>> {
+    pub(crate) fn opt_string(&mut self) -> Option<Option<String>> {
         Some(if self.flag()? {
             Some(self.string()?)
         } else {
@@ -190,7 +190,7 @@ impl<'a> Decoder<'a> {
         })
     }
 
-    pub fn value(&mut self) -> Option<Value> {
+    pub(crate) fn value(&mut self) -> Option<Value> {
         self.value_at(0)
     }
 

@@ -20,13 +20,14 @@ use crate::history::message::Trailer;
 
 use crate::history::diff::FieldChange;
 use crate::history::signoff::SignoffEntry;
+use crate::history::time::CommitTime;
 use crate::history::walk::{self, Author, ChangeKind, Commit, FileChange, Walk};
 
 /// Bumped whenever what is cached is computed differently (3: unreadable front matter compared
 /// field by field; 4: committers, raw identities, sign-off entries and field digests; 5: only
 /// the fields a sign-off can cover are digested; 6: the binary format; 7: lists keyed by `rule`
-/// too, for waivers).
-const VERSION: u64 = 7;
+/// too, for waivers; 8: commit times as seconds and offset).
+const VERSION: u64 = 8;
 const FILE: &str = "planbook/history-cache.bin";
 /// The JSON cache of earlier versions, removed when the binary one is written.
 const OLD_FILE: &str = "planbook/history-cache.json";
@@ -35,16 +36,16 @@ const MAGIC: &[u8] = b"planbook history cache\n";
 /// What comparing one revision with the one before found. Shared between the cache and the
 /// revisions that use it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Computed {
-    pub changes: Arc<[FieldChange]>,
+pub(crate) struct Computed {
+    pub(crate) changes: Arc<[FieldChange]>,
     /// The sign-offs the revision carries.
-    pub signoffs: Arc<[SignoffEntry]>,
+    pub(crate) signoffs: Arc<[SignoffEntry]>,
     /// A digest of each top-level field (see [`crate::history::Snapshot::field_digests`]).
-    pub fields: Arc<[(String, u64)]>,
+    pub(crate) fields: Arc<[(String, u64)]>,
 }
 
 #[derive(Default)]
-pub struct Cache {
+pub(crate) struct Cache {
     plans: String,
     head: Option<String>,
     walk: Option<Walk>,
@@ -58,7 +59,7 @@ fn key(old: Option<&str>, new: &str) -> String {
 
 impl Cache {
     /// Reads the cache of the repository at `git_dir` for the plans folder `plans`.
-    pub fn load(git_dir: &Path, plans: &Path, covers: &[String]) -> Cache {
+    pub(crate) fn load(git_dir: &Path, plans: &Path, covers: &[String]) -> Cache {
         let plans = format!(
             "{}|{}",
             crate::diagnostic::display_path(plans),
@@ -83,7 +84,7 @@ impl Cache {
     }
 
     /// The walk from `head`: the cached one, extended with the commits made since.
-    pub fn walk_to(
+    pub(crate) fn walk_to(
         &mut self,
         git: &Repository,
         head: Oid,
@@ -115,12 +116,12 @@ impl Cache {
     }
 
     /// What was computed for the revision from `old` to `new` on an earlier run.
-    pub fn diff(&self, old: Option<&str>, new: &str) -> Option<Computed> {
+    pub(crate) fn diff(&self, old: Option<&str>, new: &str) -> Option<Computed> {
         self.diffs.get(&key(old, new)).cloned()
     }
 
     /// Records what was computed for a revision.
-    pub fn insert(&mut self, old: Option<&str>, new: &str, computed: Computed) {
+    pub(crate) fn insert(&mut self, old: Option<&str>, new: &str, computed: Computed) {
         if let std::collections::hash_map::Entry::Vacant(e) = self.diffs.entry(key(old, new)) {
             e.insert(computed);
             self.changed = true;
@@ -128,7 +129,7 @@ impl Cache {
     }
 
     /// Writes the cache atomically; failures are ignored (the next run recomputes).
-    pub fn save(&self, git_dir: &Path, walk: &Walk) {
+    pub(crate) fn save(&self, git_dir: &Path, walk: &Walk) {
         if !self.changed {
             return;
         }
@@ -166,7 +167,9 @@ fn encode(
             e.str(&who.email);
         }
         e.flag(c.signed);
-        e.str(&c.date);
+        // Seconds since the epoch as their two's-complement bits, the offset likewise.
+        e.u64_fixed(c.date.instant().as_second() as u64);
+        e.uint(u64::from(c.date.offset_seconds() as u32));
         e.str(&c.summary);
         e.uint(c.pr.map_or(0, |n| n.saturating_add(1)));
         e.uint(c.trailers.len() as u64);
@@ -255,7 +258,9 @@ fn decode(bytes: &[u8], plans: &str) -> Option<Decoded> {
         };
         let (author, committer) = (who()?, who()?);
         let signed = d.flag()?;
-        let date = d.string()?;
+        let seconds = d.u64_fixed()? as i64;
+        let offset = u32::try_from(d.uint()?).ok()? as i32;
+        let date = CommitTime::from_parts(seconds, offset)?;
         let summary = d.string()?;
         let pr = d.uint()?.checked_sub(1);
         let n = d.count()?;
@@ -371,7 +376,7 @@ mod tests {
             author: who("ana"),
             committer: who("bot"),
             signed: pr.is_some(),
-            date: "2026-01-05T10:00:00+01:00".to_string(),
+            date: "1969-07-20T16:17:40-03:30".parse().unwrap(),
             summary: "Raise the target".to_string(),
             pr,
             trailers: vec![Trailer {

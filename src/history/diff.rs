@@ -8,7 +8,7 @@ use serde_json::Value;
 /// disappears), or `body` with the names of the sections that changed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
-pub enum FieldChange {
+pub(crate) enum FieldChange {
     Body {
         field: String,
         sections: Vec<String>,
@@ -27,21 +27,6 @@ impl FieldChange {
             from: from.clone(),
             to: to.clone(),
         }
-    }
-
-    /// The dotted path of the field, or `body`.
-    pub fn name(&self) -> &str {
-        match self {
-            FieldChange::Body { field, .. } | FieldChange::Field { field, .. } => field,
-        }
-    }
-
-    /// Whether this change touches the plan's commitments: metrics, targets or the period.
-    pub fn touches_commitments(&self) -> bool {
-        let name = self.name();
-        ["metrics", "period"]
-            .iter()
-            .any(|k| name == *k || name.starts_with(&format!("{k}.")))
     }
 }
 
@@ -76,16 +61,16 @@ fn short(value: &Value) -> String {
 
 /// What one revision of a plan file holds, reduced to what comparisons need.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     /// The front matter as JSON (`null` when it could not be read).
-    pub front: Value,
+    pub(crate) front: Value,
     /// Body sections: heading and a hash of the section's text.
-    pub sections: Vec<(String, SectionDigest)>,
+    pub(crate) sections: Vec<(String, SectionDigest)>,
 }
 
 impl Snapshot {
     /// Reads a revision's text.
-    pub fn parse(text: &str) -> Snapshot {
+    pub(crate) fn parse(text: &str) -> Snapshot {
         match crate::plan::front_matter_json(text) {
             Some((front, body)) => Snapshot {
                 front,
@@ -99,7 +84,7 @@ impl Snapshot {
     }
 
     /// The value at a top-level key.
-    pub fn get(&self, key: &str) -> Option<&Value> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Value> {
         self.front.get(key)
     }
 
@@ -110,7 +95,7 @@ impl Snapshot {
     /// Only the fields a sign-off can cover are digested: the `covers` given, the plan's `id`,
     /// and every field but the long lists a plan keeps changing (activities, check-ins, …),
     /// which only a `covers` naming them brings in.
-    pub fn field_digests(&self, covers: &[String]) -> Vec<(String, u64)> {
+    pub(crate) fn field_digests(&self, covers: &[String]) -> Vec<(String, u64)> {
         let Some(map) = self.front.as_object() else {
             return Vec::new();
         };
@@ -244,7 +229,7 @@ impl Fnv {
 
 /// The differences from `old` to `new` (`old` is `None` for the revision that added the plan,
 /// which has no differences to show).
-pub fn diff(old: Option<&Snapshot>, new: &Snapshot) -> Vec<FieldChange> {
+pub(crate) fn diff(old: Option<&Snapshot>, new: &Snapshot) -> Vec<FieldChange> {
     let Some(old) = old else { return Vec::new() };
     let mut out = Vec::new();
     // A front matter that could not be read (broken YAML, a file over the size limit) counts
@@ -370,6 +355,14 @@ mod tests {
         Snapshot::parse(&format!("---\n{front}---\n{body}"))
     }
 
+    /// The dotted path of the changed field, or `body`, as the JSON output names it.
+    fn field_name(change: &FieldChange) -> String {
+        serde_json::to_value(change).unwrap()["field"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
     #[test]
     fn an_unreadable_side_lists_fields_one_by_one() {
         let broken = snap("title: [unclosed\n", "");
@@ -396,7 +389,7 @@ mod tests {
             "## Summary\n\nB\n## Activities\n",
         );
         let changes = diff(Some(&old), &new);
-        let fields: Vec<&str> = changes.iter().map(FieldChange::name).collect();
+        let fields: Vec<String> = changes.iter().map(field_name).collect();
         assert_eq!(
             fields,
             ["status", "metrics.bookings.target", "sponsor", "body"]
@@ -413,8 +406,6 @@ mod tests {
             changes[2],
             FieldChange::field("sponsor", &Value::Null, &serde_json::json!("ana"))
         );
-        assert!(changes[1].touches_commitments());
-        assert!(!changes[2].touches_commitments());
         let json = serde_json::to_value(&changes[3]).unwrap();
         assert_eq!(
             json,
@@ -447,7 +438,7 @@ mod tests {
             "",
         );
         let changes = diff(Some(&old), &new);
-        assert_eq!(changes[0].name(), "activities.a.status");
-        assert_eq!(changes[1].name(), "activities.b");
+        assert_eq!(field_name(&changes[0]), "activities.a.status");
+        assert_eq!(field_name(&changes[1]), "activities.b");
     }
 }

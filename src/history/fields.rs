@@ -22,7 +22,7 @@ const FIELDWISE_LIMIT: usize = 150_000;
 
 /// What is kept of a plan file's latest revision while its history is compared.
 #[derive(Debug, Clone)]
-pub struct Kept {
+pub(crate) struct Kept {
     front: Front,
     sections: Vec<(String, diff::SectionDigest)>,
     signoffs: Arc<[SignoffEntry]>,
@@ -55,13 +55,13 @@ struct Reading {
 }
 
 /// Reads the first revision of a file (or one whose predecessor is not kept).
-pub fn read(text: &str) -> Kept {
+pub(crate) fn read(text: &str) -> Kept {
     read_after(text, None).kept
 }
 
 /// Compares revision `text` with the kept revision before it (`None` for a file added), and
 /// returns what the comparison found with what to keep of `text` for the next one.
-pub fn compare(before: Option<&Kept>, text: &str, covers: &[String]) -> (Computed, Kept) {
+pub(crate) fn compare(before: Option<&Kept>, text: &str, covers: &[String]) -> (Computed, Kept) {
     let after = read_after(text, before);
     let changes = match before {
         None => Vec::new(),

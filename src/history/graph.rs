@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use git2::{Oid, Repository};
 
-pub struct Graph {
+pub(crate) struct Graph {
     index: HashMap<Oid, u32>,
     parents: Vec<Vec<u32>>,
     /// One more than the largest generation of the parents (1 for a root): an ancestor always
@@ -19,7 +19,7 @@ pub struct Graph {
 impl Graph {
     /// The graph of every commit reachable from HEAD; `None` when it cannot be read whole (a
     /// shallow clone's cut parents, a missing object: the caller then asks git).
-    pub fn read(git: &Repository) -> Option<Graph> {
+    pub(crate) fn read(git: &Repository) -> Option<Graph> {
         let head = git.head().ok()?.target()?;
         // Every commit reachable from HEAD, each read once, depth first.
         let mut index: HashMap<Oid, u32> = HashMap::new();
@@ -74,7 +74,7 @@ impl Graph {
 
     /// Whether `ancestor` is a strict ancestor of `commit`; `None` when either is not in the
     /// graph.
-    pub fn descends(&self, commit: Oid, ancestor: Oid) -> Option<bool> {
+    pub(crate) fn descends(&self, commit: Oid, ancestor: Oid) -> Option<bool> {
         let from = *self.index.get(&commit)?;
         let target = *self.index.get(&ancestor)?;
         let floor = self.generation[target as usize];

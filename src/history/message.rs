@@ -4,19 +4,19 @@ use serde::{Deserialize, Serialize};
 
 /// A `Key: value` line at the end of a commit message (`Approved-by: Ana <ana@x.com>`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Trailer {
-    pub key: String,
-    pub value: String,
+pub(crate) struct Trailer {
+    pub(crate) key: String,
+    pub(crate) value: String,
 }
 
 /// The first line of a message.
-pub fn subject(message: &str) -> &str {
+pub(crate) fn subject(message: &str) -> &str {
     message.lines().next().unwrap_or("").trim()
 }
 
 /// The pull request number of a squash-merge subject (`Fix targets (#123)`) or a merge
 /// commit (`Merge pull request #123 from team/branch`).
-pub fn pull_request(subject: &str) -> Option<u64> {
+pub(crate) fn pull_request(subject: &str) -> Option<u64> {
     if let Some(rest) = subject.strip_prefix("Merge pull request #") {
         return leading_number(rest);
     }
@@ -45,7 +45,7 @@ fn leading_number(text: &str) -> Option<u64> {
 /// skips `#` lines, and accepts `Key : value`; each would let an `Approved-by:` count that a
 /// reader of the message does not see as a trailer. It also keeps a continuation's line break
 /// in the value, which `log --format json` would then show.
-pub fn trailers(message: &str) -> Vec<Trailer> {
+pub(crate) fn trailers(message: &str) -> Vec<Trailer> {
     let text = message.trim_end();
     let Some(start) = text.rfind("\n\n").map(|i| i + 2) else {
         return Vec::new();
@@ -79,7 +79,7 @@ pub fn trailers(message: &str) -> Vec<Trailer> {
 }
 
 /// The email in `Name <email>`, or the whole value when it has no angle brackets.
-pub fn email_of(value: &str) -> &str {
+pub(crate) fn email_of(value: &str) -> &str {
     match (value.find('<'), value.rfind('>')) {
         (Some(open), Some(close)) if open < close => value[open + 1..close].trim(),
         _ => value.trim(),
@@ -88,7 +88,7 @@ pub fn email_of(value: &str) -> &str {
 
 /// The email of `Name <email>`, only when it is written in angle brackets: a bare name or
 /// address in an `Approved-by:` trailer attests nothing.
-pub fn angle_email(value: &str) -> Option<&str> {
+pub(crate) fn angle_email(value: &str) -> Option<&str> {
     match (value.find('<'), value.rfind('>')) {
         // `Name <email>`: a name, then the address.
         (Some(open), Some(close)) if open < close && !value[..open].trim().is_empty() => {

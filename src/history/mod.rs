@@ -1,17 +1,18 @@
 //! The audit trail: every revision of every plan, from one pass over the git history.
 
-pub mod binary;
-pub mod cache;
-pub mod diff;
-pub mod fields;
-pub mod graph;
-pub mod message;
-pub mod renames;
-pub mod reviews;
-pub mod signature;
-pub mod signoff;
+pub(crate) mod binary;
+pub(crate) mod cache;
+pub(crate) mod diff;
+pub(crate) mod fields;
+pub(crate) mod graph;
+pub(crate) mod message;
+pub(crate) mod renames;
+pub(crate) mod reviews;
+pub(crate) mod signature;
+pub(crate) mod signoff;
+pub(crate) mod time;
 pub mod trust;
-pub mod walk;
+pub(crate) mod walk;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -21,45 +22,45 @@ use git2::{Oid, Repository};
 use rayon::prelude::*;
 use serde::Serialize;
 
-pub use diff::{FieldChange, Snapshot};
-pub use message::Trailer;
-pub use walk::{Author, ChangeKind, Commit, Walk};
+pub(crate) use diff::{FieldChange, Snapshot};
+pub(crate) use message::Trailer;
+pub(crate) use walk::{Author, ChangeKind, Commit, Walk};
 
 use crate::error::Error;
 use crate::repo::Repo;
 
 /// The commit name of uncommitted edits.
-pub const WORKING_TREE: &str = "working tree";
+pub(crate) const WORKING_TREE: &str = "working tree";
 
 /// One revision of one plan: a commit (or the working tree) that changed its file.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RevisionRef {
+pub(crate) struct RevisionRef {
     /// Index into the walk's commits; `None` for uncommitted edits.
-    pub commit: Option<usize>,
+    pub(crate) commit: Option<usize>,
     /// The file's path at this revision, relative to the git work tree.
-    pub path: String,
-    pub old_blob: Option<String>,
+    pub(crate) path: String,
+    pub(crate) old_blob: Option<String>,
     /// `None` for the working tree (read from disk).
-    pub new_blob: Option<String>,
+    pub(crate) new_blob: Option<String>,
     /// For a merge, the file's blobs in its other parents.
-    pub other_parents: Vec<String>,
+    pub(crate) other_parents: Vec<String>,
 }
 
 /// The history of the repository, indexed by plan, with revisions still to be read.
-pub struct Audit {
+pub(crate) struct Audit {
     /// The `.git` folder; each thread opens its own handle (libgit2 handles are not `Sync`).
-    pub git_dir: PathBuf,
-    pub walk: Walk,
-    pub shallow: bool,
+    pub(crate) git_dir: PathBuf,
+    pub(crate) walk: Walk,
+    pub(crate) shallow: bool,
     /// Repository root relative to the git work tree (`""` when they are the same).
-    pub root_in_workdir: PathBuf,
+    pub(crate) root_in_workdir: PathBuf,
     /// The plans folder, relative to the repository root.
-    pub plans_dir: PathBuf,
-    pub workdir: PathBuf,
+    pub(crate) plans_dir: PathBuf,
+    pub(crate) workdir: PathBuf,
     /// Committed-diff cache: `old..new` blob ids → changes; blob id → who had signed off.
-    pub cache: cache::Cache,
+    pub(crate) cache: cache::Cache,
     /// A partial clone (`--filter`): objects are missing by design.
-    pub partial: bool,
+    pub(crate) partial: bool,
     /// Objects found missing while reading (a partial clone, a corrupt repository).
     missing: AtomicUsize,
     /// `.mailmap`, applied to the names and emails shown, never to what is verified.
@@ -72,58 +73,59 @@ pub struct Audit {
 
 /// A plan's revisions, newest first, as the audit trail shows them.
 #[derive(Debug, Clone, Serialize)]
-pub struct PlanHistory {
-    pub id: String,
-    pub path: String,
-    pub revisions: Vec<Revision>,
+pub(crate) struct PlanHistory {
+    pub(crate) id: String,
+    pub(crate) path: String,
+    pub(crate) revisions: Vec<Revision>,
     /// The sign-offs the plan carries now, with their evidence.
-    pub signoffs: Vec<signoff::SignoffRecord>,
+    pub(crate) signoffs: Vec<signoff::SignoffRecord>,
 }
 
 /// A revision with everything the audit trail says about it.
 #[derive(Debug, Clone, Serialize)]
-pub struct Revision {
-    pub commit: String,
+pub(crate) struct Revision {
+    pub(crate) commit: String,
     /// Who wrote it, as `.mailmap` shows them.
-    pub author: Author,
+    pub(crate) author: Author,
     /// Who committed it, as `.mailmap` shows them.
-    pub committer: Author,
-    pub date: String,
-    pub summary: String,
-    pub pr: Option<u64>,
-    pub trailers: std::sync::Arc<[Trailer]>,
-    pub path: String,
-    pub changes: std::sync::Arc<[FieldChange]>,
+    pub(crate) committer: Author,
+    /// When the author wrote it; `log --format json` shows `2026-03-01T14:05:00+01:00`.
+    pub(crate) date: time::CommitTime,
+    pub(crate) summary: String,
+    pub(crate) pr: Option<u64>,
+    pub(crate) trailers: std::sync::Arc<[Trailer]>,
+    pub(crate) path: String,
+    pub(crate) changes: std::sync::Arc<[FieldChange]>,
     /// The commit's signature, checked against the keys in `people.yaml`.
-    pub signature: signature::Signature,
+    pub(crate) signature: signature::Signature,
     /// The sign-offs this revision carries.
     #[serde(skip)]
-    pub signoffs: std::sync::Arc<[signoff::SignoffEntry]>,
+    pub(crate) signoffs: std::sync::Arc<[signoff::SignoffEntry]>,
     /// A digest of each top-level field.
     #[serde(skip)]
-    pub fields: std::sync::Arc<[(String, u64)]>,
+    pub(crate) fields: std::sync::Arc<[(String, u64)]>,
     /// Index into the walk's commits (`None` for uncommitted changes).
     #[serde(skip)]
-    pub index: Option<usize>,
+    pub(crate) index: Option<usize>,
     #[serde(skip)]
-    pub old_blob: Option<String>,
+    pub(crate) old_blob: Option<String>,
     #[serde(skip)]
-    pub new_blob: Option<String>,
+    pub(crate) new_blob: Option<String>,
     #[serde(skip)]
-    pub other_parents: Vec<String>,
+    pub(crate) other_parents: Vec<String>,
     /// An object this revision needs is missing: what it says is incomplete.
     #[serde(skip)]
-    pub missing: bool,
+    pub(crate) missing: bool,
 }
 
 /// The whole audit trail, as `planbook log --format json` prints it.
 #[derive(Debug, Clone, Serialize)]
-pub struct History {
-    pub shallow: bool,
+pub(crate) struct History {
+    pub(crate) shallow: bool,
     /// False when objects are missing (a partial clone, corruption): revisions that need them
     /// show no changes, and sign-offs cannot be verified.
-    pub complete: bool,
-    pub plans: Vec<PlanHistory>,
+    pub(crate) complete: bool,
+    pub(crate) plans: Vec<PlanHistory>,
 }
 
 impl Audit {
@@ -132,7 +134,7 @@ impl Audit {
     ///
     /// With `compare`, every change the walk finds is also read and compared (into the cache)
     /// while it runs: what `log` and `build` need for every plan; `check` reads far less.
-    pub fn open(repo: &Repo, compare: bool) -> Result<Option<Audit>, Error> {
+    pub(crate) fn open(repo: &Repo, compare: bool) -> Result<Option<Audit>, Error> {
         let Some(git) = crate::git::discover(&repo.root) else {
             return Ok(None);
         };
@@ -224,7 +226,11 @@ impl Audit {
     }
 
     /// The tree of revision `base`, with a message that says what to do when it is not there.
-    pub fn base_tree<'g>(&self, git: &'g Repository, base: &str) -> Result<git2::Tree<'g>, Error> {
+    pub(crate) fn base_tree<'g>(
+        &self,
+        git: &'g Repository,
+        base: &str,
+    ) -> Result<git2::Tree<'g>, Error> {
         git.revparse_single(base)
             .and_then(|o| o.peel_to_tree())
             .map_err(|_| Error::Git {
@@ -239,7 +245,11 @@ impl Audit {
 
     /// The plan files under the plans folder of `tree`, by file name (a plan's file name is
     /// its id, so a plan moved to another folder is found by it).
-    pub fn plan_files_in(&self, git: &Repository, tree: &git2::Tree) -> HashMap<String, Oid> {
+    pub(crate) fn plan_files_in(
+        &self,
+        git: &Repository,
+        tree: &git2::Tree,
+    ) -> HashMap<String, Oid> {
         let mut out = HashMap::new();
         let plans = crate::diagnostic::display_path(&self.root_in_workdir.join(&self.plans_dir));
         let folder = if plans.is_empty() {
@@ -263,12 +273,12 @@ impl Audit {
     }
 
     /// The git path of a plan path relative to the repository root.
-    pub fn git_path(&self, path: &Path) -> String {
+    pub(crate) fn git_path(&self, path: &Path) -> String {
         crate::diagnostic::display_path(&self.root_in_workdir.join(path))
     }
 
     /// The repository-root-relative path of a git path.
-    pub fn repo_path(&self, git_path: &str) -> String {
+    pub(crate) fn repo_path(&self, git_path: &str) -> String {
         let prefix = crate::diagnostic::display_path(&self.root_in_workdir);
         if prefix.is_empty() {
             git_path.to_string()
@@ -282,7 +292,7 @@ impl Audit {
 
     /// The revisions of the plan file at `path` (relative to the root), newest first, following
     /// renames; a first `working tree` revision when the file differs from HEAD.
-    pub fn timelines(&self, paths: &[PathBuf]) -> Vec<Vec<RevisionRef>> {
+    pub(crate) fn timelines(&self, paths: &[PathBuf]) -> Vec<Vec<RevisionRef>> {
         let mut by_path: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, change) in self.walk.changes.iter().enumerate() {
             by_path.entry(change.path.as_str()).or_default().push(i);
@@ -417,7 +427,7 @@ impl Audit {
                 if !hidden || !path.ends_with(".md") || !inside {
                     continue;
                 }
-                let Ok(bytes) = crate::repo::read_limited(&self.workdir.join(&path)) else {
+                let Ok(bytes) = crate::read::read_limited(&self.workdir.join(&path)) else {
                     continue;
                 };
                 let on_disk = Oid::hash_object(git2::ObjectType::Blob, &bytes).ok();
@@ -458,10 +468,10 @@ impl Audit {
 
     /// The `working tree` revision of the plan file at `path` (relative to the root), when
     /// it differs from HEAD: what an edit adds to a history that is otherwise unchanged.
-    pub fn working_revision(&self, path: &Path) -> Option<Revision> {
+    pub(crate) fn working_revision(&self, path: &Path) -> Option<Revision> {
         let git = crate::git::open(&self.git_dir).ok()?;
         let git_path = self.git_path(path);
-        let bytes = crate::repo::read_limited(&self.workdir.join(&git_path)).ok()?;
+        let bytes = crate::read::read_limited(&self.workdir.join(&git_path)).ok()?;
         let on_disk = Oid::hash_object(git2::ObjectType::Blob, &bytes).ok()?;
         let head_blob = git
             .head()
@@ -485,11 +495,16 @@ impl Audit {
 
     /// What a revision's file holds (the working tree is read from disk); `None` when the
     /// object is missing, which is counted.
-    pub fn snapshot(&self, git: &Repository, blob: Option<&str>, path: &str) -> Option<Snapshot> {
+    pub(crate) fn snapshot(
+        &self,
+        git: &Repository,
+        blob: Option<&str>,
+        path: &str,
+    ) -> Option<Snapshot> {
         let snapshot = match blob {
             Some(id) => blob_snapshot(git, id),
             None => Some(
-                crate::repo::read_limited(&self.workdir.join(path))
+                crate::read::read_limited(&self.workdir.join(path))
                     .map(|bytes| Snapshot::parse(&String::from_utf8_lossy(&bytes)))
                     .unwrap_or_default(),
             ),
@@ -501,12 +516,12 @@ impl Audit {
     }
 
     /// Whether every object the history needed could be read.
-    pub fn complete(&self) -> bool {
+    pub(crate) fn complete(&self) -> bool {
         !self.partial && self.missing.load(Ordering::Relaxed) == 0
     }
 
     /// The audit trail's verdict on the plan sign-offs `current`, from its `revisions`.
-    pub fn signoffs(
+    pub(crate) fn signoffs(
         &self,
         revisions: &[Revision],
         current: &[signoff::SignoffEntry],
@@ -555,7 +570,7 @@ impl Audit {
 
     /// The full audit trail of the plans at `paths` with ids `ids`: every revision with its
     /// field changes, read in parallel. What was computed is remembered for the next run.
-    pub fn history(
+    pub(crate) fn history(
         &mut self,
         paths: &[PathBuf],
         ids: &[String],
@@ -574,7 +589,7 @@ impl Audit {
     }
 
     /// Stores what was computed for the next run (best effort: a read-only `.git` is fine).
-    pub fn remember(&mut self, timelines: &[Vec<RevisionRef>], revisions: &[&[Revision]]) {
+    pub(crate) fn remember(&mut self, timelines: &[Vec<RevisionRef>], revisions: &[&[Revision]]) {
         for (timeline, revisions) in timelines.iter().zip(revisions) {
             for (r, revision) in timeline.iter().zip(revisions.iter()) {
                 // What was read from missing objects is not kept: it would outlive the fetch
@@ -685,7 +700,7 @@ impl Audit {
 
     /// The verdict on the signature of every signed commit in `timelines`, each verified once
     /// (a commit may touch hundreds of plans).
-    pub fn signatures(
+    pub(crate) fn signatures(
         &self,
         trust: &signoff::Trust,
         timelines: &[Vec<RevisionRef>],
@@ -727,7 +742,7 @@ impl Audit {
     /// `current` is what the caller already knows of the file on disk (its sign-offs): when
     /// the only revision is a commit whose content is that file, no blob needs to be read at
     /// all, which is the common case in a short history.
-    pub fn revisions(
+    pub(crate) fn revisions(
         &self,
         git: &Repository,
         timeline: &[RevisionRef],
@@ -803,7 +818,7 @@ impl Audit {
                             c.id.clone(),
                             self.shown(&c.author),
                             self.shown(&c.committer),
-                            c.date.clone(),
+                            c.date,
                             c.summary.clone(),
                             c.pr,
                             c.trailers.clone(),
@@ -813,7 +828,7 @@ impl Audit {
                         WORKING_TREE.to_string(),
                         identity.clone(),
                         identity.clone(),
-                        now(),
+                        time::CommitTime::now(),
                         "Uncommitted changes".to_string(),
                         None,
                         Vec::new().into(),
@@ -843,7 +858,7 @@ impl Audit {
     }
 
     /// Who is committing here: git's `user.name` and `user.email`.
-    pub fn identity(&self) -> Author {
+    pub(crate) fn identity(&self) -> Author {
         let config = crate::git::open(&self.git_dir)
             .ok()
             .and_then(|g| g.config().ok());
@@ -1089,11 +1104,6 @@ fn display_names(git: &Repository, walk: &Walk) -> HashMap<Author, Author> {
         }
     }
     out
-}
-
-fn now() -> String {
-    let now = jiff::ZonedDateTime::now();
-    now.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
 }
 
 fn git_error(e: git2::Error) -> Error {

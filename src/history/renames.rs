@@ -16,7 +16,7 @@ const MAX_SIMILARITY_PAIRS: usize = 100;
 
 /// For each of `added` (path, content key), the index in `deleted` of the file it continues.
 /// `similar` compares two contents by key, for the last pass.
-pub fn pair<K: Eq + Hash>(
+pub(crate) fn pair<K: Eq + Hash>(
     added: &[(String, K)],
     deleted: &[(String, K)],
     similar: &dyn Fn(&K, &K) -> bool,
@@ -54,7 +54,7 @@ pub fn pair<K: Eq + Hash>(
 }
 
 /// Whether two plan texts share at least half their lines (of the longer one).
-pub fn similar_text(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn similar_text(a: &[u8], b: &[u8]) -> bool {
     if a.is_empty() || b.is_empty() {
         return false;
     }

@@ -11,25 +11,25 @@ use crate::error::Error;
 
 /// One review as GitHub lists it. Unknown fields are ignored: the API adds fields over time.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Review {
+pub(crate) struct Review {
     /// `None` for a deleted account (GitHub shows it as "ghost").
-    pub user: Option<User>,
-    pub state: ReviewState,
+    pub(crate) user: Option<User>,
+    pub(crate) state: ReviewState,
     #[serde(default)]
-    pub commit_id: Option<String>,
+    pub(crate) commit_id: Option<String>,
     #[serde(default)]
-    pub submitted_at: Option<String>,
+    pub(crate) submitted_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct User {
-    pub login: String,
+pub(crate) struct User {
+    pub(crate) login: String,
 }
 
 /// What a review says, by GitHub's `state` (read in any case).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(from = "String")]
-pub enum ReviewState {
+pub(crate) enum ReviewState {
     Approved,
     ChangesRequested,
     Dismissed,
@@ -50,7 +50,7 @@ impl From<String> for ReviewState {
 
 /// The reviews planbook was given.
 #[derive(Debug, Default)]
-pub enum Reviews {
+pub(crate) enum Reviews {
     /// No `--reviews`: no sign-off rests on a review.
     #[default]
     None,
@@ -70,7 +70,7 @@ pub enum Reviews {
 
 impl Reviews {
     /// Reads `--reviews PATH`: a file or a folder of `<number>.json` files.
-    pub fn load(path: &Path) -> Result<Loaded, Error> {
+    pub(crate) fn load(path: &Path) -> Result<Loaded, Error> {
         let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
         if meta.is_dir() {
             let mut by_pr = HashMap::new();
@@ -103,7 +103,7 @@ impl Reviews {
 
     /// Whether `login` approved: with a folder, pull request `pr`; with one file, the change
     /// under review, when `commit` belongs to it.
-    pub fn approved(&self, login: &str, pr: Option<u64>, commit: &str) -> Option<Approval> {
+    pub(crate) fn approved(&self, login: &str, pr: Option<u64>, commit: &str) -> Option<Approval> {
         match self {
             Reviews::None => None,
             Reviews::Change {
@@ -132,12 +132,12 @@ impl Reviews {
 
 /// An approval found for a sign-off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Approval {
-    pub pr: Option<u64>,
+pub(crate) struct Approval {
+    pub(crate) pr: Option<u64>,
 }
 
 /// What `--reviews` pointed at, before it is tied to a change.
-pub enum Loaded {
+pub(crate) enum Loaded {
     File(Vec<Review>),
     Folder(HashMap<u64, Vec<Review>>),
 }
@@ -164,7 +164,7 @@ fn latest_decisive<'a>(reviews: &'a [Review], login: &str) -> Option<&'a Review>
 }
 
 fn parse_file(path: &Path) -> Result<Vec<Review>, Error> {
-    let text = crate::repo::read_limited_text(path).map_err(|e| Error::io(path, e))?;
+    let text = crate::read::read_limited_text(path).map_err(|e| Error::io(path, e))?;
     let reviews: Vec<Review> = serde_json::from_str(&text).map_err(|e| Error::Config {
         path: PathBuf::from(path),
         line: e.line().max(1),

@@ -27,7 +27,7 @@ const OPENPGP_KEY_ARMOR: &str = "-----BEGIN PGP PUBLIC KEY BLOCK-----";
 /// What kind of signature a commit carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Kind {
+pub(crate) enum SignatureKind {
     Ssh,
     Openpgp,
 }
@@ -35,7 +35,7 @@ pub enum Kind {
 /// The verdict on a signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum SignatureStatus {
+pub(crate) enum SignatureStatus {
     /// Cryptographically valid, by a key that is someone's in the keyring.
     Good,
     /// By a key in the keyring, but it does not verify (tampered, wrong namespace, malformed).
@@ -46,23 +46,35 @@ pub enum SignatureStatus {
     None,
 }
 
+impl SignatureStatus {
+    /// The verdict as data: `good`, `bad`, `unknown_key`, `none` (as JSON shows it).
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            SignatureStatus::Good => "good",
+            SignatureStatus::Bad => "bad",
+            SignatureStatus::UnknownKey => "unknown_key",
+            SignatureStatus::None => "none",
+        }
+    }
+}
+
 /// The verdict on one commit's signature, as `log --format json` prints it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Signature {
-    pub status: SignatureStatus,
+pub(crate) struct Signature {
+    pub(crate) status: SignatureStatus,
     /// `None` when unsigned or when the signature is of a kind we cannot read (x509, garbage).
-    pub kind: Option<Kind>,
+    pub(crate) kind: Option<SignatureKind>,
     /// The key that made it: `SHA256:…` for SSH, the uppercase hex fingerprint for OpenPGP
     /// (of the primary key or the subkey that signed; the 16-digit key id when the signature
     /// names no fingerprint and the key is unknown).
-    pub key: Option<String>,
+    pub(crate) key: Option<String>,
     /// The person the key belongs to; set whenever the key is in the keyring.
-    pub person: Option<String>,
+    pub(crate) person: Option<String>,
 }
 
 impl Signature {
     /// The verdict on an unsigned commit.
-    pub fn unsigned() -> Signature {
+    pub(crate) fn unsigned() -> Signature {
         Signature {
             status: SignatureStatus::None,
             kind: None,
@@ -71,7 +83,7 @@ impl Signature {
         }
     }
 
-    fn unknown(kind: Option<Kind>, key: Option<String>) -> Signature {
+    fn unknown(kind: Option<SignatureKind>, key: Option<String>) -> Signature {
         Signature {
             status: SignatureStatus::UnknownKey,
             kind,
@@ -80,7 +92,7 @@ impl Signature {
         }
     }
 
-    fn known(status: SignatureStatus, kind: Kind, key: &str, person: &str) -> Signature {
+    fn known(status: SignatureStatus, kind: SignatureKind, key: &str, person: &str) -> Signature {
         Signature {
             status,
             kind: Some(kind),
@@ -92,7 +104,7 @@ impl Signature {
 
 /// The public keys that sign people's commits, from `people.yaml` `keys:` entries.
 #[derive(Debug, Default)]
-pub struct Keyring {
+pub(crate) struct Keyring {
     /// By `SHA256:…` fingerprint, which is also what the signature names.
     ssh: HashMap<String, SshKey>,
     openpgp: Vec<OpenPgpKey>,
@@ -131,7 +143,7 @@ impl Keyring {
     /// public key block (possibly several keys with subkeys), or the path, relative to `root`,
     /// of a file holding either. The error says what is wrong and what to do; on error the
     /// keyring is unchanged.
-    pub fn add(&mut self, person: &str, entry: &str, root: &Path) -> Result<(), String> {
+    pub(crate) fn add(&mut self, person: &str, entry: &str, root: &Path) -> Result<(), String> {
         let text = entry.trim();
         if text.is_empty() {
             return Err(
@@ -184,11 +196,6 @@ impl Keyring {
             }
         }
         Ok(())
-    }
-
-    /// Whether no key has been added.
-    pub fn is_empty(&self) -> bool {
-        self.ssh.is_empty() && self.openpgp.is_empty()
     }
 
     /// A key signs for one person only, or a signature could not say whose it is.
@@ -367,7 +374,7 @@ fn read_key_file(name: &str, root: &Path) -> Result<String, String> {
             "key path `{name}` is not a file; name the key file itself"
         ));
     }
-    let bytes = crate::repo::read_limited(&full)
+    let bytes = crate::read::read_limited(&full)
         .map_err(|e| format!("cannot read key file `{name}`: {e}"))?;
     String::from_utf8(bytes).map_err(|_| format!("key file `{name}` is not UTF-8 text"))
 }
@@ -385,12 +392,12 @@ fn excerpt(text: &str) -> String {
 
 /// Verifies a commit's signature: `signature` is the `gpgsig` header value and `signed` the
 /// commit object without it, as [`git2::Repository::extract_signature`] returns them.
-pub fn verify(keyring: &Keyring, signature: &[u8], signed: &[u8]) -> Signature {
+pub(crate) fn verify(keyring: &Keyring, signature: &[u8], signed: &[u8]) -> Signature {
     let start = signature.trim_ascii_start();
     let kind = if start.starts_with(SSH_ARMOR.as_bytes()) {
-        Kind::Ssh
+        SignatureKind::Ssh
     } else if start.starts_with(OPENPGP_ARMOR.as_bytes()) {
-        Kind::Openpgp
+        SignatureKind::Openpgp
     } else {
         // x509 (gpgsm) signatures, or anything else: nothing we can check.
         return Signature::unknown(None, None);
@@ -399,8 +406,8 @@ pub fn verify(keyring: &Keyring, signature: &[u8], signed: &[u8]) -> Signature {
         return Signature::unknown(Some(kind), None);
     }
     match kind {
-        Kind::Ssh => verify_ssh(keyring, signature, signed),
-        Kind::Openpgp => verify_openpgp(keyring, signature, signed),
+        SignatureKind::Ssh => verify_ssh(keyring, signature, signed),
+        SignatureKind::Openpgp => verify_openpgp(keyring, signature, signed),
     }
 }
 
@@ -412,25 +419,28 @@ fn verify_ssh(keyring: &Keyring, signature: &[u8], signed: &[u8]) -> Signature {
         Err(_) => {
             return match sshsig_key(signature) {
                 Some(fingerprint) => match keyring.ssh.get(&fingerprint) {
-                    Some(key) => {
-                        Signature::known(SignatureStatus::Bad, Kind::Ssh, &fingerprint, &key.person)
-                    }
-                    None => Signature::unknown(Some(Kind::Ssh), Some(fingerprint)),
+                    Some(key) => Signature::known(
+                        SignatureStatus::Bad,
+                        SignatureKind::Ssh,
+                        &fingerprint,
+                        &key.person,
+                    ),
+                    None => Signature::unknown(Some(SignatureKind::Ssh), Some(fingerprint)),
                 },
-                None => Signature::unknown(Some(Kind::Ssh), None),
+                None => Signature::unknown(Some(SignatureKind::Ssh), None),
             };
         }
     };
     let fingerprint = sig.public_key().fingerprint(HashAlg::Sha256).to_string();
     let Some(key) = keyring.ssh.get(&fingerprint) else {
-        return Signature::unknown(Some(Kind::Ssh), Some(fingerprint));
+        return Signature::unknown(Some(SignatureKind::Ssh), Some(fingerprint));
     };
     // `PublicKey::verify` also insists on the namespace and on the exact key.
     let status = match key.key.verify(SSH_NAMESPACE, signed, &sig) {
         Ok(()) => SignatureStatus::Good,
         Err(_) => SignatureStatus::Bad,
     };
-    Signature::known(status, Kind::Ssh, &fingerprint, &key.person)
+    Signature::known(status, SignatureKind::Ssh, &fingerprint, &key.person)
 }
 
 /// The `SHA256:…` fingerprint of the key an `sshsig` blob names, read only as far as that key.
@@ -465,10 +475,10 @@ fn sshsig_key(signature: &[u8]) -> Option<String> {
 
 fn verify_openpgp(keyring: &Keyring, signature: &[u8], signed: &[u8]) -> Signature {
     let Ok(text) = std::str::from_utf8(signature) else {
-        return Signature::unknown(Some(Kind::Openpgp), None);
+        return Signature::unknown(Some(SignatureKind::Openpgp), None);
     };
     let Ok((sigs, _headers)) = DetachedSignature::from_string_many(text) else {
-        return Signature::unknown(Some(Kind::Openpgp), None);
+        return Signature::unknown(Some(SignatureKind::Openpgp), None);
     };
     // Git writes one signature; should there be several, the best verdict stands.
     sigs.filter_map(Result::ok)
@@ -478,7 +488,7 @@ fn verify_openpgp(keyring: &Keyring, signature: &[u8], signed: &[u8]) -> Signatu
             SignatureStatus::Bad => 1,
             SignatureStatus::UnknownKey | SignatureStatus::None => 2,
         })
-        .unwrap_or_else(|| Signature::unknown(Some(Kind::Openpgp), None))
+        .unwrap_or_else(|| Signature::unknown(Some(SignatureKind::Openpgp), None))
 }
 
 fn verify_openpgp_one(keyring: &Keyring, sig: &pgp::packet::Signature, signed: &[u8]) -> Signature {
@@ -505,13 +515,13 @@ fn verify_openpgp_one(keyring: &Keyring, sig: &pgp::packet::Signature, signed: &
             .first()
             .map(|fp| format!("{fp:X}"))
             .or_else(|| key_ids.first().map(|id| id.to_string().to_uppercase()));
-        return Signature::unknown(Some(Kind::Openpgp), named);
+        return Signature::unknown(Some(SignatureKind::Openpgp), named);
     };
     // A data signature is binary or text; any other type is a signature over something else.
     if !matches!(sig.typ(), Some(SignatureType::Binary | SignatureType::Text)) {
         return Signature::known(
             SignatureStatus::Bad,
-            Kind::Openpgp,
+            SignatureKind::Openpgp,
             &first.hex,
             &first.person,
         );
@@ -526,7 +536,7 @@ fn verify_openpgp_one(keyring: &Keyring, sig: &pgp::packet::Signature, signed: &
             Ok(()) => {
                 return Signature::known(
                     SignatureStatus::Good,
-                    Kind::Openpgp,
+                    SignatureKind::Openpgp,
                     &key.hex,
                     &key.person,
                 );
@@ -537,10 +547,15 @@ fn verify_openpgp_one(keyring: &Keyring, sig: &pgp::packet::Signature, signed: &
         }
     }
     match failed {
-        Some(key) => Signature::known(SignatureStatus::Bad, Kind::Openpgp, &key.hex, &key.person),
+        Some(key) => Signature::known(
+            SignatureStatus::Bad,
+            SignatureKind::Openpgp,
+            &key.hex,
+            &key.person,
+        ),
         None => Signature::known(
             SignatureStatus::UnknownKey,
-            Kind::Openpgp,
+            SignatureKind::Openpgp,
             &first.hex,
             &first.person,
         ),
@@ -549,7 +564,7 @@ fn verify_openpgp_one(keyring: &Keyring, sig: &pgp::packet::Signature, signed: &
 
 /// Extracts and verifies the signature of commit `id`: [`SignatureStatus::None`] when it is unsigned,
 /// [`SignatureStatus::UnknownKey`] when the commit cannot be read.
-pub fn of_commit(git: &git2::Repository, id: git2::Oid, keyring: &Keyring) -> Signature {
+pub(crate) fn of_commit(git: &git2::Repository, id: git2::Oid, keyring: &Keyring) -> Signature {
     match git.extract_signature(&id, None) {
         Ok((signature, signed)) => verify(keyring, &signature, &signed),
         Err(e) if e.code() == git2::ErrorCode::NotFound => Signature::unsigned(),
@@ -564,6 +579,23 @@ mod tests {
     use std::process::Command;
 
     use super::*;
+
+    #[test]
+    fn verdict_names_are_the_json_ones() {
+        for status in [
+            SignatureStatus::Good,
+            SignatureStatus::Bad,
+            SignatureStatus::UnknownKey,
+            SignatureStatus::None,
+        ] {
+            assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+        }
+    }
+
+    /// Whether no key has been added to `keyring`.
+    fn no_keys(keyring: &Keyring) -> bool {
+        keyring.ssh.is_empty() && keyring.openpgp.is_empty()
+    }
 
     /// A temp git repository with keys made by the real tools, and commits signed with them.
     struct Fixture {
@@ -751,7 +783,7 @@ mod tests {
         keyring
     }
 
-    fn good(kind: Kind, key: &str, person: &str) -> Signature {
+    fn good(kind: SignatureKind, key: &str, person: &str) -> Signature {
         Signature::known(SignatureStatus::Good, kind, key, person)
     }
 
@@ -779,7 +811,7 @@ mod tests {
             let id = fixture.commit(Sign::Ssh(&public));
             assert_eq!(
                 fixture.verify(&keyring, id),
-                good(Kind::Ssh, &ssh_fingerprint(&public), "alice"),
+                good(SignatureKind::Ssh, &ssh_fingerprint(&public), "alice"),
                 "{name}"
             );
         }
@@ -806,7 +838,7 @@ mod tests {
 
         let id = fixture.commit(Sign::OpenPgp(&format!("{primary}!")));
         let verdict = fixture.verify(&keyring, id);
-        assert_eq!(verdict, good(Kind::Openpgp, &primary, "alice"));
+        assert_eq!(verdict, good(SignatureKind::Openpgp, &primary, "alice"));
         let json = serde_json::to_value(&verdict).expect("json");
         assert_eq!(
             json,
@@ -816,13 +848,13 @@ mod tests {
         let id = fixture.commit(Sign::OpenPgp(&format!("{subkey}!")));
         assert_eq!(
             fixture.verify(&keyring, id),
-            good(Kind::Openpgp, &subkey, "alice")
+            good(SignatureKind::Openpgp, &subkey, "alice")
         );
 
         let id = fixture.commit(Sign::OpenPgp(&second));
         assert_eq!(
             fixture.verify(&keyring, id),
-            good(Kind::Openpgp, &second, "alice")
+            good(SignatureKind::Openpgp, &second, "alice")
         );
     }
 
@@ -837,7 +869,7 @@ mod tests {
         let id = fixture.commit(Sign::Ssh(&stranger));
         let verdict = fixture.verify(&keyring, id);
         assert_eq!(verdict.status, SignatureStatus::UnknownKey);
-        assert_eq!(verdict.kind, Some(Kind::Ssh));
+        assert_eq!(verdict.kind, Some(SignatureKind::Ssh));
         assert_eq!(verdict.key, Some(ssh_fingerprint(&stranger)));
         assert_eq!(verdict.person, None);
 
@@ -845,7 +877,7 @@ mod tests {
         let verdict = fixture.verify(&keyring, id);
         assert_eq!(
             verdict,
-            Signature::unknown(Some(Kind::Openpgp), Some(openpgp.clone()))
+            Signature::unknown(Some(SignatureKind::Openpgp), Some(openpgp.clone()))
         );
         assert_eq!(
             serde_json::to_value(&verdict).expect("json"),
@@ -870,12 +902,12 @@ mod tests {
         let id = fixture.commit(Sign::Ssh(&bob));
         assert_eq!(
             fixture.verify(&keyring, id),
-            good(Kind::Ssh, &ssh_fingerprint(&bob), "bob")
+            good(SignatureKind::Ssh, &ssh_fingerprint(&bob), "bob")
         );
         let id = fixture.commit(Sign::OpenPgp(&carol));
         assert_eq!(
             fixture.verify(&keyring, id),
-            good(Kind::Openpgp, &carol, "carol")
+            good(SignatureKind::Openpgp, &carol, "carol")
         );
     }
 
@@ -904,7 +936,7 @@ mod tests {
             verify(&keyring, &signature, &tamper(&signed)),
             Signature::known(
                 SignatureStatus::Bad,
-                Kind::Ssh,
+                SignatureKind::Ssh,
                 &ssh_fingerprint(&alice),
                 "alice"
             )
@@ -918,7 +950,7 @@ mod tests {
         );
         assert_eq!(
             verify(&keyring, &signature, &tamper(&signed)),
-            Signature::known(SignatureStatus::Bad, Kind::Openpgp, &bob, "bob")
+            Signature::known(SignatureStatus::Bad, SignatureKind::Openpgp, &bob, "bob")
         );
 
         // The same bytes signed by the same key, but as a file rather than a commit.
@@ -961,14 +993,14 @@ mod tests {
             verify(&keyring, broken.as_bytes(), &signed),
             Signature::known(
                 SignatureStatus::Bad,
-                Kind::Ssh,
+                SignatureKind::Ssh,
                 &ssh_fingerprint(&alice),
                 "alice"
             )
         );
         assert_eq!(
             verify(&Keyring::default(), broken.as_bytes(), &signed),
-            Signature::unknown(Some(Kind::Ssh), Some(ssh_fingerprint(&alice)))
+            Signature::unknown(Some(SignatureKind::Ssh), Some(ssh_fingerprint(&alice)))
         );
     }
 
@@ -995,24 +1027,24 @@ mod tests {
         fs::write(fixture.root().join("keys/bob.asc"), &bob_armored).expect("write");
 
         let mut keyring = Keyring::default();
-        assert!(keyring.is_empty());
+        assert!(no_keys(&keyring));
         keyring
             .add("alice", "ssh-keys/alice.pub", fixture.root())
             .expect("an SSH key file");
         keyring
             .add("bob", "./keys/bob.asc", fixture.root())
             .expect("an OpenPGP key file");
-        assert!(!keyring.is_empty());
+        assert!(!no_keys(&keyring));
 
         let id = fixture.commit(Sign::Ssh(&alice));
         assert_eq!(
             fixture.verify(&keyring, id),
-            good(Kind::Ssh, &ssh_fingerprint(&alice), "alice")
+            good(SignatureKind::Ssh, &ssh_fingerprint(&alice), "alice")
         );
         let id = fixture.commit(Sign::OpenPgp(&bob));
         assert_eq!(
             fixture.verify(&keyring, id),
-            good(Kind::Openpgp, &bob, "bob")
+            good(SignatureKind::Openpgp, &bob, "bob")
         );
     }
 
@@ -1041,7 +1073,7 @@ mod tests {
                 .unwrap_err();
             assert!(error.contains("outside the repository"), "{error}");
         }
-        assert!(keyring.is_empty());
+        assert!(no_keys(&keyring));
     }
 
     #[test]
@@ -1081,7 +1113,7 @@ mod tests {
             let error = keyring.add("alice", entry, fixture.root()).unwrap_err();
             assert!(error.contains(message), "{entry:?}: {error}");
             assert!(!error.contains("b3Blbn"), "a private key is never echoed");
-            assert!(keyring.is_empty());
+            assert!(no_keys(&keyring));
         }
     }
 
@@ -1093,7 +1125,7 @@ mod tests {
         let mut keyring = Keyring::default();
         let error = keyring.add("alice", &entry, fixture.root()).unwrap_err();
         assert!(error.contains("`ssh-ed25519 AAAAbroken laptop`"), "{error}");
-        assert!(keyring.is_empty());
+        assert!(no_keys(&keyring));
     }
 
     #[test]
@@ -1145,11 +1177,11 @@ mod tests {
             (&b""[..], None),
             (b"\xff\xfe\x00garbage", None),
             (x509, None),
-            (&huge, Some(Kind::Openpgp)),
-            (b"-----BEGIN SSH SIGNATURE-----\n", Some(Kind::Ssh)),
+            (&huge, Some(SignatureKind::Openpgp)),
+            (b"-----BEGIN SSH SIGNATURE-----\n", Some(SignatureKind::Ssh)),
             (
                 b"-----BEGIN PGP SIGNATURE-----\n\n=AAAA\n",
-                Some(Kind::Openpgp),
+                Some(SignatureKind::Openpgp),
             ),
         ] {
             assert_eq!(

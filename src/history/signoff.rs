@@ -6,29 +6,29 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Evidence, SignoffPolicy};
-pub use crate::history::trust::Trust;
+pub(crate) use crate::history::trust::Trust;
 use crate::history::{Author, Commit, Revision, Snapshot, WORKING_TREE, Walk, message};
 use crate::plan::People;
 
 /// A sign-off entry as one revision of a plan holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct SignoffEntry {
-    pub person: String,
+pub(crate) struct SignoffEntry {
+    pub(crate) person: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role: Option<String>,
-    pub date: String,
+    pub(crate) role: Option<String>,
+    pub(crate) date: String,
 }
 
 impl SignoffEntry {
     /// A sign-off is identified across revisions by its person and date: a sign-off renewed
     /// with a new date is a new sign-off.
-    pub fn same(&self, other: &SignoffEntry) -> bool {
+    pub(crate) fn same(&self, other: &SignoffEntry) -> bool {
         self.person == other.person && self.date == other.date
     }
 }
 
 /// The sign-off entries of a revision.
-pub fn entries(snapshot: &Snapshot) -> Vec<SignoffEntry> {
+pub(crate) fn entries(snapshot: &Snapshot) -> Vec<SignoffEntry> {
     entries_in(snapshot.get("signoffs"))
 }
 
@@ -61,52 +61,52 @@ fn date_text(value: &serde_json::Value) -> Option<String> {
 
 /// What the audit trail says of one sign-off the plan carries now.
 #[derive(Debug, Clone, Serialize)]
-pub struct SignoffRecord {
-    pub person: String,
-    pub role: Option<String>,
-    pub date: String,
+pub(crate) struct SignoffRecord {
+    pub(crate) person: String,
+    pub(crate) role: Option<String>,
+    pub(crate) date: String,
     /// The commit that added it: the newest commit on the path to the current revision that
     /// introduced the entry. `None` when it is not committed.
-    pub added_in: Option<String>,
+    pub(crate) added_in: Option<String>,
     /// The strongest evidence found, whether or not `[signoff] accept` allows it.
-    pub evidence: Option<Evidence>,
-    pub stale: bool,
+    pub(crate) evidence: Option<Evidence>,
+    pub(crate) stale: bool,
     /// The first revision after it that changed a covered field.
-    pub stale_since: Option<String>,
+    pub(crate) stale_since: Option<String>,
     /// The covered fields that differ from the revision that added it.
-    pub changed: Vec<String>,
+    pub(crate) changed: Vec<String>,
     /// Every kind of evidence found, strongest first.
     #[serde(skip)]
-    pub found: Vec<Evidence>,
+    pub(crate) found: Vec<Evidence>,
     /// What the adding commit was, for messages.
     #[serde(skip)]
-    pub added_by: Option<AddedBy>,
+    pub(crate) added_by: Option<AddedBy>,
     #[serde(skip)]
-    pub stale_by: Option<Author>,
+    pub(crate) stale_by: Option<Author>,
 }
 
 /// The commit that added a sign-off, as messages describe it.
 #[derive(Debug, Clone)]
-pub struct AddedBy {
+pub(crate) struct AddedBy {
     /// As the commit records them (what was verified).
-    pub author: Author,
-    pub committer: Author,
+    pub(crate) author: Author,
+    pub(crate) committer: Author,
     /// The committer as `.mailmap` shows them.
-    pub shown_committer: Author,
-    pub pr: Option<u64>,
+    pub(crate) shown_committer: Author,
+    pub(crate) pr: Option<u64>,
     /// The key that signed it, when the signature is good.
-    pub key: Option<String>,
+    pub(crate) key: Option<String>,
 }
 
 impl SignoffRecord {
     /// Whether the evidence found includes a kind the policy accepts.
-    pub fn verified(&self, policy: &SignoffPolicy) -> bool {
+    pub(crate) fn verified(&self, policy: &SignoffPolicy) -> bool {
         self.found.iter().any(|k| policy.accept.contains(k))
     }
 
     /// How the site and messages describe the evidence: "signed (key …)", "approved in review
     /// of #12", "committed by …", "attested by …", or "unverified".
-    pub fn describe(&self, people: &People) -> String {
+    pub(crate) fn describe(&self, people: &People) -> String {
         let by = self.added_by.as_ref();
         match self.evidence {
             Some(Evidence::Signature) => format!(
@@ -131,7 +131,7 @@ impl SignoffRecord {
 /// `revisions`, newest first (the first is the current content).
 /// `ancestry(candidate, at)` says whether commit `candidate` is on the history of a parent of
 /// revision `at` (a commit id, or the working tree).
-pub fn assess(
+pub(crate) fn assess(
     revisions: &[Revision],
     current: &[SignoffEntry],
     walk: &Walk,
@@ -225,7 +225,7 @@ fn added_at(
 }
 
 /// The fields every sign-off covers, whatever `[signoff] covers` says.
-pub const ALWAYS_COVERED: [&str; 2] = ["id", "waivers"];
+pub(crate) const ALWAYS_COVERED: [&str; 2] = ["id", "waivers"];
 
 /// Marks `record` stale when a covered field differs between the revision that added it and
 /// the current one.
@@ -322,7 +322,7 @@ fn found(
 }
 
 /// What a repository accepts, as a sentence: "a commit signed with one of Ben's keys, or …".
-pub fn what_counts(policy: &SignoffPolicy, people: &People, person: &str) -> String {
+pub(crate) fn what_counts(policy: &SignoffPolicy, people: &People, person: &str) -> String {
     let name = people.name(person);
     let p = people.get(person);
     let email = p
@@ -355,7 +355,7 @@ pub fn what_counts(policy: &SignoffPolicy, people: &People, person: &str) -> Str
 }
 
 /// The people who signed and whose sign-offs are stale, for the policy count.
-pub fn stale_people(records: &[SignoffRecord]) -> HashSet<(&str, &str)> {
+pub(crate) fn stale_people(records: &[SignoffRecord]) -> HashSet<(&str, &str)> {
     records
         .iter()
         .filter(|r| r.stale)
@@ -364,7 +364,7 @@ pub fn stale_people(records: &[SignoffRecord]) -> HashSet<(&str, &str)> {
 }
 
 /// A short commit name for messages.
-pub fn short(commit: &str) -> String {
+pub(crate) fn short(commit: &str) -> String {
     if commit == WORKING_TREE {
         "uncommitted changes".to_string()
     } else {

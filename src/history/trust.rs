@@ -19,16 +19,16 @@ use crate::repo::Repo;
 
 /// Everything sign-off verification trusts.
 pub struct Trust {
-    pub people: People,
-    pub policy: SignoffPolicy,
-    pub reviews: Reviews,
-    pub keyring: Keyring,
+    pub(crate) people: People,
+    pub(crate) policy: SignoffPolicy,
+    pub(crate) reviews: Reviews,
+    pub(crate) keyring: Keyring,
     /// Under `--base`: the base revision's configuration, whose levels of the rules that guard
     /// sign-offs and whose paths apply to the change.
-    pub base_config: Option<Config>,
+    pub(crate) base_config: Option<Config>,
     /// Under `--base`: the commits of the change. A sign-off added before it was judged when
     /// its own change was checked; it is not judged again by this change's reviews.
-    pub change: Option<HashSet<String>>,
+    pub(crate) change: Option<HashSet<String>>,
 }
 
 impl Trust {
@@ -64,7 +64,7 @@ impl Trust {
 
     /// Trust as the base revision `base` states it, and the `identity-change` findings of what
     /// the change does to it.
-    pub fn at_base(
+    pub(crate) fn at_base(
         repo: &Repo,
         audit: &Audit,
         base: &str,
@@ -190,17 +190,17 @@ impl Trust {
 
 /// One side of a change, for comparing identities: people, configuration, and how to read a
 /// file of the repository on that side.
-pub struct Side<'a> {
-    pub people: &'a People,
-    pub config: &'a Config,
-    pub read: &'a dyn Fn(&Path) -> Option<String>,
+pub(crate) struct Side<'a> {
+    pub(crate) people: &'a People,
+    pub(crate) config: &'a Config,
+    pub(crate) read: &'a dyn Fn(&Path) -> Option<String>,
 }
 
 /// Everything a change does to who can vouch for sign-offs, as `identity-change` findings:
 /// people's emails, keys and logins, the content of key files, the `[signoff]` policy, the
 /// levels of the rules that guard sign-offs, and where plans and people are read. `check
 /// --base` and `diff` both report these.
-pub fn compare(
+pub(crate) fn compare(
     base: Side,
     head: Side,
     people_text: &str,
@@ -346,7 +346,7 @@ fn is_key_text(entry: &str) -> bool {
 }
 
 fn read_text(path: &Path) -> Result<String, Error> {
-    match crate::repo::read_limited(path) {
+    match crate::read::read_limited(path) {
         Ok(bytes) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
         Err(e) => Err(Error::io(path, e)),

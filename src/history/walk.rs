@@ -16,31 +16,31 @@ use crate::history::message::{self, Trailer};
 
 /// A name and email as a commit records them (`.mailmap` is applied only for display).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Author {
-    pub name: String,
-    pub email: String,
+pub(crate) struct Author {
+    pub(crate) name: String,
+    pub(crate) email: String,
 }
 
 /// A commit that changed at least one plan.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Commit {
-    pub id: String,
-    pub author: Author,
-    pub committer: Author,
+pub(crate) struct Commit {
+    pub(crate) id: String,
+    pub(crate) author: Author,
+    pub(crate) committer: Author,
     /// Whether the commit carries a signature (`gpgsig`); it is verified when asked, against
     /// the keys of the day, never cached.
-    pub signed: bool,
-    /// ISO 8601 with the author's offset, e.g. `2026-03-01T14:05:00+01:00`.
-    pub date: String,
-    pub summary: String,
-    pub pr: Option<u64>,
+    pub(crate) signed: bool,
+    /// When the author wrote it, with their offset (`2026-03-01T14:05:00+01:00`).
+    pub(crate) date: crate::history::time::CommitTime,
+    pub(crate) summary: String,
+    pub(crate) pr: Option<u64>,
     /// Shared with every revision of the commit (a batch commit may carry hundreds).
-    pub trailers: std::sync::Arc<[Trailer]>,
+    pub(crate) trailers: std::sync::Arc<[Trailer]>,
 }
 
 /// What a commit did to a plan file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ChangeKind {
+pub(crate) enum ChangeKind {
     Added,
     Modified,
     Deleted,
@@ -49,25 +49,25 @@ pub enum ChangeKind {
 
 /// What one commit did to one plan file. Paths are relative to the git work tree.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct FileChange {
+pub(crate) struct FileChange {
     /// Index into [`Walk::commits`].
-    pub commit: usize,
-    pub status: ChangeKind,
-    pub path: String,
-    pub old_path: Option<String>,
-    pub old_blob: Option<String>,
-    pub new_blob: Option<String>,
+    pub(crate) commit: usize,
+    pub(crate) status: ChangeKind,
+    pub(crate) path: String,
+    pub(crate) old_path: Option<String>,
+    pub(crate) old_blob: Option<String>,
+    pub(crate) new_blob: Option<String>,
     /// For a merge: the file's blobs in the other parents, so that what a branch brought in
     /// is credited to the branch, not to the merge.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub other_parents: Vec<String>,
+    pub(crate) other_parents: Vec<String>,
 }
 
 /// The commits (newest first) and file changes of the history.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Walk {
-    pub commits: Vec<Commit>,
-    pub changes: Vec<FileChange>,
+pub(crate) struct Walk {
+    pub(crate) commits: Vec<Commit>,
+    pub(crate) changes: Vec<FileChange>,
 }
 
 /// Trees read from the object database, kept while they are likely to be read again (a
@@ -231,7 +231,7 @@ fn git_order(a: &git2::TreeEntry, b: &git2::TreeEntry) -> std::cmp::Ordering {
 /// Commits are examined oldest first, and each change to a plan file is handed to `seen` as
 /// soon as it is found (`old blob → new blob`), so that the blobs can be read and compared on
 /// another core while the walk goes on, in the order packs store them.
-pub fn walk(
+pub(crate) fn walk(
     repo: &Repository,
     head: Oid,
     known: &[Oid],
@@ -369,7 +369,7 @@ fn examine(
         author: person(&author),
         committer: person(&commit.committer()),
         signed: commit.header_field_bytes("gpgsig").is_ok(),
-        date: iso_date(author.when()),
+        date: crate::history::time::CommitTime::from_git(author.when()),
         pr: own_pr,
         trailers: message::trailers(message).into(),
         summary,
@@ -477,19 +477,4 @@ fn similar(repo: &Repository, a: Oid, b: Oid) -> bool {
         (Some(a), Some(b)) => crate::history::renames::similar_text(&a, &b),
         _ => false,
     }
-}
-
-/// A git time as ISO 8601 with its offset.
-pub fn iso_date(time: git2::Time) -> String {
-    let offset = time.offset_minutes();
-    let local = time.seconds() + i64::from(offset) * 60;
-    let date = jiff::Timestamp::from_second(local)
-        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%S").to_string())
-        .unwrap_or_default();
-    let sign = if offset < 0 { '-' } else { '+' };
-    format!(
-        "{date}{sign}{:02}:{:02}",
-        offset.abs() / 60,
-        offset.abs() % 60
-    )
 }

@@ -25,7 +25,7 @@ const DIRECTIONS: [&str; 2] = ["increase", "decrease"];
 const VISIBILITIES: [&str; 2] = ["internal", "restricted"];
 
 /// The character index (from 0) of protocol column `character` in `line`.
-pub fn column_of(line: &str, character: usize, utf16: bool) -> usize {
+pub(crate) fn column_of(line: &str, character: usize, utf16: bool) -> usize {
     if !utf16 {
         return character.min(line.chars().count());
     }
@@ -48,7 +48,7 @@ fn character_of(line: &str, column: usize, utf16: bool) -> usize {
 }
 
 /// A finding as the protocol publishes it: the same rule, place and message as `check`.
-pub fn diagnostic(d: &Diagnostic, text: &str, utf16: bool) -> Value {
+pub(crate) fn diagnostic(d: &Diagnostic, text: &str, utf16: bool) -> Value {
     let position = |line: u32, column: u32| {
         let index = line.saturating_sub(1) as usize;
         let source = text.lines().nth(index).unwrap_or("");
@@ -147,7 +147,7 @@ fn values(list: &[&str]) -> Vec<Value> {
 }
 
 /// Completion at character `column` of line `line` (both from 0).
-pub fn completion(server: &mut Server, uri: &str, line: usize, column: usize) -> Vec<Value> {
+pub(crate) fn completion(server: &mut Server, uri: &str, line: usize, column: usize) -> Vec<Value> {
     let Some(document) = server.documents.get(uri) else {
         return Vec::new();
     };
@@ -260,7 +260,7 @@ fn missing_sections(text: &str, plan: Option<&Plan>) -> Vec<String> {
 }
 
 /// Hover text (Markdown) at character `column` of line `line`.
-pub fn hover(server: &mut Server, uri: &str, line: usize, column: usize) -> Option<String> {
+pub(crate) fn hover(server: &mut Server, uri: &str, line: usize, column: usize) -> Option<String> {
     let text = server.documents.get(uri)?.text.clone();
     let source = text.lines().nth(line).unwrap_or("");
     let mut parts = Vec::new();
@@ -341,7 +341,7 @@ fn insert(uri: &str, line: usize, text: &str) -> Value {
 
 /// Code actions for a document: the sections and fields its status requires, and a check-in
 /// for today.
-pub fn actions(server: &mut Server, uri: &str) -> Vec<Value> {
+pub(crate) fn actions(server: &mut Server, uri: &str) -> Vec<Value> {
     let Some(text) = server.documents.get(uri).map(|d| d.text.clone()) else {
         return Vec::new();
     };
@@ -425,7 +425,12 @@ pub fn actions(server: &mut Server, uri: &str) -> Vec<Value> {
 }
 
 /// Go to definition: a person id leads to `people.yaml`, `supersedes` to the plan it names.
-pub fn definition(server: &mut Server, uri: &str, line: usize, column: usize) -> Option<Value> {
+pub(crate) fn definition(
+    server: &mut Server,
+    uri: &str,
+    line: usize,
+    column: usize,
+) -> Option<Value> {
     let text = server.documents.get(uri)?.text.clone();
     let source = text.lines().nth(line)?;
     let word = word_at(source, column)?;

@@ -31,7 +31,7 @@ use transport::Incoming;
 const DEBOUNCE: Duration = Duration::from_millis(20);
 
 /// Runs the server on stdin and stdout until the client says `exit` or closes the stream.
-pub fn run(config: Option<PathBuf>, cwd: Option<PathBuf>) -> Result<ExitStatus, Error> {
+pub(crate) fn run(config: Option<PathBuf>, cwd: Option<PathBuf>) -> Result<ExitStatus, Error> {
     let (send, receive) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut input = BufReader::new(std::io::stdin().lock());
@@ -405,7 +405,7 @@ enum Flow {
 }
 
 /// The path of a `file://` URI.
-pub fn path_of(uri: &str) -> Option<PathBuf> {
+pub(crate) fn path_of(uri: &str) -> Option<PathBuf> {
     let rest = uri.strip_prefix("file://")?;
     // `file:///C:/…` on Windows, `file:///home/…` elsewhere; a host part is not supported.
     let rest = rest.strip_prefix("localhost").unwrap_or(rest);
@@ -437,7 +437,7 @@ pub fn path_of(uri: &str) -> Option<PathBuf> {
 }
 
 /// The `file://` URI of a path.
-pub fn uri_of(path: &Path) -> String {
+pub(crate) fn uri_of(path: &Path) -> String {
     let text = path.to_string_lossy().replace('\\', "/");
     let mut out = String::from("file://");
     if !text.starts_with('/') {

@@ -11,7 +11,7 @@ use serde_json::Value;
 const MAX_MESSAGE_BYTES: usize = 24 * 1024 * 1024;
 
 /// What reading one message gave.
-pub enum Incoming {
+pub(crate) enum Incoming {
     Message(Value),
     /// A framed message whose body is not JSON, or a header that makes no sense: answered with
     /// a parse error, and the server reads on.
@@ -21,7 +21,7 @@ pub enum Incoming {
 }
 
 /// Reads the next message from `input`.
-pub fn read(input: &mut impl BufRead) -> Incoming {
+pub(crate) fn read(input: &mut impl BufRead) -> Incoming {
     let mut length: Option<usize> = None;
     let mut line = String::new();
     loop {
@@ -67,7 +67,7 @@ pub fn read(input: &mut impl BufRead) -> Incoming {
 }
 
 /// Writes one message to `output`.
-pub fn write(output: &mut impl Write, message: &Value) -> std::io::Result<()> {
+pub(crate) fn write(output: &mut impl Write, message: &Value) -> std::io::Result<()> {
     let body = serde_json::to_vec(message)?;
     write!(output, "Content-Length: {}\r\n\r\n", body.len())?;
     output.write_all(&body)?;

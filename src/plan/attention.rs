@@ -12,12 +12,12 @@ use crate::plan::model::{Function, HelpStatus, Plan, Status};
 use crate::plan::{People, progress};
 
 /// How far ahead a reassessment or assessment is listed.
-pub const DUE_WITHIN_DAYS: i64 = 14;
+pub(crate) const DUE_WITHIN_DAYS: i64 = 14;
 
 /// What kind of action an item asks for, in the order the list gives them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Kind {
+pub(crate) enum AttentionKind {
     Behind,
     AtRisk,
     ReassessmentDue,
@@ -27,51 +27,51 @@ pub enum Kind {
     HelpOverdue,
 }
 
-impl Kind {
-    pub fn as_str(self) -> &'static str {
+impl AttentionKind {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
-            Kind::Behind => "behind",
-            Kind::AtRisk => "at-risk",
-            Kind::ReassessmentDue => "reassessment-due",
-            Kind::AssessmentDue => "assessment-due",
-            Kind::SignoffAwaited => "signoff-awaited",
-            Kind::CheckinOverdue => "checkin-overdue",
-            Kind::HelpOverdue => "help-overdue",
+            AttentionKind::Behind => "behind",
+            AttentionKind::AtRisk => "at-risk",
+            AttentionKind::ReassessmentDue => "reassessment-due",
+            AttentionKind::AssessmentDue => "assessment-due",
+            AttentionKind::SignoffAwaited => "signoff-awaited",
+            AttentionKind::CheckinOverdue => "checkin-overdue",
+            AttentionKind::HelpOverdue => "help-overdue",
         }
     }
 
     /// The kind as a heading: "Sign-off awaited".
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
-            Kind::Behind => "Behind",
-            Kind::AtRisk => "At risk",
-            Kind::ReassessmentDue => "Reassessment due",
-            Kind::AssessmentDue => "Assessment due",
-            Kind::SignoffAwaited => "Sign-off awaited",
-            Kind::CheckinOverdue => "Check-in overdue",
-            Kind::HelpOverdue => "Help overdue",
+            AttentionKind::Behind => "Behind",
+            AttentionKind::AtRisk => "At risk",
+            AttentionKind::ReassessmentDue => "Reassessment due",
+            AttentionKind::AssessmentDue => "Assessment due",
+            AttentionKind::SignoffAwaited => "Sign-off awaited",
+            AttentionKind::CheckinOverdue => "Check-in overdue",
+            AttentionKind::HelpOverdue => "Help overdue",
         }
     }
 }
 
 /// One thing that needs action.
 #[derive(Debug, Clone, Serialize)]
-pub struct Item {
+pub(crate) struct Item {
     /// The plan's id.
-    pub plan: String,
-    pub title: String,
-    pub kind: Kind,
+    pub(crate) plan: String,
+    pub(crate) title: String,
+    pub(crate) kind: AttentionKind,
     /// What is the matter, in a sentence that names people by name.
-    pub message: String,
+    pub(crate) message: String,
     /// The date it is or was due, if it has one.
-    pub date: Option<Date>,
+    pub(crate) date: Option<Date>,
     /// The people asked to act, by id.
-    pub people: Vec<String>,
+    pub(crate) people: Vec<String>,
 }
 
 /// Everything in `plans` (id, plan) that needs action on `today`, most pressing kind first,
 /// then in the order the plans were given.
-pub fn list(
+pub(crate) fn list(
     plans: &[(&str, &Plan)],
     people: &People,
     policy: &SignoffPolicy,
@@ -95,7 +95,7 @@ fn of(
 ) {
     let status = plan.status.unwrap_or(Status::Draft);
     let title = plan.title.clone().unwrap_or_else(|| id.to_string());
-    let mut add = |kind: Kind, message: String, date: Option<Date>, who: Vec<String>| {
+    let mut add = |kind: AttentionKind, message: String, date: Option<Date>, who: Vec<String>| {
         out.push(Item {
             plan: id.to_string(),
             title: title.clone(),
@@ -129,10 +129,10 @@ fn of(
                     f.state.label()
                 ));
             }
-            let kind = if p.state == progress::State::Behind {
-                Kind::Behind
+            let kind = if p.state == progress::ProgressState::Behind {
+                AttentionKind::Behind
             } else {
-                Kind::AtRisk
+                AttentionKind::AtRisk
             };
             add(kind, message, p.latest.map(|(d, _)| d), owner.clone());
         }
@@ -154,9 +154,9 @@ fn of(
         let mut who = owner.clone();
         who.extend(plan.sponsor.clone());
         let kind = if review.assessment {
-            Kind::AssessmentDue
+            AttentionKind::AssessmentDue
         } else {
-            Kind::ReassessmentDue
+            AttentionKind::ReassessmentDue
         };
         add(kind, format!("The {what} {when}"), Some(review.date), who);
     }
@@ -166,13 +166,13 @@ fn of(
         if !awaited.is_empty() {
             let names: Vec<&str> = awaited.iter().map(|p| people.name(p)).collect();
             let message = format!("Waits for sign-off by {}", or_list(&names));
-            add(Kind::SignoffAwaited, message, None, awaited);
+            add(AttentionKind::SignoffAwaited, message, None, awaited);
         }
     }
 
     if let Some(days) = plan.checkin_overdue(today) {
         add(
-            Kind::CheckinOverdue,
+            AttentionKind::CheckinOverdue,
             format!("No check-in for {days} days"),
             plan.latest_checkin().and_then(|c| c.date),
             owner.clone(),
@@ -193,7 +193,7 @@ fn of(
             let days = by.until(today).map_or(0, |s| s.get_days());
             let ask = help.ask.as_deref().unwrap_or("help");
             add(
-                Kind::HelpOverdue,
+                AttentionKind::HelpOverdue,
                 format!(
                     "Asked of {name} by {by} ({days} days ago), still requested: {}",
                     ask.trim()
@@ -208,7 +208,7 @@ fn of(
 /// The people whose sign-off a plan in review waits for: for each required role no signer
 /// holds, those with the role in the owner's reporting line, or everyone with it when nobody
 /// there has it; never the owner (unless self sign-off is allowed) nor someone who signed.
-pub fn awaited_signers(plan: &Plan, people: &People, policy: &SignoffPolicy) -> Vec<String> {
+pub(crate) fn awaited_signers(plan: &Plan, people: &People, policy: &SignoffPolicy) -> Vec<String> {
     // Who has signed, as `signoff-required` counts them (the owner only where self sign-off
     // is allowed).
     let signed = plan.signers(policy.allow_self, &|_| true);

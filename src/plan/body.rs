@@ -9,41 +9,41 @@ use crate::plan::source::LineIndex;
 
 /// A heading in the body.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Heading {
-    pub level: u8,
-    pub text: String,
+pub(crate) struct Heading {
+    pub(crate) level: u8,
+    pub(crate) text: String,
     /// The text as [`section_key`] reduces it, computed once: rules look sections up often.
-    pub key: String,
-    pub span: Span,
+    pub(crate) key: String,
+    pub(crate) span: Span,
 }
 
 /// A link or image in the body.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Link {
-    pub destination: String,
-    pub span: Span,
+pub(crate) struct Link {
+    pub(crate) destination: String,
+    pub(crate) span: Span,
 }
 
 /// What the rules need to know about a plan's body.
 #[derive(Debug, Clone, Default)]
-pub struct Body {
+pub(crate) struct Body {
     /// Byte offset of the body in the file.
-    pub offset: usize,
+    pub(crate) offset: usize,
     /// File line (from 1) on which the body starts.
-    pub first_line: u32,
-    pub headings: Vec<Heading>,
-    pub links: Vec<Link>,
-    pub words: usize,
+    pub(crate) first_line: u32,
+    pub(crate) headings: Vec<Heading>,
+    pub(crate) links: Vec<Link>,
+    pub(crate) words: usize,
     /// Where the text first nests deeper than [`MAX_NESTING`] (the site shows what lies
     /// deeper as plain text).
-    pub too_deep: Option<Span>,
+    pub(crate) too_deep: Option<Span>,
 }
 
 /// Deepest nesting of Markdown blocks and inline markup (quotes, lists, emphasis, links) and,
 /// separately, of raw HTML elements that a plan's text may have on the site. Deeper content is
 /// shown as plain text: no plan needs more, and the sanitiser's cost grows with the square of
 /// the depth (100,000 nested quotes took minutes).
-pub const MAX_NESTING: usize = 32;
+pub(crate) const MAX_NESTING: usize = 32;
 
 /// HTML elements that never have content, so they do not nest.
 const VOID_ELEMENTS: &[&str] = &[
@@ -54,7 +54,7 @@ const VOID_ELEMENTS: &[&str] = &[
 /// Follows the nesting of a stream of Markdown events and says which would go deeper than
 /// [`MAX_NESTING`]; used by `check` (to report it) and the site (to show that part as text).
 #[derive(Debug, Default)]
-pub struct Nesting {
+pub(crate) struct Nesting {
     /// Open Markdown elements, including those too deep to keep.
     depth: usize,
     /// Open raw HTML elements, innermost last; never more than [`MAX_NESTING`].
@@ -63,7 +63,7 @@ pub struct Nesting {
 
 /// What to do with one Markdown event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Keep {
+pub(crate) enum Keep {
     /// Render it as it is.
     Markup,
     /// Leave the element out; its content is still shown.
@@ -74,7 +74,7 @@ pub enum Keep {
 
 impl Nesting {
     /// Whether `event` can be rendered as it is, given every event before it.
-    pub fn admit(&mut self, event: &Event) -> Keep {
+    pub(crate) fn admit(&mut self, event: &Event) -> Keep {
         match event {
             Event::Start(_) => {
                 self.depth += 1;
@@ -147,7 +147,7 @@ fn element_id(name: &str) -> u64 {
 
 impl Body {
     /// Reads the body that starts at byte `offset` of `file`.
-    pub fn parse(file: &str, offset: usize, index: &LineIndex) -> Body {
+    pub(crate) fn parse(file: &str, offset: usize, index: &LineIndex) -> Body {
         let text = &file[offset..];
         let mut body = Body {
             offset,
@@ -201,7 +201,7 @@ impl Body {
     }
 
     /// The level-2 heading that matches `section`, if any.
-    pub fn section(&self, section: &str) -> Option<&Heading> {
+    pub(crate) fn section(&self, section: &str) -> Option<&Heading> {
         let wanted = section_key(section);
         self.headings
             .iter()
@@ -222,7 +222,7 @@ fn heading_level(level: HeadingLevel) -> u8 {
 
 /// Where a link in a plan body leads.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LinkTarget {
+pub(crate) enum LinkTarget {
     /// A URL, an anchor in the same page or a mail address: nothing to resolve.
     Elsewhere,
     /// A file in the repository: its path from the repository root, and any `#fragment`.
@@ -233,7 +233,7 @@ pub enum LinkTarget {
 
 /// Resolves a link written in a plan in folder `plan_dir` (relative to the repository root):
 /// relative to that folder, or to the root when it starts with `/`; percent-escapes decoded.
-pub fn link_target(plan_dir: &Path, destination: &str) -> LinkTarget {
+pub(crate) fn link_target(plan_dir: &Path, destination: &str) -> LinkTarget {
     let d = destination.trim();
     if d.is_empty() || d.starts_with('#') || d.starts_with("//") {
         return LinkTarget::Elsewhere;
@@ -282,7 +282,7 @@ pub fn link_target(plan_dir: &Path, destination: &str) -> LinkTarget {
 
 /// A section title reduced so that equivalent spellings compare equal: case, `&`/`and`,
 /// `vs`/`vs.`/`versus`, spacing and trailing punctuation do not matter.
-pub fn section_key(title: &str) -> String {
+pub(crate) fn section_key(title: &str) -> String {
     let lowered = title.to_lowercase().replace('&', " and ");
     lowered
         .split(|c: char| c.is_whitespace() || matches!(c, ':' | '.' | ',' | '-' | '–' | '—'))

@@ -1,55 +1,51 @@
 //! A plan file: front matter (with positions), body, and the typed [`Plan`] read from them.
 
-pub mod attention;
-pub mod body;
+pub(crate) mod attention;
+pub(crate) mod body;
 pub mod model;
-pub mod people;
-pub mod progress;
+pub(crate) mod people;
+pub(crate) mod progress;
 pub mod schema;
-pub mod source;
-pub mod yaml;
+pub(crate) mod source;
+pub(crate) mod yaml;
 
 use std::path::PathBuf;
 
-pub use body::Body;
-pub use model::Plan;
-pub use people::People;
-pub use schema::Schema;
-pub use source::LineIndex;
-pub use yaml::Node;
+pub(crate) use body::Body;
+pub(crate) use model::Plan;
+pub(crate) use people::People;
+pub(crate) use schema::Schema;
+pub(crate) use source::LineIndex;
+pub(crate) use yaml::Node;
 
 use crate::diagnostic::Span;
 use crate::rules::Rule;
 
-/// Plan files larger than this are not parsed: no real plan comes close, and reading a
-/// hostile file of hundreds of megabytes must not exhaust memory.
-pub const MAX_PLAN_BYTES: u64 = 8 * 1024 * 1024;
-
 /// A problem found while reading a plan, before any rule runs.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Problem {
-    pub rule: Rule,
-    pub span: Span,
-    pub message: String,
-    pub help: Option<String>,
+pub(crate) struct Problem {
+    pub(crate) rule: Rule,
+    pub(crate) span: Span,
+    pub(crate) message: String,
+    pub(crate) help: Option<String>,
 }
 
 /// The plan template `planbook new` fills in: every field and section, with guidance text.
-pub const TEMPLATE: &str = include_str!("../../templates/plan.md");
+pub(crate) const TEMPLATE: &str = include_str!("../../templates/plan.md");
 
 /// The region `planbook new` writes when none is given.
-pub const TEMPLATE_REGION: &str = "Region this plan covers";
+pub(crate) const TEMPLATE_REGION: &str = "Region this plan covers";
 
 /// Where some values stand in a plan file.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Anchors {
-    pub id: Option<Span>,
-    pub supersedes: Option<Span>,
-    pub status: Option<Span>,
+pub(crate) struct Anchors {
+    pub(crate) id: Option<Span>,
+    pub(crate) supersedes: Option<Span>,
+    pub(crate) status: Option<Span>,
     /// The `signoffs` key.
-    pub signoffs: Option<Span>,
+    pub(crate) signoffs: Option<Span>,
     /// The `person` value of each sign-off, in order.
-    pub signoff_people: Vec<Span>,
+    pub(crate) signoff_people: Vec<Span>,
 }
 
 impl Anchors {
@@ -75,26 +71,26 @@ impl Anchors {
 #[derive(Debug, Clone)]
 pub struct PlanFile {
     /// Path relative to the repository root.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// The file's text (empty when it is not UTF-8), without a byte-order mark.
-    pub text: String,
-    pub index: LineIndex,
+    pub(crate) text: String,
+    pub(crate) index: LineIndex,
     /// The front matter, when it parsed as YAML.
-    pub front_matter: Option<Node>,
+    pub(crate) front_matter: Option<Node>,
     /// The body, when the front matter was found.
-    pub body: Option<Body>,
+    pub(crate) body: Option<Body>,
     /// The typed plan, when the front matter has the right shape.
-    pub plan: Option<Plan>,
+    pub(crate) plan: Option<Plan>,
     /// Positions that rules comparing plans or revisions need after the front-matter tree has
     /// been dropped to save memory.
-    pub anchors: Anchors,
+    pub(crate) anchors: Anchors,
     /// What went wrong while reading, in file order.
-    pub problems: Vec<Problem>,
+    pub(crate) problems: Vec<Problem>,
 }
 
 impl PlanFile {
     /// Parses a plan from the bytes of its file and validates it against `schema`.
-    pub fn parse(path: PathBuf, bytes: &[u8], schema: &Schema) -> PlanFile {
+    pub(crate) fn parse(path: PathBuf, bytes: &[u8], schema: &Schema) -> PlanFile {
         let (text, problem) = match std::str::from_utf8(bytes) {
             Ok(text) => (
                 text.strip_prefix('\u{feff}').unwrap_or(text).to_string(),
@@ -122,7 +118,7 @@ impl PlanFile {
     /// A plan file that could not be read at all (too large, unreadable).
     /// Drops what only the rules on this one file needed: the front-matter tree, the body and,
     /// unless `keep_text`, the text (a report re-reads the text of a file it shows).
-    pub fn summarise(&mut self, keep_text: bool) {
+    pub(crate) fn summarise(&mut self, keep_text: bool) {
         self.front_matter = None;
         self.body = None;
         if !keep_text {
@@ -131,7 +127,7 @@ impl PlanFile {
         }
     }
 
-    pub fn unreadable(path: PathBuf, message: String, help: Option<String>) -> PlanFile {
+    pub(crate) fn unreadable(path: PathBuf, message: String, help: Option<String>) -> PlanFile {
         PlanFile {
             path,
             text: String::new(),
@@ -249,7 +245,7 @@ impl PlanFile {
     }
 
     /// The plan id, from the front matter or else the file stem.
-    pub fn id(&self) -> String {
+    pub(crate) fn id(&self) -> String {
         self.plan
             .as_ref()
             .and_then(|p| p.id.clone())
@@ -257,7 +253,7 @@ impl PlanFile {
     }
 
     /// The file name without `.md`.
-    pub fn stem(&self) -> String {
+    pub(crate) fn stem(&self) -> String {
         self.path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -265,14 +261,14 @@ impl PlanFile {
     }
 
     /// The Markdown body text.
-    pub fn body_text(&self) -> &str {
+    pub(crate) fn body_text(&self) -> &str {
         self.body.as_ref().map_or("", |b| &self.text[b.offset..])
     }
 }
 
 /// Whether `id` is a valid plan id: lowercase letters, digits and hyphens, starting with a
 /// letter or digit, at most 100 characters (it becomes a file and folder name).
-pub fn is_slug(id: &str) -> bool {
+pub(crate) fn is_slug(id: &str) -> bool {
     let mut chars = id.chars();
     chars
         .next()
@@ -283,14 +279,14 @@ pub fn is_slug(id: &str) -> bool {
 
 /// The front matter of a plan's text as JSON, and the byte offset where its body starts; for
 /// reading old revisions, where positions and validation are not needed.
-pub fn front_matter_json(text: &str) -> Option<(serde_json::Value, usize)> {
+pub(crate) fn front_matter_json(text: &str) -> Option<(serde_json::Value, usize)> {
     let (yaml, body_start) = front_matter_yaml(text)?;
     Some((yaml_json(yaml)?, body_start))
 }
 
 /// The YAML text of a plan's front matter (without its `---` lines), and the byte offset
 /// where the body starts; `None` when the front matter is missing or not closed.
-pub fn front_matter_yaml(text: &str) -> Option<(&str, usize)> {
+pub(crate) fn front_matter_yaml(text: &str) -> Option<(&str, usize)> {
     let text_start = text.strip_prefix('\u{feff}').map_or(0, |_| 3);
     let text = &text[text_start..];
     let split = split_front_matter(text)?;

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// A Sales Improvement Plan's front matter.
 /// Every top-level field of a plan, in the order a plan usually lists them.
-pub const FIELDS: [&str; 22] = [
+pub(crate) const FIELDS: [&str; 22] = [
     "id",
     "title",
     "status",
@@ -34,43 +34,43 @@ pub const FIELDS: [&str; 22] = [
 ];
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Plan {
-    pub id: Option<String>,
-    pub title: Option<String>,
-    pub status: Option<Status>,
-    pub outcome: Option<Outcome>,
-    pub owner: Option<String>,
-    pub sponsor: Option<String>,
-    pub scope: Option<Scope>,
-    pub period: Option<Period>,
-    pub currency: Option<String>,
+pub(crate) struct Plan {
+    pub(crate) id: Option<String>,
+    pub(crate) title: Option<String>,
+    pub(crate) status: Option<Status>,
+    pub(crate) outcome: Option<Outcome>,
+    pub(crate) owner: Option<String>,
+    pub(crate) sponsor: Option<String>,
+    pub(crate) scope: Option<Scope>,
+    pub(crate) period: Option<Period>,
+    pub(crate) currency: Option<String>,
     #[serde(default)]
-    pub metrics: Vec<Metric>,
+    pub(crate) metrics: Vec<Metric>,
     #[serde(default)]
-    pub checkins: Vec<CheckIn>,
+    pub(crate) checkins: Vec<CheckIn>,
     /// The record of each reassessment.
     #[serde(default)]
-    pub reassessments: Vec<Reassessment>,
-    pub team: Option<Vec<TeamMember>>,
+    pub(crate) reassessments: Vec<Reassessment>,
+    pub(crate) team: Option<Vec<TeamMember>>,
     #[serde(default)]
-    pub activities: Vec<Activity>,
-    pub investment: Option<Investment>,
-    pub help_needed: Option<Vec<HelpRequest>>,
-    pub analysis: Option<Analysis>,
-    pub consequences: Option<Consequences>,
-    pub signoffs: Option<Vec<SignOff>>,
+    pub(crate) activities: Vec<Activity>,
+    pub(crate) investment: Option<Investment>,
+    pub(crate) help_needed: Option<Vec<HelpRequest>>,
+    pub(crate) analysis: Option<Analysis>,
+    pub(crate) consequences: Option<Consequences>,
+    pub(crate) signoffs: Option<Vec<SignOff>>,
     /// Findings of a rule accepted for this plan, with the reason and who granted it.
     #[serde(default)]
-    pub waivers: Vec<Waiver>,
+    pub(crate) waivers: Vec<Waiver>,
     #[serde(default)]
-    pub visibility: Visibility,
-    pub supersedes: Option<String>,
+    pub(crate) visibility: Visibility,
+    pub(crate) supersedes: Option<String>,
 }
 
 /// Where a plan is in its lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Status {
+pub(crate) enum Status {
     Draft,
     InReview,
     Approved,
@@ -80,7 +80,7 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 6] = [
+    pub(crate) const ALL: [Status; 6] = [
         Status::Draft,
         Status::InReview,
         Status::Approved,
@@ -89,7 +89,7 @@ impl Status {
         Status::Withdrawn,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Status::Draft => "draft",
             Status::InReview => "in_review",
@@ -101,7 +101,7 @@ impl Status {
     }
 
     /// The status as people say it: "in review".
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Status::Draft => "draft",
             Status::InReview => "in review",
@@ -114,7 +114,7 @@ impl Status {
 
     /// Whether the plan has reached `stage` on the way draft → in_review → approved → active →
     /// assessed. A withdrawn plan has reached nothing beyond draft.
-    pub fn reached(self, stage: Status) -> bool {
+    pub(crate) fn reached(self, stage: Status) -> bool {
         if self == Status::Withdrawn {
             return stage == Status::Draft;
         }
@@ -125,14 +125,14 @@ impl Status {
 /// The result of a plan at the end of its period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Met,
     PartiallyMet,
     Missed,
 }
 
 impl Outcome {
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Outcome::Met => "met",
             Outcome::PartiallyMet => "partially met",
@@ -143,16 +143,16 @@ impl Outcome {
 
 /// What the plan covers.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Scope {
-    pub region: Option<String>,
-    pub territory: Option<String>,
-    pub role: Option<String>,
-    pub segment: Option<String>,
+pub(crate) struct Scope {
+    pub(crate) region: Option<String>,
+    pub(crate) territory: Option<String>,
+    pub(crate) role: Option<String>,
+    pub(crate) segment: Option<String>,
 }
 
 impl Scope {
     /// What the plan covers in one line: "EMEA · Nordics · mid-market".
-    pub fn line(&self) -> String {
+    pub(crate) fn line(&self) -> String {
         [&self.region, &self.territory, &self.segment, &self.role]
             .iter()
             .filter_map(|s| s.as_deref())
@@ -163,45 +163,45 @@ impl Scope {
 
 /// When the plan starts, is reassessed and ends.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Period {
-    pub start: Option<Date>,
-    pub reassess: Option<Date>,
-    pub end: Option<Date>,
+pub(crate) struct Period {
+    pub(crate) start: Option<Date>,
+    pub(crate) reassess: Option<Date>,
+    pub(crate) end: Option<Date>,
 }
 
 /// A measure of performance with where it stands, where the role should be, and the goal.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Metric {
-    pub id: Option<String>,
-    pub name: Option<String>,
-    pub unit: Option<Unit>,
-    pub direction: Option<Direction>,
-    pub baseline: Option<f64>,
-    pub expected: Option<f64>,
-    pub target: Option<f64>,
+pub(crate) struct Metric {
+    pub(crate) id: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) unit: Option<Unit>,
+    pub(crate) direction: Option<Direction>,
+    pub(crate) baseline: Option<f64>,
+    pub(crate) expected: Option<f64>,
+    pub(crate) target: Option<f64>,
     #[serde(default)]
-    pub primary: bool,
-    pub definition: Option<String>,
+    pub(crate) primary: bool,
+    pub(crate) definition: Option<String>,
     /// How check-in actuals add up to compare with the target.
     #[serde(default)]
-    pub aggregate: Aggregate,
+    pub(crate) aggregate: Aggregate,
     /// The committed path: the value the metric should reach by each date, instead of a
     /// straight line from baseline to target.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub milestones: Vec<Milestone>,
+    pub(crate) milestones: Vec<Milestone>,
 }
 
 /// A point of a metric's committed path.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Milestone {
-    pub date: Option<Date>,
-    pub value: Option<f64>,
+pub(crate) struct Milestone {
+    pub(crate) date: Option<Date>,
+    pub(crate) value: Option<f64>,
 }
 
 /// How a metric's check-in actuals add up to compare with its target.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Aggregate {
+pub(crate) enum Aggregate {
     /// The latest actual (a rate, a pipeline coverage).
     #[default]
     Latest,
@@ -213,7 +213,7 @@ pub enum Aggregate {
 }
 
 impl Aggregate {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Aggregate::Latest => "latest",
             Aggregate::Sum => "sum",
@@ -226,26 +226,26 @@ impl Aggregate {
 
 /// A reassessment as the plan records it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Reassessment {
-    pub date: Option<Date>,
-    pub decision: Option<Decision>,
-    pub note: Option<String>,
-    pub by: Option<String>,
+pub(crate) struct Reassessment {
+    pub(crate) date: Option<Date>,
+    pub(crate) decision: Option<Decision>,
+    pub(crate) note: Option<String>,
+    pub(crate) by: Option<String>,
 }
 
 /// A rule whose findings in this plan are accepted: they show as notes, not as errors or
 /// warnings.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Waiver {
-    pub rule: Option<String>,
-    pub reason: Option<String>,
-    pub by: Option<String>,
+pub(crate) struct Waiver {
+    pub(crate) rule: Option<String>,
+    pub(crate) reason: Option<String>,
+    pub(crate) by: Option<String>,
 }
 
 /// What a reassessment decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Decision {
+pub(crate) enum Decision {
     Continue,
     Amend,
     Extend,
@@ -254,7 +254,7 @@ pub enum Decision {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Unit {
+pub(crate) enum Unit {
     Currency,
     Percent,
     Count,
@@ -263,7 +263,7 @@ pub enum Unit {
 }
 
 impl Unit {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Unit::Currency => "currency",
             Unit::Percent => "percent",
@@ -277,14 +277,14 @@ impl Unit {
 /// Which way a metric has to move to improve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Direction {
+pub(crate) enum Direction {
     Increase,
     Decrease,
 }
 
 impl Direction {
     /// Whether `value` is strictly better than `reference` in this direction.
-    pub fn better(self, value: f64, reference: f64) -> bool {
+    pub(crate) fn better(self, value: f64, reference: f64) -> bool {
         match self {
             Direction::Increase => value > reference,
             Direction::Decrease => value < reference,
@@ -294,26 +294,26 @@ impl Direction {
 
 /// A progress check during the period.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CheckIn {
-    pub date: Option<Date>,
+pub(crate) struct CheckIn {
+    pub(crate) date: Option<Date>,
     #[serde(default)]
-    pub actuals: std::collections::BTreeMap<String, f64>,
-    pub confidence: Option<f64>,
-    pub note: Option<String>,
+    pub(crate) actuals: std::collections::BTreeMap<String, f64>,
+    pub(crate) confidence: Option<f64>,
+    pub(crate) note: Option<String>,
 }
 
 /// A member of the supporting team.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TeamMember {
-    pub person: Option<String>,
-    pub role: Option<String>,
-    pub function: Option<Function>,
+pub(crate) struct TeamMember {
+    pub(crate) person: Option<String>,
+    pub(crate) role: Option<String>,
+    pub(crate) function: Option<Function>,
 }
 
 /// A business function that owns activities or gives help.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Function {
+pub(crate) enum Function {
     Sales,
     Marketing,
     PreSales,
@@ -328,7 +328,7 @@ pub enum Function {
 }
 
 impl Function {
-    pub const NAMES: [&'static str; 11] = [
+    pub(crate) const NAMES: [&'static str; 11] = [
         "sales",
         "marketing",
         "pre_sales",
@@ -342,17 +342,17 @@ impl Function {
         "leadership",
     ];
 
-    pub fn is_function(name: &str) -> bool {
+    pub(crate) fn is_function(name: &str) -> bool {
         Function::NAMES.contains(&name)
     }
 
     /// The function named as plans write it (`pre_sales`).
-    pub fn from_name(name: &str) -> Option<Function> {
+    pub(crate) fn from_name(name: &str) -> Option<Function> {
         serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
     }
 
     /// The function as people say it: "pre-sales", "sales operations".
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Function::Sales => "sales",
             Function::Marketing => "marketing",
@@ -371,21 +371,21 @@ impl Function {
 
 /// Something the team will do to move the metrics.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Activity {
-    pub id: Option<String>,
-    pub title: Option<String>,
-    pub owner: Option<String>,
-    pub function: Option<Function>,
-    pub due: Option<Date>,
-    pub status: Option<ActivityStatus>,
+pub(crate) struct Activity {
+    pub(crate) id: Option<String>,
+    pub(crate) title: Option<String>,
+    pub(crate) owner: Option<String>,
+    pub(crate) function: Option<Function>,
+    pub(crate) due: Option<Date>,
+    pub(crate) status: Option<ActivityStatus>,
     #[serde(default)]
-    pub metrics: Vec<String>,
-    pub investment: Option<ActivityInvestment>,
+    pub(crate) metrics: Vec<String>,
+    pub(crate) investment: Option<ActivityInvestment>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ActivityStatus {
+pub(crate) enum ActivityStatus {
     Planned,
     InProgress,
     Done,
@@ -395,32 +395,32 @@ pub enum ActivityStatus {
 
 /// What one activity costs.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct ActivityInvestment {
-    pub money: Option<f64>,
-    pub days: Option<f64>,
+pub(crate) struct ActivityInvestment {
+    pub(crate) money: Option<f64>,
+    pub(crate) days: Option<f64>,
 }
 
 /// The totals committed to the plan.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Investment {
-    pub budget: Option<f64>,
-    pub days: Option<f64>,
+pub(crate) struct Investment {
+    pub(crate) budget: Option<f64>,
+    pub(crate) days: Option<f64>,
 }
 
 /// Help the plan needs from someone else.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct HelpRequest {
-    pub from: Option<String>,
-    pub ask: Option<String>,
-    pub by: Option<Date>,
+pub(crate) struct HelpRequest {
+    pub(crate) from: Option<String>,
+    pub(crate) ask: Option<String>,
+    pub(crate) by: Option<Date>,
     #[serde(default)]
-    pub status: HelpStatus,
+    pub(crate) status: HelpStatus,
 }
 
 /// Where a request for help stands.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum HelpStatus {
+pub(crate) enum HelpStatus {
     #[default]
     Requested,
     Agreed,
@@ -430,39 +430,39 @@ pub enum HelpStatus {
 
 /// The structural analyses: why customers chose others, how the team compares, the 360 view.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Analysis {
-    pub win_loss: Option<Finding>,
-    pub team_comparison: Option<Finding>,
-    pub baseline_360: Option<Finding>,
+pub(crate) struct Analysis {
+    pub(crate) win_loss: Option<Finding>,
+    pub(crate) team_comparison: Option<Finding>,
+    pub(crate) baseline_360: Option<Finding>,
 }
 
 /// One structural analysis: a summary and/or a reference to the full work.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Finding {
-    pub summary: Option<String>,
+pub(crate) struct Finding {
+    pub(crate) summary: Option<String>,
     #[serde(rename = "ref")]
-    pub reference: Option<String>,
+    pub(crate) reference: Option<String>,
 }
 
 /// What happens if the target is missed, and the incentive to hit it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Consequences {
-    pub on_miss: Option<String>,
-    pub incentive: Option<String>,
+pub(crate) struct Consequences {
+    pub(crate) on_miss: Option<String>,
+    pub(crate) incentive: Option<String>,
 }
 
 /// A sign-off by a reviewer or sales leader.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SignOff {
-    pub person: Option<String>,
-    pub role: Option<String>,
-    pub date: Option<Date>,
+pub(crate) struct SignOff {
+    pub(crate) person: Option<String>,
+    pub(crate) role: Option<String>,
+    pub(crate) date: Option<Date>,
 }
 
 /// Who may see a plan on the site.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Visibility {
+pub(crate) enum Visibility {
     #[default]
     Internal,
     Restricted,
@@ -472,7 +472,11 @@ impl Plan {
     /// The distinct people whose sign-offs count: those `counted` accepts, and the owner only
     /// where self sign-off is allowed. One answer for `signoff-required` and for whom a plan
     /// still waits.
-    pub fn signers(&self, allow_self: bool, counted: &dyn Fn(&SignOff) -> bool) -> Vec<&str> {
+    pub(crate) fn signers(
+        &self,
+        allow_self: bool,
+        counted: &dyn Fn(&SignOff) -> bool,
+    ) -> Vec<&str> {
         let owner = self.owner.as_deref();
         let mut signers: Vec<&str> = self
             .signoffs
@@ -488,12 +492,12 @@ impl Plan {
     }
 
     /// The primary metric, if exactly one is marked primary (else the first marked one).
-    pub fn primary_metric(&self) -> Option<&Metric> {
+    pub(crate) fn primary_metric(&self) -> Option<&Metric> {
         self.metrics.iter().find(|m| m.primary)
     }
 
     /// The latest check-in by date.
-    pub fn latest_checkin(&self) -> Option<&CheckIn> {
+    pub(crate) fn latest_checkin(&self) -> Option<&CheckIn> {
         self.checkins
             .iter()
             .filter(|c| c.date.is_some())
@@ -502,7 +506,7 @@ impl Plan {
 
     /// The actuals of `metric` as its `aggregate` adds them up over the check-ins (in date
     /// order), if there are any.
-    pub fn aggregate(&self, metric: &Metric) -> Option<f64> {
+    pub(crate) fn aggregate(&self, metric: &Metric) -> Option<f64> {
         let id = metric.id.as_deref()?;
         let mut dated: Vec<(Option<Date>, f64)> = self
             .checkins
@@ -516,7 +520,7 @@ impl Plan {
 
     /// The review an approved or active plan waits for on `today`: its assessment once the
     /// period has ended, else its reassessment until one is recorded, else its assessment.
-    pub fn next_review(&self, today: Date) -> Option<Review> {
+    pub(crate) fn next_review(&self, today: Date) -> Option<Review> {
         let status = self.status.unwrap_or(Status::Draft);
         if !matches!(status, Status::Approved | Status::Active) {
             return None;
@@ -540,7 +544,7 @@ impl Plan {
 
     /// Days an active plan has gone without a check-in on `today` (counted from the start
     /// when it has none), when that is more than it may: `None` otherwise.
-    pub fn checkin_overdue(&self, today: Date) -> Option<i32> {
+    pub(crate) fn checkin_overdue(&self, today: Date) -> Option<i32> {
         if self.status != Some(Status::Active) {
             return None;
         }
@@ -555,12 +559,12 @@ impl Plan {
 
 /// A reassessment or assessment a plan waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Review {
-    pub date: Date,
+pub(crate) struct Review {
+    pub(crate) date: Date,
     /// Days from today until it, negative once it has passed.
-    pub days: i64,
+    pub(crate) days: i64,
     /// The assessment at the end of the period, not the reassessment during it.
-    pub assessment: bool,
+    pub(crate) assessment: bool,
 }
 
 /// Days an active plan may go without a check-in.

@@ -10,29 +10,29 @@ use crate::error::Error;
 /// A person who can own, support, review or sign off plans.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Person {
-    pub name: String,
+pub(crate) struct Person {
+    pub(crate) name: String,
     #[serde(default)]
-    pub email: Emails,
+    pub(crate) email: Emails,
     #[serde(default)]
-    pub roles: Vec<String>,
-    pub title: Option<String>,
+    pub(crate) roles: Vec<String>,
+    pub(crate) title: Option<String>,
     /// Public keys that sign this person's commits: SSH public key lines, ASCII-armored
     /// OpenPGP public keys, or paths (relative to the repository root) of files holding either.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub keys: Vec<String>,
+    pub(crate) keys: Vec<String>,
     /// Their login on the forge, for approvals given in pull-request reviews.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub github: Option<String>,
+    pub(crate) github: Option<String>,
     /// The person id of their manager (the reporting line).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub manager: Option<String>,
+    pub(crate) manager: Option<String>,
 }
 
 /// One address or several.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
-pub enum Emails {
+pub(crate) enum Emails {
     #[default]
     None,
     One(String),
@@ -40,7 +40,7 @@ pub enum Emails {
 }
 
 impl Emails {
-    pub fn iter(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &str> {
         let slice: &[String] = match self {
             Emails::None => &[],
             Emails::One(one) => std::slice::from_ref(one),
@@ -52,8 +52,8 @@ impl Emails {
 
 /// Everyone in `people.yaml`, by id.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct People {
-    pub by_id: BTreeMap<String, Person>,
+pub(crate) struct People {
+    pub(crate) by_id: BTreeMap<String, Person>,
     /// Email (ASCII lowercase) → id, built when first asked: sign-off evidence looks people up by
     /// email for every commit it weighs.
     #[serde(skip)]
@@ -62,8 +62,8 @@ pub struct People {
 
 impl People {
     /// Reads `people.yaml`; a missing file is an empty directory of people.
-    pub fn load(path: &Path) -> Result<People, Error> {
-        let text = match crate::repo::read_limited(path) {
+    pub(crate) fn load(path: &Path) -> Result<People, Error> {
+        let text = match crate::read::read_limited(path) {
             Ok(bytes) => String::from_utf8(bytes).map_err(|e| Error::Config {
                 path: path.to_path_buf(),
                 line: 1,
@@ -81,7 +81,7 @@ impl People {
     }
 
     /// Parses the text of a people file.
-    pub fn parse(text: &str, path: &Path) -> Result<People, Error> {
+    pub(crate) fn parse(text: &str, path: &Path) -> Result<People, Error> {
         if text.trim().is_empty() {
             return Ok(People::default());
         }
@@ -140,16 +140,16 @@ impl People {
         Ok(())
     }
 
-    pub fn get(&self, id: &str) -> Option<&Person> {
+    pub(crate) fn get(&self, id: &str) -> Option<&Person> {
         self.by_id.get(id)
     }
 
-    pub fn contains(&self, id: &str) -> bool {
+    pub(crate) fn contains(&self, id: &str) -> bool {
         self.by_id.contains_key(id)
     }
 
     /// The id of the person with this email (case-insensitive).
-    pub fn by_email(&self, email: &str) -> Option<&str> {
+    pub(crate) fn by_email(&self, email: &str) -> Option<&str> {
         let emails = self.emails.get_or_init(|| {
             let mut index = std::collections::HashMap::new();
             for (id, person) in &self.by_id {
@@ -166,13 +166,13 @@ impl People {
     }
 
     /// Whether `id` has `role`.
-    pub fn has_role(&self, id: &str, role: &str) -> bool {
+    pub(crate) fn has_role(&self, id: &str, role: &str) -> bool {
         self.get(id)
             .is_some_and(|p| p.roles.iter().any(|r| r == role))
     }
 
     /// Where person `id` is written in `text` (the people file): `(line, column)` of its key.
-    pub fn position(&self, text: &str, id: &str) -> (usize, usize) {
+    pub(crate) fn position(&self, text: &str, id: &str) -> (usize, usize) {
         for (i, line) in text.lines().enumerate() {
             if line.starts_with([' ', '\t']) {
                 continue;
@@ -191,12 +191,12 @@ impl People {
     }
 
     /// The display name of a person id (the id itself when unknown).
-    pub fn name<'a>(&'a self, id: &'a str) -> &'a str {
+    pub(crate) fn name<'a>(&'a self, id: &'a str) -> &'a str {
         self.get(id).map_or(id, |p| p.name.as_str())
     }
 
     /// The managers of `id` up the reporting line, nearest first; a loop in the line ends it.
-    pub fn managers_of(&self, id: &str) -> Vec<&str> {
+    pub(crate) fn managers_of(&self, id: &str) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
         let mut current = id;
         while let Some(manager) = self.get(current).and_then(|p| p.manager.as_deref()) {
@@ -210,12 +210,12 @@ impl People {
     }
 
     /// Whether `id` reports to `manager`, directly or through others.
-    pub fn reports_to(&self, id: &str, manager: &str) -> bool {
+    pub(crate) fn reports_to(&self, id: &str, manager: &str) -> bool {
         self.managers_of(id).contains(&manager)
     }
 
     /// Everyone who manages someone, by id.
-    pub fn managers(&self) -> Vec<&str> {
+    pub(crate) fn managers(&self) -> Vec<&str> {
         let mut out: Vec<&str> = self
             .by_id
             .values()
@@ -224,15 +224,6 @@ impl People {
         out.sort_unstable();
         out.dedup();
         out
-    }
-
-    /// The people who report to `manager`, directly and through others, sorted by id.
-    pub fn reports(&self, manager: &str) -> Vec<&str> {
-        self.by_id
-            .keys()
-            .map(String::as_str)
-            .filter(|id| self.reports_to(id, manager))
-            .collect()
     }
 }
 
@@ -271,8 +262,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(people.managers_of("rep"), vec!["lead", "vp", "ceo"]);
-        assert_eq!(people.reports("vp"), vec!["ceo", "lead", "rep"]);
-        assert_eq!(people.reports("lead"), vec!["rep"]);
+        for (id, reports_to_vp, reports_to_lead) in [
+            ("ceo", true, false),
+            ("vp", false, false),
+            ("lead", true, false),
+            ("rep", true, true),
+        ] {
+            assert_eq!(people.reports_to(id, "vp"), reports_to_vp, "{id}");
+            assert_eq!(people.reports_to(id, "lead"), reports_to_lead, "{id}");
+        }
         assert!(!people.reports_to("lead", "rep"));
         assert_eq!(people.managers(), vec!["ceo", "lead", "vp"]);
     }

@@ -26,7 +26,7 @@ use crate::plan::model::{Aggregate, Direction, Metric, Plan, Status, Unit};
 /// How a metric stands against its path, or how its forecast stands against its target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum State {
+pub(crate) enum ProgressState {
     Ahead,
     OnTrack,
     AtRisk,
@@ -34,98 +34,98 @@ pub enum State {
     NoData,
 }
 
-impl State {
+impl ProgressState {
     /// The state as data: `ahead`, `on-track`, `at-risk`, `behind`, `no-data`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
-            State::Ahead => "ahead",
-            State::OnTrack => "on-track",
-            State::AtRisk => "at-risk",
-            State::Behind => "behind",
-            State::NoData => "no-data",
+            ProgressState::Ahead => "ahead",
+            ProgressState::OnTrack => "on-track",
+            ProgressState::AtRisk => "at-risk",
+            ProgressState::Behind => "behind",
+            ProgressState::NoData => "no-data",
         }
     }
 
     /// The state as people say it: "on track".
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
-            State::Ahead => "ahead",
-            State::OnTrack => "on track",
-            State::AtRisk => "at risk",
-            State::Behind => "behind",
-            State::NoData => "no data",
+            ProgressState::Ahead => "ahead",
+            ProgressState::OnTrack => "on track",
+            ProgressState::AtRisk => "at risk",
+            ProgressState::Behind => "behind",
+            ProgressState::NoData => "no data",
         }
     }
 
     /// Whether a leader should look at it.
-    pub fn needs_attention(self) -> bool {
-        matches!(self, State::AtRisk | State::Behind)
+    pub(crate) fn needs_attention(self) -> bool {
+        matches!(self, ProgressState::AtRisk | ProgressState::Behind)
     }
 
     /// The state of a lead (positive) or shortfall (negative) against the path, in points of
     /// the way.
-    fn against_path(lead: f64) -> State {
+    fn against_path(lead: f64) -> ProgressState {
         if lead >= 10.0 {
-            State::Ahead
+            ProgressState::Ahead
         } else if lead > -10.0 {
-            State::OnTrack
+            ProgressState::OnTrack
         } else if lead >= -25.0 {
-            State::AtRisk
+            ProgressState::AtRisk
         } else {
-            State::Behind
+            ProgressState::Behind
         }
     }
 
     /// The state of a forecast's lead or shortfall against the target, in points of the way.
-    fn against_target(lead: f64) -> State {
+    fn against_target(lead: f64) -> ProgressState {
         if lead >= 10.0 {
-            State::Ahead
+            ProgressState::Ahead
         } else if lead >= -0.5 {
-            State::OnTrack
+            ProgressState::OnTrack
         } else if lead >= -10.0 {
-            State::AtRisk
+            ProgressState::AtRisk
         } else {
-            State::Behind
+            ProgressState::Behind
         }
     }
 }
 
 /// Where a metric ends the period if it goes on as it has.
 #[derive(Debug, Clone, Serialize)]
-pub struct Forecast {
+pub(crate) struct Forecast {
     /// The projected value at the end of the period, as the aggregate counts it.
-    pub value: f64,
+    pub(crate) value: f64,
     /// Its share of the way to the target, in percent.
-    pub percent: i64,
-    pub state: State,
+    pub(crate) percent: i64,
+    pub(crate) state: ProgressState,
     /// `trend` (the linear trend of the actuals) or `run-rate` (the sum per day so far).
-    pub method: &'static str,
+    pub(crate) method: &'static str,
 }
 
 /// A metric's standing on one day.
 #[derive(Debug, Clone, Serialize)]
-pub struct Progress {
+pub(crate) struct Progress {
     /// The actuals added up as the metric's aggregate says.
-    pub actual: Option<f64>,
+    pub(crate) actual: Option<f64>,
     /// The latest check-in with an actual for the metric.
-    pub latest: Option<(Date, f64)>,
+    pub(crate) latest: Option<(Date, f64)>,
     /// Share of the way from the start of the path to the target reached by `actual`, in
     /// percent (may exceed 100 or be negative).
-    pub percent: Option<i64>,
+    pub(crate) percent: Option<i64>,
     /// The value the committed path reaches on the date of the latest actual (today without
     /// one).
-    pub expected: Option<f64>,
+    pub(crate) expected: Option<f64>,
     /// Its share of the way, in percent.
-    pub expected_percent: i64,
+    pub(crate) expected_percent: i64,
     /// Share of the period elapsed today, in percent.
-    pub time_elapsed: i64,
-    pub state: State,
-    pub forecast: Option<Forecast>,
+    pub(crate) time_elapsed: i64,
+    pub(crate) state: ProgressState,
+    pub(crate) forecast: Option<Forecast>,
 }
 
 /// The committed path of a metric: (date, value) points from the start to the end of the
 /// period, through its milestones. Empty without a period, a baseline or a target.
-pub fn path(plan: &Plan, metric: &Metric) -> Vec<(Date, f64)> {
+pub(crate) fn path(plan: &Plan, metric: &Metric) -> Vec<(Date, f64)> {
     let period = plan.period.clone().unwrap_or_default();
     let (Some(start), Some(end), Some(target)) = (period.start, period.end, metric.target) else {
         return Vec::new();
@@ -158,7 +158,7 @@ fn origin(metric: &Metric) -> Option<f64> {
 }
 
 /// The value of a path on `date` (its first value before it starts, its last after it ends).
-pub fn expected_at(path: &[(Date, f64)], date: Date) -> Option<f64> {
+pub(crate) fn expected_at(path: &[(Date, f64)], date: Date) -> Option<f64> {
     let first = path.first()?;
     if date <= first.0 {
         return Some(first.1);
@@ -178,7 +178,7 @@ fn days(from: Date, to: Date) -> f64 {
 }
 
 /// The actuals of a metric in date order.
-pub fn actuals(plan: &Plan, metric: &Metric) -> Vec<(Date, f64)> {
+pub(crate) fn actuals(plan: &Plan, metric: &Metric) -> Vec<(Date, f64)> {
     let Some(id) = metric.id.as_deref() else {
         return Vec::new();
     };
@@ -192,7 +192,7 @@ pub fn actuals(plan: &Plan, metric: &Metric) -> Vec<(Date, f64)> {
 }
 
 /// Share of the period elapsed on `today`, in percent (0 without a period).
-pub fn time_elapsed(plan: &Plan, today: Date) -> i64 {
+pub(crate) fn time_elapsed(plan: &Plan, today: Date) -> i64 {
     let period = plan.period.clone().unwrap_or_default();
     match (period.start, period.end) {
         (Some(s), Some(e)) => {
@@ -204,7 +204,7 @@ pub fn time_elapsed(plan: &Plan, today: Date) -> i64 {
 }
 
 /// How `metric` of `plan` stands on `today`.
-pub fn of(plan: &Plan, metric: &Metric, today: Date) -> Progress {
+pub(crate) fn of(plan: &Plan, metric: &Metric, today: Date) -> Progress {
     let time = time_elapsed(plan, today);
     let points = actuals(plan, metric);
     let path = path(plan, metric);
@@ -218,7 +218,7 @@ pub fn of(plan: &Plan, metric: &Metric, today: Date) -> Progress {
             expected: None,
             expected_percent: time,
             time_elapsed: time,
-            state: State::NoData,
+            state: ProgressState::NoData,
             forecast: None,
         };
     };
@@ -244,8 +244,8 @@ pub fn of(plan: &Plan, metric: &Metric, today: Date) -> Progress {
     let expected_percent = expected.map_or(time, |e| share(e).round() as i64);
     let usable = way.abs() > f64::EPSILON;
     let state = match (actual, expected) {
-        (Some(a), Some(e)) if usable => State::against_path(lead(a, e)),
-        _ => State::NoData,
+        (Some(a), Some(e)) if usable => ProgressState::against_path(lead(a, e)),
+        _ => ProgressState::NoData,
     };
     let forecast = usable
         .then(|| forecast(plan, metric, &points, from))
@@ -253,7 +253,7 @@ pub fn of(plan: &Plan, metric: &Metric, today: Date) -> Progress {
         .map(|value| Forecast {
             value,
             percent: share(value).round() as i64,
-            state: State::against_target(lead(value, target)),
+            state: ProgressState::against_target(lead(value, target)),
             method: if metric.aggregate == Aggregate::Sum {
                 "run-rate"
             } else {
@@ -273,7 +273,7 @@ pub fn of(plan: &Plan, metric: &Metric, today: Date) -> Progress {
 }
 
 /// Values in date order added up as `how` says.
-pub fn aggregate(how: Aggregate, values: &[f64]) -> Option<f64> {
+pub(crate) fn aggregate(how: Aggregate, values: &[f64]) -> Option<f64> {
     let last = *values.last()?;
     let all = values.iter().copied();
     Some(match how {
@@ -287,7 +287,7 @@ pub fn aggregate(how: Aggregate, values: &[f64]) -> Option<f64> {
 
 /// The actuals as `how` counts them at each check-in: running sums for `sum`, running averages
 /// for `average`, and so on (one pass, however many check-ins a plan has).
-pub fn running(how: Aggregate, points: &[(Date, f64)]) -> Vec<(Date, f64)> {
+pub(crate) fn running(how: Aggregate, points: &[(Date, f64)]) -> Vec<(Date, f64)> {
     let mut sum = 0.0;
     let mut low = f64::INFINITY;
     let mut high = f64::NEG_INFINITY;
@@ -475,11 +475,11 @@ mod tests {
             &[("2026-01-31", 125.0), ("2026-03-02", 150.0)],
         );
         let pr = progress(&p, "2026-03-02");
-        assert_eq!(pr.state, State::OnTrack);
+        assert_eq!(pr.state, ProgressState::OnTrack);
         assert_eq!(pr.percent, Some(50));
         let f = pr.forecast.unwrap();
         assert!((f.value - 200.0).abs() < 1.0, "{}", f.value);
-        assert_eq!(f.state, State::OnTrack);
+        assert_eq!(f.state, ProgressState::OnTrack);
         assert_eq!(f.method, "trend");
     }
 
@@ -517,10 +517,13 @@ mod tests {
         let pr = progress(&p, "2026-03-02");
         assert_eq!(pr.expected, Some(110.0));
         assert_eq!(pr.expected_percent, 10);
-        assert_eq!(pr.state, State::OnTrack);
+        assert_eq!(pr.state, ProgressState::OnTrack);
         // The same actual against a straight line is far short of it.
         let straight = plan(Aggregate::Latest, &[], &[("2026-03-02", 112.0)]);
-        assert_eq!(progress(&straight, "2026-03-02").state, State::Behind);
+        assert_eq!(
+            progress(&straight, "2026-03-02").state,
+            ProgressState::Behind
+        );
     }
 
     #[test]
@@ -532,13 +535,13 @@ mod tests {
             )
             .state
         };
-        assert_eq!(at(170.0), State::Ahead);
-        assert_eq!(at(145.0), State::OnTrack);
-        assert_eq!(at(130.0), State::AtRisk);
-        assert_eq!(at(110.0), State::Behind);
-        assert_eq!(State::AtRisk.label(), "at risk");
+        assert_eq!(at(170.0), ProgressState::Ahead);
+        assert_eq!(at(145.0), ProgressState::OnTrack);
+        assert_eq!(at(130.0), ProgressState::AtRisk);
+        assert_eq!(at(110.0), ProgressState::Behind);
+        assert_eq!(ProgressState::AtRisk.label(), "at risk");
         let none = plan(Aggregate::Latest, &[], &[]);
-        assert_eq!(progress(&none, "2026-03-02").state, State::NoData);
+        assert_eq!(progress(&none, "2026-03-02").state, ProgressState::NoData);
         assert!(progress(&none, "2026-03-02").forecast.is_none());
     }
 
@@ -556,7 +559,7 @@ mod tests {
         let f = pr.forecast.unwrap();
         assert_eq!(f.method, "run-rate");
         assert!((f.value - 160.0).abs() < 1.0, "{}", f.value);
-        assert_eq!(f.state, State::Behind);
+        assert_eq!(f.state, ProgressState::Behind);
     }
 
     #[test]

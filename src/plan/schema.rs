@@ -13,12 +13,13 @@ use jsonschema::{ValidationError, Validator};
 use crate::diagnostic::Span;
 use crate::error::Error;
 use crate::plan::yaml::{Node, Step, Value};
+use crate::suggest::{MAX_SUGGESTIONS, closest};
 
 /// The built-in JSON Schema of plan front matter.
 pub const BUILTIN: &str = include_str!("../../schema/plan.schema.json");
 
 /// A compiled plan schema.
-pub struct Schema {
+pub(crate) struct Schema {
     validator: Validator,
     /// Every property name the schema mentions, for "did you mean" suggestions.
     known_fields: BTreeSet<String>,
@@ -26,15 +27,15 @@ pub struct Schema {
 
 /// A schema finding before it is tied to a file.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SchemaProblem {
-    pub span: Span,
-    pub message: String,
-    pub help: Option<String>,
+pub(crate) struct SchemaProblem {
+    pub(crate) span: Span,
+    pub(crate) message: String,
+    pub(crate) help: Option<String>,
 }
 
 impl Schema {
     /// The schema compiled into planbook.
-    pub fn builtin() -> Schema {
+    pub(crate) fn builtin() -> Schema {
         let json: serde_json::Value = match serde_json::from_str(BUILTIN) {
             Ok(json) => json,
             Err(e) => unreachable!("the built-in schema is valid JSON: {e}"),
@@ -46,8 +47,8 @@ impl Schema {
     }
 
     /// A repository's own schema file.
-    pub fn from_file(path: &Path) -> Result<Schema, Error> {
-        let text = crate::repo::read_limited_text(path).map_err(|e| Error::io(path, e))?;
+    pub(crate) fn from_file(path: &Path) -> Result<Schema, Error> {
+        let text = crate::read::read_limited_text(path).map_err(|e| Error::io(path, e))?;
         let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::Config {
             path: path.to_path_buf(),
             line: e.line(),
@@ -78,7 +79,11 @@ impl Schema {
     }
 
     /// Validates front matter, returning one problem per wrong key or value.
-    pub fn validate(&self, front_matter: &Node, json: &serde_json::Value) -> Vec<SchemaProblem> {
+    pub(crate) fn validate(
+        &self,
+        front_matter: &Node,
+        json: &serde_json::Value,
+    ) -> Vec<SchemaProblem> {
         let mut problems = Vec::new();
         let errors: Vec<ValidationError> = self.validator.iter_errors(json).collect();
         let mut pattern_paths = BTreeSet::new();
@@ -319,7 +324,7 @@ fn field_name(path: &[Step]) -> String {
 }
 
 /// `metrics[0].unit`-style path for messages.
-pub fn dotted(path: &[Step]) -> String {
+pub(crate) fn dotted(path: &[Step]) -> String {
     let mut out = String::new();
     for step in path {
         match step {
@@ -400,46 +405,9 @@ fn collect_properties(json: &serde_json::Value, out: &mut BTreeSet<String>) {
     }
 }
 
-/// Most "did you mean" suggestions worked out per rule and plan: each compares a name with
-/// every candidate, so a plan with 50,000 unknown names must not get them all.
-pub const MAX_SUGGESTIONS: usize = 20;
-
-/// The candidate closest to `name` within `max` edits, if any. Names longer than 64
-/// characters get no suggestion, and candidates whose length alone differs by more than `max`
-/// are skipped without computing anything, so the cost stays small for hostile names.
-pub fn closest<'a>(
-    name: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-    max: impl Fn(&str) -> usize,
-) -> Option<&'a str> {
-    let len = name.chars().count();
-    if len > 64 {
-        return None;
-    }
-    candidates
-        .into_iter()
-        .filter(|c| c.chars().count().abs_diff(len) <= max(c))
-        .map(|c| (distance(name, c), c))
-        .filter(|(d, c)| *d <= max(c))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
-/// Edit distance (Levenshtein, in characters) between two short strings, for suggestions.
-pub fn distance(a: &str, b: &str) -> usize {
-    strsim::levenshtein(a, b)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn distance_counts_edits() {
-        assert_eq!(distance("ownr", "owner"), 1);
-        assert_eq!(distance("sponsor", "sponsor"), 0);
-        assert_eq!(distance("", "abc"), 3);
-    }
 
     #[test]
     fn builtin_schema_compiles_and_knows_fields() {

@@ -6,12 +6,12 @@ use crate::diagnostic::Span;
 /// `\n`, `\r\n` or a lone `\r`, as for the YAML and Markdown parsers whose positions are
 /// mapped through it (a file saved with old Mac line endings is still counted right).
 #[derive(Debug, Clone)]
-pub struct LineIndex {
+pub(crate) struct LineIndex {
     starts: Vec<usize>,
 }
 
 impl LineIndex {
-    pub fn new(text: &str) -> LineIndex {
+    pub(crate) fn new(text: &str) -> LineIndex {
         let mut starts = Vec::with_capacity(text.len() / 40 + 1);
         starts.push(0);
         let bytes = text.as_bytes();
@@ -24,7 +24,7 @@ impl LineIndex {
     }
 
     /// Line and column (both from 1; the column in characters) of byte `offset` in `text`.
-    pub fn position(&self, text: &str, offset: usize) -> (u32, u32) {
+    pub(crate) fn position(&self, text: &str, offset: usize) -> (u32, u32) {
         let offset = floor_char_boundary(text, offset.min(text.len()));
         let line = self.starts.partition_point(|&s| s <= offset) - 1;
         let start = self.starts[line];
@@ -33,7 +33,7 @@ impl LineIndex {
     }
 
     /// The span between two byte offsets of `text`.
-    pub fn span(&self, text: &str, start: usize, end: usize) -> Span {
+    pub(crate) fn span(&self, text: &str, start: usize, end: usize) -> Span {
         let (line, column) = self.position(text, start);
         let (end_line, end_column) = self.position(text, end.max(start));
         Span {
@@ -45,12 +45,12 @@ impl LineIndex {
     }
 
     /// Byte offset where line `line` (from 1) starts.
-    pub fn line_start(&self, line: u32) -> Option<usize> {
+    pub(crate) fn line_start(&self, line: u32) -> Option<usize> {
         self.starts.get((line as usize).checked_sub(1)?).copied()
     }
 
     /// The text of line `line` (from 1), without its line ending.
-    pub fn line_text<'t>(&self, text: &'t str, line: u32) -> Option<&'t str> {
+    pub(crate) fn line_text<'t>(&self, text: &'t str, line: u32) -> Option<&'t str> {
         let start = self.line_start(line)?;
         let end = self
             .starts
@@ -61,14 +61,14 @@ impl LineIndex {
         Some(raw.trim_end_matches(['\n', '\r']))
     }
 
-    pub fn line_count(&self) -> usize {
+    pub(crate) fn line_count(&self) -> usize {
         self.starts.len()
     }
 }
 
 /// The 1-based line and column (in characters) of a byte offset, for files read once (the
 /// configuration and people files); plans use a [`LineIndex`].
-pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let offset = floor_char_boundary(text, offset.min(text.len()));
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
@@ -77,7 +77,7 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// The largest char boundary at or below `index`.
-pub fn floor_char_boundary(text: &str, mut index: usize) -> usize {
+pub(crate) fn floor_char_boundary(text: &str, mut index: usize) -> usize {
     while index > 0 && !text.is_char_boundary(index) {
         index -= 1;
     }

@@ -14,14 +14,14 @@ use crate::plan::source::LineIndex;
 
 /// A YAML value with its position in the file.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Node {
-    pub value: Value,
-    pub span: Span,
+pub(crate) struct Node {
+    pub(crate) value: Value,
+    pub(crate) span: Span,
 }
 
 /// The YAML 1.2 core-schema value of a node.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub(crate) enum Value {
     Null,
     Bool(bool),
     Number(serde_json::Number),
@@ -32,14 +32,14 @@ pub enum Value {
 
 /// A mapping key with its position.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Key {
-    pub name: String,
-    pub span: Span,
+pub(crate) struct Key {
+    pub(crate) name: String,
+    pub(crate) span: Span,
 }
 
 /// One step of a path into the front matter: a map key or a list index.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Step {
+pub(crate) enum Step {
     Key(String),
     Index(usize),
 }
@@ -66,7 +66,7 @@ macro_rules! path {
 
 impl Node {
     /// The node's value as JSON, for schema validation and the typed model.
-    pub fn to_json(&self) -> serde_json::Value {
+    pub(crate) fn to_json(&self) -> serde_json::Value {
         match &self.value {
             Value::Null => serde_json::Value::Null,
             Value::Bool(b) => serde_json::Value::Bool(*b),
@@ -85,12 +85,12 @@ impl Node {
     }
 
     /// The child under `key` if this node is a map that has it.
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Node> {
         self.entry(key).map(|(_, v)| v)
     }
 
     /// The key and value under `key` if this node is a map that has it.
-    pub fn entry(&self, key: &str) -> Option<(&Key, &Node)> {
+    pub(crate) fn entry(&self, key: &str) -> Option<(&Key, &Node)> {
         match &self.value {
             Value::Map(entries) => entries
                 .iter()
@@ -125,30 +125,30 @@ impl Node {
     }
 
     /// The value at `path`, if it exists.
-    pub fn at(&self, path: &[Step]) -> Option<&Node> {
+    pub(crate) fn at(&self, path: &[Step]) -> Option<&Node> {
         let (node, _, found) = self.follow(path);
         found.then_some(node)
     }
 
     /// Where the value at `path` stands; if the path does not exist, the deepest part of it
     /// that does (so a missing field points at the map that should hold it).
-    pub fn locate(&self, path: &[Step]) -> Span {
+    pub(crate) fn locate(&self, path: &[Step]) -> Span {
         self.follow(path).0.span
     }
 
     /// Where the key that introduces `path` stands (the value's position for list items);
     /// falls back like [`Node::locate`].
-    pub fn locate_key(&self, path: &[Step]) -> Span {
+    pub(crate) fn locate_key(&self, path: &[Step]) -> Span {
         self.follow(path).1
     }
 
     /// Whether the value at `path` exists.
-    pub fn has(&self, path: &[Step]) -> bool {
+    pub(crate) fn has(&self, path: &[Step]) -> bool {
         self.follow(path).2
     }
 
     /// A short description of the node's kind, for messages.
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self.value {
             Value::Null => "nothing",
             Value::Bool(_) => "true/false",
@@ -162,21 +162,21 @@ impl Node {
 
 /// A YAML error with its position in the file.
 #[derive(Debug, Clone)]
-pub struct YamlError {
-    pub message: String,
-    pub span: Span,
+pub(crate) struct YamlError {
+    pub(crate) message: String,
+    pub(crate) span: Span,
 }
 
 /// Where a YAML text sits in its file, to give file lines and columns.
-pub struct Origin<'a> {
+pub(crate) struct Origin<'a> {
     /// The whole file.
-    pub file: &'a str,
+    pub(crate) file: &'a str,
     /// Line starts of the whole file.
-    pub index: &'a LineIndex,
+    pub(crate) index: &'a LineIndex,
     /// Byte offset of the YAML text in the file; it starts at the beginning of a line.
-    pub offset: usize,
+    pub(crate) offset: usize,
     /// The YAML text itself: `file[offset..offset + len]`.
-    pub text: &'a str,
+    pub(crate) text: &'a str,
 }
 
 impl Origin<'_> {
@@ -208,24 +208,24 @@ impl Positions {
 }
 
 /// Most values (scalars, lists and maps, counting alias expansions) one front matter may hold.
-pub const MAX_NODES: usize = 100_000;
+pub(crate) const MAX_NODES: usize = 100_000;
 /// Deepest nesting of lists and maps.
-pub const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
 /// Text (keys and scalar values, counting every alias expansion) one front matter may hold,
 /// as a multiple of its own size: without aliases the text can never exceed the source, so
 /// the factor only leaves room for a few honest aliases of long values.
-pub const MAX_EXPANSION_FACTOR: usize = 2;
+pub(crate) const MAX_EXPANSION_FACTOR: usize = 2;
 /// Text any front matter may hold beyond [`MAX_EXPANSION_FACTOR`], so small files may still
 /// use a few aliases (and a bomb of many short values meets [`MAX_NODES`] first).
-pub const EXPANSION_ALLOWANCE: usize = 1024 * 1024;
+pub(crate) const EXPANSION_ALLOWANCE: usize = 1024 * 1024;
 /// Most text any front matter may hold, whatever its size (an 8 MB plan stays under it).
-pub const MAX_TEXT_BYTES: usize = 16 * 1024 * 1024;
+pub(crate) const MAX_TEXT_BYTES: usize = 16 * 1024 * 1024;
 
 /// How many bytes of text (keys and scalars, with aliases expanded) a front matter of
 /// `source_len` bytes may hold: twice its size plus 1 MiB, and never more than 16 MiB.
 /// Counting values alone ([`MAX_NODES`]) does not bound memory: 90,000 aliases of one 7 MB
 /// title are few values but 630 GB of text.
-pub fn text_budget(source_len: usize) -> usize {
+pub(crate) fn text_budget(source_len: usize) -> usize {
     source_len
         .saturating_mul(MAX_EXPANSION_FACTOR)
         .saturating_add(EXPANSION_ALLOWANCE)
@@ -234,7 +234,7 @@ pub fn text_budget(source_len: usize) -> usize {
 
 /// Parses YAML text into a [`Node`] tree with YAML 1.2 core-schema semantics: `yes`, `NO`, `on`
 /// and dates stay text; duplicate keys are errors; nesting and alias expansion are bounded.
-pub fn parse(origin: &Origin) -> Result<Node, YamlError> {
+pub(crate) fn parse(origin: &Origin) -> Result<Node, YamlError> {
     let positions = Positions {
         first_line: origin.first_line(),
     };

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 /// author, subject or field value can then never move the cursor, recolour, retitle or
 /// clear the terminal, or forge a line of the report (pass `newlines: false` for one-line
 /// values).
-pub fn controls(text: &str, newlines: bool) -> Cow<'_, str> {
+pub(crate) fn controls(text: &str, newlines: bool) -> Cow<'_, str> {
     let escaped = |c: char| c.is_control() && c != '\t' && !(newlines && c == '\n');
     if !text.chars().any(escaped) {
         return Cow::Borrowed(text);
@@ -27,7 +27,7 @@ pub fn controls(text: &str, newlines: bool) -> Cow<'_, str> {
 }
 
 /// One line of text safe to print on a terminal: [`controls`] without line breaks.
-pub fn line(text: &str) -> Cow<'_, str> {
+pub(crate) fn line(text: &str) -> Cow<'_, str> {
     controls(text, false)
 }
 
@@ -38,7 +38,7 @@ pub fn line(text: &str) -> Cow<'_, str> {
 /// backslash-escaped, line breaks become spaces (so nothing starts a line: no heading, list or
 /// quote), and control characters are escaped as for a terminal. So plan text cannot add a
 /// link, an image, HTML, a heading or a table cell to the summary.
-pub fn markdown(text: &str) -> String {
+pub(crate) fn markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         match c {

@@ -3,7 +3,7 @@
 use crate::diagnostic::Severity;
 use crate::report::{CheckReport, plural};
 
-pub fn render(report: &CheckReport) -> String {
+pub(crate) fn render(report: &CheckReport) -> String {
     let mut out = String::new();
     for d in &report.diagnostics {
         let command = match d.severity {

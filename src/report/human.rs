@@ -8,7 +8,7 @@ use crate::report::escape;
 use crate::report::{CheckReport, plural};
 
 /// Renders every diagnostic and a closing summary line.
-pub fn render(report: &CheckReport, color: bool, quiet: bool) -> String {
+pub(crate) fn render(report: &CheckReport, color: bool, quiet: bool) -> String {
     let renderer = if color {
         Renderer::styled()
     } else {

@@ -33,7 +33,7 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
-pub fn render(report: &CheckReport) -> String {
+pub(crate) fn render(report: &CheckReport) -> String {
     let output = Output {
         files: report.files.len(),
         errors: report.errors(),

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::diagnostic::{Diagnostic, Severity, display_path};
 use crate::report::CheckReport;
 
-pub fn render(report: &CheckReport) -> String {
+pub(crate) fn render(report: &CheckReport) -> String {
     let mut by_file: BTreeMap<String, Vec<&Diagnostic>> = report
         .files
         .iter()

@@ -1,11 +1,11 @@
 //! Output formats for check results: one file per format.
 
-pub mod escape;
-pub mod github;
-pub mod human;
-pub mod json;
-pub mod junit;
-pub mod sarif;
+pub(crate) mod escape;
+pub(crate) mod github;
+pub(crate) mod human;
+pub(crate) mod json;
+pub(crate) mod junit;
+pub(crate) mod sarif;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -14,23 +14,23 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::plan::LineIndex;
 
 /// The result of a check, ready to be printed in any format.
-pub struct CheckReport<'a> {
+pub(crate) struct CheckReport<'a> {
     /// Every file checked, relative to the repository root.
-    pub files: Vec<PathBuf>,
-    pub diagnostics: Vec<Diagnostic>,
+    pub(crate) files: Vec<PathBuf>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
     /// File texts, for showing the offending line.
-    pub sources: HashMap<&'a Path, (&'a str, &'a LineIndex)>,
+    pub(crate) sources: HashMap<&'a Path, (&'a str, &'a LineIndex)>,
 }
 
 impl CheckReport<'_> {
-    pub fn errors(&self) -> usize {
+    pub(crate) fn errors(&self) -> usize {
         self.diagnostics
             .iter()
             .filter(|d| d.severity == Severity::Error)
             .count()
     }
 
-    pub fn warnings(&self) -> usize {
+    pub(crate) fn warnings(&self) -> usize {
         self.diagnostics
             .iter()
             .filter(|d| d.severity == Severity::Warning)
@@ -38,7 +38,7 @@ impl CheckReport<'_> {
     }
 
     /// Findings the plans waive: shown as notes, counted neither as errors nor as warnings.
-    pub fn notes(&self) -> usize {
+    pub(crate) fn notes(&self) -> usize {
         self.diagnostics
             .iter()
             .filter(|d| d.severity == Severity::Note)
@@ -46,7 +46,7 @@ impl CheckReport<'_> {
     }
 
     /// `, 2 waived` for the closing line of a report, or nothing when nothing is waived.
-    pub fn waived_suffix(&self) -> String {
+    pub(crate) fn waived_suffix(&self) -> String {
         match self.notes() {
             0 => String::new(),
             n => format!(", {n} waived"),
@@ -55,7 +55,7 @@ impl CheckReport<'_> {
 }
 
 /// `n thing` or `n things`.
-pub fn plural(n: usize, thing: &str) -> String {
+pub(crate) fn plural(n: usize, thing: &str) -> String {
     if n == 1 {
         format!("{n} {thing}")
     } else {

@@ -21,7 +21,7 @@ fn uri(path: &str) -> String {
     out
 }
 
-pub fn render(report: &CheckReport) -> String {
+pub(crate) fn render(report: &CheckReport) -> String {
     let rules: Vec<_> = Rule::ALL
         .iter()
         .map(|rule| {

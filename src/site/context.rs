@@ -472,7 +472,7 @@ pub fn summary(
             .map(|i| metric(plan, i, today)),
         days_to_reassess,
         overdue,
-        last_change: last.map(|r| r.date.get(..10).unwrap_or(&r.date).to_string()),
+        last_change: last.map(|r| r.date.date().to_string()),
         last_author: last.map(|r| crate::site::published::cap(&r.author.name).into_owned()),
         last_checkin: plan
             .latest_checkin()
@@ -740,7 +740,7 @@ pub fn page(
                     .map(|r| {
                         let committed = r.commit != crate::history::WORKING_TREE;
                         RevisionView {
-                            date: r.date.get(..10).unwrap_or(&r.date).to_string(),
+                            date: r.date.date().to_string(),
                             author: crate::site::published::cap(&r.author.name).into_owned(),
                             commit_short: if committed {
                                 r.commit.chars().take(7).collect()

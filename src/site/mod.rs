@@ -1527,7 +1527,11 @@ impl Site {
             .plans
             .iter()
             .filter_map(|p| Some((&p.summary, p.history.as_ref()?)))
-            .flat_map(|(s, h)| h.revisions.iter().map(move |r| (r.date.parse().ok(), s, r)))
+            .flat_map(|(s, h)| {
+                h.revisions
+                    .iter()
+                    .map(move |r| (Some(r.date.instant()), s, r))
+            })
             .filter(|(_, _, r)| r.commit != crate::history::WORKING_TREE)
             .collect();
         let order = |a: &Change, b: &Change| {
@@ -1552,7 +1556,7 @@ impl Site {
                     plan_title: published::cap(&s.title).into_owned(),
                     url,
                     commit: r.commit.clone(),
-                    date: r.date.clone(),
+                    date: r.date.to_string(),
                     author: published::cap(&r.author.name).into_owned(),
                     summary: published::cap(&r.summary).into_owned(),
                     changes: r.changes.iter().map(ToString::to_string).collect(),

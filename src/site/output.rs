@@ -280,7 +280,7 @@ fn replaceable(out: &Path) -> Result<(), String> {
     if !kind.is_dir() {
         return Err(format!(
             "it is {}; the output must be a folder",
-            crate::repo::kind_of(&kind)
+            crate::read::kind_of(&kind)
         ));
     }
     let empty = std::fs::read_dir(out)

@@ -88,7 +88,7 @@ pub fn revision(r: &Revision) -> Revision {
         commit: cap(&r.commit).into_owned(),
         author: person(&r.author),
         committer: person(&r.committer),
-        date: cap(&r.date).into_owned(),
+        date: r.date,
         summary: cap(&r.summary).into_owned(),
         pr: r.pr,
         trailers: r

@@ -162,6 +162,43 @@ fn log_since_and_unknown_plans() {
     );
 }
 
+/// Authors commit in their own UTC offsets: `--since`/`--until` with a time compare instants
+/// (New York's 23:30 on 1 March is after Berlin's 01:00 on 2 March), with a date the day on
+/// the author's clock, and the JSON shows each time as its author wrote it.
+#[test]
+fn log_since_and_until_compare_instants_across_offsets() {
+    let repo = TestRepo::with_git();
+    repo.plan("alpha.md", draft());
+    repo.commit("Draft", ANA, "2026-03-02T01:00:00+01:00");
+    repo.edit_plan("alpha.md", "title: ", "title: Revised ");
+    repo.commit("Revise", BEN, "2026-03-01T23:30:00-05:00");
+    let dates = |args: &[&str]| -> Vec<String> {
+        log_json(&repo, args)["plans"][0]["revisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["date"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (berlin, new_york) = ("2026-03-02T01:00:00+01:00", "2026-03-01T23:30:00-05:00");
+    assert_eq!(dates(&[]), [new_york, berlin]);
+    assert_eq!(dates(&["--since", "2026-03-02T02:00:00+01:00"]), [new_york]);
+    assert_eq!(dates(&["--until", "2026-03-02T02:00:00+01:00"]), [berlin]);
+    assert_eq!(dates(&["--since", "2026-03-02"]), [berlin]);
+    assert_eq!(dates(&["--until", "2026-03-01"]), [new_york]);
+    let human = repo.run(&["log", "--since", "2026-03-02T04:00:00Z"]).stdout;
+    assert!(human.contains("  2026-03-01  "), "{human}");
+    assert!(!human.contains("  2026-03-02  "), "{human}");
+    let out = repo.run(&["log", "--until", "yesterday"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("--until yesterday: not a date or a time"),
+        "{}",
+        out.stderr
+    );
+}
+
 #[test]
 fn a_repeated_log_reads_the_cache_and_agrees() {
     let repo = story();
