@@ -911,6 +911,7 @@ mod tests {
         serialized_structs(include_str!("markdown.rs"), "", &mut code);
         serialized_structs(include_str!("feeds.rs"), "feeds::", &mut code);
         serialized_structs(include_str!("mod.rs"), "", &mut code);
+        serialized_structs(include_str!("pagination.rs"), "", &mut code);
         // plans.json's records, not template data.
         code.remove("PlanData");
         code.remove("Data");

@@ -6,6 +6,7 @@ pub mod context;
 pub mod feeds;
 pub mod markdown;
 pub mod output;
+pub mod pagination;
 pub mod published;
 
 use std::collections::{BTreeMap, HashMap};
@@ -36,6 +37,18 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     (
         "_plan_table.html",
         include_str!("../../site-templates/_plan_table.html"),
+    ),
+    (
+        "_pager.html",
+        include_str!("../../site-templates/_pager.html"),
+    ),
+    (
+        "_attention.html",
+        include_str!("../../site-templates/_attention.html"),
+    ),
+    (
+        "attention.html",
+        include_str!("../../site-templates/attention.html"),
     ),
     ("hub.html", include_str!("../../site-templates/hub.html")),
     ("feed.xml", include_str!("../../site-templates/feed.xml")),
@@ -424,10 +437,7 @@ impl Site {
                         let file = self.file_of(&plan.summary.url);
                         staging.write(&file, relative_links(&html, &file).as_bytes())?;
                     }
-                    Page::Index => staging.write(
-                        "index.html",
-                        relative_links(&self.index_page()?, "index.html").as_bytes(),
-                    )?,
+                    Page::Index => self.write_index(staging)?,
                     Page::List(list) => self.write_list(staging, list)?,
                     Page::Hub(hub) => self.write_hub(staging, *hub)?,
                 }
@@ -570,18 +580,58 @@ impl Site {
         self.plans.iter().map(|p| &p.summary).collect()
     }
 
-    fn index_page(&self) -> Result<String, Error> {
+    /// The index: what needs attention, then the plans a page at a time (`page/2/`…). Its
+    /// search and filters read every plan from the listing (see [`Site::write_listing`]).
+    fn write_index(&self, staging: &output::Staging) -> Result<(), Error> {
         let summaries = self.summaries();
         let (statuses, regions, owners) = facets(&summaries, &self.urls());
         let attention = self.attention();
-        render(
+        let html = render(
             &self.env,
-            "index.html",
-            minijinja::context! { site => v(&self.info), plans => v(&summaries), statuses => v(&statuses), regions => v(&regions), owners => v(&owners), counts => v(&statuses), attention => v(&attention) },
-        )
+            "attention.html",
+            minijinja::context! { site => v(&self.info), attention => v(&attention) },
+        )?;
+        let file = "attention/index.html";
+        staging.write(file, relative_links(&html, file).as_bytes())?;
+        let attention_total = attention.len();
+        let attention = first_of_each_kind(attention, ATTENTION_PER_KIND);
+        let listing = Listing {
+            parts: listing_parts(self.plans.len()),
+        };
+        let shared = minijinja::context! { site => v(&self.info), statuses => v(&statuses), regions => v(&regions), owners => v(&owners), counts => v(&statuses), attention => v(&attention), attention_total => attention_total, listing => v(&listing) };
+        self.write_paginated(staging, "index.html", "index.html", &summaries, shared)
     }
 
-    /// What needs a leader's action across the plans on the site, each linked to its plan.
+    /// Writes the pages of a plan table whose first page is `first`, rendering `template` with
+    /// `shared` and each page's `plans` and `paginator`; removes pages left from a longer list.
+    fn write_paginated(
+        &self,
+        staging: &output::Staging,
+        template: &str,
+        first: &str,
+        plans: &[&PlanSummary],
+        shared: minijinja::Value,
+    ) -> Result<(), Error> {
+        let pages = pagination::paginate(plans, self.repo.config.site.paginate_by, first);
+        let count = pages.len();
+        pages.into_par_iter().try_for_each(|(paginator, plans)| {
+            let file = pagination::page_url(first, paginator.current);
+            let html = render(
+                &self.env,
+                template,
+                minijinja::context! { plans => v(&plans), paginator => v(&paginator), ..shared.clone() },
+            )?;
+            staging.write(&file, relative_links(&html, &file).as_bytes())
+        })?;
+        let folder = first.strip_suffix("index.html").unwrap_or(first);
+        staging.remove_stale_folders(&format!("{folder}page"), &|name| {
+            name.parse::<usize>()
+                .is_ok_and(|n| (2..=count).contains(&n))
+        })
+    }
+
+    /// What needs a leader's action across the plans on the site, each linked to its plan,
+    /// most pressing kind first.
     fn attention(&self) -> Vec<context::AttentionView> {
         let plans: Vec<(&str, &crate::plan::Plan)> = self
             .plans
@@ -657,7 +707,7 @@ impl Site {
     fn write_list(&self, staging: &output::Staging, list: &ListPage) -> Result<(), Error> {
         let site = &self.info;
         let urls = self.urls();
-        let html = match list {
+        let (plans, shared): (Vec<&PlanSummary>, minijinja::Value) = match list {
             ListPage::Status(key) => {
                 let plans: Vec<&PlanSummary> = self
                     .summaries()
@@ -665,11 +715,10 @@ impl Site {
                     .filter(|p| p.status == key.as_str())
                     .collect();
                 let heading = capitalize(status_label(key));
-                render(
-                    &self.env,
-                    "list.html",
-                    minijinja::context! { site => v(site), plans => v(&plans), heading => v(&heading), kind => v(&"Status"), kind_url => v(&urls.hub("status")) },
-                )?
+                (
+                    plans,
+                    minijinja::context! { site => v(site), heading => v(&heading), kind => v(&"Status"), kind_url => v(&urls.hub("status")) },
+                )
             }
             ListPage::Region(region) => {
                 let url = self.list_url(list);
@@ -679,11 +728,10 @@ impl Site {
                     .filter(|p| p.region_url.as_ref() == Some(&url))
                     .collect();
                 let heading = format!("Plans in {region}");
-                render(
-                    &self.env,
-                    "list.html",
-                    minijinja::context! { site => v(site), plans => v(&plans), heading => v(&heading), kind => v(&"Regions"), kind_url => v(&urls.hub("regions")) },
-                )?
+                (
+                    plans,
+                    minijinja::context! { site => v(site), heading => v(&heading), kind => v(&"Regions"), kind_url => v(&urls.hub("regions")) },
+                )
             }
             // The plans they own, then the others they take part in (as sponsor, team
             // member, activity owner, source of help or signer), their part in each, and
@@ -722,11 +770,10 @@ impl Site {
                     .and_then(|p| p.manager.as_deref())
                     .map(|m| context::person(&self.repo.people, &urls, m));
                 let heading = person.name.clone();
-                render(
-                    &self.env,
-                    "list.html",
-                    minijinja::context! { site => v(site), plans => v(&owned), also => v(&also), heading => v(&heading), kind => v(&"People"), kind_url => v(&urls.hub("owners")), person => v(&person), involvement => v(&involvement), help => v(&help), manager => v(&manager) },
-                )?
+                (
+                    owned,
+                    minijinja::context! { site => v(site), also => v(&also), heading => v(&heading), kind => v(&"People"), kind_url => v(&urls.hub("owners")), person => v(&person), involvement => v(&involvement), help => v(&help), manager => v(&manager) },
+                )
             }
             // The plans owned by everyone who reports to them, directly or not, with totals.
             ListPage::Manager(id) => {
@@ -761,15 +808,14 @@ impl Site {
                     })
                     .collect();
                 let heading = format!("{}'s organisation", person.name);
-                render(
-                    &self.env,
-                    "list.html",
-                    minijinja::context! { site => v(site), plans => v(&summaries), heading => v(&heading), kind => v(&"Managers"), kind_url => v(&urls.hub("managers")), manager => v(&person), totals => v(&totals), reports => v(&reports) },
-                )?
+                (
+                    summaries,
+                    minijinja::context! { site => v(site), heading => v(&heading), kind => v(&"Managers"), kind_url => v(&urls.hub("managers")), manager => v(&person), totals => v(&totals), reports => v(&reports) },
+                )
             }
         };
-        let file = self.file_of(&self.list_url(list));
-        staging.write(&file, relative_links(&html, &file).as_bytes())
+        let first = self.file_of(&self.list_url(list));
+        self.write_paginated(staging, "list.html", &first, &plans, shared)
     }
 
     /// A roll-up of plans: how many per status, behind or at risk, and what they invest.
@@ -1490,6 +1536,127 @@ impl Site {
     }
 }
 
+/// How many items of each kind the index shows of what needs attention; the attention page
+/// (`attention/`) lists them all.
+const ATTENTION_PER_KIND: usize = 10;
+
+/// The first `n` items of each kind of a list sorted by kind.
+fn first_of_each_kind(items: Vec<context::AttentionView>, n: usize) -> Vec<context::AttentionView> {
+    let mut out: Vec<context::AttentionView> = Vec::new();
+    let mut run = 0;
+    for item in items {
+        run = if out.last().is_some_and(|last| last.kind == item.kind) {
+            run + 1
+        } else {
+            1
+        };
+        if run <= n {
+            out.push(item);
+        }
+    }
+    out
+}
+
+/// How many plans a part of the listing holds.
+const LISTING_PART: usize = 1000;
+
+/// What the index tells its script about the listing.
+#[derive(Serialize)]
+struct Listing {
+    /// How many parts it has: `listing/0.json`, `listing/1.json`…
+    parts: usize,
+}
+
+fn listing_parts(plans: usize) -> usize {
+    plans.div_ceil(LISTING_PART)
+}
+
+/// A part of the listing: its plans as arrays (the order of their fields is in
+/// docs/templates.md, "The listing"), their owners and the labels of the keys they use given
+/// once, so that 10,000 plans stay small.
+#[derive(Serialize)]
+struct ListingPart<'a> {
+    /// A plan's page: `{id}` stands for its id.
+    plan_url: String,
+    /// Each owner once: id, name, page.
+    owners: Vec<[&'a str; 3]>,
+    /// Status and state keys → the words shown.
+    labels: BTreeMap<&'static str, &'static str>,
+    plans: Vec<serde_json::Value>,
+}
+
+fn listing_part<'a>(plans: &[&'a PlanSummary], urls: &Urls) -> ListingPart<'a> {
+    let mut owners: Vec<[&str; 3]> = Vec::new();
+    let mut owner_at: HashMap<&str, usize> = HashMap::new();
+    let mut labels = BTreeMap::new();
+    let rows = plans
+        .iter()
+        .map(|s| {
+            let owner = *owner_at.entry(s.owner.id.as_str()).or_insert_with(|| {
+                owners.push([&s.owner.id, &s.owner.name, &s.owner.url]);
+                owners.len() - 1
+            });
+            labels.insert(s.status, s.status_label);
+            let progress = s.primary.as_ref().map(|m| {
+                let p = &m.progress;
+                labels.insert(p.state, p.state_label);
+                let forecast = p.forecast.as_ref().map(|f| {
+                    labels.insert(f.state, f.state_label);
+                    serde_json::json!([f.value, f.state])
+                });
+                serde_json::json!([p.state, p.percent, p.latest, m.target, forecast])
+            });
+            serde_json::json!([
+                s.id,
+                s.title,
+                s.scope,
+                s.status,
+                s.outcome,
+                owner,
+                s.region,
+                s.start,
+                s.end,
+                s.reassess,
+                s.days_to_reassess,
+                s.overdue,
+                s.last_change,
+                s.last_author,
+                s.last_checkin,
+                progress,
+            ])
+        })
+        .collect();
+    ListingPart {
+        plan_url: urls.plan("{id}"),
+        owners,
+        labels,
+        plans: rows,
+    }
+}
+
+impl Site {
+    /// The listing the index's search and filters read when a plan table has more than one
+    /// page: every plan in the order of the index (and of `search/ids.json`), in parts of
+    /// [`LISTING_PART`] plans fetched side by side.
+    fn write_listing(&self, staging: &output::Staging) -> Result<(), Error> {
+        let summaries = self.summaries();
+        let chunks: Vec<&[&PlanSummary]> = summaries.chunks(LISTING_PART).collect();
+        chunks.par_iter().enumerate().try_for_each(|(i, chunk)| {
+            let part = listing_part(chunk, &self.urls());
+            staging.write(
+                &format!("listing/{i}.json"),
+                serde_json::to_string(&part).unwrap_or_default().as_bytes(),
+            )
+        })?;
+        let written = chunks.len();
+        staging.remove_stale("listing", &|file| {
+            file.strip_suffix(".json")
+                .and_then(|n| n.parse::<usize>().ok())
+                .is_some_and(|n| n < written)
+        })
+    }
+}
+
 /// The file of a plan's published history, relative to the site's root: beside its page.
 fn history_file(id: &str) -> String {
     format!("plans/{id}/history.json")
@@ -1509,6 +1676,7 @@ impl Site {
         let today = self.today;
 
         self.write_search(staging)?;
+        self.write_listing(staging)?;
 
         // Absolute addresses only when the site's address is known: no link is invented.
         let site_url = site.site_url.clone();

@@ -183,6 +183,28 @@ impl Staging {
         Ok(())
     }
 
+    /// Removes the folders directly in `folder` whose names `keep` refuses: the pages of a
+    /// list that an update of the site made shorter.
+    pub fn remove_stale_folders(
+        &self,
+        folder: &str,
+        keep: &dyn Fn(&str) -> bool,
+    ) -> Result<(), Error> {
+        let dir = self.path_of(folder)?;
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Ok(());
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let stale = name.to_str().is_some_and(|n| !keep(n));
+            if stale && entry.file_type().is_ok_and(|t| t.is_dir()) {
+                let path = entry.path();
+                std::fs::remove_dir_all(&path).map_err(|e| Error::io(&path, e))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Writes `value` as pretty JSON at `relative`, streaming.
     pub fn write_json(&self, relative: &str, value: &impl serde::Serialize) -> Result<(), Error> {
         let path = self.path_of(relative)?;
