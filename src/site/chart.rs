@@ -11,7 +11,7 @@ use jiff::civil::Date;
 use crate::plan::model::Unit;
 
 /// What the chart shows.
-pub struct Chart<'a> {
+pub(crate) struct Chart<'a> {
     pub start: Date,
     pub end: Date,
     pub baseline: f64,
@@ -33,7 +33,7 @@ pub struct Chart<'a> {
 }
 
 /// One line of values on the chart.
-pub struct Series<'a> {
+pub(crate) struct Series<'a> {
     /// Its name in the legend ("actuals").
     pub name: &'a str,
     /// Its CSS class (`actual`, …), which sets its colour and stroke.
@@ -49,7 +49,7 @@ const W: f64 = 360.0;
 const H: f64 = 250.0;
 /// The text size, in the chart's units: the chart is drawn to the width of its card, so this
 /// stays at 12 px or more on a 320 px screen (checked by `.ci/browser`).
-pub const FONT: f64 = 16.0;
+pub(crate) const FONT: f64 = 16.0;
 /// The width of a character of chart text, roughly, to leave room for labels.
 const CHAR: f64 = FONT * 0.62;
 const PAD_R: f64 = 12.0;
@@ -60,7 +60,7 @@ const PAD_B: f64 = 26.0;
 const MAX_VALUE_LABELS: usize = 6;
 
 /// The chart as an inline SVG element followed by its legend (numbers and escaped text only).
-pub fn render(c: &Chart) -> String {
+pub(crate) fn render(c: &Chart) -> String {
     let days = |d: Date| c.start.until(d).map_or(0, |s| s.get_days()) as f64;
     let total = days(c.end).max(1.0);
     let mut lo = c.baseline.min(c.target);
@@ -385,7 +385,7 @@ fn nice_step(raw: f64, whole: bool) -> f64 {
 }
 
 /// A number for people: thousands separated, at most two decimals.
-pub fn fmt(v: f64) -> String {
+pub(crate) fn fmt(v: f64) -> String {
     if v.fract().abs() > 1e-9 && v.abs() < 1000.0 {
         let s = format!("{v:.2}");
         return s.trim_end_matches('0').trim_end_matches('.').to_string();

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 /// Where a page sits in its list, for the pager and `rel="prev"`/`rel="next"` links.
 #[derive(Debug, Clone, Serialize)]
-pub struct Paginator {
+pub(crate) struct Paginator {
     /// This page's number, from 1.
     pub current: usize,
     /// How many pages the list has (1 when it fits on one).
@@ -28,7 +28,7 @@ pub struct Paginator {
 
 /// One page of a list, for the pager.
 #[derive(Debug, Clone, Serialize)]
-pub struct PageLink {
+pub(crate) struct PageLink {
     /// The page's number, from 1.
     pub number: usize,
     pub url: String,
@@ -38,7 +38,7 @@ pub struct PageLink {
 
 /// The URL of page `number` of the list whose first page is `first` (`status/active/index.html`,
 /// or `index.html` for the site's index).
-pub fn page_url(first: &str, number: usize) -> String {
+pub(crate) fn page_url(first: &str, number: usize) -> String {
     if number <= 1 {
         return first.to_string();
     }
@@ -48,7 +48,11 @@ pub fn page_url(first: &str, number: usize) -> String {
 
 /// `items` in pages of `per_page` (one page when 0, and one empty page for an empty list),
 /// each with its [`Paginator`].
-pub fn paginate<'a, T>(items: &'a [T], per_page: usize, first: &str) -> Vec<(Paginator, &'a [T])> {
+pub(crate) fn paginate<'a, T>(
+    items: &'a [T],
+    per_page: usize,
+    first: &str,
+) -> Vec<(Paginator, &'a [T])> {
     let chunks: Vec<&[T]> = if per_page == 0 || items.len() <= per_page {
         vec![items]
     } else {
