@@ -79,6 +79,16 @@ pub struct PlanHistory {
     pub signoffs: Vec<signoff::SignoffRecord>,
 }
 
+impl PlanHistory {
+    /// The audit trail's record of the sign-off by `person` dated `date` that the plan
+    /// carries now.
+    pub fn signoff(&self, person: &str, date: &str) -> Option<&signoff::SignoffRecord> {
+        self.signoffs
+            .iter()
+            .find(|r| r.person == person && r.date == date)
+    }
+}
+
 /// A revision with everything the audit trail says about it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Revision {

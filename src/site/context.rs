@@ -572,20 +572,39 @@ pub(crate) fn metric(plan: &Plan, i: usize, today: Date) -> MetricView {
     }
 }
 
+/// What a plan's page is made from.
+pub(crate) struct PageSource<'a> {
+    pub plan: &'a Plan,
+    pub summary: PlanSummary,
+    pub people: &'a People,
+    pub urls: &'a Urls<'a>,
+    /// The history the site publishes.
+    pub history: Option<&'a PlanHistory>,
+    /// How the sign-off by a person (id) on a date stands, in words.
+    pub evidence: &'a dyn Fn(&str, &str) -> Option<EvidenceView>,
+    /// The plan's text, rendered.
+    pub body: crate::site::markdown::Rendered,
+    /// The repository's web address, for links to commits and the source file.
+    pub repo_url: Option<&'a str>,
+    /// The plan file's path in the repository, as links write it.
+    pub source_path: &'a str,
+    pub today: Date,
+}
+
 /// Everything else a plan page needs.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn page(
-    plan: &Plan,
-    summary: PlanSummary,
-    people: &People,
-    urls: &Urls,
-    history: Option<&PlanHistory>,
-    verified: &dyn Fn(&str, &str) -> Option<EvidenceView>,
-    body: crate::site::markdown::Rendered,
-    repo_url: Option<&str>,
-    source_path: &str,
-    today: Date,
-) -> PlanPage {
+pub(crate) fn page(source: PageSource) -> PlanPage {
+    let PageSource {
+        plan,
+        summary,
+        people,
+        urls,
+        history,
+        evidence: verified,
+        body,
+        repo_url,
+        source_path,
+        today,
+    } = source;
     let currency = plan.currency.as_deref();
     let function = |f: Option<crate::plan::model::Function>| f.map(|f| f.label().to_string());
     let activity_money: f64 = plan
@@ -875,7 +894,9 @@ mod tests {
                 continue;
             }
             let Some(name) = lines.by_ref().find_map(|l| {
-                let l = l.trim_start_matches("pub(crate) ").trim_start_matches("pub ");
+                let l = l
+                    .trim_start_matches("pub(crate) ")
+                    .trim_start_matches("pub ");
                 l.strip_prefix("struct ")
                     .map(|r| r.split([' ', '<']).next().unwrap_or_default().to_string())
             }) else {

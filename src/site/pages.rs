@@ -136,18 +136,18 @@ impl Site {
         let verified = |person: &str, date: &str| {
             signoff_evidence(people, &self.trust.policy, whole, person, date)
         };
-        let mut page = context::page(
-            data,
-            plan.summary.clone(),
+        let mut page = context::page(context::PageSource {
+            plan: data,
+            summary: plan.summary.clone(),
             people,
-            &urls,
+            urls: &urls,
             history,
-            &verified,
+            evidence: &verified,
             body,
-            self.repo_url.as_deref(),
-            &crate::diagnostic::display_path(&file.path),
-            self.today,
-        );
+            repo_url: self.repo_url.as_deref(),
+            source_path: &crate::diagnostic::display_path(&file.path),
+            today: self.today,
+        });
         page.consequences_held = plan.consequences_held;
         render(
             &self.env,
