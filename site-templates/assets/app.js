@@ -154,11 +154,11 @@
       bar.setAttribute("value", Math.min(Math.max(pr.percent, 0), 100));
       bar.setAttribute("aria-label", pr.percent + "% of the way to target");
       append(progress, bar,
-        append(el("div", "small"), el("strong", "", pr.latest), " ", el("span", "muted", "of " + pr.target)),
+        append(el("div", "small"), el("strong", "nowrap", pr.latest), " ", el("span", "muted nowrap", "of " + pr.target)),
         append(el("div", "small"), el("span", "state state-" + pr.state, pr.label), " ", el("span", "muted", "· " + pr.percent + "% of the way")));
       if (pr.forecast) {
-        append(progress, append(el("div", "small"), "forecast " + pr.forecast.value + " by " + p.end + " · ",
-          el("span", "state state-" + pr.forecast.state, pr.forecast.label)));
+        append(progress, append(el("div", "small"), "forecast ", el("span", "nowrap", pr.forecast.value), " by ",
+          el("span", "nowrap", p.end), " · ", el("span", "state state-" + pr.forecast.state, pr.forecast.label)));
       }
     }
     tr.appendChild(progress);

@@ -168,12 +168,19 @@ pub(crate) fn render(c: &Chart) -> String {
     };
     let _ = write!(
         out,
-        r#"<line class="target" x1="{left:.1}" x2="{right}" y1="{target_y:.1}" y2="{target_y:.1}"/><polyline class="path" points="{}"/><text class="target-label" x="{:.1}" y="{target_label_y:.1}" text-anchor="end">{}</text>"#,
+        r#"<line class="target" x1="{left:.1}" x2="{right}" y1="{target_y:.1}" y2="{target_y:.1}"/><polyline class="path" points="{}"/>"#,
         c.path
             .iter()
             .map(|(d, v)| format!("{:.1},{:.1}", x(*d), y(*v)))
             .collect::<Vec<_>>()
             .join(" "),
+    );
+    // Names and values are drawn after every line, so that no line crosses them (their halo
+    // in the page's colour keeps them readable where they sit on one).
+    let mut labels = String::new();
+    let _ = write!(
+        labels,
+        r#"<text class="target-label" x="{:.1}" y="{target_label_y:.1}" text-anchor="end">{}</text>"#,
         right - 2.0,
         crate::xml::escape(&target_text)
     );
@@ -223,7 +230,7 @@ pub(crate) fn render(c: &Chart) -> String {
                     py - 9.0
                 };
                 let _ = write!(
-                    out,
+                    labels,
                     r#"<text class="value" x="{lx:.1}" y="{ly:.1}" text-anchor="middle">{}</text>"#,
                     crate::xml::escape(&text)
                 );
@@ -231,6 +238,7 @@ pub(crate) fn render(c: &Chart) -> String {
         }
         out.push_str("</g>");
     }
+    out.push_str(&labels);
     out.push_str("</svg>");
 
     // The legend: what is drawn, and nothing that is not.
