@@ -179,27 +179,33 @@ impl Site {
             parts: listing_parts(self.plans.len()),
         };
         let shared = minijinja::context! { site => v(&self.info), statuses => v(&statuses), regions => v(&regions), owners => v(&owners), counts => v(&statuses), attention => v(&attention), attention_total => attention_total, listing => v(&listing) };
-        self.write_paginated(staging, "index.html", "index.html", &summaries, shared)
+        let all = summaries.len();
+        self.write_paginated(staging, "index.html", "index.html", &summaries, all, shared)
     }
 
     /// Writes the pages of a plan table whose first page is `first`, rendering `template` with
     /// `shared` and each page's `plans` and `paginator`; removes pages left from a longer list.
+    /// The first `own` plans are the list's own (`plans`); any after them are the other plans
+    /// a person takes part in, given to the page as `also`.
     pub(crate) fn write_paginated(
         &self,
         staging: &output::Staging,
         template: &str,
         first: &str,
         plans: &[&PlanSummary],
+        own: usize,
         shared: minijinja::Value,
     ) -> Result<(), Error> {
         let pages = pagination::paginate(plans, self.repo.config.site.paginate_by, first);
         let count = pages.len();
         pages.into_par_iter().try_for_each(|(paginator, plans)| {
             let file = pagination::page_url(first, paginator.current);
+            let before = paginator.first_item.saturating_sub(1);
+            let (plans, also) = plans.split_at(own.saturating_sub(before).min(plans.len()));
             let html = render(
                 &self.env,
                 template,
-                minijinja::context! { plans => v(&plans), paginator => v(&paginator), ..shared.clone() },
+                minijinja::context! { plans => v(&plans), also => v(&also), paginator => v(&paginator), ..shared.clone() },
             )?;
             staging.write(&file, relative_links(&html, &file).as_bytes())
         })?;
@@ -291,7 +297,8 @@ impl Site {
     ) -> Result<(), Error> {
         let site = &self.info;
         let urls = self.urls();
-        let (plans, shared): (Vec<&PlanSummary>, minijinja::Value) = match list {
+        // The plans of the list, then (on a person's page) the others they take part in.
+        let (plans, own, shared): (Vec<&PlanSummary>, usize, minijinja::Value) = match list {
             ListPage::Status(key) => {
                 let plans: Vec<&PlanSummary> = self
                     .summaries()
@@ -299,8 +306,10 @@ impl Site {
                     .filter(|p| p.status == key.as_str())
                     .collect();
                 let heading = capitalize(status_label(key));
+                let own = plans.len();
                 (
                     plans,
+                    own,
                     minijinja::context! { site => v(site), heading => v(&heading), kind => v(&"Status"), kind_url => v(&urls.hub("status")) },
                 )
             }
@@ -312,8 +321,10 @@ impl Site {
                     .filter(|p| p.region_url.as_ref() == Some(&url))
                     .collect();
                 let heading = format!("Plans in {region}");
+                let own = plans.len();
                 (
                     plans,
+                    own,
                     minijinja::context! { site => v(site), heading => v(&heading), kind => v(&"Regions"), kind_url => v(&urls.hub("regions")) },
                 )
             }
@@ -354,9 +365,11 @@ impl Site {
                     .and_then(|p| p.manager.as_deref())
                     .map(|m| context::person(&self.repo.people, &urls, m));
                 let heading = person.name.clone();
+                let own = owned.len();
                 (
-                    owned,
-                    minijinja::context! { site => v(site), also => v(&also), heading => v(&heading), kind => v(&"People"), kind_url => v(&urls.hub("owners")), person => v(&person), involvement => v(&involvement), help => v(&help), manager => v(&manager) },
+                    owned.into_iter().chain(also).collect(),
+                    own,
+                    minijinja::context! { site => v(site), heading => v(&heading), kind => v(&"People"), kind_url => v(&urls.hub("owners")), person => v(&person), involvement => v(&involvement), help => v(&help), manager => v(&manager) },
                 )
             }
             // The plans owned by everyone who reports to them, directly or not, with totals.
@@ -392,14 +405,16 @@ impl Site {
                     })
                     .collect();
                 let heading = format!("{}'s organisation", person.name);
+                let own = summaries.len();
                 (
                     summaries,
+                    own,
                     minijinja::context! { site => v(site), heading => v(&heading), kind => v(&"Managers"), kind_url => v(&urls.hub("managers")), manager => v(&person), totals => v(&totals), reports => v(&reports) },
                 )
             }
         };
         let first = self.file_of(&self.list_url(list));
-        self.write_paginated(staging, "list.html", &first, &plans, shared)
+        self.write_paginated(staging, "list.html", &first, &plans, own, shared)
     }
 
     /// A roll-up of plans: how many per status, behind or at risk, and what they invest.

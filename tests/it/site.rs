@@ -798,6 +798,43 @@ fn long_plan_tables_are_paged_and_the_listing_holds_every_plan() {
     assert_eq!(status, ids);
     assert!(text_of(&site, "status/approved/page/3/index.html").contains("Plans 11–12 of 12"));
 
+    // A person's page pages the plans they own, then the others they take part in: Ben
+    // sponsors every plan and owns none.
+    let ben: Vec<String> = [
+        "owners/ben/index.html",
+        "owners/ben/page/2/index.html",
+        "owners/ben/page/3/index.html",
+    ]
+    .iter()
+    .flat_map(|p| {
+        let html = decoded(&read(p));
+        assert!(html.contains("Also involved in"), "{p}");
+        let table = &html[html.find("Also involved in").unwrap()..];
+        table
+            .match_indices("class=\"plan-link\" href=\"")
+            .map(|(i, m)| {
+                let link = &table[i + m.len()..];
+                link[..link.find("/index.html").unwrap()]
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect::<Vec<_>>()
+    })
+    .collect();
+    assert_eq!(ben, ids);
+    let first = text_of(&site, "owners/ben/index.html");
+    assert!(
+        first.contains("Plans owned None.") && first.contains("Role in each plan"),
+        "{first}"
+    );
+    let second = text_of(&site, "owners/ben/page/2/index.html");
+    assert!(
+        !second.contains("Plans owned") && !second.contains("Role in each plan"),
+        "{second}"
+    );
+
     // Search and filters read every plan from the listing, in the order of `search/ids.json`.
     let listing: serde_json::Value = serde_json::from_str(&read("listing/0.json")).unwrap();
     let listed: Vec<&str> = listing["plans"]
