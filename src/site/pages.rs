@@ -258,6 +258,19 @@ impl Site {
         for plan in &self.plans {
             lists.extend(self.lists_of(plan));
         }
+        // Everyone in a reporting line has a page and every manager an organisation page,
+        // so that the links between managers and reports lead somewhere even where nobody
+        // in them owns a plan.
+        let people = &self.repo.people;
+        for (id, person) in &people.by_id {
+            if person.manager.is_some() {
+                lists.insert(ListPage::Person(id.clone()));
+            }
+        }
+        for manager in people.managers() {
+            lists.insert(ListPage::Person(manager.to_string()));
+            lists.insert(ListPage::Manager(manager.to_string()));
+        }
         let mut out = BTreeMap::new();
         for list in lists {
             out.entry(self.list_url(&list)).or_insert(list);

@@ -666,6 +666,25 @@ fn managers_roll_up_their_reports_plans() {
     }
     let status = text_of(&site, "status/in_review/index.html");
     assert!(status.contains("All plans › Status In review"), "{status}");
+    // Managers and reports who own no plan have pages too, so that every link between them
+    // leads somewhere: Mateo García manages nobody with a plan, and Daniel Okafor owns none.
+    let mateo = text_of(&site, "managers/mateo.garcia/index.html");
+    assert!(mateo.contains("Mateo García's organisation"), "{mateo}");
+    assert!(text_of(&site, "owners/daniel.okafor/index.html").contains("Plans owned None."));
+    for (page, link) in links(&site) {
+        if link.contains(':') || link.starts_with('#') || link.is_empty() {
+            continue;
+        }
+        let target = page
+            .parent()
+            .unwrap()
+            .join(link.split(['#', '?']).next().unwrap());
+        assert!(
+            target.exists(),
+            "{} links to {link}, which is not in the site",
+            page.display()
+        );
+    }
 }
 
 #[test]
