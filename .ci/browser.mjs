@@ -153,7 +153,7 @@ try {
           (await (await fetch("../../plans.json")).json()).plans.filter((p) => p.summary.status === status).length, status);
         const filtered = await visible();
         if (filtered !== everywhere) failures.push(`page 2: the status filter shows ${filtered} plans, not the ${everywhere} of every page`);
-        if (!(await page.evaluate(() => document.getElementById("pager").hidden))) failures.push("page 2: the pager stays while a filter shows every page");
+        if (await page.locator("#pager").isVisible()) failures.push("page 2: the pager stays while a filter shows every page");
         await page.selectOption("#f-status", "");
         const again = await visible();
         if (again !== own) failures.push(`page 2: clearing the filter shows ${again} plans, not the page's ${own}`);

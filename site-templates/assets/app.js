@@ -52,21 +52,49 @@
     return a[1] > b[1] ? 1 : 0;
   }
 
-  // Orders the rows of `table` by column `index`; empty cells last either way, ties keep
-  // their order.
-  function sortRows(table, index, direction) {
-    var body = table.tBodies[0];
-    var rows = Array.prototype.slice.call(body.rows);
-    var keyed = rows.map(function (row, i) { return { row: row, i: i, key: sortKey(row.cells[index] || row.cells[0]) }; });
+  // `items` ordered by `keyOf(item)`; empty keys last either way, ties keep their order.
+  function ordered(items, keyOf, direction) {
+    var keyed = items.map(function (item, i) { return { item: item, i: i, key: keyOf(item) }; });
     keyed.sort(function (a, b) {
       if (a.key[0] === 3 || b.key[0] === 3) return (a.key[0] === 3) - (b.key[0] === 3) || a.i - b.i;
       return (direction === "descending" ? -compare(a.key, b.key) : compare(a.key, b.key)) || a.i - b.i;
     });
-    keyed.forEach(function (k) { body.appendChild(k.row); });
+    return keyed.map(function (k) { return k.item; });
+  }
+
+  function markSorted(table, index, direction) {
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, i) {
       if (i === index) th.setAttribute("aria-sort", direction);
       else th.removeAttribute("aria-sort");
     });
+  }
+
+  // Orders the rows of `table` by column `index`.
+  function sortRows(table, index, direction) {
+    var body = table.tBodies[0];
+    var rows = ordered(Array.prototype.slice.call(body.rows), function (row) {
+      return sortKey(row.cells[index] || row.cells[0]);
+    }, direction);
+    rows.forEach(function (row) { body.appendChild(row); });
+    markSorted(table, index, direction);
+  }
+
+  // What `sortKey` reads in column `index` of a plan's row, from the listing's plan.
+  function listedKey(p, index) {
+    switch (index) {
+      case 0: return [2, (p.title + p.scope).toLowerCase()];
+      case 1: return [2, (p.statusLabel + (p.outcome ? " " + p.outcome : "")).toLowerCase()];
+      case 2: return [2, p.ownerName.toLowerCase()];
+      case 3: return p.start ? [1, p.start] : [3, ""];
+      case 4:
+        if (!p.progress) return [3, ""];
+        if (p.progress.state === "no-data") return [2, "no check-in yet"];
+        return [0, Math.min(Math.max(p.progress.percent, 0), 100)];
+      case 5: return p.reassess ? [1, p.reassess] : [3, ""];
+      default:
+        if (p.lastChange || p.lastCheckin) return [1, p.lastChange || p.lastCheckin];
+        return [2, "— no check-in yet"];
+    }
   }
 
   function parseSort(value, table) {
@@ -219,6 +247,18 @@
     var count = document.getElementById("plans-count");
     var countText = count ? count.textContent : "";
     var pageRows = Array.prototype.slice.call(table.tBodies[0].rows);
+    // Plans of the listing are shown SHOW at a time: a button shows more.
+    var SHOW = 200;
+    var limit = SHOW;
+    var more = null;
+    if (listingParts) {
+      more = el("button", "more", "Show more");
+      more.type = "button";
+      more.hidden = true;
+      more.addEventListener("click", function () { limit += SHOW; update(); });
+      var region = table.closest(".table-scroll") || table;
+      region.parentNode.insertBefore(more, pager || region.nextSibling);
+    }
 
     // Before the filters are first applied: the controls show what the address says, and the
     // browser does not restore other values of its own after Back.
@@ -327,24 +367,34 @@
         // has arrived.
         loadListing();
         var loaded = listing.filter(Boolean);
-        var rows = [];
-        loaded.forEach(function (plans) {
-          plans.forEach(function (p) {
-            if (!matches(p)) return;
-            if (!built[p.id]) built[p.id] = listedRow(p, base);
-            rows.push(built[p.id]);
-          });
-        });
         if (pager) pager.hidden = true;
         if (loaded.length < listingParts) {
           if (count) count.textContent = "Reading every plan… (" + loaded.length + " of " + listingParts + " parts)";
-          if (!loaded.length) return;
-        } else if (count) {
-          count.textContent = rows.length + " plan" + (rows.length === 1 ? "" : "s") + (filtering() ? " match" + (rows.length === 1 ? "es" : "") + " the search and filters" : "") + ", from every page.";
+          return;
         }
+        var found = [];
+        loaded.forEach(function (plans) {
+          plans.forEach(function (p) { if (matches(p)) found.push(p); });
+        });
+        if (sort) {
+          found = ordered(found, function (p) { return listedKey(p, sort.index); }, sort.direction);
+          markSorted(table, sort.index, sort.direction);
+        }
+        var rows = found.slice(0, limit).map(function (p) {
+          if (!built[p.id]) built[p.id] = listedRow(p, base);
+          return built[p.id];
+        });
         showRows(rows);
         shown = rows.length;
+        more.hidden = found.length <= limit;
+        more.textContent = "Show " + Math.min(SHOW, found.length - limit) + " more";
+        if (count) {
+          count.textContent = found.length + " plan" + (found.length === 1 ? "" : "s") +
+            (filtering() ? " match" + (found.length === 1 ? "es" : "") + " the search and filters" : "") +
+            ", from every page" + (found.length > rows.length ? "; the first " + rows.length + " are shown." : ".");
+        }
       } else {
+        if (more) more.hidden = true;
         if (listingParts) {
           showRows(pageRows);
           if (pager) pager.hidden = false;
@@ -355,13 +405,14 @@
           if (!row.hidden) shown++;
         });
       }
-      if (sort) sortRows(table, sort.index, sort.direction);
+      if (sort && !listingParts) sortRows(table, sort.index, sort.direction);
       var empty = document.getElementById("empty");
       if (empty) empty.hidden = shown !== 0;
     }
 
     makeSortable(table, function (index, direction) {
       saveState(index + (direction === "descending" ? "-desc" : ""));
+      limit = SHOW;
       update();
     });
     if (form) {
@@ -372,6 +423,7 @@
         if (!c) return;
         c.addEventListener(key === "q" ? "input" : "change", function () {
           saveState();
+          limit = SHOW;
           if (key === "q") loadIndex(terms());
           update();
         });
