@@ -210,7 +210,11 @@ impl Site {
             staging.write(&file, relative_links(&html, &file).as_bytes())
         })?;
         let folder = first.strip_suffix("index.html").unwrap_or(first);
-        staging.remove_stale_folders(&format!("{folder}page"), &|name| {
+        let pages = format!("{folder}page");
+        if count == 1 {
+            return staging.remove_page(&pages);
+        }
+        staging.remove_stale_folders(&pages, &|name| {
             name.parse::<usize>()
                 .is_ok_and(|n| (2..=count).contains(&n))
         })
