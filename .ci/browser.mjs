@@ -38,14 +38,20 @@ const server = http.createServer((req, res) => {
 await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
 const origin = `http://127.0.0.1:${server.address().port}/`;
 
-// The pages checked: the index, every plan page, and the first person page.
+// The pages checked: the index, its page 2, every plan page, the first person page and the
+// first manager page.
 const plans = fs.readdirSync(path.join(siteDir, "plans")).filter((d) =>
   fs.existsSync(path.join(siteDir, "plans", d, "index.html"))).sort();
 const people = fs.existsSync(path.join(siteDir, "owners"))
   ? fs.readdirSync(path.join(siteDir, "owners")).filter((d) =>
     fs.existsSync(path.join(siteDir, "owners", d, "index.html"))).sort() : [];
+const managers = fs.existsSync(path.join(siteDir, "managers"))
+  ? fs.readdirSync(path.join(siteDir, "managers")).filter((d) =>
+    fs.existsSync(path.join(siteDir, "managers", d, "index.html"))).sort() : [];
 const pages = ["index.html", ...plans.map((p) => `plans/${p}/index.html`)];
+if (fs.existsSync(path.join(siteDir, "page/2/index.html"))) pages.push("page/2/index.html");
 if (people.length) pages.push(`owners/${people[0]}/index.html`);
+if (managers.length) pages.push(`managers/${managers[0]}/index.html`);
 
 const browser = await chromium.launch({
   executablePath: process.env.PLANBOOK_CHROMIUM || "/usr/bin/chromium",
@@ -78,7 +84,7 @@ try {
             return parseFloat(getComputedStyle(t).fontSize) * svg.getBoundingClientRect().width / svg.viewBox.baseVal.width; })));
         if (smallest < 12) failures.push(`${p} (${scheme}, ${width} px): chart text of ${smallest.toFixed(1)} px`);
       }
-      if (scheme === "light" || p === "index.html" || p.startsWith("plans/")) {
+      if (scheme === "light" || p === "index.html" || p.startsWith("plans/") || p.startsWith("page/")) {
         await page.evaluate(axeSource); // through the debugging protocol: the page's CSP forbids inline scripts
         const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ["violations"] }));
         for (const v of result.violations) {
@@ -107,7 +113,8 @@ try {
       await page.goto(origin + "index.html", { waitUntil: "load" });
       const visible = () => page.evaluate(() =>
         Array.from(document.querySelectorAll("#plans tbody tr")).filter((r) => !r.hidden).length);
-      const all = await visible();
+      // The index may show one page of the plans: the search covers them all.
+      const all = await page.evaluate(async () => (await (await fetch("search/ids.json")).json()).length);
       const title = await page.evaluate(() => document.querySelector("#plans tbody tr .plan-link").textContent);
       const word = title.split(/\s+/).find((w) => w.length > 3).toLowerCase();
       await page.fill("#q", word);
@@ -134,6 +141,22 @@ try {
         sort: document.querySelector("#plans thead th").getAttribute("aria-sort") }));
       if (back.q !== word || back.rows !== shown || back.sort !== "descending") {
         failures.push(`index after Back: search "${back.q}", ${back.rows} plans, sort ${back.sort}; expected "${word}", ${shown}, descending`);
+      }
+      // On page 2, a filter shows the plans of every page, and clearing it brings the page back.
+      if (pages.includes("page/2/index.html")) {
+        await page.goto(origin + "page/2/index.html", { waitUntil: "load" });
+        const own = await visible();
+        const status = await page.evaluate(() => document.querySelector("#plans tbody tr").getAttribute("data-status"));
+        await page.selectOption("#f-status", status);
+        await page.waitForLoadState("networkidle");
+        const everywhere = await page.evaluate(async (status) =>
+          (await (await fetch("../../plans.json")).json()).plans.filter((p) => p.summary.status === status).length, status);
+        const filtered = await visible();
+        if (filtered !== everywhere) failures.push(`page 2: the status filter shows ${filtered} plans, not the ${everywhere} of every page`);
+        if (await page.locator("#pager").isVisible()) failures.push("page 2: the pager stays while a filter shows every page");
+        await page.selectOption("#f-status", "");
+        const again = await visible();
+        if (again !== own) failures.push(`page 2: clearing the filter shows ${again} plans, not the page's ${own}`);
       }
     } catch (e) {
       failures.push(`index (search, sort, Back): ${e.message.split("\n")[0]}`);

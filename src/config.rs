@@ -67,6 +67,9 @@ pub(crate) struct SiteConfig {
     /// belong to the owner, the sponsor and sales leadership; `--include-restricted` also
     /// publishes them).
     pub(crate) publish_consequences: bool,
+    /// How many plans a plan table shows per page (the index, status, region, person and
+    /// manager pages): the rest are on `page/2/`, `page/3/`… 0 puts every plan on one page.
+    pub(crate) paginate_by: usize,
 }
 
 impl Default for SiteConfig {
@@ -77,6 +80,7 @@ impl Default for SiteConfig {
             url: None,
             base_url: None,
             publish_consequences: false,
+            paginate_by: 100,
         }
     }
 }

@@ -81,6 +81,16 @@ pub(crate) struct PlanHistory {
     pub(crate) signoffs: Vec<signoff::SignoffRecord>,
 }
 
+impl PlanHistory {
+    /// The audit trail's record of the sign-off by `person` dated `date` that the plan
+    /// carries now.
+    pub fn signoff(&self, person: &str, date: &str) -> Option<&signoff::SignoffRecord> {
+        self.signoffs
+            .iter()
+            .find(|r| r.person == person && r.date == date)
+    }
+}
+
 /// A revision with everything the audit trail says about it.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Revision {

@@ -98,7 +98,29 @@ pub(crate) struct AddedBy {
     pub(crate) key: Option<String>,
 }
 
+/// Where a sign-off the plan carries stands, all things weighed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// A covered field changed after it: it no longer answers for the plan as it is.
+    Stale,
+    /// Evidence the policy accepts shows that the person gave it.
+    Verified,
+    /// No evidence the policy accepts: none found, or only kinds it does not accept.
+    Unverified,
+}
+
 impl SignoffRecord {
+    /// Where it stands under `policy`: stale first, then verified or not.
+    pub fn standing(&self, policy: &SignoffPolicy) -> Standing {
+        if self.stale {
+            Standing::Stale
+        } else if self.verified(policy) {
+            Standing::Verified
+        } else {
+            Standing::Unverified
+        }
+    }
+
     /// Whether the evidence found includes a kind the policy accepts.
     pub(crate) fn verified(&self, policy: &SignoffPolicy) -> bool {
         self.found.iter().any(|k| policy.accept.contains(k))

@@ -11,7 +11,7 @@ use jiff::civil::Date;
 use crate::plan::model::Unit;
 
 /// What the chart shows.
-pub struct Chart<'a> {
+pub(crate) struct Chart<'a> {
     pub start: Date,
     pub end: Date,
     pub baseline: f64,
@@ -33,7 +33,7 @@ pub struct Chart<'a> {
 }
 
 /// One line of values on the chart.
-pub struct Series<'a> {
+pub(crate) struct Series<'a> {
     /// Its name in the legend ("actuals").
     pub name: &'a str,
     /// Its CSS class (`actual`, …), which sets its colour and stroke.
@@ -49,7 +49,7 @@ const W: f64 = 360.0;
 const H: f64 = 250.0;
 /// The text size, in the chart's units: the chart is drawn to the width of its card, so this
 /// stays at 12 px or more on a 320 px screen (checked by `.ci/browser`).
-pub const FONT: f64 = 16.0;
+pub(crate) const FONT: f64 = 16.0;
 /// The width of a character of chart text, roughly, to leave room for labels.
 const CHAR: f64 = FONT * 0.62;
 const PAD_R: f64 = 12.0;
@@ -60,7 +60,7 @@ const PAD_B: f64 = 26.0;
 const MAX_VALUE_LABELS: usize = 6;
 
 /// The chart as an inline SVG element followed by its legend (numbers and escaped text only).
-pub fn render(c: &Chart) -> String {
+pub(crate) fn render(c: &Chart) -> String {
     let days = |d: Date| c.start.until(d).map_or(0, |s| s.get_days()) as f64;
     let total = days(c.end).max(1.0);
     let mut lo = c.baseline.min(c.target);
@@ -168,12 +168,28 @@ pub fn render(c: &Chart) -> String {
     };
     let _ = write!(
         out,
-        r#"<line class="target" x1="{left:.1}" x2="{right}" y1="{target_y:.1}" y2="{target_y:.1}"/><polyline class="path" points="{}"/><text class="target-label" x="{:.1}" y="{target_label_y:.1}" text-anchor="end">{}</text>"#,
+        r#"<line class="target" x1="{left:.1}" x2="{right}" y1="{target_y:.1}" y2="{target_y:.1}"/><polyline class="path" points="{}"/>"#,
         c.path
             .iter()
             .map(|(d, v)| format!("{:.1},{:.1}", x(*d), y(*v)))
             .collect::<Vec<_>>()
             .join(" "),
+    );
+    // Names and values are drawn after every line, so that no line crosses them (their halo
+    // in the page's colour keeps them readable where they sit on one).
+    let mut labels = String::new();
+    // The boxes taken by names and values (left, top, right, bottom), so that values that
+    // would sit on one another are not drawn on top of each other.
+    let target_width = target_text.chars().count() as f64 * CHAR;
+    let mut taken: Vec<[f64; 4]> = vec![[
+        right - 2.0 - target_width,
+        target_label_y - FONT,
+        right - 2.0,
+        target_label_y,
+    ]];
+    let _ = write!(
+        labels,
+        r#"<text class="target-label" x="{:.1}" y="{target_label_y:.1}" text-anchor="end">{}</text>"#,
         right - 2.0,
         crate::xml::escape(&target_text)
     );
@@ -205,32 +221,60 @@ pub fn render(c: &Chart) -> String {
         );
         let n = s.points.len();
         let every = n.div_ceil(MAX_VALUE_LABELS).max(1);
-        for (i, (d, v)) in s.points.iter().enumerate() {
-            let (px, py) = (x(*d), y(*v));
+        for (d, v) in &s.points {
             let _ = write!(
                 out,
-                r#"<circle cx="{px:.1}" cy="{py:.1}" r="4"><title>{d}: {}</title></circle>"#,
+                r#"<circle cx="{:.1}" cy="{:.1}" r="4"><title>{d}: {}</title></circle>"#,
+                x(*d),
+                y(*v),
                 crate::xml::escape(&(c.full)(*v))
             );
-            if s.labelled && ((n - 1 - i) % every == 0) {
-                let text = axis.short(*v);
-                let width = text.chars().count() as f64 * CHAR;
-                let lx = px.clamp(left + width / 2.0, right - width / 2.0);
-                // Above the point, or below it when the point is near the top.
-                let ly = if py - 10.0 - FONT < 0.0 {
-                    py + 8.0 + FONT
-                } else {
-                    py - 9.0
-                };
-                let _ = write!(
-                    out,
-                    r#"<text class="value" x="{lx:.1}" y="{ly:.1}" text-anchor="middle">{}</text>"#,
-                    crate::xml::escape(&text)
-                );
-            }
         }
         out.push_str("</g>");
+        if !s.labelled {
+            continue;
+        }
+        // Values from the latest back, each above its point, else below it, else left out
+        // when both would cover a value already placed (its point keeps it as a tooltip).
+        let mut values: Vec<(usize, String)> = Vec::new();
+        for (i, (d, v)) in s.points.iter().enumerate().rev() {
+            if (n - 1 - i) % every != 0 {
+                continue;
+            }
+            let (px, py) = (x(*d), y(*v));
+            let text = axis.short(*v);
+            let width = text.chars().count() as f64 * CHAR;
+            let lx = px.clamp(left + width / 2.0, right - width / 2.0);
+            let (above, below) = (py - 9.0, py + 8.0 + FONT);
+            let places = if above - FONT < 0.0 {
+                [below, below]
+            } else {
+                [above, below]
+            };
+            let free = |ly: f64| {
+                let b = [lx - width / 2.0, ly - FONT, lx + width / 2.0, ly];
+                !taken
+                    .iter()
+                    .any(|t| b[0] < t[2] && t[0] < b[2] && b[1] < t[3] && t[1] < b[3])
+            };
+            let Some(ly) = places.into_iter().find(|ly| free(*ly)) else {
+                continue;
+            };
+            taken.push([lx - width / 2.0, ly - FONT, lx + width / 2.0, ly]);
+            values.push((
+                i,
+                format!(
+                    r#"<text class="value" x="{lx:.1}" y="{ly:.1}" text-anchor="middle">{}</text>"#,
+                    crate::xml::escape(&text)
+                ),
+            ));
+        }
+        values.sort_unstable_by_key(|(i, _)| *i);
+        for (_, text) in values {
+            labels.push_str(&text);
+        }
     }
+    out.push_str(&labels);
     out.push_str("</svg>");
 
     // The legend: what is drawn, and nothing that is not.
@@ -385,7 +429,7 @@ fn nice_step(raw: f64, whole: bool) -> f64 {
 }
 
 /// A number for people: thousands separated, at most two decimals.
-pub fn fmt(v: f64) -> String {
+pub(crate) fn fmt(v: f64) -> String {
     if v.fract().abs() > 1e-9 && v.abs() < 1000.0 {
         let s = format!("{v:.2}");
         return s.trim_end_matches('0').trim_end_matches('.').to_string();
@@ -450,6 +494,53 @@ mod tests {
             .skip(1)
             .map(|t| t[t.find('>').unwrap() + 1..t.find("</text>").unwrap()].to_string())
             .collect()
+    }
+
+    #[test]
+    fn values_of_close_check_ins_never_cover_one_another() {
+        let full = |v: f64| format!("EUR {}", fmt(v));
+        let actuals = vec![
+            (d("2026-03-01"), 500_000.0),
+            (d("2026-03-03"), 505_000.0),
+            (d("2026-03-05"), 510_000.0),
+            (d("2026-03-07"), 515_000.0),
+        ];
+        let out = render(&chart(
+            Some(Unit::Currency),
+            410_000.0,
+            600_000.0,
+            actuals,
+            &full,
+        ));
+        let attribute = |t: &str, name: &str| -> f64 {
+            let at = t.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+            t[at..at + t[at..].find('"').unwrap()].parse().unwrap()
+        };
+        let boxes: Vec<[f64; 4]> = out
+            .split("<text class=\"value\"")
+            .skip(1)
+            .map(|t| {
+                let (x, y) = (attribute(t, "x"), attribute(t, "y"));
+                let text = &t[t.find('>').unwrap() + 1..t.find("</text>").unwrap()];
+                let half = text.chars().count() as f64 * CHAR / 2.0;
+                [x - half, y - FONT, x + half, y]
+            })
+            .collect();
+        assert!(!boxes.is_empty(), "{out}");
+        assert!(
+            texts(&out, "value").last().is_some_and(|v| v == "EUR 515k"),
+            "the latest is always shown: {out}"
+        );
+        for (i, a) in boxes.iter().enumerate() {
+            for b in &boxes[i + 1..] {
+                let overlap = a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+                assert!(!overlap, "{a:?} and {b:?} overlap: {out}");
+            }
+        }
+        assert!(
+            boxes.len() < 4,
+            "four values a few pixels apart cannot all be shown"
+        );
     }
 
     #[test]

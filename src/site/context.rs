@@ -12,7 +12,7 @@ use crate::site::chart::{self, fmt};
 
 /// A person as shown on the site.
 #[derive(Debug, Clone, Serialize)]
-pub struct PersonView {
+pub(crate) struct PersonView {
     pub id: String,
     pub name: String,
     pub title: Option<String>,
@@ -21,7 +21,7 @@ pub struct PersonView {
 
 /// Progress of a metric as the site shows it (see [`crate::plan::progress`]).
 #[derive(Debug, Clone, Serialize)]
-pub struct Progress {
+pub(crate) struct Progress {
     /// Share of the way from baseline to target, in percent (may exceed 100 or be negative).
     pub percent: i64,
     /// Share of the way the committed path expects by the latest check-in, in percent.
@@ -41,7 +41,7 @@ pub struct Progress {
 
 /// A forecast as the site shows it.
 #[derive(Debug, Clone, Serialize)]
-pub struct ForecastView {
+pub(crate) struct ForecastView {
     pub value: String,
     pub percent: i64,
     pub state: &'static str,
@@ -52,7 +52,7 @@ pub struct ForecastView {
 
 /// One row of the index.
 #[derive(Debug, Clone, Serialize)]
-pub struct PlanSummary {
+pub(crate) struct PlanSummary {
     pub id: String,
     pub title: String,
     pub url: String,
@@ -78,7 +78,7 @@ pub struct PlanSummary {
 
 /// Something that needs a leader's action, linked to its plan (see [`crate::plan::attention`]).
 #[derive(Debug, Clone, Serialize)]
-pub struct AttentionView {
+pub(crate) struct AttentionView {
     /// `behind`, `at-risk`, `reassessment-due`, `assessment-due`, `signoff-awaited`,
     /// `checkin-overdue`, `help-overdue`.
     pub kind: &'static str,
@@ -93,7 +93,7 @@ pub struct AttentionView {
 
 /// A link on an index page: a status, a region, a person or a manager, with a count of plans.
 #[derive(Debug, Clone, Serialize)]
-pub struct Entry {
+pub(crate) struct Entry {
     pub label: String,
     pub url: String,
     pub count: usize,
@@ -102,7 +102,7 @@ pub struct Entry {
 
 /// A person's part in one plan, for their page.
 #[derive(Debug, Clone, Serialize)]
-pub struct Involvement {
+pub(crate) struct Involvement {
     pub title: String,
     pub url: String,
     pub status_label: &'static str,
@@ -113,7 +113,7 @@ pub struct Involvement {
 
 /// Help a plan asks of a person, for their page.
 #[derive(Debug, Clone, Serialize)]
-pub struct HelpAsked {
+pub(crate) struct HelpAsked {
     pub title: String,
     pub url: String,
     pub ask: String,
@@ -125,7 +125,7 @@ pub struct HelpAsked {
 
 /// A manager's roll-up of their reports' plans.
 #[derive(Debug, Clone, Serialize)]
-pub struct Totals {
+pub(crate) struct Totals {
     pub plans: usize,
     /// Plans per status, in lifecycle order, with a count above 0.
     pub statuses: Vec<Entry>,
@@ -137,7 +137,7 @@ pub struct Totals {
 }
 
 /// A person's part in a plan, in words, or `None` when the plan does not name them.
-pub fn roles_in(plan: &Plan, id: &str) -> Option<String> {
+pub(crate) fn roles_in(plan: &Plan, id: &str) -> Option<String> {
     let is = |p: &Option<String>| p.as_deref() == Some(id);
     let mut roles: Vec<String> = Vec::new();
     if is(&plan.owner) {
@@ -165,7 +165,12 @@ pub fn roles_in(plan: &Plan, id: &str) -> Option<String> {
 }
 
 /// Help `plan` asks of person `id`.
-pub fn help_asked(plan: &Plan, id: &str, summary: &PlanSummary, today: Date) -> Vec<HelpAsked> {
+pub(crate) fn help_asked(
+    plan: &Plan,
+    id: &str,
+    summary: &PlanSummary,
+    today: Date,
+) -> Vec<HelpAsked> {
     use crate::plan::model::HelpStatus;
     plan.help_needed
         .iter()
@@ -184,7 +189,7 @@ pub fn help_asked(plan: &Plan, id: &str, summary: &PlanSummary, today: Date) -> 
 
 /// A metric with its figures formatted and its chart.
 #[derive(Debug, Clone, Serialize)]
-pub struct MetricView {
+pub(crate) struct MetricView {
     pub id: String,
     pub name: String,
     pub unit: &'static str,
@@ -202,7 +207,7 @@ pub struct MetricView {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct ActivityView {
+pub(crate) struct ActivityView {
     pub id: String,
     pub title: String,
     pub owner: Option<PersonView>,
@@ -215,7 +220,7 @@ pub struct ActivityView {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct SignOffView {
+pub(crate) struct SignOffView {
     pub person: PersonView,
     pub role: Option<String>,
     pub date: String,
@@ -225,7 +230,7 @@ pub struct SignOffView {
 
 /// A sign-off's evidence as the page shows it.
 #[derive(Debug, Clone, Serialize)]
-pub struct EvidenceView {
+pub(crate) struct EvidenceView {
     /// "signed (key SHA256:…)", "approved in review of #12", "committed by Marta Keller",
     /// "attested by …", "stale since 1a2b3c4" or "unverified".
     pub label: String,
@@ -241,7 +246,7 @@ pub struct EvidenceView {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct RevisionView {
+pub(crate) struct RevisionView {
     pub date: String,
     pub author: String,
     pub commit: String,
@@ -255,7 +260,7 @@ pub struct RevisionView {
 
 /// Everything a plan page shows.
 #[derive(Debug, Clone, Serialize)]
-pub struct PlanPage {
+pub(crate) struct PlanPage {
     pub summary: PlanSummary,
     pub sponsor: Option<PersonView>,
     pub team: Vec<TeamMemberView>,
@@ -289,7 +294,7 @@ pub struct PlanPage {
 
 /// A member of the plan's supporting team.
 #[derive(Debug, Clone, Serialize)]
-pub struct TeamMemberView {
+pub(crate) struct TeamMemberView {
     /// Who: name and the URL of their person page.
     pub person: PersonView,
     /// Their role in this plan, as written (`role:`).
@@ -300,7 +305,7 @@ pub struct TeamMemberView {
 
 /// One ask in the plan's Help needed list.
 #[derive(Debug, Clone, Serialize)]
-pub struct HelpView {
+pub(crate) struct HelpView {
     /// Who is asked: a function's label, or a person's name.
     pub from: String,
     /// What is asked (empty when not written).
@@ -311,7 +316,7 @@ pub struct HelpView {
 
 /// One structural analysis the plan refers to.
 #[derive(Debug, Clone, Serialize)]
-pub struct AnalysisView {
+pub(crate) struct AnalysisView {
     /// Its heading: "Win/loss analysis", "Team comparison" or "360° baseline review".
     pub name: &'static str,
     /// What it found, as written.
@@ -322,7 +327,7 @@ pub struct AnalysisView {
 
 /// A rule whose findings the plan accepts.
 #[derive(Debug, Clone, Serialize)]
-pub struct WaiverView {
+pub(crate) struct WaiverView {
     /// The rule's name (`checkin-overdue`).
     pub rule: String,
     /// Why its findings are accepted.
@@ -333,7 +338,7 @@ pub struct WaiverView {
 
 /// One check-in on the plan.
 #[derive(Debug, Clone, Serialize)]
-pub struct CheckinView {
+pub(crate) struct CheckinView {
     /// Its date, `YYYY-MM-DD` (empty when not written).
     pub date: String,
     /// The confidence given, out of 10.
@@ -344,7 +349,7 @@ pub struct CheckinView {
 
 /// A link to another plan by its id.
 #[derive(Debug, Clone, Serialize)]
-pub struct PlanLink {
+pub(crate) struct PlanLink {
     /// The plan's id.
     pub id: String,
     /// The URL of its page, relative to the site root.
@@ -352,7 +357,7 @@ pub struct PlanLink {
 }
 
 /// Where things live on the site, relative to its root.
-pub struct Urls<'a> {
+pub(crate) struct Urls<'a> {
     pub base: &'a str,
 }
 
@@ -360,30 +365,30 @@ pub struct Urls<'a> {
 /// site works opened from disk as well as served; each page's links are then made relative to
 /// the page (see `site::relative_links`).
 impl Urls<'_> {
-    pub fn plan(&self, id: &str) -> String {
+    pub(crate) fn plan(&self, id: &str) -> String {
         format!("{}plans/{id}/index.html", self.base)
     }
-    pub fn person(&self, id: &str) -> String {
+    pub(crate) fn person(&self, id: &str) -> String {
         format!("{}owners/{}/index.html", self.base, path_slug(id))
     }
-    pub fn region(&self, region: &str) -> String {
+    pub(crate) fn region(&self, region: &str) -> String {
         format!("{}regions/{}/index.html", self.base, path_slug(region))
     }
-    pub fn manager(&self, id: &str) -> String {
+    pub(crate) fn manager(&self, id: &str) -> String {
         format!("{}managers/{}/index.html", self.base, path_slug(id))
     }
-    pub fn status(&self, status: &str) -> String {
+    pub(crate) fn status(&self, status: &str) -> String {
         format!("{}status/{status}/index.html", self.base)
     }
     /// The index page of a folder of pages: `status`, `regions`, `owners`, `managers`.
-    pub fn hub(&self, folder: &str) -> String {
+    pub(crate) fn hub(&self, folder: &str) -> String {
         format!("{}{folder}/index.html", self.base)
     }
 }
 
 /// A name made safe as one path component: lowercase letters, digits, `-`, `_` and `.`,
 /// never `.` or `..`.
-pub fn path_slug(text: &str) -> String {
+pub(crate) fn path_slug(text: &str) -> String {
     let mut out = String::new();
     for c in text.to_lowercase().chars() {
         if c.is_ascii_alphanumeric()
@@ -403,7 +408,7 @@ pub fn path_slug(text: &str) -> String {
     }
 }
 
-pub fn person(people: &People, urls: &Urls, id: &str) -> PersonView {
+pub(crate) fn person(people: &People, urls: &Urls, id: &str) -> PersonView {
     let p = people.get(id);
     PersonView {
         id: id.to_string(),
@@ -421,7 +426,7 @@ fn money(v: f64, currency: Option<&str>) -> String {
 }
 
 /// A figure with its unit: "EUR 520,000", "88%", "3.1×", "127 days" ("—" for none).
-pub fn value(v: Option<f64>, unit: Option<Unit>, currency: Option<&str>) -> String {
+pub(crate) fn value(v: Option<f64>, unit: Option<Unit>, currency: Option<&str>) -> String {
     match (v, unit) {
         (None, _) => "—".into(),
         (Some(v), Some(Unit::Currency)) => money(v, currency),
@@ -433,7 +438,7 @@ pub fn value(v: Option<f64>, unit: Option<Unit>, currency: Option<&str>) -> Stri
 }
 
 /// The summary row and metrics of a plan.
-pub fn summary(
+pub(crate) fn summary(
     plan: &Plan,
     id: &str,
     people: &People,
@@ -483,7 +488,7 @@ pub fn summary(
 }
 
 /// Metric `i` of a plan, with progress and chart.
-pub fn metric(plan: &Plan, i: usize, today: Date) -> MetricView {
+pub(crate) fn metric(plan: &Plan, i: usize, today: Date) -> MetricView {
     let m = &plan.metrics[i];
     let id = m.id.clone().unwrap_or_default();
     let currency = plan.currency.as_deref();
@@ -567,20 +572,39 @@ pub fn metric(plan: &Plan, i: usize, today: Date) -> MetricView {
     }
 }
 
+/// What a plan's page is made from.
+pub(crate) struct PageSource<'a> {
+    pub plan: &'a Plan,
+    pub summary: PlanSummary,
+    pub people: &'a People,
+    pub urls: &'a Urls<'a>,
+    /// The history the site publishes.
+    pub history: Option<&'a PlanHistory>,
+    /// How the sign-off by a person (id) on a date stands, in words.
+    pub evidence: &'a dyn Fn(&str, &str) -> Option<EvidenceView>,
+    /// The plan's text, rendered.
+    pub body: crate::site::markdown::Rendered,
+    /// The repository's web address, for links to commits and the source file.
+    pub repo_url: Option<&'a str>,
+    /// The plan file's path in the repository, as links write it.
+    pub source_path: &'a str,
+    pub today: Date,
+}
+
 /// Everything else a plan page needs.
-#[allow(clippy::too_many_arguments)]
-pub fn page(
-    plan: &Plan,
-    summary: PlanSummary,
-    people: &People,
-    urls: &Urls,
-    history: Option<&PlanHistory>,
-    verified: &dyn Fn(&str, &str) -> Option<EvidenceView>,
-    body: crate::site::markdown::Rendered,
-    repo_url: Option<&str>,
-    source_path: &str,
-    today: Date,
-) -> PlanPage {
+pub(crate) fn page(source: PageSource) -> PlanPage {
+    let PageSource {
+        plan,
+        summary,
+        people,
+        urls,
+        history,
+        evidence: verified,
+        body,
+        repo_url,
+        source_path,
+        today,
+    } = source;
     let currency = plan.currency.as_deref();
     let function = |f: Option<crate::plan::model::Function>| f.map(|f| f.label().to_string());
     let activity_money: f64 = plan
@@ -775,7 +799,7 @@ pub fn page(
 
 /// A change of a revision with names where the field path has ids: "Sign-off by Li Wei:
 /// added 2026-08-24", "Win rate · target: 25 → 28".
-pub fn change_in_words(
+pub(crate) fn change_in_words(
     change: &crate::history::FieldChange,
     plan: &Plan,
     people: &People,
@@ -866,7 +890,9 @@ mod tests {
                 continue;
             }
             let Some(name) = lines.by_ref().find_map(|l| {
-                let l = l.trim_start_matches("pub ");
+                let l = l
+                    .trim_start_matches("pub(crate) ")
+                    .trim_start_matches("pub ");
                 l.strip_prefix("struct ")
                     .map(|r| r.split([' ', '<']).next().unwrap_or_default().to_string())
             }) else {
@@ -906,7 +932,14 @@ mod tests {
         serialized_structs(include_str!("context.rs"), "", &mut code);
         serialized_structs(include_str!("markdown.rs"), "", &mut code);
         serialized_structs(include_str!("feeds.rs"), "feeds::", &mut code);
-        serialized_structs(include_str!("mod.rs"), "", &mut code);
+        for source in [
+            include_str!("mod.rs"),
+            include_str!("pages.rs"),
+            include_str!("data.rs"),
+            include_str!("pagination.rs"),
+        ] {
+            serialized_structs(source, "", &mut code);
+        }
         // plans.json's records, not template data.
         code.remove("PlanData");
         code.remove("Data");

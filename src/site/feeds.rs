@@ -4,7 +4,7 @@
 
 /// A recent change for the feed (what `feed.xml` receives as each of `entries`).
 #[derive(serde::Serialize)]
-pub struct Entry {
+pub(crate) struct Entry {
     pub plan_id: String,
     pub plan_title: String,
     /// The plan page's absolute address, when the site's address is known.
@@ -21,7 +21,7 @@ pub struct Entry {
 impl Entry {
     /// The entry's Atom id: `url#commit`, or without the site's address a tag URI rather than
     /// an invented address.
-    pub fn atom_id(plan_id: &str, url: Option<&str>, commit: &str) -> String {
+    pub(crate) fn atom_id(plan_id: &str, url: Option<&str>, commit: &str) -> String {
         match url {
             Some(url) => format!("{url}#{commit}"),
             None => format!("tag:planbook,2026:{plan_id}/{commit}"),
@@ -31,7 +31,7 @@ impl Entry {
 
 /// What the `feed.xml` template receives.
 #[derive(serde::Serialize)]
-pub struct Feed<'a> {
+pub(crate) struct Feed<'a> {
     /// The site's title.
     pub title: &'a str,
     /// The site's absolute address, ending in `/`; without it the feed carries no links and
@@ -44,7 +44,7 @@ pub struct Feed<'a> {
 }
 
 /// A reassessment event.
-pub struct Event {
+pub(crate) struct Event {
     pub uid: String,
     pub date: jiff::civil::Date,
     pub summary: String,
@@ -54,7 +54,7 @@ pub struct Event {
 }
 
 /// An iCalendar file (RFC 5545): CRLF line endings, lines folded at 75 octets.
-pub fn ics(stamp: &str, events: &[Event]) -> String {
+pub(crate) fn ics(stamp: &str, events: &[Event]) -> String {
     let mut lines = vec![
         "BEGIN:VCALENDAR".to_string(),
         "VERSION:2.0".to_string(),

@@ -9,18 +9,18 @@ use serde::Serialize;
 use crate::plan::body::{Keep, Nesting};
 
 /// Prefix of every heading id, so plan content can never clobber the page's own ids.
-pub const ID_PREFIX: &str = "s-";
+pub(crate) const ID_PREFIX: &str = "s-";
 
 /// A heading for the table of contents.
 #[derive(Debug, Clone, Serialize)]
-pub struct TocEntry {
+pub(crate) struct TocEntry {
     pub level: u8,
     pub text: String,
     pub anchor: String,
 }
 
 /// Rendered, sanitised HTML and its table of contents.
-pub struct Rendered {
+pub(crate) struct Rendered {
     /// The text, without its Summary section.
     pub html: String,
     /// The section headed "Summary" (its heading included), which the page shows near the
@@ -36,7 +36,7 @@ const TABLE_REGION: &str = "Table from the plan text (scrolls sideways)";
 /// its page on the site). Whatever nests deeper than [`crate::plan::body::MAX_NESTING`] is
 /// shown as plain text (`check` reports it under `plan-length`), which keeps the time taken
 /// linear in the text's length.
-pub fn render(markdown: &str, rewrite: &dyn Fn(&str) -> Option<String>) -> Rendered {
+pub(crate) fn render(markdown: &str, rewrite: &dyn Fn(&str) -> Option<String>) -> Rendered {
     let mut options = Options::empty();
     options.insert(Options::ENABLE_TABLES);
     options.insert(Options::ENABLE_STRIKETHROUGH);
@@ -203,7 +203,7 @@ impl Anchors {
 /// Removes everything a plan must not put on the site: scripts, event handlers, styles,
 /// frames, forms, images (external resources), and URLs other than http(s), mailto and
 /// relative ones.
-pub fn sanitize(html: &str) -> String {
+pub(crate) fn sanitize(html: &str) -> String {
     let mut builder = ammonia::Builder::default();
     builder
         .rm_tags(["img"])
@@ -226,7 +226,7 @@ pub fn sanitize(html: &str) -> String {
 /// style, form or stylesheet tag, an event-handler or `style` attribute, or a URL attribute
 /// with a `javascript:`, `data:` or `vbscript:` scheme. Text may say anything (it is escaped);
 /// only tags count. The safety check shared by the tests and the fuzzers of [`sanitize`].
-pub fn active_content(html: &str) -> Option<String> {
+pub(crate) fn active_content(html: &str) -> Option<String> {
     let lower = html.to_lowercase();
     for tag in lower.split('<').skip(1) {
         let tag = tag.split('>').next().unwrap_or("");
@@ -289,7 +289,7 @@ pub fn active_content(html: &str) -> Option<String> {
 }
 
 /// A heading's anchor: lowercase words joined by hyphens.
-pub fn slug(text: &str) -> String {
+pub(crate) fn slug(text: &str) -> String {
     let mut out = String::new();
     for c in text.to_lowercase().chars() {
         if c.is_alphanumeric() {

@@ -6,11 +6,11 @@ use std::path::{Component, Path, PathBuf};
 use crate::error::Error;
 
 /// The file that marks a folder as a planbook site (and so safe to replace).
-pub const MARKER: &str = ".planbook-site";
+pub(crate) const MARKER: &str = ".planbook-site";
 
 /// A site being written: into a fresh folder swapped in at the end, or (for `serve`'s updates
 /// after an edit) file by file into the published site, each file replaced atomically.
-pub struct Staging {
+pub(crate) struct Staging {
     target: Target,
     out: PathBuf,
     /// Held while a whole build is written and swapped in (see [`OutputLock`]).
@@ -73,7 +73,7 @@ impl Staging {
     /// Prepares to build into `out`, refusing an output folder that is the repository root,
     /// holds it, lies inside the plans folder, is anything but a folder (a file, a device, a
     /// FIFO, a socket, a symbolic link) or holds anything that is not a previous site.
-    pub fn new(root: &Path, plans: &Path, out: &Path) -> Result<Staging, Error> {
+    pub(crate) fn new(root: &Path, plans: &Path, out: &Path) -> Result<Staging, Error> {
         let refuse = |why: &str| {
             Err(Error::usage(
                 format!(
@@ -121,7 +121,7 @@ impl Staging {
     }
 
     /// Writes into the published site at `out` (which must be one), file by file.
-    pub fn live(out: &Path) -> Result<Staging, Error> {
+    pub(crate) fn live(out: &Path) -> Result<Staging, Error> {
         let is_folder = std::fs::symlink_metadata(out).is_ok_and(|m| m.file_type().is_dir());
         if !is_folder || !out.join(MARKER).is_file() {
             return Err(Error::usage(
@@ -145,7 +145,7 @@ impl Staging {
     }
 
     /// Writes `bytes` at `relative` (a `/`-separated path made only of plain names).
-    pub fn write(&self, relative: &str, bytes: &[u8]) -> Result<(), Error> {
+    pub(crate) fn write(&self, relative: &str, bytes: &[u8]) -> Result<(), Error> {
         let path = self.path_of(relative)?;
         let parent = path.parent().unwrap_or(&self.out);
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
@@ -157,7 +157,7 @@ impl Staging {
     }
 
     /// Removes the page at `relative` (a folder holding `index.html`), if it is there.
-    pub fn remove_page(&self, relative: &str) -> Result<(), Error> {
+    pub(crate) fn remove_page(&self, relative: &str) -> Result<(), Error> {
         let path = self.path_of(relative.trim_end_matches('/'))?;
         match std::fs::remove_dir_all(&path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(&path, e)),
@@ -167,7 +167,11 @@ impl Staging {
 
     /// Removes the files directly in `folder` whose names `keep` refuses: the parts of data
     /// split in files that an update of the site no longer writes.
-    pub fn remove_stale(&self, folder: &str, keep: &dyn Fn(&str) -> bool) -> Result<(), Error> {
+    pub(crate) fn remove_stale(
+        &self,
+        folder: &str,
+        keep: &dyn Fn(&str) -> bool,
+    ) -> Result<(), Error> {
         let dir = self.path_of(folder)?;
         let Ok(entries) = std::fs::read_dir(&dir) else {
             return Ok(());
@@ -183,8 +187,34 @@ impl Staging {
         Ok(())
     }
 
+    /// Removes the folders directly in `folder` whose names `keep` refuses: the pages of a
+    /// list that an update of the site made shorter.
+    pub(crate) fn remove_stale_folders(
+        &self,
+        folder: &str,
+        keep: &dyn Fn(&str) -> bool,
+    ) -> Result<(), Error> {
+        let dir = self.path_of(folder)?;
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Ok(());
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let stale = name.to_str().is_some_and(|n| !keep(n));
+            if stale && entry.file_type().is_ok_and(|t| t.is_dir()) {
+                let path = entry.path();
+                std::fs::remove_dir_all(&path).map_err(|e| Error::io(&path, e))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Writes `value` as pretty JSON at `relative`, streaming.
-    pub fn write_json(&self, relative: &str, value: &impl serde::Serialize) -> Result<(), Error> {
+    pub(crate) fn write_json(
+        &self,
+        relative: &str,
+        value: &impl serde::Serialize,
+    ) -> Result<(), Error> {
         let path = self.path_of(relative)?;
         let parent = path.parent().unwrap_or(&self.out);
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
@@ -221,7 +251,7 @@ impl Staging {
     }
 
     /// Replaces the output folder with the finished site.
-    pub fn commit(self) -> Result<PathBuf, Error> {
+    pub(crate) fn commit(self) -> Result<PathBuf, Error> {
         let out = self.out;
         let staged = match self.target {
             Target::Fresh(dir) => dir.keep(),

@@ -14,14 +14,14 @@ use crate::history::{Author, FieldChange, PlanHistory, Revision, Trailer};
 /// Longest text published from the history, in characters: a commit subject, an author's
 /// name or email, a trailer's value, a changed value (a list or map counts as its JSON text).
 /// Longer text is cut and ends with `…`.
-pub const MAX_PUBLISHED_CHARS: usize = 1_000;
+pub(crate) const MAX_PUBLISHED_CHARS: usize = 1_000;
 
 /// Most trailers published per revision (`Approved-by:`, `Reviewed-by:`...); the rest are
 /// left out.
-pub const MAX_PUBLISHED_TRAILERS: usize = 50;
+pub(crate) const MAX_PUBLISHED_TRAILERS: usize = 50;
 
 /// `text`, cut to [`MAX_PUBLISHED_CHARS`] characters with `…` when longer.
-pub fn cap(text: &str) -> Cow<'_, str> {
+pub(crate) fn cap(text: &str) -> Cow<'_, str> {
     match text.char_indices().nth(MAX_PUBLISHED_CHARS) {
         None => Cow::Borrowed(text),
         Some((end, _)) => Cow::Owned(format!("{}…", &text[..end])),
@@ -31,7 +31,7 @@ pub fn cap(text: &str) -> Cow<'_, str> {
 /// A value as published: unchanged when short; a long string cut by [`cap`]; a list or map
 /// whose JSON text is longer than [`MAX_PUBLISHED_CHARS`] becomes the start of that text, cut
 /// the same way. The JSON is written only as far as needed.
-pub fn cap_value(value: &Value) -> Value {
+pub(crate) fn cap_value(value: &Value) -> Value {
     match value {
         Value::String(s) => match cap(s) {
             Cow::Borrowed(_) => value.clone(),
@@ -79,7 +79,7 @@ impl std::io::Write for Bounded {
 }
 
 /// A revision as published: the same fields, with text and values capped.
-pub fn revision(r: &Revision) -> Revision {
+pub(crate) fn revision(r: &Revision) -> Revision {
     let person = |who: &Author| Author {
         name: cap(&who.name).into_owned(),
         email: cap(&who.email).into_owned(),
@@ -128,7 +128,7 @@ fn change(c: &FieldChange) -> FieldChange {
 }
 
 /// A plan's history as `plans.json` publishes it: every revision capped by [`revision`].
-pub fn history(h: &PlanHistory) -> PlanHistory {
+pub(crate) fn history(h: &PlanHistory) -> PlanHistory {
     PlanHistory {
         id: h.id.clone(),
         path: h.path.clone(),

@@ -666,6 +666,25 @@ fn managers_roll_up_their_reports_plans() {
     }
     let status = text_of(&site, "status/in_review/index.html");
     assert!(status.contains("All plans › Status In review"), "{status}");
+    // Managers and reports who own no plan have pages too, so that every link between them
+    // leads somewhere: Mateo García manages nobody with a plan, and Daniel Okafor owns none.
+    let mateo = text_of(&site, "managers/mateo.garcia/index.html");
+    assert!(mateo.contains("Mateo García's organisation"), "{mateo}");
+    assert!(text_of(&site, "owners/daniel.okafor/index.html").contains("Plans owned None."));
+    for (page, link) in links(&site) {
+        if link.contains(':') || link.starts_with('#') || link.is_empty() {
+            continue;
+        }
+        let target = page
+            .parent()
+            .unwrap()
+            .join(link.split(['#', '?']).next().unwrap());
+        assert!(
+            target.exists(),
+            "{} links to {link}, which is not in the site",
+            page.display()
+        );
+    }
 }
 
 #[test]
@@ -717,4 +736,165 @@ fn the_feed_orders_changes_by_instant_across_utc_offsets() {
     let london = feed.find("London edit").unwrap();
     let berlin = feed.find("Berlin edit").unwrap();
     assert!(london < berlin, "newest first: {feed}");
+}
+
+/// The ids of the plans a page's plan table lists, in order (the rows' plan links).
+fn listed_ids(html: &str) -> Vec<String> {
+    let html = decoded(html);
+    let table = &html[html.find("id=\"plans\"").expect("a plan table")..];
+    let table = &table[..table.find("</table>").unwrap()];
+    table
+        .match_indices("class=\"plan-link\" href=\"")
+        .map(|(i, m)| {
+            let link = &table[i + m.len()..];
+            let link = &link[..link.find('"').unwrap()];
+            let id = link.trim_end_matches("/index.html");
+            id.rsplit('/').next().unwrap().to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn long_plan_tables_are_paged_and_the_listing_holds_every_plan() {
+    let repo = TestRepo::new();
+    repo.write("planbook.toml", "[site]\npaginate_by = 5\n");
+    let ids: Vec<String> = (1..=12).map(|i| format!("plan-{i:02}")).collect();
+    for id in &ids {
+        repo.plan(&format!("{id}.md"), valid_plan(id));
+    }
+    // Every plan's reassessment is due within 14 days.
+    let out = repo.run(&["build", "--as-of", "2026-04-25"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let site = repo.path().join("site");
+    let read = |page: &str| std::fs::read_to_string(site.join(page)).unwrap();
+
+    // The index: 5, 5 and 2 plans, each plan on exactly one page, linked both ways.
+    let pages = ["index.html", "page/2/index.html", "page/3/index.html"];
+    let mut seen = Vec::new();
+    for (i, page) in pages.iter().enumerate() {
+        let html = decoded(&read(page));
+        let listed = listed_ids(&html);
+        assert_eq!(
+            listed.len(),
+            if i < 2 { 5 } else { 2 },
+            "{page}: {listed:?}"
+        );
+        seen.extend(listed);
+        let up = if i == 0 { "" } else { "../../" };
+        let prev = (i > 0).then(|| pages[i - 1]);
+        let next = pages.get(i + 1);
+        match prev {
+            Some(p) => assert!(
+                html.contains(&format!("<link rel=\"prev\" href=\"{up}{p}\">")),
+                "{page}: {html}"
+            ),
+            None => assert!(!html.contains("rel=\"prev\""), "{page}"),
+        }
+        match next {
+            Some(n) => assert!(
+                html.contains(&format!("<link rel=\"next\" href=\"{up}{n}\">")),
+                "{page}: {html}"
+            ),
+            None => assert!(!html.contains("rel=\"next\""), "{page}"),
+        }
+        // The attention list and the summary open the first page only.
+        assert_eq!(html.contains("Needs attention"), i == 0, "{page}");
+        assert!(html.contains(&format!("Plans {}–", i * 5 + 1)), "{page}");
+    }
+    assert_eq!(seen, ids, "every plan once, in file order");
+    assert!(!site.join("page/4").exists() && !site.join("page/1").exists());
+    assert!(text_of(&site, "page/2/index.html").contains("All plans · page 2 of 3"));
+
+    // Lists page the same way under their own address.
+    let status: Vec<String> = [
+        "status/approved/index.html",
+        "status/approved/page/2/index.html",
+        "status/approved/page/3/index.html",
+    ]
+    .iter()
+    .flat_map(|p| listed_ids(&read(p)))
+    .collect();
+    assert_eq!(status, ids);
+    assert!(text_of(&site, "status/approved/page/3/index.html").contains("Plans 11–12 of 12"));
+
+    // A person's page pages the plans they own, then the others they take part in: Ben
+    // sponsors every plan and owns none.
+    let ben: Vec<String> = [
+        "owners/ben/index.html",
+        "owners/ben/page/2/index.html",
+        "owners/ben/page/3/index.html",
+    ]
+    .iter()
+    .flat_map(|p| {
+        let html = decoded(&read(p));
+        assert!(html.contains("Also involved in"), "{p}");
+        let table = &html[html.find("Also involved in").unwrap()..];
+        table
+            .match_indices("class=\"plan-link\" href=\"")
+            .map(|(i, m)| {
+                let link = &table[i + m.len()..];
+                link[..link.find("/index.html").unwrap()]
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect::<Vec<_>>()
+    })
+    .collect();
+    assert_eq!(ben, ids);
+    let first = text_of(&site, "owners/ben/index.html");
+    assert!(
+        first.contains("Plans owned None.") && first.contains("Role in each plan"),
+        "{first}"
+    );
+    let second = text_of(&site, "owners/ben/page/2/index.html");
+    assert!(
+        !second.contains("Plans owned") && !second.contains("Role in each plan"),
+        "{second}"
+    );
+
+    // Search and filters read every plan from the listing, in the order of `search/ids.json`.
+    let listing: serde_json::Value = serde_json::from_str(&read("listing/0.json")).unwrap();
+    let listed: Vec<&str> = listing["plans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p[0].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, ids);
+    let search: Vec<String> = serde_json::from_str(&read("search/ids.json")).unwrap();
+    assert_eq!(search, ids);
+    assert_eq!(listing["plan_url"], "plans/{id}/index.html");
+    let first = &listing["plans"][0];
+    assert_eq!(first[3], "approved");
+    assert_eq!(listing["labels"]["approved"], "approved");
+    let owner = first[5].as_u64().unwrap() as usize;
+    assert_eq!(listing["owners"][owner][0], "ana");
+    assert_eq!(
+        first[15][3], "EUR 500,000",
+        "the target of the primary metric"
+    );
+    assert!(read("index.html").contains("data-pages=\"3\" data-listing=\"1\""));
+
+    // Everything that needs attention has its own page; the index shows a few of each kind.
+    let attention = text_of(&site, "attention/index.html");
+    let index = text_of(&site, "index.html");
+    assert_eq!(
+        attention.matches("Reassessment due").count(),
+        12,
+        "{attention}"
+    );
+    assert_eq!(index.matches("Reassessment due").count(), 10, "{index}");
+    assert!(
+        index.contains("The first 10 of 12, a few of each kind: everything that needs attention"),
+        "{index}"
+    );
+
+    // One page for all with `paginate_by = 0`, and no pages left from the longer list.
+    repo.write("planbook.toml", "[site]\npaginate_by = 0\n");
+    assert_eq!(build(&repo, &[]).code, 0);
+    assert_eq!(listed_ids(&read("index.html")), ids);
+    assert!(!site.join("page").exists());
+    assert!(!read("index.html").contains("data-pages"));
 }

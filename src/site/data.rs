@@ -1,0 +1,358 @@
+//! The data files: `plans.json` (each plan's current state), each plan's published history,
+//! the search index and the listing in parts, the Atom feed and the reassessment calendar.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::context::{PlanSummary, Urls};
+use super::templates::{render, v};
+use super::{Site, SitePlan, feeds, output, published};
+use crate::error::Error;
+use crate::plan::model::Status;
+
+/// How many recent changes the Atom feed carries.
+pub(crate) const FEED_ENTRIES: usize = 50;
+
+/// Every plan as `plans.json` lists it, serialized one by one, asking `stop` as it goes.
+pub(crate) struct AllPlans<'a> {
+    plans: &'a [SitePlan],
+    stop: &'a dyn Fn() -> bool,
+    stopped: &'a std::cell::Cell<bool>,
+}
+
+impl Serialize for AllPlans<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeSeq};
+        let mut seq = serializer.serialize_seq(Some(self.plans.len()))?;
+        for (i, p) in self.plans.iter().enumerate() {
+            if i % 64 == 0 && (self.stop)() {
+                self.stopped.set(true);
+                return Err(S::Error::custom("stopped"));
+            }
+            let Some(plan) = p.file.plan.as_ref() else {
+                continue;
+            };
+            let mut summary = p.summary.clone();
+            if let Some(primary) = summary.primary.as_mut() {
+                primary.chart = String::new();
+            }
+            seq.serialize_element(&PlanData {
+                id: &p.summary.id,
+                path: crate::diagnostic::display_path(&p.file.path),
+                url: &p.summary.url,
+                summary: &summary,
+                plan,
+                history_url: p.history.as_ref().map(|_| history_file(&p.summary.id)),
+            })?;
+        }
+        seq.end()
+    }
+}
+
+#[derive(Serialize)]
+pub(crate) struct PlanData<'a> {
+    id: &'a str,
+    path: String,
+    url: &'a str,
+    /// What the index shows, without the chart's drawing.
+    summary: &'a PlanSummary,
+    plan: &'a crate::plan::Plan,
+    /// Where the plan's history is, relative to `plans.json`: `plans/<id>/history.json`
+    /// (none without a git history).
+    history_url: Option<String>,
+}
+
+/// Characters of a word that name its part of the search index.
+pub(crate) const SEARCH_PREFIX: usize = 3;
+
+/// How many plans a part of the listing holds.
+pub(crate) const LISTING_PART: usize = 1000;
+
+/// What the index tells its script about the listing.
+#[derive(Serialize)]
+pub(crate) struct Listing {
+    /// How many parts it has: `listing/0.json`, `listing/1.json`…
+    pub parts: usize,
+}
+
+pub(crate) fn listing_parts(plans: usize) -> usize {
+    plans.div_ceil(LISTING_PART)
+}
+
+/// A part of the listing: its plans as arrays (the order of their fields is in
+/// docs/templates.md, "The listing"), their owners and the labels of the keys they use given
+/// once, so that 10,000 plans stay small.
+#[derive(Serialize)]
+pub(crate) struct ListingPart<'a> {
+    /// A plan's page: `{id}` stands for its id.
+    plan_url: String,
+    /// Each owner once: id, name, page.
+    owners: Vec<[&'a str; 3]>,
+    /// Status and state keys → the words shown.
+    labels: BTreeMap<&'static str, &'static str>,
+    plans: Vec<serde_json::Value>,
+}
+
+pub(crate) fn listing_part<'a>(plans: &[&'a PlanSummary], urls: &Urls) -> ListingPart<'a> {
+    let mut owners: Vec<[&str; 3]> = Vec::new();
+    let mut owner_at: HashMap<&str, usize> = HashMap::new();
+    let mut labels = BTreeMap::new();
+    let rows = plans
+        .iter()
+        .map(|s| {
+            let owner = *owner_at.entry(s.owner.id.as_str()).or_insert_with(|| {
+                owners.push([&s.owner.id, &s.owner.name, &s.owner.url]);
+                owners.len() - 1
+            });
+            labels.insert(s.status, s.status_label);
+            let progress = s.primary.as_ref().map(|m| {
+                let p = &m.progress;
+                labels.insert(p.state, p.state_label);
+                let forecast = p.forecast.as_ref().map(|f| {
+                    labels.insert(f.state, f.state_label);
+                    serde_json::json!([f.value, f.state])
+                });
+                serde_json::json!([p.state, p.percent, p.latest, m.target, forecast])
+            });
+            serde_json::json!([
+                s.id,
+                s.title,
+                s.scope,
+                s.status,
+                s.outcome,
+                owner,
+                s.region,
+                s.start,
+                s.end,
+                s.reassess,
+                s.days_to_reassess,
+                s.overdue,
+                s.last_change,
+                s.last_author,
+                s.last_checkin,
+                progress,
+            ])
+        })
+        .collect();
+    ListingPart {
+        plan_url: urls.plan("{id}"),
+        owners,
+        labels,
+        plans: rows,
+    }
+}
+
+/// The file of a plan's published history, relative to the site's root: beside its page.
+pub(crate) fn history_file(id: &str) -> String {
+    format!("plans/{id}/history.json")
+}
+
+impl Site {
+    /// The search index in parts, so that a search fetches only what its words need:
+    /// `search/ids.json` lists the plans' ids, and `search/<prefix>.json` (the first three
+    /// characters of the words, as hexadecimal UTF-8) maps each word of the plans' text to
+    /// the positions of the plans that use it in that list.
+    pub(crate) fn write_search(&self, staging: &output::Staging) -> Result<(), Error> {
+        let ids: Vec<&str> = self.plans.iter().map(|p| p.summary.id.as_str()).collect();
+        staging.write(
+            "search/ids.json",
+            serde_json::to_string(&ids).unwrap_or_default().as_bytes(),
+        )?;
+        let mut parts: BTreeMap<String, BTreeMap<&str, Vec<u32>>> = BTreeMap::new();
+        for (i, plan) in self.plans.iter().enumerate() {
+            for word in plan.words.split(' ').filter(|w| !w.is_empty()) {
+                let prefix: String = word.chars().take(SEARCH_PREFIX).collect();
+                parts
+                    .entry(prefix)
+                    .or_default()
+                    .entry(word)
+                    .or_default()
+                    .push(i as u32);
+            }
+        }
+        let name = |prefix: &str| -> String {
+            let hex: String = prefix.bytes().map(|b| format!("{b:02x}")).collect();
+            format!("{hex}.json")
+        };
+        parts.par_iter().try_for_each(|(prefix, words)| {
+            staging.write(
+                &format!("search/{}", name(prefix)),
+                serde_json::to_string(words).unwrap_or_default().as_bytes(),
+            )
+        })?;
+        // After an edit (`serve`), a part whose words are all gone would still find them.
+        let written: std::collections::HashSet<String> = parts.keys().map(|p| name(p)).collect();
+        staging.remove_stale("search", &|file| {
+            file == "ids.json" || written.contains(file)
+        })
+    }
+
+    /// The listing the index's search and filters read when a plan table has more than one
+    /// page: every plan in the order of the index (and of `search/ids.json`), in parts of
+    /// [`LISTING_PART`] plans fetched side by side.
+    pub(crate) fn write_listing(&self, staging: &output::Staging) -> Result<(), Error> {
+        let summaries = self.summaries();
+        let chunks: Vec<&[&PlanSummary]> = summaries.chunks(LISTING_PART).collect();
+        chunks.par_iter().enumerate().try_for_each(|(i, chunk)| {
+            let part = listing_part(chunk, &self.urls());
+            staging.write(
+                &format!("listing/{i}.json"),
+                serde_json::to_string(&part).unwrap_or_default().as_bytes(),
+            )
+        })?;
+        let written = chunks.len();
+        staging.remove_stale("listing", &|file| {
+            file.strip_suffix(".json")
+                .and_then(|n| n.parse::<usize>().ok())
+                .is_some_and(|n| n < written)
+        })
+    }
+
+    /// Writes `plans.json`, the search index, the Atom feed and the calendar.
+    ///
+    /// `stop` is asked now and then while `plans.json` (the big one, written last) is written;
+    /// when it says so, the old file stays and `Ok(false)` says the data is still to write.
+    pub(crate) fn write_data(
+        &self,
+        staging: &output::Staging,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<bool, Error> {
+        let site = &self.info;
+        let today = self.today;
+
+        self.write_search(staging)?;
+        self.write_listing(staging)?;
+
+        // Absolute addresses only when the site's address is known: no link is invented.
+        let site_url = site.site_url.clone();
+        let absolute = |url: &str| -> Option<String> {
+            let page = url.trim_end_matches("index.html");
+            site_url.as_ref().map(|base| format!("{base}{page}"))
+        };
+        // The latest changes across plans (newest first; ties by plan and commit). Dates are
+        // compared as instants: authors write them in their own UTC offsets.
+        type Change<'p> = (
+            Option<jiff::Timestamp>,
+            &'p PlanSummary,
+            &'p crate::history::Revision,
+        );
+        let mut latest: Vec<Change> = self
+            .plans
+            .iter()
+            .filter_map(|p| Some((&p.summary, p.history.as_ref()?)))
+            .flat_map(|(s, h)| {
+                h.revisions
+                    .iter()
+                    .map(move |r| (Some(r.date.instant()), s, r))
+            })
+            .filter(|(_, _, r)| r.commit != crate::history::WORKING_TREE)
+            .collect();
+        let order = |a: &Change, b: &Change| {
+            (b.0, a.1.id.as_str(), a.2.commit.as_str()).cmp(&(
+                a.0,
+                b.1.id.as_str(),
+                b.2.commit.as_str(),
+            ))
+        };
+        if latest.len() > FEED_ENTRIES {
+            latest.select_nth_unstable_by(FEED_ENTRIES, order);
+            latest.truncate(FEED_ENTRIES);
+        }
+        latest.sort_unstable_by(order);
+        let entries: Vec<feeds::Entry> = latest
+            .into_iter()
+            .map(|(_, s, r)| {
+                let url = absolute(&s.url);
+                feeds::Entry {
+                    id: feeds::Entry::atom_id(&s.id, url.as_deref(), &r.commit),
+                    plan_id: s.id.clone(),
+                    plan_title: published::cap(&s.title).into_owned(),
+                    url,
+                    commit: r.commit.clone(),
+                    date: r.date.to_string(),
+                    author: published::cap(&r.author.name).into_owned(),
+                    summary: published::cap(&r.summary).into_owned(),
+                    changes: r.changes.iter().map(ToString::to_string).collect(),
+                }
+            })
+            .collect();
+        let updated = entries
+            .first()
+            .map_or_else(|| format!("{today}T00:00:00Z"), |e| e.date.clone());
+        let feed = feeds::Feed {
+            title: &site.title,
+            site_url: site_url.as_deref(),
+            updated: &updated,
+            entries: &entries,
+        };
+        let mut feed = render(&self.env, "feed.xml", v(&feed))?;
+        // Templates lose their last line break (as in Jinja); a file ends with one.
+        if !feed.ends_with('\n') {
+            feed.push('\n');
+        }
+        staging.write("feed.xml", feed.as_bytes())?;
+
+        let events: Vec<feeds::Event> = self
+            .plans
+            .iter()
+            .filter_map(|p| {
+                let (plan, s) = (p.file.plan.as_ref()?, &p.summary);
+                if matches!(plan.status, Some(Status::Assessed | Status::Withdrawn)) {
+                    return None;
+                }
+                Some(feeds::Event {
+                    uid: format!("reassess-{}@planbook", s.id),
+                    date: plan.period.as_ref()?.reassess?,
+                    summary: format!("Reassess: {}", published::cap(&s.title)),
+                    description: format!(
+                        "{} ({}), owner {}.{}",
+                        published::cap(&s.title),
+                        s.scope,
+                        s.owner.name,
+                        absolute(&s.url)
+                            .map(|u| format!(" {u}"))
+                            .unwrap_or_default()
+                    ),
+                    url: absolute(&s.url),
+                })
+            })
+            .collect();
+        let stamp = format!("{}T000000Z", today.strftime("%Y%m%d"));
+        staging.write("reassessments.ics", feeds::ics(&stamp, &events).as_bytes())?;
+
+        // Each plan's history in its own file (capped: see [`published`]), so that
+        // `plans.json` holds the current state of every plan and stays small.
+        self.plans
+            .par_iter()
+            .filter_map(|p| Some((&p.summary.id, p.history.as_ref()?)))
+            .try_for_each(|(id, history)| {
+                staging.write_json(&history_file(id), &published::history(history))
+            })?;
+
+        #[derive(Serialize)]
+        struct Data<'a> {
+            generated: &'a str,
+            plans: AllPlans<'a>,
+        }
+        let stopped = std::cell::Cell::new(false);
+        // Streamed: building it as one JSON value first took gigabytes for 10,000 plans.
+        let written = staging.write_json(
+            "plans.json",
+            &Data {
+                generated: &site.generated,
+                plans: AllPlans {
+                    plans: &self.plans,
+                    stop,
+                    stopped: &stopped,
+                },
+            },
+        );
+        match written {
+            Err(_) if stopped.get() => Ok(false),
+            Err(e) => Err(e),
+            Ok(()) => Ok(true),
+        }
+    }
+}

@@ -1,0 +1,344 @@
+//! Reading the site's plans: each plan with the history the site publishes (consequences
+//! kept private, a restricted past left out), duplicate ids refused.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use super::context;
+use super::links::absolute_url;
+use super::templates::environment;
+use super::{Options, Site, SiteInfo, SitePlan, Updates};
+use crate::error::Error;
+use crate::history::trust::Trust;
+use crate::history::{Audit, PlanHistory};
+use crate::plan::PlanFile;
+use crate::plan::model::Visibility;
+use crate::repo::Repo;
+
+/// A plan file as the site needs it: the typed plan and the text, not the positions.
+pub(crate) fn load_for_site(repo: &Repo, path: &Path) -> PlanFile {
+    let mut file = repo.load_plan(path);
+    file.front_matter = None;
+    file.index = crate::plan::LineIndex::new("");
+    file
+}
+
+/// The distinct words of a body (three letters or more, lowercase), for the search index.
+/// Takes a plan's consequences and incentive (the field, the body section and their changes in
+/// the history) out of what the site publishes.
+pub(crate) fn keep_consequences_private(file: &mut PlanFile, history: Option<&mut PlanHistory>) {
+    use crate::history::FieldChange;
+    const SECTION: &str = "Consequences and incentive";
+    let key = crate::plan::body::section_key(SECTION);
+    if let Some(plan) = file.plan.as_mut() {
+        plan.consequences = None;
+    }
+    if let Some(body) = &file.body {
+        let start = body.offset.min(file.text.len());
+        let mut cut: Option<(usize, usize)> = None;
+        let mut offset = start;
+        for line in file.text[start..].split_inclusive('\n') {
+            if let Some(heading) = line.strip_prefix("## ") {
+                match cut {
+                    Some((from, usize::MAX)) => cut = Some((from, offset)),
+                    None if crate::plan::body::section_key(heading.trim_end()) == key => {
+                        cut = Some((offset, usize::MAX));
+                    }
+                    _ => {}
+                }
+            }
+            offset += line.len();
+        }
+        if let Some((from, to)) = cut {
+            let to = to.min(file.text.len());
+            file.text.replace_range(from..to, "");
+        }
+    }
+    if let Some(history) = history {
+        for revision in &mut history.revisions {
+            let kept: Vec<FieldChange> = revision
+                .changes
+                .iter()
+                .filter_map(|c| match c {
+                    FieldChange::Field { field, .. }
+                        if field == "consequences" || field.starts_with("consequences.") =>
+                    {
+                        None
+                    }
+                    FieldChange::Body { field, sections } => {
+                        let sections: Vec<String> = sections
+                            .iter()
+                            .filter(|s| crate::plan::body::section_key(s) != key)
+                            .cloned()
+                            .collect();
+                        (!sections.is_empty()).then(|| FieldChange::Body {
+                            field: field.clone(),
+                            sections,
+                        })
+                    }
+                    other => Some(other.clone()),
+                })
+                .collect();
+            revision.changes = kept.into();
+        }
+    }
+}
+
+pub(crate) fn search_words(body: &str) -> String {
+    let mut words: Vec<String> = body
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 3)
+        .map(str::to_lowercase)
+        .collect();
+    words.sort_unstable();
+    words.dedup();
+    words.join(" ")
+}
+
+/// Every person id a plan names.
+pub(crate) fn people_named(plan: &crate::plan::Plan) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    out.extend(plan.owner.clone());
+    out.extend(plan.sponsor.clone());
+    out.extend(plan.team.iter().flatten().filter_map(|m| m.person.clone()));
+    out.extend(plan.activities.iter().filter_map(|a| a.owner.clone()));
+    out.extend(
+        plan.signoffs
+            .iter()
+            .flatten()
+            .filter_map(|s| s.person.clone()),
+    );
+    out.extend(
+        plan.help_needed
+            .iter()
+            .flatten()
+            .filter_map(|h| h.from.clone())
+            .filter(|f| !crate::plan::model::Function::is_function(f)),
+    );
+    out
+}
+
+/// A plan's history as the site publishes it: a plan that was `restricted` and is no longer
+/// shows only what happened from the revision that lifted the restriction (and of that
+/// revision only the change of visibility, since its other changes list restricted values).
+/// The whole history comes back second when anything was left out.
+pub(crate) fn published_history(history: PlanHistory) -> (PlanHistory, Option<PlanHistory>) {
+    use crate::history::FieldChange;
+    let lifted = |change: &FieldChange| {
+        matches!(change, FieldChange::Field { field, from, .. }
+            if field == "visibility" && from.as_str() == Some("restricted"))
+    };
+    let Some(cut) = history
+        .revisions
+        .iter()
+        .position(|r| r.changes.iter().any(lifted))
+    else {
+        return (history, None);
+    };
+    let mut revisions = history.revisions[..=cut].to_vec();
+    if let Some(first) = revisions.last_mut() {
+        let kept: Vec<FieldChange> = first
+            .changes
+            .iter()
+            .filter(|c| lifted(c))
+            .cloned()
+            .collect();
+        first.changes = kept.into();
+    }
+    // The sign-offs are the plan's current ones, judged on the whole history.
+    let published = PlanHistory {
+        id: history.id.clone(),
+        path: history.path.clone(),
+        revisions,
+        signoffs: history.signoffs.clone(),
+    };
+    (published, Some(history))
+}
+
+/// Two plans with one id would share a page, and which one is published would depend on the
+/// order of the build: the build fails with the `duplicate-id` finding instead.
+pub(crate) fn duplicate_ids(files: &[PlanFile]) -> Result<(), Error> {
+    let mut seen: HashMap<&str, &PlanFile> = HashMap::new();
+    for file in files {
+        let Some(id) = file.plan.as_ref().and_then(|p| p.id.as_deref()) else {
+            continue;
+        };
+        if let Some(first) = seen.insert(id, file) {
+            let (first, second) = if first.path <= file.path {
+                (first, file)
+            } else {
+                (file, first)
+            };
+            let span = second
+                .anchors
+                .id
+                .unwrap_or(crate::diagnostic::Span::point(1, 1));
+            return Err(Error::Config {
+                path: second.path.clone(),
+                line: span.line as usize,
+                column: span.column as usize,
+                message: format!(
+                    "[duplicate-id] plan id `{id}` is already used by {}; the site cannot have both",
+                    crate::diagnostic::display_path(&first.path)
+                ),
+                help: "give each plan its own id (and file name); `planbook check` lists every duplicate".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn skip_reason(file: &PlanFile) -> String {
+    match file.problems.first() {
+        Some(p) => format!(
+            "{} (line {}, column {})",
+            p.message, p.span.line, p.span.column
+        ),
+        None => "its id is not a valid slug".to_string(),
+    }
+}
+
+impl Site {
+    /// Reads every plan, its history (from the cache when it is warm) and the templates.
+    pub(crate) fn load(repo: Repo, options: &Options, updates: Updates) -> Result<Site, Error> {
+        // Every link is relative: the site works from disk, from a CI artifact and under any
+        // sub-path. Only the feed and the calendar need the absolute address, `site_url`.
+        let base = String::new();
+        let env = environment(&repo.root)?;
+        let bar = options
+            .progress
+            .clone()
+            .unwrap_or_else(indicatif::ProgressBar::hidden);
+
+        // Every plan that parsed with a usable id, visible in this build.
+        let listed = repo.plan_files()?;
+        let paths = listed.paths;
+        let files: Vec<PlanFile> = paths.par_iter().map(|p| load_for_site(&repo, p)).collect();
+        duplicate_ids(&files)?;
+        let mut skipped = listed.skipped;
+        let mut visible = Vec::new();
+        for file in files {
+            match &file.plan {
+                Some(plan) if plan.id.as_deref().is_some_and(crate::plan::is_slug) => {
+                    if plan.visibility == Visibility::Restricted && !options.include_restricted {
+                        continue;
+                    }
+                    visible.push(file);
+                }
+                _ => skipped.push((file.path.clone(), skip_reason(&file))),
+            }
+        }
+        let ids: Vec<String> = visible.iter().map(PlanFile::id).collect();
+
+        // History: the audit trail of the plans on the site.
+        bar.set_message("reading the history");
+        let selected: Vec<PathBuf> = visible.iter().map(|f| f.path.clone()).collect();
+        let trust = Trust::current(&repo, options.reviews.as_deref())?;
+        let site_publishes_consequences = repo.config.site.publish_consequences;
+        let mut audit = Audit::open(&repo, true)?;
+        let shallow = audit.as_ref().is_some_and(|a| a.shallow || !a.complete());
+        let histories: Vec<Option<PlanHistory>> = match audit.as_mut() {
+            Some(audit) => audit
+                .history(&selected, &ids, &trust)?
+                .plans
+                .into_iter()
+                .map(Some)
+                .collect(),
+            None => visible.iter().map(|_| None).collect(),
+        };
+        // Its commit walk and diff cache weigh hundreds of megabytes on a long history.
+        if updates == Updates::None {
+            audit = None;
+        }
+
+        let repo_url = repo
+            .config
+            .repo_url
+            .clone()
+            .or_else(|| crate::git::origin_web_url(&repo.root));
+        let by_path = visible
+            .iter()
+            .zip(&ids)
+            .map(|(f, id)| (crate::diagnostic::display_path(&f.path), id.clone()))
+            .collect();
+        let info = SiteInfo {
+            title: repo
+                .config
+                .site
+                .title
+                .clone()
+                .unwrap_or_else(|| "Sales Improvement Plans".into()),
+            base_url: base.clone(),
+            site_url: options.site_url.as_deref().map(absolute_url),
+            generated: options.today.to_string(),
+            plan_count: visible.len(),
+            repo_url: repo_url.clone(),
+        };
+        let mut site = Site {
+            repo,
+            base,
+            today: options.today,
+            env,
+            info,
+            repo_url,
+            plans: Vec::with_capacity(visible.len()),
+            skipped,
+            by_path,
+            audit,
+            shallow,
+            trust,
+            include_restricted: options.include_restricted,
+            private_consequences: !(options.include_restricted || site_publishes_consequences),
+        };
+        site.plans = visible
+            .into_par_iter()
+            .zip(histories.into_par_iter())
+            .map(|(file, history)| site.site_plan(file, history))
+            .collect();
+        Ok(site)
+    }
+
+    /// A plan with what the site shows of it.
+    pub(crate) fn site_plan(
+        &self,
+        mut file: PlanFile,
+        mut history: Option<PlanHistory>,
+    ) -> SitePlan {
+        let consequences_held = self.private_consequences
+            && file.plan.as_ref().is_some_and(|p| p.consequences.is_some());
+        if self.private_consequences {
+            keep_consequences_private(&mut file, history.as_mut());
+        }
+        let (history, full_history) = match history {
+            Some(history) if !self.include_restricted => {
+                let (published, full) = published_history(history);
+                (Some(published), full)
+            }
+            other => (other, None),
+        };
+        let plan = file.plan.as_ref().expect("plans on the site have parsed");
+        let summary = context::summary(
+            plan,
+            &file.id(),
+            &self.repo.people,
+            &self.urls(),
+            history.as_ref(),
+            self.today,
+        );
+        let mut named = people_named(plan);
+        named.sort_unstable();
+        named.dedup();
+        let words = search_words(file.body_text());
+        SitePlan {
+            file,
+            summary,
+            history,
+            consequences_held,
+            full_history,
+            named,
+            words,
+        }
+    }
+}

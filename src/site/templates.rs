@@ -1,0 +1,124 @@
+//! The site's templates: the built-in ones (each replaceable by a file of the same name in the
+//! repository's `site-templates/`), the environment that renders them, and template errors.
+
+use std::path::Path;
+
+use minijinja::Environment;
+use serde::Serialize;
+
+use crate::error::Error;
+
+/// The default templates, replaced file by file by a repository's `site-templates/`.
+pub(crate) const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../site-templates/base.html")),
+    (
+        "index.html",
+        include_str!("../../site-templates/index.html"),
+    ),
+    ("list.html", include_str!("../../site-templates/list.html")),
+    ("plan.html", include_str!("../../site-templates/plan.html")),
+    (
+        "_plan_table.html",
+        include_str!("../../site-templates/_plan_table.html"),
+    ),
+    (
+        "_pager.html",
+        include_str!("../../site-templates/_pager.html"),
+    ),
+    (
+        "_attention.html",
+        include_str!("../../site-templates/_attention.html"),
+    ),
+    (
+        "attention.html",
+        include_str!("../../site-templates/attention.html"),
+    ),
+    ("hub.html", include_str!("../../site-templates/hub.html")),
+    ("feed.xml", include_str!("../../site-templates/feed.xml")),
+];
+
+/// Static files, replaceable the same way (`site-templates/assets/…`).
+pub(crate) const ASSETS: &[(&str, &str)] = &[
+    (
+        "assets/style.css",
+        include_str!("../../site-templates/assets/style.css"),
+    ),
+    (
+        "assets/app.js",
+        include_str!("../../site-templates/assets/app.js"),
+    ),
+];
+
+/// The template environment: the built-in templates, each replaceable by a file of the same
+/// name in the repository's `site-templates/`.
+pub(crate) fn environment(root: &Path) -> Result<Environment<'static>, Error> {
+    let mut env = Environment::new();
+    // `.xml` templates (the feed) escape for XML, dropping what XML 1.0 cannot carry.
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".xml") {
+            minijinja::AutoEscape::Custom("xml".into())
+        } else {
+            minijinja::default_auto_escape_callback(name)
+        }
+    });
+    env.set_formatter(|out, state, value| {
+        if matches!(state.auto_escape(), minijinja::AutoEscape::Custom(name) if name == "xml")
+            && !value.is_safe()
+        {
+            let text = if value.is_none() || value.is_undefined() {
+                String::new()
+            } else {
+                value.to_string()
+            };
+            return out
+                .write_str(&crate::xml::escape(&text))
+                .map_err(minijinja::Error::from);
+        }
+        minijinja::escape_formatter(out, state, value)
+    });
+    let dir = root.join("site-templates");
+    for (name, default) in TEMPLATES {
+        let relative = Path::new("site-templates").join(name);
+        let source = match crate::repo::read_inside(root, &relative)? {
+            Some(bytes) => String::from_utf8(bytes).map_err(|e| {
+                Error::io(
+                    &relative,
+                    std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()),
+                )
+            })?,
+            None => default.to_string(),
+        };
+        env.add_template_owned(name.to_string(), source)
+            .map_err(|e| template_error(&dir, &e))?;
+    }
+    Ok(env)
+}
+
+/// A serializable view as a template value.
+pub(crate) fn v(value: &impl Serialize) -> minijinja::Value {
+    minijinja::Value::from(minijinja::value::Serde(value))
+}
+
+pub(crate) fn render(
+    env: &Environment,
+    name: &str,
+    ctx: minijinja::Value,
+) -> Result<String, Error> {
+    let template = env
+        .get_template(name)
+        .map_err(|e| template_error(Path::new("site-templates"), &e))?;
+    template
+        .render(ctx)
+        .map_err(|e| template_error(Path::new("site-templates"), &e))
+}
+
+pub(crate) fn template_error(dir: &Path, e: &minijinja::Error) -> Error {
+    let name = e.name().unwrap_or("template");
+    Error::Config {
+        path: dir.join(name),
+        line: e.line().unwrap_or(1),
+        column: 1,
+        message: format!("template error: {}", e.detail().unwrap_or(&e.to_string())),
+        help: "fix the template, or delete it from site-templates/ to use the built-in one".into(),
+    }
+}
