@@ -8,7 +8,8 @@
 use std::path::PathBuf;
 use std::sync::LazyLock;
 
-use crate::history::{Snapshot, diff, message};
+use crate::history::cache::Computed;
+use crate::history::{Snapshot, diff, fields, message};
 use crate::plan::{PlanFile, Schema};
 use crate::site::markdown;
 
@@ -78,6 +79,21 @@ pub fn front_matter(text: &str) {
     }
     let _ = crate::history::signoff::entries(&after);
     let _ = after.field_digests(&[]);
+    // Reading a revision field by field (carrying over the fields whose text did not change)
+    // finds exactly what comparing whole snapshots finds.
+    let covers = ["checkins".to_string()];
+    let (fieldwise, _) = fields::compare(Some(&fields::read(old)), new, &covers);
+    let whole = Computed {
+        changes: diff::diff(Some(&before), &after).into(),
+        signoffs: crate::history::signoff::entries(&after).into(),
+        fields: after.field_digests(&covers).into(),
+    };
+    let json = |c: &Computed| serde_json::to_string(c).unwrap_or_default();
+    assert_eq!(
+        json(&fieldwise),
+        json(&whole),
+        "field by field and whole differ from {old:?} to {new:?}"
+    );
 }
 
 /// Plan text rendered for the site: no script, frame, style, form, event handler or active

@@ -31,6 +31,29 @@ proptest! {
     }
 
     #[test]
+    fn two_revisions_compare_alike_field_by_field_and_whole(
+        old in plan_like(),
+        new in plan_like(),
+        at in 0usize..30,
+    ) {
+        // Both open a front matter, so that the comparison reaches its fields.
+        let (old, new) = (format!("---\n{old}"), format!("---\n{new}"));
+        planbook::invariants::front_matter(&format!("{old}\0{new}"));
+        // A revision that shares most of its text with the one before.
+        let mut lines: Vec<&str> = old.lines().collect();
+        let line = new.lines().next().unwrap_or("");
+        let at = at.min(lines.len());
+        lines.insert(at, line);
+        planbook::invariants::front_matter(&format!("{old}\0{}", lines.join("\n")));
+        // The same revision with the inserted line and the one after it taken out again.
+        lines.remove(at);
+        if at < lines.len() {
+            lines.remove(at);
+        }
+        planbook::invariants::front_matter(&format!("{old}\0{}", lines.join("\n")));
+    }
+
+    #[test]
     fn bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
         planbook::invariants::plan_file(&bytes);
     }
