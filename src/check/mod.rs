@@ -87,16 +87,19 @@ pub struct Settings<'a> {
     pub as_of: Date,
     /// Who verifies sign-offs: the people and policy of the base revision under `--base`.
     pub trust: &'a crate::history::signoff::Trust,
+    /// Whether the text of a plan with findings is kept for the report to quote its lines
+    /// (the human report does; JSON, SARIF, GitHub and JUnit reports do not need it).
+    pub keep_text: bool,
 }
 
 /// Reads the plan files at `paths` (relative to the root) in parallel, runs every rule that
 /// needs no history on the ones `report` selects, and returns the plans with the findings
 /// (call [`finish`] once every finding is in).
 ///
-/// Each file's front-matter tree, body and (unless it has findings) text are dropped as soon as
-/// its rules have run: what is kept of a plan is its typed model and the positions rules
-/// comparing plans need, so that memory grows with the number of plans by a summary each, not
-/// by their text (see [`PlanFile::summarise`]).
+/// Each file's front-matter tree, body and (unless it has findings the report quotes) text are
+/// dropped as soon as its rules have run: what is kept of a plan is its typed model and the
+/// positions rules comparing plans need, so that memory grows with the number of plans by a
+/// summary each, not by their text (see [`PlanFile::summarise`]).
 pub fn check_paths(
     settings: &Settings,
     paths: &[PathBuf],
@@ -111,7 +114,7 @@ pub fn check_paths(
             } else {
                 Vec::new()
             };
-            file.summarise(!found.is_empty());
+            file.summarise(settings.keep_text && !found.is_empty());
             (file, found)
         })
         .collect();

@@ -67,6 +67,7 @@ pub(crate) fn run(ctx: &Context, args: &CheckArgs) -> Result<ExitStatus, Error> 
         repo: &repo,
         as_of,
         trust: &trust,
+        keep_text: args.format == CheckFormat::Human,
     };
     let (plans, mut diagnostics) = check::check_paths(&settings, &all, &wanted);
     diagnostics.extend(identity);

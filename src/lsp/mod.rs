@@ -336,6 +336,7 @@ impl Server {
             repo,
             as_of: today,
             trust,
+            keep_text: true,
         };
         let path = file.path.clone();
         let mut found = check::check_file(&settings, &file);

@@ -303,6 +303,7 @@ pub fn check_in_process(dir: &Path, as_of: &str) -> Vec<(String, u64, u64)> {
         repo: &repo,
         as_of: as_of.parse().unwrap(),
         trust: &trust,
+        keep_text: false,
     };
     let paths = repo.plan_paths().unwrap();
     let (plans, mut diagnostics) = planbook::check::check_paths(&settings, &paths, &|_| true);
