@@ -8,6 +8,7 @@
 //! another), a field that does not parse on its own, a repeated key, a root that is not a
 //! mapping, a front matter large enough to meet the parser's limits as a whole.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -156,9 +157,16 @@ fn fieldwise(
     let mut fields: Vec<Field> = Vec::with_capacity(texts.len());
     let mut fresh = Vec::with_capacity(texts.len());
     let mut signoffs = None;
+    // Looked up by text and key, not searched: a hostile front matter may have tens of
+    // thousands of fields.
+    let by_text: HashMap<&str, &Field> = previous
+        .iter()
+        .filter_map(|f| Some((f.text.as_deref()?, f)))
+        .collect();
+    let mut keys: HashSet<String> = HashSet::with_capacity(texts.len());
     for text in texts {
-        if let Some(same) = previous.iter().find(|f| f.text.as_deref() == Some(text)) {
-            if fields.iter().any(|f| f.key == same.key) {
+        if let Some(&same) = by_text.get(text) {
+            if !keys.insert(same.key.clone()) {
                 return None;
             }
             if same.key == "signoffs" {
@@ -175,7 +183,7 @@ fn fieldwise(
             return None;
         }
         let (key, value) = map.into_iter().next()?;
-        if fields.iter().any(|f| f.key == key) {
+        if !keys.insert(key.clone()) {
             return None;
         }
         if key == "signoffs" {
@@ -245,8 +253,13 @@ fn changes(before: &Kept, after: &Reading) -> Vec<FieldChange> {
     let mut out = Vec::new();
     match (&before.front, &after.kept.front) {
         (Front::Fields(old), Front::Fields(new)) => {
+            let new_at: HashMap<&str, usize> = new
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.key.as_str(), i))
+                .collect();
             for field in old {
-                let (to, same) = match new.iter().position(|f| f.key == field.key) {
+                let (to, same) = match new_at.get(field.key.as_str()).copied() {
                     Some(i) => (Some(i), field.text.is_some() && new[i].text == field.text),
                     None => (None, false),
                 };
@@ -262,8 +275,9 @@ fn changes(before: &Kept, after: &Reading) -> Vec<FieldChange> {
                     None => diff::diff_values(&from, &Value::Null, &field.key, &mut out),
                 }
             }
+            let old_keys: HashSet<&str> = old.iter().map(|f| f.key.as_str()).collect();
             for (i, field) in new.iter().enumerate() {
-                if !old.iter().any(|f| f.key == field.key) {
+                if !old_keys.contains(field.key.as_str()) {
                     let to = fresh_value(after, new, i);
                     diff::diff_values(&Value::Null, &to, &field.key, &mut out);
                 }
