@@ -84,3 +84,23 @@ pub(crate) fn display_path(path: &std::path::Path) -> String {
         .collect();
     parts.join("/")
 }
+
+/// A value quoted in a message: at most 60 characters, a longer one cut short with `…`.
+pub(crate) fn shorten(text: String) -> String {
+    if text.chars().count() > 60 {
+        format!("{}…", text.chars().take(57).collect::<String>())
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn long_values_are_cut_to_sixty_characters() {
+        let sixty = "é".repeat(60);
+        assert_eq!(super::shorten(sixty.clone()), sixty);
+        let cut = super::shorten("é".repeat(61));
+        assert_eq!(cut, format!("{}…", "é".repeat(57)));
+    }
+}

@@ -272,7 +272,7 @@ pub(crate) fn check_inside(root: &Path, path: &Path) -> Result<bool, Error> {
 }
 
 /// Reads the file at `path` (relative to `root`) if it is there, inside the repository and a
-/// regular file (see [`check_inside`] and [`read_limited`]); `None` when nothing is there.
+/// regular file (see [`check_inside`] and [`read_limited`](crate::read::read_limited)); `None` when nothing is there.
 pub(crate) fn read_inside(root: &Path, path: &Path) -> Result<Option<Vec<u8>>, Error> {
     if !check_inside(root, path)? {
         return Ok(None);

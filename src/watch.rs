@@ -328,54 +328,40 @@ mod tests {
             folders: vec![root.join("site-templates")],
             plan_folders: folders_below(&root.join("plans")),
         };
-        let plan = root.join("plans/emea/a.md");
-        assert_eq!(
-            paths.classify(&plan),
-            Touched::Plan(PathBuf::from("plans/emea/a.md"))
-        );
-        assert_eq!(
-            paths.classify(&root.join("plans/README.md")),
-            Touched::Nothing
-        );
-        assert_eq!(
-            paths.classify(&root.join("plans/emea/.a.md.swp")),
-            Touched::Nothing
-        );
-        assert_eq!(
-            paths.classify(&root.join("plans/emea/a.md~")),
-            Touched::Nothing
-        );
-        assert_eq!(
-            paths.classify(&root.join("plans/emea/logo.png")),
-            Touched::Nothing
-        );
-        assert_eq!(
-            paths.classify(&root.join("plans/emea")),
-            Touched::Everything
-        );
-        assert_eq!(
-            paths.classify(&root.join("plans/sed4Xa1Q")),
-            Touched::Nothing,
-            "a temporary file"
-        );
+        let plan = Touched::Plan(PathBuf::from("plans/emea/a.md"));
+        let cases = [
+            ("plans/emea/a.md", plan, "a plan"),
+            (
+                "plans/README.md",
+                Touched::Nothing,
+                "the plans folder's README",
+            ),
+            (
+                "plans/emea/.a.md.swp",
+                Touched::Nothing,
+                "an editor's swap file",
+            ),
+            ("plans/emea/a.md~", Touched::Nothing, "an editor's backup"),
+            ("plans/emea/logo.png", Touched::Nothing, "not Markdown"),
+            ("plans/emea", Touched::Everything, "a plans folder"),
+            ("plans/sed4Xa1Q", Touched::Nothing, "a temporary file"),
+            ("people.yaml", Touched::Everything, "people"),
+            (
+                "site-templates/plan.html",
+                Touched::Everything,
+                "a template",
+            ),
+            ("site/index.html", Touched::Nothing, "the output"),
+            (".git/HEAD", Touched::Nothing, "git's own files"),
+        ];
+        for (path, touched, what) in cases {
+            assert_eq!(paths.classify(&root.join(path)), touched, "{what}: {path}");
+        }
         std::fs::remove_dir_all(root.join("plans/emea")).unwrap();
         assert_eq!(
             paths.classify(&root.join("plans/emea")),
             Touched::Everything,
             "a folder removed"
         );
-        assert_eq!(
-            paths.classify(&root.join("people.yaml")),
-            Touched::Everything
-        );
-        assert_eq!(
-            paths.classify(&root.join("site-templates/plan.html")),
-            Touched::Everything
-        );
-        assert_eq!(
-            paths.classify(&root.join("site/index.html")),
-            Touched::Nothing
-        );
-        assert_eq!(paths.classify(&root.join(".git/HEAD")), Touched::Nothing);
     }
 }

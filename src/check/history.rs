@@ -278,10 +278,7 @@ fn status_transition(
     base: &str,
     out: &mut Vec<Diagnostic>,
 ) -> Result<(), Error> {
-    let git = crate::git::open(&audit.git_dir).map_err(|e| Error::Git {
-        message: e.message().to_string(),
-        help: None,
-    })?;
+    let git = audit.open_git()?;
     let tree = audit.base_tree(&git, base)?;
     let by_name = audit.plan_files_in(&git, &tree);
     for (file, timeline) in plans.iter().zip(timelines) {

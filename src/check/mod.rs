@@ -99,7 +99,7 @@ pub struct Settings<'a> {
 /// Each file's front-matter tree, body and (unless it has findings the report quotes) text are
 /// dropped as soon as its rules have run: what is kept of a plan is its typed model and the
 /// positions rules comparing plans need, so that memory grows with the number of plans by a
-/// summary each, not by their text (see [`PlanFile::summarise`]).
+/// summary each, not by their text (see `PlanFile::summarise`).
 pub fn check_paths(
     settings: &Settings,
     paths: &[PathBuf],

@@ -52,11 +52,7 @@ fn short(value: &Value) -> String {
         Value::Array(a) if !a.is_empty() => "[…]".to_string(),
         other => other.to_string(),
     };
-    if text.chars().count() > 60 {
-        format!("{}…", text.chars().take(57).collect::<String>())
-    } else {
-        text
-    }
+    crate::diagnostic::shorten(text)
 }
 
 /// What one revision of a plan file holds, reduced to what comparisons need.

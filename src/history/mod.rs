@@ -139,6 +139,14 @@ pub(crate) struct History {
 }
 
 impl Audit {
+    /// A handle of its own on the repository, for work done apart from the walk.
+    pub(crate) fn open_git(&self) -> Result<Repository, Error> {
+        crate::git::open(&self.git_dir).map_err(|e| Error::Git {
+            message: e.message().to_string(),
+            help: None,
+        })
+    }
+
     /// Opens the git repository holding `repo` and walks its history once (reusing the cache
     /// for commits already seen). `None` outside a git repository.
     ///

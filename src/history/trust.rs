@@ -71,10 +71,7 @@ impl Trust {
         reviews: Option<&Path>,
         config_file: Option<&Path>,
     ) -> Result<(Trust, Vec<Diagnostic>), Error> {
-        let git = crate::git::open(&audit.git_dir).map_err(|e| Error::Git {
-            message: e.message().to_string(),
-            help: None,
-        })?;
+        let git = audit.open_git()?;
         let tree = audit.base_tree(&git, base)?;
         let at_base = |path: &Path| -> Result<Option<String>, Error> {
             let git_path = audit.git_path(path);

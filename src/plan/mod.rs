@@ -1,4 +1,4 @@
-//! A plan file: front matter (with positions), body, and the typed [`Plan`] read from them.
+//! A plan file: front matter (with positions), body, and the typed `Plan` read from them.
 
 pub(crate) mod attention;
 pub(crate) mod body;

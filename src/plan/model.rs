@@ -213,6 +213,19 @@ pub(crate) enum Aggregate {
 }
 
 impl Aggregate {
+    /// Values in date order added up as this says; `None` for no values.
+    pub(crate) fn of(self, values: &[f64]) -> Option<f64> {
+        let last = *values.last()?;
+        let all = values.iter().copied();
+        Some(match self {
+            Aggregate::Latest => last,
+            Aggregate::Sum => all.sum(),
+            Aggregate::Average => all.sum::<f64>() / values.len() as f64,
+            Aggregate::Min => all.fold(f64::INFINITY, f64::min),
+            Aggregate::Max => all.fold(f64::NEG_INFINITY, f64::max),
+        })
+    }
+
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             Aggregate::Latest => "latest",
@@ -515,7 +528,7 @@ impl Plan {
             .collect();
         dated.sort_by_key(|(date, _)| *date);
         let values: Vec<f64> = dated.into_iter().map(|(_, v)| v).collect();
-        crate::plan::progress::aggregate(metric.aggregate, &values)
+        metric.aggregate.of(&values)
     }
 
     /// The review an approved or active plan waits for on `today`: its assessment once the

@@ -209,7 +209,7 @@ pub(crate) fn of(plan: &Plan, metric: &Metric, today: Date) -> Progress {
     let points = actuals(plan, metric);
     let path = path(plan, metric);
     let latest = points.last().copied();
-    let actual = aggregate(metric.aggregate, &values(&points));
+    let actual = metric.aggregate.of(&values(&points));
     let (Some(from), Some(target)) = (origin(metric), metric.target) else {
         return Progress {
             actual,
@@ -272,19 +272,6 @@ pub(crate) fn of(plan: &Plan, metric: &Metric, today: Date) -> Progress {
     }
 }
 
-/// Values in date order added up as `how` says.
-pub(crate) fn aggregate(how: Aggregate, values: &[f64]) -> Option<f64> {
-    let last = *values.last()?;
-    let all = values.iter().copied();
-    Some(match how {
-        Aggregate::Latest => last,
-        Aggregate::Sum => all.sum(),
-        Aggregate::Average => all.sum::<f64>() / values.len() as f64,
-        Aggregate::Min => all.fold(f64::INFINITY, f64::min),
-        Aggregate::Max => all.fold(f64::NEG_INFINITY, f64::max),
-    })
-}
-
 /// The actuals as `how` counts them at each check-in: running sums for `sum`, running averages
 /// for `average`, and so on (one pass, however many check-ins a plan has).
 pub(crate) fn running(how: Aggregate, points: &[(Date, f64)]) -> Vec<(Date, f64)> {
@@ -326,7 +313,7 @@ fn forecast(plan: &Plan, metric: &Metric, points: &[(Date, f64)], from: f64) -> 
     if total <= 0.0 || last_date >= end || closed {
         return None;
     }
-    let so_far = aggregate(metric.aggregate, &values(points))?;
+    let so_far = metric.aggregate.of(&values(points))?;
     let trend = trend(points, start, from);
     let value = match metric.aggregate {
         Aggregate::Sum => {

@@ -305,11 +305,7 @@ fn plain(root: &Node, path: &[Step]) -> String {
         Some(Value::Seq(_)) => "a list".to_string(),
         Some(Value::Map(_)) => "a map".to_string(),
     };
-    if text.chars().count() > 60 {
-        format!("{}…", text.chars().take(57).collect::<String>())
-    } else {
-        text
-    }
+    crate::diagnostic::shorten(text)
 }
 
 /// The name of the field a path ends in, skipping list indexes: `metrics.0.unit` → `unit`.

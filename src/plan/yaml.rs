@@ -56,7 +56,7 @@ impl From<usize> for Step {
     }
 }
 
-/// Builds a path of [`Step`]s: `path!["metrics", 0, "target"]`.
+/// Builds a path of `Step`s: `path!["metrics", 0, "target"]`.
 #[macro_export]
 macro_rules! path {
     ($($step:expr),* $(,)?) => {

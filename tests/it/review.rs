@@ -427,6 +427,53 @@ fn portfolio() -> TestRepo {
     repo
 }
 
+/// A plan that gives no period and no check-in yet: its dates are empty text, its state
+/// `no-data` and its forecast and latest check-in null in JSON, empty cells in CSV, and the
+/// table says so.
+#[test]
+fn status_of_a_plan_without_period_or_checkins() {
+    let repo = TestRepo::new();
+    let plan = valid_plan("gamma")
+        .replace(
+            "period:\n  start: 2026-01-01\n  reassess: 2026-04-30\n  end: 2026-06-30\n",
+            "",
+        )
+        .replace(
+            "checkins:\n  - date: 2026-02-15\n    actuals: { bookings: 420000, win-rate: 21 }\n    confidence: 6\n",
+            "",
+        )
+        .replace("status: approved", "status: draft");
+    assert!(
+        !plan.contains("period:") && !plan.contains("checkins:"),
+        "{plan}"
+    );
+    repo.plan("gamma.md", plan);
+    let args = ["status", "--as-of", "2026-05-15"];
+    let json: Value = serde_json::from_str(
+        &repo
+            .run(&[&args[..], &["--format", "json"]].concat())
+            .stdout,
+    )
+    .unwrap();
+    let gamma = &json[0];
+    for field in ["start", "reassess", "end"] {
+        assert_eq!(gamma[field], "", "{field}: {gamma}");
+    }
+    assert_eq!(gamma["status"], "draft");
+    assert_eq!(gamma["state"], "no-data", "{gamma}");
+    assert_eq!(gamma["forecast_state"], Value::Null, "{gamma}");
+    assert_eq!(gamma["last_checkin"], Value::Null, "{gamma}");
+    let csv = repo.run(&[&args[..], &["--format", "csv"]].concat()).stdout;
+    let row = csv.lines().nth(1).unwrap();
+    assert!(row.contains(",draft,"), "{row}");
+    assert!(row.contains(",,,,"), "empty dates: {row}");
+    let table = repo.run(&args).stdout;
+    assert!(
+        table.contains("draft") && table.contains("no check-in"),
+        "{table}"
+    );
+}
+
 #[test]
 fn status_attention_lists_what_needs_a_leader() {
     let repo = portfolio();
