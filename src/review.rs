@@ -235,8 +235,8 @@ fn identity_changes(
     let (head_people, head_text) = people(head)?;
     let (base_config, _) = config(Some(base))?;
     let (head_config, head_config_text) = config(head)?;
-    use crate::history::trust::{Side, compare};
-    Ok(compare(
+    use crate::history::trust::Side;
+    Ok(crate::check::history::identity_findings(
         Side {
             people: &base_people,
             config: &base_config,

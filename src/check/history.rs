@@ -13,6 +13,7 @@ use crate::config::SignoffPolicy;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::error::Error;
 use crate::history::signoff::{self, SignoffEntry, SignoffRecord};
+use crate::history::trust::{Side, is_key_text};
 use crate::history::{Audit, Revision, Snapshot};
 use crate::plan::model::Status;
 use crate::plan::{People, PlanFile};
@@ -484,6 +485,66 @@ pub(crate) fn identity_change(
         out.extend(findings.out);
     }
     out
+}
+
+/// Everything a change does to who can vouch for sign-offs, as `identity-change` findings:
+/// people's emails, keys and logins, the content of key files, the `[signoff]` policy, the
+/// levels of the rules that guard sign-offs, and where plans and people are read. `check
+/// --base` and `diff` both report these.
+pub(crate) fn identity_findings(
+    base: Side,
+    head: Side,
+    people_text: &str,
+    people_path: &Path,
+    config_text: Option<&str>,
+    config_path: &Path,
+) -> Vec<Diagnostic> {
+    let mut findings = identity_change(
+        Identity {
+            people: base.people,
+            policy: &base.config.signoff,
+        },
+        Identity {
+            people: head.people,
+            policy: &head.config.signoff,
+        },
+        people_text,
+        people_path,
+        config_text,
+        config_path,
+    );
+    findings.extend(config_change(
+        base.config,
+        head.config,
+        config_text,
+        config_path,
+    ));
+    // A key file whose content the change replaces.
+    for (id, person) in &head.people.by_id {
+        let Some(was) = base.people.get(id) else {
+            continue;
+        };
+        for entry in person.keys.iter().filter(|k| !is_key_text(k)) {
+            if !was.keys.contains(entry) {
+                continue; // a new entry: reported above
+            }
+            let path = Path::new(entry.trim());
+            let now = (head.read)(path).unwrap_or_default();
+            let then = (base.read)(path).unwrap_or_default();
+            if now.trim() != then.trim() {
+                let (line, column) = head.people.position(people_text, id);
+                findings.push(Diagnostic {
+                    file: people_path.to_path_buf(),
+                    span: crate::diagnostic::Span::point(line as u32, column as u32),
+                    severity: crate::diagnostic::Severity::Error,
+                    rule: crate::rules::Rule::IdentityChange,
+                    message: format!("this change replaces the signing key file {} of `{id}`; sign-offs are verified with the key as it was at the base", entry.trim()),
+                    help: Some("change signing keys in a pull request of their own, reviewed by someone other than the person it names".to_string()),
+                });
+            }
+        }
+    }
+    findings
 }
 
 /// The rules that guard sign-offs: a change cannot lower their levels for itself.

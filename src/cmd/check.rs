@@ -44,7 +44,14 @@ pub(crate) fn run(ctx: &Context, args: &CheckArgs) -> Result<ExitStatus, Error> 
         (Some(audit), Some(base)) => {
             // `--config` as the repository was found with it: relative to `-C DIR`.
             let config = ctx.config.as_ref().map(|c| cwd.join(c));
-            Trust::at_base(&repo, audit, base, reviews, config.as_deref())?
+            Trust::at_base(
+                &repo,
+                audit,
+                base,
+                reviews,
+                config.as_deref(),
+                check::history::identity_findings,
+            )?
         }
         (None, Some(_)) if history_on => {
             return Err(Error::usage(

@@ -7,7 +7,6 @@ use std::path::Path;
 
 use git2::Repository;
 
-use crate::check::history::{Identity, config_change, identity_change};
 use crate::config::{Config, SignoffPolicy};
 use crate::diagnostic::Diagnostic;
 use crate::error::Error;
@@ -70,6 +69,7 @@ impl Trust {
         base: &str,
         reviews: Option<&Path>,
         config_file: Option<&Path>,
+        identity: IdentityFindings,
     ) -> Result<(Trust, Vec<Diagnostic>), Error> {
         let git = audit.open_git()?;
         let tree = audit.base_tree(&git, base)?;
@@ -129,7 +129,7 @@ impl Trust {
         let people_text = read_text(&repo.root.join(&people_path))?;
         let config_path = config_path.unwrap_or_else(|| crate::repo::CONFIG_FILE.into());
         let config_text = std::fs::read_to_string(repo.root.join(&config_path)).ok();
-        let findings = compare(
+        let findings = identity(
             Side {
                 people: &base_people,
                 config: &base_config,
@@ -185,72 +185,17 @@ impl Trust {
     }
 }
 
+/// What a change does to who can vouch for sign-offs, as `identity-change` findings: the
+/// check layer's [`crate::check::history::identity_findings`], handed in by the caller.
+pub(crate) type IdentityFindings =
+    fn(Side, Side, &str, &Path, Option<&str>, &Path) -> Vec<Diagnostic>;
+
 /// One side of a change, for comparing identities: people, configuration, and how to read a
 /// file of the repository on that side.
 pub(crate) struct Side<'a> {
     pub(crate) people: &'a People,
     pub(crate) config: &'a Config,
     pub(crate) read: &'a dyn Fn(&Path) -> Option<String>,
-}
-
-/// Everything a change does to who can vouch for sign-offs, as `identity-change` findings:
-/// people's emails, keys and logins, the content of key files, the `[signoff]` policy, the
-/// levels of the rules that guard sign-offs, and where plans and people are read. `check
-/// --base` and `diff` both report these.
-pub(crate) fn compare(
-    base: Side,
-    head: Side,
-    people_text: &str,
-    people_path: &Path,
-    config_text: Option<&str>,
-    config_path: &Path,
-) -> Vec<Diagnostic> {
-    let mut findings = identity_change(
-        Identity {
-            people: base.people,
-            policy: &base.config.signoff,
-        },
-        Identity {
-            people: head.people,
-            policy: &head.config.signoff,
-        },
-        people_text,
-        people_path,
-        config_text,
-        config_path,
-    );
-    findings.extend(config_change(
-        base.config,
-        head.config,
-        config_text,
-        config_path,
-    ));
-    // A key file whose content the change replaces.
-    for (id, person) in &head.people.by_id {
-        let Some(was) = base.people.get(id) else {
-            continue;
-        };
-        for entry in person.keys.iter().filter(|k| !is_key_text(k)) {
-            if !was.keys.contains(entry) {
-                continue; // a new entry: reported above
-            }
-            let path = Path::new(entry.trim());
-            let now = (head.read)(path).unwrap_or_default();
-            let then = (base.read)(path).unwrap_or_default();
-            if now.trim() != then.trim() {
-                let (line, column) = head.people.position(people_text, id);
-                findings.push(Diagnostic {
-                    file: people_path.to_path_buf(),
-                    span: crate::diagnostic::Span::point(line as u32, column as u32),
-                    severity: crate::diagnostic::Severity::Error,
-                    rule: crate::rules::Rule::IdentityChange,
-                    message: format!("this change replaces the signing key file {} of `{id}`; sign-offs are verified with the key as it was at the base", entry.trim()),
-                    help: Some("change signing keys in a pull request of their own, reviewed by someone other than the person it names".to_string()),
-                });
-            }
-        }
-    }
-    findings
 }
 
 /// The commits of the change (reachable from HEAD and not from `base`), and the commits an
@@ -333,7 +278,7 @@ fn keyring(
 }
 
 /// Whether a `keys:` entry is a key itself rather than the path of a key file.
-fn is_key_text(entry: &str) -> bool {
+pub(crate) fn is_key_text(entry: &str) -> bool {
     let text = entry.trim_start();
     text.contains('\n')
         || text.starts_with("-----BEGIN")
