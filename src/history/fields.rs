@@ -396,6 +396,11 @@ mod tests {
             PLAN,
             "---\n{id: a, status: draft}\n---\n",
             PLAN,
+            // Windows line endings, and a byte-order mark.
+            &PLAN.replace('\n', "\r\n"),
+            &PLAN.replace('\n', "\r\n").replace("target: 5", "target: 7"),
+            &format!("\u{feff}{PLAN}"),
+            PLAN,
         ]);
     }
 }
