@@ -447,7 +447,7 @@ fn signoff_changes(
     };
     let Some(before) = before else { return out };
     let (old, new) = (before.field_digests(covers), after.field_digests(covers));
-    let value = |digests: &[(String, u64)], field: &str| {
+    let value = |digests: &[(String, crate::history::diff::FieldDigest)], field: &str| {
         digests.iter().find(|(k, _)| k == field).map(|(_, h)| *h)
     };
     let changed: Vec<String> = covers

@@ -36,6 +36,11 @@ impl Encoder {
         self.bytes.push(u8::from(b));
     }
 
+    /// A field digest, as its 16 bytes.
+    pub(crate) fn digest(&mut self, digest: &crate::history::diff::FieldDigest) {
+        self.bytes.extend_from_slice(digest);
+    }
+
     /// A string: `0, length, bytes` the first time, its number plus one after.
     pub(crate) fn str(&mut self, s: &str) {
         if let Some(&n) = self.strings.get(s) {
@@ -154,6 +159,13 @@ impl<'a> Decoder<'a> {
         let b: [u8; 8] = self.bytes.get(self.at..end)?.try_into().ok()?;
         self.at = end;
         Some(u64::from_le_bytes(b))
+    }
+
+    pub(crate) fn digest(&mut self) -> Option<crate::history::diff::FieldDigest> {
+        let end = self.at.checked_add(16)?;
+        let digest = self.bytes.get(self.at..end)?.try_into().ok()?;
+        self.at = end;
+        Some(digest)
     }
 
     pub(crate) fn flag(&mut self) -> Option<bool> {

@@ -26,8 +26,8 @@ use crate::history::walk::{self, Author, ChangeKind, Commit, FileChange, Walk};
 /// Bumped whenever what is cached is computed differently (3: unreadable front matter compared
 /// field by field; 4: committers, raw identities, sign-off entries and field digests; 5: only
 /// the fields a sign-off can cover are digested; 6: the binary format; 7: lists keyed by `rule`
-/// too, for waivers; 8: commit times as seconds and offset).
-const VERSION: u64 = 8;
+/// too, for waivers; 8: commit times as seconds and offset; 9: 128-bit field digests).
+const VERSION: u64 = 9;
 const FILE: &str = "planbook/history-cache.bin";
 /// The JSON cache of earlier versions, removed when the binary one is written.
 const OLD_FILE: &str = "planbook/history-cache.json";
@@ -41,7 +41,7 @@ pub(crate) struct Computed {
     /// The sign-offs the revision carries.
     pub(crate) signoffs: Arc<[SignoffEntry]>,
     /// A digest of each top-level field (see [`crate::history::Snapshot::field_digests`]).
-    pub(crate) fields: Arc<[(String, u64)]>,
+    pub(crate) fields: Arc<[(String, crate::history::diff::FieldDigest)]>,
 }
 
 #[derive(Default)]
@@ -231,7 +231,7 @@ fn encode(
         e.uint(computed.fields.len() as u64);
         for (field, digest) in computed.fields.iter() {
             e.str(field);
-            e.u64_fixed(*digest);
+            e.digest(digest);
         }
     }
     e.finish()
@@ -347,7 +347,7 @@ fn decode(bytes: &[u8], plans: &str) -> Option<Decoded> {
             .collect::<Option<Vec<_>>>()?;
         let k = d.count()?;
         let fields = (0..k)
-            .map(|_| Some((d.string()?, d.u64_fixed()?)))
+            .map(|_| Some((d.string()?, d.digest()?)))
             .collect::<Option<Vec<_>>>()?;
         diffs.insert(
             key,
@@ -427,7 +427,7 @@ mod tests {
                 date: "2026-01-05".to_string(),
             }]
             .into(),
-            fields: vec![("metrics".to_string(), 42)].into(),
+            fields: vec![("metrics".to_string(), [42; 16])].into(),
         };
         let diffs = HashMap::from([(key(Some("01"), "02"), computed)]);
         (walk, diffs)

@@ -91,11 +91,11 @@ impl Snapshot {
     /// Only the fields a sign-off can cover are digested: the `covers` given, the plan's `id`,
     /// and every field but the long lists a plan keeps changing (activities, check-ins, …),
     /// which only a `covers` naming them brings in.
-    pub(crate) fn field_digests(&self, covers: &[String]) -> Vec<(String, u64)> {
+    pub(crate) fn field_digests(&self, covers: &[String]) -> Vec<(String, FieldDigest)> {
         let Some(map) = self.front.as_object() else {
             return Vec::new();
         };
-        let mut out: Vec<(String, u64)> = map
+        let mut out: Vec<(String, FieldDigest)> = map
             .iter()
             .filter(|(key, _)| digested(key, covers))
             .map(|(key, value)| (key.clone(), digest(value)))
@@ -120,61 +120,71 @@ pub(crate) fn digested(key: &str, covers: &[String]) -> bool {
     !LONG.contains(&key) || covers.iter().any(|c| c == key)
 }
 
+/// A digest of one field's value: SHA-256 cut to 128 bits. A sign-off stays fresh while the
+/// digests of the fields it covers are equal, so two values must not share a digest even when
+/// someone crafts them to (a 64-bit hash can be made to collide).
+pub(crate) type FieldDigest = [u8; 16];
+
 /// The digest of one field's value.
-pub(crate) fn digest(value: &Value) -> u64 {
-    let mut hash = Fnv::new();
+pub(crate) fn digest(value: &Value) -> FieldDigest {
+    use sha2::Digest;
+    let mut hash = sha2::Sha256::new();
     canonical(value, &mut hash);
-    hash.0
+    let full: [u8; 32] = hash.finalize().into();
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&full[..16]);
+    out
 }
 
 /// Feeds a value to `hash` in a form that does not depend on the order of map keys or of
 /// entries keyed by ids.
-fn canonical(value: &Value, hash: &mut Fnv) {
+fn canonical(value: &Value, hash: &mut sha2::Sha256) {
+    use sha2::Digest;
     match value {
         Value::Object(map) => {
             let mut keys: Vec<&String> = map.keys().collect();
             keys.sort_unstable();
-            hash.write(b"{");
+            hash.update(b"{");
             for key in keys {
-                hash.write(key.as_bytes());
-                hash.write(b":");
+                hash.update(key.as_bytes());
+                hash.update(b":");
                 canonical(&map[key], hash);
-                hash.write(b",");
+                hash.update(b",");
             }
-            hash.write(b"}");
+            hash.update(b"}");
         }
         Value::Array(items) => {
-            hash.write(b"[");
+            hash.update(b"[");
             match keyed(items) {
                 Some(mut entries) => {
                     entries.sort_by(|a, b| a.0.cmp(&b.0));
                     for (key, entry) in entries {
-                        hash.write(key.as_bytes());
-                        hash.write(b"=");
+                        hash.update(key.as_bytes());
+                        hash.update(b"=");
                         canonical(entry, hash);
-                        hash.write(b",");
+                        hash.update(b",");
                     }
                 }
                 None => {
                     for item in items {
                         canonical(item, hash);
-                        hash.write(b",");
+                        hash.update(b",");
                     }
                 }
             }
-            hash.write(b"]");
+            hash.update(b"]");
         }
         // Numbers compare by value (`500000` and `500000.0` are the same target).
         Value::Number(n) => match n.as_f64() {
-            Some(f) => hash.write(format!("n{f}").as_bytes()),
-            None => hash.write(n.to_string().as_bytes()),
+            Some(f) => hash.update(format!("n{f}").as_bytes()),
+            None => hash.update(n.to_string().as_bytes()),
         },
         Value::String(text) => {
-            hash.write(b"s");
-            hash.write(&(text.len() as u64).to_le_bytes());
-            hash.write(text.as_bytes());
+            hash.update(b"s");
+            hash.update((text.len() as u64).to_le_bytes());
+            hash.update(text.as_bytes());
         }
-        other => hash.write(other.to_string().as_bytes()),
+        other => hash.update(other.to_string().as_bytes()),
     }
 }
 
@@ -206,21 +216,6 @@ pub(crate) fn sections(body: &str) -> Vec<(String, SectionDigest)> {
     }
     out.push((name, hash.finalize().into()));
     out
-}
-
-/// FNV-1a: a fast, stable hash (the cache compares section hashes across runs).
-struct Fnv(u64);
-
-impl Fnv {
-    fn new() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
 }
 
 /// The differences from `old` to `new` (`old` is `None` for the revision that added the plan,

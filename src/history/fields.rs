@@ -45,7 +45,7 @@ struct Field {
     text: Option<Box<str>>,
     /// The value, as compact JSON (parsed again only when the field changes).
     json: Box<[u8]>,
-    digest: u64,
+    digest: diff::FieldDigest,
 }
 
 /// A revision being read: what will be kept of it, and the values parsed for it (`None` for a
@@ -70,7 +70,7 @@ pub(crate) fn compare(before: Option<&Kept>, text: &str, covers: &[String]) -> (
     };
     let fields = match &after.kept.front {
         Front::Fields(fields) => {
-            let mut out: Vec<(String, u64)> = fields
+            let mut out: Vec<(String, diff::FieldDigest)> = fields
                 .iter()
                 .filter(|f| diff::digested(&f.key, covers))
                 .map(|f| (f.key.clone(), f.digest))

@@ -113,7 +113,7 @@ pub(crate) struct Revision {
     pub(crate) signoffs: std::sync::Arc<[signoff::SignoffEntry]>,
     /// A digest of each top-level field.
     #[serde(skip)]
-    pub(crate) fields: std::sync::Arc<[(String, u64)]>,
+    pub(crate) fields: std::sync::Arc<[(String, diff::FieldDigest)]>,
     /// Index into the walk's commits (`None` for uncommitted changes).
     #[serde(skip)]
     pub(crate) index: Option<usize>,
