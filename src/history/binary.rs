@@ -108,6 +108,9 @@ pub(crate) struct Decoder<'a> {
     bytes: &'a [u8],
     at: usize,
     strings: Vec<&'a str>,
+    /// Resuming in the middle of a file read before (see [`Decoder::resume`]): every string
+    /// is already numbered, as `(offset, length)` in `bytes`.
+    table: Option<&'a [(u32, u32)]>,
 }
 
 impl<'a> Decoder<'a> {
@@ -122,7 +125,66 @@ impl<'a> Decoder<'a> {
             bytes: body,
             at: magic.len(),
             strings: Vec::new(),
+            table: None,
         })
+    }
+
+    /// A decoder at `at` in `body` (a file's bytes without their checksum, already read once
+    /// in full), whose strings are numbered by `table` (from [`Decoder::string_table`]).
+    pub(crate) fn resume(body: &'a [u8], at: usize, table: &'a [(u32, u32)]) -> Decoder<'a> {
+        Decoder {
+            bytes: body,
+            at,
+            strings: Vec::new(),
+            table: Some(table),
+        }
+    }
+
+    /// Where the next read starts.
+    pub(crate) fn position(&self) -> usize {
+        self.at
+    }
+
+    /// The strings numbered so far, as `(offset, length)` in the bytes read.
+    pub(crate) fn string_table(&self) -> Option<Vec<(u32, u32)>> {
+        let base = self.bytes.as_ptr() as usize;
+        self.strings
+            .iter()
+            .map(|s| {
+                let at = u32::try_from((s.as_ptr() as usize).checked_sub(base)?).ok()?;
+                Some((at, u32::try_from(s.len()).ok()?))
+            })
+            .collect()
+    }
+
+    /// Reads past a value without building it (its strings are still numbered).
+    pub(crate) fn skip_value(&mut self) -> Option<()> {
+        self.skip_value_at(0)
+    }
+
+    fn skip_value_at(&mut self, depth: usize) -> Option<()> {
+        if depth > 256 {
+            return None;
+        }
+        match self.byte()? {
+            0..=2 => {}
+            3 | 4 => {
+                self.str()?;
+            }
+            5 => {
+                for _ in 0..self.count()? {
+                    self.skip_value_at(depth + 1)?;
+                }
+            }
+            6 => {
+                for _ in 0..self.count()? {
+                    self.str()?;
+                    self.skip_value_at(depth + 1)?;
+                }
+            }
+            _ => return None,
+        }
+        Some(())
     }
 
     pub(crate) fn at_end(&self) -> bool {
@@ -183,10 +245,23 @@ impl<'a> Decoder<'a> {
                 let end = self.at.checked_add(len)?;
                 let s = std::str::from_utf8(self.bytes.get(self.at..end)?).ok()?;
                 self.at = end;
-                self.strings.push(s);
+                // Resumed: the string was numbered when the file was first read.
+                if self.table.is_none() {
+                    self.strings.push(s);
+                }
                 Some(s)
             }
-            n => self.strings.get(usize::try_from(n - 1).ok()?).copied(),
+            n => {
+                let n = usize::try_from(n - 1).ok()?;
+                match self.table {
+                    None => self.strings.get(n).copied(),
+                    Some(table) => {
+                        let (at, len) = *table.get(n)?;
+                        let (at, len) = (at as usize, len as usize);
+                        std::str::from_utf8(self.bytes.get(at..at.checked_add(len)?)?).ok()
+                    }
+                }
+            }
         }
     }
 

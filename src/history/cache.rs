@@ -49,8 +49,45 @@ pub(crate) struct Cache {
     plans: String,
     head: Option<String>,
     walk: Option<Walk>,
+    /// Computed on this run.
     diffs: HashMap<String, Computed>,
+    /// Read from the file.
+    stored: Stored,
     changed: bool,
+}
+
+/// What the cache file holds of each revision: its sign-offs and field digests, read at
+/// once, and where its field changes are, decoded only when asked. Verifying sign-offs needs
+/// no field changes, and on a long history they are most of what the file holds (decoded,
+/// ten times its size).
+#[derive(Default)]
+struct Stored {
+    /// The file without its checksum.
+    body: Vec<u8>,
+    /// Every string of the file, by number, as `(offset, length)` in `body`.
+    table: Vec<(u32, u32)>,
+    entries: HashMap<String, StoredEntry>,
+}
+
+struct StoredEntry {
+    changes_at: usize,
+    signoffs: Arc<[SignoffEntry]>,
+    fields: Arc<[(String, crate::history::diff::FieldDigest)]>,
+}
+
+impl Stored {
+    fn changes(&self, entry: &StoredEntry) -> Option<Arc<[FieldChange]>> {
+        let mut d = Decoder::resume(&self.body, entry.changes_at, &self.table);
+        read_changes(&mut d).map(Into::into)
+    }
+
+    fn computed(&self, entry: &StoredEntry) -> Option<Computed> {
+        Some(Computed {
+            changes: self.changes(entry)?,
+            signoffs: entry.signoffs.clone(),
+            fields: entry.fields.clone(),
+        })
+    }
 }
 
 fn key(old: Option<&str>, new: &str) -> String {
@@ -67,13 +104,14 @@ impl Cache {
         );
         let stored = std::fs::read(git_dir.join(FILE))
             .ok()
-            .and_then(|bytes| decode(&bytes, &plans));
+            .and_then(|bytes| read(bytes, &plans));
         match stored {
-            Some((head, walk, diffs)) => Cache {
+            Some((head, walk, stored)) => Cache {
                 plans,
                 head,
                 walk: Some(walk),
-                diffs,
+                diffs: HashMap::new(),
+                stored,
                 changed: false,
             },
             None => Cache {
@@ -115,17 +153,42 @@ impl Cache {
         Ok(walk)
     }
 
-    /// What was computed for the revision from `old` to `new` on an earlier run.
+    /// What was computed for the revision from `old` to `new`, on this run or an earlier one.
     pub(crate) fn diff(&self, old: Option<&str>, new: &str) -> Option<Computed> {
-        self.diffs.get(&key(old, new)).cloned()
+        let key = key(old, new);
+        if let Some(computed) = self.diffs.get(&key) {
+            return Some(computed.clone());
+        }
+        self.stored.computed(self.stored.entries.get(&key)?)
+    }
+
+    /// The same without the field changes (left empty): what verifying sign-offs needs.
+    pub(crate) fn evidence(&self, old: Option<&str>, new: &str) -> Option<Computed> {
+        let key = key(old, new);
+        if let Some(computed) = self.diffs.get(&key) {
+            return Some(computed.clone());
+        }
+        let entry = self.stored.entries.get(&key)?;
+        Some(Computed {
+            changes: Vec::new().into(),
+            signoffs: entry.signoffs.clone(),
+            fields: entry.fields.clone(),
+        })
+    }
+
+    /// Whether the revision from `old` to `new` was computed.
+    pub(crate) fn contains(&self, old: Option<&str>, new: &str) -> bool {
+        let key = key(old, new);
+        self.diffs.contains_key(&key) || self.stored.entries.contains_key(&key)
     }
 
     /// Records what was computed for a revision.
     pub(crate) fn insert(&mut self, old: Option<&str>, new: &str, computed: Computed) {
-        if let std::collections::hash_map::Entry::Vacant(e) = self.diffs.entry(key(old, new)) {
-            e.insert(computed);
-            self.changed = true;
+        if self.contains(old, new) {
+            return;
         }
+        self.diffs.insert(key(old, new), computed);
+        self.changed = true;
     }
 
     /// Writes the cache atomically; failures are ignored (the next run recomputes).
@@ -138,7 +201,15 @@ impl Cache {
         if std::fs::create_dir_all(dir).is_err() {
             return;
         }
-        let bytes = encode(&self.plans, self.head.as_deref(), walk, &self.diffs);
+        // What the file held is written again with what was computed since.
+        let mut all: HashMap<String, Computed> = self
+            .stored
+            .entries
+            .iter()
+            .filter_map(|(key, entry)| Some((key.clone(), self.stored.computed(entry)?)))
+            .collect();
+        all.extend(self.diffs.iter().map(|(k, c)| (k.clone(), c.clone())));
+        let bytes = encode(&self.plans, self.head.as_deref(), walk, &all);
         let Ok(mut temp) = crate::atomic::temp_file_in(dir) else {
             return;
         };
@@ -237,10 +308,32 @@ fn encode(
     e.finish()
 }
 
-type Decoded = (Option<String>, Walk, HashMap<String, Computed>);
+type Decoded = (Option<String>, Walk, Stored);
+
+/// The cache file's `bytes`, if they are an undamaged cache of this version for `plans`.
+fn read(mut bytes: Vec<u8>, plans: &str) -> Option<Decoded> {
+    let (head, walk, table, entries) = decode(&bytes, plans)?;
+    bytes.truncate(bytes.len().checked_sub(8)?);
+    Some((
+        head,
+        walk,
+        Stored {
+            body: bytes,
+            table,
+            entries,
+        },
+    ))
+}
+
+type Parts = (
+    Option<String>,
+    Walk,
+    Vec<(u32, u32)>,
+    HashMap<String, StoredEntry>,
+);
 
 /// What [`encode`] wrote, if `bytes` are an undamaged cache of this version for `plans`.
-fn decode(bytes: &[u8], plans: &str) -> Option<Decoded> {
+fn decode(bytes: &[u8], plans: &str) -> Option<Parts> {
     let mut d = Decoder::new(bytes, MAGIC)?;
     if d.uint()? != VERSION || d.str()? != plans {
         return None;
@@ -314,27 +407,12 @@ fn decode(bytes: &[u8], plans: &str) -> Option<Decoded> {
         });
     }
     let n = d.count()?;
-    let mut diffs = HashMap::with_capacity(n);
+    let mut entries = HashMap::with_capacity(n);
     for _ in 0..n {
         let key = d.string()?;
-        let k = d.count()?;
-        let mut field_changes = Vec::with_capacity(k);
-        for _ in 0..k {
-            field_changes.push(match d.uint()? {
-                0 => {
-                    let field = d.string()?;
-                    let m = d.count()?;
-                    let sections = (0..m).map(|_| d.string()).collect::<Option<Vec<_>>>()?;
-                    FieldChange::Body { field, sections }
-                }
-                1 => FieldChange::Field {
-                    field: d.string()?,
-                    from: d.value()?,
-                    to: d.value()?,
-                },
-                _ => return None,
-            });
-        }
+        // The field changes are read past (their strings numbered) and decoded when asked.
+        let changes_at = d.position();
+        skip_changes(&mut d)?;
         let k = d.count()?;
         let signoffs = (0..k)
             .map(|_| {
@@ -349,17 +427,64 @@ fn decode(bytes: &[u8], plans: &str) -> Option<Decoded> {
         let fields = (0..k)
             .map(|_| Some((d.string()?, d.digest()?)))
             .collect::<Option<Vec<_>>>()?;
-        diffs.insert(
+        entries.insert(
             key,
-            Computed {
-                changes: field_changes.into(),
+            StoredEntry {
+                changes_at,
                 signoffs: signoffs.into(),
                 fields: fields.into(),
             },
         );
     }
-    d.at_end()
-        .then_some((head, Walk { commits, changes }, diffs))
+    if !d.at_end() {
+        return None;
+    }
+    let table = d.string_table()?;
+    Some((head, Walk { commits, changes }, table, entries))
+}
+
+/// A revision's field changes, as [`encode`] wrote them.
+fn read_changes(d: &mut Decoder) -> Option<Vec<FieldChange>> {
+    let k = d.count()?;
+    let mut out = Vec::with_capacity(k);
+    for _ in 0..k {
+        out.push(match d.uint()? {
+            0 => {
+                let field = d.string()?;
+                let m = d.count()?;
+                let sections = (0..m).map(|_| d.string()).collect::<Option<Vec<_>>>()?;
+                FieldChange::Body { field, sections }
+            }
+            1 => FieldChange::Field {
+                field: d.string()?,
+                from: d.value()?,
+                to: d.value()?,
+            },
+            _ => return None,
+        });
+    }
+    Some(out)
+}
+
+/// Reads past a revision's field changes without building them.
+fn skip_changes(d: &mut Decoder) -> Option<()> {
+    for _ in 0..d.count()? {
+        match d.uint()? {
+            0 => {
+                d.str()?;
+                for _ in 0..d.count()? {
+                    d.str()?;
+                }
+            }
+            1 => {
+                d.str()?;
+                d.skip_value()?;
+                d.skip_value()?;
+            }
+            _ => return None,
+        }
+    }
+    Some(())
 }
 
 #[cfg(test)]
@@ -429,7 +554,14 @@ mod tests {
             .into(),
             fields: vec![("metrics".to_string(), [42; 16])].into(),
         };
-        let diffs = HashMap::from([(key(Some("01"), "02"), computed)]);
+        // A second revision whose strings were all written with the first: read lazily, its
+        // field changes refer back to them.
+        let mut again = computed.clone();
+        again.changes = computed.changes.iter().rev().cloned().collect();
+        let diffs = HashMap::from([
+            (key(Some("01"), "02"), computed),
+            (key(Some("02"), "03"), again),
+        ]);
         (walk, diffs)
     }
 
@@ -437,23 +569,40 @@ mod tests {
     fn the_cache_reads_back_what_it_wrote_and_only_for_its_plans() {
         let (walk, diffs) = sample();
         let bytes = encode("plans|metrics", Some("b"), &walk, &diffs);
-        let (head, read, read_diffs) = decode(&bytes, "plans|metrics").unwrap();
+        let (head, read_walk, stored) = read(bytes.clone(), "plans|metrics").unwrap();
         assert_eq!(head.as_deref(), Some("b"));
         assert_eq!(
-            serde_json::to_value(&read).unwrap(),
+            serde_json::to_value(&read_walk).unwrap(),
             serde_json::to_value(&walk).unwrap()
         );
+        let read_diffs: HashMap<&String, Computed> = stored
+            .entries
+            .iter()
+            .map(|(k, e)| (k, stored.computed(e).unwrap()))
+            .collect();
         assert_eq!(
             serde_json::to_value(&read_diffs).unwrap(),
             serde_json::to_value(&diffs).unwrap()
         );
+        // Sign-off evidence without the field changes.
+        let cache = Cache {
+            stored,
+            ..Cache::default()
+        };
+        let evidence = cache.evidence(Some("02"), "03").unwrap();
+        assert!(evidence.changes.is_empty());
+        assert_eq!(
+            evidence.fields[..],
+            diffs[&key(Some("02"), "03")].fields[..]
+        );
+        assert!(cache.contains(Some("01"), "02") && !cache.contains(None, "02"));
         // Another plans folder or covered fields: not this cache.
-        assert!(decode(&bytes, "plans|metrics,period").is_none());
+        assert!(read(bytes.clone(), "plans|metrics,period").is_none());
         // Any damage: no cache, never a wrong one.
         for i in 0..bytes.len() {
             let mut damaged = bytes.clone();
             damaged[i] = damaged[i].wrapping_add(1);
-            assert!(decode(&damaged, "plans|metrics").is_none(), "byte {i}");
+            assert!(read(damaged, "plans|metrics").is_none(), "byte {i}");
         }
     }
 
@@ -466,12 +615,33 @@ mod tests {
         cache.changed = true;
         cache.save(dir.path(), &walk);
         let path = dir.path().join(FILE);
-        let loaded = Cache::load(dir.path(), Path::new("plans"), &[]);
+        let mut loaded = Cache::load(dir.path(), Path::new("plans"), &[]);
         assert!(loaded.walk.is_some());
+        // Saved again with one more revision: what was read lazily is written back whole.
+        let (_, more) = sample();
+        let extra = more[&key(Some("01"), "02")].clone();
+        loaded.insert(Some("03"), "04", extra);
+        loaded.save(dir.path(), &walk);
+        let reloaded = Cache::load(dir.path(), Path::new("plans"), &[]);
+        for (old, new) in [(Some("01"), "02"), (Some("02"), "03"), (Some("03"), "04")] {
+            let want = if new == "04" {
+                &more[&key(Some("01"), "02")]
+            } else {
+                &diffs_of(&more, old, new)
+            };
+            assert_eq!(
+                serde_json::to_value(reloaded.diff(old, new).unwrap()).unwrap(),
+                serde_json::to_value(want).unwrap()
+            );
+        }
         let mut bytes = std::fs::read(&path).unwrap();
         bytes.truncate(bytes.len() / 2);
         std::fs::write(&path, bytes).unwrap();
         let loaded = Cache::load(dir.path(), Path::new("plans"), &[]);
-        assert!(loaded.walk.is_none() && loaded.diffs.is_empty());
+        assert!(loaded.walk.is_none() && !loaded.contains(Some("01"), "02"));
+    }
+
+    fn diffs_of(diffs: &HashMap<String, Computed>, old: Option<&str>, new: &str) -> Computed {
+        diffs[&key(old, new)].clone()
     }
 }

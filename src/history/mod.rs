@@ -641,7 +641,7 @@ impl Audit {
             .iter()
             .flatten()
             .filter_map(|r| Some((r.commit?, r.old_blob.as_deref(), r.new_blob.as_deref()?)))
-            .filter(|(_, old, new)| self.cache.diff(*old, new).is_none())
+            .filter(|(_, old, new)| !self.cache.contains(*old, new))
             .collect();
         // Commits are listed newest first: the largest index is the oldest.
         todo.sort_unstable_by(|a, b| b.cmp(a));
@@ -757,9 +757,10 @@ impl Audit {
 
     /// The revisions of one timeline, with field changes and sign-offs.
     ///
-    /// `current` is what the caller already knows of the file on disk (its sign-offs): when
-    /// the only revision is a commit whose content is that file, no blob needs to be read at
-    /// all, which is the common case in a short history.
+    /// `current` is what the caller already knows of the file on disk (its sign-offs), given
+    /// when only the sign-offs are to be verified: when the only revision is a commit whose
+    /// content is that file, no blob needs to be read at all, which is the common case in a
+    /// short history, and revisions found in the cache come without their field changes.
     pub(crate) fn revisions(
         &self,
         git: &Repository,
@@ -769,8 +770,13 @@ impl Audit {
     ) -> Vec<Revision> {
         let known = |i: usize, r: &RevisionRef| -> Option<cache::Computed> {
             let new = r.new_blob.as_ref()?;
-            if let Some(hit) = self.cache.diff(r.old_blob.as_deref(), new) {
-                return Some(hit);
+            // Verifying the sign-offs the file carries needs no field changes.
+            let hit = match current {
+                Some(_) => self.cache.evidence(r.old_blob.as_deref(), new),
+                None => self.cache.diff(r.old_blob.as_deref(), new),
+            };
+            if hit.is_some() {
+                return hit;
             }
             match current {
                 Some(signoffs) if i == 0 && timeline.len() == 1 && r.old_blob.is_none() => {
