@@ -118,6 +118,17 @@ impl Site {
         url.to_string()
     }
 
+    /// Renders and writes a plan's page.
+    pub(crate) fn write_plan_page(
+        &self,
+        staging: &output::Staging,
+        plan: &SitePlan,
+    ) -> Result<(), Error> {
+        let html = self.plan_page(plan)?;
+        let file = self.file_of(&plan.summary.url);
+        staging.write(&file, relative_links(&html, &file).as_bytes())
+    }
+
     pub(crate) fn plan_page(&self, plan: &SitePlan) -> Result<String, Error> {
         let file = &plan.file;
         let data = file
