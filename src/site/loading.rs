@@ -26,7 +26,6 @@ pub(crate) fn load_for_site(repo: &Repo, path: &Path) -> PlanFile {
     file
 }
 
-/// The distinct words of a body (three letters or more, lowercase), for the search index.
 /// Takes a plan's consequences and incentive (the field, the body section and their changes in
 /// the history) out of what the site publishes.
 pub(crate) fn keep_consequences_private(file: &mut PlanFile, history: Option<&mut PlanHistory>) {
@@ -58,7 +57,19 @@ pub(crate) fn keep_consequences_private(file: &mut PlanFile, history: Option<&mu
         }
     }
     if let Some(history) = history {
+        let private = |c: &FieldChange| match c {
+            FieldChange::Field { field, .. } => {
+                field == "consequences" || field.starts_with("consequences.")
+            }
+            FieldChange::Body { sections, .. } => sections
+                .iter()
+                .any(|s| crate::plan::body::section_key(s) == key),
+        };
         for revision in &mut history.revisions {
+            // Most revisions have nothing to take out: they are left as they are.
+            if !revision.changes.iter().any(private) {
+                continue;
+            }
             let kept: Vec<FieldChange> = revision
                 .changes
                 .iter()
@@ -87,11 +98,22 @@ pub(crate) fn keep_consequences_private(file: &mut PlanFile, history: Option<&mu
     }
 }
 
+/// The distinct words of a body (three letters or more, lowercase), for the search index.
 pub(crate) fn search_words(body: &str) -> String {
-    let mut words: Vec<String> = body
+    use std::borrow::Cow;
+    let mut words: Vec<Cow<str>> = body
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.chars().count() >= 3)
-        .map(str::to_lowercase)
+        .map(|w| {
+            // Most words are ASCII and already lowercase: they are borrowed, not copied.
+            if !w.is_ascii() {
+                Cow::Owned(w.to_lowercase())
+            } else if w.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Owned(w.to_ascii_lowercase())
+            } else {
+                Cow::Borrowed(w)
+            }
+        })
         .collect();
     words.sort_unstable();
     words.dedup();
@@ -301,6 +323,7 @@ impl Site {
             include_restricted: options.include_restricted,
             private_consequences: !(options.include_restricted || site_publishes_consequences),
             streamed: None,
+            members: std::sync::OnceLock::new(),
         };
         let Some(staging) = stream else {
             site.plans = visible

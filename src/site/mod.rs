@@ -201,6 +201,9 @@ pub(crate) struct Site {
     /// The plans' pages and history files were written as the plans were read, and their
     /// text and history released: only the newest changes, for the feed, are kept.
     streamed: Option<data::Latest>,
+    /// The plans on each list page, by the page's URL (see [`Site::members`]); worked out
+    /// again after an edit.
+    members: std::sync::OnceLock<HashMap<String, Vec<usize>>>,
 }
 
 impl Site {
