@@ -412,3 +412,55 @@ impl Site {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(commit: &str) -> feeds::Entry {
+        feeds::Entry {
+            plan_id: String::new(),
+            plan_title: String::new(),
+            url: None,
+            id: String::new(),
+            commit: commit.to_string(),
+            date: String::new(),
+            author: String::new(),
+            summary: String::new(),
+            changes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_feed_keeps_the_newest_changes_whatever_the_order_they_come_in() {
+        let mut latest = Latest::default();
+        let mut made = 0;
+        // Seconds 0..120, offered in a scrambled order; ties on a second broken by plan id.
+        for n in (0..240u32).map(|i| (i * 97) % 240) {
+            let second = i64::from(n / 2);
+            let key = (
+                std::cmp::Reverse(jiff::Timestamp::from_second(second).unwrap()),
+                format!("plan-{}", n % 2),
+                format!("c{n}"),
+                0,
+            );
+            latest.offer(key, || {
+                made += 1;
+                entry(&format!("c{n}"))
+            });
+        }
+        let commits: Vec<String> = latest.entries().into_iter().map(|e| e.commit).collect();
+        // Newest second first; within a second, plan-0 (even) before plan-1 (odd).
+        let expected: Vec<String> = (0..120u32)
+            .rev()
+            .flat_map(|second| [format!("c{}", 2 * second), format!("c{}", 2 * second + 1)])
+            .take(FEED_ENTRIES)
+            .collect();
+        assert_eq!(commits.len(), FEED_ENTRIES);
+        assert_eq!(commits, expected);
+        assert!(
+            made < 240,
+            "entries are made only for changes that get in ({made})"
+        );
+    }
+}
