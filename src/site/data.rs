@@ -44,7 +44,7 @@ impl Serialize for AllPlans<'_> {
                 url: &p.summary.url,
                 summary: &summary,
                 plan,
-                history_url: p.history.as_ref().map(|_| history_file(&p.summary.id)),
+                history_url: p.has_history.then(|| history_file(&p.summary.id)),
             })?;
         }
         seq.end()
@@ -149,7 +149,104 @@ pub(crate) fn history_file(id: &str) -> String {
     format!("plans/{id}/history.json")
 }
 
+/// The newest changes across plans for the feed: at most [`FEED_ENTRIES`], newest first
+/// (ties by plan id, then commit). Dates are compared as instants: authors write them in their
+/// own UTC offsets.
+#[derive(Default)]
+pub(crate) struct Latest {
+    entries: BTreeMap<LatestKey, feeds::Entry>,
+}
+
+/// Newest first, then by plan id and commit (and the revision's place in its history).
+type LatestKey = (std::cmp::Reverse<jiff::Timestamp>, String, String, usize);
+
+impl Latest {
+    /// Takes the change `key` unless [`FEED_ENTRIES`] newer ones are already held; `entry`
+    /// is made only when it is taken.
+    fn offer(&mut self, key: LatestKey, entry: impl FnOnce() -> feeds::Entry) {
+        let full = self.entries.len() >= FEED_ENTRIES;
+        if full
+            && self
+                .entries
+                .last_key_value()
+                .is_some_and(|(last, _)| &key >= last)
+        {
+            return;
+        }
+        self.entries.insert(key, entry());
+        if self.entries.len() > FEED_ENTRIES {
+            self.entries.pop_last();
+        }
+    }
+
+    /// The changes, newest first.
+    pub(crate) fn entries(&self) -> Vec<feeds::Entry> {
+        self.entries.values().cloned().collect()
+    }
+}
+
 impl Site {
+    /// Offers the committed changes of a plan's published history to the feed.
+    pub(crate) fn offer_changes(
+        &self,
+        latest: &mut Latest,
+        summary: &PlanSummary,
+        history: &crate::history::PlanHistory,
+    ) {
+        let committed = history
+            .revisions
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.commit != crate::history::WORKING_TREE);
+        for (i, r) in committed {
+            let key = (
+                std::cmp::Reverse(r.date.instant()),
+                summary.id.clone(),
+                r.commit.clone(),
+                i,
+            );
+            latest.offer(key, || {
+                let url = self.absolute(&summary.url);
+                feeds::Entry {
+                    id: feeds::Entry::atom_id(&summary.id, url.as_deref(), &r.commit),
+                    plan_id: summary.id.clone(),
+                    plan_title: published::cap(&summary.title).into_owned(),
+                    url,
+                    commit: r.commit.clone(),
+                    date: r.date.to_string(),
+                    author: published::cap(&r.author.name).into_owned(),
+                    summary: published::cap(&r.summary).into_owned(),
+                    changes: r.changes.iter().map(ToString::to_string).collect(),
+                }
+            });
+        }
+    }
+
+    /// The absolute address of a page, when the site's address is known: no link is invented.
+    fn absolute(&self, url: &str) -> Option<String> {
+        let page = url.trim_end_matches("index.html");
+        self.info
+            .site_url
+            .as_ref()
+            .map(|base| format!("{base}{page}"))
+    }
+
+    /// Writes a plan's published history (capped: see [`published`]) in its own file, so
+    /// that `plans.json` holds the current state of every plan and stays small.
+    pub(crate) fn write_history(
+        &self,
+        staging: &output::Staging,
+        plan: &SitePlan,
+    ) -> Result<(), Error> {
+        match &plan.history {
+            Some(history) => staging.write_json(
+                &history_file(&plan.summary.id),
+                &published::history(history),
+            ),
+            None => Ok(()),
+        }
+    }
+
     /// The search index in parts, so that a search fetches only what its words need:
     /// `search/ids.json` lists the plans' ids, and `search/<prefix>.json` (the first three
     /// characters of the words, as hexadecimal UTF-8) maps each word of the plans' text to
@@ -225,59 +322,21 @@ impl Site {
         self.write_search(staging)?;
         self.write_listing(staging)?;
 
-        // Absolute addresses only when the site's address is known: no link is invented.
         let site_url = site.site_url.clone();
-        let absolute = |url: &str| -> Option<String> {
-            let page = url.trim_end_matches("index.html");
-            site_url.as_ref().map(|base| format!("{base}{page}"))
-        };
-        // The latest changes across plans (newest first; ties by plan and commit). Dates are
-        // compared as instants: authors write them in their own UTC offsets.
-        type Change<'p> = (
-            Option<jiff::Timestamp>,
-            &'p PlanSummary,
-            &'p crate::history::Revision,
-        );
-        let mut latest: Vec<Change> = self
-            .plans
-            .iter()
-            .filter_map(|p| Some((&p.summary, p.history.as_ref()?)))
-            .flat_map(|(s, h)| {
-                h.revisions
-                    .iter()
-                    .map(move |r| (Some(r.date.instant()), s, r))
-            })
-            .filter(|(_, _, r)| r.commit != crate::history::WORKING_TREE)
-            .collect();
-        let order = |a: &Change, b: &Change| {
-            (b.0, a.1.id.as_str(), a.2.commit.as_str()).cmp(&(
-                a.0,
-                b.1.id.as_str(),
-                b.2.commit.as_str(),
-            ))
-        };
-        if latest.len() > FEED_ENTRIES {
-            latest.select_nth_unstable_by(FEED_ENTRIES, order);
-            latest.truncate(FEED_ENTRIES);
-        }
-        latest.sort_unstable_by(order);
-        let entries: Vec<feeds::Entry> = latest
-            .into_iter()
-            .map(|(_, s, r)| {
-                let url = absolute(&s.url);
-                feeds::Entry {
-                    id: feeds::Entry::atom_id(&s.id, url.as_deref(), &r.commit),
-                    plan_id: s.id.clone(),
-                    plan_title: published::cap(&s.title).into_owned(),
-                    url,
-                    commit: r.commit.clone(),
-                    date: r.date.to_string(),
-                    author: published::cap(&r.author.name).into_owned(),
-                    summary: published::cap(&r.summary).into_owned(),
-                    changes: r.changes.iter().map(ToString::to_string).collect(),
+        let absolute = |url: &str| self.absolute(url);
+        // The latest changes across plans: gathered as the plans were read, or now.
+        let entries = match &self.streamed {
+            Some(latest) => latest.entries(),
+            None => {
+                let mut latest = Latest::default();
+                for p in &self.plans {
+                    if let Some(history) = &p.history {
+                        self.offer_changes(&mut latest, &p.summary, history);
+                    }
                 }
-            })
-            .collect();
+                latest.entries()
+            }
+        };
         let updated = entries
             .first()
             .map_or_else(|| format!("{today}T00:00:00Z"), |e| e.date.clone());
@@ -326,10 +385,7 @@ impl Site {
         // `plans.json` holds the current state of every plan and stays small.
         self.plans
             .par_iter()
-            .filter_map(|p| Some((&p.summary.id, p.history.as_ref()?)))
-            .try_for_each(|(id, history)| {
-                staging.write_json(&history_file(id), &published::history(history))
-            })?;
+            .try_for_each(|p| self.write_history(staging, p))?;
 
         #[derive(Serialize)]
         struct Data<'a> {
@@ -354,5 +410,57 @@ impl Site {
             Err(e) => Err(e),
             Ok(()) => Ok(true),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(commit: &str) -> feeds::Entry {
+        feeds::Entry {
+            plan_id: String::new(),
+            plan_title: String::new(),
+            url: None,
+            id: String::new(),
+            commit: commit.to_string(),
+            date: String::new(),
+            author: String::new(),
+            summary: String::new(),
+            changes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_feed_keeps_the_newest_changes_whatever_the_order_they_come_in() {
+        let mut latest = Latest::default();
+        let mut made = 0;
+        // Seconds 0..120, offered in a scrambled order; ties on a second broken by plan id.
+        for n in (0..240u32).map(|i| (i * 97) % 240) {
+            let second = i64::from(n / 2);
+            let key = (
+                std::cmp::Reverse(jiff::Timestamp::from_second(second).unwrap()),
+                format!("plan-{}", n % 2),
+                format!("c{n}"),
+                0,
+            );
+            latest.offer(key, || {
+                made += 1;
+                entry(&format!("c{n}"))
+            });
+        }
+        let commits: Vec<String> = latest.entries().into_iter().map(|e| e.commit).collect();
+        // Newest second first; within a second, plan-0 (even) before plan-1 (odd).
+        let expected: Vec<String> = (0..120u32)
+            .rev()
+            .flat_map(|second| [format!("c{}", 2 * second), format!("c{}", 2 * second + 1)])
+            .take(FEED_ENTRIES)
+            .collect();
+        assert_eq!(commits.len(), FEED_ENTRIES);
+        assert_eq!(commits, expected);
+        assert!(
+            made < 240,
+            "entries are made only for changes that get in ({made})"
+        );
     }
 }

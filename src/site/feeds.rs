@@ -3,7 +3,7 @@
 //! dates.
 
 /// A recent change for the feed (what `feed.xml` receives as each of `entries`).
-#[derive(serde::Serialize)]
+#[derive(Clone, serde::Serialize)]
 pub(crate) struct Entry {
     pub plan_id: String,
     pub plan_title: String,

@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::context;
+use super::data::Latest;
 use super::links::absolute_url;
 use super::templates::environment;
-use super::{Options, Site, SiteInfo, SitePlan, Updates};
+use super::{Options, Site, SiteInfo, SitePlan, Updates, output};
 use crate::error::Error;
 use crate::history::trust::Trust;
 use crate::history::{Audit, PlanHistory};
@@ -25,7 +26,6 @@ pub(crate) fn load_for_site(repo: &Repo, path: &Path) -> PlanFile {
     file
 }
 
-/// The distinct words of a body (three letters or more, lowercase), for the search index.
 /// Takes a plan's consequences and incentive (the field, the body section and their changes in
 /// the history) out of what the site publishes.
 pub(crate) fn keep_consequences_private(file: &mut PlanFile, history: Option<&mut PlanHistory>) {
@@ -57,7 +57,19 @@ pub(crate) fn keep_consequences_private(file: &mut PlanFile, history: Option<&mu
         }
     }
     if let Some(history) = history {
+        let private = |c: &FieldChange| match c {
+            FieldChange::Field { field, .. } => {
+                field == "consequences" || field.starts_with("consequences.")
+            }
+            FieldChange::Body { sections, .. } => sections
+                .iter()
+                .any(|s| crate::plan::body::section_key(s) == key),
+        };
         for revision in &mut history.revisions {
+            // Most revisions have nothing to take out: they are left as they are.
+            if !revision.changes.iter().any(private) {
+                continue;
+            }
             let kept: Vec<FieldChange> = revision
                 .changes
                 .iter()
@@ -86,11 +98,22 @@ pub(crate) fn keep_consequences_private(file: &mut PlanFile, history: Option<&mu
     }
 }
 
+/// The distinct words of a body (three letters or more, lowercase), for the search index.
 pub(crate) fn search_words(body: &str) -> String {
-    let mut words: Vec<String> = body
+    use std::borrow::Cow;
+    let mut words: Vec<Cow<str>> = body
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.chars().count() >= 3)
-        .map(str::to_lowercase)
+        .map(|w| {
+            // Most words are ASCII and already lowercase: they are borrowed, not copied.
+            if !w.is_ascii() {
+                Cow::Owned(w.to_lowercase())
+            } else if w.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Owned(w.to_ascii_lowercase())
+            } else {
+                Cow::Borrowed(w)
+            }
+        })
         .collect();
     words.sort_unstable();
     words.dedup();
@@ -202,7 +225,15 @@ pub(crate) fn skip_reason(file: &PlanFile) -> String {
 
 impl Site {
     /// Reads every plan, its history (from the cache when it is warm) and the templates.
-    pub(crate) fn load(repo: Repo, options: &Options, updates: Updates) -> Result<Site, Error> {
+    ///
+    /// With `stream`, each plan's page and history file are written there as soon as the plan
+    /// is ready, and only what the other pages need of it is kept (see [`Site::release`]).
+    pub(crate) fn load(
+        repo: Repo,
+        options: &Options,
+        updates: Updates,
+        stream: Option<&output::Staging>,
+    ) -> Result<Site, Error> {
         // Every link is relative: the site works from disk, from a CI artifact and under any
         // sub-path. Only the feed and the calendar need the absolute address, `site_url`.
         let base = String::new();
@@ -291,13 +322,48 @@ impl Site {
             trust,
             include_restricted: options.include_restricted,
             private_consequences: !(options.include_restricted || site_publishes_consequences),
+            streamed: None,
+            members: std::sync::OnceLock::new(),
         };
+        let Some(staging) = stream else {
+            site.plans = visible
+                .into_par_iter()
+                .zip(histories.into_par_iter())
+                .map(|(file, history)| site.site_plan(file, history))
+                .collect();
+            return Ok(site);
+        };
+        bar.set_message("writing plan pages");
+        bar.set_length(visible.len() as u64);
+        let latest = std::sync::Mutex::new(Latest::default());
         site.plans = visible
             .into_par_iter()
             .zip(histories.into_par_iter())
-            .map(|(file, history)| site.site_plan(file, history))
-            .collect();
+            .map(|(file, history)| {
+                let mut plan = site.site_plan(file, history);
+                site.write_plan_page(staging, &plan)?;
+                site.write_history(staging, &plan)?;
+                if let Some(history) = &plan.history {
+                    let mut latest = latest.lock().unwrap_or_else(|e| e.into_inner());
+                    site.offer_changes(&mut latest, &plan.summary, history);
+                }
+                Site::release(&mut plan);
+                bar.inc(1);
+                Ok(plan)
+            })
+            .collect::<Result<_, Error>>()?;
+        site.streamed = Some(latest.into_inner().unwrap_or_else(|e| e.into_inner()));
         Ok(site)
+    }
+
+    /// Drops what only a plan's own page and history file need, once they are written: its
+    /// text and its history. The summary, the typed plan and the search words stay.
+    fn release(plan: &mut SitePlan) {
+        plan.history = None;
+        plan.full_history = None;
+        plan.file.text = String::new();
+        plan.file.body = None;
+        plan.file.problems = Vec::new();
     }
 
     /// A plan with what the site shows of it.
@@ -334,6 +400,7 @@ impl Site {
         SitePlan {
             file,
             summary,
+            has_history: history.is_some(),
             history,
             consequences_held,
             full_history,

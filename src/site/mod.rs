@@ -37,7 +37,6 @@ use crate::history::{Audit, PlanHistory};
 use crate::plan::PlanFile;
 use crate::repo::Repo;
 use context::{PlanSummary, Urls};
-use links::relative_links;
 use templates::ASSETS;
 
 pub(crate) use update::Updated;
@@ -106,7 +105,10 @@ pub(crate) fn build_with(
 ) -> Result<(Built, Site), Error> {
     // The output folder is checked before anything is read, so a wrong `--out` fails at once.
     let staging = output::Staging::new(&repo.root, &repo.plans_dir(), &options.out)?;
-    let site = Site::load(repo, options, updates)?;
+    // A one-off build writes each plan's page and history as soon as the plan is read, and
+    // keeps only what the other pages need; `serve` keeps every plan whole for its updates.
+    let stream = (updates == Updates::None).then_some(&staging);
+    let site = Site::load(repo, options, updates, stream)?;
     let pages = site.write_all(&staging, options.progress.as_ref())?;
     let out = staging.commit()?;
     Ok((site.built(out, pages), site))
@@ -121,6 +123,9 @@ pub(crate) struct SitePlan {
     /// The whole history, kept only when it differs from the published one: sign-offs are
     /// verified on it, and it is never written out.
     full_history: Option<PlanHistory>,
+    /// The site publishes a history of the plan (`plans/<id>/history.json`), whether or not
+    /// it is still held in `history`.
+    has_history: bool,
     /// The plan has consequences and an incentive that this site does not publish.
     consequences_held: bool,
     /// Everyone the plan names (their pages list it), sorted.
@@ -193,6 +198,12 @@ pub(crate) struct Site {
     include_restricted: bool,
     /// Consequences and incentives are kept off this site.
     private_consequences: bool,
+    /// The plans' pages and history files were written as the plans were read, and their
+    /// text and history released: only the newest changes, for the feed, are kept.
+    streamed: Option<data::Latest>,
+    /// The plans on each list page, by the page's URL (see [`Site::members`]); worked out
+    /// again after an edit.
+    members: std::sync::OnceLock<HashMap<String, Vec<usize>>>,
 }
 
 impl Site {
@@ -227,11 +238,16 @@ impl Site {
             .unwrap_or_else(indicatif::ProgressBar::hidden);
         bar.set_message("writing pages");
         let mut pages = vec![Page::Index];
-        pages.extend((0..self.plans.len()).map(Page::Plan));
+        if self.streamed.is_none() {
+            pages.extend((0..self.plans.len()).map(Page::Plan));
+        }
         pages.extend(self.list_pages().into_values().map(Page::List));
         pages.extend(Hub::ALL.map(Page::Hub));
         bar.set_length(pages.len() as u64);
-        let count = self.write_pages(staging, &pages, &bar)?;
+        let mut count = self.write_pages(staging, &pages, &bar)?;
+        if self.streamed.is_some() {
+            count += self.plans.len();
+        }
         self.write_data(staging, &|| false)?;
         for (name, default) in ASSETS {
             // A link to a file outside the repository (`/proc/self/environ`, say) fails the
@@ -257,12 +273,7 @@ impl Site {
             .par_iter()
             .map(|page| {
                 match page {
-                    Page::Plan(i) => {
-                        let plan = &self.plans[*i];
-                        let html = self.plan_page(plan)?;
-                        let file = self.file_of(&plan.summary.url);
-                        staging.write(&file, relative_links(&html, &file).as_bytes())?;
-                    }
+                    Page::Plan(i) => self.write_plan_page(staging, &self.plans[*i])?,
                     Page::Index => self.write_index(staging)?,
                     Page::List(list) => self.write_list(staging, list)?,
                     Page::Hub(hub) => self.write_hub(staging, *hub)?,

@@ -209,7 +209,8 @@ impl Staging {
         Ok(())
     }
 
-    /// Writes `value` as pretty JSON at `relative`, streaming.
+    /// Writes `value` as pretty JSON at `relative`, streaming: straight into a fresh site
+    /// (swapped in whole at the end), through a temporary file into the published one.
     pub(crate) fn write_json(
         &self,
         relative: &str,
@@ -218,15 +219,26 @@ impl Staging {
         let path = self.path_of(relative)?;
         let parent = path.parent().unwrap_or(&self.out);
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-        let mut file = crate::atomic::temp_file_in(parent).map_err(|e| Error::io(parent, e))?;
-        let mut writer = std::io::BufWriter::new(file.as_file_mut());
-        serde_json::to_writer_pretty(&mut writer, value)
-            .map_err(std::io::Error::from)
-            .and_then(|()| std::io::Write::flush(&mut writer))
-            .map_err(|e| Error::io(&path, e))?;
-        drop(writer);
-        file.persist(&path).map_err(|e| Error::io(&path, e.error))?;
-        Ok(())
+        let serialize = |file: &mut std::fs::File| {
+            let mut writer = std::io::BufWriter::new(file);
+            serde_json::to_writer_pretty(&mut writer, value)
+                .map_err(std::io::Error::from)
+                .and_then(|()| std::io::Write::flush(&mut writer))
+                .map_err(|e| Error::io(&path, e))
+        };
+        match self.target {
+            Target::Fresh(_) => {
+                let mut file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
+                serialize(&mut file)
+            }
+            Target::Live => {
+                let mut file =
+                    crate::atomic::temp_file_in(parent).map_err(|e| Error::io(parent, e))?;
+                serialize(file.as_file_mut())?;
+                file.persist(&path).map_err(|e| Error::io(&path, e.error))?;
+                Ok(())
+            }
+        }
     }
 
     fn path_of(&self, relative: &str) -> Result<PathBuf, Error> {

@@ -118,6 +118,17 @@ impl Site {
         url.to_string()
     }
 
+    /// Renders and writes a plan's page.
+    pub(crate) fn write_plan_page(
+        &self,
+        staging: &output::Staging,
+        plan: &SitePlan,
+    ) -> Result<(), Error> {
+        let html = self.plan_page(plan)?;
+        let file = self.file_of(&plan.summary.url);
+        staging.write(&file, relative_links(&html, &file).as_bytes())
+    }
+
     pub(crate) fn plan_page(&self, plan: &SitePlan) -> Result<String, Error> {
         let file = &plan.file;
         let data = file
@@ -282,6 +293,31 @@ impl Site {
         out
     }
 
+    /// The plans on each list page, by the page's URL, in path order: worked out once from
+    /// the lists each plan is on, rather than by reading every plan for every list page.
+    pub(crate) fn members(&self) -> &HashMap<String, Vec<usize>> {
+        self.members.get_or_init(|| {
+            let mut out: HashMap<String, Vec<usize>> = HashMap::new();
+            for (i, plan) in self.plans.iter().enumerate() {
+                for list in self.lists_of(plan) {
+                    let plans = out.entry(self.list_url(&list)).or_default();
+                    if plans.last() != Some(&i) {
+                        plans.push(i);
+                    }
+                }
+            }
+            out
+        })
+    }
+
+    /// The plans on a list page, in path order.
+    pub(crate) fn members_of(&self, list: &ListPage) -> Vec<&SitePlan> {
+        self.members()
+            .get(&self.list_url(list))
+            .map(|plans| plans.iter().map(|i| &self.plans[*i]).collect())
+            .unwrap_or_default()
+    }
+
     /// The list pages a plan appears on.
     pub(crate) fn lists_of(&self, plan: &SitePlan) -> Vec<ListPage> {
         let mut out = vec![ListPage::Status(plan.summary.status.to_string())];
@@ -318,9 +354,9 @@ impl Site {
         let (plans, own, shared): (Vec<&PlanSummary>, usize, minijinja::Value) = match list {
             ListPage::Status(key) => {
                 let plans: Vec<&PlanSummary> = self
-                    .summaries()
+                    .members_of(list)
                     .into_iter()
-                    .filter(|p| p.status == key.as_str())
+                    .map(|p| &p.summary)
                     .collect();
                 let heading = capitalize(status_label(key));
                 let own = plans.len();
@@ -331,11 +367,10 @@ impl Site {
                 )
             }
             ListPage::Region(region) => {
-                let url = self.list_url(list);
                 let plans: Vec<&PlanSummary> = self
-                    .summaries()
+                    .members_of(list)
                     .into_iter()
-                    .filter(|p| p.region_url.as_ref() == Some(&url))
+                    .map(|p| &p.summary)
                     .collect();
                 let heading = format!("Plans in {region}");
                 let own = plans.len();
@@ -349,11 +384,7 @@ impl Site {
             // member, activity owner, source of help or signer), their part in each, and
             // the help asked of them.
             ListPage::Person(id) => {
-                let theirs: Vec<&SitePlan> = self
-                    .plans
-                    .iter()
-                    .filter(|p| p.named.binary_search(id).is_ok())
-                    .collect();
+                let theirs = self.members_of(list);
                 let (owned, also): (Vec<&PlanSummary>, Vec<&PlanSummary>) = theirs
                     .iter()
                     .map(|p| &p.summary)
@@ -392,11 +423,7 @@ impl Site {
             // The plans owned by everyone who reports to them, directly or not, with totals.
             ListPage::Manager(id) => {
                 let people = &self.repo.people;
-                let plans: Vec<&SitePlan> = self
-                    .plans
-                    .iter()
-                    .filter(|p| people.reports_to(&p.summary.owner.id, id))
-                    .collect();
+                let plans = self.members_of(list);
                 let summaries: Vec<&PlanSummary> = plans.iter().map(|p| &p.summary).collect();
                 let totals = self.totals(&plans);
                 let person = context::person(people, &urls, id);
@@ -484,28 +511,8 @@ impl Site {
     pub(crate) fn write_hub(&self, staging: &output::Staging, hub: Hub) -> Result<(), Error> {
         let urls = self.urls();
         let lists = self.list_pages();
-        let summaries = self.summaries();
-        let count = |list: &ListPage| -> usize {
-            match list {
-                ListPage::Status(s) => summaries.iter().filter(|p| p.status == s.as_str()).count(),
-                ListPage::Region(_) => {
-                    let url = self.list_url(list);
-                    summaries
-                        .iter()
-                        .filter(|p| p.region_url.as_ref() == Some(&url))
-                        .count()
-                }
-                ListPage::Person(id) => self
-                    .plans
-                    .iter()
-                    .filter(|p| p.named.binary_search(id).is_ok())
-                    .count(),
-                ListPage::Manager(id) => summaries
-                    .iter()
-                    .filter(|p| self.repo.people.reports_to(&p.owner.id, id))
-                    .count(),
-            }
-        };
+        let members = self.members();
+        let count = |url: &String| members.get(url).map_or(0, Vec::len);
         let entries = |keep: &dyn Fn(&ListPage) -> bool| -> Vec<context::Entry> {
             let mut out: Vec<context::Entry> = lists
                 .iter()
@@ -522,7 +529,7 @@ impl Site {
                     context::Entry {
                         label,
                         url: url.clone(),
-                        count: count(l),
+                        count: count(url),
                         note,
                     }
                 })

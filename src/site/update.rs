@@ -83,6 +83,7 @@ impl Site {
             );
         }
 
+        self.members = std::sync::OnceLock::new();
         let mut pages = vec![Page::Index];
         pages.extend(changed.iter().map(|i| Page::Plan(*i)));
         pages.extend(Hub::ALL.map(Page::Hub));
