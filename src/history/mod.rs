@@ -128,6 +128,13 @@ pub(crate) struct Revision {
     pub(crate) missing: bool,
 }
 
+/// What producing plan histories one at a time needs (see [`Audit::trail`]).
+pub(crate) struct Trail {
+    timelines: Vec<Vec<RevisionRef>>,
+    signatures: HashMap<usize, signature::Signature>,
+    identity: Author,
+}
+
 /// The whole audit trail, as `planbook log --format json` prints it.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct History {
@@ -676,9 +683,12 @@ impl Audit {
         ids: &[String],
         trust: &signoff::Trust,
     ) -> Result<History, Error> {
+        let trail = Trail {
+            signatures: self.signatures(trust, timelines)?,
+            identity: self.identity(),
+            timelines: Vec::new(),
+        };
         let git_dir = self.git_dir.clone();
-        let identity = self.identity();
-        let signatures = self.signatures(trust, timelines)?;
         let plans: Vec<PlanHistory> = timelines
             .par_iter()
             .zip(paths.par_iter().zip(ids.par_iter()))
@@ -689,23 +699,7 @@ impl Audit {
                         message: e.to_string(),
                         help: e.help(),
                     })?;
-                    let mut revisions = self.revisions(git, timeline, &identity, None);
-                    for r in &mut revisions {
-                        if let Some(signature) = r.index.and_then(|i| signatures.get(&i)) {
-                            r.signature = signature.clone();
-                        }
-                    }
-                    let current = revisions
-                        .first()
-                        .map(|r| r.signoffs.to_vec())
-                        .unwrap_or_default();
-                    let signoffs = self.signoffs(&revisions, &current, trust);
-                    Ok(PlanHistory {
-                        id: id.clone(),
-                        path: crate::diagnostic::display_path(path),
-                        revisions,
-                        signoffs,
-                    })
+                    Ok(self.plan_history(&trail, git, timeline, path, id, trust))
                 },
             )
             .collect::<Result<_, Error>>()?;
@@ -714,6 +708,68 @@ impl Audit {
             complete: self.complete(),
             plans,
         })
+    }
+
+    /// The audit trail of the plans at `paths`, to be produced plan by plan with
+    /// [`Audit::history_at`] (a site writes each plan's history and lets it go): the revisions
+    /// to read are found, what the cache lacks is compared and remembered, and signatures are
+    /// verified, once for all plans.
+    pub(crate) fn trail(
+        &mut self,
+        paths: &[PathBuf],
+        trust: &signoff::Trust,
+    ) -> Result<Trail, Error> {
+        let timelines = self.timelines(paths);
+        self.precompute(&timelines);
+        self.cache.save(&self.git_dir, &self.walk);
+        Ok(Trail {
+            signatures: self.signatures(trust, &timelines)?,
+            identity: self.identity(),
+            timelines,
+        })
+    }
+
+    /// The history of the plan at `trail`'s position `i`, with path `path` and id `id`, as
+    /// [`Audit::history`] gives it.
+    pub(crate) fn history_at(
+        &self,
+        trail: &Trail,
+        git: &Repository,
+        i: usize,
+        path: &Path,
+        id: &str,
+        trust: &signoff::Trust,
+    ) -> PlanHistory {
+        let timeline = trail.timelines.get(i).map_or(&[][..], Vec::as_slice);
+        self.plan_history(trail, git, timeline, path, id, trust)
+    }
+
+    fn plan_history(
+        &self,
+        trail: &Trail,
+        git: &Repository,
+        timeline: &[RevisionRef],
+        path: &Path,
+        id: &str,
+        trust: &signoff::Trust,
+    ) -> PlanHistory {
+        let mut revisions = self.revisions(git, timeline, &trail.identity, None);
+        for r in &mut revisions {
+            if let Some(signature) = r.index.and_then(|i| trail.signatures.get(&i)) {
+                r.signature = signature.clone();
+            }
+        }
+        let current = revisions
+            .first()
+            .map(|r| r.signoffs.to_vec())
+            .unwrap_or_default();
+        let signoffs = self.signoffs(&revisions, &current, trust);
+        PlanHistory {
+            id: id.to_string(),
+            path: crate::diagnostic::display_path(path),
+            revisions,
+            signoffs,
+        }
     }
 
     /// The verdict on the signature of every signed commit in `timelines`, each verified once

@@ -270,19 +270,14 @@ impl Site {
         let site_publishes_consequences = repo.config.site.publish_consequences;
         let mut audit = Audit::open(&repo, true)?;
         let shallow = audit.as_ref().is_some_and(|a| a.shallow || !a.complete());
-        let histories: Vec<Option<PlanHistory>> = match audit.as_mut() {
-            Some(audit) => audit
-                .history(&selected, &ids, &trust)?
-                .plans
-                .into_iter()
-                .map(Some)
-                .collect(),
-            None => visible.iter().map(|_| None).collect(),
-        };
-        // Its commit walk and diff cache weigh hundreds of megabytes on a long history.
-        if updates == Updates::None {
-            audit = None;
-        }
+        // Each plan's history is produced when its page is written, then let go: together
+        // they weigh hundreds of megabytes on a long history.
+        let trail = audit
+            .as_mut()
+            .map(|audit| audit.trail(&selected, &trust))
+            .transpose()?;
+        let git_dir = audit.as_ref().map(|a| a.git_dir.clone());
+        let open_git = || git_dir.as_ref().and_then(|d| crate::git::open(d).ok());
 
         let repo_url = repo
             .config
@@ -317,7 +312,7 @@ impl Site {
             plans: Vec::with_capacity(visible.len()),
             skipped,
             by_path,
-            audit,
+            audit: None,
             shallow,
             trust,
             include_restricted: options.include_restricted,
@@ -325,12 +320,20 @@ impl Site {
             streamed: None,
             members: std::sync::OnceLock::new(),
         };
+        let history_of = |git: &Option<git2::Repository>, i: usize, file: &PlanFile, id: &str| {
+            let (audit, trail, git) = (audit.as_ref()?, trail.as_ref()?, git.as_ref()?);
+            Some(audit.history_at(trail, git, i, &file.path, id, &site.trust))
+        };
         let Some(staging) = stream else {
             site.plans = visible
                 .into_par_iter()
-                .zip(histories.into_par_iter())
-                .map(|(file, history)| site.site_plan(file, history))
+                .enumerate()
+                .map_init(open_git, |git, (i, file)| {
+                    let history = history_of(git, i, &file, &ids[i]);
+                    site.site_plan(file, history)
+                })
                 .collect();
+            site.finish_loading(audit, updates);
             return Ok(site);
         };
         bar.set_message("writing plan pages");
@@ -338,8 +341,9 @@ impl Site {
         let latest = std::sync::Mutex::new(Latest::default());
         site.plans = visible
             .into_par_iter()
-            .zip(histories.into_par_iter())
-            .map(|(file, history)| {
+            .enumerate()
+            .map_init(open_git, |git, (i, file)| {
+                let history = history_of(git, i, &file, &ids[i]);
                 let mut plan = site.site_plan(file, history);
                 site.write_plan_page(staging, &plan)?;
                 site.write_history(staging, &plan)?;
@@ -353,7 +357,19 @@ impl Site {
             })
             .collect::<Result<_, Error>>()?;
         site.streamed = Some(latest.into_inner().unwrap_or_else(|e| e.into_inner()));
+        site.finish_loading(audit, updates);
         Ok(site)
+    }
+
+    /// Keeps the audit trail only where the site is updated after an edit (`serve`); a
+    /// one-off build lets go of it (its commit walk and cache weigh hundreds of megabytes on a
+    /// long history).
+    fn finish_loading(&mut self, audit: Option<Audit>, updates: Updates) {
+        self.audit = if updates == Updates::None {
+            None
+        } else {
+            audit
+        };
     }
 
     /// Drops what only a plan's own page and history file need, once they are written: its
