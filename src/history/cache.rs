@@ -26,8 +26,9 @@ use crate::history::walk::{self, Author, ChangeKind, Commit, FileChange, Walk};
 /// Bumped whenever what is cached is computed differently (3: unreadable front matter compared
 /// field by field; 4: committers, raw identities, sign-off entries and field digests; 5: only
 /// the fields a sign-off can cover are digested; 6: the binary format; 7: lists keyed by `rule`
-/// too, for waivers; 8: commit times as seconds and offset; 9: 128-bit field digests).
-const VERSION: u64 = 9;
+/// too, for waivers; 8: commit times as seconds and offset; 9: 128-bit field digests; 10: every
+/// part of a digested value tagged and length-prefixed, numbers exact).
+const VERSION: u64 = 10;
 const FILE: &str = "planbook/history-cache.bin";
 /// The JSON cache of earlier versions, removed when the binary one is written.
 const OLD_FILE: &str = "planbook/history-cache.json";

@@ -140,51 +140,68 @@ pub(crate) fn digest(value: &Value) -> FieldDigest {
 /// entries keyed by ids.
 fn canonical(value: &Value, hash: &mut sha2::Sha256) {
     use sha2::Digest;
+    // Every part is tagged and every text and count length-prefixed, so that no two values
+    // feed the same bytes (`{a: 1, b: 2}` and `{"a:1,b": 2}` must differ).
+    let text = |hash: &mut sha2::Sha256, text: &str| {
+        hash.update((text.len() as u64).to_le_bytes());
+        hash.update(text.as_bytes());
+    };
     match value {
         Value::Object(map) => {
             let mut keys: Vec<&String> = map.keys().collect();
             keys.sort_unstable();
             hash.update(b"{");
+            hash.update((keys.len() as u64).to_le_bytes());
             for key in keys {
-                hash.update(key.as_bytes());
-                hash.update(b":");
+                text(hash, key);
                 canonical(&map[key], hash);
-                hash.update(b",");
             }
-            hash.update(b"}");
         }
-        Value::Array(items) => {
-            hash.update(b"[");
-            match keyed(items) {
-                Some(mut entries) => {
-                    entries.sort_by(|a, b| a.0.cmp(&b.0));
-                    for (key, entry) in entries {
-                        hash.update(key.as_bytes());
-                        hash.update(b"=");
-                        canonical(entry, hash);
-                        hash.update(b",");
-                    }
-                }
-                None => {
-                    for item in items {
-                        canonical(item, hash);
-                        hash.update(b",");
-                    }
+        Value::Array(items) => match keyed(items) {
+            Some(mut entries) => {
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                hash.update(b"K");
+                hash.update((entries.len() as u64).to_le_bytes());
+                for (key, entry) in entries {
+                    text(hash, &key);
+                    canonical(entry, hash);
                 }
             }
-            hash.update(b"]");
-        }
-        // Numbers compare by value (`500000` and `500000.0` are the same target).
-        Value::Number(n) => match n.as_f64() {
-            Some(f) => hash.update(format!("n{f}").as_bytes()),
-            None => hash.update(n.to_string().as_bytes()),
+            None => {
+                hash.update(b"[");
+                hash.update((items.len() as u64).to_le_bytes());
+                for item in items {
+                    canonical(item, hash);
+                }
+            }
         },
-        Value::String(text) => {
-            hash.update(b"s");
-            hash.update((text.len() as u64).to_le_bytes());
-            hash.update(text.as_bytes());
+        Value::Number(n) => {
+            hash.update(b"n");
+            text(hash, &number(n));
         }
-        other => hash.update(other.to_string().as_bytes()),
+        Value::String(s) => {
+            hash.update(b"s");
+            text(hash, s);
+        }
+        Value::Bool(b) => hash.update(if *b { b"t" } else { b"f" }),
+        Value::Null => hash.update(b"z"),
+    }
+}
+
+/// A number as its value, exactly: `500000` and `500000.0` are the same target, and
+/// `9007199254740993` is not `9007199254740992` (as it would be through a 64-bit float).
+fn number(n: &serde_json::Number) -> String {
+    if let Some(i) = n.as_i64() {
+        return i.to_string();
+    }
+    if let Some(u) = n.as_u64() {
+        return u.to_string();
+    }
+    match n.as_f64() {
+        // A whole number written as a float reads as the integer it is.
+        Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => (f as i64).to_string(),
+        Some(f) => format!("{f:e}"),
+        None => n.to_string(),
     }
 }
 
@@ -419,6 +436,32 @@ mod tests {
         );
         assert_ne!(a[0], c[0]);
         assert_eq!(a[1], c[1]);
+    }
+
+    #[test]
+    fn digests_cannot_be_made_to_collide_by_moving_text_between_keys_and_values() {
+        let digest = |v: serde_json::Value| super::digest(&v);
+        assert_ne!(
+            digest(serde_json::json!({"a": 1, "b": 2})),
+            digest(serde_json::json!({"a:n1,b": 2}))
+        );
+        assert_ne!(
+            digest(serde_json::json!([{"id": "x", "v": 1}, {"id": "y", "v": 2}])),
+            digest(serde_json::json!([{"id": "x", "v": 1}]))
+        );
+        assert_ne!(digest(serde_json::json!("1")), digest(serde_json::json!(1)));
+        assert_ne!(
+            digest(serde_json::json!(9007199254740993u64)),
+            digest(serde_json::json!(9007199254740992u64))
+        );
+        assert_eq!(
+            digest(serde_json::json!(500000)),
+            digest(serde_json::json!(500000.0))
+        );
+        assert_ne!(
+            digest(serde_json::json!(0.5)),
+            digest(serde_json::json!(0.25))
+        );
     }
 
     #[test]

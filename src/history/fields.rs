@@ -16,10 +16,12 @@ use serde_json::Value;
 use crate::history::cache::Computed;
 use crate::history::diff::{self, FieldChange, Snapshot};
 use crate::history::signoff::{self, SignoffEntry};
+use crate::plan::yaml;
 
 /// Front matter larger than this is parsed whole: the parser's node limit applies to the
-/// whole front matter, and no front matter this small can reach it.
-const FIELDWISE_LIMIT: usize = 150_000;
+/// whole front matter, and a value takes at least two thirds of a byte (`[:,:,…]` makes three
+/// values of every two bytes), so no front matter this small can reach it.
+const FIELDWISE_LIMIT: usize = yaml::MAX_NODES * 2 / 3 - 1;
 
 /// What is kept of a plan file's latest revision while its history is compared.
 #[derive(Debug, Clone)]
@@ -150,7 +152,9 @@ fn fieldwise(
     before: Option<&Kept>,
     sections: impl FnOnce() -> Vec<(String, diff::SectionDigest)>,
 ) -> Option<Reading> {
-    if yaml.len() > FIELDWISE_LIMIT || yaml.contains(['&', '*']) {
+    // Anchors and aliases tie fields together; a byte-order mark inside the text is an
+    // error in the whole front matter that a field alone would not meet.
+    if yaml.len() > FIELDWISE_LIMIT || yaml.contains(['&', '*', '\u{feff}']) {
         return None;
     }
     let texts = top_level_fields(yaml)?;
@@ -217,10 +221,17 @@ fn top_level_fields(yaml: &str) -> Option<Vec<&str>> {
     let mut starts = Vec::new();
     let mut offset = 0;
     for line in yaml.split_inclusive('\n') {
-        let starts_field = line
-            .bytes()
-            .next()
-            .is_some_and(|b| !matches!(b, b' ' | b'\t' | b'#' | b'-' | b'\r' | b'\n'));
+        let first = line.bytes().next();
+        let starts_field =
+            first.is_some_and(|b| !matches!(b, b' ' | b'\t' | b'#' | b'-' | b'\r' | b'\n'));
+        // A field starts with a plain or quoted key. Anything else in column 0 (an explicit
+        // key `? `, its `: ` value, a flow collection, a tag, a directive) can mean something
+        // else alone than in the whole front matter.
+        if starts_field
+            && !first.is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'"' | b'\''))
+        {
+            return None;
+        }
         if starts_field {
             starts.push(offset);
         } else if starts.is_empty() {
@@ -395,6 +406,31 @@ mod tests {
             "---\nid: a\nstatus: [unclosed\n---\n",
             PLAN,
             "---\n{id: a, status: draft}\n---\n",
+            PLAN,
+            // An explicit key with its value on the next line, in column 0.
+            "---\nid: p\n? metrics\n: [{id: bookings, target: 5}]\n---\n",
+            "---\nid: p\n? metrics\n: [{id: bookings, target: 6}]\n---\n",
+            "---\n? owner\n: ana\nsponsor:\n---\n",
+            "---\nowner:\n? sponsor\n: ana\n---\n",
+            PLAN,
+            // A byte-order mark starting a later line; flow maps in column 0.
+            "---\na: 1\nb: 1\n---\n",
+            "---\na: 1\n\u{feff}b: 1\n---\n",
+            "---\n{a: 1}\nb: 2\n---\n",
+            "---\na:\n{b: 1}\n---\n",
+            "---\na:\n!!str b: 1\n---\n",
+            PLAN,
+            // More values than the parser takes, in fields that each stay under the limit.
+            &format!(
+                "---\na: [{}]\nb: [{}]\n---\n",
+                ":,".repeat(30_000),
+                ":,".repeat(30_000)
+            ),
+            &format!(
+                "---\na: [{}]\nb: [{}]\n---\n",
+                ":,".repeat(30_000),
+                ":,".repeat(29_999)
+            ),
             PLAN,
             // Windows line endings, and a byte-order mark.
             &PLAN.replace('\n', "\r\n"),

@@ -14,6 +14,15 @@ fn plan_like() -> impl Strategy<Value = String> {
         Just("period: {start: 2026-01-01, reassess: 2026-02-30, end: x}".to_string()),
         Just("## Summary".to_string()),
         Just("a: &x [*x]".to_string()),
+        // Lines that mean one thing in a whole front matter and another alone.
+        Just("? metrics".to_string()),
+        Just(": [{id: m, target: 6}]".to_string()),
+        Just("{a: 1}".to_string()),
+        Just("\u{feff}b: 1".to_string()),
+        Just("!!str c: 1".to_string()),
+        Just("summary: |+".to_string()),
+        Just("  kept".to_string()),
+        Just("".to_string()),
         "[ -~\t]{0,40}",
         "\\PC{0,20}",
     ];
