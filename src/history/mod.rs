@@ -518,28 +518,6 @@ impl Audit {
             .pop()
     }
 
-    /// What a revision's file holds (the working tree is read from disk); `None` when the
-    /// object is missing, which is counted.
-    pub(crate) fn snapshot(
-        &self,
-        git: &Repository,
-        blob: Option<&str>,
-        path: &str,
-    ) -> Option<Snapshot> {
-        let snapshot = match blob {
-            Some(id) => blob_snapshot(git, id),
-            None => Some(
-                crate::read::read_limited(&self.workdir.join(path))
-                    .map(|bytes| Snapshot::parse(&String::from_utf8_lossy(&bytes)))
-                    .unwrap_or_default(),
-            ),
-        };
-        if snapshot.is_none() {
-            self.missing.fetch_add(1, Ordering::Relaxed);
-        }
-        snapshot
-    }
-
     /// Whether every object the history needed could be read.
     pub(crate) fn complete(&self) -> bool {
         !self.partial && self.missing.load(Ordering::Relaxed) == 0
@@ -845,52 +823,73 @@ impl Audit {
                 _ => None,
             }
         };
-        type Read = Option<std::rc::Rc<Snapshot>>;
-        let mut snapshots: HashMap<Option<String>, Read> = HashMap::new();
-        let mut read = |blob: &Option<String>, path: &str| -> Read {
-            snapshots
-                .entry(blob.clone())
-                .or_insert_with(|| {
-                    self.snapshot(git, blob.as_deref(), path)
-                        .map(std::rc::Rc::new)
-                })
-                .clone()
-        };
-        // Oldest first: packs store a file's versions as deltas on each other, and reading in
-        // that order keeps each delta's base in libgit2's cache.
-        for (i, r) in timeline.iter().enumerate().rev() {
-            if known(i, r).is_none() {
-                if r.old_blob.is_some() {
-                    read(&r.old_blob, &r.path);
-                }
-                read(&r.new_blob, &r.path);
+        // What the cache knows, asked once per revision (field changes are decoded on asking).
+        let mut computed: Vec<Option<(cache::Computed, bool)>> = timeline
+            .iter()
+            .enumerate()
+            .map(|(i, r)| known(i, r).map(|c| (c, false)))
+            .collect();
+        // The rest is read oldest first: packs store a file's versions as deltas on each other,
+        // and reading in that order keeps each delta's base in libgit2's cache. Each revision
+        // is compared field by field with the one before (see `fields`).
+        let mut kept: HashMap<Option<String>, fields::Kept> = HashMap::new();
+        let text = |blob: &Option<String>, path: &str| -> Option<String> {
+            let text = match blob {
+                Some(id) => blob_text(git, id),
+                None => Some(
+                    crate::read::read_limited(&self.workdir.join(path))
+                        .map(|bytes| match String::from_utf8(bytes) {
+                            Ok(text) => text,
+                            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                        })
+                        .unwrap_or_default(),
+                ),
+            };
+            if text.is_none() {
+                self.missing.fetch_add(1, Ordering::Relaxed);
             }
+            text
+        };
+        for (i, r) in timeline.iter().enumerate().rev() {
+            if computed[i].is_some() {
+                continue;
+            }
+            // `None`: added; `Some(None)`: the old side is missing.
+            let before: Option<Option<fields::Kept>> = r.old_blob.as_ref().map(|_| {
+                kept.get(&r.old_blob)
+                    .cloned()
+                    .or_else(|| text(&r.old_blob, &r.path).map(|t| fields::read(&t)))
+            });
+            let Some(after) = text(&r.new_blob, &r.path) else {
+                computed[i] = Some((cache::Computed::default(), true));
+                continue;
+            };
+            let (result, next) = match &before {
+                // The old side is missing: say nothing of what changed rather than claim every
+                // field was added.
+                Some(None) => {
+                    let (mut c, next) = fields::compare(None, &after, &self.covers);
+                    c.changes = Vec::new().into();
+                    ((c, true), next)
+                }
+                Some(Some(before)) => {
+                    let (c, next) = fields::compare(Some(before), &after, &self.covers);
+                    ((c, false), next)
+                }
+                None => {
+                    let (c, next) = fields::compare(None, &after, &self.covers);
+                    ((c, false), next)
+                }
+            };
+            computed[i] = Some(result);
+            kept.insert(r.new_blob.clone(), next);
         }
         timeline
             .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let (computed, missing) = match known(i, r) {
-                    Some(hit) => (hit, false),
-                    None => {
-                        let new = read(&r.new_blob, &r.path);
-                        let old = r.old_blob.as_ref().map(|_| read(&r.old_blob, &r.path));
-                        match (old, new) {
-                            (Some(None), Some(new)) => {
-                                // The old side is missing: say nothing of what changed rather
-                                // than claim every field was added.
-                                let mut c = compared(None, &new, &self.covers);
-                                c.changes = Vec::new().into();
-                                (c, true)
-                            }
-                            (old, Some(new)) => (
-                                compared(old.flatten().as_deref(), &new, &self.covers),
-                                false,
-                            ),
-                            (_, None) => (cache::Computed::default(), true),
-                        }
-                    }
-                };
+            .zip(computed)
+            .map(|(r, computed)| {
+                let (computed, missing) =
+                    computed.unwrap_or_else(|| (cache::Computed::default(), true));
                 let (commit, author, committer, date, summary, pr, trailers) = match r.commit {
                     Some(i) => {
                         let c = &self.walk.commits[i];
@@ -952,25 +951,6 @@ impl Audit {
             name: get("user.name"),
             email: get("user.email"),
         }
-    }
-}
-
-/// What a committed blob holds; `None` when the object is missing (a partial clone, a corrupt
-/// repository), which must never read as an empty plan. A blob over the plan size limit is
-/// not read (its size comes from the object header) and reads as an unreadable file, like
-/// one over the limit on disk.
-fn blob_snapshot(git: &Repository, blob: &str) -> Option<Snapshot> {
-    let text = crate::git::read_blob(git, blob)?;
-    Some(Snapshot::parse(&String::from_utf8_lossy(&text)))
-}
-
-/// What a revision changed against the one before, the sign-offs it carries and a digest of
-/// its fields.
-fn compared(old: Option<&Snapshot>, new: &Snapshot, covers: &[String]) -> cache::Computed {
-    cache::Computed {
-        changes: diff::diff(old, new).into(),
-        signoffs: signoff::entries(new).into(),
-        fields: new.field_digests(covers).into(),
     }
 }
 
