@@ -165,8 +165,9 @@ impl Staging {
         }
     }
 
-    /// Removes the files directly in `folder` whose names `keep` refuses: the parts of data
-    /// split in files that an update of the site no longer writes.
+    /// Removes what lies directly in `folder` (files and folders) whose names `keep` refuses:
+    /// the parts of data split in files, and the pages of a list, that an update of the site
+    /// no longer writes.
     pub(crate) fn remove_stale(
         &self,
         folder: &str,
@@ -177,34 +178,16 @@ impl Staging {
             return Ok(());
         };
         for entry in entries.flatten() {
-            let name = entry.file_name();
-            let stale = name.to_str().is_some_and(|n| !keep(n));
-            if stale && entry.file_type().is_ok_and(|t| t.is_file()) {
-                let path = entry.path();
-                std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+            if entry.file_name().to_str().is_none_or(keep) {
+                continue;
             }
-        }
-        Ok(())
-    }
-
-    /// Removes the folders directly in `folder` whose names `keep` refuses: the pages of a
-    /// list that an update of the site made shorter.
-    pub(crate) fn remove_stale_folders(
-        &self,
-        folder: &str,
-        keep: &dyn Fn(&str) -> bool,
-    ) -> Result<(), Error> {
-        let dir = self.path_of(folder)?;
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            return Ok(());
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let stale = name.to_str().is_some_and(|n| !keep(n));
-            if stale && entry.file_type().is_ok_and(|t| t.is_dir()) {
-                let path = entry.path();
-                std::fs::remove_dir_all(&path).map_err(|e| Error::io(&path, e))?;
-            }
+            let path = entry.path();
+            let removed = match entry.file_type() {
+                Ok(t) if t.is_dir() => std::fs::remove_dir_all(&path),
+                Ok(_) => std::fs::remove_file(&path),
+                Err(e) => Err(e),
+            };
+            removed.map_err(|e| Error::io(&path, e))?;
         }
         Ok(())
     }
@@ -381,5 +364,46 @@ fn normalize(path: &Path) -> PathBuf {
     match (out.parent(), out.file_name()) {
         (Some(parent), Some(name)) => parent.canonicalize().map_or(out.clone(), |p| p.join(name)),
         _ => out,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_an_update_no_longer_writes_is_removed_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("site");
+        std::fs::create_dir_all(out.join("page/2")).unwrap();
+        std::fs::create_dir_all(out.join("page/3")).unwrap();
+        std::fs::create_dir_all(out.join("search")).unwrap();
+        std::fs::write(out.join(MARKER), "").unwrap();
+        for file in [
+            "page/2/index.html",
+            "page/3/index.html",
+            "search/ids.json",
+            "search/abc.json",
+            "search/old.json",
+        ] {
+            std::fs::write(out.join(file), "x").unwrap();
+        }
+        let staging = Staging::live(&out).unwrap();
+        staging.remove_stale("page", &|name| name == "2").unwrap();
+        staging
+            .remove_stale("search", &|name| name != "old.json")
+            .unwrap();
+        assert!(out.join("page/2/index.html").is_file());
+        assert!(
+            !out.join("page/3").exists(),
+            "a page folder of a shorter list"
+        );
+        assert!(out.join("search/ids.json").is_file() && out.join("search/abc.json").is_file());
+        assert!(
+            !out.join("search/old.json").exists(),
+            "a part no longer written"
+        );
+        // A folder that is not there is nothing to remove.
+        staging.remove_stale("listing", &|_| false).unwrap();
     }
 }

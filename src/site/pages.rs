@@ -225,7 +225,7 @@ impl Site {
         if count == 1 {
             return staging.remove_page(&pages);
         }
-        staging.remove_stale_folders(&pages, &|name| {
+        staging.remove_stale(&pages, &|name| {
             name.parse::<usize>()
                 .is_ok_and(|n| (2..=count).contains(&n))
         })
