@@ -207,7 +207,7 @@ impl Audit {
                         }
                     });
                     let worker = scope.spawn(move || {
-                        let mut comparer = Comparer::new(&git_dir, &worker_covers);
+                        let mut comparer = Comparer::new(&worker_covers);
                         for read in receive_read {
                             comparer.compare_read(read);
                         }
@@ -572,23 +572,34 @@ impl Audit {
     }
 
     /// The full audit trail of the plans at `paths` with ids `ids`: every revision with its
-    /// field changes, read in parallel. What was computed is remembered for the next run.
+    /// field changes, read in parallel. What was computed is remembered for the next run (by
+    /// [`Audit::trail`]).
     pub(crate) fn history(
         &mut self,
         paths: &[PathBuf],
         ids: &[String],
         trust: &signoff::Trust,
     ) -> Result<History, Error> {
-        let timelines = self.timelines(paths);
-        self.precompute(&timelines);
-        let history = self.history_of(&timelines, paths, ids, trust)?;
-        let computed: Vec<&[Revision]> = history
-            .plans
-            .iter()
-            .map(|p| p.revisions.as_slice())
-            .collect();
-        self.remember(&timelines, &computed);
-        Ok(history)
+        let trail = self.trail(paths, trust)?;
+        let git_dir = self.git_dir.clone();
+        let plans: Vec<PlanHistory> = (0..paths.len())
+            .into_par_iter()
+            .map_init(
+                || crate::git::open(&git_dir).map_err(git_error),
+                |git, i| {
+                    let git = git.as_ref().map_err(|e| Error::Git {
+                        message: e.to_string(),
+                        help: e.help(),
+                    })?;
+                    Ok(self.history_at(&trail, git, i, &paths[i], &ids[i], trust))
+                },
+            )
+            .collect::<Result<_, Error>>()?;
+        Ok(History {
+            shallow: self.shallow,
+            complete: self.complete(),
+            plans,
+        })
     }
 
     /// Stores what was computed for the next run (best effort: a read-only `.git` is fine).
@@ -639,9 +650,10 @@ impl Audit {
         let computed: Vec<(Vec<Compared>, usize)> = todo
             .par_chunks(stretch)
             .map(|stretch| {
-                let mut comparer = Comparer::new(&git_dir, &self.covers);
+                let mut reader = Reader::new(&git_dir);
+                let mut comparer = Comparer::new(&self.covers);
                 for (_, old, new) in stretch {
-                    comparer.compare(*old, new);
+                    comparer.compare_read(reader.read(old.map(str::to_string), new.to_string()));
                 }
                 comparer.finish()
             })
@@ -652,40 +664,6 @@ impl Audit {
                 self.cache.insert(old.as_deref(), &new, computed);
             }
         }
-    }
-
-    fn history_of(
-        &self,
-        timelines: &[Vec<RevisionRef>],
-        paths: &[PathBuf],
-        ids: &[String],
-        trust: &signoff::Trust,
-    ) -> Result<History, Error> {
-        let trail = Trail {
-            signatures: self.signatures(trust, timelines)?,
-            identity: self.identity(),
-            timelines: Vec::new(),
-        };
-        let git_dir = self.git_dir.clone();
-        let plans: Vec<PlanHistory> = timelines
-            .par_iter()
-            .zip(paths.par_iter().zip(ids.par_iter()))
-            .map_init(
-                || crate::git::open(&git_dir).map_err(git_error),
-                |git, (timeline, (path, id))| {
-                    let git = git.as_ref().map_err(|e| Error::Git {
-                        message: e.to_string(),
-                        help: e.help(),
-                    })?;
-                    Ok(self.plan_history(&trail, git, timeline, path, id, trust))
-                },
-            )
-            .collect::<Result<_, Error>>()?;
-        Ok(History {
-            shallow: self.shallow,
-            complete: self.complete(),
-            plans,
-        })
     }
 
     /// The audit trail of the plans at `paths`, to be produced plan by plan with
@@ -719,18 +697,6 @@ impl Audit {
         trust: &signoff::Trust,
     ) -> PlanHistory {
         let timeline = trail.timelines.get(i).map_or(&[][..], Vec::as_slice);
-        self.plan_history(trail, git, timeline, path, id, trust)
-    }
-
-    fn plan_history(
-        &self,
-        trail: &Trail,
-        git: &Repository,
-        timeline: &[RevisionRef],
-        path: &Path,
-        id: &str,
-        trust: &signoff::Trust,
-    ) -> PlanHistory {
         let mut revisions = self.revisions(git, timeline, &trail.identity, None);
         for r in &mut revisions {
             if let Some(signature) = r.index.and_then(|i| trail.signatures.get(&i)) {
@@ -957,10 +923,9 @@ impl Audit {
 /// A revision's blobs and what comparing them found.
 type Compared = (Option<String>, String, cache::Computed);
 
-/// Reads and compares revisions in the order they are handed in (oldest first), keeping the
-/// latest snapshot of each file so that each blob is read and parsed once.
+/// Compares revisions in the order a [`Reader`] hands them in (oldest first), keeping what it
+/// read of the latest revision of each file so that each blob is parsed once.
 struct Comparer {
-    git: Option<Repository>,
     /// What is kept of the latest revision of each file, by blob id (see [`fields::Kept`]).
     latest: HashMap<String, fields::Kept>,
     out: Vec<Compared>,
@@ -971,43 +936,13 @@ struct Comparer {
 }
 
 impl Comparer {
-    fn new(git_dir: &Path, covers: &[String]) -> Comparer {
+    fn new(covers: &[String]) -> Comparer {
         Comparer {
-            git: crate::git::open(git_dir).ok(),
             latest: HashMap::new(),
             out: Vec::new(),
             missing: 0,
             covers: covers.to_vec(),
         }
-    }
-
-    fn text(&self, blob: &str) -> Option<String> {
-        blob_text(self.git.as_ref()?, blob)
-    }
-
-    fn compare(&mut self, old: Option<&str>, new: &str) {
-        let before = match old {
-            Some(b) => match self
-                .latest
-                .remove(b)
-                .or_else(|| self.text(b).map(|t| fields::read(&t)))
-            {
-                Some(kept) => Some(kept),
-                None => {
-                    self.missing += 1;
-                    return;
-                }
-            },
-            None => None,
-        };
-        let Some(text) = self.text(new) else {
-            self.missing += 1;
-            return;
-        };
-        let (computed, kept) = fields::compare(before.as_ref(), &text, &self.covers);
-        self.out
-            .push((old.map(str::to_string), new.to_string(), computed));
-        self.latest.insert(new.to_string(), kept);
     }
 
     /// Compares a change whose blobs the [`Reader`] has read.
