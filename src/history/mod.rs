@@ -804,10 +804,7 @@ impl Audit {
                 Some(id) => blob_text(git, id),
                 None => Some(
                     crate::read::read_limited(&self.workdir.join(path))
-                        .map(|bytes| match String::from_utf8(bytes) {
-                            Ok(text) => text,
-                            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-                        })
+                        .map(lossy)
                         .unwrap_or_default(),
                 ),
             };
@@ -1041,11 +1038,15 @@ impl Reader {
 
 /// A blob's text (not UTF-8: read lossily, as a snapshot is); `None` when it is missing.
 fn blob_text(git: &Repository, blob: &str) -> Option<String> {
-    let bytes = crate::git::read_blob(git, blob)?;
-    Some(match String::from_utf8(bytes) {
+    crate::git::read_blob(git, blob).map(lossy)
+}
+
+/// Bytes as text, a byte that is not UTF-8 read as U+FFFD (copied only when there is one).
+fn lossy(bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    })
+    }
 }
 
 /// Whether the repository is a partial clone (`git clone --filter=…`): objects it was cloned
