@@ -407,6 +407,9 @@ mod tests {
         assert!(is_placeholder(" todo. "));
         assert!(is_placeholder("**TBD**"));
         assert!(!is_placeholder("TBD with finance by March"));
+        // Trailing punctuation is trimmed however long it runs.
+        assert!(is_placeholder("TBD..............................!"));
+        assert!(!is_placeholder("To be confirmed by the regional VP."));
         assert!(!is_placeholder("NA"), "North America");
         assert!(guidance().contains_key(&section_key("Summary")));
         assert!(guidance().contains_key(&section_key("Recent challenges")));
