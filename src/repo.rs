@@ -102,7 +102,7 @@ impl Repo {
             );
         }
         match read_bounded(&full) {
-            Ok(bytes) => PlanFile::parse(path.to_path_buf(), &bytes, &self.schema),
+            Ok(bytes) => PlanFile::parse_owned(path.to_path_buf(), bytes, &self.schema),
             Err(ReadError::TooLarge(size)) => PlanFile::unreadable(
                 path.to_path_buf(),
                 format!(

@@ -65,17 +65,29 @@ fn words(text: &str) -> String {
         .to_lowercase()
 }
 
-/// The template's guidance text of each body section, by section key: its first line as
-/// written (a cheap first test) and its whole text as words.
-fn guidance() -> &'static HashMap<String, (String, String)> {
-    static GUIDANCE: OnceLock<HashMap<String, (String, String)>> = OnceLock::new();
+/// The template's guidance text of one body section.
+struct Guidance {
+    /// Finds its first line as written: a cheap first test, run on every section of every
+    /// plan (a vectorised search; `str::contains` was a tenth of `check`).
+    first: memchr::memmem::Finder<'static>,
+    /// Its whole text as words.
+    words: String,
+}
+
+/// The template's guidance text of each body section, by section key.
+fn guidance() -> &'static HashMap<String, Guidance> {
+    static GUIDANCE: OnceLock<HashMap<String, Guidance>> = OnceLock::new();
     GUIDANCE.get_or_init(|| {
         let body = TEMPLATE.split("\n---\n").nth(1).unwrap_or("");
         raw_sections(body)
             .into_iter()
             .filter_map(|(key, raw)| {
                 let first = raw.lines().map(str::trim).find(|l| !l.is_empty())?;
-                Some((key, (first.to_string(), words(raw))))
+                let guidance = Guidance {
+                    first: memchr::memmem::Finder::new(first).into_owned(),
+                    words: words(raw),
+                };
+                Some((key, guidance))
             })
             .collect()
     })
@@ -149,7 +161,7 @@ pub(crate) fn placeholder(s: &Subject, f: &mut Findings) {
         let short = raw.trim().len() <= 40;
         let guided = guidance()
             .get(&key)
-            .filter(|(first, _)| !first.is_empty() && raw.contains(first.as_str()));
+            .filter(|g| !g.first.needle().is_empty() && g.first.find(raw.as_bytes()).is_some());
         if !short && guided.is_none() {
             continue;
         }
@@ -165,8 +177,8 @@ pub(crate) fn placeholder(s: &Subject, f: &mut Findings) {
                 ),
                 "write the section, or leave the heading out while the plan is a draft",
             );
-        } else if let Some((_, template)) = guided
-            && text.contains(template.as_str())
+        } else if let Some(guidance) = guided
+            && text.contains(guidance.words.as_str())
         {
             found(
                 f,

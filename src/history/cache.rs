@@ -57,38 +57,86 @@ pub(crate) struct Cache {
     changed: bool,
 }
 
-/// What the cache file holds of each revision: its sign-offs and field digests, read at
-/// once, and where its field changes are, decoded only when asked. Verifying sign-offs needs
-/// no field changes, and on a long history they are most of what the file holds (decoded,
-/// ten times its size).
+/// What the cache file holds of each revision: where it is in the file, decoded only when
+/// asked. Verifying sign-offs needs no field changes, and on a long history they are most of
+/// what the file holds (decoded, ten times its size); a `build` asks for each revision's
+/// sign-offs and digests once, while it writes that plan's page, so they are not held either.
 #[derive(Default)]
 struct Stored {
     /// The file without its checksum.
     body: Vec<u8>,
     /// Every string of the file, by number, as `(offset, length)` in `body`.
     table: Vec<(u32, u32)>,
-    entries: HashMap<String, StoredEntry>,
-}
-
-struct StoredEntry {
-    changes_at: usize,
-    signoffs: Arc<[SignoffEntry]>,
-    fields: Arc<[(String, crate::history::diff::FieldDigest)]>,
+    /// Where each revision's field changes start (its sign-offs and digests follow them).
+    entries: HashMap<String, usize>,
 }
 
 impl Stored {
-    fn changes(&self, entry: &StoredEntry) -> Option<Arc<[FieldChange]>> {
-        let mut d = Decoder::resume(&self.body, entry.changes_at, &self.table);
-        read_changes(&mut d).map(Into::into)
+    fn decoder(&self, at: usize) -> Decoder<'_> {
+        Decoder::resume(&self.body, at, &self.table)
     }
 
-    fn computed(&self, entry: &StoredEntry) -> Option<Computed> {
+    /// What the revision at `at` holds: its field changes when `changes`, else none (they
+    /// are read past).
+    fn read(&self, at: usize, changes: bool) -> Option<Computed> {
+        let mut d = self.decoder(at);
+        let changes = if changes {
+            read_changes(&mut d)?.into()
+        } else {
+            skip_changes(&mut d)?;
+            Vec::new().into()
+        };
+        let (signoffs, fields) = read_evidence(&mut d)?;
         Some(Computed {
-            changes: self.changes(entry)?,
-            signoffs: entry.signoffs.clone(),
-            fields: entry.fields.clone(),
+            changes,
+            signoffs: signoffs.into(),
+            fields: fields.into(),
         })
     }
+
+    fn computed(&self, at: usize) -> Option<Computed> {
+        self.read(at, true)
+    }
+}
+
+type Evidence = (
+    Vec<SignoffEntry>,
+    Vec<(String, crate::history::diff::FieldDigest)>,
+);
+
+/// A revision's sign-offs and field digests, as [`encode`] wrote them after its changes.
+fn read_evidence(d: &mut Decoder) -> Option<Evidence> {
+    let k = d.count()?;
+    let signoffs = (0..k)
+        .map(|_| {
+            Some(SignoffEntry {
+                person: d.string()?,
+                role: d.opt_string()?,
+                date: d.string()?,
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let k = d.count()?;
+    let fields = (0..k)
+        .map(|_| Some((d.string()?, d.digest()?)))
+        .collect::<Option<Vec<_>>>()?;
+    Some((signoffs, fields))
+}
+
+/// Reads past what [`read_evidence`] reads, checking its shape.
+fn skip_evidence(d: &mut Decoder) -> Option<()> {
+    for _ in 0..d.count()? {
+        d.str()?;
+        if d.flag()? {
+            d.str()?;
+        }
+        d.str()?;
+    }
+    for _ in 0..d.count()? {
+        d.str()?;
+        d.digest()?;
+    }
+    Some(())
 }
 
 fn key(old: Option<&str>, new: &str) -> String {
@@ -160,7 +208,7 @@ impl Cache {
         if let Some(computed) = self.diffs.get(&key) {
             return Some(computed.clone());
         }
-        self.stored.computed(self.stored.entries.get(&key)?)
+        self.stored.computed(*self.stored.entries.get(&key)?)
     }
 
     /// The same without the field changes (left empty): what verifying sign-offs needs.
@@ -169,12 +217,7 @@ impl Cache {
         if let Some(computed) = self.diffs.get(&key) {
             return Some(computed.clone());
         }
-        let entry = self.stored.entries.get(&key)?;
-        Some(Computed {
-            changes: Vec::new().into(),
-            signoffs: entry.signoffs.clone(),
-            fields: entry.fields.clone(),
-        })
+        self.stored.read(*self.stored.entries.get(&key)?, false)
     }
 
     /// Whether the revision from `old` to `new` was computed.
@@ -207,7 +250,7 @@ impl Cache {
             .stored
             .entries
             .iter()
-            .filter_map(|(key, entry)| Some((key.clone(), self.stored.computed(entry)?)))
+            .filter_map(|(key, at)| Some((key.clone(), self.stored.computed(*at)?)))
             .collect();
         all.extend(self.diffs.iter().map(|(k, c)| (k.clone(), c.clone())));
         let bytes = encode(&self.plans, self.head.as_deref(), walk, &all);
@@ -330,7 +373,7 @@ type Parts = (
     Option<String>,
     Walk,
     Vec<(u32, u32)>,
-    HashMap<String, StoredEntry>,
+    HashMap<String, usize>,
 );
 
 /// What [`encode`] wrote, if `bytes` are an undamaged cache of this version for `plans`.
@@ -412,30 +455,10 @@ fn decode(bytes: &[u8], plans: &str) -> Option<Parts> {
     for _ in 0..n {
         let key = d.string()?;
         // The field changes are read past (their strings numbered) and decoded when asked.
-        let changes_at = d.position();
+        let at = d.position();
         skip_changes(&mut d)?;
-        let k = d.count()?;
-        let signoffs = (0..k)
-            .map(|_| {
-                Some(SignoffEntry {
-                    person: d.string()?,
-                    role: d.opt_string()?,
-                    date: d.string()?,
-                })
-            })
-            .collect::<Option<Vec<_>>>()?;
-        let k = d.count()?;
-        let fields = (0..k)
-            .map(|_| Some((d.string()?, d.digest()?)))
-            .collect::<Option<Vec<_>>>()?;
-        entries.insert(
-            key,
-            StoredEntry {
-                changes_at,
-                signoffs: signoffs.into(),
-                fields: fields.into(),
-            },
-        );
+        skip_evidence(&mut d)?;
+        entries.insert(key, at);
     }
     if !d.at_end() {
         return None;
@@ -579,7 +602,7 @@ mod tests {
         let read_diffs: HashMap<&String, Computed> = stored
             .entries
             .iter()
-            .map(|(k, e)| (k, stored.computed(e).unwrap()))
+            .map(|(k, at)| (k, stored.computed(*at).unwrap()))
             .collect();
         assert_eq!(
             serde_json::to_value(&read_diffs).unwrap(),

@@ -91,12 +91,22 @@ pub struct PlanFile {
 impl PlanFile {
     /// Parses a plan from the bytes of its file and validates it against `schema`.
     pub(crate) fn parse(path: PathBuf, bytes: &[u8], schema: &Schema) -> PlanFile {
-        let (text, problem) = match std::str::from_utf8(bytes) {
-            Ok(text) => (
-                text.strip_prefix('\u{feff}').unwrap_or(text).to_string(),
-                None,
-            ),
-            Err(e) => (String::new(), Some(non_utf8(bytes, e.valid_up_to()))),
+        PlanFile::parse_owned(path, bytes.to_vec(), schema)
+    }
+
+    /// [`PlanFile::parse`] of bytes it may keep as the text (no copy of a file just read).
+    pub(crate) fn parse_owned(path: PathBuf, bytes: Vec<u8>, schema: &Schema) -> PlanFile {
+        let (text, problem) = match String::from_utf8(bytes) {
+            Ok(mut text) => {
+                if text.starts_with('\u{feff}') {
+                    text.drain(..'\u{feff}'.len_utf8());
+                }
+                (text, None)
+            }
+            Err(e) => {
+                let valid = e.utf8_error().valid_up_to();
+                (String::new(), Some(non_utf8(e.as_bytes(), valid)))
+            }
         };
         let index = LineIndex::new(&text);
         let mut file = PlanFile {

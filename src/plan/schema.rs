@@ -85,6 +85,10 @@ impl Schema {
         json: &serde_json::Value,
     ) -> Vec<SchemaProblem> {
         let mut problems = Vec::new();
+        // Most plans are valid: asking that alone is much cheaper than collecting errors.
+        if self.validator.is_valid(json) {
+            return problems;
+        }
         let errors: Vec<ValidationError> = self.validator.iter_errors(json).collect();
         let mut pattern_paths = BTreeSet::new();
         for error in &errors {

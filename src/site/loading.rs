@@ -180,9 +180,46 @@ pub(crate) fn published_history(history: PlanHistory) -> (PlanHistory, Option<Pl
     (published, Some(history))
 }
 
+/// What proves that a plan's text read again is the text that was parsed: its SHA-256.
+pub(crate) struct TextDigest([u8; 32]);
+
+impl TextDigest {
+    fn of(text: &str) -> TextDigest {
+        use sha2::Digest;
+        TextDigest(sha2::Sha256::digest(text.as_bytes()).into())
+    }
+
+    /// Takes `file`'s text out, keeping its digest.
+    pub(crate) fn hold(file: &mut PlanFile) -> TextDigest {
+        let digest = TextDigest::of(&file.text);
+        file.text = String::new();
+        digest
+    }
+
+    /// Puts the text back into `file`, read again from the repository: an error when it
+    /// changed since it was parsed (a page must not mix two versions of a plan).
+    pub(crate) fn restore(&self, repo: &Repo, file: &mut PlanFile) -> Result<(), Error> {
+        match repo.plan_text(&file.path) {
+            Some(text) if TextDigest::of(&text).0 == self.0 => {
+                file.text = text;
+                Ok(())
+            }
+            _ => Err(Error::Config {
+                path: file.path.clone(),
+                line: 1,
+                column: 1,
+                message: "the plan changed while the site was being built".into(),
+                help: "build again once the edit is saved".into(),
+            }),
+        }
+    }
+}
+
 /// Two plans with one id would share a page, and which one is published would depend on the
 /// order of the build: the build fails with the `duplicate-id` finding instead.
-pub(crate) fn duplicate_ids(files: &[PlanFile]) -> Result<(), Error> {
+pub(crate) fn duplicate_ids<'a>(
+    files: impl IntoIterator<Item = &'a PlanFile>,
+) -> Result<(), Error> {
     let mut seen: HashMap<&str, &PlanFile> = HashMap::new();
     for file in files {
         let Some(id) = file.plan.as_ref().and_then(|p| p.id.as_deref()) else {
@@ -246,17 +283,28 @@ impl Site {
         // Every plan that parsed with a usable id, visible in this build.
         let listed = repo.plan_files()?;
         let paths = listed.paths;
-        let files: Vec<PlanFile> = paths.par_iter().map(|p| load_for_site(&repo, p)).collect();
-        duplicate_ids(&files)?;
+        // A streamed build lets go of each plan's text until its page is written (the texts
+        // of 10,000 plans weigh 150 MB), and reads it again then.
+        let files: Vec<(PlanFile, Option<TextDigest>)> = paths
+            .par_iter()
+            .map(|p| {
+                let mut file = load_for_site(&repo, p);
+                let held = stream.map(|_| TextDigest::hold(&mut file));
+                (file, held)
+            })
+            .collect();
+        duplicate_ids(files.iter().map(|(f, _)| f))?;
         let mut skipped = listed.skipped;
         let mut visible = Vec::new();
-        for file in files {
+        let mut held = Vec::new();
+        for (file, digest) in files {
             match &file.plan {
                 Some(plan) if plan.id.as_deref().is_some_and(crate::plan::is_slug) => {
                     if plan.visibility == Visibility::Restricted && !options.include_restricted {
                         continue;
                     }
                     visible.push(file);
+                    held.push(digest);
                 }
                 _ => skipped.push((file.path.clone(), skip_reason(&file))),
             }
@@ -342,7 +390,10 @@ impl Site {
         site.plans = visible
             .into_par_iter()
             .enumerate()
-            .map_init(open_git, |git, (i, file)| {
+            .map_init(open_git, |git, (i, mut file)| {
+                if let Some(digest) = &held[i] {
+                    digest.restore(&site.repo, &mut file)?;
+                }
                 let history = history_of(git, i, &file, &ids[i]);
                 let mut plan = site.site_plan(file, history);
                 site.write_plan_page(staging, &plan)?;
@@ -423,5 +474,35 @@ impl Site {
             named,
             words,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_text_read_again_must_be_the_one_parsed() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("plans")).unwrap();
+        let plan = "---\nid: a\ntitle: A\n---\n\n## Summary\n\nText.\n";
+        std::fs::write(dir.path().join("plans/a.md"), plan).unwrap();
+        let repo = Repo::discover(dir.path(), None).unwrap();
+        let mut file = load_for_site(&repo, Path::new("plans/a.md"));
+        let digest = TextDigest::hold(&mut file);
+        assert!(file.text.is_empty());
+        digest.restore(&repo, &mut file).unwrap();
+        assert_eq!(file.text, plan);
+
+        TextDigest::hold(&mut file);
+        std::fs::write(dir.path().join("plans/a.md"), plan.replace("Text", "Edit")).unwrap();
+        let error = digest.restore(&repo, &mut file).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("changed while the site was being built")
+        );
+        std::fs::remove_file(dir.path().join("plans/a.md")).unwrap();
+        assert!(digest.restore(&repo, &mut file).is_err());
     }
 }
