@@ -204,6 +204,12 @@ fn walk(root: &Path, dir: &Path, out: &mut PlanFiles) -> Result<(), Error> {
                 walk(root, &path, out)?;
             }
         } else if crate::git::is_plan_name(&name) {
+            // The directory entry says what a plain file is (no `lstat` for each of
+            // thousands of plans); links and the rest are looked at closely.
+            if file_type.is_file() {
+                out.paths.push(relative());
+                continue;
+            }
             match plan_entry(root, &path) {
                 Ok(()) => out.paths.push(relative()),
                 Err(reason) => out.skipped.push((relative(), reason)),

@@ -2,7 +2,7 @@
 //! a base revision, `status-transition` and `identity-change`.
 
 use std::collections::{BTreeSet, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use git2::Repository;
 use rayon::prelude::*;
@@ -20,18 +20,26 @@ use crate::plan::{People, PlanFile};
 use crate::rules::{Level, Rule};
 
 /// Runs the history rules on the plans `report` selects.
+///
+/// `timelines` are [`Audit::timelines`] of the plans `report` selects, in their order: the
+/// caller reads them, at the same time as it parses the plans.
 pub(crate) fn run(
     settings: &Settings,
     audit: &mut Audit,
     plans: &[PlanFile],
+    timelines: Vec<Vec<crate::history::RevisionRef>>,
     base: Option<&str>,
     report: &(dyn Fn(&Path) -> bool + Sync),
 ) -> Result<Vec<Diagnostic>, Error> {
     let enabled = |rule: Rule| settings.repo.config.level(rule) != Level::Off;
     let mut out = Vec::new();
     let selected: Vec<&PlanFile> = plans.iter().filter(|f| report(&f.path)).collect();
-    let paths: Vec<PathBuf> = selected.iter().map(|f| f.path.clone()).collect();
-    let timelines = audit.timelines(&paths);
+    if selected.len() != timelines.len() {
+        return Err(Error::usage(
+            "planbook read the history of other plans than those it checked",
+            Some("this is a bug in planbook: please report it".to_string()),
+        ));
+    }
     if let Some(base) = base
         && enabled(Rule::StatusTransition)
     {

@@ -33,12 +33,14 @@ pub(crate) fn run(ctx: &Context, args: &CheckArgs) -> Result<ExitStatus, Error> 
     let history_on = crate::rules::Rule::ALL
         .iter()
         .any(|r| r.needs_history() && repo.config.level(*r) != crate::rules::Level::Off);
-    let mut audit = if history_on || args.base.is_some() {
+    let base = args.base.as_deref();
+    // With `--base`, who verifies sign-offs is read from the base revision first; otherwise
+    // the history is read while the plans are parsed (see below).
+    let mut audit = if base.is_some() {
         Audit::open(&repo, false)?
     } else {
         None
     };
-    let base = args.base.as_deref();
     let reviews = args.reviews.as_deref();
     let (trust, identity) = match (&audit, base) {
         (Some(audit), Some(base)) => {
@@ -76,10 +78,36 @@ pub(crate) fn run(ctx: &Context, args: &CheckArgs) -> Result<ExitStatus, Error> 
         trust: &trust,
         keep_text: args.format == CheckFormat::Human,
     };
-    let (plans, mut diagnostics) = check::check_paths(&settings, &all, &wanted);
+    // The walk, the status of the plans folder and each plan's lineage need nothing the
+    // parsing finds: they are read on a thread of their own meanwhile.
+    let selected_paths: Vec<PathBuf> = all.iter().filter(|p| wanted(p)).cloned().collect();
+    let read_history = |audit: &Audit| audit.timelines(&selected_paths);
+    let ((plans, mut diagnostics), timelines) = if audit.is_some() {
+        let timelines = audit.as_ref().map(read_history);
+        (check::check_paths(&settings, &all, &wanted), timelines)
+    } else if history_on {
+        let (checked, opened) = std::thread::scope(|scope| {
+            let reader = scope.spawn(|| -> Result<_, Error> {
+                let audit = Audit::open(settings.repo, false)?;
+                let timelines = audit.as_ref().map(read_history);
+                Ok((audit, timelines))
+            });
+            let checked = check::check_paths(&settings, &all, &wanted);
+            let opened = reader
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (checked, opened)
+        });
+        let (opened, timelines) = opened?;
+        audit = opened;
+        (checked, timelines)
+    } else {
+        (check::check_paths(&settings, &all, &wanted), None)
+    };
     diagnostics.extend(identity);
-    match &mut audit {
-        Some(audit) => {
+    let in_git = audit.is_some();
+    match (&mut audit, timelines) {
+        (Some(audit), Some(timelines)) => {
             if audit.shallow && !ctx.quiet {
                 cmd::warn(cmd::SHALLOW_WARNING, ctx.color);
             }
@@ -87,13 +115,13 @@ pub(crate) fn run(ctx: &Context, args: &CheckArgs) -> Result<ExitStatus, Error> 
                 cmd::warn(cmd::PARTIAL_WARNING, ctx.color);
             }
             diagnostics.extend(check::history::run(
-                &settings, audit, &plans, base, &wanted,
+                &settings, audit, &plans, timelines, base, &wanted,
             )?);
         }
-        None if history_on && !ctx.quiet && args.format == CheckFormat::Human => {
+        _ if !in_git && history_on && !ctx.quiet && args.format == CheckFormat::Human => {
             eprintln!("note: not a git repository: sign-offs are not checked against the history");
         }
-        None => {}
+        _ => {}
     }
     check::finish(&repo, &trust, &plans, &mut diagnostics);
     // The text of a plan is kept only while its own rules run, or when they found something;

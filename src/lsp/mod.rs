@@ -358,14 +358,9 @@ impl Server {
                 .ok()
                 .flatten()
                 .and_then(|mut audit| {
-                    check::history::run(
-                        &settings,
-                        &mut audit,
-                        std::slice::from_ref(&self.plans[index]),
-                        None,
-                        &only,
-                    )
-                    .ok()
+                    let plan = std::slice::from_ref(&self.plans[index]);
+                    let timelines = audit.timelines(&[plan[0].path.clone()]);
+                    check::history::run(&settings, &mut audit, plan, timelines, None, &only).ok()
                 })
                 .unwrap_or_default();
             self.history.insert(uri.to_string(), history);
