@@ -42,19 +42,10 @@ pub(crate) fn is_placeholder(text: &str) -> bool {
         .trim()
         .trim_matches(|c: char| c == '*' || c == '_' || c == '`')
         .trim();
-    // Most values are far longer than any placeholder: no need to lower-case them (lower
-    // case never has fewer characters, and only ASCII punctuation is trimmed below).
-    let longest = PLACEHOLDERS
-        .iter()
-        .map(|p| p.chars().count())
-        .max()
-        .unwrap_or(0);
-    if text.trim_end_matches(['.', '!', ':']).chars().count() > longest {
-        return false;
-    }
-    let text = text.to_lowercase();
-    PLACEHOLDERS.contains(&text.as_str())
-        || PLACEHOLDERS.contains(&text.trim_end_matches(['.', '!', ':']))
+    // Compared without lower-casing the text: the placeholders are ASCII (and `…`), and the
+    // only other character whose lower case is ASCII is the Kelvin sign, whose `k` none has.
+    let is = |text: &str| PLACEHOLDERS.iter().any(|p| p.eq_ignore_ascii_case(text));
+    is(text) || is(text.trim_end_matches(['.', '!', ':']))
 }
 
 /// Text compared as words: lower case, white space collapsed.
@@ -423,6 +414,39 @@ mod tests {
         assert!(is_placeholder("TBD..............................!"));
         assert!(!is_placeholder("To be confirmed by the regional VP."));
         assert!(!is_placeholder("NA"), "North America");
+        // The same answers as lower-casing the whole text first.
+        let lowered = |text: &str| {
+            let text = text
+                .trim()
+                .trim_matches(|c: char| c == '*' || c == '_' || c == '`')
+                .trim()
+                .to_lowercase();
+            PLACEHOLDERS.contains(&text.as_str())
+                || PLACEHOLDERS.contains(&text.trim_end_matches(['.', '!', ':']))
+        };
+        for text in [
+            "TBD",
+            "Tbc.",
+            "TO DO",
+            "To Be Defined",
+            "…",
+            "...",
+            "-",
+            "?",
+            "N/A",
+            "\u{212A}",
+            "FIXME!",
+            "xXx:",
+            "tbd?",
+            "İ",
+            "TODO list",
+            "",
+            "  ",
+            "**",
+            "Ⅹ",
+        ] {
+            assert_eq!(is_placeholder(text), lowered(text), "{text:?}");
+        }
         assert!(guidance().contains_key(&section_key("Summary")));
         assert!(guidance().contains_key(&section_key("Recent challenges")));
     }

@@ -410,6 +410,7 @@ fn decode(bytes: &[u8], plans: &str) -> Option<Parts> {
             })
             .collect::<Option<Vec<_>>>()?;
         commits.push(Commit {
+            approvers: Default::default(),
             id,
             author,
             committer,
@@ -521,6 +522,7 @@ mod tests {
             email: format!("{n}@example.com"),
         };
         let commit = |id: &str, pr: Option<u64>| Commit {
+            approvers: Default::default(),
             id: id.to_string(),
             author: who("ana"),
             committer: who("bot"),

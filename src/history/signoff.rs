@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{Evidence, SignoffPolicy};
 pub(crate) use crate::history::trust::Trust;
-use crate::history::{Author, Commit, Revision, Snapshot, WORKING_TREE, Walk, message};
+use crate::history::{Author, Commit, Revision, Snapshot, WORKING_TREE, Walk};
 use crate::plan::People;
 
 /// A sign-off entry as one revision of a plan holds it.
@@ -323,10 +323,7 @@ fn found(
         .trusted_committers
         .iter()
         .any(|t| t.eq_ignore_ascii_case(commit.committer.email.trim()));
-    let attested = commit.trailers.iter().any(|t| {
-        t.key.eq_ignore_ascii_case("approved-by")
-            && message::angle_email(&t.value).is_some_and(&theirs)
-    });
+    let attested = trusted && p.email.iter().any(|e| commit.approved_by(e));
     // A committer email is self-declared: a trusted committer listed in people.yaml with
     // signing keys (a bot whose commits the forge signs) must also have signed the commit.
     let committer = trust.people.by_email(commit.committer.email.trim());

@@ -36,6 +36,25 @@ pub(crate) struct Commit {
     pub(crate) pr: Option<u64>,
     /// Shared with every revision of the commit (a batch commit may carry hundreds).
     pub(crate) trailers: std::sync::Arc<[Trailer]>,
+    /// The emails of its `Approved-by:` trailers, lower case: read the first time a sign-off
+    /// is looked for among them (a merge may carry hundreds, asked once for each plan).
+    #[serde(skip)]
+    pub(crate) approvers: std::sync::OnceLock<std::collections::HashSet<String>>,
+}
+
+impl Commit {
+    /// Whether an `Approved-by:` trailer of the commit names `email` (in any case).
+    pub(crate) fn approved_by(&self, email: &str) -> bool {
+        let approvers = self.approvers.get_or_init(|| {
+            self.trailers
+                .iter()
+                .filter(|t| t.key.eq_ignore_ascii_case("approved-by"))
+                .filter_map(|t| crate::history::message::angle_email(&t.value))
+                .map(|e| e.trim().to_ascii_lowercase())
+                .collect()
+        });
+        approvers.contains(&email.trim().to_ascii_lowercase())
+    }
 }
 
 /// What a commit did to a plan file.
@@ -365,6 +384,7 @@ fn examine(
         email: String::from_utf8_lossy(s.email_bytes()).into_owned(),
     };
     let record = Commit {
+        approvers: Default::default(),
         id: id.to_string(),
         author: person(&author),
         committer: person(&commit.committer()),

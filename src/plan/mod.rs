@@ -334,8 +334,9 @@ fn split_front_matter(text: &str) -> Option<Split> {
         let end = text[offset..]
             .find('\n')
             .map_or(text.len(), |i| offset + i + 1);
-        let line = text[offset..end].trim_end();
-        if line == "---" || line == "..." {
+        // Only a line that starts with `-` or `.` can close it (most lines are not looked at).
+        let candidate = matches!(text.as_bytes()[offset], b'-' | b'.');
+        if candidate && matches!(text[offset..end].trim_end(), "---" | "...") {
             return Some(Split {
                 yaml_start: first_end,
                 closing: Some((offset, end)),
