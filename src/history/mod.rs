@@ -166,6 +166,10 @@ impl Audit {
         // Objects are read, never written, and a corrupt object still fails to inflate or
         // parse; re-hashing every object read doubles the cost of the walk.
         git2::opts::strict_hash_verification(false);
+        // libgit2 keeps every tree and commit it parses in a cache of up to 256 MB of raw
+        // objects (half a gigabyte once parsed) that a walk of the whole history fills and
+        // never reads again: the walk keeps the few trees it reads twice itself.
+        git2::opts::enable_caching(false);
         let Some(workdir) = crate::git::workdir(&git) else {
             return Err(Error::Git {
                 message: format!("{} is a bare git repository", git.path().display()),
