@@ -95,6 +95,11 @@ impl Encoder {
     }
 
     /// The bytes with their checksum at the end.
+    /// The bytes written, without a checksum (for bytes that never leave memory).
+    pub(crate) fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+
     pub(crate) fn finish(mut self) -> Vec<u8> {
         let sum = checksum(&self.bytes);
         self.bytes.extend_from_slice(&sum.to_le_bytes());
@@ -127,6 +132,16 @@ impl<'a> Decoder<'a> {
             strings: Vec::new(),
             table: None,
         })
+    }
+
+    /// A decoder of bytes an [`Encoder`] with no magic wrote, never stored (no checksum).
+    pub(crate) fn plain(bytes: &'a [u8]) -> Decoder<'a> {
+        Decoder {
+            bytes,
+            at: 0,
+            strings: Vec::new(),
+            table: None,
+        }
     }
 
     /// A decoder at `at` in `body` (a file's bytes without their checksum, already read once

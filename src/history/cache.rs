@@ -45,13 +45,31 @@ pub(crate) struct Computed {
     pub(crate) fields: Arc<[(String, crate::history::diff::FieldDigest)]>,
 }
 
+/// A [`Computed`] in the cache's byte format, with its own strings: what is held of each
+/// revision compared on this run (a tenth of its size decoded; a cold walk of 100,000
+/// revisions held 400 MB of them), decoded when asked.
+pub(crate) struct Encoded(Box<[u8]>);
+
+impl Encoded {
+    pub(crate) fn of(computed: &Computed) -> Encoded {
+        let mut e = Encoder::new(b"");
+        encode_entry(&mut e, computed);
+        Encoded(e.into_bytes().into_boxed_slice())
+    }
+
+    /// What it holds: its field changes when `changes`, else none (they are read past).
+    fn read(&self, changes: bool) -> Option<Computed> {
+        read_entry(&mut Decoder::plain(&self.0), changes)
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct Cache {
     plans: String,
     head: Option<String>,
     walk: Option<Walk>,
     /// Computed on this run.
-    diffs: HashMap<String, Computed>,
+    diffs: HashMap<String, Encoded>,
     /// Read from the file.
     stored: Stored,
     changed: bool,
@@ -79,24 +97,28 @@ impl Stored {
     /// What the revision at `at` holds: its field changes when `changes`, else none (they
     /// are read past).
     fn read(&self, at: usize, changes: bool) -> Option<Computed> {
-        let mut d = self.decoder(at);
-        let changes = if changes {
-            read_changes(&mut d)?.into()
-        } else {
-            skip_changes(&mut d)?;
-            Vec::new().into()
-        };
-        let (signoffs, fields) = read_evidence(&mut d)?;
-        Some(Computed {
-            changes,
-            signoffs: signoffs.into(),
-            fields: fields.into(),
-        })
+        read_entry(&mut self.decoder(at), changes)
     }
 
     fn computed(&self, at: usize) -> Option<Computed> {
         self.read(at, true)
     }
+}
+
+/// A revision as [`encode_entry`] wrote it: its field changes when `changes`, else none.
+fn read_entry(d: &mut Decoder, changes: bool) -> Option<Computed> {
+    let changes = if changes {
+        read_changes(d)?.into()
+    } else {
+        skip_changes(d)?;
+        Vec::new().into()
+    };
+    let (signoffs, fields) = read_evidence(d)?;
+    Some(Computed {
+        changes,
+        signoffs: signoffs.into(),
+        fields: fields.into(),
+    })
 }
 
 type Evidence = (
@@ -205,8 +227,8 @@ impl Cache {
     /// What was computed for the revision from `old` to `new`, on this run or an earlier one.
     pub(crate) fn diff(&self, old: Option<&str>, new: &str) -> Option<Computed> {
         let key = key(old, new);
-        if let Some(computed) = self.diffs.get(&key) {
-            return Some(computed.clone());
+        if let Some(encoded) = self.diffs.get(&key) {
+            return encoded.read(true);
         }
         self.stored.computed(*self.stored.entries.get(&key)?)
     }
@@ -214,8 +236,8 @@ impl Cache {
     /// The same without the field changes (left empty): what verifying sign-offs needs.
     pub(crate) fn evidence(&self, old: Option<&str>, new: &str) -> Option<Computed> {
         let key = key(old, new);
-        if let Some(computed) = self.diffs.get(&key) {
-            return Some(computed.clone());
+        if let Some(encoded) = self.diffs.get(&key) {
+            return encoded.read(false);
         }
         self.stored.read(*self.stored.entries.get(&key)?, false)
     }
@@ -227,11 +249,21 @@ impl Cache {
     }
 
     /// Records what was computed for a revision.
-    pub(crate) fn insert(&mut self, old: Option<&str>, new: &str, computed: Computed) {
+    pub(crate) fn insert(&mut self, old: Option<&str>, new: &str, computed: &Computed) {
+        self.insert_encoded(old, new, || Encoded::of(computed));
+    }
+
+    /// The same for a revision already encoded (see [`Encoded`]).
+    pub(crate) fn insert_encoded(
+        &mut self,
+        old: Option<&str>,
+        new: &str,
+        encoded: impl FnOnce() -> Encoded,
+    ) {
         if self.contains(old, new) {
             return;
         }
-        self.diffs.insert(key(old, new), computed);
+        self.diffs.insert(key(old, new), encoded());
         self.changed = true;
     }
 
@@ -245,15 +277,23 @@ impl Cache {
         if std::fs::create_dir_all(dir).is_err() {
             return;
         }
-        // What the file held is written again with what was computed since.
-        let mut all: HashMap<String, Computed> = self
+        // What the file held is written again with what was computed since, one revision
+        // decoded at a time.
+        let mut all: Vec<(&String, Entry)> = self
             .stored
             .entries
             .iter()
-            .filter_map(|(key, at)| Some((key.clone(), self.stored.computed(*at)?)))
+            .map(|(key, at)| (key, Entry::Stored(*at)))
+            .chain(self.diffs.iter().map(|(key, e)| (key, Entry::Computed(e))))
             .collect();
-        all.extend(self.diffs.iter().map(|(k, c)| (k.clone(), c.clone())));
-        let bytes = encode(&self.plans, self.head.as_deref(), walk, &all);
+        all.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let read = |entry: &Entry| match entry {
+            Entry::Stored(at) => self.stored.computed(*at),
+            Entry::Computed(encoded) => encoded.read(true),
+        };
+        let Some(bytes) = encode(&self.plans, self.head.as_deref(), walk, &all, read) else {
+            return;
+        };
         let Ok(mut temp) = crate::atomic::temp_file_in(dir) else {
             return;
         };
@@ -263,13 +303,21 @@ impl Cache {
     }
 }
 
-/// The cache's bytes.
-fn encode(
+/// Where a revision's computed changes are held.
+enum Entry<'a> {
+    Stored(usize),
+    Computed(&'a Encoded),
+}
+
+/// The cache's bytes, with the revisions `entries` (in key order, so that the same cache is
+/// the same file), each decoded by `read` as it is written; `None` if one cannot be.
+fn encode<E>(
     plans: &str,
     head: Option<&str>,
     walk: &Walk,
-    diffs: &HashMap<String, Computed>,
-) -> Vec<u8> {
+    entries: &[(&String, E)],
+    read: impl Fn(&E) -> Option<Computed>,
+) -> Option<Vec<u8>> {
     let mut e = Encoder::new(MAGIC);
     e.uint(VERSION);
     e.str(plans);
@@ -311,45 +359,46 @@ fn encode(
             e.str(p);
         }
     }
-    // In key order, so that the same cache is the same file.
-    let mut keys: Vec<&String> = diffs.keys().collect();
-    keys.sort_unstable();
-    e.uint(keys.len() as u64);
-    for key in keys {
-        let computed = &diffs[key];
+    e.uint(entries.len() as u64);
+    for (key, entry) in entries {
         e.str(key);
-        e.uint(computed.changes.len() as u64);
-        for change in computed.changes.iter() {
-            match change {
-                FieldChange::Body { field, sections } => {
-                    e.uint(0);
-                    e.str(field);
-                    e.uint(sections.len() as u64);
-                    for s in sections {
-                        e.str(s);
-                    }
-                }
-                FieldChange::Field { field, from, to } => {
-                    e.uint(1);
-                    e.str(field);
-                    e.value(from);
-                    e.value(to);
+        encode_entry(&mut e, &read(entry)?);
+    }
+    Some(e.finish())
+}
+
+/// A revision's field changes, sign-offs and field digests.
+fn encode_entry(e: &mut Encoder, computed: &Computed) {
+    e.uint(computed.changes.len() as u64);
+    for change in computed.changes.iter() {
+        match change {
+            FieldChange::Body { field, sections } => {
+                e.uint(0);
+                e.str(field);
+                e.uint(sections.len() as u64);
+                for s in sections {
+                    e.str(s);
                 }
             }
-        }
-        e.uint(computed.signoffs.len() as u64);
-        for s in computed.signoffs.iter() {
-            e.str(&s.person);
-            e.opt_str(s.role.as_deref());
-            e.str(&s.date);
-        }
-        e.uint(computed.fields.len() as u64);
-        for (field, digest) in computed.fields.iter() {
-            e.str(field);
-            e.digest(digest);
+            FieldChange::Field { field, from, to } => {
+                e.uint(1);
+                e.str(field);
+                e.value(from);
+                e.value(to);
+            }
         }
     }
-    e.finish()
+    e.uint(computed.signoffs.len() as u64);
+    for s in computed.signoffs.iter() {
+        e.str(&s.person);
+        e.opt_str(s.role.as_deref());
+        e.str(&s.date);
+    }
+    e.uint(computed.fields.len() as u64);
+    for (field, digest) in computed.fields.iter() {
+        e.str(field);
+        e.digest(digest);
+    }
 }
 
 type Decoded = (Option<String>, Walk, Stored);
@@ -594,7 +643,12 @@ mod tests {
     #[test]
     fn the_cache_reads_back_what_it_wrote_and_only_for_its_plans() {
         let (walk, diffs) = sample();
-        let bytes = encode("plans|metrics", Some("b"), &walk, &diffs);
+        let mut entries: Vec<(&String, &Computed)> = diffs.iter().collect();
+        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let bytes = encode("plans|metrics", Some("b"), &walk, &entries, |c| {
+            Some((*c).clone())
+        })
+        .unwrap();
         let (head, read_walk, stored) = read(bytes.clone(), "plans|metrics").unwrap();
         assert_eq!(head.as_deref(), Some("b"));
         assert_eq!(
@@ -637,8 +691,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (walk, diffs) = sample();
         let mut cache = Cache::load(dir.path(), Path::new("plans"), &[]);
-        cache.diffs = diffs;
-        cache.changed = true;
+        for (key, computed) in &diffs {
+            let (old, new) = key.split_once("..").unwrap();
+            cache.insert((!old.is_empty()).then_some(old), new, computed);
+        }
+        // Held encoded, read back whole.
+        assert_eq!(
+            serde_json::to_value(cache.diff(Some("02"), "03").unwrap()).unwrap(),
+            serde_json::to_value(&diffs[&key(Some("02"), "03")]).unwrap()
+        );
         cache.save(dir.path(), &walk);
         let path = dir.path().join(FILE);
         let mut loaded = Cache::load(dir.path(), Path::new("plans"), &[]);
@@ -646,7 +707,7 @@ mod tests {
         // Saved again with one more revision: what was read lazily is written back whole.
         let (_, more) = sample();
         let extra = more[&key(Some("01"), "02")].clone();
-        loaded.insert(Some("03"), "04", extra);
+        loaded.insert(Some("03"), "04", &extra);
         loaded.save(dir.path(), &walk);
         let reloaded = Cache::load(dir.path(), Path::new("plans"), &[]);
         for (old, new) in [(Some("01"), "02"), (Some("02"), "03"), (Some("03"), "04")] {

@@ -236,7 +236,7 @@ impl Audit {
         let display = display_names(&git, &walk);
         let (computed, missing) = computed;
         for (old, new, computed) in computed {
-            cache.insert(old.as_deref(), &new, computed);
+            cache.insert_encoded(old.as_deref(), &new, || computed);
         }
         Ok(Some(Audit {
             git_dir: git.path().to_path_buf(),
@@ -621,7 +621,7 @@ impl Audit {
                         signoffs: revision.signoffs.clone(),
                         fields: revision.fields.clone(),
                     };
-                    self.cache.insert(r.old_blob.as_deref(), new, computed);
+                    self.cache.insert(r.old_blob.as_deref(), new, &computed);
                 }
             }
         }
@@ -665,7 +665,7 @@ impl Audit {
         for (computed, missing) in computed {
             self.missing.fetch_add(missing, Ordering::Relaxed);
             for (old, new, computed) in computed {
-                self.cache.insert(old.as_deref(), &new, computed);
+                self.cache.insert_encoded(old.as_deref(), &new, || computed);
             }
         }
     }
@@ -921,8 +921,9 @@ impl Audit {
     }
 }
 
-/// A revision's blobs and what comparing them found.
-type Compared = (Option<String>, String, cache::Computed);
+/// A revision's blobs and what comparing them found, encoded at once (see
+/// [`cache::Encoded`]).
+type Compared = (Option<String>, String, cache::Encoded);
 
 /// Compares revisions in the order a [`Reader`] hands them in (oldest first), keeping what it
 /// read of the latest revision of each file so that each blob is parsed once.
@@ -968,7 +969,8 @@ impl Comparer {
             return;
         };
         let (computed, kept) = fields::compare(before.as_ref(), &text, &self.covers);
-        self.out.push((read.old, read.new.clone(), computed));
+        self.out
+            .push((read.old, read.new.clone(), cache::Encoded::of(&computed)));
         self.latest.insert(read.new, kept);
     }
 
