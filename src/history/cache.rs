@@ -268,7 +268,7 @@ impl Cache {
     }
 
     /// Writes the cache atomically; failures are ignored (the next run recomputes).
-    pub(crate) fn save(&self, git_dir: &Path, walk: &Walk) {
+    pub(crate) fn save(&mut self, git_dir: &Path, walk: &Walk) {
         if !self.changed {
             return;
         }
@@ -299,6 +299,7 @@ impl Cache {
         };
         if temp.as_file_mut().write_all(&bytes).is_ok() && temp.persist(&path).is_ok() {
             let _ = std::fs::remove_file(git_dir.join(OLD_FILE));
+            self.changed = false;
         }
     }
 }

@@ -238,6 +238,11 @@ impl Audit {
         for (old, new, computed) in computed {
             cache.insert_encoded(old.as_deref(), &new, || computed);
         }
+        // What a walk compared is saved at once, while little else is held (encoding the
+        // file takes a copy of it): a site reads its plans only after this.
+        if compare {
+            cache.save(git.path(), &walk);
+        }
         Ok(Some(Audit {
             git_dir: git.path().to_path_buf(),
             walk,

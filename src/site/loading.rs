@@ -280,6 +280,11 @@ impl Site {
             .clone()
             .unwrap_or_else(indicatif::ProgressBar::hidden);
 
+        // The history is walked first: what a walk without a cache holds while it compares
+        // revisions is let go before the plans are read.
+        bar.set_message("reading the history");
+        let mut audit = Audit::open(&repo, true)?;
+
         // Every plan that parsed with a usable id, visible in this build.
         let listed = repo.plan_files()?;
         let paths = listed.paths;
@@ -312,11 +317,9 @@ impl Site {
         let ids: Vec<String> = visible.iter().map(PlanFile::id).collect();
 
         // History: the audit trail of the plans on the site.
-        bar.set_message("reading the history");
         let selected: Vec<PathBuf> = visible.iter().map(|f| f.path.clone()).collect();
         let trust = Trust::current(&repo, options.reviews.as_deref())?;
         let site_publishes_consequences = repo.config.site.publish_consequences;
-        let mut audit = Audit::open(&repo, true)?;
         let shallow = audit.as_ref().is_some_and(|a| a.shallow || !a.complete());
         // Each plan's history is produced when its page is written, then let go: together
         // they weigh hundreds of megabytes on a long history.
