@@ -6,16 +6,28 @@
 use serde_json::{Map, Number, Value};
 
 /// Writes values; [`Encoder::finish`] appends the checksum.
+///
+/// Strings that outlive the encoder (`'a`) are numbered by reference ([`Encoder::str_kept`]);
+/// others are copied the first time they are written.
 #[derive(Default)]
-pub(crate) struct Encoder {
+pub(crate) struct Encoder<'a> {
     bytes: Vec<u8>,
-    strings: std::collections::HashMap<String, u64>,
+    strings: std::collections::HashMap<std::borrow::Cow<'a, str>, u64>,
 }
 
-impl Encoder {
-    pub(crate) fn new(magic: &[u8]) -> Encoder {
+impl<'a> Encoder<'a> {
+    pub(crate) fn new(magic: &[u8]) -> Encoder<'a> {
+        Encoder::with_capacity(magic, 0)
+    }
+
+    /// An encoder that will write about `capacity` bytes: a large file is then not copied
+    /// each time its buffer doubles (the pages of a generous estimate that are never
+    /// written cost no memory).
+    pub(crate) fn with_capacity(magic: &[u8], capacity: usize) -> Encoder<'a> {
+        let mut bytes = Vec::with_capacity(capacity.max(magic.len()));
+        bytes.extend_from_slice(magic);
         Encoder {
-            bytes: magic.to_vec(),
+            bytes,
             strings: std::collections::HashMap::new(),
         }
     }
@@ -47,11 +59,35 @@ impl Encoder {
             self.uint(n + 1);
             return;
         }
+        self.first(std::borrow::Cow::Owned(s.to_string()));
+    }
+
+    /// The same for a string that outlives the encoder: it is not copied.
+    pub(crate) fn str_kept(&mut self, s: &'a str) {
+        if let Some(&n) = self.strings.get(s) {
+            self.uint(n + 1);
+            return;
+        }
+        self.first(std::borrow::Cow::Borrowed(s));
+    }
+
+    fn first(&mut self, s: std::borrow::Cow<'a, str>) {
         let n = self.strings.len() as u64;
-        self.strings.insert(s.to_string(), n);
+        let len = s.len() as u64;
         self.uint(0);
-        self.uint(s.len() as u64);
+        self.uint(len);
         self.bytes.extend_from_slice(s.as_bytes());
+        self.strings.insert(s, n);
+    }
+
+    pub(crate) fn opt_str_kept(&mut self, s: Option<&'a str>) {
+        match s {
+            None => self.flag(false),
+            Some(s) => {
+                self.flag(true);
+                self.str_kept(s);
+            }
+        }
     }
 
     pub(crate) fn opt_str(&mut self, s: Option<&str>) {

@@ -291,7 +291,18 @@ impl Cache {
             Entry::Stored(at) => self.stored.computed(*at),
             Entry::Computed(encoded) => encoded.read(true),
         };
-        let Some(bytes) = encode(&self.plans, self.head.as_deref(), walk, &all, read) else {
+        // Generous: what the file held, what was computed since, and the walk again.
+        let size_hint = self.stored.body.len()
+            + self.diffs.values().map(|e| e.0.len()).sum::<usize>()
+            + 256 * (walk.commits.len() + walk.changes.len());
+        let Some(bytes) = encode(
+            &self.plans,
+            self.head.as_deref(),
+            walk,
+            &all,
+            read,
+            size_hint,
+        ) else {
             return;
         };
         let Ok(mut temp) = crate::atomic::temp_file_in(dir) else {
@@ -312,34 +323,35 @@ enum Entry<'a> {
 
 /// The cache's bytes, with the revisions `entries` (in key order, so that the same cache is
 /// the same file), each decoded by `read` as it is written; `None` if one cannot be.
-fn encode<E>(
-    plans: &str,
-    head: Option<&str>,
-    walk: &Walk,
-    entries: &[(&String, E)],
+fn encode<'w, E>(
+    plans: &'w str,
+    head: Option<&'w str>,
+    walk: &'w Walk,
+    entries: &[(&'w String, E)],
     read: impl Fn(&E) -> Option<Computed>,
+    size_hint: usize,
 ) -> Option<Vec<u8>> {
-    let mut e = Encoder::new(MAGIC);
+    let mut e = Encoder::with_capacity(MAGIC, size_hint);
     e.uint(VERSION);
-    e.str(plans);
-    e.opt_str(head);
+    e.str_kept(plans);
+    e.opt_str_kept(head);
     e.uint(walk.commits.len() as u64);
     for c in &walk.commits {
-        e.str(&c.id);
+        e.str_kept(&c.id);
         for who in [&c.author, &c.committer] {
-            e.str(&who.name);
-            e.str(&who.email);
+            e.str_kept(&who.name);
+            e.str_kept(&who.email);
         }
         e.flag(c.signed);
         // Seconds since the epoch as their two's-complement bits, the offset likewise.
         e.u64_fixed(c.date.instant().as_second() as u64);
         e.uint(u64::from(c.date.offset_seconds() as u32));
-        e.str(&c.summary);
+        e.str_kept(&c.summary);
         e.uint(c.pr.map_or(0, |n| n.saturating_add(1)));
         e.uint(c.trailers.len() as u64);
         for t in c.trailers.iter() {
-            e.str(&t.key);
-            e.str(&t.value);
+            e.str_kept(&t.key);
+            e.str_kept(&t.value);
         }
     }
     e.uint(walk.changes.len() as u64);
@@ -351,18 +363,18 @@ fn encode<E>(
             ChangeKind::Deleted => 2,
             ChangeKind::Renamed => 3,
         });
-        e.str(&c.path);
-        e.opt_str(c.old_path.as_deref());
-        e.opt_str(c.old_blob.as_deref());
-        e.opt_str(c.new_blob.as_deref());
+        e.str_kept(&c.path);
+        e.opt_str_kept(c.old_path.as_deref());
+        e.opt_str_kept(c.old_blob.as_deref());
+        e.opt_str_kept(c.new_blob.as_deref());
         e.uint(c.other_parents.len() as u64);
         for p in &c.other_parents {
-            e.str(p);
+            e.str_kept(p);
         }
     }
     e.uint(entries.len() as u64);
     for (key, entry) in entries {
-        e.str(key);
+        e.str_kept(key);
         encode_entry(&mut e, &read(entry)?);
     }
     Some(e.finish())
@@ -646,9 +658,14 @@ mod tests {
         let (walk, diffs) = sample();
         let mut entries: Vec<(&String, &Computed)> = diffs.iter().collect();
         entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        let bytes = encode("plans|metrics", Some("b"), &walk, &entries, |c| {
-            Some((*c).clone())
-        })
+        let bytes = encode(
+            "plans|metrics",
+            Some("b"),
+            &walk,
+            &entries,
+            |c| Some((*c).clone()),
+            0,
+        )
         .unwrap();
         let (head, read_walk, stored) = read(bytes.clone(), "plans|metrics").unwrap();
         assert_eq!(head.as_deref(), Some("b"));
