@@ -8,10 +8,11 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    // libgit2 maps pack files into memory in windows of 1 GB, up to 8 GB, and each handle
-    // maps its own: a walk and the reader beside it kept a whole pack mapped twice, which
-    // counts in the process's memory. Windows of 8 MB, at most 64 MB mapped, cost a few more
-    // `mmap` calls. SAFETY: set before any thread starts, as libgit2 requires.
+    // libgit2 maps pack files into memory in windows of 1 GB, up to 8 GB mapped at once: a
+    // walk of the whole history kept whole packs mapped, and mapped pages count in the
+    // process's memory (a cold `build` peaked 100 MB higher). Windows of 8 MB, at most 64 MB
+    // mapped, cost a few more `mmap` calls (BENCHMARKS.md, round six).
+    // SAFETY: set before any thread starts, as libgit2 requires.
     unsafe {
         let _ = git2::opts::set_mwindow_size(8 << 20);
         let _ = git2::opts::set_mwindow_mapped_limit(64 << 20);

@@ -105,7 +105,8 @@ pub fn check_paths(
     paths: &[PathBuf],
     report: &(dyn Fn(&Path) -> bool + Sync),
 ) -> (Vec<PlanFile>, Vec<Diagnostic>) {
-    let results: Vec<(PlanFile, Vec<Diagnostic>)> = paths
+    // Unzipped in parallel, in place: ten thousand plans are not moved again one by one.
+    let (plans, found): (Vec<PlanFile>, Vec<Vec<Diagnostic>>) = paths
         .par_iter()
         .map(|path| {
             let mut file = settings.repo.load_plan(path);
@@ -117,8 +118,7 @@ pub fn check_paths(
             file.summarise(settings.keep_text && !found.is_empty());
             (file, found)
         })
-        .collect();
-    let (plans, found): (Vec<PlanFile>, Vec<Vec<Diagnostic>>) = results.into_iter().unzip();
+        .unzip();
     let mut diagnostics: Vec<Diagnostic> = found.into_iter().flatten().collect();
     diagnostics.extend(across_plans(&plans, report));
     (plans, diagnostics)

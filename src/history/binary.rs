@@ -130,12 +130,12 @@ impl<'a> Encoder<'a> {
         }
     }
 
-    /// The bytes with their checksum at the end.
     /// The bytes written, without a checksum (for bytes that never leave memory).
     pub(crate) fn into_bytes(self) -> Vec<u8> {
         self.bytes
     }
 
+    /// The bytes with their checksum at the end.
     pub(crate) fn finish(mut self) -> Vec<u8> {
         let sum = checksum(&self.bytes);
         self.bytes.extend_from_slice(&sum.to_le_bytes());

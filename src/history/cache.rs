@@ -267,18 +267,52 @@ impl Cache {
         self.changed = true;
     }
 
-    /// Writes the cache atomically; failures are ignored (the next run recomputes).
+    /// Writes the cache atomically; failures are ignored (the next run recomputes), and not
+    /// tried again on this run unless more is computed (a read-only `.git` is not encoded
+    /// for nothing twice).
     pub(crate) fn save(&mut self, git_dir: &Path, walk: &Walk) {
         if !self.changed {
             return;
         }
+        self.changed = false;
         let path: PathBuf = git_dir.join(FILE);
         let Some(dir) = path.parent() else { return };
         if std::fs::create_dir_all(dir).is_err() {
             return;
         }
-        // What the file held is written again with what was computed since, one revision
-        // decoded at a time.
+        let Ok(mut temp) = crate::atomic::temp_file_in(dir) else {
+            return;
+        };
+        let bytes = match self.encode_file(walk) {
+            Some(bytes) => bytes,
+            None => {
+                // A revision that cannot be read back is left out (it is computed again when
+                // asked), so that the cache repairs itself.
+                let stored = &self.stored;
+                let bad: Vec<String> = stored
+                    .entries
+                    .iter()
+                    .filter(|(_, at)| stored.computed(**at).is_none())
+                    .map(|(key, _)| key.clone())
+                    .collect();
+                for key in bad {
+                    self.stored.entries.remove(&key);
+                }
+                self.diffs.retain(|_, encoded| encoded.read(true).is_some());
+                match self.encode_file(walk) {
+                    Some(bytes) => bytes,
+                    None => return,
+                }
+            }
+        };
+        if temp.as_file_mut().write_all(&bytes).is_ok() && temp.persist(&path).is_ok() {
+            let _ = std::fs::remove_file(git_dir.join(OLD_FILE));
+        }
+    }
+
+    /// The cache file's bytes: what the file held with what was computed since, one revision
+    /// decoded at a time; `None` when one cannot be read back.
+    fn encode_file(&self, walk: &Walk) -> Option<Vec<u8>> {
         let mut all: Vec<(&String, Entry)> = self
             .stored
             .entries
@@ -295,23 +329,14 @@ impl Cache {
         let size_hint = self.stored.body.len()
             + self.diffs.values().map(|e| e.0.len()).sum::<usize>()
             + 256 * (walk.commits.len() + walk.changes.len());
-        let Some(bytes) = encode(
+        encode(
             &self.plans,
             self.head.as_deref(),
             walk,
             &all,
             read,
             size_hint,
-        ) else {
-            return;
-        };
-        let Ok(mut temp) = crate::atomic::temp_file_in(dir) else {
-            return;
-        };
-        if temp.as_file_mut().write_all(&bytes).is_ok() && temp.persist(&path).is_ok() {
-            let _ = std::fs::remove_file(git_dir.join(OLD_FILE));
-            self.changed = false;
-        }
+        )
     }
 }
 
@@ -744,6 +769,23 @@ mod tests {
         std::fs::write(&path, bytes).unwrap();
         let loaded = Cache::load(dir.path(), Path::new("plans"), &[]);
         assert!(loaded.walk.is_none() && !loaded.contains(Some("01"), "02"));
+    }
+
+    #[test]
+    fn a_revision_that_cannot_be_read_back_is_left_out_and_the_rest_saved() {
+        let dir = tempfile::tempdir().unwrap();
+        let (walk, diffs) = sample();
+        let mut cache = Cache::load(dir.path(), Path::new("plans"), &[]);
+        cache.insert(Some("01"), "02", &diffs[&key(Some("01"), "02")]);
+        cache
+            .diffs
+            .insert(key(Some("02"), "03"), Encoded(vec![9, 9, 9].into()));
+        cache.changed = true;
+        cache.save(dir.path(), &walk);
+        let loaded = Cache::load(dir.path(), Path::new("plans"), &[]);
+        assert!(loaded.contains(Some("01"), "02"));
+        assert!(!loaded.contains(Some("02"), "03"));
+        assert!(loaded.diff(Some("01"), "02").is_some());
     }
 
     fn diffs_of(diffs: &HashMap<String, Computed>, old: Option<&str>, new: &str) -> Computed {

@@ -43,7 +43,8 @@ pub(crate) struct Commit {
 }
 
 impl Commit {
-    /// Whether an `Approved-by:` trailer of the commit names `email` (in any case).
+    /// Whether an `Approved-by:` trailer of the commit names `email` (in any case; the
+    /// trailer's email is trimmed, `email` is taken as it is).
     pub(crate) fn approved_by(&self, email: &str) -> bool {
         let approvers = self.approvers.get_or_init(|| {
             self.trailers
@@ -53,7 +54,7 @@ impl Commit {
                 .map(|e| e.trim().to_ascii_lowercase())
                 .collect()
         });
-        approvers.contains(&email.trim().to_ascii_lowercase())
+        approvers.contains(&email.to_ascii_lowercase())
     }
 }
 

@@ -310,7 +310,8 @@ fn ascii_section_key(title: &str) -> String {
     let mut out = String::with_capacity(title.len() + 4);
     let mut word: Option<usize> = None;
     for b in title.bytes() {
-        let separator = b.is_ascii_whitespace() || matches!(b, b':' | b'.' | b',' | b'-');
+        // `char::is_whitespace` also counts the vertical tab, which ASCII's does not.
+        let separator = b.is_ascii_whitespace() || matches!(b, b'\x0b' | b':' | b'.' | b',' | b'-');
         if separator || b == b'&' {
             if let Some(start) = word.take() {
                 end_word(&mut out, start);
@@ -363,7 +364,7 @@ mod tests {
             "&",
             "v",
             "",
-            "Q1\tplan\x0cnotes",
+            "Q1\tplan\x0cnotes\x0bmore",
             "versus&v",
         ] {
             assert_eq!(section_key(title), slow(title), "{title:?}");

@@ -280,13 +280,15 @@ impl Site {
             .clone()
             .unwrap_or_else(indicatif::ProgressBar::hidden);
 
-        // The history is walked first: what a walk without a cache holds while it compares
-        // revisions is let go before the plans are read.
+        // What can fail at once fails before the history is walked.
+        let listed = repo.plan_files()?;
+        let trust = Trust::current(&repo, options.reviews.as_deref())?;
+        // The history is walked before the plans are read: what a walk without a cache holds
+        // while it compares revisions is let go first.
         bar.set_message("reading the history");
         let mut audit = Audit::open(&repo, true)?;
 
         // Every plan that parsed with a usable id, visible in this build.
-        let listed = repo.plan_files()?;
         let paths = listed.paths;
         // A streamed build lets go of each plan's text until its page is written (the texts
         // of 10,000 plans weigh 150 MB), and reads it again then.
@@ -318,7 +320,6 @@ impl Site {
 
         // History: the audit trail of the plans on the site.
         let selected: Vec<PathBuf> = visible.iter().map(|f| f.path.clone()).collect();
-        let trust = Trust::current(&repo, options.reviews.as_deref())?;
         let site_publishes_consequences = repo.config.site.publish_consequences;
         let shallow = audit.as_ref().is_some_and(|a| a.shallow || !a.complete());
         // Each plan's history is produced when its page is written, then let go: together
