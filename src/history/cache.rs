@@ -250,20 +250,17 @@ impl Cache {
 
     /// Records what was computed for a revision.
     pub(crate) fn insert(&mut self, old: Option<&str>, new: &str, computed: &Computed) {
-        self.insert_encoded(old, new, || Encoded::of(computed));
+        if !self.contains(old, new) {
+            self.insert_encoded(old, new, Encoded::of(computed));
+        }
     }
 
     /// The same for a revision already encoded (see [`Encoded`]).
-    pub(crate) fn insert_encoded(
-        &mut self,
-        old: Option<&str>,
-        new: &str,
-        encoded: impl FnOnce() -> Encoded,
-    ) {
+    pub(crate) fn insert_encoded(&mut self, old: Option<&str>, new: &str, encoded: Encoded) {
         if self.contains(old, new) {
             return;
         }
-        self.diffs.insert(key(old, new), encoded());
+        self.diffs.insert(key(old, new), encoded);
         self.changed = true;
     }
 
@@ -283,31 +280,30 @@ impl Cache {
         let Ok(mut temp) = crate::atomic::temp_file_in(dir) else {
             return;
         };
-        let bytes = match self.encode_file(walk) {
-            Some(bytes) => bytes,
-            None => {
-                // A revision that cannot be read back is left out (it is computed again when
-                // asked), so that the cache repairs itself.
-                let stored = &self.stored;
-                let bad: Vec<String> = stored
-                    .entries
-                    .iter()
-                    .filter(|(_, at)| stored.computed(**at).is_none())
-                    .map(|(key, _)| key.clone())
-                    .collect();
-                for key in bad {
-                    self.stored.entries.remove(&key);
-                }
-                self.diffs.retain(|_, encoded| encoded.read(true).is_some());
-                match self.encode_file(walk) {
-                    Some(bytes) => bytes,
-                    None => return,
-                }
-            }
-        };
+        let encoded = self.encode_file(walk).or_else(|| {
+            self.drop_unreadable();
+            self.encode_file(walk)
+        });
+        let Some(bytes) = encoded else { return };
         if temp.as_file_mut().write_all(&bytes).is_ok() && temp.persist(&path).is_ok() {
             let _ = std::fs::remove_file(git_dir.join(OLD_FILE));
         }
+    }
+
+    /// Leaves out every revision that cannot be read back (it is computed again when asked),
+    /// so that the cache repairs itself.
+    fn drop_unreadable(&mut self) {
+        let stored = &self.stored;
+        let unreadable: Vec<String> = stored
+            .entries
+            .iter()
+            .filter(|(_, at)| stored.computed(**at).is_none())
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in unreadable {
+            self.stored.entries.remove(&key);
+        }
+        self.diffs.retain(|_, encoded| encoded.read(true).is_some());
     }
 
     /// The cache file's bytes: what the file held with what was computed since, one revision

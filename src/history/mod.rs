@@ -236,7 +236,7 @@ impl Audit {
         let display = display_names(&git, &walk);
         let (computed, missing) = computed;
         for (old, new, computed) in computed {
-            cache.insert_encoded(old.as_deref(), &new, || computed);
+            cache.insert_encoded(old.as_deref(), &new, computed);
         }
         // What a walk compared is saved at once, while little else is held (encoding the
         // file takes a copy of it): a site reads its plans only after this.
@@ -670,7 +670,7 @@ impl Audit {
         for (computed, missing) in computed {
             self.missing.fetch_add(missing, Ordering::Relaxed);
             for (old, new, computed) in computed {
-                self.cache.insert_encoded(old.as_deref(), &new, || computed);
+                self.cache.insert_encoded(old.as_deref(), &new, computed);
             }
         }
     }
