@@ -126,10 +126,7 @@ impl Repo {
         let full = self.root.join(path);
         plan_entry(&self.root, &full).ok()?;
         let text = String::from_utf8(read_bounded(&full).ok()?).ok()?;
-        Some(match text.strip_prefix('\u{feff}') {
-            Some(rest) => rest.to_string(),
-            None => text,
-        })
+        Some(crate::plan::without_bom(text))
     }
 
     /// `path` (as given on the command line, relative to `cwd`) relative to the root, if it

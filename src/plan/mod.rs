@@ -97,12 +97,7 @@ impl PlanFile {
     /// [`PlanFile::parse`] of bytes it may keep as the text (no copy of a file just read).
     pub(crate) fn parse_owned(path: PathBuf, bytes: Vec<u8>, schema: &Schema) -> PlanFile {
         let (text, problem) = match String::from_utf8(bytes) {
-            Ok(mut text) => {
-                if text.starts_with('\u{feff}') {
-                    text.drain(..'\u{feff}'.len_utf8());
-                }
-                (text, None)
-            }
+            Ok(text) => (without_bom(text), None),
             Err(e) => {
                 let valid = e.utf8_error().valid_up_to();
                 (String::new(), Some(non_utf8(e.as_bytes(), valid)))
@@ -348,6 +343,14 @@ fn split_front_matter(text: &str) -> Option<Split> {
         yaml_start: first_end,
         closing: None,
     })
+}
+
+/// A plan's text as planbook reads it: without a byte-order mark (taken out in place).
+pub(crate) fn without_bom(mut text: String) -> String {
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    text
 }
 
 fn non_utf8(bytes: &[u8], valid_up_to: usize) -> Problem {
