@@ -36,7 +36,7 @@ pub(crate) fn run(ctx: &Context, args: &CheckArgs) -> Result<ExitStatus, Error> 
     let base = args.base.as_deref();
     // With `--base`, who verifies sign-offs is read from the base revision first; otherwise
     // the history is read while the plans are parsed (see below).
-    let mut audit = if base.is_some() {
+    let audit = if base.is_some() {
         Audit::open(&repo, false)?
     } else {
         None
@@ -79,35 +79,36 @@ pub(crate) fn run(ctx: &Context, args: &CheckArgs) -> Result<ExitStatus, Error> 
         keep_text: args.format == CheckFormat::Human,
     };
     // The walk, the status of the plans folder and each plan's lineage need nothing the
-    // parsing finds: they are read on a thread of their own meanwhile.
+    // parsing finds: unless `--base` opened the history already, they are read on a thread of
+    // their own meanwhile.
     let selected_paths: Vec<PathBuf> = all.iter().filter(|p| wanted(p)).cloned().collect();
-    let read_history = |audit: &Audit| audit.timelines(&selected_paths);
-    let ((plans, mut diagnostics), timelines) = if audit.is_some() {
-        let timelines = audit.as_ref().map(read_history);
-        (check::check_paths(&settings, &all, &wanted), timelines)
-    } else if history_on {
-        let (checked, opened) = std::thread::scope(|scope| {
-            let reader = scope.spawn(|| -> Result<_, Error> {
-                let audit = Audit::open(settings.repo, false)?;
-                let timelines = audit.as_ref().map(read_history);
-                Ok((audit, timelines))
+    let with_timelines = |audit: Audit| {
+        let timelines = audit.timelines(&selected_paths);
+        (audit, timelines)
+    };
+    let ((plans, mut diagnostics), history) = match audit {
+        Some(audit) => (
+            check::check_paths(&settings, &all, &wanted),
+            Some(with_timelines(audit)),
+        ),
+        None if history_on => {
+            let (checked, history) = std::thread::scope(|scope| {
+                let reader = scope.spawn(|| -> Result<_, Error> {
+                    Ok(Audit::open(settings.repo, false)?.map(with_timelines))
+                });
+                let checked = check::check_paths(&settings, &all, &wanted);
+                let history = reader
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (checked, history)
             });
-            let checked = check::check_paths(&settings, &all, &wanted);
-            let opened = reader
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (checked, opened)
-        });
-        let (opened, timelines) = opened?;
-        audit = opened;
-        (checked, timelines)
-    } else {
-        (check::check_paths(&settings, &all, &wanted), None)
+            (checked, history?)
+        }
+        None => (check::check_paths(&settings, &all, &wanted), None),
     };
     diagnostics.extend(identity);
-    let in_git = audit.is_some();
-    match (&mut audit, timelines) {
-        (Some(audit), Some(timelines)) => {
+    match history {
+        Some((mut audit, timelines)) => {
             if audit.shallow && !ctx.quiet {
                 cmd::warn(cmd::SHALLOW_WARNING, ctx.color);
             }
@@ -115,13 +116,13 @@ pub(crate) fn run(ctx: &Context, args: &CheckArgs) -> Result<ExitStatus, Error> 
                 cmd::warn(cmd::PARTIAL_WARNING, ctx.color);
             }
             diagnostics.extend(check::history::run(
-                &settings, audit, &plans, timelines, base, &wanted,
+                &settings, &mut audit, &plans, timelines, base, &wanted,
             )?);
         }
-        _ if !in_git && history_on && !ctx.quiet && args.format == CheckFormat::Human => {
+        None if history_on && !ctx.quiet && args.format == CheckFormat::Human => {
             eprintln!("note: not a git repository: sign-offs are not checked against the history");
         }
-        _ => {}
+        None => {}
     }
     check::finish(&repo, &trust, &plans, &mut diagnostics);
     // The text of a plan is kept only while its own rules run, or when they found something;
