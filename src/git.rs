@@ -7,6 +7,34 @@ use std::path::{Path, PathBuf};
 
 use git2::{Oid, Repository};
 
+pub(crate) mod packs;
+
+/// Running `git` itself in tests, to build the repositories they read.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::path::Path;
+    use std::process::Command;
+
+    /// Runs `git args…` in `dir` as a fixed author, and returns what it printed.
+    pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_AUTHOR_NAME", "A")
+            .env("GIT_AUTHOR_EMAIL", "a@example.com")
+            .env("GIT_COMMITTER_NAME", "A")
+            .env("GIT_COMMITTER_EMAIL", "a@example.com")
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("git prints UTF-8")
+    }
+}
+
 /// The git repository holding `root` (searching upwards from it, as git does); `None` outside
 /// git.
 pub(crate) fn discover(root: &Path) -> Option<Repository> {

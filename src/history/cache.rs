@@ -58,7 +58,7 @@ impl Encoded {
     }
 
     /// What it holds: its field changes when `changes`, else none (they are read past).
-    fn read(&self, changes: bool) -> Option<Computed> {
+    pub(crate) fn read(&self, changes: bool) -> Option<Computed> {
         read_entry(&mut Decoder::plain(&self.0), changes)
     }
 }

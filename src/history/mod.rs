@@ -192,42 +192,17 @@ impl Audit {
         let mut computed: (Vec<Compared>, usize) = (Vec::new(), 0);
         let walk = match head {
             None => Walk::default(),
-            // The blobs behind the changes are read on one thread and compared on another
-            // while the walk goes on, oldest first (see `Comparer`): reading keeps the pack's
-            // order, so each delta's base is still in the reader's cache.
+            // What the walk finds is read and compared once it is done, a file at a time on
+            // every thread (see `compare_changes`).
             Some(head) if compare => {
-                let git_dir = git.path().to_path_buf();
-                let (send, receive) = std::sync::mpsc::channel::<(Option<String>, String)>();
-                let (send_read, receive_read) = std::sync::mpsc::sync_channel::<Read>(256);
-                let worker_covers = covers.clone();
-                let (walk, found) = std::thread::scope(|scope| {
-                    let reader_dir = git_dir.clone();
-                    scope.spawn(move || {
-                        let mut reader = Reader::new(&reader_dir);
-                        for (old, new) in receive {
-                            if send_read.send(reader.read(old, new)).is_err() {
-                                break;
-                            }
-                        }
-                    });
-                    let worker = scope.spawn(move || {
-                        let mut comparer = Comparer::new(&worker_covers);
-                        for read in receive_read {
-                            comparer.compare_read(read);
-                        }
-                        comparer.finish()
-                    });
-                    let walk = cache.walk_to(&git, head, &plans, &mut |old, new| {
-                        let _ = send.send((old.map(str::to_string), new.to_string()));
-                    });
-                    drop(send);
-                    (walk, worker.join())
-                });
-                computed = found.map_err(|_| Error::Git {
-                    message: "reading the plans' history failed: a worker stopped".into(),
-                    help: Some("run `git fsck` to check the repository".into()),
-                })?;
-                walk.map_err(git_error)?
+                let mut changes = Vec::new();
+                let walk = cache
+                    .walk_to(&git, head, &plans, &mut |old, new| {
+                        changes.push((old.map(str::to_string), new.to_string()));
+                    })
+                    .map_err(git_error)?;
+                computed = compare_changes(git.path(), changes, &covers);
+                walk
             }
             Some(head) => cache
                 .walk_to(&git, head, &plans, &mut |_, _| {})
@@ -636,11 +611,8 @@ impl Audit {
     /// Computes the field changes and sign-offs of every committed revision in `timelines`
     /// that the cache does not have yet, into the cache.
     ///
-    /// Revisions are taken oldest commit first, in as many contiguous stretches of history as
-    /// there are threads, because packs store blobs as deltas on the ones written just before
-    /// them (`git fast-import` chains blobs in the order they were added, whatever their
-    /// file): reading in that order keeps each delta's base in libgit2's cache, where reading
-    /// plan by plan resolved long chains again and again.
+    /// Revisions are listed oldest commit first, then read and compared as a walk's are (see
+    /// [`compare_changes`]).
     fn precompute(&mut self, timelines: &[Vec<RevisionRef>]) {
         let mut todo: Vec<(usize, Option<&str>, &str)> = timelines
             .iter()
@@ -654,24 +626,14 @@ impl Audit {
         if todo.is_empty() {
             return;
         }
-        let stretch = todo.len().div_ceil(rayon::current_num_threads());
-        let git_dir = self.git_dir.clone();
-        let computed: Vec<(Vec<Compared>, usize)> = todo
-            .par_chunks(stretch)
-            .map(|stretch| {
-                let mut reader = Reader::new(&git_dir);
-                let mut comparer = Comparer::new(&self.covers);
-                for (_, old, new) in stretch {
-                    comparer.compare_read(reader.read(old.map(str::to_string), new.to_string()));
-                }
-                comparer.finish()
-            })
+        let changes = todo
+            .into_iter()
+            .map(|(_, old, new)| (old.map(str::to_string), new.to_string()))
             .collect();
-        for (computed, missing) in computed {
-            self.missing.fetch_add(missing, Ordering::Relaxed);
-            for (old, new, computed) in computed {
-                self.cache.insert_encoded(old.as_deref(), &new, computed);
-            }
+        let (computed, missing) = compare_changes(&self.git_dir, changes, &self.covers);
+        self.missing.fetch_add(missing, Ordering::Relaxed);
+        for (old, new, computed) in computed {
+            self.cache.insert_encoded(old.as_deref(), &new, computed);
         }
     }
 
@@ -930,120 +892,210 @@ impl Audit {
 /// [`cache::Encoded`]).
 type Compared = (Option<String>, String, cache::Encoded);
 
-/// Compares revisions in the order a [`Reader`] hands them in (oldest first), keeping what it
-/// read of the latest revision of each file so that each blob is parsed once.
-struct Comparer {
-    /// What is kept of the latest revision of each file, by blob id (see [`fields::Kept`]).
-    latest: HashMap<String, fields::Kept>,
-    out: Vec<Compared>,
-    /// Revisions left out because an object was missing.
-    missing: usize,
-    /// The fields a sign-off covers, digested beside the plan's other short fields.
-    covers: Vec<String>,
+/// A file's revisions that follow each other: each change after the first starts from the
+/// blob the one before it ended with (see [`chains`]).
+#[derive(Default)]
+struct Chain {
+    /// `old blob → new blob`, oldest first.
+    changes: Vec<(Option<String>, String)>,
+    /// The place of each change in the walk's order.
+    order: Vec<usize>,
 }
 
-impl Comparer {
-    fn new(covers: &[String]) -> Comparer {
-        Comparer {
-            latest: HashMap::new(),
-            out: Vec::new(),
-            missing: 0,
-            covers: covers.to_vec(),
-        }
+impl Chain {
+    /// 1 when the first change starts from a blob, which is then read first.
+    fn reads_old(&self) -> usize {
+        usize::from(self.changes.first().is_some_and(|(old, _)| old.is_some()))
     }
 
-    /// Compares a change whose blobs the [`Reader`] has read.
-    fn compare_read(&mut self, read: Read) {
-        let before = match (&read.old, read.before) {
-            (_, Before::Added) | (None, _) => None,
-            (Some(b), Before::Kept) => match self.latest.remove(b) {
-                Some(kept) => Some(kept),
-                None => {
-                    self.missing += 1;
-                    return;
-                }
-            },
-            (Some(_), Before::Text(text)) => Some(fields::read(&text)),
-            (Some(_), Before::Missing) => {
-                self.missing += 1;
-                return;
+    /// How many blobs the chain reads: its first old blob, then each change's new one.
+    fn slots(&self) -> usize {
+        self.reads_old() + self.changes.len()
+    }
+
+    /// The blob read at `slot`, and the place in the walk's order of the change that needs it.
+    fn slot(&self, slot: usize) -> (&str, usize) {
+        match (slot, self.changes.first()) {
+            (0, Some((Some(old), _))) => (old, self.order[0]),
+            _ => {
+                let change = slot - self.reads_old();
+                (&self.changes[change].1, self.order[change])
+            }
+        }
+    }
+}
+
+/// Cuts changes (`old blob → new blob`, oldest first) into chains, so that what was read of
+/// a revision carries over to the change that starts from it: a change joins the chain that
+/// last ended with its old blob (the latest, when two did), or starts a chain.
+fn chains(changes: Vec<(Option<String>, String)>) -> Vec<Chain> {
+    let mut chains: Vec<Chain> = Vec::new();
+    let mut ends: HashMap<String, usize> = HashMap::new();
+    for (order, (old, new)) in changes.into_iter().enumerate() {
+        let at = match old.as_deref().and_then(|old| ends.remove(old)) {
+            Some(at) => at,
+            None => {
+                chains.push(Chain::default());
+                chains.len() - 1
             }
         };
-        let Some(text) = read.after else {
-            self.missing += 1;
-            return;
-        };
-        let (computed, kept) = fields::compare(before.as_ref(), &text, &self.covers);
-        self.out
-            .push((read.old, read.new.clone(), cache::Encoded::of(&computed)));
-        self.latest.insert(read.new, kept);
+        ends.insert(new.clone(), at);
+        chains[at].changes.push((old, new));
+        chains[at].order.push(order);
     }
-
-    fn finish(self) -> (Vec<Compared>, usize) {
-        (self.out, self.missing)
-    }
+    chains
 }
 
-/// A change's blobs as the [`Reader`] hands them to the [`Comparer`].
-struct Read {
-    old: Option<String>,
-    new: String,
-    before: Before,
-    /// The new blob's text; `None` when it is missing.
-    after: Option<String>,
-}
-
-/// What the comparer needs of a change's old blob.
-enum Before {
-    /// The file was added: there is none.
-    Added,
-    /// The comparer keeps what it read of it (it was the new blob of an earlier change).
-    Kept,
-    Text(String),
-    Missing,
-}
-
-/// Reads the blobs of the changes in the order the walk finds them, mirroring which blobs
-/// the [`Comparer`] keeps so that each is read once.
-struct Reader {
-    git: Option<Repository>,
-    kept: std::collections::HashSet<String>,
-}
-
-impl Reader {
-    fn new(git_dir: &Path) -> Reader {
-        Reader {
-            git: crate::git::open(git_dir).ok(),
-            kept: std::collections::HashSet::new(),
+/// The order in which to read the blobs of `chains`, as `(chain, slot)`: those in no pack
+/// first (loose objects, in the walk's order), then delta chain by delta chain (see
+/// [`crate::git::packs`]), bases first. Delta chains come in the walk's order of the first
+/// change that needs them, so that the oldest revisions of a file, which its comparison
+/// waits for, come before its newer ones wherever the pack put them.
+fn read_order(git: Option<&Repository>, chains: &[Chain]) -> Vec<(usize, usize)> {
+    use crate::git::packs::{Packs, Place};
+    let mut packs = git.map(Packs::of);
+    // Where each blob lies (its delta chain's start, its depth and its offset), the place of
+    // the change that needs it in the walk's order, its chain and its slot.
+    type Placed = (Option<(Place, u32, u64)>, usize, usize, usize);
+    let mut placed: Vec<Placed> = Vec::new();
+    for (c, chain) in chains.iter().enumerate() {
+        for slot in 0..chain.slots() {
+            let (blob, order) = chain.slot(slot);
+            let delta = Oid::from_str(blob).ok().and_then(|id| {
+                let packs = packs.as_mut()?;
+                let place = packs.place(&id)?;
+                let (start, depth) = packs.chain(place).unwrap_or((place, 0));
+                Some((start, depth, place.1))
+            });
+            placed.push((delta, order, c, slot));
         }
     }
-
-    fn read(&mut self, old: Option<String>, new: String) -> Read {
-        let before = match &old {
-            None => Before::Added,
-            Some(b) if self.kept.remove(b) => Before::Kept,
-            Some(b) => match self.text(b) {
-                Some(text) => Before::Text(text),
-                None => Before::Missing,
-            },
-        };
-        let after = match before {
-            Before::Missing => None,
-            _ => self.text(&new),
-        };
-        if after.is_some() {
-            self.kept.insert(new.clone());
-        }
-        Read {
-            old,
-            new,
-            before,
-            after,
+    let mut first: HashMap<Place, usize> = HashMap::new();
+    for (delta, order, _, _) in &placed {
+        if let Some((start, _, _)) = delta {
+            let at = first.entry(*start).or_insert(*order);
+            *at = (*at).min(*order);
         }
     }
+    placed.sort_by_key(|(delta, order, _, _)| match delta {
+        None => (false, *order, (0, 0), 0, 0),
+        Some((start, depth, offset)) => (true, first[start], *start, *depth, *offset),
+    });
+    placed
+        .into_iter()
+        .map(|(_, _, c, slot)| (c, slot))
+        .collect()
+}
 
-    fn text(&self, blob: &str) -> Option<String> {
-        blob_text(self.git.as_ref()?, blob)
+/// Reads and compares changes: one thread reads every blob the changes need, in the order
+/// the packs store them (see [`read_order`]), and hands each to the thread comparing its
+/// chain; as many threads compare, each its share of the chains. Returns what was found,
+/// with how many revisions were left out because an object was missing.
+fn compare_changes(
+    git_dir: &Path,
+    changes: Vec<(Option<String>, String)>,
+    covers: &[String],
+) -> (Vec<Compared>, usize) {
+    let chains = chains(changes);
+    let comparers = rayon::current_num_threads().max(1);
+    let git = crate::git::open(git_dir).ok();
+    let reads = read_order(git.as_ref(), &chains);
+    std::thread::scope(|scope| {
+        let mut senders = Vec::with_capacity(comparers);
+        let mut workers = Vec::with_capacity(comparers);
+        for _ in 0..comparers {
+            let (send, receive) =
+                std::sync::mpsc::sync_channel::<(usize, usize, Option<String>)>(256);
+            senders.push(send);
+            let chains = &chains;
+            workers.push(scope.spawn(move || {
+                let mut progress: HashMap<usize, Progress> = HashMap::new();
+                let mut out = Vec::new();
+                let mut missing = 0;
+                for (c, slot, text) in receive {
+                    let chain = &chains[c];
+                    let at = progress.entry(c).or_default();
+                    at.arrived(slot, text);
+                    missing += at.advance(chain, covers, &mut out);
+                    if at.next == chain.slots() {
+                        progress.remove(&c);
+                    }
+                }
+                (out, missing)
+            }));
+        }
+        for (c, slot) in reads {
+            let (blob, _) = chains[c].slot(slot);
+            let text = git.as_ref().and_then(|git| blob_text(git, blob));
+            if senders[c % comparers].send((c, slot, text)).is_err() {
+                break;
+            }
+        }
+        drop(senders);
+        let mut all: (Vec<Compared>, usize) = (Vec::new(), 0);
+        for worker in workers {
+            // A comparer that stopped leaves its revisions to be computed when asked.
+            if let Ok((mut out, missing)) = worker.join() {
+                all.0.append(&mut out);
+                all.1 += missing;
+            }
+        }
+        all
+    })
+}
+
+/// How far the comparison of a chain has gone, while its blobs arrive in the packs' order.
+#[derive(Default)]
+struct Progress {
+    /// The blobs read and not compared yet, by slot (see [`compare_changes`]).
+    arrived: HashMap<usize, Option<String>>,
+    /// The next slot to use.
+    next: usize,
+    /// What was read of the blob the next change starts from; `None` when it could not be
+    /// read (or before the first change, which reads its own).
+    before: Option<fields::Kept>,
+}
+
+impl Progress {
+    fn arrived(&mut self, slot: usize, text: Option<String>) {
+        self.arrived.insert(slot, text);
+    }
+
+    /// Compares every change whose blobs have all arrived, in order; returns how many were
+    /// left out because a blob was missing.
+    fn advance(&mut self, chain: &Chain, covers: &[String], out: &mut Vec<Compared>) -> usize {
+        let first_old = chain.reads_old();
+        let mut missing = 0;
+        while let Some(text) = self.arrived.remove(&self.next) {
+            let slot = self.next;
+            self.next += 1;
+            if slot < first_old {
+                self.before = text.as_deref().map(fields::read);
+                continue;
+            }
+            let (old, new) = &chain.changes[slot - first_old];
+            let before = match old {
+                None => Ok(None),
+                Some(_) => self.before.take().map(Some).ok_or(()),
+            };
+            match (before, text) {
+                (Ok(before), Some(after)) => {
+                    let (computed, kept) = fields::compare(before.as_ref(), &after, covers);
+                    out.push((old.clone(), new.clone(), cache::Encoded::of(&computed)));
+                    self.before = Some(kept);
+                }
+                // The change is left out; the next one starts from this revision as it is.
+                (Err(()), after) => {
+                    missing += 1;
+                    self.before = after.as_deref().map(fields::read);
+                }
+                (Ok(_), None) => {
+                    missing += 1;
+                    self.before = None;
+                }
+            }
+        }
+        missing
     }
 }
 
@@ -1117,5 +1169,196 @@ fn git_error(e: git2::Error) -> Error {
     Error::Git {
         message: format!("reading the git history failed: {}", e.message()),
         help: Some("run `git fsck` to check the repository".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::git::testing::git;
+
+    /// What comparing each change on its own finds: the reference for reading them in the
+    /// packs' order and carrying each revision over to the next.
+    fn one_by_one(
+        repo: &Repository,
+        changes: &[(Option<String>, String)],
+        covers: &[String],
+    ) -> (Vec<(Option<String>, String, String)>, usize) {
+        let mut found = Vec::new();
+        let mut missing = 0;
+        for (old, new) in changes {
+            let before = match old {
+                None => Some(None),
+                Some(old) => blob_text(repo, old).map(|text| Some(fields::read(&text))),
+            };
+            match (before, blob_text(repo, new)) {
+                (Some(before), Some(after)) => {
+                    let (computed, _) = fields::compare(before.as_ref(), &after, covers);
+                    found.push((old.clone(), new.clone(), format!("{computed:?}")));
+                }
+                _ => missing += 1,
+            }
+        }
+        found.sort();
+        (found, missing)
+    }
+
+    fn compared(
+        dir: &Path,
+        changes: &[(Option<String>, String)],
+        covers: &[String],
+    ) -> (Vec<(Option<String>, String, String)>, usize) {
+        let (out, missing) = compare_changes(dir, changes.to_vec(), covers);
+        let mut found: Vec<_> = out
+            .into_iter()
+            .map(|(old, new, encoded)| {
+                let computed = encoded.read(true).expect("what was encoded reads back");
+                (old, new, format!("{computed:?}"))
+            })
+            .collect();
+        found.sort();
+        (found, missing)
+    }
+
+    /// Every change a walk finds, oldest first, as `compare_changes` takes them.
+    fn walked(repo: &Repository) -> Vec<(Option<String>, String)> {
+        let head = repo.head().unwrap().peel_to_commit().unwrap().id();
+        let mut changes = Vec::new();
+        walk::walk(repo, head, &[], Path::new("plans"), &mut |old, new| {
+            changes.push((old.map(str::to_string), new.to_string()))
+        })
+        .unwrap();
+        changes
+    }
+
+    fn plan(status: &str, target: u32, note: &str) -> String {
+        let filler: String = (0..60)
+            .map(|i| format!("Line {i} of the summary.\n"))
+            .collect();
+        format!(
+            "---\nid: p\nstatus: {status}\nmetrics:\n- id: bookings\n  target: {target}\n---\n## Summary\n\n{filler}{note}\n"
+        )
+    }
+
+    /// Changes read in the order of a `git gc` pack, of loose objects and of a pack with
+    /// objects missing compare as each change on its own does, with reverts (a blob coming
+    /// back), a branch and its merge (two changes from the same blob), and renames.
+    #[test]
+    fn reading_in_pack_order_compares_as_one_by_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        git(root, &["init", "-q", "-b", "main"]);
+        std::fs::create_dir_all(root.join("plans/emea")).unwrap();
+        let commit = |message: &str| {
+            git(root, &["add", "-A"]);
+            git(root, &["commit", "-q", "-m", message]);
+        };
+        for i in 0..12u32 {
+            for f in 0..4 {
+                let status = if i % 3 == 0 { "draft" } else { "active" };
+                std::fs::write(
+                    root.join(format!("plans/p{f}.md")),
+                    plan(status, 100 + i * (f + 1), &format!("note {}", i % 5)),
+                )
+                .unwrap();
+            }
+            commit(&format!("edit {i}"));
+        }
+        // A revert: the same content as four commits before.
+        git(root, &["revert", "--no-edit", "HEAD"]);
+        // A rename to another folder, and an edit.
+        git(root, &["mv", "plans/p1.md", "plans/emea/p1.md"]);
+        commit("move");
+        git(root, &["checkout", "-q", "-b", "branch"]);
+        std::fs::write(root.join("plans/p2.md"), plan("closed", 7, "on the branch")).unwrap();
+        commit("on a branch");
+        git(root, &["checkout", "-q", "main"]);
+        std::fs::write(root.join("plans/p2.md"), plan("active", 9, "on main")).unwrap();
+        std::fs::write(root.join("plans/p3.md"), plan("active", 9, "on main")).unwrap();
+        commit("on main");
+        git(
+            root,
+            &["merge", "-q", "-X", "theirs", "--no-edit", "branch"],
+        );
+        let covers = vec!["checkins".to_string()];
+        let git_dir = root.join(".git");
+
+        // Loose objects.
+        let repo = Repository::open(root).unwrap();
+        let changes = walked(&repo);
+        assert!(changes.len() > 45, "{changes:?}");
+        let expected = one_by_one(&repo, &changes, &covers);
+        assert_eq!(expected.1, 0);
+        assert_eq!(compared(&git_dir, &changes, &covers), expected);
+
+        // A pack as `git gc` writes it, newest revisions first.
+        git(root, &["gc", "-q", "--aggressive"]);
+        assert_eq!(compared(&git_dir, &changes, &covers), expected);
+
+        // Objects missing: a blob left out of the pack, read as missing.
+        let (_, gone) = changes[changes.len() / 2].clone();
+        git(root, &["repack", "-a", "-d", "-q"]);
+        let keep: String = git(root, &["rev-list", "--objects", "--all"])
+            .lines()
+            .filter_map(|l| l.split(' ').next())
+            .filter(|id| *id != gone)
+            .map(|id| format!("{id}\n"))
+            .collect();
+        let packs = root.join(".git/objects/pack");
+        let old: Vec<_> = std::fs::read_dir(&packs)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        let out = std::process::Command::new("git")
+            .args(["pack-objects", "-q", ".git/objects/pack/pack"])
+            .current_dir(root)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write;
+                child.stdin.take().unwrap().write_all(keep.as_bytes())?;
+                child.wait()
+            })
+            .unwrap();
+        assert!(out.success());
+        for path in old {
+            std::fs::remove_file(path).unwrap();
+        }
+        let repo = Repository::open(root).unwrap();
+        assert!(blob_text(&repo, &gone).is_none());
+        let expected = one_by_one(&repo, &changes, &covers);
+        assert!(
+            expected.1 >= 2,
+            "the blob is missing as the new and the old of a change"
+        );
+        assert_eq!(compared(&git_dir, &changes, &covers), expected);
+    }
+
+    /// A change joins the chain that last ended with its old blob; a second change from the
+    /// same blob starts a chain of its own.
+    #[test]
+    fn chains_follow_the_blobs() {
+        let change = |old: Option<&str>, new: &str| (old.map(str::to_string), new.to_string());
+        let chains = chains(vec![
+            change(None, "a1"),
+            change(None, "b1"),
+            change(Some("a1"), "a2"),
+            change(Some("a2"), "a3"),
+            change(Some("a2"), "fork"),
+            change(Some("b1"), "a3"),
+            change(Some("a3"), "a4"),
+        ]);
+        let shown: Vec<Vec<&str>> = chains
+            .iter()
+            .map(|c| c.changes.iter().map(|(_, new)| new.as_str()).collect())
+            .collect();
+        assert_eq!(
+            shown,
+            [vec!["a1", "a2", "a3"], vec!["b1", "a3", "a4"], vec!["fork"]]
+        );
+        assert_eq!(chains[2].slot(0), ("a2", 4));
+        assert_eq!(chains[2].slots(), 2);
+        assert_eq!(chains[0].slots(), 3);
     }
 }
