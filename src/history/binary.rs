@@ -13,6 +13,9 @@ use serde_json::{Map, Number, Value};
 pub(crate) struct Encoder<'a> {
     bytes: Vec<u8>,
     strings: std::collections::HashMap<std::borrow::Cow<'a, str>, u64>,
+    /// Where each numbered string lies in `bytes`, as `(offset, length)`: what a [`Decoder`]
+    /// resumed in the middle of the bytes needs.
+    table: Vec<(usize, usize)>,
 }
 
 impl<'a> Encoder<'a> {
@@ -29,6 +32,7 @@ impl<'a> Encoder<'a> {
         Encoder {
             bytes,
             strings: std::collections::HashMap::new(),
+            table: Vec::new(),
         }
     }
 
@@ -76,6 +80,7 @@ impl<'a> Encoder<'a> {
         let len = s.len() as u64;
         self.uint(0);
         self.uint(len);
+        self.table.push((self.bytes.len(), s.len()));
         self.bytes.extend_from_slice(s.as_bytes());
         self.strings.insert(s, n);
     }
@@ -135,11 +140,22 @@ impl<'a> Encoder<'a> {
         self.bytes
     }
 
-    /// The bytes with their checksum at the end.
-    pub(crate) fn finish(mut self) -> Vec<u8> {
+    /// Where the next write starts.
+    pub(crate) fn position(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// The bytes with their checksum at the end, and the table of their strings that
+    /// [`Decoder::resume`] takes (`None` past 4 GiB).
+    pub(crate) fn finish(mut self) -> (Vec<u8>, Option<Vec<(u32, u32)>>) {
         let sum = checksum(&self.bytes);
         self.bytes.extend_from_slice(&sum.to_le_bytes());
-        self.bytes
+        let table = self
+            .table
+            .iter()
+            .map(|&(at, len)| Some((u32::try_from(at).ok()?, u32::try_from(len).ok()?)))
+            .collect();
+        (self.bytes, table)
     }
 }
 
@@ -394,7 +410,24 @@ mod tests {
         e.opt_str(None);
         e.value(&serde_json::json!({"a": [1, 2.5, "x", null, true], "b": {"c": -3}}));
         e.u64_fixed(u64::MAX - 1);
-        e.finish()
+        e.finish().0
+    }
+
+    /// The encoder's table of strings is the one a decoder builds reading the bytes.
+    #[test]
+    fn the_encoder_knows_where_its_strings_are() {
+        let mut e = Encoder::new(b"TEST");
+        e.str("first");
+        e.value(&serde_json::json!({"key": ["inner", "first"]}));
+        e.str("last");
+        let (bytes, table) = e.finish();
+        let mut d = Decoder::new(&bytes, b"TEST").unwrap();
+        d.str().unwrap();
+        d.value().unwrap();
+        d.str().unwrap();
+        assert!(d.at_end());
+        assert_eq!(table, d.string_table());
+        assert_eq!(table.unwrap().len(), 4);
     }
 
     #[test]

@@ -284,9 +284,15 @@ impl Cache {
             self.drop_unreadable();
             self.encode_file(walk)
         });
-        let Some(bytes) = encoded else { return };
-        if temp.as_file_mut().write_all(&bytes).is_ok() && temp.persist(&path).is_ok() {
+        let Some(written) = encoded else { return };
+        if temp.as_file_mut().write_all(&written.bytes).is_ok() && temp.persist(&path).is_ok() {
             let _ = std::fs::remove_file(git_dir.join(OLD_FILE));
+        }
+        // Every revision is now in the file's bytes, read when asked, as those of a cache
+        // loaded from the file are: about half the memory of the revisions computed.
+        if let Some(stored) = written.into_stored() {
+            self.stored = stored;
+            self.diffs = HashMap::new();
         }
     }
 
@@ -308,7 +314,7 @@ impl Cache {
 
     /// The cache file's bytes: what the file held with what was computed since, one revision
     /// decoded at a time; `None` when one cannot be read back.
-    fn encode_file(&self, walk: &Walk) -> Option<Vec<u8>> {
+    fn encode_file(&self, walk: &Walk) -> Option<Written> {
         let mut all: Vec<(&String, Entry)> = self
             .stored
             .entries
@@ -342,6 +348,29 @@ enum Entry<'a> {
     Computed(&'a Encoded),
 }
 
+/// The cache file written by [`encode`], with what reads its revisions without decoding it
+/// again.
+struct Written {
+    bytes: Vec<u8>,
+    /// The table of its strings (see [`Stored`]), `None` past 4 GiB.
+    table: Option<Vec<(u32, u32)>>,
+    /// Where each revision starts.
+    entries: HashMap<String, usize>,
+}
+
+impl Written {
+    /// The file as a cache loaded from it holds it.
+    fn into_stored(self) -> Option<Stored> {
+        let mut body = self.bytes;
+        body.truncate(body.len().checked_sub(8)?);
+        Some(Stored {
+            body,
+            table: self.table?,
+            entries: self.entries,
+        })
+    }
+}
+
 /// The cache's bytes, with the revisions `entries` (in key order, so that the same cache is
 /// the same file), each decoded by `read` as it is written; `None` if one cannot be.
 fn encode<'w, E>(
@@ -351,7 +380,7 @@ fn encode<'w, E>(
     entries: &[(&'w String, E)],
     read: impl Fn(&E) -> Option<Computed>,
     size_hint: usize,
-) -> Option<Vec<u8>> {
+) -> Option<Written> {
     let mut e = Encoder::with_capacity(MAGIC, size_hint);
     e.uint(VERSION);
     e.str_kept(plans);
@@ -394,11 +423,18 @@ fn encode<'w, E>(
         }
     }
     e.uint(entries.len() as u64);
+    let mut at = HashMap::with_capacity(entries.len());
     for (key, entry) in entries {
         e.str_kept(key);
+        at.insert(key.to_string(), e.position());
         encode_entry(&mut e, &read(entry)?);
     }
-    Some(e.finish())
+    let (bytes, table) = e.finish();
+    Some(Written {
+        bytes,
+        table,
+        entries: at,
+    })
 }
 
 /// A revision's field changes, sign-offs and field digests.
@@ -679,7 +715,7 @@ mod tests {
         let (walk, diffs) = sample();
         let mut entries: Vec<(&String, &Computed)> = diffs.iter().collect();
         entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        let bytes = encode(
+        let written = encode(
             "plans|metrics",
             Some("b"),
             &walk,
@@ -688,6 +724,7 @@ mod tests {
             0,
         )
         .unwrap();
+        let bytes = written.bytes;
         let (head, read_walk, stored) = read(bytes.clone(), "plans|metrics").unwrap();
         assert_eq!(head.as_deref(), Some("b"));
         assert_eq!(
@@ -740,6 +777,27 @@ mod tests {
             serde_json::to_value(&diffs[&key(Some("02"), "03")]).unwrap()
         );
         cache.save(dir.path(), &walk);
+        // Once saved, revisions are read from the file's bytes, as a loaded cache reads them,
+        // and saved again from there.
+        assert!(cache.diffs.is_empty());
+        cache.insert(Some("09"), "10", &diffs[&key(Some("02"), "03")]);
+        cache.changed = true;
+        cache.save(dir.path(), &walk);
+        let again = Cache::load(dir.path(), Path::new("plans"), &[]);
+        let expected = diffs
+            .iter()
+            .map(|(k, c)| (k.clone(), c))
+            .chain([(key(Some("09"), "10"), &diffs[&key(Some("02"), "03")])]);
+        for (key, computed) in expected {
+            let (old, new) = key.split_once("..").unwrap();
+            let old = (!old.is_empty()).then_some(old);
+            for read in [&cache, &again] {
+                assert_eq!(
+                    serde_json::to_value(read.diff(old, new).unwrap()).unwrap(),
+                    serde_json::to_value(computed).unwrap()
+                );
+            }
+        }
         let path = dir.path().join(FILE);
         let mut loaded = Cache::load(dir.path(), Path::new("plans"), &[]);
         assert!(loaded.walk.is_some());
