@@ -209,6 +209,9 @@ impl Audit {
                 .map_err(git_error)?,
         };
         let display = display_names(&git, &walk);
+        let git_dir = git.path().to_path_buf();
+        // Closing the repository lets go of the packs libgit2 mapped (up to 128 MB).
+        drop(git);
         let (computed, missing) = computed;
         for (old, new, computed) in computed {
             cache.insert_encoded(old.as_deref(), &new, computed);
@@ -216,10 +219,10 @@ impl Audit {
         // What a walk compared is saved at once, while little else is held (encoding the
         // file takes a copy of it): a site reads its plans only after this.
         if compare {
-            cache.save(git.path(), &walk);
+            cache.save(&git_dir, &walk);
         }
         Ok(Some(Audit {
-            git_dir: git.path().to_path_buf(),
+            git_dir,
             walk,
             shallow,
             root_in_workdir,
