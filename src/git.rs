@@ -24,6 +24,8 @@ pub(crate) mod testing {
             .env("GIT_AUTHOR_EMAIL", "a@example.com")
             .env("GIT_COMMITTER_NAME", "A")
             .env("GIT_COMMITTER_EMAIL", "a@example.com")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
             .output()
             .expect("git runs");
         assert!(

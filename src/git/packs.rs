@@ -78,34 +78,41 @@ impl Packs {
     }
 
     /// The delta chain object `at` lies in: the place of the whole object the chain starts
-    /// from, and how many deltas lie between them (0 for a whole object). `None` when the
-    /// pack cannot be read there.
-    pub(crate) fn chain(&mut self, at: Place) -> Option<(Place, u32)> {
+    /// from, and how many deltas lie between them (0 for a whole object). An entry that cannot
+    /// be read, or a chain longer than git writes, counts as a chain of its own (and is
+    /// remembered as one, so that a damaged pack is not read again and again).
+    pub(crate) fn delta_chain(&mut self, at: Place) -> (Place, u32) {
         let (pack, offset) = at;
         let mut path = Vec::new();
         let mut entry = offset;
-        let (start, depth) = loop {
+        let known = loop {
             if let Some(&known) = self.chains.get(&(pack, entry)) {
-                break known;
+                break Some(known);
             }
-            match self.base(pack, entry)? {
-                Some(base) if path.len() < MAX_DEPTH => {
+            match self.base(pack, entry) {
+                Some(Some(base)) if path.len() < MAX_DEPTH => {
                     path.push(entry);
                     entry = base;
                 }
-                Some(_) => return None,
-                None => {
+                Some(None) => {
                     self.chains.insert((pack, entry), (entry, 0));
-                    break (entry, 0);
+                    break Some((entry, 0));
                 }
+                _ => break None,
             }
         };
-        let mut depth = depth;
+        let Some((start, mut depth)) = known else {
+            path.push(entry);
+            for entry in path {
+                self.chains.insert((pack, entry), (entry, 0));
+            }
+            return (at, 0);
+        };
         for entry in path.into_iter().rev() {
             depth += 1;
             self.chains.insert((pack, entry), (start, depth));
         }
-        Some(((pack, start), depth))
+        ((pack, start), depth)
     }
 
     /// The offset of the base of the entry at `offset` in pack `pack`: `Some(None)` for a
@@ -113,7 +120,12 @@ impl Packs {
     fn base(&mut self, pack: usize, offset: u64) -> Option<Option<u64>> {
         let (path, file) = self.packs.get_mut(pack)?;
         if file.is_none() {
-            *file = Some(File::open(&*path).ok()?);
+            // A pack that cannot be opened is not tried again: its index is left out.
+            let Ok(opened) = File::open(&*path) else {
+                self.indexes[pack].count = 0;
+                return None;
+            };
+            *file = Some(opened);
         }
         let file = file.as_mut()?;
         file.seek(SeekFrom::Start(offset)).ok()?;
@@ -173,7 +185,9 @@ impl Index {
         let count = u32_at(&bytes, HEADER + FANOUT - 4)? as usize;
         // Names, CRCs and offsets, then the large offsets and two hashes: an index whose
         // size does not fit that is another format, or damaged.
-        let fixed = HEADER + FANOUT + count.checked_mul(HASH + 4 + 4)? + 2 * HASH;
+        let fixed = count
+            .checked_mul(HASH + 4 + 4)?
+            .checked_add(HEADER + FANOUT + 2 * HASH)?;
         if bytes.len() < fixed || !(bytes.len() - fixed).is_multiple_of(8) {
             return None;
         }
@@ -201,13 +215,17 @@ impl Index {
     }
 
     fn offset_at(&self, i: usize) -> Option<u64> {
+        // Within the index's size, checked when it was read.
         let offsets = HEADER + FANOUT + self.count * (HASH + 4);
         let small = u32_at(&self.bytes, offsets + i * 4)?;
         if small & 0x8000_0000 == 0 {
             return Some(u64::from(small));
         }
-        let large = offsets + self.count * 4 + (small & 0x7fff_ffff) as usize * 8;
-        let bytes = self.bytes.get(large..large + 8)?;
+        let large = usize::try_from(small & 0x7fff_ffff)
+            .ok()?
+            .checked_mul(8)?
+            .checked_add(offsets + self.count * 4)?;
+        let bytes = self.bytes.get(large..large.checked_add(8)?)?;
         Some(u64::from_be_bytes(bytes.try_into().ok()?))
     }
 }
@@ -318,11 +336,57 @@ mod tests {
             while let Some(base) = entries[&start].2 {
                 start = base;
             }
-            let (place, found) = packs.chain((0, *offset)).unwrap();
+            let (place, found) = packs.delta_chain((0, *offset));
             assert_eq!((place, found), ((0, entries[&start].0), *depth), "{id}");
             deltas += usize::from(*depth > 0);
         }
         assert!(deltas > 20, "{listed}");
+    }
+
+    /// A pack cut short, or gone, leaves each object a chain of its own: nothing fails.
+    #[test]
+    fn a_damaged_pack_costs_only_the_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        git(root, &["init", "-q"]);
+        for i in 0..20 {
+            std::fs::write(root.join("f.md"), "a line of the plan\n".repeat(50 + i)).unwrap();
+            git(root, &["add", "."]);
+            git(root, &["commit", "-q", "-m", &format!("c{i}")]);
+        }
+        git(root, &["gc", "-q"]);
+        let pack_dir = root.join(".git/objects/pack");
+        let pack = std::fs::read_dir(&pack_dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == "pack"))
+            .unwrap();
+        let ids: Vec<Oid> = git(root, &["rev-list", "--objects", "--all"])
+            .lines()
+            .map(|l| Oid::from_str(l.split(' ').next().unwrap()).unwrap())
+            .collect();
+        let bytes = std::fs::read(&pack).unwrap();
+        let mut permissions = std::fs::metadata(&pack).unwrap().permissions();
+        #[allow(clippy::permissions_set_readonly_false)]
+        permissions.set_readonly(false);
+        std::fs::set_permissions(&pack, permissions).unwrap();
+        std::fs::write(&pack, &bytes[..bytes.len() / 3]).unwrap();
+        let repo = Repository::open(root).unwrap();
+        let mut packs = Packs::of(&repo);
+        for id in &ids {
+            let place = packs.place(id).unwrap();
+            let (start, depth) = packs.delta_chain(place);
+            assert!(depth == 0 || start.1 < place.1 || start.1 < bytes.len() as u64 / 3);
+        }
+        std::fs::remove_file(&pack).unwrap();
+        let mut packs = Packs::of(&repo);
+        let place = packs.place(&ids[0]).unwrap();
+        assert_eq!(packs.delta_chain(place), (place, 0));
+        assert_eq!(
+            packs.place(&ids[1]),
+            None,
+            "a pack that cannot be opened is left out"
+        );
     }
 
     #[test]

@@ -14,8 +14,8 @@ pub(crate) struct Encoder<'a> {
     bytes: Vec<u8>,
     strings: std::collections::HashMap<std::borrow::Cow<'a, str>, u64>,
     /// Where each numbered string lies in `bytes`, as `(offset, length)`: what a [`Decoder`]
-    /// resumed in the middle of the bytes needs.
-    table: Vec<(usize, usize)>,
+    /// resumed in the middle of the bytes needs (kept for a file, see [`Encoder::file`]).
+    table: Option<Vec<(usize, usize)>>,
 }
 
 impl<'a> Encoder<'a> {
@@ -32,7 +32,16 @@ impl<'a> Encoder<'a> {
         Encoder {
             bytes,
             strings: std::collections::HashMap::new(),
-            table: Vec::new(),
+            table: None,
+        }
+    }
+
+    /// An encoder of a file read back in the middle (see [`Decoder::resume`]): it keeps where
+    /// each string lies.
+    pub(crate) fn file(magic: &[u8], capacity: usize) -> Encoder<'a> {
+        Encoder {
+            table: Some(Vec::new()),
+            ..Encoder::with_capacity(magic, capacity)
         }
     }
 
@@ -80,7 +89,9 @@ impl<'a> Encoder<'a> {
         let len = s.len() as u64;
         self.uint(0);
         self.uint(len);
-        self.table.push((self.bytes.len(), s.len()));
+        if let Some(table) = &mut self.table {
+            table.push((self.bytes.len(), s.len()));
+        }
         self.bytes.extend_from_slice(s.as_bytes());
         self.strings.insert(s, n);
     }
@@ -146,15 +157,16 @@ impl<'a> Encoder<'a> {
     }
 
     /// The bytes with their checksum at the end, and the table of their strings that
-    /// [`Decoder::resume`] takes (`None` past 4 GiB).
+    /// [`Decoder::resume`] takes (`None` past 4 GiB, or when not kept).
     pub(crate) fn finish(mut self) -> (Vec<u8>, Option<Vec<(u32, u32)>>) {
         let sum = checksum(&self.bytes);
         self.bytes.extend_from_slice(&sum.to_le_bytes());
-        let table = self
-            .table
-            .iter()
-            .map(|&(at, len)| Some((u32::try_from(at).ok()?, u32::try_from(len).ok()?)))
-            .collect();
+        let table = self.table.and_then(|table| {
+            table
+                .iter()
+                .map(|&(at, len)| Some((u32::try_from(at).ok()?, u32::try_from(len).ok()?)))
+                .collect()
+        });
         (self.bytes, table)
     }
 }
@@ -416,7 +428,7 @@ mod tests {
     /// The encoder's table of strings is the one a decoder builds reading the bytes.
     #[test]
     fn the_encoder_knows_where_its_strings_are() {
-        let mut e = Encoder::new(b"TEST");
+        let mut e = Encoder::file(b"TEST", 0);
         e.str("first");
         e.value(&serde_json::json!({"key": ["inner", "first"]}));
         e.str("last");

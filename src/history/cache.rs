@@ -255,8 +255,19 @@ impl Cache {
         }
     }
 
-    /// The same for a revision already encoded (see [`Encoded`]).
-    pub(crate) fn insert_encoded(&mut self, old: Option<&str>, new: &str, encoded: Encoded) {
+    /// Records revisions already encoded (see [`Encoded`]), as `(old blob, new blob, what was
+    /// found)`.
+    pub(crate) fn insert_compared(
+        &mut self,
+        compared: impl IntoIterator<Item = (Option<String>, String, Encoded)>,
+    ) {
+        for (old, new, encoded) in compared {
+            self.insert_encoded(old.as_deref(), &new, encoded);
+        }
+    }
+
+    /// The same for one revision.
+    fn insert_encoded(&mut self, old: Option<&str>, new: &str, encoded: Encoded) {
         if self.contains(old, new) {
             return;
         }
@@ -381,7 +392,7 @@ fn encode<'w, E>(
     read: impl Fn(&E) -> Option<Computed>,
     size_hint: usize,
 ) -> Option<Written> {
-    let mut e = Encoder::with_capacity(MAGIC, size_hint);
+    let mut e = Encoder::file(MAGIC, size_hint);
     e.uint(VERSION);
     e.str_kept(plans);
     e.opt_str_kept(head);

@@ -158,7 +158,7 @@ impl Audit {
     /// for commits already seen). `None` outside a git repository.
     ///
     /// With `compare`, every change the walk finds is also read and compared (into the cache)
-    /// while it runs: what `log` and `build` need for every plan; `check` reads far less.
+    /// once it ends: what `log` and `build` need for every plan; `check` reads far less.
     pub(crate) fn open(repo: &Repo, compare: bool) -> Result<Option<Audit>, Error> {
         let Some(git) = crate::git::discover(&repo.root) else {
             return Ok(None);
@@ -201,7 +201,7 @@ impl Audit {
                         changes.push((old.map(str::to_string), new.to_string()));
                     })
                     .map_err(git_error)?;
-                computed = compare_changes(git.path(), changes, &covers);
+                computed = compare_changes(git.path(), changes, &covers)?;
                 walk
             }
             Some(head) => cache
@@ -213,9 +213,7 @@ impl Audit {
         // Closing the repository lets go of the packs libgit2 mapped (up to 128 MB).
         drop(git);
         let (computed, missing) = computed;
-        for (old, new, computed) in computed {
-            cache.insert_encoded(old.as_deref(), &new, computed);
-        }
+        cache.insert_compared(computed);
         // What a walk compared is saved at once, while little else is held (encoding the
         // file takes a copy of it): a site reads its plans only after this.
         if compare {
@@ -616,7 +614,7 @@ impl Audit {
     ///
     /// Revisions are listed oldest commit first, then read and compared as a walk's are (see
     /// [`compare_changes`]).
-    fn precompute(&mut self, timelines: &[Vec<RevisionRef>]) {
+    fn precompute(&mut self, timelines: &[Vec<RevisionRef>]) -> Result<(), Error> {
         let mut todo: Vec<(usize, Option<&str>, &str)> = timelines
             .iter()
             .flatten()
@@ -626,18 +624,14 @@ impl Audit {
         // Commits are listed newest first: the largest index is the oldest.
         todo.sort_unstable_by(|a, b| b.cmp(a));
         todo.dedup_by(|a, b| (a.1, a.2) == (b.1, b.2));
-        if todo.is_empty() {
-            return;
-        }
         let changes = todo
             .into_iter()
             .map(|(_, old, new)| (old.map(str::to_string), new.to_string()))
             .collect();
-        let (computed, missing) = compare_changes(&self.git_dir, changes, &self.covers);
+        let (computed, missing) = compare_changes(&self.git_dir, changes, &self.covers)?;
         self.missing.fetch_add(missing, Ordering::Relaxed);
-        for (old, new, computed) in computed {
-            self.cache.insert_encoded(old.as_deref(), &new, computed);
-        }
+        self.cache.insert_compared(computed);
+        Ok(())
     }
 
     /// The audit trail of the plans at `paths`, to be produced plan by plan with
@@ -650,7 +644,7 @@ impl Audit {
         trust: &signoff::Trust,
     ) -> Result<Trail, Error> {
         let timelines = self.timelines(paths);
-        self.precompute(&timelines);
+        self.precompute(&timelines)?;
         self.cache.save(&self.git_dir, &self.walk);
         Ok(Trail {
             signatures: self.signatures(trust, &timelines)?,
@@ -896,16 +890,16 @@ impl Audit {
 type Compared = (Option<String>, String, cache::Encoded);
 
 /// A file's revisions that follow each other: each change after the first starts from the
-/// blob the one before it ended with (see [`chains`]).
+/// blob the one before it ended with (see [`lineages`]).
 #[derive(Default)]
-struct Chain {
+struct Lineage {
     /// `old blob → new blob`, oldest first.
     changes: Vec<(Option<String>, String)>,
     /// The place of each change in the walk's order.
     order: Vec<usize>,
 }
 
-impl Chain {
+impl Lineage {
     /// 1 when the first change starts from a blob, which is then read first.
     fn reads_old(&self) -> usize {
         usize::from(self.changes.first().is_some_and(|(old, _)| old.is_some()))
@@ -928,17 +922,17 @@ impl Chain {
     }
 }
 
-/// Cuts changes (`old blob → new blob`, oldest first) into chains, so that what was read of
-/// a revision carries over to the change that starts from it: a change joins the chain that
-/// last ended with its old blob (the latest, when two did), or starts a chain.
-fn chains(changes: Vec<(Option<String>, String)>) -> Vec<Chain> {
-    let mut chains: Vec<Chain> = Vec::new();
+/// Cuts changes (`old blob → new blob`, oldest first) into lineages, so that what was read
+/// of a revision carries over to the change that starts from it: a change joins the lineage
+/// that last ended with its old blob (the latest, when two did), or starts one.
+fn lineages(changes: Vec<(Option<String>, String)>) -> Vec<Lineage> {
+    let mut chains: Vec<Lineage> = Vec::new();
     let mut ends: HashMap<String, usize> = HashMap::new();
     for (order, (old, new)) in changes.into_iter().enumerate() {
         let at = match old.as_deref().and_then(|old| ends.remove(old)) {
             Some(at) => at,
             None => {
-                chains.push(Chain::default());
+                chains.push(Lineage::default());
                 chains.len() - 1
             }
         };
@@ -949,44 +943,48 @@ fn chains(changes: Vec<(Option<String>, String)>) -> Vec<Chain> {
     chains
 }
 
-/// The order in which to read the blobs of `chains`, as `(chain, slot)`: those in no pack
-/// first (loose objects, in the walk's order), then delta chain by delta chain (see
-/// [`crate::git::packs`]), bases first. Delta chains come in the walk's order of the first
-/// change that needs them, so that the oldest revisions of a file, which its comparison
-/// waits for, come before its newer ones wherever the pack put them.
-fn read_order(git: Option<&Repository>, chains: &[Chain]) -> Vec<(usize, usize)> {
+/// Below this many blobs, they are read in the walk's order: finding where each lies reads
+/// every pack index in full.
+const FEW_READS: usize = 1024;
+
+/// The order in which to read the blobs of `lineages`, as `(lineage, slot)`: delta chain by
+/// delta chain (see [`crate::git::packs`]), each read in the walk's order (reading the oldest
+/// revision of a file first resolves its chain once and leaves every base on the way in
+/// libgit2's cache), and chains in the walk's order of the first change that needs them. So a
+/// lineage's blobs arrive about in the order they are compared, wherever the pack put them; a
+/// blob in no pack (a loose object) comes at its own place in the walk's order.
+fn read_order(git: Option<&Repository>, lineages: &[Lineage]) -> Vec<(usize, usize)> {
     use crate::git::packs::{Packs, Place};
-    let mut packs = git.map(Packs::of);
-    // Where each blob lies (its delta chain's start, its depth and its offset), the place of
-    // the change that needs it in the walk's order, its chain and its slot.
-    type Placed = (Option<(Place, u32, u64)>, usize, usize, usize);
-    let mut placed: Vec<Placed> = Vec::new();
-    for (c, chain) in chains.iter().enumerate() {
-        for slot in 0..chain.slots() {
-            let (blob, order) = chain.slot(slot);
-            let delta = Oid::from_str(blob).ok().and_then(|id| {
+    let reads: usize = lineages.iter().map(Lineage::slots).sum();
+    let mut packs = git.filter(|_| reads >= FEW_READS).map(Packs::of);
+    // Each blob: the place of the change that needs it in the walk's order, the start of its
+    // delta chain (`None` outside any pack), its lineage and its slot.
+    let mut placed: Vec<(usize, Option<Place>, usize, usize)> = Vec::with_capacity(reads);
+    for (l, lineage) in lineages.iter().enumerate() {
+        for slot in 0..lineage.slots() {
+            let (blob, order) = lineage.slot(slot);
+            let start = Oid::from_str(blob).ok().and_then(|id| {
                 let packs = packs.as_mut()?;
                 let place = packs.place(&id)?;
-                let (start, depth) = packs.chain(place).unwrap_or((place, 0));
-                Some((start, depth, place.1))
+                Some(packs.delta_chain(place).0)
             });
-            placed.push((delta, order, c, slot));
+            placed.push((order, start, l, slot));
         }
     }
     let mut first: HashMap<Place, usize> = HashMap::new();
-    for (delta, order, _, _) in &placed {
-        if let Some((start, _, _)) = delta {
+    for (order, start, _, _) in &placed {
+        if let Some(start) = start {
             let at = first.entry(*start).or_insert(*order);
             *at = (*at).min(*order);
         }
     }
-    placed.sort_by_key(|(delta, order, _, _)| match delta {
-        None => (false, *order, (0, 0), 0, 0),
-        Some((start, depth, offset)) => (true, first[start], *start, *depth, *offset),
+    placed.sort_by_key(|(order, start, _, _)| match start {
+        None => (*order, None, *order),
+        Some(start) => (first[start], Some(*start), *order),
     });
     placed
         .into_iter()
-        .map(|(_, _, c, slot)| (c, slot))
+        .map(|(_, _, l, slot)| (l, slot))
         .collect()
 }
 
@@ -998,8 +996,11 @@ fn compare_changes(
     git_dir: &Path,
     changes: Vec<(Option<String>, String)>,
     covers: &[String],
-) -> (Vec<Compared>, usize) {
-    let chains = chains(changes);
+) -> Result<(Vec<Compared>, usize), Error> {
+    if changes.is_empty() {
+        return Ok((Vec::new(), 0));
+    }
+    let chains = lineages(changes);
     let comparers = rayon::current_num_threads().max(1);
     let git = crate::git::open(git_dir).ok();
     let reads = read_order(git.as_ref(), &chains);
@@ -1030,20 +1031,20 @@ fn compare_changes(
         for (c, slot) in reads {
             let (blob, _) = chains[c].slot(slot);
             let text = git.as_ref().and_then(|git| blob_text(git, blob));
-            if senders[c % comparers].send((c, slot, text)).is_err() {
-                break;
-            }
+            // A comparer that stopped is reported below; the others go on.
+            let _ = senders[c % comparers].send((c, slot, text));
         }
         drop(senders);
         let mut all: (Vec<Compared>, usize) = (Vec::new(), 0);
         for worker in workers {
-            // A comparer that stopped leaves its revisions to be computed when asked.
-            if let Ok((mut out, missing)) = worker.join() {
-                all.0.append(&mut out);
-                all.1 += missing;
-            }
+            let (mut out, missing) = worker.join().map_err(|_| Error::Git {
+                message: "reading the plans' history failed: a worker stopped".into(),
+                help: Some("run `git fsck` to check the repository".into()),
+            })?;
+            all.0.append(&mut out);
+            all.1 += missing;
         }
-        all
+        Ok(all)
     })
 }
 
@@ -1066,7 +1067,7 @@ impl Progress {
 
     /// Compares every change whose blobs have all arrived, in order; returns how many were
     /// left out because a blob was missing.
-    fn advance(&mut self, chain: &Chain, covers: &[String], out: &mut Vec<Compared>) -> usize {
+    fn advance(&mut self, chain: &Lineage, covers: &[String], out: &mut Vec<Compared>) -> usize {
         let first_old = chain.reads_old();
         let mut missing = 0;
         while let Some(text) = self.arrived.remove(&self.next) {
@@ -1211,7 +1212,7 @@ mod tests {
         changes: &[(Option<String>, String)],
         covers: &[String],
     ) -> (Vec<(Option<String>, String, String)>, usize) {
-        let (out, missing) = compare_changes(dir, changes.to_vec(), covers);
+        let (out, missing) = compare_changes(dir, changes.to_vec(), covers).unwrap();
         let mut found: Vec<_> = out
             .into_iter()
             .map(|(old, new, encoded)| {
@@ -1341,9 +1342,9 @@ mod tests {
     /// A change joins the chain that last ended with its old blob; a second change from the
     /// same blob starts a chain of its own.
     #[test]
-    fn chains_follow_the_blobs() {
+    fn lineages_follow_the_blobs() {
         let change = |old: Option<&str>, new: &str| (old.map(str::to_string), new.to_string());
-        let chains = chains(vec![
+        let chains = lineages(vec![
             change(None, "a1"),
             change(None, "b1"),
             change(Some("a1"), "a2"),

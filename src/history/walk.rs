@@ -249,8 +249,7 @@ fn git_order(a: &git2::TreeEntry, b: &git2::TreeEntry) -> std::cmp::Ordering {
 /// records every change to plan files under `plans` (relative to the work tree).
 ///
 /// Commits are examined oldest first, and each change to a plan file is handed to `seen` as
-/// soon as it is found (`old blob → new blob`), so that the blobs can be read and compared on
-/// another core while the walk goes on, in the order packs store them.
+/// it is found (`old blob → new blob`).
 pub(crate) fn walk(
     repo: &Repository,
     head: Oid,
