@@ -23,6 +23,9 @@ use crate::plan::yaml;
 /// values of every two bytes), so no front matter this small can reach it.
 const FIELDWISE_LIMIT: usize = yaml::MAX_NODES * 2 / 3 - 1;
 
+/// Up to this many fields, a field of the revision before is found by comparing texts.
+const FEW_FIELDS: usize = 64;
+
 /// What is kept of a plan file's latest revision while its history is compared.
 #[derive(Debug, Clone)]
 pub(crate) struct Kept {
@@ -161,15 +164,25 @@ fn fieldwise(
     let mut fields: Vec<Field> = Vec::with_capacity(texts.len());
     let mut fresh = Vec::with_capacity(texts.len());
     let mut signoffs = None;
-    // Looked up by text and key, not searched: a hostile front matter may have tens of
-    // thousands of fields.
-    let by_text: HashMap<&str, &Field> = previous
-        .iter()
-        .filter_map(|f| Some((f.text.as_deref()?, f)))
-        .collect();
+    // A field is found at its own place, or among a few fields by comparing texts (most
+    // differ in length); a front matter with many fields is looked up by text, not searched:
+    // a hostile one may have tens of thousands.
+    let by_text: Option<HashMap<&str, &Field>> = (previous.len() > FEW_FIELDS).then(|| {
+        previous
+            .iter()
+            .filter_map(|f| Some((f.text.as_deref()?, f)))
+            .collect()
+    });
+    let find = |i: usize, text: &str| -> Option<&Field> {
+        match (&by_text, previous.get(i)) {
+            (_, Some(field)) if field.text.as_deref() == Some(text) => Some(field),
+            (Some(by_text), _) => by_text.get(text).copied(),
+            (None, _) => previous.iter().find(|f| f.text.as_deref() == Some(text)),
+        }
+    };
     let mut keys: HashSet<String> = HashSet::with_capacity(texts.len());
-    for text in texts {
-        if let Some(&same) = by_text.get(text) {
+    for (i, text) in texts.into_iter().enumerate() {
+        if let Some(same) = find(i, text) {
             if !keys.insert(same.key.clone()) {
                 return None;
             }
@@ -382,6 +395,28 @@ mod tests {
             // Reformatted, the same values.
             "---\nstatus: draft\nid: a\nmetrics: [{id: bookings, target: 5, baseline: 1}]\nsignoffs:\n  - person: ana\n    date: 2026-01-02\n---\n## Summary\n\nText\n",
         ]);
+    }
+
+    /// A front matter with more fields than are compared one by one, its fields moved about.
+    #[test]
+    fn many_fields_are_found_by_their_text() {
+        let fields = |n: usize, changed: usize, rotate: usize| {
+            let mut lines: Vec<String> = (0..n)
+                .map(|i| format!("f{i}: {}\n", if i == changed { 99 } else { i }))
+                .collect();
+            lines.rotate_left(rotate);
+            format!("---\n{}---\n## Summary\n", lines.concat())
+        };
+        let revisions = [
+            fields(100, 0, 0),
+            fields(100, 5, 0),
+            fields(100, 5, 7),
+            fields(100, 70, 3),
+            fields(10, 3, 2),
+            fields(10, 4, 2),
+            fields(100, 4, 0),
+        ];
+        check_chain(&revisions.iter().map(String::as_str).collect::<Vec<_>>());
     }
 
     #[test]
