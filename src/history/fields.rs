@@ -23,7 +23,7 @@ use crate::plan::yaml;
 /// values of every two bytes), so no front matter this small can reach it.
 const FIELDWISE_LIMIT: usize = yaml::MAX_NODES * 2 / 3 - 1;
 
-/// Up to this many fields, a field of the revision before is found by comparing texts.
+/// Up to this many fields, a field of the revision before is found by comparing digests.
 const FEW_FIELDS: usize = 64;
 
 /// What is kept of a plan file's latest revision while its history is compared.
@@ -45,12 +45,22 @@ enum Front {
 #[derive(Debug, Clone)]
 struct Field {
     key: String,
-    /// The field's text; `None` when the front matter was parsed whole. Compared as text, not
-    /// by a hash: a crafted collision would hide a change from the audit trail.
-    text: Option<Box<str>>,
-    /// The value, as compact JSON (parsed again only when the field changes).
-    json: Box<[u8]>,
+    /// The SHA-256 of the field's text; `None` when the front matter was parsed whole. A
+    /// cryptographic digest, as for body sections: a crafted collision would hide a change
+    /// from the audit trail. (Holding the texts of 10,000 files' latest revisions took
+    /// tens of megabytes.)
+    text: Option<TextDigest>,
+    /// The value, as compact JSON (parsed again only when the field changes), shared by the
+    /// revisions that carry it over.
+    json: std::sync::Arc<[u8]>,
     digest: diff::FieldDigest,
+}
+
+type TextDigest = [u8; 32];
+
+fn text_digest(text: &str) -> TextDigest {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes()).into()
 }
 
 /// A revision being read: what will be kept of it, and the values parsed for it (`None` for a
@@ -164,25 +174,22 @@ fn fieldwise(
     let mut fields: Vec<Field> = Vec::with_capacity(texts.len());
     let mut fresh = Vec::with_capacity(texts.len());
     let mut signoffs = None;
-    // A field is found at its own place, or among a few fields by comparing texts (most
-    // differ in length); a front matter with many fields is looked up by text, not searched:
-    // a hostile one may have tens of thousands.
-    let by_text: Option<HashMap<&str, &Field>> = (previous.len() > FEW_FIELDS).then(|| {
-        previous
-            .iter()
-            .filter_map(|f| Some((f.text.as_deref()?, f)))
-            .collect()
-    });
-    let find = |i: usize, text: &str| -> Option<&Field> {
+    // A field is found at its own place, or among a few fields one by one; a front matter
+    // with many fields is looked up by digest, not searched: a hostile one may have tens of
+    // thousands.
+    let by_text: Option<HashMap<TextDigest, &Field>> = (previous.len() > FEW_FIELDS)
+        .then(|| previous.iter().filter_map(|f| Some((f.text?, f))).collect());
+    let find = |i: usize, text: &TextDigest| -> Option<&Field> {
         match (&by_text, previous.get(i)) {
-            (_, Some(field)) if field.text.as_deref() == Some(text) => Some(field),
+            (_, Some(field)) if field.text.as_ref() == Some(text) => Some(field),
             (Some(by_text), _) => by_text.get(text).copied(),
-            (None, _) => previous.iter().find(|f| f.text.as_deref() == Some(text)),
+            (None, _) => previous.iter().find(|f| f.text.as_ref() == Some(text)),
         }
     };
     let mut keys: HashSet<String> = HashSet::with_capacity(texts.len());
     for (i, text) in texts.into_iter().enumerate() {
-        if let Some(same) = find(i, text) {
+        let digest = text_digest(text);
+        if let Some(same) = find(i, &digest) {
             if !keys.insert(same.key.clone()) {
                 return None;
             }
@@ -209,7 +216,7 @@ fn fieldwise(
         fields.push(Field {
             json: json(&value),
             digest: diff::digest(&value),
-            text: Some(text.into()),
+            text: Some(digest),
             key,
         });
         fresh.push(Some(value));
@@ -264,7 +271,7 @@ fn top_level_fields(yaml: &str) -> Option<Vec<&str>> {
     Some(out)
 }
 
-fn json(value: &Value) -> Box<[u8]> {
+fn json<T: From<Vec<u8>>>(value: &Value) -> T {
     serde_json::to_vec(value).unwrap_or_default().into()
 }
 
