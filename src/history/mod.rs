@@ -945,7 +945,7 @@ fn lineages(changes: Vec<(Option<String>, String)>) -> Vec<Lineage> {
 
 /// Below this many blobs, they are read in the walk's order: finding where each lies reads
 /// every pack index in full. (Unit tests read their few blobs in pack order.)
-const FEW_READS: usize = if cfg!(test) { 0 } else { 1024 };
+const FEW_READS: usize = 1024;
 
 /// The order in which to read the blobs of `lineages`, as `(lineage, slot)`: delta chain by
 /// delta chain (see [`crate::git::packs`]), each read in the walk's order (reading the oldest
@@ -956,7 +956,9 @@ const FEW_READS: usize = if cfg!(test) { 0 } else { 1024 };
 fn read_order(git: Option<&Repository>, lineages: &[Lineage]) -> Vec<(usize, usize)> {
     use crate::git::packs::{Packs, Place};
     let reads: usize = lineages.iter().map(Lineage::slots).sum();
-    let mut packs = git.filter(|_| reads >= FEW_READS).map(Packs::of);
+    let mut packs = git
+        .filter(|_| cfg!(test) || reads >= FEW_READS)
+        .map(Packs::of);
     // Each blob: the place of the change that needs it in the walk's order, the start of its
     // delta chain (`None` outside any pack), its lineage and its slot.
     let mut placed: Vec<(usize, Option<Place>, usize, usize)> = Vec::with_capacity(reads);
