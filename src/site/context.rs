@@ -445,6 +445,7 @@ pub(crate) fn summary(
     urls: &Urls,
     history: Option<&PlanHistory>,
     today: Date,
+    chart: bool,
 ) -> PlanSummary {
     let status = plan.status.unwrap_or(Status::Draft);
     let period = plan.period.clone().unwrap_or_default();
@@ -474,7 +475,7 @@ pub(crate) fn summary(
             .metrics
             .iter()
             .position(|m| m.primary)
-            .map(|i| metric(plan, i, today)),
+            .map(|i| metric(plan, i, today, chart)),
         days_to_reassess,
         overdue,
         last_change: last.map(|r| r.date.date().to_string()),
@@ -487,8 +488,8 @@ pub(crate) fn summary(
     }
 }
 
-/// Metric `i` of a plan, with progress and chart.
-pub(crate) fn metric(plan: &Plan, i: usize, today: Date) -> MetricView {
+/// Metric `i` of a plan, with progress and, when `chart`, its chart.
+pub(crate) fn metric(plan: &Plan, i: usize, today: Date, chart: bool) -> MetricView {
     let m = &plan.metrics[i];
     let id = m.id.clone().unwrap_or_default();
     let currency = plan.currency.as_deref();
@@ -518,7 +519,7 @@ pub(crate) fn metric(plan: &Plan, i: usize, today: Date) -> MetricView {
     let actuals = progress::running(m.aggregate, &progress::actuals(plan, m));
     let path = progress::path(plan, m);
     let chart = match (period.start, period.end, m.baseline, m.target) {
-        (Some(start), Some(end), Some(baseline), Some(target)) if !path.is_empty() => {
+        (Some(start), Some(end), Some(baseline), Some(target)) if chart && !path.is_empty() => {
             let mut series = vec![chart::Series {
                 name: "actuals",
                 class: "actual",
@@ -632,7 +633,7 @@ pub(crate) fn page(source: PageSource) -> PlanPage {
             })
             .collect(),
         metrics: (0..plan.metrics.len())
-            .map(|i| metric(plan, i, today))
+            .map(|i| metric(plan, i, today, true))
             .collect(),
         activities: plan
             .activities

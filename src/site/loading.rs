@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use super::context;
 use super::data::Latest;
 use super::links::absolute_url;
-use super::templates::environment;
+use super::templates::{environment, shows_summary_charts};
 use super::{Options, Site, SiteInfo, SitePlan, Updates, output};
 use crate::error::Error;
 use crate::history::trust::Trust;
@@ -354,6 +354,8 @@ impl Site {
             plan_count: visible.len(),
             repo_url: repo_url.clone(),
         };
+        // A site that takes in edits may be given a template that shows them.
+        let summary_charts = updates != Updates::None || shows_summary_charts(&env);
         let mut site = Site {
             repo,
             base,
@@ -371,6 +373,7 @@ impl Site {
             private_consequences: !(options.include_restricted || site_publishes_consequences),
             streamed: None,
             members: std::sync::OnceLock::new(),
+            summary_charts,
         };
         let history_of = |git: &Option<git2::Repository>, i: usize, file: &PlanFile, id: &str| {
             let (audit, trail, git) = (audit.as_ref()?, trail.as_ref()?, git.as_ref()?);
@@ -463,6 +466,7 @@ impl Site {
             &self.urls(),
             history.as_ref(),
             self.today,
+            self.summary_charts,
         );
         let mut named = people_named(plan);
         named.sort_unstable();

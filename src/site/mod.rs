@@ -204,6 +204,9 @@ pub(crate) struct Site {
     /// The plans on each list page, by the page's URL (see [`Site::members`]); worked out
     /// again after an edit.
     members: std::sync::OnceLock<HashMap<String, Vec<usize>>>,
+    /// Plans' summaries carry their primary metric's chart: only a repository's own template
+    /// could show it (see [`templates::shows_summary_charts`]), and 10,000 charts weigh 32 MB.
+    summary_charts: bool,
 }
 
 impl Site {

@@ -94,6 +94,16 @@ pub(crate) fn environment(root: &Path) -> Result<Environment<'static>, Error> {
     Ok(env)
 }
 
+/// Whether a template could show a plan's summary chart (`primary.chart` of a plan in a
+/// list): none of the built-in ones does, so a repository's own template that mentions a
+/// chart is the only one that could.
+pub(crate) fn shows_summary_charts(env: &Environment) -> bool {
+    TEMPLATES.iter().any(|(name, default)| {
+        env.get_template(name)
+            .is_ok_and(|t| t.source() != *default && t.source().contains("chart"))
+    })
+}
+
 /// A serializable view as a template value.
 pub(crate) fn v(value: &impl Serialize) -> minijinja::Value {
     minijinja::Value::from(minijinja::value::Serde(value))

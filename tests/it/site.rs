@@ -715,6 +715,37 @@ fn a_plan_behind_its_milestones_is_listed_and_forecast_on_its_chart() {
     assert_eq!(page.matches("<polyline class=\"path\"").count(), 2);
 }
 
+/// The built-in templates show a plan's chart on its page only, so a one-off build leaves it
+/// out of the summaries the lists hold; a repository's own table that shows it still gets it.
+#[test]
+fn a_repository_template_can_show_the_summary_chart() {
+    let repo = TestRepo::new();
+    repo.plan(
+        "alpha.md",
+        valid_plan("alpha").replace("status: approved", "status: active"),
+    );
+    let out = build(&repo, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let site = repo.path().join("site");
+    let page = std::fs::read_to_string(site.join("plans/alpha/index.html")).unwrap();
+    assert!(page.contains("<svg"), "the plan page has its chart");
+    let index = std::fs::read_to_string(site.join("index.html")).unwrap();
+    assert!(
+        !index.contains("<svg class=\"chart"),
+        "no built-in list shows it"
+    );
+
+    let table = include_str!("../../site-templates/_plan_table.html").replace(
+        "{% if p.primary %}",
+        "{% if p.primary %}<div class=\"own\">{{ p.primary.chart|safe }}</div>",
+    );
+    repo.write("site-templates/_plan_table.html", &table);
+    let out = build(&repo, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let index = std::fs::read_to_string(site.join("index.html")).unwrap();
+    assert!(index.contains("<div class=\"own\"><svg"), "{index}");
+}
+
 #[test]
 fn the_feed_orders_changes_by_instant_across_utc_offsets() {
     let repo = TestRepo::with_git();
