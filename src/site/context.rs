@@ -515,11 +515,15 @@ pub(crate) fn metric(plan: &Plan, i: usize, today: Date, chart: bool) -> MetricV
             method: f.method,
         }),
     };
-    // The actuals as the aggregate counts them at each check-in (running sums for `sum`).
-    let actuals = progress::running(m.aggregate, &progress::actuals(plan, m));
-    let path = progress::path(plan, m);
     let chart = match (period.start, period.end, m.baseline, m.target) {
-        (Some(start), Some(end), Some(baseline), Some(target)) if chart && !path.is_empty() => {
+        (Some(start), Some(end), Some(baseline), Some(target)) if chart => 'drawn: {
+            let path = progress::path(plan, m);
+            if path.is_empty() {
+                break 'drawn String::new();
+            }
+            // The actuals as the aggregate counts them at each check-in (running sums for
+            // `sum`).
+            let actuals = progress::running(m.aggregate, &progress::actuals(plan, m));
             let mut series = vec![chart::Series {
                 name: "actuals",
                 class: "actual",

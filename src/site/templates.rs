@@ -95,13 +95,13 @@ pub(crate) fn environment(root: &Path) -> Result<Environment<'static>, Error> {
 }
 
 /// Whether a template could show a plan's summary chart (`primary.chart` of a plan in a
-/// list): none of the built-in ones does, so a repository's own template that mentions a
-/// chart is the only one that could.
+/// list): none of the built-in ones does, but a repository's own template could, by name or
+/// by printing a whole summary (`tojson`, `items`…), so any template that differs from the
+/// built-in one counts.
 pub(crate) fn shows_summary_charts(env: &Environment) -> bool {
-    TEMPLATES.iter().any(|(name, default)| {
-        env.get_template(name)
-            .is_ok_and(|t| t.source() != *default && t.source().contains("chart"))
-    })
+    TEMPLATES
+        .iter()
+        .any(|(name, default)| env.get_template(name).is_ok_and(|t| t.source() != *default))
 }
 
 /// A serializable view as a template value.
@@ -130,5 +130,25 @@ pub(crate) fn template_error(dir: &Path, e: &minijinja::Error) -> Error {
         column: 1,
         message: format!("template error: {}", e.detail().unwrap_or(&e.to_string())),
         help: "fix the template, or delete it from site-templates/ to use the built-in one".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The built-in templates, or copies of them, never show a summary's chart; any template
+    /// of the repository's own could.
+    #[test]
+    fn only_a_repository_template_could_show_a_summary_chart() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!shows_summary_charts(&environment(dir.path()).unwrap()));
+        let own = dir.path().join("site-templates");
+        std::fs::create_dir_all(&own).unwrap();
+        let (name, default) = TEMPLATES[0];
+        std::fs::write(own.join(name), default).unwrap();
+        assert!(!shows_summary_charts(&environment(dir.path()).unwrap()));
+        std::fs::write(own.join("_plan_table.html"), "{{ plans|tojson }}").unwrap();
+        assert!(shows_summary_charts(&environment(dir.path()).unwrap()));
     }
 }
