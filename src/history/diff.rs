@@ -205,10 +205,18 @@ fn number(n: &serde_json::Number) -> String {
     }
 }
 
-/// A SHA-256 digest of a body section's text: a crafted collision must not hide a change of
-/// the text from the audit trail (and with the processor's SHA instructions it is faster than
-/// a byte-at-a-time hash).
-pub type SectionDigest = [u8; 32];
+/// A SHA-256 digest of a text: what stands for a plan's text, a field's or a section's where
+/// the text itself is not kept. A crafted collision must not hide a change from the audit
+/// trail (and with the processor's SHA instructions it is faster than a byte-at-a-time hash).
+pub(crate) type TextDigest = [u8; 32];
+
+pub(crate) fn text_digest(text: &str) -> TextDigest {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes()).into()
+}
+
+/// The digest of a body section's text (see [`sections`]).
+pub type SectionDigest = TextDigest;
 
 /// The level-2 sections of a Markdown body, with a digest of each one's text (trailing spaces
 /// ignored). Text before the first section is named "Title and introduction".

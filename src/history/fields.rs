@@ -49,18 +49,11 @@ struct Field {
     /// cryptographic digest, as for body sections: a crafted collision would hide a change
     /// from the audit trail. (Holding the texts of 10,000 files' latest revisions took
     /// tens of megabytes.)
-    text: Option<TextDigest>,
+    text: Option<diff::TextDigest>,
     /// The value, as compact JSON (parsed again only when the field changes), shared by the
     /// revisions that carry it over.
     json: std::sync::Arc<[u8]>,
     digest: diff::FieldDigest,
-}
-
-type TextDigest = [u8; 32];
-
-fn text_digest(text: &str) -> TextDigest {
-    use sha2::Digest;
-    sha2::Sha256::digest(text.as_bytes()).into()
 }
 
 /// A revision being read: what will be kept of it, and the values parsed for it (`None` for a
@@ -177,9 +170,9 @@ fn fieldwise(
     // A field is found at its own place, or among a few fields one by one; a front matter
     // with many fields is looked up by digest, not searched: a hostile one may have tens of
     // thousands.
-    let by_text: Option<HashMap<TextDigest, &Field>> = (previous.len() > FEW_FIELDS)
+    let by_text: Option<HashMap<diff::TextDigest, &Field>> = (previous.len() > FEW_FIELDS)
         .then(|| previous.iter().filter_map(|f| Some((f.text?, f))).collect());
-    let find = |i: usize, text: &TextDigest| -> Option<&Field> {
+    let find = |i: usize, text: &diff::TextDigest| -> Option<&Field> {
         match (&by_text, previous.get(i)) {
             (_, Some(field)) if field.text.as_ref() == Some(text) => Some(field),
             (Some(by_text), _) => by_text.get(text).copied(),
@@ -188,7 +181,7 @@ fn fieldwise(
     };
     let mut keys: HashSet<String> = HashSet::with_capacity(texts.len());
     for (i, text) in texts.into_iter().enumerate() {
-        let digest = text_digest(text);
+        let digest = diff::text_digest(text);
         if let Some(same) = find(i, &digest) {
             if !keys.insert(same.key.clone()) {
                 return None;

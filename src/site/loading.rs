@@ -180,27 +180,23 @@ pub(crate) fn published_history(history: PlanHistory) -> (PlanHistory, Option<Pl
     (published, Some(history))
 }
 
-/// What proves that a plan's text read again is the text that was parsed: its SHA-256.
-pub(crate) struct TextDigest([u8; 32]);
+/// A plan's text let go until its page is written, and what proves that the text read again
+/// then is the one that was parsed: its SHA-256.
+pub(crate) struct HeldText(crate::history::diff::TextDigest);
 
-impl TextDigest {
-    fn of(text: &str) -> TextDigest {
-        use sha2::Digest;
-        TextDigest(sha2::Sha256::digest(text.as_bytes()).into())
-    }
-
+impl HeldText {
     /// Takes `file`'s text out, keeping its digest.
-    pub(crate) fn hold(file: &mut PlanFile) -> TextDigest {
-        let digest = TextDigest::of(&file.text);
+    pub(crate) fn hold(file: &mut PlanFile) -> HeldText {
+        let digest = crate::history::diff::text_digest(&file.text);
         file.text = String::new();
-        digest
+        HeldText(digest)
     }
 
     /// Puts the text back into `file`, read again from the repository: an error when it
     /// changed since it was parsed (a page must not mix two versions of a plan).
     pub(crate) fn restore(&self, repo: &Repo, file: &mut PlanFile) -> Result<(), Error> {
         match repo.plan_text(&file.path) {
-            Some(text) if TextDigest::of(&text).0 == self.0 => {
+            Some(text) if crate::history::diff::text_digest(&text) == self.0 => {
                 file.text = text;
                 Ok(())
             }
@@ -292,11 +288,11 @@ impl Site {
         let paths = listed.paths;
         // A streamed build lets go of each plan's text until its page is written (the texts
         // of 10,000 plans weigh 150 MB), and reads it again then.
-        let files: Vec<(PlanFile, Option<TextDigest>)> = paths
+        let files: Vec<(PlanFile, Option<HeldText>)> = paths
             .par_iter()
             .map(|p| {
                 let mut file = load_for_site(&repo, p);
-                let held = stream.map(|_| TextDigest::hold(&mut file));
+                let held = stream.map(|_| HeldText::hold(&mut file));
                 (file, held)
             })
             .collect();
@@ -497,12 +493,12 @@ mod tests {
         std::fs::write(dir.path().join("plans/a.md"), plan).unwrap();
         let repo = Repo::discover(dir.path(), None).unwrap();
         let mut file = load_for_site(&repo, Path::new("plans/a.md"));
-        let digest = TextDigest::hold(&mut file);
+        let digest = HeldText::hold(&mut file);
         assert!(file.text.is_empty());
         digest.restore(&repo, &mut file).unwrap();
         assert_eq!(file.text, plan);
 
-        TextDigest::hold(&mut file);
+        HeldText::hold(&mut file);
         std::fs::write(dir.path().join("plans/a.md"), plan.replace("Text", "Edit")).unwrap();
         let error = digest.restore(&repo, &mut file).unwrap_err();
         assert!(
