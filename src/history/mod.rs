@@ -905,7 +905,7 @@ impl Lineage {
         usize::from(self.changes.first().is_some_and(|(old, _)| old.is_some()))
     }
 
-    /// How many blobs the chain reads: its first old blob, then each change's new one.
+    /// How many blobs the lineage reads: its first old blob, then each change's new one.
     fn slots(&self) -> usize {
         self.reads_old() + self.changes.len()
     }
@@ -926,25 +926,25 @@ impl Lineage {
 /// of a revision carries over to the change that starts from it: a change joins the lineage
 /// that last ended with its old blob (the latest, when two did), or starts one.
 fn lineages(changes: Vec<(Option<String>, String)>) -> Vec<Lineage> {
-    let mut chains: Vec<Lineage> = Vec::new();
+    let mut lineages: Vec<Lineage> = Vec::new();
     let mut ends: HashMap<String, usize> = HashMap::new();
     for (order, (old, new)) in changes.into_iter().enumerate() {
         let at = match old.as_deref().and_then(|old| ends.remove(old)) {
             Some(at) => at,
             None => {
-                chains.push(Lineage::default());
-                chains.len() - 1
+                lineages.push(Lineage::default());
+                lineages.len() - 1
             }
         };
         ends.insert(new.clone(), at);
-        chains[at].changes.push((old, new));
-        chains[at].order.push(order);
+        lineages[at].changes.push((old, new));
+        lineages[at].order.push(order);
     }
-    chains
+    lineages
 }
 
 /// Below this many blobs, they are read in the walk's order: finding where each lies reads
-/// every pack index in full. (Unit tests read their few blobs in pack order.)
+/// every pack index in full.
 const FEW_READS: usize = 1024;
 
 /// The order in which to read the blobs of `lineages`, as `(lineage, slot)`: delta chain by
@@ -952,13 +952,12 @@ const FEW_READS: usize = 1024;
 /// revision of a file first resolves its chain once and leaves every base on the way in
 /// libgit2's cache), and chains in the walk's order of the first change that needs them. So a
 /// lineage's blobs arrive about in the order they are compared, wherever the pack put them; a
-/// blob in no pack (a loose object) comes at its own place in the walk's order.
-fn read_order(git: Option<&Repository>, lineages: &[Lineage]) -> Vec<(usize, usize)> {
+/// blob in no pack (a loose object) comes at its own place in the walk's order. Fewer than
+/// `few` blobs are all read in the walk's order.
+fn read_order(git: Option<&Repository>, lineages: &[Lineage], few: usize) -> Vec<(usize, usize)> {
     use crate::git::packs::{Packs, Place};
     let reads: usize = lineages.iter().map(Lineage::slots).sum();
-    let mut packs = git
-        .filter(|_| cfg!(test) || reads >= FEW_READS)
-        .map(Packs::of);
+    let mut packs = git.filter(|_| reads >= few).map(Packs::of);
     // Each blob: the place of the change that needs it in the walk's order, the start of its
     // delta chain (`None` outside any pack), its lineage and its slot.
     let mut placed: Vec<(usize, Option<Place>, usize, usize)> = Vec::with_capacity(reads);
@@ -976,8 +975,10 @@ fn read_order(git: Option<&Repository>, lineages: &[Lineage]) -> Vec<(usize, usi
     let mut first: HashMap<Place, usize> = HashMap::new();
     for (order, start, _, _) in &placed {
         if let Some(start) = start {
-            let at = first.entry(*start).or_insert(*order);
-            *at = (*at).min(*order);
+            first
+                .entry(*start)
+                .and_modify(|at| *at = (*at).min(*order))
+                .or_insert(*order);
         }
     }
     placed.sort_by_key(|(order, start, _, _)| match start {
@@ -990,10 +991,10 @@ fn read_order(git: Option<&Repository>, lineages: &[Lineage]) -> Vec<(usize, usi
         .collect()
 }
 
-/// Reads and compares changes: one thread reads every blob the changes need, in the order
-/// the packs store them (see [`read_order`]), and hands each to the thread comparing its
-/// chain; as many threads compare, each its share of the chains. Returns what was found,
-/// with how many revisions were left out because an object was missing.
+/// Reads and compares changes (`old blob → new blob`, oldest first), a lineage at a time (see
+/// [`lineages`]), reading their blobs in the order the packs store them (see [`read_order`]).
+/// Returns what was found, with how many revisions were left out because an object was
+/// missing.
 fn compare_changes(
     git_dir: &Path,
     changes: Vec<(Option<String>, String)>,
@@ -1002,10 +1003,21 @@ fn compare_changes(
     if changes.is_empty() {
         return Ok((Vec::new(), 0));
     }
-    let chains = lineages(changes);
-    let comparers = rayon::current_num_threads().max(1);
+    let lineages = lineages(changes);
     let git = crate::git::open(git_dir).ok();
-    let reads = read_order(git.as_ref(), &chains);
+    let order = read_order(git.as_ref(), &lineages, FEW_READS);
+    compare_lineages(git.as_ref(), &lineages, order, covers)
+}
+
+/// Compares `lineages`: this thread reads their blobs in `order` and hands each to the thread
+/// comparing its lineage; as many threads compare, each its share of the lineages.
+fn compare_lineages(
+    git: Option<&Repository>,
+    lineages: &[Lineage],
+    order: Vec<(usize, usize)>,
+    covers: &[String],
+) -> Result<(Vec<Compared>, usize), Error> {
+    let comparers = rayon::current_num_threads().max(1);
     std::thread::scope(|scope| {
         let mut senders = Vec::with_capacity(comparers);
         let mut workers = Vec::with_capacity(comparers);
@@ -1013,28 +1025,27 @@ fn compare_changes(
             let (send, receive) =
                 std::sync::mpsc::sync_channel::<(usize, usize, Option<String>)>(256);
             senders.push(send);
-            let chains = &chains;
             workers.push(scope.spawn(move || {
                 let mut progress: HashMap<usize, Progress> = HashMap::new();
                 let mut out = Vec::new();
                 let mut missing = 0;
-                for (c, slot, text) in receive {
-                    let chain = &chains[c];
-                    let at = progress.entry(c).or_default();
-                    at.arrived(slot, text);
-                    missing += at.advance(chain, covers, &mut out);
-                    if at.next == chain.slots() {
-                        progress.remove(&c);
+                for (l, slot, text) in receive {
+                    let lineage = &lineages[l];
+                    let at = progress.entry(l).or_default();
+                    at.arrived.insert(slot, text);
+                    missing += at.advance(lineage, covers, &mut out);
+                    if at.next == lineage.slots() {
+                        progress.remove(&l);
                     }
                 }
                 (out, missing)
             }));
         }
-        for (c, slot) in reads {
-            let (blob, _) = chains[c].slot(slot);
-            let text = git.as_ref().and_then(|git| blob_text(git, blob));
+        for (l, slot) in order {
+            let (blob, _) = lineages[l].slot(slot);
+            let text = git.and_then(|git| blob_text(git, blob));
             // A comparer that stopped is reported below; the others go on.
-            let _ = senders[c % comparers].send((c, slot, text));
+            let _ = senders[l % comparers].send((l, slot, text));
         }
         drop(senders);
         let mut all: (Vec<Compared>, usize) = (Vec::new(), 0);
@@ -1050,10 +1061,10 @@ fn compare_changes(
     })
 }
 
-/// How far the comparison of a chain has gone, while its blobs arrive in the packs' order.
+/// How far the comparison of a lineage has gone, while its blobs arrive in the packs' order.
 #[derive(Default)]
 struct Progress {
-    /// The blobs read and not compared yet, by slot (see [`compare_changes`]).
+    /// The blobs read and not compared yet, by slot (see [`Lineage::slot`]).
     arrived: HashMap<usize, Option<String>>,
     /// The next slot to use.
     next: usize,
@@ -1063,43 +1074,36 @@ struct Progress {
 }
 
 impl Progress {
-    fn arrived(&mut self, slot: usize, text: Option<String>) {
-        self.arrived.insert(slot, text);
-    }
-
     /// Compares every change whose blobs have all arrived, in order; returns how many were
     /// left out because a blob was missing.
-    fn advance(&mut self, chain: &Lineage, covers: &[String], out: &mut Vec<Compared>) -> usize {
-        let first_old = chain.reads_old();
+    fn advance(&mut self, lineage: &Lineage, covers: &[String], out: &mut Vec<Compared>) -> usize {
+        let reads_old = lineage.reads_old();
         let mut missing = 0;
         while let Some(text) = self.arrived.remove(&self.next) {
             let slot = self.next;
             self.next += 1;
-            if slot < first_old {
+            if slot < reads_old {
                 self.before = text.as_deref().map(fields::read);
                 continue;
             }
-            let (old, new) = &chain.changes[slot - first_old];
+            let (old, new) = &lineage.changes[slot - reads_old];
+            // `None` when the change starts from a blob that could not be read.
             let before = match old {
-                None => Ok(None),
-                Some(_) => self.before.take().map(Some).ok_or(()),
+                None => Some(None),
+                Some(_) => self.before.take().map(Some),
             };
-            match (before, text) {
-                (Ok(before), Some(after)) => {
+            self.before = match (before, text) {
+                (Some(before), Some(after)) => {
                     let (computed, kept) = fields::compare(before.as_ref(), &after, covers);
                     out.push((old.clone(), new.clone(), cache::Encoded::of(&computed)));
-                    self.before = Some(kept);
+                    Some(kept)
                 }
-                // The change is left out; the next one starts from this revision as it is.
-                (Err(()), after) => {
+                // Left out; the next change starts from this revision as it is, if it was read.
+                (_, after) => {
                     missing += 1;
-                    self.before = after.as_deref().map(fields::read);
+                    after.as_deref().map(fields::read)
                 }
-                (Ok(_), None) => {
-                    missing += 1;
-                    self.before = None;
-                }
-            }
+            };
         }
         missing
     }
@@ -1214,7 +1218,11 @@ mod tests {
         changes: &[(Option<String>, String)],
         covers: &[String],
     ) -> (Vec<(Option<String>, String, String)>, usize) {
-        let (out, missing) = compare_changes(dir, changes.to_vec(), covers).unwrap();
+        // In the packs' order however few the blobs are.
+        let git = Repository::open(dir).unwrap();
+        let lineages = lineages(changes.to_vec());
+        let order = read_order(Some(&git), &lineages, 0);
+        let (out, missing) = compare_lineages(Some(&git), &lineages, order, covers).unwrap();
         let mut found: Vec<_> = out
             .into_iter()
             .map(|(old, new, encoded)| {
@@ -1302,7 +1310,7 @@ mod tests {
         assert_eq!(compared(&git_dir, &changes, &covers), expected);
         // Read a delta chain at a time: each chain's blobs together.
         let lineages = lineages(changes.clone());
-        let order = read_order(Some(&repo), &lineages);
+        let order = read_order(Some(&repo), &lineages, 0);
         assert_eq!(
             order.len(),
             lineages.iter().map(Lineage::slots).sum::<usize>()
