@@ -323,7 +323,6 @@ fn found(
         .trusted_committers
         .iter()
         .any(|t| t.eq_ignore_ascii_case(commit.committer.email.trim()));
-    let attested = trusted && p.email.iter().any(|e| commit.approved_by(e));
     // A committer email is self-declared: a trusted committer listed in people.yaml with
     // signing keys (a bot whose commits the forge signs) must also have signed the commit.
     let committer = trust.people.by_email(commit.committer.email.trim());
@@ -334,7 +333,8 @@ fn found(
         }
         _ => true,
     };
-    if trusted && attested && bot_signed {
+    // Trailers are looked at only for a trusted committer.
+    if trusted && bot_signed && p.email.iter().any(|e| commit.approved_by(e)) {
         out.push(Evidence::Attestation);
     }
     out
