@@ -250,9 +250,7 @@ impl Cache {
 
     /// Records what was computed for a revision.
     pub(crate) fn insert(&mut self, old: Option<&str>, new: &str, computed: &Computed) {
-        if !self.contains(old, new) {
-            self.insert_encoded(old, new, Encoded::of(computed));
-        }
+        self.insert_with(old, new, || Encoded::of(computed));
     }
 
     /// Records revisions already encoded (see [`Encoded`]), as `(old blob, new blob, what was
@@ -262,16 +260,16 @@ impl Cache {
         compared: impl IntoIterator<Item = (Option<String>, String, Encoded)>,
     ) {
         for (old, new, encoded) in compared {
-            self.insert_encoded(old.as_deref(), &new, encoded);
+            self.insert_with(old.as_deref(), &new, || encoded);
         }
     }
 
-    /// The same for one revision.
-    fn insert_encoded(&mut self, old: Option<&str>, new: &str, encoded: Encoded) {
+    /// Records the revision from `old` to `new`, encoded by `encoded` unless already there.
+    fn insert_with(&mut self, old: Option<&str>, new: &str, encoded: impl FnOnce() -> Encoded) {
         if self.contains(old, new) {
             return;
         }
-        self.diffs.insert(key(old, new), encoded);
+        self.diffs.insert(key(old, new), encoded());
         self.changed = true;
     }
 
@@ -779,8 +777,8 @@ mod tests {
         let (walk, diffs) = sample();
         let mut cache = Cache::load(dir.path(), Path::new("plans"), &[]);
         for (key, computed) in &diffs {
-            let (old, new) = key.split_once("..").unwrap();
-            cache.insert((!old.is_empty()).then_some(old), new, computed);
+            let (old, new) = blobs(key);
+            cache.insert(old, new, computed);
         }
         // Held encoded, read back whole.
         assert_eq!(
@@ -788,27 +786,6 @@ mod tests {
             serde_json::to_value(&diffs[&key(Some("02"), "03")]).unwrap()
         );
         cache.save(dir.path(), &walk);
-        // Once saved, revisions are read from the file's bytes, as a loaded cache reads them,
-        // and saved again from there.
-        assert!(cache.diffs.is_empty());
-        cache.insert(Some("09"), "10", &diffs[&key(Some("02"), "03")]);
-        cache.changed = true;
-        cache.save(dir.path(), &walk);
-        let again = Cache::load(dir.path(), Path::new("plans"), &[]);
-        let expected = diffs
-            .iter()
-            .map(|(k, c)| (k.clone(), c))
-            .chain([(key(Some("09"), "10"), &diffs[&key(Some("02"), "03")])]);
-        for (key, computed) in expected {
-            let (old, new) = key.split_once("..").unwrap();
-            let old = (!old.is_empty()).then_some(old);
-            for read in [&cache, &again] {
-                assert_eq!(
-                    serde_json::to_value(read.diff(old, new).unwrap()).unwrap(),
-                    serde_json::to_value(computed).unwrap()
-                );
-            }
-        }
         let path = dir.path().join(FILE);
         let mut loaded = Cache::load(dir.path(), Path::new("plans"), &[]);
         assert!(loaded.walk.is_some());
@@ -834,6 +811,43 @@ mod tests {
         std::fs::write(&path, bytes).unwrap();
         let loaded = Cache::load(dir.path(), Path::new("plans"), &[]);
         assert!(loaded.walk.is_none() && !loaded.contains(Some("01"), "02"));
+    }
+
+    /// Once saved, revisions are read from the file's bytes, as a loaded cache reads them,
+    /// and saved again from there.
+    #[test]
+    fn a_saved_cache_reads_its_revisions_from_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (walk, diffs) = sample();
+        let mut cache = Cache::load(dir.path(), Path::new("plans"), &[]);
+        for (key, computed) in &diffs {
+            let (old, new) = blobs(key);
+            cache.insert(old, new, computed);
+        }
+        cache.save(dir.path(), &walk);
+        assert!(cache.diffs.is_empty());
+        let extra = key(Some("09"), "10");
+        cache.insert(Some("09"), "10", &diffs[&key(Some("02"), "03")]);
+        cache.save(dir.path(), &walk);
+        let again = Cache::load(dir.path(), Path::new("plans"), &[]);
+        let expected = diffs
+            .iter()
+            .chain([(&extra, &diffs[&key(Some("02"), "03")])]);
+        for (key, computed) in expected {
+            let (old, new) = blobs(key);
+            for read in [&cache, &again] {
+                assert_eq!(
+                    serde_json::to_value(read.diff(old, new).unwrap()).unwrap(),
+                    serde_json::to_value(computed).unwrap()
+                );
+            }
+        }
+    }
+
+    /// The blobs of a cache key.
+    fn blobs(key: &str) -> (Option<&str>, &str) {
+        let (old, new) = key.split_once("..").unwrap();
+        ((!old.is_empty()).then_some(old), new)
     }
 
     #[test]
