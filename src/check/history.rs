@@ -14,7 +14,7 @@ use crate::diagnostic::{Diagnostic, Span};
 use crate::error::Error;
 use crate::history::signoff::{self, SignoffEntry, SignoffRecord};
 use crate::history::trust::{Side, is_key_text};
-use crate::history::{Audit, Revision, Snapshot};
+use crate::history::{Audit, Snapshot};
 use crate::plan::model::Status;
 use crate::plan::{People, PlanFile};
 use crate::rules::{Level, Rule};
@@ -80,7 +80,8 @@ pub(crate) fn run(
     let signatures = audit.signatures(settings.trust, &refs)?;
     let shared: &Audit = audit;
     let identity = shared.identity();
-    let found: Vec<(Vec<Revision>, Vec<Diagnostic>)> = signed
+    type Remembered = Vec<(Option<String>, String, crate::history::cache::Encoded)>;
+    let found: Vec<(Remembered, Vec<Diagnostic>)> = signed
         .par_iter()
         .map_init(
             || crate::git::open(&shared.git_dir),
@@ -108,13 +109,16 @@ pub(crate) fn run(
                     let records = shared.signoffs(&revisions, &current, settings.trust);
                     signoffs(settings, file, &records, &mut findings);
                 }
-                Ok((revisions, findings.out))
+                Ok((
+                    shared.worth_remembering(timeline, &revisions),
+                    findings.out,
+                ))
             },
         )
         .collect::<Result<_, Error>>()?;
-    let computed: Vec<&[Revision]> = found.iter().map(|(r, _)| r.as_slice()).collect();
-    audit.remember(&refs, &computed);
-    out.extend(found.into_iter().flat_map(|(_, d)| d));
+    let (computed, found): (Vec<Remembered>, Vec<Vec<Diagnostic>>) = found.into_iter().unzip();
+    audit.remember(computed.into_iter().flatten());
+    out.extend(found.into_iter().flatten());
     Ok(out)
 }
 

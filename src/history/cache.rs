@@ -249,6 +249,7 @@ impl Cache {
     }
 
     /// Records what was computed for a revision.
+    #[cfg(test)]
     pub(crate) fn insert(&mut self, old: Option<&str>, new: &str, computed: &Computed) {
         self.insert_with(old, new, || Encoded::of(computed));
     }

@@ -163,7 +163,7 @@ pub(crate) fn completion(server: &mut Server, uri: &str, line: usize, column: us
     let in_front = front_matter_end(&text).is_some_and(|end| line > 0 && line < end);
     if !in_front {
         return if prefix.trim_start().starts_with('#') || prefix.trim().is_empty() {
-            missing_sections(&text, plan.as_ref())
+            missing_sections(&text, plan.as_deref())
                 .into_iter()
                 .map(|s| {
                     item(
@@ -348,7 +348,7 @@ pub(crate) fn actions(server: &mut Server, uri: &str) -> Vec<Value> {
     let Some(file) = server.plan_of(uri) else {
         return Vec::new();
     };
-    let plan = file.plan.as_ref();
+    let plan = file.plan.as_deref();
     let mut out = Vec::new();
     let lines = text.lines().count();
     let missing = missing_sections(&text, plan);

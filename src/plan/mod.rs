@@ -79,8 +79,9 @@ pub struct PlanFile {
     pub(crate) front_matter: Option<Node>,
     /// The body, when the front matter was found.
     pub(crate) body: Option<Body>,
-    /// The typed plan, when the front matter has the right shape.
-    pub(crate) plan: Option<Plan>,
+    /// The typed plan, when the front matter has the right shape (boxed: a plan kept only for
+    /// the rules comparing plans is a fraction of its size, see [`PlanFile::summarise`]).
+    pub(crate) plan: Option<Box<Plan>>,
     /// Positions that rules comparing plans or revisions need after the front-matter tree has
     /// been dropped to save memory.
     pub(crate) anchors: Anchors,
@@ -120,18 +121,22 @@ impl PlanFile {
         file
     }
 
-    /// A plan file that could not be read at all (too large, unreadable).
-    /// Drops what only the rules on this one file needed: the front-matter tree, the body and,
-    /// unless `keep_text`, the text (a report re-reads the text of a file it shows).
+    /// Drops what only the rules on this one file needed: the front-matter tree, the body,
+    /// most of the typed plan (see [`Plan::kept_for_comparing`]) and, unless `keep_text`, the
+    /// text (a report re-reads the text of a file it shows).
     pub(crate) fn summarise(&mut self, keep_text: bool) {
         self.front_matter = None;
         self.body = None;
+        if let Some(plan) = self.plan.as_deref_mut() {
+            *plan = std::mem::take(plan).kept_for_comparing();
+        }
         if !keep_text {
             self.text = String::new();
             self.index = LineIndex::new("");
         }
     }
 
+    /// A plan file that could not be read at all (too large, unreadable).
     pub(crate) fn unreadable(path: PathBuf, message: String, help: Option<String>) -> PlanFile {
         PlanFile {
             path,
@@ -234,7 +239,7 @@ impl PlanFile {
             });
         }
         match serde_json::from_value::<Plan>(json) {
-            Ok(plan) => self.plan = Some(plan),
+            Ok(plan) => self.plan = Some(Box::new(plan)),
             Err(e) if valid => {
                 // The repository's own schema let through something planbook cannot read.
                 self.problem(

@@ -482,6 +482,22 @@ pub(crate) enum Visibility {
 }
 
 impl Plan {
+    /// What the rules that compare plans with each other, with their history and with their
+    /// waivers read of a plan once its own rules have run: its id, status, owner, what it
+    /// supersedes, its sign-offs and its waivers. The rest (metrics, check-ins, activities,
+    /// analysis: most of a plan) is left out, so that `check` holds a small part of each plan.
+    pub(crate) fn kept_for_comparing(self) -> Plan {
+        Plan {
+            id: self.id,
+            status: self.status,
+            owner: self.owner,
+            supersedes: self.supersedes,
+            signoffs: self.signoffs,
+            waivers: self.waivers,
+            ..Plan::default()
+        }
+    }
+
     /// The distinct people whose sign-offs count: those `counted` accepts, and the owner only
     /// where self sign-off is allowed. One answer for `signoff-required` and for whom a plan
     /// still waits.

@@ -237,7 +237,7 @@ impl Site {
         let plans: Vec<(&str, &crate::plan::Plan)> = self
             .plans
             .iter()
-            .filter_map(|p| Some((p.summary.id.as_str(), p.file.plan.as_ref()?)))
+            .filter_map(|p| Some((p.summary.id.as_str(), p.file.plan.as_deref()?)))
             .collect();
         let by_id: HashMap<&str, &PlanSummary> = self
             .plans
