@@ -775,12 +775,7 @@ mod tests {
     #[test]
     fn a_damaged_cache_file_is_rebuilt() {
         let dir = tempfile::tempdir().unwrap();
-        let (walk, diffs) = sample();
-        let mut cache = Cache::load(dir.path(), Path::new("plans"), &[]);
-        for (key, computed) in &diffs {
-            let (old, new) = blobs(key);
-            cache.insert(old, new, computed);
-        }
+        let (walk, diffs, mut cache) = sample_cache(dir.path());
         // Held encoded, read back whole.
         assert_eq!(
             serde_json::to_value(cache.diff(Some("02"), "03").unwrap()).unwrap(),
@@ -819,12 +814,7 @@ mod tests {
     #[test]
     fn a_saved_cache_reads_its_revisions_from_the_file() {
         let dir = tempfile::tempdir().unwrap();
-        let (walk, diffs) = sample();
-        let mut cache = Cache::load(dir.path(), Path::new("plans"), &[]);
-        for (key, computed) in &diffs {
-            let (old, new) = blobs(key);
-            cache.insert(old, new, computed);
-        }
+        let (walk, diffs, mut cache) = sample_cache(dir.path());
         cache.save(dir.path(), &walk);
         assert!(cache.diffs.is_empty());
         let extra = key(Some("09"), "10");
@@ -846,6 +836,17 @@ mod tests {
     }
 
     /// The blobs of a cache key.
+    /// A cache in `dir`, not saved yet, holding every revision of [`sample`].
+    fn sample_cache(dir: &Path) -> (Walk, HashMap<String, Computed>, Cache) {
+        let (walk, diffs) = sample();
+        let mut cache = Cache::load(dir, Path::new("plans"), &[]);
+        for (key, computed) in &diffs {
+            let (old, new) = blobs(key);
+            cache.insert(old, new, computed);
+        }
+        (walk, diffs, cache)
+    }
+
     fn blobs(key: &str) -> (Option<&str>, &str) {
         let (old, new) = key.split_once("..").unwrap();
         ((!old.is_empty()).then_some(old), new)
