@@ -79,20 +79,27 @@ pub(crate) fn list(
 ) -> Vec<Item> {
     let mut out = Vec::new();
     for (id, plan) in plans {
-        of(id, plan, people, policy, today, &mut out);
+        out.extend(of(id, plan, people, policy, today));
     }
-    out.sort_by_key(|i| i.kind);
+    in_order(&mut out);
     out
 }
 
-fn of(
+/// Puts items gathered plan by plan (in the order of the plans) in the order [`list`] gives:
+/// most pressing kind first, then in the order of the plans.
+pub(crate) fn in_order(items: &mut [Item]) {
+    items.sort_by_key(|i| i.kind);
+}
+
+/// What needs action in one plan (`id`), in the order [`list`] gives within a kind.
+pub(crate) fn of(
     id: &str,
     plan: &Plan,
     people: &People,
     policy: &SignoffPolicy,
     today: Date,
-    out: &mut Vec<Item>,
-) {
+) -> Vec<Item> {
+    let mut out = Vec::new();
     let status = plan.status.unwrap_or(Status::Draft);
     let title = plan.title.clone().unwrap_or_else(|| id.to_string());
     let mut add = |kind: AttentionKind, message: String, date: Option<Date>, who: Vec<String>| {
@@ -203,6 +210,7 @@ fn of(
             );
         }
     }
+    out
 }
 
 /// The people whose sign-off a plan in review waits for: for each required role no signer

@@ -10,45 +10,136 @@ use super::context::{PlanSummary, Urls};
 use super::templates::{render, v};
 use super::{Site, SitePlan, feeds, output, published};
 use crate::error::Error;
-use crate::plan::model::Status;
 
 /// How many recent changes the Atom feed carries.
 pub(crate) const FEED_ENTRIES: usize = 50;
 
-/// Every plan as `plans.json` lists it, serialized one by one, asking `stop` as it goes.
-pub(crate) struct AllPlans<'a> {
-    plans: &'a [SitePlan],
-    stop: &'a dyn Fn() -> bool,
-    stopped: &'a std::cell::Cell<bool>,
+/// A plan's entry of `plans.json` in the [`Spool`]: where it starts and how long it is.
+#[derive(Clone, Copy)]
+pub(crate) struct Spooled {
+    offset: u64,
+    len: usize,
 }
 
-impl Serialize for AllPlans<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::{Error as _, SerializeSeq};
-        let mut seq = serializer.serialize_seq(Some(self.plans.len()))?;
-        for (i, p) in self.plans.iter().enumerate() {
-            if i % 64 == 0 && (self.stop)() {
-                self.stopped.set(true);
-                return Err(S::Error::custom("stopped"));
-            }
-            let Some(plan) = p.file.plan.as_ref() else {
-                continue;
-            };
-            let mut summary = p.summary.clone();
-            if let Some(primary) = summary.primary.as_mut() {
-                primary.chart = String::new();
-            }
-            seq.serialize_element(&PlanData {
-                id: &p.summary.id,
-                path: crate::diagnostic::display_path(&p.file.path),
-                url: &p.summary.url,
-                summary: &summary,
-                plan,
-                history_url: p.has_history.then(|| history_file(&p.summary.id)),
-            })?;
-        }
-        seq.end()
+/// The entries of `plans.json` that a streamed build wrote as it wrote each plan's page: the
+/// pages are written in any order and `plans.json` lists the plans in path order, so each
+/// entry waits in a nameless temporary file in the site's folder rather than in memory.
+pub(crate) struct Spool {
+    /// The file, and where the next entry goes.
+    file: std::sync::Mutex<(std::fs::File, u64)>,
+    /// The folder it is in, for messages.
+    dir: std::path::PathBuf,
+}
+
+impl Spool {
+    pub(crate) fn new(staging: &output::Staging) -> Result<Spool, Error> {
+        let (file, dir) = staging.scratch()?;
+        Ok(Spool {
+            file: std::sync::Mutex::new((file, 0)),
+            dir,
+        })
     }
+
+    /// Sets `entry` aside.
+    pub(crate) fn put(&self, entry: &[u8]) -> Result<Spooled, Error> {
+        use std::io::Write;
+        let mut held = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        let (file, end) = &mut *held;
+        let at = Spooled {
+            offset: *end,
+            len: entry.len(),
+        };
+        file.write_all(entry).map_err(|e| Error::io(&self.dir, e))?;
+        *end += entry.len() as u64;
+        Ok(at)
+    }
+
+    /// Reads back the entry set aside `at`, into `out`.
+    fn get(&self, at: Spooled, out: &mut Vec<u8>) -> std::io::Result<()> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut held = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        let file = &mut held.0;
+        let end = file.stream_position()?;
+        file.seek(SeekFrom::Start(at.offset))?;
+        out.resize(at.len, 0);
+        let read = file.read_exact(out);
+        // New entries still go at the end.
+        file.seek(SeekFrom::Start(end))?;
+        read
+    }
+}
+
+/// A writer that indents every line after the first by `plans.json`'s two levels: an entry
+/// serialized on its own reads as it does inside the file. (A JSON string holds no line
+/// break: every one is the layout's.)
+struct Indented<'a>(&'a mut Vec<u8>);
+
+impl std::io::Write for Indented<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let mut lines = bytes.split(|b| *b == b'\n');
+        if let Some(first) = lines.next() {
+            self.0.extend_from_slice(first);
+        }
+        for line in lines {
+            self.0.extend_from_slice(b"\n    ");
+            self.0.extend_from_slice(line);
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `plans.json` as it is written: `{"generated": …, "plans": [entries]}` laid out as
+/// serde_json's pretty printer lays it out, around entries laid out by [`Indented`].
+struct PlansJson<'a> {
+    w: &'a mut dyn std::io::Write,
+    first: bool,
+}
+
+impl<'a> PlansJson<'a> {
+    fn start(w: &'a mut dyn std::io::Write, generated: &str) -> std::io::Result<PlansJson<'a>> {
+        w.write_all(b"{\n  \"generated\": ")?;
+        serde_json::to_writer(&mut *w, generated)?;
+        w.write_all(b",\n  \"plans\": [")?;
+        Ok(PlansJson { w, first: true })
+    }
+
+    fn entry(&mut self, entry: &[u8]) -> std::io::Result<()> {
+        let before: &[u8] = if self.first { b"\n    " } else { b",\n    " };
+        self.first = false;
+        self.w.write_all(before)?;
+        self.w.write_all(entry)
+    }
+
+    fn end(self) -> std::io::Result<()> {
+        let close: &[u8] = if self.first { b"]\n}" } else { b"\n  ]\n}" };
+        self.w.write_all(close)
+    }
+}
+
+/// A plan's entry of `plans.json`, as it is written there, appended to `out`: `false` for a
+/// plan without a typed plan (none is on the site).
+pub(crate) fn plan_entry(p: &SitePlan, out: &mut Vec<u8>) -> bool {
+    let Some(plan) = p.file.plan.as_ref() else {
+        return false;
+    };
+    let mut summary = p.summary.clone();
+    if let Some(primary) = summary.primary.as_mut() {
+        primary.chart = String::new();
+    }
+    let data = PlanData {
+        id: &p.summary.id,
+        path: crate::diagnostic::display_path(&p.file.path),
+        url: &p.summary.url,
+        summary: &summary,
+        plan,
+        history_url: p.has_history.then(|| history_file(&p.summary.id)),
+    };
+    // Serializing plain data into memory does not fail.
+    serde_json::to_writer_pretty(Indented(out), &data).is_ok()
 }
 
 #[derive(Serialize)]
@@ -222,6 +313,33 @@ impl Site {
         }
     }
 
+    /// `plans.json`, as pretty JSON: `{"generated": …, "plans": [entries]}`, each plan's entry
+    /// read back from the spool or serialized now. Asks `stop` every 64 plans, and sets
+    /// `stopped` when it stops.
+    fn write_plans(
+        &self,
+        w: &mut dyn std::io::Write,
+        stop: &dyn Fn() -> bool,
+        stopped: &std::cell::Cell<bool>,
+    ) -> std::io::Result<()> {
+        let mut file = PlansJson::start(w, &self.info.generated)?;
+        let mut entry = Vec::new();
+        for (i, p) in self.plans.iter().enumerate() {
+            if i % 64 == 0 && stop() {
+                stopped.set(true);
+                return Err(std::io::Error::other("stopped"));
+            }
+            entry.clear();
+            match (p.entry, &self.spool) {
+                (Some(at), Some(spool)) => spool.get(at, &mut entry)?,
+                _ if plan_entry(p, &mut entry) => {}
+                _ => continue,
+            }
+            file.entry(&entry)?;
+        }
+        file.end()
+    }
+
     /// The absolute address of a page, when the site's address is known: no link is invented.
     fn absolute(&self, url: &str) -> Option<String> {
         let page = url.trim_end_matches("index.html");
@@ -357,13 +475,10 @@ impl Site {
             .plans
             .iter()
             .filter_map(|p| {
-                let (plan, s) = (p.file.plan.as_ref()?, &p.summary);
-                if matches!(plan.status, Some(Status::Assessed | Status::Withdrawn)) {
-                    return None;
-                }
+                let s = &p.summary;
                 Some(feeds::Event {
                     uid: format!("reassess-{}@planbook", s.id),
-                    date: plan.period.as_ref()?.reassess?,
+                    date: p.facts.reassess?,
                     summary: format!("Reassess: {}", published::cap(&s.title)),
                     description: format!(
                         "{} ({}), owner {}.{}",
@@ -387,24 +502,12 @@ impl Site {
             .par_iter()
             .try_for_each(|p| self.write_history(staging, p))?;
 
-        #[derive(Serialize)]
-        struct Data<'a> {
-            generated: &'a str,
-            plans: AllPlans<'a>,
-        }
         let stopped = std::cell::Cell::new(false);
-        // Streamed: building it as one JSON value first took gigabytes for 10,000 plans.
-        let written = staging.write_json(
-            "plans.json",
-            &Data {
-                generated: &site.generated,
-                plans: AllPlans {
-                    plans: &self.plans,
-                    stop,
-                    stopped: &stopped,
-                },
-            },
-        );
+        // Written entry by entry: building it as one JSON value first took gigabytes for
+        // 10,000 plans.
+        let written = staging.write_with("plans.json", &mut |w| {
+            self.write_plans(w, stop, &stopped)
+        });
         match written {
             Err(_) if stopped.get() => Ok(false),
             Err(e) => Err(e),
@@ -428,6 +531,31 @@ mod tests {
             author: String::new(),
             summary: String::new(),
             changes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn plans_json_is_laid_out_as_one_pretty_document() {
+        let entries = [
+            serde_json::json!({"id": "a", "plan": {"metrics": [{"x": 1}], "empty": []}}),
+            serde_json::json!({"id": "b\nc", "summary": {}, "list": ["x", {"y": null}]}),
+            serde_json::json!({"id": "d"}),
+        ];
+        for n in 0..=entries.len() {
+            let mut out = Vec::new();
+            let mut file = PlansJson::start(&mut out, "2026-03-01").unwrap();
+            for value in &entries[..n] {
+                let mut entry = Vec::new();
+                serde_json::to_writer_pretty(Indented(&mut entry), value).unwrap();
+                file.entry(&entry).unwrap();
+            }
+            file.end().unwrap();
+            let whole = serde_json::json!({"generated": "2026-03-01", "plans": &entries[..n]});
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                serde_json::to_string_pretty(&whole).unwrap(),
+                "{n} entries"
+            );
         }
     }
 

@@ -10,7 +10,8 @@ use super::context;
 use super::data::Latest;
 use super::links::absolute_url;
 use super::templates::{environment, shows_summary_charts};
-use super::{Options, Site, SiteInfo, SitePlan, Updates, output};
+use super::context::PlanSummary;
+use super::{Facts, Invested, Options, Part, Site, SiteInfo, SitePlan, Updates, data, output};
 use crate::error::Error;
 use crate::history::trust::Trust;
 use crate::history::{Audit, PlanHistory};
@@ -368,6 +369,7 @@ impl Site {
             include_restricted: options.include_restricted,
             private_consequences: !(options.include_restricted || site_publishes_consequences),
             streamed: None,
+            spool: stream.map(data::Spool::new).transpose()?,
             members: std::sync::OnceLock::new(),
             summary_charts,
         };
@@ -401,6 +403,12 @@ impl Site {
                 let mut plan = site.site_plan(file, history);
                 site.write_plan_page(staging, &plan)?;
                 site.write_history(staging, &plan)?;
+                if let Some(spool) = &site.spool {
+                    let mut entry = Vec::new();
+                    if data::plan_entry(&plan, &mut entry) {
+                        plan.entry = Some(spool.put(&entry)?);
+                    }
+                }
                 if let Some(history) = &plan.history {
                     let mut latest = latest.lock().unwrap_or_else(|e| e.into_inner());
                     site.offer_changes(&mut latest, &plan.summary, history);
@@ -426,9 +434,13 @@ impl Site {
         };
     }
 
-    /// Drops what only a plan's own page and history file need, once they are written: its
-    /// text and its history. The summary, the typed plan and the search words stay.
+    /// Drops what only a plan's own page, history file and entry of `plans.json` need, once
+    /// they are written: its text, its history and (once its entry is set aside) its typed
+    /// plan. The summary, the facts and the search words stay.
     fn release(plan: &mut SitePlan) {
+        if plan.entry.is_some() {
+            plan.file.plan = None;
+        }
         plan.history = None;
         plan.full_history = None;
         plan.file.text = String::new();
@@ -464,9 +476,7 @@ impl Site {
             self.today,
             self.summary_charts,
         );
-        let mut named = people_named(plan);
-        named.sort_unstable();
-        named.dedup();
+        let facts = self.facts(plan, &file.id(), &summary);
         let words = search_words(file.body_text());
         SitePlan {
             file,
@@ -475,8 +485,43 @@ impl Site {
             history,
             consequences_held,
             full_history,
-            named,
+            facts,
             words,
+            entry: None,
+        }
+    }
+
+    /// What the index, the list pages and the calendar read of `plan`.
+    fn facts(&self, plan: &crate::plan::Plan, id: &str, summary: &PlanSummary) -> Facts {
+        use crate::plan::model::Status;
+        let mut named = people_named(plan);
+        named.sort_unstable();
+        named.dedup();
+        let people = named
+            .into_iter()
+            .map(|person| Part {
+                roles: context::roles_in(plan, &person),
+                help: context::help_asked(plan, &person, summary, self.today),
+                id: person,
+            })
+            .collect();
+        let config = &self.repo.config;
+        let attention =
+            crate::plan::attention::of(id, plan, &self.repo.people, &config.signoff, self.today);
+        let investment = plan.investment.as_ref().map(|i| Invested {
+            currency: plan.currency.clone().unwrap_or_default(),
+            budget: i.budget,
+            days: i.days.unwrap_or(0.0),
+        });
+        let reassess = match plan.status {
+            Some(Status::Assessed | Status::Withdrawn) => None,
+            _ => plan.period.as_ref().and_then(|p| p.reassess),
+        };
+        Facts {
+            people,
+            attention,
+            investment,
+            reassess,
         }
     }
 }

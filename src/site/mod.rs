@@ -128,10 +128,43 @@ pub(crate) struct SitePlan {
     has_history: bool,
     /// The plan has consequences and an incentive that this site does not publish.
     consequences_held: bool,
-    /// Everyone the plan names (their pages list it), sorted.
-    named: Vec<String>,
+    /// What the index, the list pages and the calendar read of the plan.
+    facts: Facts,
     /// The body's distinct words, for the search index.
     words: String,
+    /// Where a streamed build put the plan's entry of `plans.json` once its page was written
+    /// (its typed plan is let go then).
+    entry: Option<data::Spooled>,
+}
+
+/// What the index, the list pages and the calendar read of a plan besides its summary, worked
+/// out when the plan is read: a streamed build then lets go of the typed plan.
+pub(crate) struct Facts {
+    /// Everyone the plan names (their pages list it), sorted, with their part in it.
+    people: Vec<Part>,
+    /// What needs a leader's action in the plan (see [`crate::plan::attention`]).
+    attention: Vec<crate::plan::attention::Item>,
+    /// What the plan invests, for a manager's totals.
+    investment: Option<Invested>,
+    /// When the plan is to be reassessed, for the calendar: none once it is assessed or
+    /// withdrawn.
+    reassess: Option<Date>,
+}
+
+/// A person the plan names, and their part in it.
+pub(crate) struct Part {
+    id: String,
+    /// Their roles in words (see [`context::roles_in`]).
+    roles: Option<String>,
+    /// The help the plan asks of them.
+    help: Vec<context::HelpAsked>,
+}
+
+/// A plan's investment: its budget, in the plan's currency, and days.
+pub(crate) struct Invested {
+    currency: String,
+    budget: Option<f64>,
+    days: f64,
 }
 
 /// A page of the site.
@@ -199,8 +232,10 @@ pub(crate) struct Site {
     /// Consequences and incentives are kept off this site.
     private_consequences: bool,
     /// The plans' pages and history files were written as the plans were read, and their
-    /// text and history released: only the newest changes, for the feed, are kept.
+    /// text, history and typed plan released: only the newest changes, for the feed, and
+    /// each plan's entry of `plans.json`, in a spool file, are kept.
     streamed: Option<data::Latest>,
+    spool: Option<data::Spool>,
     /// The plans on each list page, by the page's URL (see [`Site::members`]); worked out
     /// again after an edit.
     members: std::sync::OnceLock<HashMap<String, Vec<usize>>>,

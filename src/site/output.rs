@@ -144,6 +144,16 @@ impl Staging {
         }
     }
 
+    /// A nameless temporary file in the folder being written, gone when it is closed: for
+    /// what a build sets aside until it writes it in place.
+    pub(crate) fn scratch(&self) -> Result<(std::fs::File, PathBuf), Error> {
+        let dir = self.dir().to_path_buf();
+        match tempfile::tempfile_in(&dir) {
+            Ok(file) => Ok((file, dir)),
+            Err(e) => Err(Error::io(&dir, e)),
+        }
+    }
+
     /// Writes `bytes` at `relative` (a `/`-separated path made only of plain names).
     pub(crate) fn write(&self, relative: &str, bytes: &[u8]) -> Result<(), Error> {
         let path = self.path_of(relative)?;
@@ -192,20 +202,30 @@ impl Staging {
         Ok(())
     }
 
-    /// Writes `value` as pretty JSON at `relative`, streaming: straight into a fresh site
-    /// (swapped in whole at the end), through a temporary file into the published one.
+    /// Writes `value` as pretty JSON at `relative`, streaming (see [`Staging::write_with`]).
     pub(crate) fn write_json(
         &self,
         relative: &str,
         value: &impl serde::Serialize,
     ) -> Result<(), Error> {
+        self.write_with(relative, &mut |writer| {
+            serde_json::to_writer_pretty(writer, value).map_err(std::io::Error::from)
+        })
+    }
+
+    /// Writes at `relative` what `write` writes, streaming: straight into a fresh site
+    /// (swapped in whole at the end), through a temporary file into the published one.
+    pub(crate) fn write_with(
+        &self,
+        relative: &str,
+        write: &mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> Result<(), Error> {
         let path = self.path_of(relative)?;
         let parent = path.parent().unwrap_or(&self.out);
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-        let serialize = |file: &mut std::fs::File| {
+        let mut serialize = |file: &mut std::fs::File| {
             let mut writer = std::io::BufWriter::new(file);
-            serde_json::to_writer_pretty(&mut writer, value)
-                .map_err(std::io::Error::from)
+            write(&mut writer)
                 .and_then(|()| std::io::Write::flush(&mut writer))
                 .map_err(|e| Error::io(&path, e))
         };

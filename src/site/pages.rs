@@ -234,22 +234,19 @@ impl Site {
     /// What needs a leader's action across the plans on the site, each linked to its plan,
     /// most pressing kind first.
     pub(crate) fn attention(&self) -> Vec<context::AttentionView> {
-        let plans: Vec<(&str, &crate::plan::Plan)> = self
+        let mut items: Vec<&crate::plan::attention::Item> = self
             .plans
             .iter()
-            .filter_map(|p| Some((p.summary.id.as_str(), p.file.plan.as_deref()?)))
+            .flat_map(|p| &p.facts.attention)
             .collect();
+        // Most pressing kind first, then in path order (as `attention::list` gives them).
+        items.sort_by_key(|i| i.kind);
         let by_id: HashMap<&str, &PlanSummary> = self
             .plans
             .iter()
             .map(|p| (p.summary.id.as_str(), &p.summary))
             .collect();
-        crate::plan::attention::list(
-            &plans,
-            &self.repo.people,
-            &self.repo.config.signoff,
-            self.today,
-        )
+        items
         .into_iter()
         .map(|item| context::AttentionView {
             kind: item.kind.as_str(),
@@ -261,7 +258,7 @@ impl Site {
             title: published::cap(&item.title).into_owned(),
             message: published::cap(&item.message).into_owned(),
             date: item.date.map(|d| d.to_string()),
-            plan: item.plan,
+            plan: item.plan.clone(),
         })
         .collect()
     }
@@ -322,7 +319,12 @@ impl Site {
     pub(crate) fn lists_of(&self, plan: &SitePlan) -> Vec<ListPage> {
         let mut out = vec![ListPage::Status(plan.summary.status.to_string())];
         out.extend(plan.summary.region.clone().map(ListPage::Region));
-        out.extend(plan.named.iter().cloned().map(ListPage::Person));
+        out.extend(
+            plan.facts
+                .people
+                .iter()
+                .map(|p| ListPage::Person(p.id.clone())),
+        );
         out.extend(
             self.repo
                 .people
@@ -392,18 +394,20 @@ impl Site {
                 let mut involvement = Vec::new();
                 let mut help = Vec::new();
                 for p in &theirs {
-                    let Some(plan) = p.file.plan.as_ref() else {
+                    let people = &p.facts.people;
+                    let Ok(at) = people.binary_search_by(|part| part.id.as_str().cmp(id)) else {
                         continue;
                     };
-                    if let Some(roles) = context::roles_in(plan, id) {
+                    let part = &people[at];
+                    if let Some(roles) = &part.roles {
                         involvement.push(context::Involvement {
                             title: p.summary.title.clone(),
                             url: p.summary.url.clone(),
                             status_label: p.summary.status_label,
-                            roles,
+                            roles: roles.clone(),
                         });
                     }
-                    help.extend(context::help_asked(plan, id, &p.summary, self.today));
+                    help.extend(part.help.iter().cloned());
                 }
                 let person = context::person(&self.repo.people, &urls, id);
                 let manager = self
@@ -473,18 +477,11 @@ impl Site {
         };
         let mut money: BTreeMap<String, f64> = BTreeMap::new();
         let mut days = 0.0;
-        for p in plans {
-            let Some(plan) = p.file.plan.as_ref() else {
-                continue;
-            };
-            if let Some(inv) = &plan.investment {
-                if let Some(budget) = inv.budget {
-                    *money
-                        .entry(plan.currency.clone().unwrap_or_default())
-                        .or_default() += budget;
-                }
-                days += inv.days.unwrap_or(0.0);
+        for invested in plans.iter().filter_map(|p| p.facts.investment.as_ref()) {
+            if let Some(budget) = invested.budget {
+                *money.entry(invested.currency.clone()).or_default() += budget;
             }
+            days += invested.days;
         }
         context::Totals {
             plans: plans.len(),
