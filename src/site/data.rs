@@ -14,6 +14,48 @@ use crate::error::Error;
 /// How many recent changes the Atom feed carries.
 pub(crate) const FEED_ENTRIES: usize = 50;
 
+/// The search index as plans are read: each word of their text, and the positions of the
+/// plans that use it (in path order, the order of `search/ids.json`).
+#[derive(Default)]
+pub(crate) struct SearchIndex {
+    plans: HashMap<Box<str>, Vec<u32>>,
+}
+
+impl SearchIndex {
+    /// Adds the plan at position `i` and its distinct `words` (separated by spaces).
+    pub(crate) fn add(&mut self, i: usize, words: &str) {
+        for word in words.split(' ').filter(|w| !w.is_empty()) {
+            match self.plans.get_mut(word) {
+                Some(plans) => plans.push(i as u32),
+                None => {
+                    self.plans.insert(word.into(), vec![i as u32]);
+                }
+            }
+        }
+    }
+
+    /// The index in the parts the site publishes: by the first [`SEARCH_PREFIX`] characters
+    /// of the words, each word with its plans in path order.
+    fn parts(&self) -> BTreeMap<String, BTreeMap<&str, &[u32]>> {
+        let mut parts: BTreeMap<String, BTreeMap<&str, &[u32]>> = BTreeMap::new();
+        for (word, plans) in &self.plans {
+            let prefix: String = word.chars().take(SEARCH_PREFIX).collect();
+            parts.entry(prefix).or_default().insert(word, plans);
+        }
+        parts
+    }
+
+    /// Puts each word's plans in path order, once plans read in parallel (and so added in
+    /// any order) are all in.
+    pub(crate) fn finish(mut self) -> SearchIndex {
+        for plans in self.plans.values_mut() {
+            plans.sort_unstable();
+            plans.shrink_to_fit();
+        }
+        self
+    }
+}
+
 /// A plan's entry of `plans.json` in the [`Spool`]: where it starts and how long it is.
 #[derive(Clone, Copy)]
 pub(crate) struct Spooled {
@@ -375,18 +417,20 @@ impl Site {
             "search/ids.json",
             serde_json::to_string(&ids).unwrap_or_default().as_bytes(),
         )?;
-        let mut parts: BTreeMap<String, BTreeMap<&str, Vec<u32>>> = BTreeMap::new();
-        for (i, plan) in self.plans.iter().enumerate() {
-            for word in plan.words.split(' ').filter(|w| !w.is_empty()) {
-                let prefix: String = word.chars().take(SEARCH_PREFIX).collect();
-                parts
-                    .entry(prefix)
-                    .or_default()
-                    .entry(word)
-                    .or_default()
-                    .push(i as u32);
+        // A streamed build gathered the words as it read the plans; `serve` keeps each plan's.
+        let gathered;
+        let index = match &self.search {
+            Some(index) => index,
+            None => {
+                let mut index = SearchIndex::default();
+                for (i, plan) in self.plans.iter().enumerate() {
+                    index.add(i, &plan.words);
+                }
+                gathered = index;
+                &gathered
             }
-        }
+        };
+        let parts = index.parts();
         let name = |prefix: &str| -> String {
             let hex: String = prefix.bytes().map(|b| format!("{b:02x}")).collect();
             format!("{hex}.json")

@@ -370,6 +370,7 @@ impl Site {
             private_consequences: !(options.include_restricted || site_publishes_consequences),
             streamed: None,
             spool: stream.map(data::Spool::new).transpose()?,
+            search: None,
             members: std::sync::OnceLock::new(),
             summary_charts,
         };
@@ -392,6 +393,7 @@ impl Site {
         bar.set_message("writing plan pages");
         bar.set_length(visible.len() as u64);
         let latest = std::sync::Mutex::new(Latest::default());
+        let search = std::sync::Mutex::new(data::SearchIndex::default());
         site.plans = visible
             .into_par_iter()
             .enumerate()
@@ -413,12 +415,18 @@ impl Site {
                     let mut latest = latest.lock().unwrap_or_else(|e| e.into_inner());
                     site.offer_changes(&mut latest, &plan.summary, history);
                 }
+                let words = std::mem::take(&mut plan.words);
+                search
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .add(i, &words);
                 Site::release(&mut plan);
                 bar.inc(1);
                 Ok(plan)
             })
             .collect::<Result<_, Error>>()?;
         site.streamed = Some(latest.into_inner().unwrap_or_else(|e| e.into_inner()));
+        site.search = Some(search.into_inner().unwrap_or_else(|e| e.into_inner()).finish());
         site.finish_loading(audit, updates);
         Ok(site)
     }
@@ -436,7 +444,7 @@ impl Site {
 
     /// Drops what only a plan's own page, history file and entry of `plans.json` need, once
     /// they are written: its text, its history and (once its entry is set aside) its typed
-    /// plan. The summary, the facts and the search words stay.
+    /// plan. The summary and the facts stay.
     fn release(plan: &mut SitePlan) {
         if plan.entry.is_some() {
             plan.file.plan = None;

@@ -236,6 +236,9 @@ pub(crate) struct Site {
     /// each plan's entry of `plans.json`, in a spool file, are kept.
     streamed: Option<data::Latest>,
     spool: Option<data::Spool>,
+    /// The search index a streamed build gathered as it read the plans (their words are let
+    /// go then).
+    search: Option<data::SearchIndex>,
     /// The plans on each list page, by the page's URL (see [`Site::members`]); worked out
     /// again after an edit.
     members: std::sync::OnceLock<HashMap<String, Vec<usize>>>,
