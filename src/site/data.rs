@@ -63,9 +63,10 @@ pub(crate) struct Spooled {
     len: usize,
 }
 
-/// The entries of `plans.json` that a streamed build wrote as it wrote each plan's page: the
-/// pages are written in any order and `plans.json` lists the plans in path order, so each
-/// entry waits in a nameless temporary file in the site's folder rather than in memory.
+/// What a streamed build sets aside on disk rather than hold for every plan: each typed plan
+/// between reading it and writing its page, and each plan's entry of `plans.json` from then
+/// until `plans.json` is written (pages are written in any order, `plans.json` lists the plans
+/// in path order). A nameless temporary file in the folder being written, gone once closed.
 pub(crate) struct Spool {
     /// The file, and where the next entry goes.
     file: std::sync::Mutex<(std::fs::File, u64)>,
@@ -74,11 +75,11 @@ pub(crate) struct Spool {
 }
 
 impl Spool {
-    pub(crate) fn new(staging: &output::Staging) -> Result<Spool, Error> {
-        let (file, dir) = staging.scratch()?;
+    pub(crate) fn in_folder(dir: &std::path::Path) -> Result<Spool, Error> {
+        let file = tempfile::tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
         Ok(Spool {
             file: std::sync::Mutex::new((file, 0)),
-            dir,
+            dir: dir.to_path_buf(),
         })
     }
 
@@ -96,8 +97,13 @@ impl Spool {
         Ok(at)
     }
 
+    /// An error of the spool file, for the build to report.
+    pub(crate) fn failed(&self, e: std::io::Error) -> Error {
+        Error::io(&self.dir, e)
+    }
+
     /// Reads back the entry set aside `at`, into `out`.
-    fn get(&self, at: Spooled, out: &mut Vec<u8>) -> std::io::Result<()> {
+    pub(crate) fn get(&self, at: Spooled, out: &mut Vec<u8>) -> std::io::Result<()> {
         use std::io::{Read, Seek, SeekFrom};
         let mut held = self.file.lock().unwrap_or_else(|e| e.into_inner());
         let file = &mut held.0;

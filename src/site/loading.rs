@@ -181,34 +181,71 @@ pub(crate) fn published_history(history: PlanHistory) -> (PlanHistory, Option<Pl
     (published, Some(history))
 }
 
-/// A plan's text let go until its page is written, and what proves that the text read again
-/// then is the one that was parsed: its SHA-256.
-pub(crate) struct HeldText(crate::history::diff::TextDigest);
+/// What a streamed build lets go of a plan between reading it and writing its page: its text
+/// (read again then, and proved to be the one parsed by its SHA-256), its body (parsed again
+/// from the text) and its typed plan (set aside in the spool). Only the id and the
+/// visibility, which choose the plans on the site, stay.
+pub(crate) struct Held {
+    digest: crate::history::diff::TextDigest,
+    /// Where the body starts in the text, when there is one.
+    body: Option<usize>,
+    plan: Option<data::Spooled>,
+}
 
-impl HeldText {
-    /// Takes `file`'s text out, keeping its digest.
-    pub(crate) fn hold(file: &mut PlanFile) -> HeldText {
+impl Held {
+    /// Takes `file`'s text, body and typed plan out.
+    pub(crate) fn hold(file: &mut PlanFile, spool: &data::Spool) -> Result<Held, Error> {
         let digest = crate::history::diff::text_digest(&file.text);
         file.text = String::new();
-        HeldText(digest)
+        let body = file.body.take().map(|b| b.offset);
+        let plan = match file.plan.take() {
+            Some(plan) => {
+                let bytes = serde_json::to_vec(&plan).map_err(|e| spool.failed(e.into()))?;
+                file.plan = Some(Box::new(crate::plan::Plan {
+                    id: plan.id,
+                    visibility: plan.visibility,
+                    ..crate::plan::Plan::default()
+                }));
+                Some(spool.put(&bytes)?)
+            }
+            None => None,
+        };
+        Ok(Held { digest, body, plan })
     }
 
-    /// Puts the text back into `file`, read again from the repository: an error when it
-    /// changed since it was parsed (a page must not mix two versions of a plan).
-    pub(crate) fn restore(&self, repo: &Repo, file: &mut PlanFile) -> Result<(), Error> {
+    /// Puts back into `file` what [`Held::hold`] took: an error when the text changed since
+    /// it was parsed (a page must not mix two versions of a plan).
+    pub(crate) fn restore(
+        &self,
+        repo: &Repo,
+        spool: &data::Spool,
+        file: &mut PlanFile,
+    ) -> Result<(), Error> {
         match repo.plan_text(&file.path) {
-            Some(text) if crate::history::diff::text_digest(&text) == self.0 => {
+            Some(text) if crate::history::diff::text_digest(&text) == self.digest => {
                 file.text = text;
-                Ok(())
             }
-            _ => Err(Error::Config {
-                path: file.path.clone(),
-                line: 1,
-                column: 1,
-                message: "the plan changed while the site was being built".into(),
-                help: "build again once the edit is saved".into(),
-            }),
+            _ => {
+                return Err(Error::Config {
+                    path: file.path.clone(),
+                    line: 1,
+                    column: 1,
+                    message: "the plan changed while the site was being built".into(),
+                    help: "build again once the edit is saved".into(),
+                });
+            }
         }
+        if let Some(offset) = self.body {
+            let index = crate::plan::LineIndex::new(&file.text);
+            file.body = Some(crate::plan::body::Body::parse(&file.text, offset, &index));
+        }
+        if let Some(at) = self.plan {
+            let mut bytes = Vec::new();
+            spool.get(at, &mut bytes).map_err(|e| spool.failed(e))?;
+            let plan = serde_json::from_slice(&bytes).map_err(|e| spool.failed(e.into()))?;
+            file.plan = Some(Box::new(plan));
+        }
+        Ok(())
     }
 }
 
@@ -287,16 +324,23 @@ impl Site {
 
         // Every plan that parsed with a usable id, visible in this build.
         let paths = listed.paths;
-        // A streamed build lets go of each plan's text until its page is written (the texts
-        // of 10,000 plans weigh 150 MB), and reads it again then.
-        let files: Vec<(PlanFile, Option<HeldText>)> = paths
+        // A streamed build lets go of each plan's text, body and typed plan until its page is
+        // written (the texts of 10,000 plans weigh 150 MB, and their typed plans and bodies
+        // as much again), and reads them again then.
+        let spool = stream
+            .map(|staging| data::Spool::in_folder(staging.folder()))
+            .transpose()?;
+        let files: Vec<(PlanFile, Option<Held>)> = paths
             .par_iter()
             .map(|p| {
                 let mut file = load_for_site(&repo, p);
-                let held = stream.map(|_| HeldText::hold(&mut file));
-                (file, held)
+                let held = spool
+                    .as_ref()
+                    .map(|spool| Held::hold(&mut file, spool))
+                    .transpose()?;
+                Ok((file, held))
             })
-            .collect();
+            .collect::<Result<_, Error>>()?;
         duplicate_ids(files.iter().map(|(f, _)| f))?;
         let mut skipped = listed.skipped;
         let mut visible = Vec::new();
@@ -369,7 +413,7 @@ impl Site {
             include_restricted: options.include_restricted,
             private_consequences: !(options.include_restricted || site_publishes_consequences),
             streamed: None,
-            spool: stream.map(data::Spool::new).transpose()?,
+            spool,
             search: None,
             members: std::sync::OnceLock::new(),
             summary_charts,
@@ -398,8 +442,8 @@ impl Site {
             .into_par_iter()
             .enumerate()
             .map_init(open_git, |git, (i, mut file)| {
-                if let Some(digest) = &held[i] {
-                    digest.restore(&site.repo, &mut file)?;
+                if let (Some(held), Some(spool)) = (&held[i], &site.spool) {
+                    held.restore(&site.repo, spool, &mut file)?;
                 }
                 let history = history_of(git, i, &file, &ids[i]);
                 let mut plan = site.site_plan(file, history);
@@ -539,27 +583,51 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_text_read_again_must_be_the_one_parsed() {
+    fn every_example_plan_comes_back_from_the_spool_as_it_was_parsed() {
+        let repo = Repo::discover(Path::new(env!("CARGO_MANIFEST_DIR")), None).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let spool = data::Spool::in_folder(dir.path()).unwrap();
+        let paths = repo.plan_files().unwrap().paths;
+        assert!(!paths.is_empty());
+        for path in &paths {
+            let parsed = load_for_site(&repo, path);
+            let mut file = load_for_site(&repo, path);
+            let held = Held::hold(&mut file, &spool).unwrap();
+            held.restore(&repo, &spool, &mut file).unwrap();
+            assert_eq!(format!("{:?}", file.plan), format!("{:?}", parsed.plan), "{path:?}");
+            assert_eq!(format!("{:?}", file.body), format!("{:?}", parsed.body), "{path:?}");
+        }
+    }
+
+    #[test]
+    fn what_is_held_comes_back_as_it_was_parsed_and_only_if_the_text_is_the_same() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("plans")).unwrap();
-        let plan = "---\nid: a\ntitle: A\n---\n\n## Summary\n\nText.\n";
+        let plan = "---\nid: a\ntitle: A\nvisibility: internal\nowner: ana\n---\n\n## Summary\n\nText.\n";
         std::fs::write(dir.path().join("plans/a.md"), plan).unwrap();
         let repo = Repo::discover(dir.path(), None).unwrap();
+        let spool = data::Spool::in_folder(dir.path()).unwrap();
+        let parsed = load_for_site(&repo, Path::new("plans/a.md"));
         let mut file = load_for_site(&repo, Path::new("plans/a.md"));
-        let digest = HeldText::hold(&mut file);
-        assert!(file.text.is_empty());
-        digest.restore(&repo, &mut file).unwrap();
+        let held = Held::hold(&mut file, &spool).unwrap();
+        assert!(file.text.is_empty() && file.body.is_none());
+        let kept = file.plan.as_deref().unwrap();
+        assert_eq!(kept.id.as_deref(), Some("a"));
+        assert_eq!(kept.owner, None, "only the id and visibility stay");
+        held.restore(&repo, &spool, &mut file).unwrap();
         assert_eq!(file.text, plan);
+        assert_eq!(format!("{:?}", file.plan), format!("{:?}", parsed.plan));
+        assert_eq!(format!("{:?}", file.body), format!("{:?}", parsed.body));
 
-        HeldText::hold(&mut file);
+        let held = Held::hold(&mut file, &spool).unwrap();
         std::fs::write(dir.path().join("plans/a.md"), plan.replace("Text", "Edit")).unwrap();
-        let error = digest.restore(&repo, &mut file).unwrap_err();
+        let error = held.restore(&repo, &spool, &mut file).unwrap_err();
         assert!(
             error
                 .to_string()
                 .contains("changed while the site was being built")
         );
         std::fs::remove_file(dir.path().join("plans/a.md")).unwrap();
-        assert!(digest.restore(&repo, &mut file).is_err());
+        assert!(held.restore(&repo, &spool, &mut file).is_err());
     }
 }

@@ -144,14 +144,9 @@ impl Staging {
         }
     }
 
-    /// A nameless temporary file in the folder being written, gone when it is closed: for
-    /// what a build sets aside until it writes it in place.
-    pub(crate) fn scratch(&self) -> Result<(std::fs::File, PathBuf), Error> {
-        let dir = self.dir().to_path_buf();
-        match tempfile::tempfile_in(&dir) {
-            Ok(file) => Ok((file, dir)),
-            Err(e) => Err(Error::io(&dir, e)),
-        }
+    /// The folder being written (the published site itself for `serve`'s updates).
+    pub(crate) fn folder(&self) -> &Path {
+        self.dir()
     }
 
     /// Writes `bytes` at `relative` (a `/`-separated path made only of plain names).
