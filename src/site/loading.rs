@@ -193,24 +193,28 @@ pub(crate) struct Held {
 }
 
 impl Held {
-    /// Takes `file`'s text, body and typed plan out.
-    pub(crate) fn hold(file: &mut PlanFile, spool: &data::Spool) -> Result<Held, Error> {
+    /// Takes `file`'s text, body and typed plan out. A typed plan the spool cannot take stays
+    /// whole (writing the site's files reports what is wrong with the folder).
+    pub(crate) fn hold(file: &mut PlanFile, spool: &data::Spool) -> Held {
         let digest = crate::history::diff::text_digest(&file.text);
         file.text = String::new();
         let body = file.body.take().map(|b| b.offset);
-        let plan = match file.plan.take() {
-            Some(plan) => {
-                let bytes = serde_json::to_vec(&plan).map_err(|e| spool.failed(e.into()))?;
-                file.plan = Some(Box::new(crate::plan::Plan {
-                    id: plan.id,
-                    visibility: plan.visibility,
-                    ..crate::plan::Plan::default()
-                }));
-                Some(spool.put(&bytes)?)
-            }
-            None => None,
-        };
-        Ok(Held { digest, body, plan })
+        let spooled = file.plan.as_ref().and_then(|plan| {
+            let bytes = serde_json::to_vec(plan).ok()?;
+            spool.put(&bytes).ok()
+        });
+        if let (Some(plan), Some(_)) = (file.plan.as_mut(), spooled) {
+            **plan = crate::plan::Plan {
+                id: plan.id.take(),
+                visibility: plan.visibility,
+                ..crate::plan::Plan::default()
+            };
+        }
+        Held {
+            digest,
+            body,
+            plan: spooled,
+        }
     }
 
     /// Puts back into `file` what [`Held::hold`] took: an error when the text changed since
@@ -330,37 +334,29 @@ impl Site {
         let spool = stream
             .map(|staging| data::Spool::in_folder(staging.folder()))
             .transpose()?;
-        let files: Vec<(PlanFile, Option<Held>)> = paths
+        let mut visible: Vec<(PlanFile, Option<Held>)> = paths
             .par_iter()
             .map(|p| {
                 let mut file = load_for_site(&repo, p);
-                let held = spool
-                    .as_ref()
-                    .map(|spool| Held::hold(&mut file, spool))
-                    .transpose()?;
-                Ok((file, held))
+                let held = spool.as_ref().map(|spool| Held::hold(&mut file, spool));
+                (file, held)
             })
-            .collect::<Result<_, Error>>()?;
-        duplicate_ids(files.iter().map(|(f, _)| f))?;
+            .collect();
+        duplicate_ids(visible.iter().map(|(f, _)| f))?;
         let mut skipped = listed.skipped;
-        let mut visible = Vec::new();
-        let mut held = Vec::new();
-        for (file, digest) in files {
-            match &file.plan {
-                Some(plan) if plan.id.as_deref().is_some_and(crate::plan::is_slug) => {
-                    if plan.visibility == Visibility::Restricted && !options.include_restricted {
-                        continue;
-                    }
-                    visible.push(file);
-                    held.push(digest);
-                }
-                _ => skipped.push((file.path.clone(), skip_reason(&file))),
+        visible.retain(|(file, _)| match &file.plan {
+            Some(plan) if plan.id.as_deref().is_some_and(crate::plan::is_slug) => {
+                plan.visibility != Visibility::Restricted || options.include_restricted
             }
-        }
-        let ids: Vec<String> = visible.iter().map(PlanFile::id).collect();
+            _ => {
+                skipped.push((file.path.clone(), skip_reason(file)));
+                false
+            }
+        });
+        let ids: Vec<String> = visible.iter().map(|(f, _)| f.id()).collect();
 
         // History: the audit trail of the plans on the site.
-        let selected: Vec<PathBuf> = visible.iter().map(|f| f.path.clone()).collect();
+        let selected: Vec<PathBuf> = visible.iter().map(|(f, _)| f.path.clone()).collect();
         let site_publishes_consequences = repo.config.site.publish_consequences;
         let shallow = audit.as_ref().is_some_and(|a| a.shallow || !a.complete());
         // Each plan's history is produced when its page is written, then let go: together
@@ -380,7 +376,7 @@ impl Site {
         let by_path = visible
             .iter()
             .zip(&ids)
-            .map(|(f, id)| (crate::diagnostic::display_path(&f.path), id.clone()))
+            .map(|((f, _), id)| (crate::diagnostic::display_path(&f.path), id.clone()))
             .collect();
         let info = SiteInfo {
             title: repo
@@ -426,9 +422,9 @@ impl Site {
             site.plans = visible
                 .into_par_iter()
                 .enumerate()
-                .map_init(open_git, |git, (i, file)| {
+                .map_init(open_git, |git, (i, (file, _))| {
                     let history = history_of(git, i, &file, &ids[i]);
-                    site.site_plan(file, history)
+                    Box::new(site.site_plan(file, history))
                 })
                 .collect();
             site.finish_loading(audit, updates);
@@ -441,8 +437,8 @@ impl Site {
         site.plans = visible
             .into_par_iter()
             .enumerate()
-            .map_init(open_git, |git, (i, mut file)| {
-                if let (Some(held), Some(spool)) = (&held[i], &site.spool) {
+            .map_init(open_git, |git, (i, (mut file, held))| {
+                if let (Some(held), Some(spool)) = (&held, &site.spool) {
                     held.restore(&site.repo, spool, &mut file)?;
                 }
                 let history = history_of(git, i, &file, &ids[i]);
@@ -466,7 +462,8 @@ impl Site {
                     .add(i, &words);
                 Site::release(&mut plan);
                 bar.inc(1);
-                Ok(plan)
+                // Boxed: gathering the plans of each thread and joining them moves pointers.
+                Ok(Box::new(plan))
             })
             .collect::<Result<_, Error>>()?;
         site.streamed = Some(latest.into_inner().unwrap_or_else(|e| e.into_inner()));
@@ -534,9 +531,9 @@ impl Site {
             file,
             summary,
             has_history: history.is_some(),
-            history,
+            history: history.map(Box::new),
             consequences_held,
-            full_history,
+            full_history: full_history.map(Box::new),
             facts,
             words,
             entry: None,
@@ -592,7 +589,7 @@ mod tests {
         for path in &paths {
             let parsed = load_for_site(&repo, path);
             let mut file = load_for_site(&repo, path);
-            let held = Held::hold(&mut file, &spool).unwrap();
+            let held = Held::hold(&mut file, &spool);
             held.restore(&repo, &spool, &mut file).unwrap();
             assert_eq!(format!("{:?}", file.plan), format!("{:?}", parsed.plan), "{path:?}");
             assert_eq!(format!("{:?}", file.body), format!("{:?}", parsed.body), "{path:?}");
@@ -609,7 +606,7 @@ mod tests {
         let spool = data::Spool::in_folder(dir.path()).unwrap();
         let parsed = load_for_site(&repo, Path::new("plans/a.md"));
         let mut file = load_for_site(&repo, Path::new("plans/a.md"));
-        let held = Held::hold(&mut file, &spool).unwrap();
+        let held = Held::hold(&mut file, &spool);
         assert!(file.text.is_empty() && file.body.is_none());
         let kept = file.plan.as_deref().unwrap();
         assert_eq!(kept.id.as_deref(), Some("a"));
@@ -619,7 +616,7 @@ mod tests {
         assert_eq!(format!("{:?}", file.plan), format!("{:?}", parsed.plan));
         assert_eq!(format!("{:?}", file.body), format!("{:?}", parsed.body));
 
-        let held = Held::hold(&mut file, &spool).unwrap();
+        let held = Held::hold(&mut file, &spool);
         std::fs::write(dir.path().join("plans/a.md"), plan.replace("Text", "Edit")).unwrap();
         let error = held.restore(&repo, &spool, &mut file).unwrap_err();
         assert!(

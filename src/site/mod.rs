@@ -119,10 +119,10 @@ pub(crate) struct SitePlan {
     file: PlanFile,
     summary: PlanSummary,
     /// The history the site publishes: from where the plan stopped being restricted.
-    history: Option<PlanHistory>,
+    history: Option<Box<PlanHistory>>,
     /// The whole history, kept only when it differs from the published one: sign-offs are
     /// verified on it, and it is never written out.
-    full_history: Option<PlanHistory>,
+    full_history: Option<Box<PlanHistory>>,
     /// The site publishes a history of the plan (`plans/<id>/history.json`), whether or not
     /// it is still held in `history`.
     has_history: bool,
@@ -216,7 +216,7 @@ pub(crate) struct Site {
     info: SiteInfo,
     repo_url: Option<String>,
     /// The plans on the site, in path order.
-    plans: Vec<SitePlan>,
+    plans: Vec<Box<SitePlan>>,
     /// Plans left out, with the reason.
     skipped: Vec<(PathBuf, String)>,
     /// Plan path (as written in links) → id.

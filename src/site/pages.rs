@@ -136,14 +136,14 @@ impl Site {
             .as_ref()
             .ok_or_else(|| Error::usage("plan vanished", None))?;
         let urls = self.urls();
-        let history = plan.history.as_ref();
+        let history = plan.history.as_deref();
         let dir = file.path.parent().unwrap_or(Path::new(""));
         let rewrite =
             |dest: &str| rewrite_link(dest, dir, &self.by_path, &urls, self.repo_url.as_deref());
         let body = markdown::render(file.body_text(), &rewrite);
         let people = &self.repo.people;
         // Sign-offs are judged on the whole history, even where the page shows less of it.
-        let whole = plan.full_history.as_ref().or(history);
+        let whole = plan.full_history.as_deref().or(history);
         let verified = |person: &str, date: &str| {
             signoff_evidence(people, &self.trust.policy, whole, person, date)
         };
@@ -311,7 +311,7 @@ impl Site {
     pub(crate) fn members_of(&self, list: &ListPage) -> Vec<&SitePlan> {
         self.members()
             .get(&self.list_url(list))
-            .map(|plans| plans.iter().map(|i| &self.plans[*i]).collect())
+            .map(|plans| plans.iter().map(|i| &*self.plans[*i]).collect())
             .unwrap_or_default()
     }
 
