@@ -94,18 +94,98 @@ pub(crate) struct Walk {
 /// commit's tree is its child's parent tree).
 ///
 /// Two generations: a tree is looked up in the recent one, then in the older one (and moved
-/// back to the recent one). When the recent generation holds its budget of entries, it
-/// becomes the older one and the one before is let go. What is kept is bounded by entries,
-/// not trees: a folder of 25,000 plans is a tree of 2.5 MB once parsed, and 512 of them held
-/// 535 MB.
+/// back to the recent one). When the recent generation holds its budget of bytes, it becomes
+/// the older one and the one before is let go. What is kept is bounded by size, not trees: a
+/// folder of 25,000 plans is a tree of 1 MB, and 512 of them would hold half a gigabyte.
 struct Trees<'r> {
     repo: &'r Repository,
-    recent: HashMap<Oid, Rc<git2::Tree<'r>>>,
-    older: HashMap<Oid, Rc<git2::Tree<'r>>>,
-    /// Entries of the trees in `recent`.
-    entries: usize,
-    /// Entries a generation holds before it becomes the older one.
+    odb: git2::Odb<'r>,
+    recent: HashMap<Oid, Rc<RawTree>>,
+    older: HashMap<Oid, Rc<RawTree>>,
+    /// Bytes of the trees in `recent`.
+    held: usize,
+    /// Bytes a generation holds before it becomes the older one.
     budget: usize,
+}
+
+/// A tree object as git stores it: entries `<mode in octal> <name>\0<20-byte id>`, in git's
+/// order. Read as it is, without a parsed copy: comparing two revisions of a folder of
+/// thousands of plans skips the entries they share by comparing bytes.
+struct RawTree(Box<[u8]>);
+
+/// One entry of a [`RawTree`].
+#[derive(Clone, Copy)]
+struct Entry<'a> {
+    name: &'a [u8],
+    id: &'a [u8],
+    tree: bool,
+}
+
+impl Entry<'_> {
+    fn oid(&self) -> Oid {
+        // Always 20 bytes (see `RawTree::entry`).
+        Oid::from_bytes(self.id).unwrap_or(Oid::ZERO_SHA1)
+    }
+
+    /// git's order: by name, as if a folder's name ended in `/`.
+    fn order(&self, other: &Entry) -> std::cmp::Ordering {
+        fn key<'e>(e: &Entry<'e>) -> impl Iterator<Item = u8> + 'e {
+            let slash = e.tree.then_some(b'/');
+            e.name.iter().copied().chain(slash)
+        }
+        key(self).cmp(key(other))
+    }
+}
+
+fn malformed() -> git2::Error {
+    git2::Error::from_str("a tree object of the repository is damaged")
+}
+
+impl RawTree {
+    /// The entry at byte `at`, and where the next one starts; `None` at the end.
+    fn entry(&self, at: usize) -> Result<Option<(Entry<'_>, usize)>, git2::Error> {
+        let bytes = &self.0;
+        if at >= bytes.len() {
+            return Ok(None);
+        }
+        let rest = &bytes[at..];
+        let space = rest.iter().position(|b| *b == b' ').ok_or_else(malformed)?;
+        let nul = space
+            + 1
+            + rest[space + 1..]
+                .iter()
+                .position(|b| *b == 0)
+                .ok_or_else(malformed)?;
+        let end = nul + 1 + 20;
+        if end > rest.len() {
+            return Err(malformed());
+        }
+        let mut mode = 0u32;
+        for digit in &rest[..space] {
+            if !(b'0'..=b'7').contains(digit) {
+                return Err(malformed());
+            }
+            mode = mode.checked_mul(8).ok_or_else(malformed)? + u32::from(digit - b'0');
+        }
+        let entry = Entry {
+            name: &rest[space + 1..nul],
+            id: &rest[nul + 1..end],
+            tree: mode & 0o170000 == 0o040000,
+        };
+        Ok(Some((entry, at + end)))
+    }
+
+    /// The entry named `name`.
+    fn get(&self, name: &[u8]) -> Result<Option<Entry<'_>>, git2::Error> {
+        let mut at = 0;
+        while let Some((entry, next)) = self.entry(at)? {
+            if entry.name == name {
+                return Ok(Some(entry));
+            }
+            at = next;
+        }
+        Ok(None)
+    }
 }
 
 /// `(path, old blob, new blob, the blobs in a merge's other parents)`.
@@ -116,41 +196,44 @@ fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
-fn is_tree(entry: &git2::TreeEntry) -> bool {
-    entry.kind() == Some(ObjectType::Tree)
-}
-
 impl<'r> Trees<'r> {
-    /// Tree entries a generation holds (about 100 bytes each, parsed): 6.5 MB.
-    const BUDGET: usize = 1 << 16;
+    /// Bytes of trees a generation holds: 4 MB.
+    const BUDGET: usize = 1 << 22;
 
-    fn new(repo: &'r Repository) -> Trees<'r> {
+    fn new(repo: &'r Repository) -> Result<Trees<'r>, git2::Error> {
         Trees::with_budget(repo, Trees::BUDGET)
     }
 
-    fn with_budget(repo: &'r Repository, budget: usize) -> Trees<'r> {
-        Trees {
+    fn with_budget(repo: &'r Repository, budget: usize) -> Result<Trees<'r>, git2::Error> {
+        Ok(Trees {
             repo,
+            odb: repo.odb()?,
             recent: HashMap::new(),
             older: HashMap::new(),
-            entries: 0,
+            held: 0,
             budget,
-        }
+        })
     }
 
-    fn tree(&mut self, id: Oid) -> Result<Rc<git2::Tree<'r>>, git2::Error> {
+    fn tree(&mut self, id: Oid) -> Result<Rc<RawTree>, git2::Error> {
         if let Some(tree) = self.recent.get(&id) {
             return Ok(tree.clone());
         }
         let tree = match self.older.remove(&id) {
             Some(tree) => tree,
-            None => Rc::new(self.repo.find_tree(id)?),
+            None => {
+                let object = self.odb.read(id)?;
+                if object.kind() != ObjectType::Tree {
+                    return Err(git2::Error::from_str(&format!("{id} is not a tree")));
+                }
+                Rc::new(RawTree(object.data().into()))
+            }
         };
-        if self.entries >= self.budget {
+        if self.held >= self.budget {
             self.older = std::mem::take(&mut self.recent);
-            self.entries = 0;
+            self.held = 0;
         }
-        self.entries += tree.len();
+        self.held += tree.0.len();
         self.recent.insert(id, tree.clone());
         Ok(tree)
     }
@@ -159,34 +242,26 @@ impl<'r> Trees<'r> {
     fn subtree(&mut self, root: Oid, path: &Path) -> Result<Option<Oid>, git2::Error> {
         let mut id = root;
         for part in path.components() {
-            let name = part.as_os_str().to_string_lossy();
+            let name = part.as_os_str().as_encoded_bytes();
             let tree = self.tree(id)?;
-            match tree.get_name(&name).filter(is_tree) {
-                Some(e) => id = e.id(),
+            match tree.get(name)?.filter(|e| e.tree) {
+                Some(e) => id = e.oid(),
                 None => return Ok(None),
             }
         }
         Ok(Some(id))
     }
 
-    /// The blob at `path` below tree `root`.
+    /// The blob at `path` below tree `root` (parsed by libgit2, which finds a name in a tree
+    /// by bisection: a merge asks this for each file it changed).
     fn blob_at(&mut self, root: Oid, path: &str) -> Result<Option<Oid>, git2::Error> {
-        let mut id = root;
-        let mut parts = path.split('/').peekable();
-        while let Some(name) = parts.next() {
-            let tree = self.tree(id)?;
-            let Some(entry) = tree.get_name(name) else {
-                return Ok(None);
-            };
-            if parts.peek().is_none() {
-                return Ok((!is_tree(&entry)).then_some(entry.id()));
-            }
-            if !is_tree(&entry) {
-                return Ok(None);
-            }
-            id = entry.id();
+        let tree = self.repo.find_tree(root)?;
+        match tree.get_path(Path::new(path)) {
+            Ok(entry) if entry.kind() != Some(ObjectType::Tree) => Ok(Some(entry.id())),
+            Ok(_) => Ok(None),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(e),
         }
-        Ok(None)
     }
 
     /// Plan files that differ between two trees: `(path, old blob, new blob)`.
@@ -200,40 +275,62 @@ impl<'r> Trees<'r> {
         if old == new {
             return Ok(());
         }
-        let old_tree = old.map(|id| self.tree(id)).transpose()?;
-        let new_tree = new.map(|id| self.tree(id)).transpose()?;
-        let old_len = old_tree.as_ref().map_or(0, |t| t.len());
-        let new_len = new_tree.as_ref().map_or(0, |t| t.len());
-        // Both trees list entries in git's order, so one merge pass pairs them up.
+        let empty = Rc::new(RawTree(Box::default()));
+        let old_tree = old
+            .map(|id| self.tree(id))
+            .transpose()?
+            .unwrap_or_else(|| empty.clone());
+        let new_tree = new.map(|id| self.tree(id)).transpose()?.unwrap_or(empty);
+        let (a, b) = (&old_tree.0, &new_tree.0);
+        // Entries both trees start with are skipped without being compared one by one.
+        let common = a.iter().zip(b.iter()).take_while(|(x, y)| x == y).count();
         let (mut i, mut j) = (0, 0);
-        while i < old_len || j < new_len {
-            let o = old_tree.as_ref().and_then(|t| t.get(i));
-            let n = new_tree.as_ref().and_then(|t| t.get(j));
+        while let Some((_, next)) = old_tree.entry(i)? {
+            if next > common {
+                break;
+            }
+            i = next;
+        }
+        j += i;
+        // Both trees list entries in git's order, so one merge pass pairs them up; after a
+        // difference, trees whose remaining bytes are the same are done.
+        let mut differences = 0;
+        loop {
+            if differences > 0 && differences < 64 && a[i..] == b[j..] {
+                break;
+            }
+            let o = old_tree.entry(i)?;
+            let n = new_tree.entry(j)?;
             let order = match (&o, &n) {
-                (Some(o), Some(n)) => git_order(o, n),
+                (Some((o, _)), Some((n, _))) => o.order(n),
                 (Some(_), None) => std::cmp::Ordering::Less,
-                (None, _) => std::cmp::Ordering::Greater,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => break,
             };
             match (order, o, n) {
-                (std::cmp::Ordering::Less, Some(o), _) => {
+                (std::cmp::Ordering::Less, Some((o, next)), _) => {
                     self.side(&o, prefix, true, out)?;
-                    i += 1;
+                    i = next;
+                    differences += 1;
                 }
-                (std::cmp::Ordering::Greater, _, Some(n)) => {
+                (std::cmp::Ordering::Greater, _, Some((n, next))) => {
                     self.side(&n, prefix, false, out)?;
-                    j += 1;
+                    j = next;
+                    differences += 1;
                 }
-                (_, Some(o), Some(n)) => {
-                    if o.id() != n.id() {
-                        let path = format!("{prefix}{}", String::from_utf8_lossy(n.name_bytes()));
-                        if is_tree(&n) {
-                            self.diff(Some(o.id()), Some(n.id()), &format!("{path}/"), out)?;
+                (_, Some((o, o_next)), Some((n, n_next))) => {
+                    // Equal in git's order: both folders, or neither.
+                    if o.id != n.id {
+                        let path = format!("{prefix}{}", String::from_utf8_lossy(n.name));
+                        if n.tree {
+                            self.diff(Some(o.oid()), Some(n.oid()), &format!("{path}/"), out)?;
                         } else if crate::git::is_plan_name(file_name(&path)) {
-                            out.push((path, Some(o.id()), Some(n.id()), Vec::new()));
+                            out.push((path, Some(o.oid()), Some(n.oid()), Vec::new()));
                         }
+                        differences += 1;
                     }
-                    i += 1;
-                    j += 1;
+                    i = o_next;
+                    j = n_next;
                 }
                 _ => break,
             }
@@ -244,38 +341,25 @@ impl<'r> Trees<'r> {
     /// An entry only in the old tree (`removed`) or only in the new one.
     fn side(
         &mut self,
-        e: &git2::TreeEntry,
+        e: &Entry,
         prefix: &str,
         removed: bool,
         out: &mut Changed,
     ) -> Result<(), git2::Error> {
-        let path = format!("{prefix}{}", String::from_utf8_lossy(e.name_bytes()));
-        if is_tree(e) {
-            let (old, new) = if removed {
-                (Some(e.id()), None)
-            } else {
-                (None, Some(e.id()))
-            };
+        let path = format!("{prefix}{}", String::from_utf8_lossy(e.name));
+        let (old, new) = if removed {
+            (Some(e.oid()), None)
+        } else {
+            (None, Some(e.oid()))
+        };
+        if e.tree {
             return self.diff(old, new, &format!("{path}/"), out);
         }
         if crate::git::is_plan_name(file_name(&path)) {
-            let (old, new) = if removed {
-                (Some(e.id()), None)
-            } else {
-                (None, Some(e.id()))
-            };
             out.push((path, old, new, Vec::new()));
         }
         Ok(())
     }
-}
-
-/// The order of git tree entries: by name, as if a folder's name ended in `/`.
-fn git_order(a: &git2::TreeEntry, b: &git2::TreeEntry) -> std::cmp::Ordering {
-    let slash = |e: &git2::TreeEntry| is_tree(e).then_some(b'/');
-    let ka = a.name_bytes().iter().copied().chain(slash(a));
-    let kb = b.name_bytes().iter().copied().chain(slash(b));
-    ka.cmp(kb)
 }
 
 /// Walks the history from `head` (stopping at the `known` commits, already walked), and
@@ -296,7 +380,7 @@ pub(crate) fn walk(
     for id in known {
         revwalk.hide(*id)?;
     }
-    let mut trees = Trees::new(repo);
+    let mut trees = Trees::new(repo)?;
     let mut merges = Vec::new();
     let mut pending: Vec<(Oid, Commit, Vec<FileChange>)> = Vec::new();
     for id in revwalk {
@@ -533,8 +617,116 @@ fn similar(repo: &Repository, a: Oid, b: Oid) -> bool {
 mod tests {
     use super::*;
 
+    /// A tree from `files` (`/`-separated paths and their contents).
+    fn tree_of(repo: &Repository, files: &std::collections::BTreeMap<String, String>) -> Oid {
+        let mut index = git2::Index::new().unwrap();
+        for (path, content) in files {
+            let blob = repo.blob(content.as_bytes()).unwrap();
+            let mut entry = git2::IndexEntry {
+                ctime: git2::IndexTime::new(0, 0),
+                mtime: git2::IndexTime::new(0, 0),
+                dev: 0,
+                ino: 0,
+                mode: 0o100644,
+                uid: 0,
+                gid: 0,
+                file_size: 0,
+                id: blob,
+                flags: 0,
+                flags_extended: 0,
+                path: path.clone().into_bytes(),
+            };
+            entry.flags = (path.len() as u16).min(0xfff);
+            index.add(&entry).unwrap();
+        }
+        index.write_tree_to(repo).unwrap()
+    }
+
     #[test]
-    fn trees_are_kept_by_entries_in_two_generations() {
+    fn comparing_trees_by_their_bytes_finds_what_libgit2_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        // Names that sort next to each other in git's order, folders and files alike.
+        let names = [
+            "a",
+            "a.md",
+            "a-b.md",
+            "a0.md",
+            "ab.md",
+            "b.md",
+            "README.md",
+            "z.md",
+            "z.txt",
+        ];
+        let folders = ["", "a/", "a-b/", "emea/", "emea/dach/", "na/"];
+        let mut seed = 7u64;
+        let mut next = move |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((seed >> 33) as usize) % n
+        };
+        for round in 0..300 {
+            let mut files = std::collections::BTreeMap::new();
+            for _ in 0..next(40) {
+                let path = format!(
+                    "{}{}",
+                    folders[next(folders.len())],
+                    names[next(names.len())]
+                );
+                files.insert(path, format!("{}", next(3)));
+            }
+            let mut changed = files.clone();
+            for _ in 0..1 + next(6) {
+                let path = format!(
+                    "{}{}",
+                    folders[next(folders.len())],
+                    names[next(names.len())]
+                );
+                match next(3) {
+                    0 => changed.remove(&path),
+                    _ => changed.insert(path, format!("{}", next(5))),
+                };
+            }
+            // A path cannot be a file and a folder at once: drop files under a file's name.
+            let clean = |files: &mut std::collections::BTreeMap<String, String>| {
+                let all: Vec<String> = files.keys().cloned().collect();
+                files.retain(|p, _| !all.iter().any(|q| p.starts_with(&format!("{q}/"))));
+            };
+            clean(&mut files);
+            clean(&mut changed);
+            let (old, new) = (tree_of(&repo, &files), tree_of(&repo, &changed));
+            let mut trees = Trees::with_budget(&repo, 1 << 10).unwrap();
+            let mut ours = Changed::new();
+            trees.diff(Some(old), Some(new), "", &mut ours).unwrap();
+            let mut ours: Vec<(String, Option<Oid>, Option<Oid>)> =
+                ours.into_iter().map(|(p, a, b, _)| (p, a, b)).collect();
+            ours.sort();
+            let (old, new) = (repo.find_tree(old).unwrap(), repo.find_tree(new).unwrap());
+            let diff = repo
+                .diff_tree_to_tree(Some(&old), Some(&new), None)
+                .unwrap();
+            let mut theirs: Vec<(String, Option<Oid>, Option<Oid>)> = diff
+                .deltas()
+                .filter_map(|d| {
+                    let file = if d.new_file().id().is_zero() {
+                        d.old_file()
+                    } else {
+                        d.new_file()
+                    };
+                    let path = file.path()?.to_str()?.to_string();
+                    let id = |f: git2::DiffFile| (!f.id().is_zero()).then(|| f.id());
+                    crate::git::is_plan_name(file_name(&path))
+                        .then(|| (path, id(d.old_file()), id(d.new_file())))
+                })
+                .collect();
+            theirs.sort();
+            assert_eq!(ours, theirs, "round {round}: {files:?} -> {changed:?}");
+        }
+    }
+
+    #[test]
+    fn trees_are_kept_by_size_in_two_generations() {
         let dir = tempfile::tempdir().unwrap();
         let repo = Repository::init(dir.path()).unwrap();
         let blob = repo.blob(b"x").unwrap();
@@ -548,7 +740,9 @@ mod tests {
                 builder.write().unwrap()
             })
             .collect();
-        let mut trees = Trees::with_budget(&repo, 10);
+        // Each entry is `100644 fN\0` and an id: 30 bytes. A generation holds 10 entries.
+        const ENTRY: usize = 30;
+        let mut trees = Trees::with_budget(&repo, 10 * ENTRY).unwrap();
         let first = trees.tree(ids[0]).unwrap();
         assert!(Rc::ptr_eq(&first, &trees.tree(ids[0]).unwrap()));
         for id in &ids[1..4] {
@@ -557,7 +751,7 @@ mod tests {
         // 1 + 2 + 3 + 4 entries: the fifth tree starts a generation.
         trees.tree(ids[4]).unwrap();
         assert_eq!(trees.older.len(), 4);
-        assert_eq!((trees.recent.len(), trees.entries), (1, 5));
+        assert_eq!((trees.recent.len(), trees.held), (1, 5 * ENTRY));
         // A tree of the older generation is found there and moved back.
         assert!(Rc::ptr_eq(&first, &trees.tree(ids[0]).unwrap()));
         assert!(trees.recent.contains_key(&ids[0]) && !trees.older.contains_key(&ids[0]));
@@ -570,8 +764,8 @@ mod tests {
             .recent
             .values()
             .chain(trees.older.values())
-            .map(|t| t.len())
+            .map(|t| t.0.len())
             .sum();
-        assert!(held <= 2 * 10 + 8, "{held} entries held");
+        assert!(held <= (2 * 10 + 8) * ENTRY, "{held} bytes held");
     }
 }

@@ -555,9 +555,8 @@ impl Site {
         let stopped = std::cell::Cell::new(false);
         // Written entry by entry: building it as one JSON value first took gigabytes for
         // 10,000 plans.
-        let written = staging.write_with("plans.json", &mut |w| {
-            self.write_plans(w, stop, &stopped)
-        });
+        let written =
+            staging.write_with("plans.json", &mut |w| self.write_plans(w, stop, &stopped));
         match written {
             Err(_) if stopped.get() => Ok(false),
             Err(e) => Err(e),

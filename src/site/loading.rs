@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::context;
+use super::context::PlanSummary;
 use super::data::Latest;
 use super::links::absolute_url;
 use super::templates::{environment, shows_summary_charts};
-use super::context::PlanSummary;
 use super::{Facts, Invested, Options, Part, Site, SiteInfo, SitePlan, Updates, data, output};
 use crate::error::Error;
 use crate::history::trust::Trust;
@@ -467,7 +467,12 @@ impl Site {
             })
             .collect::<Result<_, Error>>()?;
         site.streamed = Some(latest.into_inner().unwrap_or_else(|e| e.into_inner()));
-        site.search = Some(search.into_inner().unwrap_or_else(|e| e.into_inner()).finish());
+        site.search = Some(
+            search
+                .into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .finish(),
+        );
         site.finish_loading(audit, updates);
         Ok(site)
     }
@@ -591,8 +596,16 @@ mod tests {
             let mut file = load_for_site(&repo, path);
             let held = Held::hold(&mut file, &spool);
             held.restore(&repo, &spool, &mut file).unwrap();
-            assert_eq!(format!("{:?}", file.plan), format!("{:?}", parsed.plan), "{path:?}");
-            assert_eq!(format!("{:?}", file.body), format!("{:?}", parsed.body), "{path:?}");
+            assert_eq!(
+                format!("{:?}", file.plan),
+                format!("{:?}", parsed.plan),
+                "{path:?}"
+            );
+            assert_eq!(
+                format!("{:?}", file.body),
+                format!("{:?}", parsed.body),
+                "{path:?}"
+            );
         }
     }
 
@@ -600,7 +613,8 @@ mod tests {
     fn what_is_held_comes_back_as_it_was_parsed_and_only_if_the_text_is_the_same() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("plans")).unwrap();
-        let plan = "---\nid: a\ntitle: A\nvisibility: internal\nowner: ana\n---\n\n## Summary\n\nText.\n";
+        let plan =
+            "---\nid: a\ntitle: A\nvisibility: internal\nowner: ana\n---\n\n## Summary\n\nText.\n";
         std::fs::write(dir.path().join("plans/a.md"), plan).unwrap();
         let repo = Repo::discover(dir.path(), None).unwrap();
         let spool = data::Spool::in_folder(dir.path()).unwrap();

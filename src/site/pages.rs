@@ -234,11 +234,8 @@ impl Site {
     /// What needs a leader's action across the plans on the site, each linked to its plan,
     /// most pressing kind first.
     pub(crate) fn attention(&self) -> Vec<context::AttentionView> {
-        let mut items: Vec<&crate::plan::attention::Item> = self
-            .plans
-            .iter()
-            .flat_map(|p| &p.facts.attention)
-            .collect();
+        let mut items: Vec<&crate::plan::attention::Item> =
+            self.plans.iter().flat_map(|p| &p.facts.attention).collect();
         // Most pressing kind first, then in path order (as `attention::list` gives them).
         items.sort_by_key(|i| i.kind);
         let by_id: HashMap<&str, &PlanSummary> = self
@@ -247,20 +244,20 @@ impl Site {
             .map(|p| (p.summary.id.as_str(), &p.summary))
             .collect();
         items
-        .into_iter()
-        .map(|item| context::AttentionView {
-            kind: item.kind.as_str(),
-            label: item.kind.label(),
-            url: by_id
-                .get(item.plan.as_str())
-                .map(|s| s.url.clone())
-                .unwrap_or_default(),
-            title: published::cap(&item.title).into_owned(),
-            message: published::cap(&item.message).into_owned(),
-            date: item.date.map(|d| d.to_string()),
-            plan: item.plan.clone(),
-        })
-        .collect()
+            .into_iter()
+            .map(|item| context::AttentionView {
+                kind: item.kind.as_str(),
+                label: item.kind.label(),
+                url: by_id
+                    .get(item.plan.as_str())
+                    .map(|s| s.url.clone())
+                    .unwrap_or_default(),
+                title: published::cap(&item.title).into_owned(),
+                message: published::cap(&item.message).into_owned(),
+                date: item.date.map(|d| d.to_string()),
+                plan: item.plan.clone(),
+            })
+            .collect()
     }
 
     /// Every list page the site has, by URL (two regions spelled `EMEA` and `Emea` share a
