@@ -75,7 +75,7 @@ impl Site {
                     .unwrap_or_default();
                 history.signoffs = audit.signoffs(&history.revisions, &current, &self.trust);
             }
-            self.plans[i] = Box::new(self.site_plan(file, history.map(|h| *h)));
+            *self.plans[i] = self.site_plan(file, history.map(|h| *h));
             lists.extend(
                 self.lists_of(&self.plans[i])
                     .iter()
