@@ -137,6 +137,19 @@ impl Entry<'_> {
     }
 }
 
+/// How many bytes `a` and `b` start with in common: compared a kilobyte, then 64 bytes, then
+/// a byte at a time.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut k = 0;
+    for step in [1024, 64, 1] {
+        while k + step <= n && a[k..k + step] == b[k..k + step] {
+            k += step;
+        }
+    }
+    k
+}
+
 fn malformed() -> git2::Error {
     git2::Error::from_str("a tree object of the repository is damaged")
 }
@@ -281,24 +294,22 @@ impl<'r> Trees<'r> {
             .transpose()?
             .unwrap_or_else(|| empty.clone());
         let new_tree = new.map(|id| self.tree(id)).transpose()?.unwrap_or(empty);
-        let (a, b) = (&old_tree.0, &new_tree.0);
-        // Entries both trees start with are skipped without being compared one by one.
-        let common = a.iter().zip(b.iter()).take_while(|(x, y)| x == y).count();
-        let (mut i, mut j) = (0, 0);
-        while let Some((_, next)) = old_tree.entry(i)? {
-            if next > common {
-                break;
+        // Entries both trees have at the same place are skipped without being compared one
+        // by one: from the start, and after each difference.
+        let skip = |i: usize, j: usize| -> Result<(usize, usize), git2::Error> {
+            let common = common_prefix(&old_tree.0[i..], &new_tree.0[j..]);
+            let mut k = i;
+            while let Some((_, next)) = old_tree.entry(k)? {
+                if next - i > common {
+                    break;
+                }
+                k = next;
             }
-            i = next;
-        }
-        j += i;
-        // Both trees list entries in git's order, so one merge pass pairs them up; after a
-        // difference, trees whose remaining bytes are the same are done.
-        let mut differences = 0;
+            Ok((k, j + (k - i)))
+        };
+        let (mut i, mut j) = skip(0, 0)?;
+        // Both trees list entries in git's order, so one merge pass pairs them up.
         loop {
-            if differences > 0 && differences < 64 && a[i..] == b[j..] {
-                break;
-            }
             let o = old_tree.entry(i)?;
             let n = new_tree.entry(j)?;
             let order = match (&o, &n) {
@@ -310,13 +321,11 @@ impl<'r> Trees<'r> {
             match (order, o, n) {
                 (std::cmp::Ordering::Less, Some((o, next)), _) => {
                     self.side(&o, prefix, true, out)?;
-                    i = next;
-                    differences += 1;
+                    (i, j) = skip(next, j)?;
                 }
                 (std::cmp::Ordering::Greater, _, Some((n, next))) => {
                     self.side(&n, prefix, false, out)?;
-                    j = next;
-                    differences += 1;
+                    (i, j) = skip(i, next)?;
                 }
                 (_, Some((o, o_next)), Some((n, n_next))) => {
                     // Equal in git's order: both folders, or neither.
@@ -327,10 +336,10 @@ impl<'r> Trees<'r> {
                         } else if crate::git::is_plan_name(file_name(&path)) {
                             out.push((path, Some(o.oid()), Some(n.oid()), Vec::new()));
                         }
-                        differences += 1;
+                        (i, j) = skip(o_next, n_next)?;
+                    } else {
+                        (i, j) = (o_next, n_next);
                     }
-                    i = o_next;
-                    j = n_next;
                 }
                 _ => break,
             }
