@@ -66,7 +66,8 @@ pub(crate) struct Spooled {
 /// What a streamed build sets aside on disk rather than hold for every plan: each typed plan
 /// between reading it and writing its page, and each plan's entry of `plans.json` from then
 /// until `plans.json` is written (pages are written in any order, `plans.json` lists the plans
-/// in path order). A nameless temporary file in the folder being written, gone once closed.
+/// in path order). A nameless temporary file beside the folder being written, gone once
+/// closed.
 pub(crate) struct Spool {
     /// The file, and where the next entry goes.
     file: std::sync::Mutex<(std::fs::File, u64)>,

@@ -332,7 +332,7 @@ impl Site {
         // written (the texts of 10,000 plans weigh 150 MB, and their typed plans and bodies
         // as much again), and reads them again then.
         let spool = stream
-            .map(|staging| data::Spool::in_folder(staging.folder()))
+            .map(|staging| data::Spool::in_folder(staging.scratch_folder()))
             .transpose()?;
         let mut visible: Vec<(PlanFile, Option<Held>)> = paths
             .par_iter()

@@ -144,9 +144,12 @@ impl Staging {
         }
     }
 
-    /// The folder being written (the published site itself for `serve`'s updates).
-    pub(crate) fn folder(&self) -> &Path {
-        self.dir()
+    /// Where a build may keep nameless temporary files: beside the folder being written, on
+    /// the same file system, and outside it (a folder with a file open in it cannot be renamed
+    /// on every system).
+    pub(crate) fn scratch_folder(&self) -> &Path {
+        let dir = self.dir();
+        dir.parent().unwrap_or(dir)
     }
 
     /// Writes `bytes` at `relative` (a `/`-separated path made only of plain names).
