@@ -181,10 +181,16 @@ pub(crate) fn published_history(history: PlanHistory) -> (PlanHistory, Option<Pl
     (published, Some(history))
 }
 
+/// Plans a streamed build holds typed between reading them and writing their pages: about
+/// 5 KB each with their bodies. Beyond, it sets each typed plan aside (see [`Held`]) and
+/// parses its body again, which costs a tenth more time and keeps memory to the summaries.
+pub(crate) const HELD_TYPED_UP_TO: usize = 20_000;
+
 /// What a streamed build lets go of a plan between reading it and writing its page: its text
-/// (read again then, and proved to be the one parsed by its SHA-256), its body (parsed again
-/// from the text) and its typed plan (set aside in the spool). Only the id and the
-/// visibility, which choose the plans on the site, stay.
+/// (read again then, and proved to be the one parsed by its SHA-256) and, on a site of more
+/// than [`HELD_TYPED_UP_TO`] plans, its body (parsed again from the text) and its typed plan
+/// (set aside in the spool), of which only the id and the visibility, which choose the plans
+/// on the site, stay.
 pub(crate) struct Held {
     digest: crate::history::diff::TextDigest,
     /// Where the body starts in the text, when there is one.
@@ -193,11 +199,19 @@ pub(crate) struct Held {
 }
 
 impl Held {
-    /// Takes `file`'s text, body and typed plan out. A typed plan the spool cannot take stays
-    /// whole (writing the site's files reports what is wrong with the folder).
-    pub(crate) fn hold(file: &mut PlanFile, spool: &data::Spool) -> Held {
+    /// Takes `file`'s text out and, with `aside`, its body and typed plan. A typed plan the
+    /// spool cannot take stays whole (writing the site's files reports what is wrong with the
+    /// folder).
+    pub(crate) fn hold(file: &mut PlanFile, spool: &data::Spool, aside: bool) -> Held {
         let digest = crate::history::diff::text_digest(&file.text);
         file.text = String::new();
+        if !aside {
+            return Held {
+                digest,
+                body: None,
+                plan: None,
+            };
+        }
         let body = file.body.take().map(|b| b.offset);
         let spooled = file.plan.as_ref().and_then(|plan| {
             let bytes = serde_json::to_vec(plan).ok()?;
@@ -328,17 +342,20 @@ impl Site {
 
         // Every plan that parsed with a usable id, visible in this build.
         let paths = listed.paths;
-        // A streamed build lets go of each plan's text, body and typed plan until its page is
-        // written (the texts of 10,000 plans weigh 150 MB, and their typed plans and bodies
-        // as much again), and reads them again then.
+        // A streamed build lets go of each plan's text until its page is written (the texts
+        // of 10,000 plans weigh 150 MB), and of its typed plan and body on a big site, and
+        // reads them again then.
         let spool = stream
             .map(|staging| data::Spool::in_folder(staging.scratch_folder()))
             .transpose()?;
+        let aside = paths.len() > HELD_TYPED_UP_TO;
         let mut visible: Vec<(PlanFile, Option<Held>)> = paths
             .par_iter()
             .map(|p| {
                 let mut file = load_for_site(&repo, p);
-                let held = spool.as_ref().map(|spool| Held::hold(&mut file, spool));
+                let held = spool
+                    .as_ref()
+                    .map(|spool| Held::hold(&mut file, spool, aside));
                 (file, held)
             })
             .collect();
@@ -594,7 +611,7 @@ mod tests {
         for path in &paths {
             let parsed = load_for_site(&repo, path);
             let mut file = load_for_site(&repo, path);
-            let held = Held::hold(&mut file, &spool);
+            let held = Held::hold(&mut file, &spool, true);
             held.restore(&repo, &spool, &mut file).unwrap();
             assert_eq!(
                 format!("{:?}", file.plan),
@@ -620,7 +637,13 @@ mod tests {
         let spool = data::Spool::in_folder(dir.path()).unwrap();
         let parsed = load_for_site(&repo, Path::new("plans/a.md"));
         let mut file = load_for_site(&repo, Path::new("plans/a.md"));
-        let held = Held::hold(&mut file, &spool);
+        let held = Held::hold(&mut file, &spool, false);
+        assert!(file.text.is_empty());
+        assert_eq!(format!("{:?}", file.plan), format!("{:?}", parsed.plan));
+        held.restore(&repo, &spool, &mut file).unwrap();
+        assert_eq!(file.text, plan);
+
+        let held = Held::hold(&mut file, &spool, true);
         assert!(file.text.is_empty() && file.body.is_none());
         let kept = file.plan.as_deref().unwrap();
         assert_eq!(kept.id.as_deref(), Some("a"));
@@ -630,7 +653,7 @@ mod tests {
         assert_eq!(format!("{:?}", file.plan), format!("{:?}", parsed.plan));
         assert_eq!(format!("{:?}", file.body), format!("{:?}", parsed.body));
 
-        let held = Held::hold(&mut file, &spool);
+        let held = Held::hold(&mut file, &spool, true);
         std::fs::write(dir.path().join("plans/a.md"), plan.replace("Text", "Edit")).unwrap();
         let error = held.restore(&repo, &spool, &mut file).unwrap_err();
         assert!(
