@@ -111,11 +111,19 @@ pub(crate) struct Involvement {
     pub roles: String,
 }
 
-/// Help a plan asks of a person, for their page.
+/// Help a plan asks of a person, for their page: the plan, and what it asks.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct HelpAsked {
     pub title: String,
     pub url: String,
+    #[serde(flatten)]
+    pub asked: Asked,
+}
+
+/// What a plan asks of a person (kept for each person a plan names, so without the plan's
+/// title and address, which its summary has).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Asked {
     pub ask: String,
     pub by: Option<String>,
     /// "requested", "agreed", "delivered" or "declined".
@@ -165,20 +173,13 @@ pub(crate) fn roles_in(plan: &Plan, id: &str) -> Option<String> {
 }
 
 /// Help `plan` asks of person `id`.
-pub(crate) fn help_asked(
-    plan: &Plan,
-    id: &str,
-    summary: &PlanSummary,
-    today: Date,
-) -> Vec<HelpAsked> {
+pub(crate) fn help_asked(plan: &Plan, id: &str, today: Date) -> Vec<Asked> {
     use crate::plan::model::HelpStatus;
     plan.help_needed
         .iter()
         .flatten()
         .filter(|h| h.from.as_deref() == Some(id))
-        .map(|h| HelpAsked {
-            title: summary.title.clone(),
-            url: summary.url.clone(),
+        .map(|h| Asked {
             ask: h.ask.clone().unwrap_or_default(),
             by: h.by.map(|d| d.to_string()),
             status: format!("{:?}", h.status).to_lowercase(),

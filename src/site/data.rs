@@ -172,7 +172,7 @@ impl<'a> PlansJson<'a> {
 /// A plan's entry of `plans.json`, as it is written there, appended to `out`: `false` for a
 /// plan without a typed plan (none is on the site).
 pub(crate) fn plan_entry(p: &SitePlan, out: &mut Vec<u8>) -> bool {
-    let Some(plan) = p.file.plan.as_ref() else {
+    let Some((file, plan)) = p.file.as_ref().and_then(|f| Some((f, f.plan.as_ref()?))) else {
         return false;
     };
     let mut summary = p.summary.clone();
@@ -181,7 +181,7 @@ pub(crate) fn plan_entry(p: &SitePlan, out: &mut Vec<u8>) -> bool {
     }
     let data = PlanData {
         id: &p.summary.id,
-        path: crate::diagnostic::display_path(&p.file.path),
+        path: crate::diagnostic::display_path(&file.path),
         url: &p.summary.url,
         summary: &summary,
         plan,

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::context;
-use super::context::PlanSummary;
 use super::data::Latest;
 use super::links::absolute_url;
 use super::templates::{environment, shows_summary_charts};
@@ -506,17 +505,18 @@ impl Site {
     }
 
     /// Drops what only a plan's own page, history file and entry of `plans.json` need, once
-    /// they are written: its text, its history and (once its entry is set aside) its typed
-    /// plan. The summary and the facts stay.
+    /// they are written: its history and its file (or, when its entry could not be set aside,
+    /// the file's text and body). The summary and the facts stay.
     fn release(plan: &mut SitePlan) {
-        if plan.entry.is_some() {
-            plan.file.plan = None;
-        }
         plan.history = None;
         plan.full_history = None;
-        plan.file.text = String::new();
-        plan.file.body = None;
-        plan.file.problems = Vec::new();
+        if plan.entry.is_some() {
+            plan.file = None;
+        } else if let Some(file) = plan.file.as_mut() {
+            file.text = String::new();
+            file.body = None;
+            file.problems = Vec::new();
+        }
     }
 
     /// A plan with what the site shows of it.
@@ -547,10 +547,10 @@ impl Site {
             self.today,
             self.summary_charts,
         );
-        let facts = self.facts(plan, &file.id(), &summary);
+        let facts = self.facts(plan, &file.id());
         let words = search_words(file.body_text());
         SitePlan {
-            file,
+            file: Some(Box::new(file)),
             summary,
             has_history: history.is_some(),
             history: history.map(Box::new),
@@ -563,7 +563,7 @@ impl Site {
     }
 
     /// What the index, the list pages and the calendar read of `plan`.
-    fn facts(&self, plan: &crate::plan::Plan, id: &str, summary: &PlanSummary) -> Facts {
+    fn facts(&self, plan: &crate::plan::Plan, id: &str) -> Facts {
         use crate::plan::model::Status;
         let mut named = people_named(plan);
         named.sort_unstable();
@@ -572,7 +572,7 @@ impl Site {
             .into_iter()
             .map(|person| Part {
                 roles: context::roles_in(plan, &person),
-                help: context::help_asked(plan, &person, summary, self.today),
+                help: context::help_asked(plan, &person, self.today),
                 id: person,
             })
             .collect();

@@ -116,7 +116,9 @@ pub(crate) fn build_with(
 
 /// One plan on the site.
 pub(crate) struct SitePlan {
-    file: PlanFile,
+    /// The plan's file: let go by a streamed build once the plan's page is written and its
+    /// entry of `plans.json` set aside.
+    file: Option<Box<PlanFile>>,
     summary: PlanSummary,
     /// The history the site publishes: from where the plan stopped being restricted.
     history: Option<Box<PlanHistory>>,
@@ -157,7 +159,7 @@ pub(crate) struct Part {
     /// Their roles in words (see [`context::roles_in`]).
     roles: Option<String>,
     /// The help the plan asks of them.
-    help: Vec<context::HelpAsked>,
+    help: Vec<context::Asked>,
 }
 
 /// A plan's investment: its budget, in the plan's currency, and days.

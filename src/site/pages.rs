@@ -130,10 +130,10 @@ impl Site {
     }
 
     pub(crate) fn plan_page(&self, plan: &SitePlan) -> Result<String, Error> {
-        let file = &plan.file;
-        let data = file
-            .plan
-            .as_ref()
+        let (file, data) = plan
+            .file
+            .as_deref()
+            .and_then(|f| Some((f, f.plan.as_ref()?)))
             .ok_or_else(|| Error::usage("plan vanished", None))?;
         let urls = self.urls();
         let history = plan.history.as_deref();
@@ -404,7 +404,11 @@ impl Site {
                             roles: roles.clone(),
                         });
                     }
-                    help.extend(part.help.iter().cloned());
+                    help.extend(part.help.iter().map(|asked| context::HelpAsked {
+                        title: p.summary.title.clone(),
+                        url: p.summary.url.clone(),
+                        asked: asked.clone(),
+                    }));
                 }
                 let person = context::person(&self.repo.people, &urls, id);
                 let manager = self

@@ -29,7 +29,8 @@ impl Site {
         // Read and check every edited plan before changing anything.
         let mut edits = Vec::new();
         for path in paths {
-            let Some(i) = self.plans.iter().position(|p| &p.file.path == path) else {
+            let at = |p: &super::SitePlan| p.file.as_ref().is_some_and(|f| &f.path == path);
+            let Some(i) = self.plans.iter().position(|p| at(p)) else {
                 return Ok(None);
             };
             if !self.repo.root.join(path).is_file() {
@@ -43,7 +44,7 @@ impl Site {
                     Some(help.unwrap_or_else(|| "`planbook check` shows every problem".into())),
                 ));
             };
-            let old = self.plans[i].file.plan.as_ref();
+            let old = self.plans[i].file.as_ref().and_then(|f| f.plan.as_ref());
             if plan.id != old.and_then(|p| p.id.clone())
                 || Some(plan.visibility) != old.map(|p| p.visibility)
             {
