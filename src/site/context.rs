@@ -111,24 +111,30 @@ pub(crate) struct Involvement {
     pub roles: String,
 }
 
-/// Help a plan asks of a person, for their page: the plan, and what it asks.
+/// Help a plan asks of a person, for their page.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct HelpAsked {
     pub title: String,
     pub url: String,
-    #[serde(flatten)]
-    pub asked: Asked,
-}
-
-/// What a plan asks of a person (kept for each person a plan names, so without the plan's
-/// title and address, which its summary has).
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct Asked {
     pub ask: String,
     pub by: Option<String>,
     /// "requested", "agreed", "delivered" or "declined".
     pub status: String,
     pub overdue: bool,
+}
+
+impl HelpAsked {
+    /// What `asked` asks, in the plan that `summary` sums up.
+    pub(crate) fn new(summary: &PlanSummary, asked: &super::Asked) -> HelpAsked {
+        HelpAsked {
+            title: summary.title.clone(),
+            url: summary.url.clone(),
+            ask: asked.ask.clone(),
+            by: asked.by.clone(),
+            status: asked.status.clone(),
+            overdue: asked.overdue,
+        }
+    }
 }
 
 /// A manager's roll-up of their reports' plans.
@@ -173,13 +179,13 @@ pub(crate) fn roles_in(plan: &Plan, id: &str) -> Option<String> {
 }
 
 /// Help `plan` asks of person `id`.
-pub(crate) fn help_asked(plan: &Plan, id: &str, today: Date) -> Vec<Asked> {
+pub(crate) fn help_asked(plan: &Plan, id: &str, today: Date) -> Vec<super::Asked> {
     use crate::plan::model::HelpStatus;
     plan.help_needed
         .iter()
         .flatten()
         .filter(|h| h.from.as_deref() == Some(id))
-        .map(|h| Asked {
+        .map(|h| super::Asked {
             ask: h.ask.clone().unwrap_or_default(),
             by: h.by.map(|d| d.to_string()),
             status: format!("{:?}", h.status).to_lowercase(),

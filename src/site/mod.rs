@@ -159,7 +159,17 @@ pub(crate) struct Part {
     /// Their roles in words (see [`context::roles_in`]).
     roles: Option<String>,
     /// The help the plan asks of them.
-    help: Vec<context::Asked>,
+    help: Vec<Asked>,
+}
+
+/// What a plan asks of a person it names: kept for each such person, without the plan's
+/// title and address, which its summary has (see [`context::HelpAsked`]).
+pub(crate) struct Asked {
+    ask: String,
+    by: Option<String>,
+    /// "requested", "agreed", "delivered" or "declined".
+    status: String,
+    overdue: bool,
 }
 
 /// A plan's investment: its budget, in the plan's currency, and days.

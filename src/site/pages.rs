@@ -404,11 +404,11 @@ impl Site {
                             roles: roles.clone(),
                         });
                     }
-                    help.extend(part.help.iter().map(|asked| context::HelpAsked {
-                        title: p.summary.title.clone(),
-                        url: p.summary.url.clone(),
-                        asked: asked.clone(),
-                    }));
+                    help.extend(
+                        part.help
+                            .iter()
+                            .map(|asked| context::HelpAsked::new(&p.summary, asked)),
+                    );
                 }
                 let person = context::person(&self.repo.people, &urls, id);
                 let manager = self
