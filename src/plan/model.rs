@@ -41,7 +41,9 @@ pub(crate) struct Plan {
     pub(crate) outcome: Option<Outcome>,
     pub(crate) owner: Option<String>,
     pub(crate) sponsor: Option<String>,
-    pub(crate) scope: Option<Scope>,
+    /// Boxed, as `analysis` and `consequences`: a plan kept only for the rules comparing
+    /// plans (see [`Plan::kept_for_comparing`]) holds none of them, nor their room.
+    pub(crate) scope: Option<Box<Scope>>,
     pub(crate) period: Option<Period>,
     pub(crate) currency: Option<String>,
     #[serde(default)]
@@ -56,8 +58,8 @@ pub(crate) struct Plan {
     pub(crate) activities: Vec<Activity>,
     pub(crate) investment: Option<Investment>,
     pub(crate) help_needed: Option<Vec<HelpRequest>>,
-    pub(crate) analysis: Option<Analysis>,
-    pub(crate) consequences: Option<Consequences>,
+    pub(crate) analysis: Option<Box<Analysis>>,
+    pub(crate) consequences: Option<Box<Consequences>>,
     pub(crate) signoffs: Option<Vec<SignOff>>,
     /// Findings of a rule accepted for this plan, with the reason and who granted it.
     #[serde(default)]
