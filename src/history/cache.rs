@@ -835,7 +835,6 @@ mod tests {
         }
     }
 
-    /// The blobs of a cache key.
     /// A cache in `dir`, not saved yet, holding every revision of [`sample`].
     fn sample_cache(dir: &Path) -> (Walk, HashMap<String, Computed>, Cache) {
         let (walk, diffs) = sample();
@@ -847,6 +846,7 @@ mod tests {
         (walk, diffs, cache)
     }
 
+    /// The blobs of a cache key.
     fn blobs(key: &str) -> (Option<&str>, &str) {
         let (old, new) = key.split_once("..").unwrap();
         ((!old.is_empty()).then_some(old), new)

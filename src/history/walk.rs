@@ -288,12 +288,14 @@ impl<'r> Trees<'r> {
         if old == new {
             return Ok(());
         }
-        let empty = Rc::new(RawTree(Box::default()));
-        let old_tree = old
-            .map(|id| self.tree(id))
-            .transpose()?
-            .unwrap_or_else(|| empty.clone());
-        let new_tree = new.map(|id| self.tree(id)).transpose()?.unwrap_or(empty);
+        let (old_tree, new_tree) = (
+            old.map(|id| self.tree(id)).transpose()?,
+            new.map(|id| self.tree(id)).transpose()?,
+        );
+        // A side that is not there is an empty tree (`Box<[u8]>` of nothing holds no memory).
+        let empty = RawTree(Box::default());
+        let old_tree: &RawTree = old_tree.as_deref().unwrap_or(&empty);
+        let new_tree: &RawTree = new_tree.as_deref().unwrap_or(&empty);
         // Entries both trees have at the same place are skipped without being compared one
         // by one: from the start, and after each difference.
         let skip = |i: usize, j: usize| -> Result<(usize, usize), git2::Error> {

@@ -87,8 +87,8 @@ pub(crate) fn list(
 
 /// Puts items gathered plan by plan (in the order of the plans) in the order [`list`] gives:
 /// most pressing kind first, then in the order of the plans.
-pub(crate) fn in_order(items: &mut [Item]) {
-    items.sort_by_key(|i| i.kind);
+pub(crate) fn in_order<T: std::borrow::Borrow<Item>>(items: &mut [T]) {
+    items.sort_by_key(|i| i.borrow().kind);
 }
 
 /// What needs action in one plan (`id`), in the order [`list`] gives within a kind.

@@ -69,8 +69,8 @@ pub(crate) struct Spooled {
 /// in path order). A nameless temporary file beside the folder being written, gone once
 /// closed.
 pub(crate) struct Spool {
-    /// The file, and where the next entry goes.
-    file: std::sync::Mutex<(std::fs::File, u64)>,
+    /// The file: entries are added at its end.
+    file: std::sync::Mutex<std::fs::File>,
     /// The folder it is in, for messages.
     dir: std::path::PathBuf,
 }
@@ -79,23 +79,21 @@ impl Spool {
     pub(crate) fn in_folder(dir: &std::path::Path) -> Result<Spool, Error> {
         let file = tempfile::tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
         Ok(Spool {
-            file: std::sync::Mutex::new((file, 0)),
+            file: std::sync::Mutex::new(file),
             dir: dir.to_path_buf(),
         })
     }
 
     /// Sets `entry` aside.
     pub(crate) fn put(&self, entry: &[u8]) -> Result<Spooled, Error> {
-        use std::io::Write;
-        let mut held = self.file.lock().unwrap_or_else(|e| e.into_inner());
-        let (file, end) = &mut *held;
-        let at = Spooled {
-            offset: *end,
+        use std::io::{Seek, SeekFrom, Write};
+        let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        let offset = file.seek(SeekFrom::End(0)).map_err(|e| self.failed(e))?;
+        file.write_all(entry).map_err(|e| self.failed(e))?;
+        Ok(Spooled {
+            offset,
             len: entry.len(),
-        };
-        file.write_all(entry).map_err(|e| Error::io(&self.dir, e))?;
-        *end += entry.len() as u64;
-        Ok(at)
+        })
     }
 
     /// An error of the spool file, for the build to report.
@@ -106,15 +104,10 @@ impl Spool {
     /// Reads back the entry set aside `at`, into `out`.
     pub(crate) fn get(&self, at: Spooled, out: &mut Vec<u8>) -> std::io::Result<()> {
         use std::io::{Read, Seek, SeekFrom};
-        let mut held = self.file.lock().unwrap_or_else(|e| e.into_inner());
-        let file = &mut held.0;
-        let end = file.stream_position()?;
+        let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
         file.seek(SeekFrom::Start(at.offset))?;
         out.resize(at.len, 0);
-        let read = file.read_exact(out);
-        // New entries still go at the end.
-        file.seek(SeekFrom::Start(end))?;
-        read
+        file.read_exact(out)
     }
 }
 
@@ -175,10 +168,17 @@ pub(crate) fn plan_entry(p: &SitePlan, out: &mut Vec<u8>) -> bool {
     let Some((file, plan)) = p.file.as_ref().and_then(|f| Some((f, f.plan.as_ref()?))) else {
         return false;
     };
-    let mut summary = p.summary.clone();
-    if let Some(primary) = summary.primary.as_mut() {
-        primary.chart = String::new();
-    }
+    // Without the chart's drawing (copied only where there is one).
+    let summary = match &p.summary.primary {
+        Some(primary) if !primary.chart.is_empty() => {
+            let mut summary = p.summary.clone();
+            if let Some(primary) = summary.primary.as_mut() {
+                primary.chart = String::new();
+            }
+            std::borrow::Cow::Owned(summary)
+        }
+        _ => std::borrow::Cow::Borrowed(&p.summary),
+    };
     let data = PlanData {
         id: &p.summary.id,
         path: crate::diagnostic::display_path(&file.path),

@@ -236,8 +236,7 @@ impl Site {
     pub(crate) fn attention(&self) -> Vec<context::AttentionView> {
         let mut items: Vec<&crate::plan::attention::Item> =
             self.plans.iter().flat_map(|p| &p.facts.attention).collect();
-        // Most pressing kind first, then in path order (as `attention::list` gives them).
-        items.sort_by_key(|i| i.kind);
+        crate::plan::attention::in_order(&mut items);
         let by_id: HashMap<&str, &PlanSummary> = self
             .plans
             .iter()

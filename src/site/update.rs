@@ -29,8 +29,11 @@ impl Site {
         // Read and check every edited plan before changing anything.
         let mut edits = Vec::new();
         for path in paths {
-            let at = |p: &super::SitePlan| p.file.as_ref().is_some_and(|f| &f.path == path);
-            let Some(i) = self.plans.iter().position(|p| at(p)) else {
+            let at = self
+                .plans
+                .iter()
+                .position(|p| p.file.as_ref().is_some_and(|f| &f.path == path));
+            let Some(i) = at else {
                 return Ok(None);
             };
             if !self.repo.root.join(path).is_file() {
