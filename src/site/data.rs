@@ -56,6 +56,16 @@ impl SearchIndex {
     }
 }
 
+/// What a streamed build gathered as it wrote each plan's page, and let go of the plans.
+pub(crate) struct Streamed {
+    /// The newest changes, for the feed.
+    pub(crate) latest: Latest,
+    /// Each plan's entry of `plans.json`.
+    pub(crate) spool: Spool,
+    /// Every plan's words.
+    pub(crate) search: SearchIndex,
+}
+
 /// A plan's entry of `plans.json` in the [`Spool`]: where it starts and how long it is.
 #[derive(Clone, Copy)]
 pub(crate) struct Spooled {
@@ -379,8 +389,8 @@ impl Site {
                 return Err(std::io::Error::other("stopped"));
             }
             entry.clear();
-            match (p.entry, &self.spool) {
-                (Some(at), Some(spool)) => spool.get(at, &mut entry)?,
+            match (p.entry, &self.streamed) {
+                (Some(at), Some(streamed)) => streamed.spool.get(at, &mut entry)?,
                 _ if plan_entry(p, &mut entry) => {}
                 _ => continue,
             }
@@ -426,8 +436,8 @@ impl Site {
         )?;
         // A streamed build gathered the words as it read the plans; `serve` keeps each plan's.
         let gathered;
-        let index = match &self.search {
-            Some(index) => index,
+        let index = match &self.streamed {
+            Some(streamed) => &streamed.search,
             None => {
                 let mut index = SearchIndex::default();
                 for (i, plan) in self.plans.iter().enumerate() {
@@ -495,7 +505,7 @@ impl Site {
         let absolute = |url: &str| self.absolute(url);
         // The latest changes across plans: gathered as the plans were read, or now.
         let entries = match &self.streamed {
-            Some(latest) => latest.entries(),
+            Some(streamed) => streamed.latest.entries(),
             None => {
                 let mut latest = Latest::default();
                 for p in &self.plans {

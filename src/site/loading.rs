@@ -315,12 +315,15 @@ impl Site {
     /// Reads every plan, its history (from the cache when it is warm) and the templates.
     ///
     /// With `stream`, each plan's page and history file are written there as soon as the plan
-    /// is ready, and only what the other pages need of it is kept (see [`Site::release`]).
+    /// is ready, and only what the other pages need of it is kept (see [`Site::release`]);
+    /// with more than `held_typed_up_to` plans, each typed plan waits in the spool until then
+    /// (see [`Held`]).
     pub(crate) fn load(
         repo: Repo,
         options: &Options,
         updates: Updates,
         stream: Option<&output::Staging>,
+        held_typed_up_to: usize,
     ) -> Result<Site, Error> {
         // Every link is relative: the site works from disk, from a CI artifact and under any
         // sub-path. Only the feed and the calendar need the absolute address, `site_url`.
@@ -347,7 +350,7 @@ impl Site {
         let spool = stream
             .map(|staging| data::Spool::in_folder(staging.scratch_folder()))
             .transpose()?;
-        let aside = paths.len() > HELD_TYPED_UP_TO;
+        let aside = paths.len() > held_typed_up_to;
         let mut visible: Vec<(PlanFile, Option<Held>)> = paths
             .par_iter()
             .map(|p| {
@@ -425,8 +428,6 @@ impl Site {
             include_restricted: options.include_restricted,
             private_consequences: !(options.include_restricted || site_publishes_consequences),
             streamed: None,
-            spool,
-            search: None,
             members: std::sync::OnceLock::new(),
             summary_charts,
         };
@@ -434,7 +435,7 @@ impl Site {
             let (audit, trail, git) = (audit.as_ref()?, trail.as_ref()?, git.as_ref()?);
             Some(audit.history_at(trail, git, i, &file.path, id, &site.trust))
         };
-        let Some(staging) = stream else {
+        let (Some(staging), Some(spool)) = (stream, spool) else {
             site.plans = visible
                 .into_par_iter()
                 .enumerate()
@@ -454,18 +455,16 @@ impl Site {
             .into_par_iter()
             .enumerate()
             .map_init(open_git, |git, (i, (mut file, held))| {
-                if let (Some(held), Some(spool)) = (&held, &site.spool) {
-                    held.restore(&site.repo, spool, &mut file)?;
+                if let Some(held) = &held {
+                    held.restore(&site.repo, &spool, &mut file)?;
                 }
                 let history = history_of(git, i, &file, &ids[i]);
                 let mut plan = site.site_plan(file, history);
                 site.write_plan_page(staging, &plan)?;
                 site.write_history(staging, &plan)?;
-                if let Some(spool) = &site.spool {
-                    let mut entry = Vec::new();
-                    if data::plan_entry(&plan, &mut entry) {
-                        plan.entry = Some(spool.put(&entry)?);
-                    }
+                let mut entry = Vec::new();
+                if data::plan_entry(&plan, &mut entry) {
+                    plan.entry = Some(spool.put(&entry)?);
                 }
                 if let Some(history) = &plan.history {
                     let mut latest = latest.lock().unwrap_or_else(|e| e.into_inner());
@@ -482,13 +481,14 @@ impl Site {
                 Ok(Box::new(plan))
             })
             .collect::<Result<_, Error>>()?;
-        site.streamed = Some(latest.into_inner().unwrap_or_else(|e| e.into_inner()));
-        site.search = Some(
-            search
+        site.streamed = Some(data::Streamed {
+            latest: latest.into_inner().unwrap_or_else(|e| e.into_inner()),
+            spool,
+            search: search
                 .into_inner()
                 .unwrap_or_else(|e| e.into_inner())
                 .finish(),
-        );
+        });
         site.finish_loading(audit, updates);
         Ok(site)
     }
@@ -600,6 +600,65 @@ impl Site {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every file under `dir`, by its path inside, with its bytes.
+    fn files_in(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+        let mut out = std::collections::BTreeMap::new();
+        let mut folders = vec![dir.to_path_buf()];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else {
+                    let bytes = std::fs::read(&path).unwrap();
+                    out.insert(path.strip_prefix(dir).unwrap().to_path_buf(), bytes);
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_site_whose_typed_plans_waited_in_the_spool_is_the_site_that_held_them() {
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("repo");
+        let examples = files_in(&manifest.join("plans"));
+        for (path, bytes) in &examples {
+            let to = root.join("plans").join(path);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::write(to, bytes).unwrap();
+        }
+        for name in ["people.yaml", "planbook.toml"] {
+            std::fs::copy(manifest.join(name), root.join(name)).unwrap();
+        }
+        let build = |out: &str, held_typed_up_to: usize| {
+            let options = super::super::Options {
+                out: dir.path().join(out),
+                site_url: Some("https://plans.example.com/".into()),
+                include_restricted: false,
+                today: jiff::civil::date(2026, 3, 1),
+                progress: None,
+                reviews: None,
+            };
+            let repo = Repo::discover(&root, None).unwrap();
+            super::super::build_with(repo, &options, Updates::None, held_typed_up_to).unwrap();
+            files_in(&options.out)
+        };
+        let held = build("held", usize::MAX);
+        let aside = build("aside", 0);
+        let plans: serde_json::Value =
+            serde_json::from_slice(&held[Path::new("plans.json")]).unwrap();
+        assert_eq!(plans["plans"].as_array().unwrap().len(), examples.len());
+        assert_eq!(
+            held.keys().collect::<Vec<_>>(),
+            aside.keys().collect::<Vec<_>>()
+        );
+        for (path, bytes) in &held {
+            assert!(aside[path] == *bytes, "{} differs", path.display());
+        }
+    }
 
     #[test]
     fn every_example_plan_comes_back_from_the_spool_as_it_was_parsed() {

@@ -81,12 +81,17 @@ pub(crate) struct SiteInfo {
 
 /// Builds the site of `repo` into `options.out`.
 pub(crate) fn build(repo: Repo, options: &Options) -> Result<Built, Error> {
-    Ok(build_with(repo, options, Updates::None)?.0)
+    Ok(build_with(repo, options, Updates::None, loading::HELD_TYPED_UP_TO)?.0)
 }
 
 /// Builds the site and keeps it in memory, for updates after edits.
 pub(crate) fn build_site(repo: Repo, options: &Options) -> Result<(Built, Site), Error> {
-    build_with(repo, options, Updates::AfterEdits)
+    build_with(
+        repo,
+        options,
+        Updates::AfterEdits,
+        loading::HELD_TYPED_UP_TO,
+    )
 }
 
 /// Whether the site in memory will take in edits after it is written.
@@ -98,17 +103,20 @@ pub(crate) enum Updates {
     AfterEdits,
 }
 
+/// Builds the site; a one-off build of more than `held_typed_up_to` plans sets each typed plan
+/// aside until its page is written (see [`loading::HELD_TYPED_UP_TO`]).
 pub(crate) fn build_with(
     repo: Repo,
     options: &Options,
     updates: Updates,
+    held_typed_up_to: usize,
 ) -> Result<(Built, Site), Error> {
     // The output folder is checked before anything is read, so a wrong `--out` fails at once.
     let staging = output::Staging::new(&repo.root, &repo.plans_dir(), &options.out)?;
     // A one-off build writes each plan's page and history as soon as the plan is read, and
     // keeps only what the other pages need; `serve` keeps every plan whole for its updates.
     let stream = (updates == Updates::None).then_some(&staging);
-    let site = Site::load(repo, options, updates, stream)?;
+    let site = Site::load(repo, options, updates, stream, held_typed_up_to)?;
     let pages = site.write_all(&staging, options.progress.as_ref())?;
     let out = staging.commit()?;
     Ok((site.built(out, pages), site))
@@ -245,14 +253,9 @@ pub(crate) struct Site {
     include_restricted: bool,
     /// Consequences and incentives are kept off this site.
     private_consequences: bool,
-    /// The plans' pages and history files were written as the plans were read, and their
-    /// text, history and typed plan released: only the newest changes, for the feed, and
-    /// each plan's entry of `plans.json`, in a spool file, are kept.
-    streamed: Option<data::Latest>,
-    spool: Option<data::Spool>,
-    /// The search index a streamed build gathered as it read the plans (their words are let
-    /// go then).
-    search: Option<data::SearchIndex>,
+    /// The plans' pages and history files were written as the plans were read, and what
+    /// the data files need was gathered then (see [`data::Streamed`]).
+    streamed: Option<data::Streamed>,
     /// The plans on each list page, by the page's URL (see [`Site::members`]); worked out
     /// again after an edit.
     members: std::sync::OnceLock<HashMap<String, Vec<usize>>>,
