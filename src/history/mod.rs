@@ -2,6 +2,7 @@
 
 pub(crate) mod binary;
 pub(crate) mod cache;
+pub(crate) mod compare;
 pub(crate) mod diff;
 pub(crate) mod fields;
 pub(crate) mod graph;
@@ -189,20 +190,16 @@ impl Audit {
         let covers = repo.config.signoff.covers.clone();
         // What is cached depends on the fields digested: another `covers`, another cache.
         let mut cache = cache::Cache::load(git.path(), &plans, &covers);
-        let mut computed: (Vec<Compared>, usize) = (Vec::new(), 0);
+        let mut computed: compare::Found = (Vec::new(), 0);
         let walk = match head {
             None => Walk::default(),
-            // What the walk finds is read and compared once it is done, a file at a time on
-            // every thread (see `compare_changes`).
+            // What the walk finds is read and compared while it walks (see `compare`).
             Some(head) if compare => {
-                let mut changes = Vec::new();
-                let walk = cache
-                    .walk_to(&git, head, &plans, &mut |old, new| {
-                        changes.push((old.map(str::to_string), new.to_string()));
-                    })
-                    .map_err(git_error)?;
-                computed = compare_changes(git.path(), changes, &covers)?;
-                walk
+                let (walk, found) = compare::beside(git.path(), &covers, |seen| {
+                    cache.walk_to(&git, head, &plans, seen)
+                })?;
+                computed = found;
+                walk.map_err(git_error)?
             }
             Some(head) => cache
                 .walk_to(&git, head, &plans, &mut |_, _| {})
@@ -635,7 +632,7 @@ impl Audit {
     /// that the cache does not have yet, into the cache.
     ///
     /// Revisions are listed oldest commit first, then read and compared as a walk's are (see
-    /// [`compare_changes`]).
+    /// [`compare::all`]).
     fn precompute(&mut self, timelines: &[Vec<RevisionRef>]) -> Result<(), Error> {
         let mut todo: Vec<(usize, Option<&str>, &str)> = timelines
             .iter()
@@ -650,7 +647,7 @@ impl Audit {
             .into_iter()
             .map(|(_, old, new)| (old.map(str::to_string), new.to_string()))
             .collect();
-        let (computed, missing) = compare_changes(&self.git_dir, changes, &self.covers)?;
+        let (computed, missing) = compare::all(&self.git_dir, changes, &self.covers)?;
         self.missing.fetch_add(missing, Ordering::Relaxed);
         self.cache.insert_compared(computed);
         Ok(())
@@ -907,232 +904,8 @@ impl Audit {
     }
 }
 
-/// A revision's blobs and what comparing them found, encoded at once (see
-/// [`cache::Encoded`]).
-type Compared = (Option<String>, String, cache::Encoded);
-
-/// A file's revisions that follow each other: each change after the first starts from the
-/// blob the one before it ended with (see [`lineages`]).
-#[derive(Default)]
-struct Lineage {
-    /// `old blob → new blob`, oldest first.
-    changes: Vec<(Option<String>, String)>,
-    /// The place of each change in the walk's order.
-    order: Vec<usize>,
-}
-
-impl Lineage {
-    /// 1 when the first change starts from a blob, which is then read first.
-    fn reads_old(&self) -> usize {
-        usize::from(self.changes.first().is_some_and(|(old, _)| old.is_some()))
-    }
-
-    /// How many blobs the lineage reads: its first old blob, then each change's new one.
-    fn slots(&self) -> usize {
-        self.reads_old() + self.changes.len()
-    }
-
-    /// The blob read at `slot`, and the place in the walk's order of the change that needs it.
-    fn slot(&self, slot: usize) -> (&str, usize) {
-        match (slot, self.changes.first()) {
-            (0, Some((Some(old), _))) => (old, self.order[0]),
-            _ => {
-                let change = slot - self.reads_old();
-                (&self.changes[change].1, self.order[change])
-            }
-        }
-    }
-}
-
-/// Cuts changes (`old blob → new blob`, oldest first) into lineages, so that what was read
-/// of a revision carries over to the change that starts from it: a change joins the lineage
-/// that last ended with its old blob (the latest, when two did), or starts one.
-fn lineages(changes: Vec<(Option<String>, String)>) -> Vec<Lineage> {
-    let mut lineages: Vec<Lineage> = Vec::new();
-    let mut ends: HashMap<String, usize> = HashMap::new();
-    for (order, (old, new)) in changes.into_iter().enumerate() {
-        let at = match old.as_deref().and_then(|old| ends.remove(old)) {
-            Some(at) => at,
-            None => {
-                lineages.push(Lineage::default());
-                lineages.len() - 1
-            }
-        };
-        ends.insert(new.clone(), at);
-        lineages[at].changes.push((old, new));
-        lineages[at].order.push(order);
-    }
-    lineages
-}
-
-/// Below this many blobs, they are read in the walk's order: finding where each lies reads
-/// every pack index in full.
-const FEW_READS: usize = 1024;
-
-/// The order in which to read the blobs of `lineages`, as `(lineage, slot)`: delta chain by
-/// delta chain (see [`crate::git::packs`]), each read in the walk's order (reading the oldest
-/// revision of a file first resolves its chain once and leaves every base on the way in
-/// libgit2's cache), and chains in the walk's order of the first change that needs them. So a
-/// lineage's blobs arrive about in the order they are compared, wherever the pack put them; a
-/// blob in no pack (a loose object) comes at its own place in the walk's order. Fewer than
-/// `few` blobs are all read in the walk's order.
-fn read_order(git: Option<&Repository>, lineages: &[Lineage], few: usize) -> Vec<(usize, usize)> {
-    use crate::git::packs::{Packs, Place};
-    let reads: usize = lineages.iter().map(Lineage::slots).sum();
-    let mut packs = git.filter(|_| reads >= few).map(Packs::of);
-    // Each blob: the place of the change that needs it in the walk's order, the start of its
-    // delta chain (`None` outside any pack), its lineage and its slot.
-    let mut placed: Vec<(usize, Option<Place>, usize, usize)> = Vec::with_capacity(reads);
-    for (l, lineage) in lineages.iter().enumerate() {
-        for slot in 0..lineage.slots() {
-            let (blob, order) = lineage.slot(slot);
-            let start = Oid::from_str(blob).ok().and_then(|id| {
-                let packs = packs.as_mut()?;
-                let place = packs.place(&id)?;
-                Some(packs.delta_chain(place).0)
-            });
-            placed.push((order, start, l, slot));
-        }
-    }
-    let mut first: HashMap<Place, usize> = HashMap::new();
-    for (order, start, _, _) in &placed {
-        if let Some(start) = start {
-            first
-                .entry(*start)
-                .and_modify(|at| *at = (*at).min(*order))
-                .or_insert(*order);
-        }
-    }
-    placed.sort_by_key(|(order, start, _, _)| match start {
-        None => (*order, None, *order),
-        Some(start) => (first[start], Some(*start), *order),
-    });
-    placed
-        .into_iter()
-        .map(|(_, _, l, slot)| (l, slot))
-        .collect()
-}
-
-/// Reads and compares changes (`old blob → new blob`, oldest first), a lineage at a time (see
-/// [`lineages`]), reading their blobs in the order the packs store them (see [`read_order`]).
-/// Returns what was found, with how many revisions were left out because an object was
-/// missing.
-fn compare_changes(
-    git_dir: &Path,
-    changes: Vec<(Option<String>, String)>,
-    covers: &[String],
-) -> Result<(Vec<Compared>, usize), Error> {
-    if changes.is_empty() {
-        return Ok((Vec::new(), 0));
-    }
-    let lineages = lineages(changes);
-    let git = crate::git::open(git_dir).ok();
-    let order = read_order(git.as_ref(), &lineages, FEW_READS);
-    compare_lineages(git.as_ref(), &lineages, order, covers)
-}
-
-/// Compares `lineages`: this thread reads their blobs in `order` and hands each to the thread
-/// comparing its lineage; as many threads compare, each its share of the lineages.
-fn compare_lineages(
-    git: Option<&Repository>,
-    lineages: &[Lineage],
-    order: Vec<(usize, usize)>,
-    covers: &[String],
-) -> Result<(Vec<Compared>, usize), Error> {
-    let comparers = rayon::current_num_threads().max(1);
-    std::thread::scope(|scope| {
-        let mut senders = Vec::with_capacity(comparers);
-        let mut workers = Vec::with_capacity(comparers);
-        for _ in 0..comparers {
-            let (send, receive) =
-                std::sync::mpsc::sync_channel::<(usize, usize, Option<String>)>(256);
-            senders.push(send);
-            workers.push(scope.spawn(move || {
-                let mut progress: HashMap<usize, Progress> = HashMap::new();
-                let mut out = Vec::new();
-                let mut missing = 0;
-                for (l, slot, text) in receive {
-                    let lineage = &lineages[l];
-                    let at = progress.entry(l).or_default();
-                    at.arrived.insert(slot, text);
-                    missing += at.advance(lineage, covers, &mut out);
-                    if at.next == lineage.slots() {
-                        progress.remove(&l);
-                    }
-                }
-                (out, missing)
-            }));
-        }
-        for (l, slot) in order {
-            let (blob, _) = lineages[l].slot(slot);
-            let text = git.and_then(|git| blob_text(git, blob));
-            // A comparer that stopped is reported below; the others go on.
-            let _ = senders[l % comparers].send((l, slot, text));
-        }
-        drop(senders);
-        let mut all: (Vec<Compared>, usize) = (Vec::new(), 0);
-        for worker in workers {
-            let (mut out, missing) = worker.join().map_err(|_| Error::Git {
-                message: "reading the plans' history failed: a worker stopped".into(),
-                help: Some("run `git fsck` to check the repository".into()),
-            })?;
-            all.0.append(&mut out);
-            all.1 += missing;
-        }
-        Ok(all)
-    })
-}
-
-/// How far the comparison of a lineage has gone, while its blobs arrive in the packs' order.
-#[derive(Default)]
-struct Progress {
-    /// The blobs read and not compared yet, by slot (see [`Lineage::slot`]).
-    arrived: HashMap<usize, Option<String>>,
-    /// The next slot to use.
-    next: usize,
-    /// What was read of the blob the next change starts from; `None` when it could not be
-    /// read (or before the first change, which reads its own).
-    before: Option<fields::Kept>,
-}
-
-impl Progress {
-    /// Compares every change whose blobs have all arrived, in order; returns how many were
-    /// left out because a blob was missing.
-    fn advance(&mut self, lineage: &Lineage, covers: &[String], out: &mut Vec<Compared>) -> usize {
-        let reads_old = lineage.reads_old();
-        let mut missing = 0;
-        while let Some(text) = self.arrived.remove(&self.next) {
-            let slot = self.next;
-            self.next += 1;
-            if slot < reads_old {
-                self.before = text.as_deref().map(fields::read);
-                continue;
-            }
-            let (old, new) = &lineage.changes[slot - reads_old];
-            // `None` when the change starts from a blob that could not be read.
-            let before = match old {
-                None => Some(None),
-                Some(_) => self.before.take().map(Some),
-            };
-            self.before = match (before, text) {
-                (Some(before), Some(after)) => {
-                    let (computed, kept) = fields::compare(before.as_ref(), &after, covers);
-                    out.push((old.clone(), new.clone(), cache::Encoded::of(&computed)));
-                    Some(kept)
-                }
-                // Left out; the next change starts from this revision as it is, if it was read.
-                (_, after) => {
-                    missing += 1;
-                    after.as_deref().map(fields::read)
-                }
-            };
-        }
-        missing
-    }
-}
-
 /// A blob's text (not UTF-8: read lossily, as a snapshot is); `None` when it is missing.
-fn blob_text(git: &Repository, blob: &str) -> Option<String> {
+pub(crate) fn blob_text(git: &Repository, blob: &str) -> Option<String> {
     crate::git::read_blob(git, blob).map(lossy)
 }
 
@@ -1201,221 +974,5 @@ fn git_error(e: git2::Error) -> Error {
     Error::Git {
         message: format!("reading the git history failed: {}", e.message()),
         help: Some("run `git fsck` to check the repository".into()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::git::testing::git;
-
-    /// What comparing each change on its own finds: the reference for reading them in the
-    /// packs' order and carrying each revision over to the next.
-    fn one_by_one(
-        repo: &Repository,
-        changes: &[(Option<String>, String)],
-        covers: &[String],
-    ) -> (Vec<(Option<String>, String, String)>, usize) {
-        let mut found = Vec::new();
-        let mut missing = 0;
-        for (old, new) in changes {
-            let before = match old {
-                None => Some(None),
-                Some(old) => blob_text(repo, old).map(|text| Some(fields::read(&text))),
-            };
-            match (before, blob_text(repo, new)) {
-                (Some(before), Some(after)) => {
-                    let (computed, _) = fields::compare(before.as_ref(), &after, covers);
-                    found.push((old.clone(), new.clone(), format!("{computed:?}")));
-                }
-                _ => missing += 1,
-            }
-        }
-        found.sort();
-        (found, missing)
-    }
-
-    fn compared(
-        dir: &Path,
-        changes: &[(Option<String>, String)],
-        covers: &[String],
-    ) -> (Vec<(Option<String>, String, String)>, usize) {
-        // In the packs' order however few the blobs are.
-        let git = Repository::open(dir).unwrap();
-        let lineages = lineages(changes.to_vec());
-        let order = read_order(Some(&git), &lineages, 0);
-        let (out, missing) = compare_lineages(Some(&git), &lineages, order, covers).unwrap();
-        let mut found: Vec<_> = out
-            .into_iter()
-            .map(|(old, new, encoded)| {
-                let computed = encoded.read(true).expect("what was encoded reads back");
-                (old, new, format!("{computed:?}"))
-            })
-            .collect();
-        found.sort();
-        (found, missing)
-    }
-
-    /// Every change a walk finds, oldest first, as `compare_changes` takes them.
-    fn walked(repo: &Repository) -> Vec<(Option<String>, String)> {
-        let head = repo.head().unwrap().peel_to_commit().unwrap().id();
-        let mut changes = Vec::new();
-        walk::walk(repo, head, &[], Path::new("plans"), &mut |old, new| {
-            changes.push((old.map(str::to_string), new.to_string()))
-        })
-        .unwrap();
-        changes
-    }
-
-    fn plan(status: &str, target: u32, note: &str) -> String {
-        let filler: String = (0..60)
-            .map(|i| format!("Line {i} of the summary.\n"))
-            .collect();
-        format!(
-            "---\nid: p\nstatus: {status}\nmetrics:\n- id: bookings\n  target: {target}\n---\n## Summary\n\n{filler}{note}\n"
-        )
-    }
-
-    /// Changes read in the order of a `git gc` pack, of loose objects and of a pack with
-    /// objects missing compare as each change on its own does, with reverts (a blob coming
-    /// back), a branch and its merge (two changes from the same blob), and renames.
-    #[test]
-    fn reading_in_pack_order_compares_as_one_by_one() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        git(root, &["init", "-q", "-b", "main"]);
-        std::fs::create_dir_all(root.join("plans/emea")).unwrap();
-        let commit = |message: &str| {
-            git(root, &["add", "-A"]);
-            git(root, &["commit", "-q", "-m", message]);
-        };
-        for i in 0..12u32 {
-            for f in 0..4 {
-                let status = if i % 3 == 0 { "draft" } else { "active" };
-                std::fs::write(
-                    root.join(format!("plans/p{f}.md")),
-                    plan(status, 100 + i * (f + 1), &format!("note {}", i % 5)),
-                )
-                .unwrap();
-            }
-            commit(&format!("edit {i}"));
-        }
-        // A revert: the same content as four commits before.
-        git(root, &["revert", "--no-edit", "HEAD"]);
-        // A rename to another folder, and an edit.
-        git(root, &["mv", "plans/p1.md", "plans/emea/p1.md"]);
-        commit("move");
-        git(root, &["checkout", "-q", "-b", "branch"]);
-        std::fs::write(root.join("plans/p2.md"), plan("closed", 7, "on the branch")).unwrap();
-        commit("on a branch");
-        git(root, &["checkout", "-q", "main"]);
-        std::fs::write(root.join("plans/p2.md"), plan("active", 9, "on main")).unwrap();
-        std::fs::write(root.join("plans/p3.md"), plan("active", 9, "on main")).unwrap();
-        commit("on main");
-        git(
-            root,
-            &["merge", "-q", "-X", "theirs", "--no-edit", "branch"],
-        );
-        let covers = vec!["checkins".to_string()];
-        let git_dir = root.join(".git");
-
-        // Loose objects.
-        let repo = Repository::open(root).unwrap();
-        let changes = walked(&repo);
-        assert!(changes.len() > 45, "{changes:?}");
-        let expected = one_by_one(&repo, &changes, &covers);
-        assert_eq!(expected.1, 0);
-        assert_eq!(compared(&git_dir, &changes, &covers), expected);
-
-        // A pack as `git gc` writes it, newest revisions first.
-        git(root, &["gc", "-q", "--aggressive"]);
-        assert_eq!(compared(&git_dir, &changes, &covers), expected);
-        // Read a delta chain at a time: each chain's blobs together.
-        let lineages = lineages(changes.clone());
-        let order = read_order(Some(&repo), &lineages, 0);
-        assert_eq!(
-            order.len(),
-            lineages.iter().map(Lineage::slots).sum::<usize>()
-        );
-        let mut packs = crate::git::packs::Packs::of(&repo);
-        let mut done = std::collections::HashSet::new();
-        let mut reading = None;
-        let mut deltas = 0;
-        for (l, slot) in order {
-            let id = Oid::from_str(lineages[l].slot(slot).0).unwrap();
-            let (start, depth) = packs.delta_chain(packs.place(&id).unwrap());
-            deltas += usize::from(depth > 0);
-            if reading != Some(start) {
-                assert!(done.insert(start), "a delta chain is read in two runs");
-                reading = Some(start);
-            }
-        }
-        assert!(deltas > 10, "the pack has deltas");
-
-        // Objects missing: a blob left out of the pack, read as missing.
-        let (_, gone) = changes[changes.len() / 2].clone();
-        git(root, &["repack", "-a", "-d", "-q"]);
-        let keep: String = git(root, &["rev-list", "--objects", "--all"])
-            .lines()
-            .filter_map(|l| l.split(' ').next())
-            .filter(|id| *id != gone)
-            .map(|id| format!("{id}\n"))
-            .collect();
-        let packs = root.join(".git/objects/pack");
-        let old: Vec<_> = std::fs::read_dir(&packs)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        let out = std::process::Command::new("git")
-            .args(["pack-objects", "-q", ".git/objects/pack/pack"])
-            .current_dir(root)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .and_then(|mut child| {
-                use std::io::Write;
-                child.stdin.take().unwrap().write_all(keep.as_bytes())?;
-                child.wait()
-            })
-            .unwrap();
-        assert!(out.success());
-        for path in old {
-            std::fs::remove_file(path).unwrap();
-        }
-        let repo = Repository::open(root).unwrap();
-        assert!(blob_text(&repo, &gone).is_none());
-        let expected = one_by_one(&repo, &changes, &covers);
-        assert!(
-            expected.1 >= 2,
-            "the blob is missing as the new and the old of a change"
-        );
-        assert_eq!(compared(&git_dir, &changes, &covers), expected);
-    }
-
-    /// A change joins the chain that last ended with its old blob; a second change from the
-    /// same blob starts a chain of its own.
-    #[test]
-    fn lineages_follow_the_blobs() {
-        let change = |old: Option<&str>, new: &str| (old.map(str::to_string), new.to_string());
-        let chains = lineages(vec![
-            change(None, "a1"),
-            change(None, "b1"),
-            change(Some("a1"), "a2"),
-            change(Some("a2"), "a3"),
-            change(Some("a2"), "fork"),
-            change(Some("b1"), "a3"),
-            change(Some("a3"), "a4"),
-        ]);
-        let shown: Vec<Vec<&str>> = chains
-            .iter()
-            .map(|c| c.changes.iter().map(|(_, new)| new.as_str()).collect())
-            .collect();
-        assert_eq!(
-            shown,
-            [vec!["a1", "a2", "a3"], vec!["b1", "a3", "a4"], vec!["fork"]]
-        );
-        assert_eq!(chains[2].slot(0), ("a2", 4));
-        assert_eq!(chains[2].slots(), 2);
-        assert_eq!(chains[0].slots(), 3);
     }
 }
