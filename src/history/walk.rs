@@ -99,9 +99,9 @@ pub(crate) struct Walk {
 /// folder of 25,000 plans is a tree of 1 MB, and 512 of them would hold half a gigabyte.
 struct Trees<'r> {
     repo: &'r Repository,
-    odb: git2::Odb<'r>,
-    recent: HashMap<Oid, Rc<RawTree>>,
-    older: HashMap<Oid, Rc<RawTree>>,
+    odb: &'r git2::Odb<'r>,
+    recent: HashMap<Oid, Rc<RawTree<'r>>>,
+    older: HashMap<Oid, Rc<RawTree<'r>>>,
     /// Bytes of the trees in `recent`.
     held: usize,
     /// Bytes a generation holds before it becomes the older one.
@@ -109,9 +109,14 @@ struct Trees<'r> {
 }
 
 /// A tree object as git stores it: entries `<mode in octal> <name>\0<20-byte id>`, in git's
-/// order. Read as it is, without a parsed copy: comparing two revisions of a folder of
-/// thousands of plans skips the entries they share by comparing bytes.
-struct RawTree(Box<[u8]>);
+/// order. Read as it is, without a parsed copy (nor a copy of libgit2's buffer): comparing
+/// two revisions of a folder of thousands of plans skips the entries they share by comparing
+/// bytes.
+enum RawTree<'r> {
+    /// The side of a comparison where a folder is not.
+    Empty,
+    Read(git2::OdbObject<'r>),
+}
 
 /// One entry of a [`RawTree`].
 #[derive(Clone, Copy)]
@@ -154,10 +159,17 @@ fn malformed() -> git2::Error {
     git2::Error::from_str("a tree object of the repository is damaged")
 }
 
-impl RawTree {
+impl RawTree<'_> {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            RawTree::Empty => &[],
+            RawTree::Read(object) => object.data(),
+        }
+    }
+
     /// The entry at byte `at`, and where the next one starts; `None` at the end.
     fn entry(&self, at: usize) -> Result<Option<(Entry<'_>, usize)>, git2::Error> {
-        let bytes = &self.0;
+        let bytes = self.bytes();
         if at >= bytes.len() {
             return Ok(None);
         }
@@ -213,22 +225,22 @@ impl<'r> Trees<'r> {
     /// Bytes of trees a generation holds: 4 MB.
     const BUDGET: usize = 1 << 22;
 
-    fn new(repo: &'r Repository) -> Result<Trees<'r>, git2::Error> {
-        Trees::with_budget(repo, Trees::BUDGET)
+    fn new(repo: &'r Repository, odb: &'r git2::Odb<'r>) -> Trees<'r> {
+        Trees::with_budget(repo, odb, Trees::BUDGET)
     }
 
-    fn with_budget(repo: &'r Repository, budget: usize) -> Result<Trees<'r>, git2::Error> {
-        Ok(Trees {
+    fn with_budget(repo: &'r Repository, odb: &'r git2::Odb<'r>, budget: usize) -> Trees<'r> {
+        Trees {
             repo,
-            odb: repo.odb()?,
+            odb,
             recent: HashMap::new(),
             older: HashMap::new(),
             held: 0,
             budget,
-        })
+        }
     }
 
-    fn tree(&mut self, id: Oid) -> Result<Rc<RawTree>, git2::Error> {
+    fn tree(&mut self, id: Oid) -> Result<Rc<RawTree<'r>>, git2::Error> {
         if let Some(tree) = self.recent.get(&id) {
             return Ok(tree.clone());
         }
@@ -239,14 +251,14 @@ impl<'r> Trees<'r> {
                 if object.kind() != ObjectType::Tree {
                     return Err(git2::Error::from_str(&format!("{id} is not a tree")));
                 }
-                Rc::new(RawTree(object.data().into()))
+                Rc::new(RawTree::Read(object))
             }
         };
         if self.held >= self.budget {
             self.older = std::mem::take(&mut self.recent);
             self.held = 0;
         }
-        self.held += tree.0.len();
+        self.held += tree.bytes().len();
         self.recent.insert(id, tree.clone());
         Ok(tree)
     }
@@ -292,14 +304,13 @@ impl<'r> Trees<'r> {
             old.map(|id| self.tree(id)).transpose()?,
             new.map(|id| self.tree(id)).transpose()?,
         );
-        // A side that is not there is an empty tree (`Box<[u8]>` of nothing holds no memory).
-        let empty = RawTree(Box::default());
-        let old_tree: &RawTree = old_tree.as_deref().unwrap_or(&empty);
-        let new_tree: &RawTree = new_tree.as_deref().unwrap_or(&empty);
+        // A side that is not there is an empty tree.
+        let old_tree: &RawTree = old_tree.as_deref().unwrap_or(&RawTree::Empty);
+        let new_tree: &RawTree = new_tree.as_deref().unwrap_or(&RawTree::Empty);
         // Entries both trees have at the same place are skipped without being compared one
         // by one: from the start, and after each difference.
         let skip = |i: usize, j: usize| -> Result<(usize, usize), git2::Error> {
-            let common = common_prefix(&old_tree.0[i..], &new_tree.0[j..]);
+            let common = common_prefix(&old_tree.bytes()[i..], &new_tree.bytes()[j..]);
             let mut k = i;
             while let Some((_, next)) = old_tree.entry(k)? {
                 if next - i > common {
@@ -391,7 +402,8 @@ pub(crate) fn walk(
     for id in known {
         revwalk.hide(*id)?;
     }
-    let mut trees = Trees::new(repo)?;
+    let odb = repo.odb()?;
+    let mut trees = Trees::new(repo, &odb);
     let mut merges = Vec::new();
     let mut pending: Vec<(Oid, Commit, Vec<FileChange>)> = Vec::new();
     for id in revwalk {
@@ -707,7 +719,8 @@ mod tests {
             clean(&mut files);
             clean(&mut changed);
             let (old, new) = (tree_of(&repo, &files), tree_of(&repo, &changed));
-            let mut trees = Trees::with_budget(&repo, 1 << 10).unwrap();
+            let odb = repo.odb().unwrap();
+            let mut trees = Trees::with_budget(&repo, &odb, 1 << 10);
             let mut ours = Changed::new();
             trees.diff(Some(old), Some(new), "", &mut ours).unwrap();
             let mut ours: Vec<(String, Option<Oid>, Option<Oid>)> =
@@ -753,7 +766,8 @@ mod tests {
             .collect();
         // Each entry is `100644 fN\0` and an id: 30 bytes. A generation holds 10 entries.
         const ENTRY: usize = 30;
-        let mut trees = Trees::with_budget(&repo, 10 * ENTRY).unwrap();
+        let odb = repo.odb().unwrap();
+        let mut trees = Trees::with_budget(&repo, &odb, 10 * ENTRY);
         let first = trees.tree(ids[0]).unwrap();
         assert!(Rc::ptr_eq(&first, &trees.tree(ids[0]).unwrap()));
         for id in &ids[1..4] {
@@ -775,7 +789,7 @@ mod tests {
             .recent
             .values()
             .chain(trees.older.values())
-            .map(|t| t.0.len())
+            .map(|t| t.bytes().len())
             .sum();
         assert!(held <= (2 * 10 + 8) * ENTRY, "{held} bytes held");
     }
