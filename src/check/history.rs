@@ -75,9 +75,9 @@ pub(crate) fn run(
         }
         return Ok(out);
     }
-    let refs: Vec<Vec<crate::history::RevisionRef>> =
-        signed.iter().map(|(_, t)| (*t).clone()).collect();
+    let refs: Vec<&Vec<crate::history::RevisionRef>> = signed.iter().map(|(_, t)| *t).collect();
     let signatures = audit.signatures(settings.trust, &refs)?;
+    audit.prepare_evidence(&refs)?;
     let shared: &Audit = audit;
     let identity = shared.identity();
     type Remembered = Vec<(Option<String>, String, crate::history::cache::Encoded)>;
