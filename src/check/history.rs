@@ -80,7 +80,7 @@ pub(crate) fn run(
     audit.prepare_evidence(&refs)?;
     let shared: &Audit = audit;
     let identity = shared.identity();
-    type Remembered = Vec<(Option<String>, String, crate::history::cache::Encoded)>;
+    type Remembered = Vec<crate::history::compare::Compared>;
     let found: Vec<(Remembered, Vec<Diagnostic>)> = signed
         .par_iter()
         .map_init(

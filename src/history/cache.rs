@@ -45,6 +45,9 @@ pub(crate) struct Computed {
     pub(crate) fields: Arc<[(String, crate::history::diff::FieldDigest)]>,
 }
 
+/// A revision's blobs (`old`, `new`) and what comparing them found, encoded at once.
+pub(crate) type Compared = (Option<String>, String, Encoded);
+
 /// A [`Computed`] in the cache's byte format, with its own strings: what is held of each
 /// revision compared on this run (a tenth of its size decoded; a cold walk of 100,000
 /// revisions held 400 MB of them), decoded when asked.
@@ -256,10 +259,7 @@ impl Cache {
 
     /// Records revisions already encoded (see [`Encoded`]), as `(old blob, new blob, what was
     /// found)`.
-    pub(crate) fn insert_compared(
-        &mut self,
-        compared: impl IntoIterator<Item = (Option<String>, String, Encoded)>,
-    ) {
+    pub(crate) fn insert_compared(&mut self, compared: impl IntoIterator<Item = Compared>) {
         for (old, new, encoded) in compared {
             self.insert_with(old.as_deref(), &new, || encoded);
         }

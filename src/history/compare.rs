@@ -4,10 +4,10 @@
 //! Changes are cut into lineages (each change after the first starts from the blob the one
 //! before it ended with), so that what was read of a revision carries over to the next (see
 //! [`fields`]). They are handed over in batches as the walk goes on: one thread reads each
-//! batch's blobs in the order the packs store them, and as many threads as there are cores
-//! compare, each its share of the lineages, at a lower priority than the walk's. Reading and
-//! comparing the first batches of a long history overlaps walking the rest of it; only the
-//! last batch is left once the walk ends.
+//! batch's blobs in the order the packs store them, and as many threads as rayon has compare,
+//! each its share of the lineages, at a lower priority than the walk's. Reading and comparing
+//! the first batches of a long history overlaps walking the rest of it; what waits when the
+//! walk ends is read as one batch.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -20,9 +20,7 @@ use crate::error::Error;
 use crate::git::packs::{Packs, Place};
 use crate::history::{blob_text, cache, fields};
 
-/// A revision's blobs and what comparing them found, encoded at once (see
-/// [`cache::Encoded`]).
-pub(crate) type Compared = (Option<String>, String, cache::Encoded);
+pub(crate) use cache::Compared;
 
 /// A change: the blob a revision starts from (`None` for a file added), and its own.
 pub(crate) type Change = (Option<String>, String);
@@ -98,8 +96,11 @@ fn run<T>(
             }
             read(git_dir, few, handover, senders)
         });
+        // Finished however `feed` ends: a walk that panics must not leave the reader waiting
+        // (the scope joins it before the panic goes on).
+        let finish = Finish(handover);
         let fed = feed(&mut |change| handover.give(change));
-        handover.finish();
+        drop(finish);
         let stopped = || Error::Git {
             message: "reading the plans' history failed: a worker stopped".into(),
             help: Some("run `git fsck` to check the repository".into()),
@@ -121,13 +122,27 @@ fn run<T>(
 /// comparing take what the walk leaves. The threads end with the comparing.
 fn yield_to_the_walk() {
     #[cfg(target_os = "linux")]
-    // SAFETY: `gettid` and `setpriority` take and return plain integers.
+    // SAFETY: `gettid`, `getpriority` and `setpriority` take and return plain integers.
     unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 10);
+        let thread = libc::gettid() as libc::id_t;
+        // Ten steps below the thread's own (a process started with `nice -n 15` stays
+        // nicer); a negative value, or -1 for an error, counts as 0.
+        let now = libc::getpriority(libc::PRIO_PROCESS, thread);
+        libc::setpriority(libc::PRIO_PROCESS, thread, (now.max(0) + 10).min(19));
     }
 }
 
-/// Changes handed to the reader; `last` for the final batch.
+/// Tells the reader no more changes will come, when dropped.
+struct Finish<'h>(&'h Handover);
+
+impl Drop for Finish<'_> {
+    fn drop(&mut self) {
+        self.0.finish();
+    }
+}
+
+/// Changes handed to the reader; `last` for the one taken after the walk ended (there is none
+/// when the reader had taken everything by then: its lineages are let go with the threads).
 struct Batch {
     changes: Vec<Change>,
     last: bool,
@@ -633,6 +648,31 @@ mod tests {
         for batch in [usize::MAX, 7, 1] {
             assert_eq!(compared(&git_dir, &changes, &covers, batch), expected);
         }
+    }
+
+    /// A walk that panics does not leave the reading thread waiting for more changes: the
+    /// panic goes on.
+    #[test]
+    fn a_walk_that_panics_ends_the_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        git(dir.path(), &["init", "-q"]);
+        let git_dir = dir.path().join(".git");
+        let (done, ended) = mpsc::channel();
+        std::thread::spawn(move || {
+            let result = std::panic::catch_unwind(|| {
+                run(&git_dir, &[], 8, 0, true, |give| {
+                    give((None, "0".repeat(40)));
+                    panic!("the walk failed");
+                })
+            });
+            let _ = done.send(result.is_err());
+        });
+        let panicked = ended.recv_timeout(std::time::Duration::from_secs(30));
+        assert_eq!(
+            panicked,
+            Ok(true),
+            "the reading thread waits for a walk that ended"
+        );
     }
 
     /// A change joins the lineage that last ended with its old blob; a second change from the

@@ -596,7 +596,7 @@ impl Audit {
         &self,
         timeline: &[RevisionRef],
         revisions: &[Revision],
-    ) -> Vec<(Option<String>, String, cache::Encoded)> {
+    ) -> Vec<compare::Compared> {
         timeline
             .iter()
             .zip(revisions)
@@ -625,10 +625,7 @@ impl Audit {
     }
 
     /// Stores what was computed for the next run (best effort: a read-only `.git` is fine).
-    pub(crate) fn remember(
-        &mut self,
-        computed: impl IntoIterator<Item = (Option<String>, String, cache::Encoded)>,
-    ) {
+    pub(crate) fn remember(&mut self, computed: impl IntoIterator<Item = compare::Compared>) {
         self.cache.insert_compared(computed);
         self.cache.save(&self.git_dir, &self.walk);
     }
