@@ -20,6 +20,7 @@ pub mod history;
 pub mod invariants;
 pub(crate) mod lsp;
 pub mod plan;
+pub(crate) mod pretty_json;
 pub(crate) mod read;
 pub mod repo;
 pub(crate) mod report;

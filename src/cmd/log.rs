@@ -9,6 +9,7 @@ use crate::error::Error;
 use crate::history::time::TimeBound;
 use crate::history::trust::Trust;
 use crate::history::{Audit, History, WORKING_TREE};
+use crate::pretty_json::{self, ListDocument};
 use crate::report::escape::line;
 
 pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
@@ -46,27 +47,67 @@ pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
                 .unwrap_or_default()
         })
         .collect();
-    let mut history = audit.history(&paths, &ids, &trust)?;
-    if !history.complete && !audit.partial {
-        cmd::warn(
-            "objects are missing from the repository: revisions that need them show no changes, and sign-offs cannot be verified\n  help: run `git fsck`, then `git fetch --refetch`",
-            ctx.color,
-        );
-    }
-    if since.is_some() || until.is_some() {
-        for plan in &mut history.plans {
-            plan.revisions.retain(|r| {
-                since.is_none_or(|b| b.starts_by(r.date))
-                    && until.is_none_or(|b| b.ends_after(r.date))
-            });
-        }
-    }
+    let within = |r: &crate::history::Revision| {
+        since.is_none_or(|b| b.starts_by(r.date)) && until.is_none_or(|b| b.ends_after(r.date))
+    };
+    let bounded = since.is_some() || until.is_some();
     match args.format {
-        LogFormat::Json => cmd::print_json(&history)?,
-        LogFormat::Human => cmd::print(&human(&history, &trust.people))?,
+        LogFormat::Json => {
+            let trail = audit.trail(&paths, &trust)?;
+            let complete = audit.complete_for(&trail);
+            if !complete && !audit.partial {
+                cmd::warn(MISSING_WARNING, ctx.color);
+            }
+            // Written a slice of plans at a time, each slice read and laid out in parallel:
+            // the trail of 10,000 plans is hundreds of megabytes of JSON, never held whole. A
+            // handle on the repository stays open meanwhile, so that its packs stay open for
+            // the threads' own (libgit2 closes a pack with its last handle).
+            let _packs = audit.open_git()?;
+            let written = cmd::write_stdout(|w| {
+                let fields = [
+                    ("shallow", audit.shallow.into()),
+                    ("complete", complete.into()),
+                ];
+                let mut doc = ListDocument::start(w, &fields, "plans")?;
+                for start in (0..paths.len()).step_by(SLICE) {
+                    let end = (start + SLICE).min(paths.len());
+                    let entries = audit
+                        .histories(&trail, start..end, &paths, &ids, &trust, |mut plan| {
+                            if bounded {
+                                plan.revisions.retain(within);
+                            }
+                            let mut entry = Vec::new();
+                            pretty_json::entry(&plan, &mut entry).map(|()| entry)
+                        })
+                        .map_err(std::io::Error::other)?;
+                    for entry in entries {
+                        doc.entry(&entry?)?;
+                    }
+                }
+                doc.end()
+            });
+            written?;
+        }
+        LogFormat::Human => {
+            let mut history = audit.history(&paths, &ids, &trust)?;
+            if !history.complete && !audit.partial {
+                cmd::warn(MISSING_WARNING, ctx.color);
+            }
+            if bounded {
+                for plan in &mut history.plans {
+                    plan.revisions.retain(within);
+                }
+            }
+            cmd::print(&human(&history, &trust.people))?;
+        }
     }
     Ok(ExitStatus::Success)
 }
+
+/// Plans whose histories are read and written at a time (see `run`).
+const SLICE: usize = 256;
+
+const MISSING_WARNING: &str = "objects are missing from the repository: revisions that need them show no changes, and sign-offs cannot be verified\n  help: run `git fsck`, then `git fetch --refetch`";
 
 /// The `--since`/`--until` bound given as `flag`, if any.
 fn bound(flag: &str, given: Option<&str>) -> Result<Option<TimeBound>, Error> {

@@ -68,18 +68,29 @@ pub(crate) fn print(text: &str) -> Result<(), Error> {
     }
 }
 
-/// Writes a value as pretty JSON to stdout, streaming (an audit trail can be large).
+/// Writes a value as pretty JSON to stdout, streaming.
 pub(crate) fn print_json(value: &impl serde::Serialize) -> Result<(), Error> {
+    write_stdout(|w| serde_json::to_writer_pretty(w, value).map_err(std::io::Error::from))
+}
+
+/// Writes what `write` produces to stdout through a buffer, with a final line break. A reader
+/// that closed the pipe early is not an error; an [`Error`] `write` carries in an I/O error is
+/// that error.
+pub(crate) fn write_stdout(
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), Error> {
     let stdout = std::io::stdout().lock();
     let mut writer = std::io::BufWriter::with_capacity(1 << 16, stdout);
-    let result = serde_json::to_writer_pretty(&mut writer, value)
-        .map_err(std::io::Error::from)
+    let result = write(&mut writer)
         .and_then(|()| writer.write_all(b"\n"))
         .and_then(|()| writer.flush());
     match result {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Error::io(&PathBuf::from("<stdout>"), e)),
+        Err(e) => match e.downcast::<Error>() {
+            Ok(error) => Err(error),
+            Err(e) => Err(Error::io(&PathBuf::from("<stdout>"), e)),
+        },
     }
 }
 

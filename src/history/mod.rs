@@ -568,25 +568,70 @@ impl Audit {
         trust: &signoff::Trust,
     ) -> Result<History, Error> {
         let trail = self.trail(paths, trust)?;
-        let git_dir = self.git_dir.clone();
-        let plans: Vec<PlanHistory> = (0..paths.len())
-            .into_par_iter()
-            .map_init(
-                || crate::git::open(&git_dir).map_err(git_error),
-                |git, i| {
-                    let git = git.as_ref().map_err(|e| Error::Git {
-                        message: e.to_string(),
-                        help: e.help(),
-                    })?;
-                    Ok(self.history_at(&trail, git, i, &paths[i], &ids[i], trust))
-                },
-            )
-            .collect::<Result<_, Error>>()?;
+        let plans = self.histories(&trail, 0..paths.len(), paths, ids, trust, |h| h)?;
         Ok(History {
             shallow: self.shallow,
             complete: self.complete(),
             plans,
         })
+    }
+
+    /// What `then` makes of the history of each plan at positions `range` of `trail` (see
+    /// [`Audit::history_at`]), in parallel.
+    pub(crate) fn histories<R: Send>(
+        &self,
+        trail: &Trail,
+        range: std::ops::Range<usize>,
+        paths: &[PathBuf],
+        ids: &[String],
+        trust: &signoff::Trust,
+        then: impl Fn(PlanHistory) -> R + Sync + Send,
+    ) -> Result<Vec<R>, Error> {
+        range
+            .into_par_iter()
+            .map_init(
+                || crate::git::open(&self.git_dir).map_err(git_error),
+                |git, i| {
+                    let git = git.as_ref().map_err(|e| Error::Git {
+                        message: e.to_string(),
+                        help: e.help(),
+                    })?;
+                    Ok(then(
+                        self.history_at(trail, git, i, &paths[i], &ids[i], trust),
+                    ))
+                },
+            )
+            .collect()
+    }
+
+    /// Whether the histories of `trail` will all be complete, known before they are read: an
+    /// object their revisions need is missing from the repository (only the revisions the
+    /// cache does not have are read again; what `trail` read is counted already).
+    pub(crate) fn complete_for(&self, trail: &Trail) -> bool {
+        if !self.complete() {
+            return false;
+        }
+        let Ok(git) = self.open_git() else {
+            return false;
+        };
+        let Ok(odb) = git.odb() else {
+            return false;
+        };
+        let readable = |blob: &Option<String>| {
+            blob.as_deref()
+                .is_none_or(|id| Oid::from_str(id).is_ok_and(|id| odb.exists(id)))
+        };
+        let all = trail.timelines.iter().flatten().all(|r| {
+            let cached = r
+                .new_blob
+                .as_deref()
+                .is_some_and(|new| self.cache.contains(r.old_blob.as_deref(), new));
+            cached || (readable(&r.old_blob) && readable(&r.new_blob))
+        });
+        if !all {
+            self.missing.fetch_add(1, Ordering::Relaxed);
+        }
+        all
     }
 
     /// What of `revisions` (of `timeline`, in its order) was computed on this run and is worth

@@ -10,6 +10,7 @@ use super::context::{PlanSummary, Urls};
 use super::templates::{render, v};
 use super::{Site, SitePlan, feeds, output, published};
 use crate::error::Error;
+use crate::pretty_json::{self, ListDocument};
 
 /// How many recent changes the Atom feed carries.
 pub(crate) const FEED_ENTRIES: usize = 50;
@@ -121,57 +122,6 @@ impl Spool {
     }
 }
 
-/// A writer that indents every line after the first by `plans.json`'s two levels: an entry
-/// serialized on its own reads as it does inside the file. (A JSON string holds no line
-/// break: every one is the layout's.)
-struct Indented<'a>(&'a mut Vec<u8>);
-
-impl std::io::Write for Indented<'_> {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        let mut lines = bytes.split(|b| *b == b'\n');
-        if let Some(first) = lines.next() {
-            self.0.extend_from_slice(first);
-        }
-        for line in lines {
-            self.0.extend_from_slice(b"\n    ");
-            self.0.extend_from_slice(line);
-        }
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// `plans.json` as it is written: `{"generated": …, "plans": [entries]}` laid out as
-/// serde_json's pretty printer lays it out, around entries laid out by [`Indented`].
-struct PlansJson<'a> {
-    w: &'a mut dyn std::io::Write,
-    first: bool,
-}
-
-impl<'a> PlansJson<'a> {
-    fn start(w: &'a mut dyn std::io::Write, generated: &str) -> std::io::Result<PlansJson<'a>> {
-        w.write_all(b"{\n  \"generated\": ")?;
-        serde_json::to_writer(&mut *w, generated)?;
-        w.write_all(b",\n  \"plans\": [")?;
-        Ok(PlansJson { w, first: true })
-    }
-
-    fn entry(&mut self, entry: &[u8]) -> std::io::Result<()> {
-        let before: &[u8] = if self.first { b"\n    " } else { b",\n    " };
-        self.first = false;
-        self.w.write_all(before)?;
-        self.w.write_all(entry)
-    }
-
-    fn end(self) -> std::io::Result<()> {
-        let close: &[u8] = if self.first { b"]\n}" } else { b"\n  ]\n}" };
-        self.w.write_all(close)
-    }
-}
-
 /// A plan's entry of `plans.json`, as it is written there, appended to `out`: `false` for a
 /// plan without a typed plan (none is on the site).
 pub(crate) fn plan_entry(p: &SitePlan, out: &mut Vec<u8>) -> bool {
@@ -198,7 +148,7 @@ pub(crate) fn plan_entry(p: &SitePlan, out: &mut Vec<u8>) -> bool {
         history_url: p.has_history.then(|| history_file(&p.summary.id)),
     };
     // Serializing plain data into memory does not fail.
-    serde_json::to_writer_pretty(Indented(out), &data).is_ok()
+    pretty_json::entry(&data, out).is_ok()
 }
 
 #[derive(Serialize)]
@@ -381,7 +331,8 @@ impl Site {
         stop: &dyn Fn() -> bool,
         stopped: &std::cell::Cell<bool>,
     ) -> std::io::Result<()> {
-        let mut file = PlansJson::start(w, &self.info.generated)?;
+        let generated = [("generated", self.info.generated.as_str().into())];
+        let mut file = ListDocument::start(w, &generated, "plans")?;
         let mut entry = Vec::new();
         for (i, p) in self.plans.iter().enumerate() {
             if i % 64 == 0 && stop() {
@@ -591,31 +542,6 @@ mod tests {
             author: String::new(),
             summary: String::new(),
             changes: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn plans_json_is_laid_out_as_one_pretty_document() {
-        let entries = [
-            serde_json::json!({"id": "a", "plan": {"metrics": [{"x": 1}], "empty": []}}),
-            serde_json::json!({"id": "b\nc", "summary": {}, "list": ["x", {"y": null}]}),
-            serde_json::json!({"id": "d"}),
-        ];
-        for n in 0..=entries.len() {
-            let mut out = Vec::new();
-            let mut file = PlansJson::start(&mut out, "2026-03-01").unwrap();
-            for value in &entries[..n] {
-                let mut entry = Vec::new();
-                serde_json::to_writer_pretty(Indented(&mut entry), value).unwrap();
-                file.entry(&entry).unwrap();
-            }
-            file.end().unwrap();
-            let whole = serde_json::json!({"generated": "2026-03-01", "plans": &entries[..n]});
-            assert_eq!(
-                String::from_utf8(out).unwrap(),
-                serde_json::to_string_pretty(&whole).unwrap(),
-                "{n} entries"
-            );
         }
     }
 

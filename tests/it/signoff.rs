@@ -1076,3 +1076,32 @@ fn the_human_report_shows_the_line_of_a_finding_only_the_history_makes() {
     assert!(out.stdout.contains("signoff-stale"), "{}", out.stdout);
     assert!(out.stdout.contains(line.trim()), "{}", out.stdout);
 }
+
+/// `log --format json` says whether its trail is complete before it writes the plans: an
+/// object missing since the history was cached, needed again for an uncommitted edit, makes
+/// it incomplete as reading it would.
+#[test]
+fn a_blob_lost_since_the_cache_makes_the_trail_incomplete() {
+    let repo = base_repo();
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    repo.commit("Approve", BEN, "2026-01-06T09:00:00+00:00");
+    repo.edit_plan("alpha.md", "status: planned", "status: in_progress");
+    repo.commit("Progress", ANA, "2026-01-07T09:00:00+00:00");
+    assert_eq!(log(&repo, &[])["complete"], true);
+    // Cached now; the plan is edited and the committed blob it starts from is lost.
+    repo.edit_plan("alpha.md", "status: in_progress", "status: at_risk");
+    let blob = repo.git(&["rev-parse", "HEAD:plans/alpha.md"]);
+    let blob = blob.trim();
+    let object = repo
+        .path()
+        .join(".git/objects")
+        .join(&blob[..2])
+        .join(&blob[2..]);
+    std::fs::remove_file(&object).unwrap();
+    let out = repo.run(&["log", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let json: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(json["complete"], false, "{json}");
+    assert!(out.stderr.contains("objects are missing"), "{}", out.stderr);
+    assert_eq!(json["plans"][0]["revisions"][0]["commit"], "working tree");
+}
