@@ -190,6 +190,16 @@ impl TestRepo {
         std::fs::read_to_string(self.path().join(path)).unwrap()
     }
 
+    /// The file of the loose object `rev` names (`HEAD:plans/a.md`, `HEAD~1^{tree}`).
+    pub fn loose_object(&self, rev: &str) -> std::path::PathBuf {
+        let id = self.git(&["rev-parse", rev]);
+        let id = id.trim();
+        self.path()
+            .join(".git/objects")
+            .join(&id[..2])
+            .join(&id[2..])
+    }
+
     /// Runs git in the repository and returns its stdout.
     pub fn git(&self, args: &[&str]) -> String {
         self.git_with(args, &[])

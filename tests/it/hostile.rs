@@ -253,13 +253,7 @@ fn a_corrupted_git_object_is_a_clear_error() {
         "2026-01-06T10:00:00+01:00",
     );
     // Break the first commit's tree.
-    let tree = repo.git(&["rev-parse", "HEAD~1^{tree}"]);
-    let tree = tree.trim();
-    let object = repo
-        .path()
-        .join(".git/objects")
-        .join(&tree[..2])
-        .join(&tree[2..]);
+    let object = repo.loose_object("HEAD~1^{tree}");
     let mut perms = std::fs::metadata(&object).unwrap().permissions();
     #[allow(clippy::permissions_set_readonly_false)]
     perms.set_readonly(false);

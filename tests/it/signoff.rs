@@ -1090,14 +1090,7 @@ fn a_blob_lost_since_the_cache_makes_the_trail_incomplete() {
     assert_eq!(log(&repo, &[])["complete"], true);
     // Cached now; the plan is edited and the committed blob it starts from is lost.
     repo.edit_plan("alpha.md", "status: in_progress", "status: at_risk");
-    let blob = repo.git(&["rev-parse", "HEAD:plans/alpha.md"]);
-    let blob = blob.trim();
-    let object = repo
-        .path()
-        .join(".git/objects")
-        .join(&blob[..2])
-        .join(&blob[2..]);
-    std::fs::remove_file(&object).unwrap();
+    std::fs::remove_file(repo.loose_object("HEAD:plans/alpha.md")).unwrap();
     let out = repo.run(&["log", "--format", "json"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let json: Value = serde_json::from_str(&out.stdout).unwrap();
