@@ -54,15 +54,16 @@ pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
     match args.format {
         LogFormat::Json => {
             let trail = audit.trail(&paths, &trust)?;
-            let complete = audit.complete_for(&trail);
+            // A handle on the repository stays open while the plans are written, so that
+            // libgit2 keeps its packs open for the threads' own (it closes a pack with its last
+            // handle).
+            let git = audit.open_git()?;
+            let complete = audit.complete_for(&trail, &git);
             if !complete && !audit.partial {
                 cmd::warn(MISSING_WARNING, ctx.color);
             }
             // Written a slice of plans at a time, each slice read and laid out in parallel:
-            // the trail of 10,000 plans is hundreds of megabytes of JSON, never held whole. A
-            // handle on the repository stays open meanwhile, so that its packs stay open for
-            // the threads' own (libgit2 closes a pack with its last handle).
-            let _packs = audit.open_git()?;
+            // the trail of 10,000 plans is hundreds of megabytes of JSON, never held whole.
             let written = cmd::write_stdout(|w| {
                 let fields = [
                     ("shallow", audit.shallow.into()),

@@ -75,7 +75,8 @@ pub(crate) fn print_json(value: &impl serde::Serialize) -> Result<(), Error> {
 
 /// Writes what `write` produces to stdout through a buffer, with a final line break. A reader
 /// that closed the pipe early is not an error; an [`Error`] `write` carries in an I/O error is
-/// that error.
+/// that error. On an error, what is still in the buffer is not written: a document that fails
+/// within its first 64 KB prints nothing, a longer one stops where the buffer last went out.
 pub(crate) fn write_stdout(
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), Error> {
@@ -84,6 +85,9 @@ pub(crate) fn write_stdout(
     let result = write(&mut writer)
         .and_then(|()| writer.write_all(b"\n"))
         .and_then(|()| writer.flush());
+    if result.is_err() {
+        let _ = writer.into_parts();
+    }
     match result {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),

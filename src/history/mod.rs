@@ -141,7 +141,8 @@ pub(crate) struct Trail {
     identity: Author,
 }
 
-/// The whole audit trail, as `planbook log --format json` prints it.
+/// The whole audit trail of `planbook log` (its JSON is written plan by plan, in this
+/// layout, by `cmd::log`).
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct History {
     pub(crate) shallow: bool,
@@ -604,22 +605,18 @@ impl Audit {
             .collect()
     }
 
-    /// Whether the histories of `trail` will all be complete, known before they are read: an
-    /// object their revisions need is missing from the repository (only the revisions the
-    /// cache does not have are read again; what `trail` read is counted already).
-    pub(crate) fn complete_for(&self, trail: &Trail) -> bool {
+    /// Whether the histories of `trail` will all be complete (see [`Audit::complete`]), known
+    /// before they are produced: false when an object their revisions need cannot be read.
+    /// What `trail` read is counted already; [`Audit::revisions`] reads again only the blobs
+    /// of revisions the cache lacks (the cache keeps no entry it cannot read back), which are
+    /// read here as it reads them, with `git`. Counts what it finds missing, as reading would.
+    pub(crate) fn complete_for(&self, trail: &Trail, git: &Repository) -> bool {
         if !self.complete() {
             return false;
         }
-        let Ok(git) = self.open_git() else {
-            return false;
-        };
-        let Ok(odb) = git.odb() else {
-            return false;
-        };
         let readable = |blob: &Option<String>| {
             blob.as_deref()
-                .is_none_or(|id| Oid::from_str(id).is_ok_and(|id| odb.exists(id)))
+                .is_none_or(|id| blob_text(git, id).is_some())
         };
         let all = trail.timelines.iter().flatten().all(|r| {
             let cached = r

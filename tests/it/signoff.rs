@@ -1078,23 +1078,34 @@ fn the_human_report_shows_the_line_of_a_finding_only_the_history_makes() {
 }
 
 /// `log --format json` says whether its trail is complete before it writes the plans: an
-/// object missing since the history was cached, needed again for an uncommitted edit, makes
-/// it incomplete as reading it would.
+/// object lost or damaged since the history was cached, needed again for an uncommitted edit,
+/// makes it incomplete as reading it would.
 #[test]
 fn a_blob_lost_since_the_cache_makes_the_trail_incomplete() {
-    let repo = base_repo();
-    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
-    repo.commit("Approve", BEN, "2026-01-06T09:00:00+00:00");
-    repo.edit_plan("alpha.md", "status: planned", "status: in_progress");
-    repo.commit("Progress", ANA, "2026-01-07T09:00:00+00:00");
-    assert_eq!(log(&repo, &[])["complete"], true);
-    // Cached now; the plan is edited and the committed blob it starts from is lost.
-    repo.edit_plan("alpha.md", "status: in_progress", "status: at_risk");
-    std::fs::remove_file(repo.loose_object("HEAD:plans/alpha.md")).unwrap();
-    let out = repo.run(&["log", "--format", "json"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let json: Value = serde_json::from_str(&out.stdout).unwrap();
-    assert_eq!(json["complete"], false, "{json}");
-    assert!(out.stderr.contains("objects are missing"), "{}", out.stderr);
-    assert_eq!(json["plans"][0]["revisions"][0]["commit"], "working tree");
+    for damage in ["removed", "damaged"] {
+        let repo = base_repo();
+        repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+        repo.commit("Approve", BEN, "2026-01-06T09:00:00+00:00");
+        repo.edit_plan("alpha.md", "status: planned", "status: in_progress");
+        repo.commit("Progress", ANA, "2026-01-07T09:00:00+00:00");
+        assert_eq!(log(&repo, &[])["complete"], true);
+        // Cached now; the plan is edited and the committed blob it starts from is lost.
+        repo.edit_plan("alpha.md", "status: in_progress", "status: at_risk");
+        let object = repo.loose_object("HEAD:plans/alpha.md");
+        if damage == "removed" {
+            std::fs::remove_file(&object).unwrap();
+        } else {
+            let mut perms = std::fs::metadata(&object).unwrap().permissions();
+            #[allow(clippy::permissions_set_readonly_false)]
+            perms.set_readonly(false);
+            std::fs::set_permissions(&object, perms).unwrap();
+            std::fs::write(&object, b"not a zlib stream").unwrap();
+        }
+        let out = repo.run(&["log", "--format", "json"]);
+        assert_eq!(out.code, 0, "{damage}: {}", out.stderr);
+        let json: Value = serde_json::from_str(&out.stdout).unwrap();
+        assert_eq!(json["complete"], false, "{damage}: {json}");
+        assert!(out.stderr.contains("objects are missing"), "{}", out.stderr);
+        assert_eq!(json["plans"][0]["revisions"][0]["commit"], "working tree");
+    }
 }
