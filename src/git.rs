@@ -35,6 +35,12 @@ pub(crate) mod testing {
         );
         String::from_utf8(out.stdout).expect("git prints UTF-8")
     }
+
+    /// Commits everything in the work tree at `dir`.
+    pub(crate) fn commit_all(dir: &Path, message: &str) {
+        git(dir, &["add", "-A"]);
+        git(dir, &["commit", "-q", "-m", message]);
+    }
 }
 
 /// The git repository holding `root` (searching upwards from it, as git does); `None` outside

@@ -251,8 +251,7 @@ mod tests {
         git(root, &["init", "-q"]);
         for (i, (file, text)) in commits.into_iter().enumerate() {
             std::fs::write(root.join(file), text).unwrap();
-            git(root, &["add", "."]);
-            git(root, &["commit", "-q", "-m", &format!("c{i}")]);
+            crate::git::testing::commit_all(root, &format!("c{i}"));
         }
         git(root, &[["gc", "-q"].as_slice(), gc].concat());
         dir
