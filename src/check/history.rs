@@ -80,8 +80,8 @@ pub(crate) fn run(
     audit.prepare_evidence(&refs)?;
     let shared: &Audit = audit;
     let identity = shared.identity();
-    type Remembered = Vec<crate::history::compare::Compared>;
-    let found: Vec<(Remembered, Vec<Diagnostic>)> = signed
+    // Everything verifying reads was compared and saved by `prepare_evidence`.
+    let found: Vec<Vec<Diagnostic>> = signed
         .par_iter()
         .map_init(
             || crate::git::open(&shared.git_dir),
@@ -109,15 +109,10 @@ pub(crate) fn run(
                     let records = shared.signoffs(&revisions, &current, settings.trust);
                     signoffs(settings, file, &records, &mut findings);
                 }
-                Ok((
-                    shared.worth_remembering(timeline, &revisions),
-                    findings.out,
-                ))
+                Ok(findings.out)
             },
         )
         .collect::<Result<_, Error>>()?;
-    let (computed, found): (Vec<Remembered>, Vec<Vec<Diagnostic>>) = found.into_iter().unzip();
-    audit.remember(computed.into_iter().flatten());
     out.extend(found.into_iter().flatten());
     Ok(out)
 }

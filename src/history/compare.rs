@@ -20,7 +20,7 @@ use crate::error::Error;
 use crate::git::packs::{Packs, Place};
 use crate::history::{blob_text, cache, fields};
 
-pub(crate) use cache::Compared;
+use cache::Compared;
 
 /// A change: the blob a revision starts from (`None` for a file added), and its own.
 pub(crate) type Change = (Option<String>, String);
@@ -448,7 +448,7 @@ impl Progress {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::git::testing::git;
+    use crate::git::testing::{commit_all, git};
     use crate::history::walk;
 
     /// What comparing each change on its own finds: the reference for reading them in the
@@ -532,10 +532,7 @@ mod tests {
         let root = dir.path();
         git(root, &["init", "-q", "-b", "main"]);
         std::fs::create_dir_all(root.join("plans/emea")).unwrap();
-        let commit = |message: &str| {
-            git(root, &["add", "-A"]);
-            git(root, &["commit", "-q", "-m", message]);
-        };
+        let commit = |message: &str| commit_all(root, message);
         for i in 0..12u32 {
             for f in 0..4 {
                 let status = if i % 3 == 0 { "draft" } else { "active" };

@@ -35,6 +35,12 @@ use crate::repo::Repo;
 /// (about 8 KB a plan).
 const EVIDENCE_GROUP: usize = 4_000;
 
+/// Whether the only revision of `timeline` added the file: verifying the sign-offs it carries
+/// reads no blob, since the file on disk is that revision (see [`Audit::revisions`]).
+fn only_added(timeline: &[RevisionRef]) -> bool {
+    matches!(timeline, [only] if only.old_blob.is_none())
+}
+
 /// The commit name of uncommitted edits.
 pub(crate) const WORKING_TREE: &str = "working tree";
 
@@ -631,47 +637,6 @@ impl Audit {
         all
     }
 
-    /// What of `revisions` (of `timeline`, in its order) was computed on this run and is worth
-    /// keeping for the next, in the cache's byte format: a tenth of its size decoded, so that
-    /// what many plans found can wait for [`Audit::remember`] without holding their revisions.
-    pub(crate) fn worth_remembering(
-        &self,
-        timeline: &[RevisionRef],
-        revisions: &[Revision],
-    ) -> Vec<compare::Compared> {
-        timeline
-            .iter()
-            .zip(revisions)
-            .filter_map(|(r, revision)| {
-                let new = r.new_blob.as_deref()?;
-                // What was read from missing objects is not kept: it would outlive the fetch
-                // that repairs the clone.
-                if revision.missing
-                    || revision.fields.is_empty()
-                    || self.cache.contains(r.old_blob.as_deref(), new)
-                {
-                    return None;
-                }
-                let computed = cache::Computed {
-                    changes: revision.changes.clone(),
-                    signoffs: revision.signoffs.clone(),
-                    fields: revision.fields.clone(),
-                };
-                Some((
-                    r.old_blob.clone(),
-                    new.to_string(),
-                    cache::Encoded::of(&computed),
-                ))
-            })
-            .collect()
-    }
-
-    /// Stores what was computed for the next run (best effort: a read-only `.git` is fine).
-    pub(crate) fn remember(&mut self, computed: impl IntoIterator<Item = compare::Compared>) {
-        self.cache.insert_compared(computed);
-        self.cache.save(&self.git_dir, &self.walk);
-    }
-
     /// Computes the field changes and sign-offs of every committed revision of `revisions`
     /// that the cache does not have yet, into the cache.
     ///
@@ -699,7 +664,8 @@ impl Audit {
     }
 
     /// Reads and compares in the packs' order what [`Audit::revisions`] reads to verify the
-    /// sign-offs of the plans with `timelines` (its `current` given), into the cache. Read one
+    /// sign-offs of the plans with `timelines` (its `current` given), into the cache, which is
+    /// saved for the next run (best effort: a read-only `.git` is fine). Read one
     /// plan at a time, the revisions of a long history without a cache resolved the packs'
     /// delta chains again and again (a `check` of 10,000 plans over 50,000 commits took 38 s).
     /// Plans are taken [`EVIDENCE_GROUP`] at a time: comparing keeps what it read of the
@@ -716,15 +682,15 @@ impl Audit {
         timelines: &[T],
         group: usize,
     ) -> Result<(), Error> {
-        // A plan whose only revision added it needs no blob read (see `revisions`).
         let read: Vec<&[RevisionRef]> = timelines
             .iter()
             .map(AsRef::as_ref)
-            .filter(|t| !(t.len() == 1 && t[0].old_blob.is_none()))
+            .filter(|t| !only_added(t))
             .collect();
         for plans in read.chunks(group.max(1)) {
             self.precompute(plans.iter().copied().flatten())?;
         }
+        self.cache.save(&self.git_dir, &self.walk);
         Ok(())
     }
 
@@ -830,7 +796,7 @@ impl Audit {
         identity: &Author,
         current: Option<&[signoff::SignoffEntry]>,
     ) -> Vec<Revision> {
-        let known = |i: usize, r: &RevisionRef| -> Option<cache::Computed> {
+        let known = |r: &RevisionRef| -> Option<cache::Computed> {
             let new = r.new_blob.as_ref()?;
             // Verifying the sign-offs the file carries needs no field changes.
             let hit = match current {
@@ -841,21 +807,18 @@ impl Audit {
                 return hit;
             }
             match current {
-                Some(signoffs) if i == 0 && timeline.len() == 1 && r.old_blob.is_none() => {
-                    Some(cache::Computed {
-                        changes: Vec::new().into(),
-                        signoffs: signoffs.to_vec().into(),
-                        fields: Vec::new().into(),
-                    })
-                }
+                Some(signoffs) if only_added(timeline) => Some(cache::Computed {
+                    changes: Vec::new().into(),
+                    signoffs: signoffs.to_vec().into(),
+                    fields: Vec::new().into(),
+                }),
                 _ => None,
             }
         };
         // What the cache knows, asked once per revision (field changes are decoded on asking).
         let mut computed: Vec<Option<(cache::Computed, bool)>> = timeline
             .iter()
-            .enumerate()
-            .map(|(i, r)| known(i, r).map(|c| (c, false)))
+            .map(|r| known(r).map(|c| (c, false)))
             .collect();
         // The rest is read oldest first: packs store a file's versions as deltas on each other,
         // and reading in that order keeps each delta's base in libgit2's cache. Each revision
@@ -1055,7 +1018,7 @@ fn git_error(e: git2::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::git::testing::git;
+    use crate::git::testing::{commit_all, git};
 
     /// Verifying sign-offs finds in the cache every revision it would read, compared
     /// beforehand for all plans at once, and reads none of a plan whose only revision added
@@ -1071,10 +1034,7 @@ mod tests {
                 "---\nid: {id}\nstatus: active\nmetrics:\n- id: bookings\n  target: {target}\n---\n## Summary\n\nText.\n"
             )
         };
-        let commit = |message: &str| {
-            git(root, &["add", "-A"]);
-            git(root, &["commit", "-q", "-m", message]);
-        };
+        let commit = |message: &str| commit_all(root, message);
         std::fs::write(root.join("plans/a.md"), plan("a", 1)).unwrap();
         std::fs::write(root.join("plans/b.md"), plan("b", 1)).unwrap();
         commit("add");
@@ -1113,7 +1073,12 @@ mod tests {
             .iter()
             .map(evidence)
             .collect();
+        // Saved for the next run.
+        let next = Audit::open(&repo, false).unwrap().unwrap();
+        assert!(timelines[1..].iter().flatten().all(|r| cached(&next, r)));
+        std::fs::remove_dir_all(root.join(".git/planbook")).unwrap();
         let fresh = Audit::open(&repo, false).unwrap().unwrap();
+        assert!(!timelines[1].iter().any(|r| cached(&fresh, r)));
         let read: Vec<_> = fresh
             .revisions(&git, &timelines[1], &identity, Some(&[]))
             .iter()
