@@ -47,10 +47,12 @@ pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
                 .unwrap_or_default()
         })
         .collect();
-    let within = |r: &crate::history::Revision| {
-        since.is_none_or(|b| b.starts_by(r.date)) && until.is_none_or(|b| b.ends_after(r.date))
+    // `--since` and `--until`, applied to each plan's revisions once its history is read.
+    let bound = |plan: &mut crate::history::PlanHistory| {
+        plan.revisions.retain(|r| {
+            since.is_none_or(|b| b.starts_by(r.date)) && until.is_none_or(|b| b.ends_after(r.date))
+        });
     };
-    let bounded = since.is_some() || until.is_some();
     match args.format {
         LogFormat::Json => {
             let trail = audit.trail(&paths, &trust)?;
@@ -64,7 +66,7 @@ pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
             }
             // Written a slice of plans at a time, each slice read and laid out in parallel:
             // the trail of 10,000 plans is hundreds of megabytes of JSON, never held whole.
-            let written = cmd::write_stdout(|w| {
+            cmd::write_stdout(|w| {
                 let fields = [
                     ("shallow", audit.shallow.into()),
                     ("complete", complete.into()),
@@ -74,9 +76,7 @@ pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
                     let end = (start + SLICE).min(paths.len());
                     let entries = audit
                         .histories(&trail, start..end, &paths, &ids, &trust, |mut plan| {
-                            if bounded {
-                                plan.revisions.retain(within);
-                            }
+                            bound(&mut plan);
                             let mut entry = Vec::new();
                             pretty_json::entry(&plan, &mut entry).map(|()| entry)
                         })
@@ -86,19 +86,14 @@ pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
                     }
                 }
                 doc.end()
-            });
-            written?;
+            })?;
         }
         LogFormat::Human => {
             let mut history = audit.history(&paths, &ids, &trust)?;
             if !history.complete && !audit.partial {
                 cmd::warn(MISSING_WARNING, ctx.color);
             }
-            if bounded {
-                for plan in &mut history.plans {
-                    plan.revisions.retain(within);
-                }
-            }
+            history.plans.iter_mut().for_each(bound);
             cmd::print(&human(&history, &trust.people))?;
         }
     }

@@ -425,3 +425,33 @@ fn shallow_clones_say_so_and_do_not_pass_signoffs() {
         out.stderr
     );
 }
+
+/// The trail of more plans than `log` reads and writes at a time comes out whole and in order,
+/// each plan's `--since` applied.
+#[test]
+fn log_of_many_plans_is_written_whole_and_in_order() {
+    let repo = TestRepo::with_git();
+    let plans = 600;
+    for i in 0..plans {
+        repo.plan(
+            &format!("p{i:03}.md"),
+            draft().replace("id: alpha", &format!("id: p{i:03}")),
+        );
+    }
+    repo.commit("Add the plans", ANA, "2026-01-05T09:00:00+00:00");
+    for i in (0..plans).step_by(7) {
+        repo.edit_plan(&format!("p{i:03}.md"), "status: draft", "status: in_review");
+    }
+    repo.commit("Review every seventh", ANA, "2026-01-08T09:00:00+00:00");
+    for (args, edited, others) in [(&[][..], 2, 1), (&["--since", "2026-01-07"][..], 1, 0)] {
+        let json = log_json(&repo, args);
+        let listed = json["plans"].as_array().unwrap();
+        assert_eq!(listed.len(), plans, "{args:?}");
+        for (i, plan) in listed.iter().enumerate() {
+            assert_eq!(plan["id"], format!("p{i:03}"), "{args:?}");
+            let revisions = plan["revisions"].as_array().unwrap().len();
+            let expected = if i % 7 == 0 { edited } else { others };
+            assert_eq!(revisions, expected, "{args:?} p{i:03}");
+        }
+    }
+}
