@@ -52,28 +52,98 @@ impl<'a> ListDocument<'a> {
 
 /// Appends `value` to `out` laid out as an entry of a [`ListDocument`]'s list.
 pub(crate) fn entry(value: &impl Serialize, out: &mut Vec<u8>) -> serde_json::Result<()> {
-    serde_json::to_writer_pretty(Indented(out), value)
+    let layout = EntryLayout {
+        depth: ENTRY_DEPTH,
+        has_value: false,
+    };
+    value.serialize(&mut serde_json::Serializer::with_formatter(out, layout))
 }
 
-/// A writer that indents every line after the first by the list's two levels: an entry
-/// serialized on its own reads as it does inside the document. (A JSON string holds no line
-/// break: every one is the layout's.)
-struct Indented<'a>(&'a mut Vec<u8>);
+/// How deep a list entry stands in the document: inside the object, inside its list.
+const ENTRY_DEPTH: usize = 2;
 
-impl Write for Indented<'_> {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        let mut lines = bytes.split(|b| *b == b'\n');
-        if let Some(first) = lines.next() {
-            self.0.extend_from_slice(first);
+/// serde_json's pretty layout (two spaces a level) starting `depth` levels in: an entry
+/// serialized on its own reads as it does inside the document. Each line break and its
+/// indentation go out in one write.
+struct EntryLayout {
+    depth: usize,
+    /// Whether the list or object being closed holds anything (an empty one closes on the
+    /// line it opened).
+    has_value: bool,
+}
+
+impl EntryLayout {
+    fn new_line<W: ?Sized + Write>(&self, w: &mut W, comma: bool) -> std::io::Result<()> {
+        const SPACES: &[u8] = &[b' '; 128];
+        let mut indent = 2 * self.depth;
+        w.write_all(if comma { b",\n" } else { b"\n" })?;
+        while indent > 0 {
+            let n = indent.min(SPACES.len());
+            w.write_all(&SPACES[..n])?;
+            indent -= n;
         }
-        for line in lines {
-            self.0.extend_from_slice(b"\n    ");
-            self.0.extend_from_slice(line);
-        }
-        Ok(bytes.len())
+        Ok(())
     }
 
-    fn flush(&mut self) -> std::io::Result<()> {
+    fn open<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.new_line(w, false)?;
+        }
+        w.write_all(bracket)
+    }
+}
+
+impl serde_json::ser::Formatter for EntryLayout {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.new_line(w, !first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.new_line(w, !first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
         Ok(())
     }
 }
@@ -82,12 +152,23 @@ impl Write for Indented<'_> {
 mod tests {
     use super::*;
 
+    /// A value nested `levels` lists and objects deep (deeper than one write of spaces).
+    fn deep(levels: usize) -> serde_json::Value {
+        (0..levels).fold(serde_json::json!("\"end\""), |inner, level| {
+            if level % 2 == 0 {
+                serde_json::json!([inner, []])
+            } else {
+                serde_json::json!({"k": inner, "e": {}})
+            }
+        })
+    }
+
     #[test]
     fn a_list_document_is_laid_out_as_one_pretty_document() {
         let entries = [
             serde_json::json!({"id": "a", "plan": {"metrics": [{"x": 1}], "empty": []}}),
             serde_json::json!({"id": "b\nc", "summary": {}, "list": ["x", {"y": null}]}),
-            serde_json::json!({"id": "d"}),
+            serde_json::json!({"id": "d", "deep": deep(70), "n": [1.5, -2, true, null]}),
         ];
         for n in 0..=entries.len() {
             let mut out = Vec::new();
