@@ -6,6 +6,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::error::Error;
+use crate::plan::cache::ParseCache;
 use crate::plan::{People, PlanFile, Schema};
 use crate::read::{MAX_PLAN_BYTES, ReadError, kind_of, read_bounded, read_limited};
 
@@ -20,6 +21,8 @@ pub struct Repo {
     pub(crate) config: Config,
     pub(crate) people: People,
     pub(crate) schema: Schema,
+    /// Plans parsed on earlier runs, when the command keeps them (see [`Repo::keep_parsed`]).
+    parsed: Option<ParseCache>,
 }
 
 impl Repo {
@@ -50,7 +53,23 @@ impl Repo {
             config,
             people,
             schema,
+            parsed: None,
         })
+    }
+
+    /// From now on, plans whose files have not changed since an earlier run are taken as
+    /// parsed then, and what is parsed is kept for the next run by [`Repo::save_parsed`]
+    /// (see [`crate::plan::cache`]). Outside git nothing is kept.
+    pub(crate) fn keep_parsed(&mut self) {
+        self.parsed = ParseCache::open(&self.root, &self.schema);
+    }
+
+    /// Writes the plans parsed on this run for the next (when anything changed), and stops
+    /// keeping them.
+    pub(crate) fn save_parsed(&mut self) {
+        if let Some(cache) = self.parsed.take() {
+            cache.save(&self.root);
+        }
     }
 
     /// The plans folder.
@@ -102,7 +121,10 @@ impl Repo {
             );
         }
         match read_bounded(&full) {
-            Ok(bytes) => PlanFile::parse_owned(path.to_path_buf(), bytes, &self.schema),
+            Ok(bytes) => match &self.parsed {
+                Some(cache) => cache.parse(path, bytes, &self.schema),
+                None => PlanFile::parse_owned(path.to_path_buf(), bytes, &self.schema),
+            },
             Err(ReadError::TooLarge(size)) => PlanFile::unreadable(
                 path.to_path_buf(),
                 format!(

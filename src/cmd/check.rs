@@ -16,6 +16,7 @@ use crate::report::{self, CheckReport};
 pub(crate) fn run(ctx: &Context, args: &CheckArgs) -> Result<ExitStatus, Error> {
     let as_of = cmd::as_of(args.as_of.as_deref())?;
     let mut repo = ctx.repo()?;
+    repo.keep_parsed();
     let cwd = ctx.cwd()?;
     let listed = repo.plan_files()?;
     if !ctx.quiet {
@@ -124,6 +125,7 @@ pub(crate) fn run(ctx: &Context, args: &CheckArgs) -> Result<ExitStatus, Error> 
         }
         None => {}
     }
+    repo.save_parsed();
     check::finish(&repo, &trust, &plans, &mut diagnostics);
     // The text of a plan is kept only while its own rules run, or when they found something;
     // the human report shows lines of the others it has findings in by reading them again.

@@ -16,6 +16,8 @@ pub(crate) struct Encoder<'a> {
     /// Where each numbered string lies in `bytes`, as `(offset, length)`: what a [`Decoder`]
     /// resumed in the middle of the bytes needs (kept for a file, see [`Encoder::file`]).
     table: Option<Vec<(usize, usize)>>,
+    /// Every string is written out, none numbered (see [`Encoder::unnumbered`]).
+    unnumbered: bool,
 }
 
 impl<'a> Encoder<'a> {
@@ -33,6 +35,17 @@ impl<'a> Encoder<'a> {
             bytes,
             strings: std::collections::HashMap::new(),
             table: None,
+            unnumbered: false,
+        }
+    }
+
+    /// An encoder without magic that writes every string out in full rather than numbering
+    /// repeats: for small values written by the thousand, where numbering costs more time
+    /// than it saves room.
+    pub(crate) fn unnumbered() -> Encoder<'a> {
+        Encoder {
+            unnumbered: true,
+            ..Encoder::new(b"")
         }
     }
 
@@ -66,8 +79,17 @@ impl<'a> Encoder<'a> {
         self.bytes.extend_from_slice(digest);
     }
 
+    /// Bytes, as their length and themselves.
+    pub(crate) fn bytes(&mut self, bytes: &[u8]) {
+        self.uint(bytes.len() as u64);
+        self.bytes.extend_from_slice(bytes);
+    }
+
     /// A string: `0, length, bytes` the first time, its number plus one after.
     pub(crate) fn str(&mut self, s: &str) {
+        if self.unnumbered {
+            return self.in_full(s);
+        }
         if let Some(&n) = self.strings.get(s) {
             self.uint(n + 1);
             return;
@@ -75,8 +97,18 @@ impl<'a> Encoder<'a> {
         self.first(std::borrow::Cow::Owned(s.to_string()));
     }
 
+    /// A string written out, as the first time it is met.
+    fn in_full(&mut self, s: &str) {
+        self.uint(0);
+        self.uint(s.len() as u64);
+        self.bytes.extend_from_slice(s.as_bytes());
+    }
+
     /// The same for a string that outlives the encoder: it is not copied.
     pub(crate) fn str_kept(&mut self, s: &'a str) {
+        if self.unnumbered {
+            return self.in_full(s);
+        }
         if let Some(&n) = self.strings.get(s) {
             self.uint(n + 1);
             return;
@@ -317,6 +349,15 @@ impl<'a> Decoder<'a> {
         }
     }
 
+    /// Bytes an [`Encoder::bytes`] wrote.
+    pub(crate) fn bytes(&mut self) -> Option<&'a [u8]> {
+        let len = usize::try_from(self.uint()?).ok()?;
+        let end = self.at.checked_add(len)?;
+        let bytes = self.bytes.get(self.at..end)?;
+        self.at = end;
+        Some(bytes)
+    }
+
     pub(crate) fn str(&mut self) -> Option<&'a str> {
         match self.uint()? {
             0 => {
@@ -396,7 +437,7 @@ impl<'a> Decoder<'a> {
 
 /// A 64-bit checksum over `bytes`, eight bytes at a time (it guards against damage, not
 /// against someone who wants to forge a cache: anyone who can write `.git/` can do worse).
-fn checksum(bytes: &[u8]) -> u64 {
+pub(crate) fn checksum(bytes: &[u8]) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut h = (bytes.len() as u64).wrapping_mul(K);
     let mut chunks = bytes.chunks_exact(8);

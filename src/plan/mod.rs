@@ -2,6 +2,7 @@
 
 pub(crate) mod attention;
 pub(crate) mod body;
+pub(crate) mod cache;
 pub mod model;
 pub(crate) mod people;
 pub(crate) mod progress;
@@ -118,6 +119,38 @@ impl PlanFile {
         if file.problems.is_empty() {
             file.read(schema);
         }
+        file
+    }
+
+    /// A plan file as [`PlanFile::parse_owned`] found it on an earlier run (see [`cache`]),
+    /// with its text: the typed plan and the anchors are read from the front matter again.
+    pub(crate) fn restored(
+        path: PathBuf,
+        text: String,
+        front_matter: Option<Node>,
+        body: Option<Body>,
+        problems: Vec<Problem>,
+    ) -> PlanFile {
+        let index = LineIndex::new(&text);
+        let mut file = PlanFile {
+            path,
+            text,
+            index,
+            front_matter: None,
+            body,
+            plan: None,
+            anchors: Anchors::default(),
+            problems,
+        };
+        if let Some(node) = &front_matter
+            && matches!(node.value, yaml::Value::Map(_))
+        {
+            file.anchors = Anchors::of(node);
+            file.plan = serde_json::from_value::<Plan>(node.to_json())
+                .ok()
+                .map(Box::new);
+        }
+        file.front_matter = front_matter;
         file
     }
 

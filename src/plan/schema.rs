@@ -23,6 +23,8 @@ pub(crate) struct Schema {
     validator: Validator,
     /// Every property name the schema mentions, for "did you mean" suggestions.
     known_fields: BTreeSet<String>,
+    /// A SHA-256 of the schema, in hex: what plans were validated against.
+    digest: String,
 }
 
 /// A schema finding before it is tied to a file.
@@ -72,10 +74,20 @@ impl Schema {
             .map_err(|e| e.to_string())?;
         let mut known_fields = BTreeSet::new();
         collect_properties(json, &mut known_fields);
+        let digest = match serde_json::to_vec(json) {
+            Ok(bytes) => format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(&bytes)),
+            Err(e) => return Err(e.to_string()),
+        };
         Ok(Schema {
             validator,
             known_fields,
+            digest,
         })
+    }
+
+    /// A SHA-256 of the schema, in hex.
+    pub(crate) fn digest(&self) -> &str {
+        &self.digest
     }
 
     /// Validates front matter, returning one problem per wrong key or value.

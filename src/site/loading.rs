@@ -319,7 +319,7 @@ impl Site {
     /// with more than `held_typed_up_to` plans, each typed plan waits in the spool until then
     /// (see [`Held`]).
     pub(crate) fn load(
-        repo: Repo,
+        mut repo: Repo,
         options: &Options,
         updates: Updates,
         stream: Option<&output::Staging>,
@@ -351,6 +351,10 @@ impl Site {
             .map(|staging| data::Spool::in_folder(staging.scratch_folder()))
             .transpose()?;
         let aside = paths.len() > held_typed_up_to;
+        // A one-off build takes unchanged plans as an earlier `check` or `build` parsed them.
+        if updates == Updates::None {
+            repo.keep_parsed();
+        }
         let mut visible: Vec<(PlanFile, Option<Held>)> = paths
             .par_iter()
             .map(|p| {
@@ -361,6 +365,7 @@ impl Site {
                 (file, held)
             })
             .collect();
+        repo.save_parsed();
         duplicate_ids(visible.iter().map(|(f, _)| f))?;
         let mut skipped = listed.skipped;
         visible.retain(|(file, _)| match &file.plan {

@@ -1212,3 +1212,64 @@ fn a_reassessment_dated_in_the_future_or_before_the_start_is_not_a_record() {
     assert_eq!(only(&found, "checkin-date"), vec![]);
     assert_eq!(only(&found, "reassessment-overdue"), vec![]);
 }
+
+#[test]
+fn a_repeated_check_takes_unchanged_plans_from_the_cache_and_agrees() {
+    let repo = TestRepo::with_git();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    repo.plan(
+        "beta.md",
+        valid_plan("beta").replace("status: approved", "status: nope"),
+    );
+    repo.commit(
+        "Two plans",
+        "Ana Lima <ana@example.com>",
+        "2026-01-05T10:00:00Z",
+    );
+    let cache = repo.path().join(".git/planbook/plans-cache.bin");
+    let first = repo.check_json(&[]);
+    assert!(cache.exists(), "the plans parsed are kept");
+    assert_eq!(only(&common::findings(&first.1), "schema"), vec![(4, 9)]);
+    assert_eq!(repo.check_json(&[]), first);
+
+    // An edit is read, cached or not.
+    repo.edit_plan("alpha.md", "status: approved", "status: unheard-of");
+    let edited = repo.check_json(&[]);
+    assert_eq!(
+        only(&common::findings(&edited.1), "schema"),
+        vec![(4, 9), (4, 9)]
+    );
+    assert_eq!(repo.check_json(&[]), edited);
+
+    // The repository's own schema: every plan is validated against it.
+    let schema = planbook::plan::schema::BUILTIN.replace(
+        "\"required\": [\"id\", \"title\", \"status\", \"owner\", \"scope\", \"period\", \"metrics\", \"activities\"]",
+        "\"required\": [\"id\", \"title\", \"status\", \"owner\", \"scope\", \"period\", \"metrics\", \"activities\", \"cost_centre\"]",
+    );
+    repo.write("schema/plan.schema.json", &schema);
+    let stricter = repo.check_json(&[]);
+    assert_eq!(only(&common::findings(&stricter.1), "schema").len(), 4);
+    std::fs::remove_file(repo.path().join("schema/plan.schema.json")).unwrap();
+    assert_eq!(repo.check_json(&[]), edited);
+
+    // A damaged or foreign cache is read as none, and replaced.
+    for damage in [&b"garbage"[..], b"", &std::fs::read(&cache).unwrap()[..100]] {
+        std::fs::write(&cache, damage).unwrap();
+        assert_eq!(repo.check_json(&[]), edited);
+        assert_eq!(repo.check_json(&[]), edited);
+    }
+    // In CI (a fresh clone, checked once) the cache is read but not written.
+    std::fs::remove_file(&cache).unwrap();
+    let out = common::planbook(repo.path())
+        .args(["check", "--format", "json", "--as-of", "2026-03-01"])
+        .env("CI", "true")
+        .output()
+        .unwrap();
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap(),
+        edited.1
+    );
+    assert!(!cache.exists());
+    // The cache lives in `.git`: the work tree holds the edit and nothing else.
+    assert_eq!(repo.git(&["status", "--porcelain"]), " M plans/alpha.md\n");
+}

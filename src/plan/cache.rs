@@ -1,0 +1,714 @@
+//! Plans as parsed before, in `.git/planbook/plans-cache.bin`: a plan file whose bytes have
+//! not changed since the last `check` or `build` is not parsed again.
+//!
+//! What parsing a plan finds (its front-matter tree with every position, its body's headings
+//! and links, the problems reading it raised, schema findings included) depends on nothing
+//! but the file's bytes, the schema and planbook itself. The cache keeps it per path under a
+//! SHA-256 of the bytes, for one schema and one planbook executable; a plan whose bytes
+//! differ, and every plan after the schema or planbook changed, is parsed again. The typed
+//! plan is read from the cached tree as from a parsed one. Rules always run anew: they depend
+//! on the date, `people.yaml`, the configuration and the rest of the repository.
+//!
+//! Like the history cache it is a cache: anything unreadable, damaged or foreign is ignored,
+//! it is written atomically, and deleting it is always safe.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use sha2::{Digest, Sha256};
+
+use crate::diagnostic::Span;
+use crate::history::binary::{Decoder, Encoder, checksum};
+use crate::plan::body::{Body, Heading, Link};
+use crate::plan::yaml::{self, Key, Node, Value};
+use crate::plan::{PlanFile, Problem, Schema};
+use crate::rules::Rule;
+
+const FILE: &str = "planbook/plans-cache.bin";
+const MAGIC: &[u8] = b"planbook plans cache\n";
+/// Bumped whenever what is cached is laid out differently.
+const FORMAT: u64 = 1;
+
+/// A SHA-256 of a plan file's bytes.
+type FileDigest = [u8; 32];
+
+/// The plans parsed before, and those parsed or found on this run.
+///
+/// The file is the magic, the format, the identity of the parsing (see [`identity`]), then one
+/// frame per plan in any order: its path, the digest of its bytes, its entry and a checksum of
+/// the entry. A plan parsed on this run is written to the next file as soon as it is parsed
+/// (nothing is held for it); the frames of the plans found unchanged are copied over at the
+/// end, if the file is written at all.
+pub(crate) struct ParseCache {
+    path: PathBuf,
+    /// Who wrote the file: planbook's version and executable, and the schema.
+    identity: String,
+    /// The file as read, empty when there was none.
+    stored: Vec<u8>,
+    /// Each plan path in `stored`, with where its frame lies.
+    frames: HashMap<String, Frame>,
+    /// The plans read on this run, with their frame in `stored` when found there.
+    seen: Mutex<Vec<(String, Option<Range<usize>>)>>,
+    /// The next file, begun when the first plan is parsed.
+    next: Mutex<Next>,
+    /// Whether this run writes the file: not in CI (`CI` set), where a fresh clone is checked
+    /// once and the cache would only cost the writing.
+    writes: bool,
+}
+
+/// Where a plan's frame lies in the file read.
+struct Frame {
+    digest: FileDigest,
+    /// The whole frame, copied as it is to the next file.
+    whole: Range<usize>,
+    /// The entry within it, and its checksum.
+    entry: Range<usize>,
+    sum: u64,
+}
+
+enum Next {
+    NotBegun,
+    Writing(std::io::BufWriter<tempfile::NamedTempFile>),
+    /// The folder or the disk refused: nothing is written on this run.
+    Failed,
+}
+
+impl ParseCache {
+    /// The cache of the git repository holding `root`, for plans read with `schema`; `None`
+    /// outside git or when planbook cannot tell which executable it is.
+    pub(crate) fn open(root: &Path, schema: &Schema) -> Option<ParseCache> {
+        let git = crate::git::discover(root)?;
+        let identity = identity(schema)?;
+        // Plans repositories in folders of one git work tree keep a cache each.
+        let inside = crate::git::root_in_workdir(&git, root);
+        let path = if inside.as_os_str().is_empty() {
+            git.path().join(FILE)
+        } else {
+            let folder = format!("{:x}", Sha256::digest(inside.to_string_lossy().as_bytes()));
+            git.path().join(format!("{FILE}.{}", &folder[..16]))
+        };
+        let mut cache = ParseCache {
+            path,
+            identity,
+            stored: Vec::new(),
+            frames: HashMap::new(),
+            seen: Mutex::new(Vec::new()),
+            next: Mutex::new(Next::NotBegun),
+            writes: std::env::var_os("CI").is_none(),
+        };
+        if let Ok(stored) = std::fs::read(&cache.path)
+            && let Some(frames) = index(&stored, &cache.identity)
+        {
+            cache.stored = stored;
+            cache.frames = frames;
+        }
+        Some(cache)
+    }
+
+    /// The plan at `path` (relative to the root) with file bytes `bytes`: as cached when the
+    /// bytes are those cached for the path, else parsed with `schema`.
+    pub(crate) fn parse(&self, path: &Path, bytes: Vec<u8>, schema: &Schema) -> PlanFile {
+        if !self.writes && self.frames.is_empty() {
+            return PlanFile::parse_owned(path.to_path_buf(), bytes, schema);
+        }
+        let key = path.to_string_lossy().into_owned();
+        let digest: FileDigest = Sha256::digest(&bytes).into();
+        let mut bytes = bytes;
+        if let Some(frame) = self.frames.get(&key)
+            && frame.digest == digest
+        {
+            let entry = &self.stored[frame.entry.clone()];
+            let restored = if checksum(entry) == frame.sum {
+                restore(path, bytes, entry)
+            } else {
+                Err(bytes)
+            };
+            match restored {
+                Ok(file) => {
+                    self.remember(key, Some(frame.whole.clone()));
+                    return file;
+                }
+                Err(given_back) => bytes = given_back,
+            }
+        }
+        let file = PlanFile::parse_owned(path.to_path_buf(), bytes, schema);
+        if !self.writes {
+            return file;
+        }
+        if let Some(entry) = encode(&file) {
+            self.write(&key, &digest, &entry);
+        }
+        self.remember(key, None);
+        file
+    }
+
+    fn remember(&self, path: String, found: Option<Range<usize>>) {
+        if let Ok(mut seen) = self.seen.lock() {
+            seen.push((path, found));
+        }
+    }
+
+    /// Adds the frame of a plan parsed on this run to the next file, beginning it if need be.
+    fn write(&self, path: &str, digest: &FileDigest, entry: &[u8]) {
+        let mut head = Encoder::unnumbered();
+        head.bytes(path.as_bytes());
+        head.bytes(digest);
+        head.uint(entry.len() as u64);
+        let head = head.into_bytes();
+        let sum = checksum(entry).to_le_bytes();
+        let Ok(mut next) = self.next.lock() else {
+            return;
+        };
+        if let Next::NotBegun = *next {
+            *next = begin(&self.path, &self.identity).map_or(Next::Failed, Next::Writing);
+        }
+        if let Next::Writing(w) = &mut *next {
+            let written = w
+                .write_all(&head)
+                .and_then(|()| w.write_all(entry))
+                .and_then(|()| w.write_all(&sum));
+            if written.is_err() {
+                *next = Next::Failed;
+            }
+        }
+    }
+
+    /// Puts the next file in place when this run parsed a plan, or did not read a plan the
+    /// file holds that is gone now: with the plans read on this run, and those it did not read
+    /// whose files are still under `root`. Failures are ignored (the next run parses again).
+    pub(crate) fn save(self, root: &Path) {
+        if !self.writes {
+            return;
+        }
+        let seen = self.seen.into_inner().unwrap_or_default();
+        let parsed = seen.iter().any(|(_, found)| found.is_none());
+        let read: std::collections::HashSet<&str> =
+            seen.iter().map(|(path, _)| path.as_str()).collect();
+        let unread = self
+            .frames
+            .iter()
+            .filter(|(path, _)| !read.contains(path.as_str()));
+        let kept: Vec<Range<usize>> = unread
+            .clone()
+            .filter(|(path, _)| root.join(path.as_str()).is_file())
+            .map(|(_, frame)| frame.whole.clone())
+            .collect();
+        if !parsed && kept.len() == unread.count() {
+            return;
+        }
+        let next = match self.next.into_inner() {
+            Ok(Next::Writing(w)) => Some(w),
+            Ok(Next::NotBegun) => begin(&self.path, &self.identity),
+            _ => None,
+        };
+        let Some(mut w) = next else { return };
+        let found = seen.iter().filter_map(|(_, found)| found.clone());
+        for range in found.chain(kept) {
+            if w.write_all(&self.stored[range]).is_err() {
+                return;
+            }
+        }
+        if let Ok(temp) = w.into_inner() {
+            let _ = temp.persist(&self.path);
+        }
+    }
+}
+
+/// A temporary file beside the cache file at `path`, with the header written.
+fn begin(path: &Path, identity: &str) -> Option<std::io::BufWriter<tempfile::NamedTempFile>> {
+    let dir = path.parent()?;
+    std::fs::create_dir_all(dir).ok()?;
+    let temp = crate::atomic::temp_file_in(dir).ok()?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, temp);
+    let mut header = Encoder::new(MAGIC);
+    header.uint(FORMAT);
+    header.bytes(identity.as_bytes());
+    w.write_all(&header.into_bytes()).ok()?;
+    Some(w)
+}
+
+/// Where each plan's frame lies in a cache file, if the file was written by this planbook
+/// for this schema and every frame is whole (each entry's checksum is checked when it is
+/// used).
+fn index(stored: &[u8], identity: &str) -> Option<HashMap<String, Frame>> {
+    let body = stored.strip_prefix(MAGIC)?;
+    let mut d = Decoder::plain(body);
+    if d.uint()? != FORMAT || d.bytes()? != identity.as_bytes() {
+        return None;
+    }
+    let base = MAGIC.len();
+    let mut frames = HashMap::new();
+    while !d.at_end() {
+        let start = base + d.position();
+        let path = std::str::from_utf8(d.bytes()?).ok()?.to_string();
+        let digest: FileDigest = d.bytes()?.try_into().ok()?;
+        let entry = d.bytes()?;
+        let entry_start = entry.as_ptr() as usize - stored.as_ptr() as usize;
+        let sum = d.u64_fixed()?;
+        let frame = Frame {
+            digest,
+            whole: start..base + d.position(),
+            entry: entry_start..entry_start + entry.len(),
+            sum,
+        };
+        frames.insert(path, frame);
+    }
+    Some(frames)
+}
+
+/// What identifies the parsing the cached plans came from: planbook's version, its executable
+/// (a rebuilt planbook may parse differently under the same version) and the schema.
+fn identity(schema: &Schema) -> Option<String> {
+    let exe = std::env::current_exe().ok()?;
+    let meta = std::fs::metadata(exe).ok()?;
+    let modified = meta
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    Some(format!(
+        "{} {} {}.{:09} {}",
+        env!("CARGO_PKG_VERSION"),
+        meta.len(),
+        modified.as_secs(),
+        modified.subsec_nanos(),
+        schema.digest(),
+    ))
+}
+
+/// A parsed plan's entry: its problems, front-matter tree and body. `None` for a file that is
+/// not UTF-8 text (it is parsed again each time: there is nothing to save).
+fn encode(file: &PlanFile) -> Option<Vec<u8>> {
+    if file.text.is_empty() && !file.problems.is_empty() {
+        return None;
+    }
+    let mut e = EntryWriter {
+        e: Encoder::unnumbered(),
+        line: 0,
+    };
+    e.uint(file.problems.len() as u64);
+    for p in &file.problems {
+        e.str_kept(p.rule.name());
+        span(&mut e, p.span);
+        e.str_kept(&p.message);
+        e.opt_str_kept(p.help.as_deref());
+    }
+    match &file.front_matter {
+        None => e.flag(false),
+        Some(node) => {
+            e.flag(true);
+            encode_node(&mut e, node);
+        }
+    }
+    match &file.body {
+        None => e.flag(false),
+        Some(body) => {
+            e.flag(true);
+            encode_body(&mut e, body);
+        }
+    }
+    Some(e.e.into_bytes())
+}
+
+/// The plan at `path` with file bytes `bytes` from its cached `entry`; the bytes back if the
+/// entry cannot be read (the plan is then parsed).
+fn restore(path: &Path, bytes: Vec<u8>, entry: &[u8]) -> Result<PlanFile, Vec<u8>> {
+    let Some((problems, front_matter, body)) = decode(entry) else {
+        return Err(bytes);
+    };
+    let bom = bytes.starts_with("\u{feff}".as_bytes());
+    let text_len = bytes.len() - if bom { 3 } else { 0 };
+    if body.as_ref().is_some_and(|b| b.offset > text_len) {
+        return Err(bytes);
+    }
+    let text = String::from_utf8(bytes).map_err(|e| e.into_bytes())?;
+    Ok(PlanFile::restored(
+        path.to_path_buf(),
+        crate::plan::without_bom(text),
+        front_matter,
+        body,
+        problems,
+    ))
+}
+
+/// An entry's problems, front-matter tree and body.
+fn decode(entry: &[u8]) -> Option<(Vec<Problem>, Option<Node>, Option<Body>)> {
+    let mut d = EntryReader {
+        d: Decoder::plain(entry),
+        line: 0,
+    };
+    let n = d.count()?;
+    let mut problems = Vec::with_capacity(n);
+    for _ in 0..n {
+        problems.push(Problem {
+            rule: Rule::from_name(d.str()?)?,
+            span: read_span(&mut d)?,
+            message: d.string()?,
+            help: d.opt_string()?,
+        });
+    }
+    let front_matter = if d.flag()? {
+        Some(decode_node(&mut d, 0)?)
+    } else {
+        None
+    };
+    let body = if d.flag()? {
+        Some(decode_body(&mut d)?)
+    } else {
+        None
+    };
+    d.at_end().then_some((problems, front_matter, body))
+}
+
+/// An entry being written: an encoder, and the line of the last position written (each line
+/// is written as the step from that one, mostly a byte).
+struct EntryWriter<'a> {
+    e: Encoder<'a>,
+    line: u32,
+}
+
+/// An entry being read.
+struct EntryReader<'a> {
+    d: Decoder<'a>,
+    line: u32,
+}
+
+impl<'a> std::ops::Deref for EntryWriter<'a> {
+    type Target = Encoder<'a>;
+    fn deref(&self) -> &Encoder<'a> {
+        &self.e
+    }
+}
+
+impl std::ops::DerefMut for EntryWriter<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.e
+    }
+}
+
+impl<'a> std::ops::Deref for EntryReader<'a> {
+    type Target = Decoder<'a>;
+    fn deref(&self) -> &Decoder<'a> {
+        &self.d
+    }
+}
+
+impl std::ops::DerefMut for EntryReader<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.d
+    }
+}
+
+/// `n` as an unsigned number, small when `n` is near zero either side.
+fn zigzag(n: i64) -> u64 {
+    ((n << 1) ^ (n >> 63)) as u64
+}
+
+fn unzigzag(n: u64) -> i64 {
+    ((n >> 1) as i64) ^ -((n & 1) as i64)
+}
+
+fn span(e: &mut EntryWriter, span: Span) {
+    let step = i64::from(span.line) - i64::from(e.line);
+    e.line = span.line;
+    e.e.uint(zigzag(step));
+    e.e.uint(u64::from(span.column));
+    e.e.uint(zigzag(i64::from(span.end_line) - i64::from(span.line)));
+    e.e.uint(u64::from(span.end_column));
+}
+
+fn read_span(d: &mut EntryReader) -> Option<Span> {
+    let line = u32::try_from(i64::from(d.line) + unzigzag(d.d.uint()?)).ok()?;
+    d.line = line;
+    let column = u32::try_from(d.d.uint()?).ok()?;
+    let end_line = u32::try_from(i64::from(line) + unzigzag(d.d.uint()?)).ok()?;
+    let end_column = u32::try_from(d.d.uint()?).ok()?;
+    Some(Span {
+        line,
+        column,
+        end_line,
+        end_column,
+    })
+}
+
+fn encode_node<'a>(e: &mut EntryWriter<'a>, node: &'a Node) {
+    match &node.value {
+        Value::Null => e.uint(0),
+        Value::Bool(b) => e.uint(1 + u64::from(*b)),
+        Value::Number(n) => {
+            e.uint(3);
+            e.str(&n.to_string());
+        }
+        Value::String(s) => {
+            e.uint(4);
+            e.str_kept(s);
+        }
+        Value::Seq(items) => {
+            e.uint(5);
+            e.uint(items.len() as u64);
+            for item in items {
+                encode_node(e, item);
+            }
+        }
+        Value::Map(entries) => {
+            e.uint(6);
+            e.uint(entries.len() as u64);
+            for (key, value) in entries {
+                e.str_kept(&key.name);
+                span(e, key.span);
+                encode_node(e, value);
+            }
+        }
+    }
+    span(e, node.span);
+}
+
+fn decode_node(d: &mut EntryReader, depth: usize) -> Option<Node> {
+    // The YAML reader bounds nesting; this bounds a damaged file's.
+    if depth > yaml::MAX_DEPTH {
+        return None;
+    }
+    let value = match d.uint()? {
+        0 => Value::Null,
+        1 => Value::Bool(false),
+        2 => Value::Bool(true),
+        3 => Value::Number(d.str()?.parse().ok()?),
+        4 => Value::String(d.string()?),
+        5 => {
+            let n = d.count()?;
+            let mut items = Vec::with_capacity(n);
+            for _ in 0..n {
+                items.push(decode_node(d, depth + 1)?);
+            }
+            Value::Seq(items)
+        }
+        6 => {
+            let n = d.count()?;
+            let mut entries = Vec::with_capacity(n);
+            for _ in 0..n {
+                let key = Key {
+                    name: d.string()?,
+                    span: read_span(d)?,
+                };
+                entries.push((key, decode_node(d, depth + 1)?));
+            }
+            Value::Map(entries)
+        }
+        _ => return None,
+    };
+    Some(Node {
+        value,
+        span: read_span(d)?,
+    })
+}
+
+fn encode_body<'a>(e: &mut EntryWriter<'a>, body: &'a Body) {
+    e.uint(body.offset as u64);
+    e.uint(u64::from(body.first_line));
+    e.uint(body.headings.len() as u64);
+    for h in &body.headings {
+        e.uint(u64::from(h.level));
+        e.str_kept(&h.text);
+        e.str_kept(&h.key);
+        span(e, h.span);
+    }
+    e.uint(body.links.len() as u64);
+    for link in &body.links {
+        e.str_kept(&link.destination);
+        span(e, link.span);
+    }
+    e.uint(body.words as u64);
+    match body.too_deep {
+        None => e.flag(false),
+        Some(at) => {
+            e.flag(true);
+            span(e, at);
+        }
+    }
+}
+
+fn decode_body(d: &mut EntryReader) -> Option<Body> {
+    let offset = usize::try_from(d.uint()?).ok()?;
+    let first_line = u32::try_from(d.uint()?).ok()?;
+    let n = d.count()?;
+    let mut headings = Vec::with_capacity(n);
+    for _ in 0..n {
+        headings.push(Heading {
+            level: u8::try_from(d.uint()?).ok()?,
+            text: d.string()?,
+            key: d.string()?,
+            span: read_span(d)?,
+        });
+    }
+    let n = d.count()?;
+    let mut links = Vec::with_capacity(n);
+    for _ in 0..n {
+        links.push(Link {
+            destination: d.string()?,
+            span: read_span(d)?,
+        });
+    }
+    let words = usize::try_from(d.uint()?).ok()?;
+    let too_deep = if d.flag()? { Some(read_span(d)?) } else { None };
+    Some(Body {
+        offset,
+        first_line,
+        headings,
+        links,
+        words,
+        too_deep,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Plans as they come: every example plan, the fuzzing seeds, and files that stop at each
+    /// way reading a plan can stop.
+    fn samples() -> Vec<(PathBuf, Vec<u8>)> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut samples = Vec::new();
+        let mut folders = vec![root.join("plans"), root.join("tests/fuzz-regressions")];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else if path.extension().is_some_and(|e| e == "md") {
+                    samples.push((path.clone(), std::fs::read(&path).unwrap()));
+                }
+            }
+        }
+        assert!(samples.len() > 5, "the example plans are found");
+        let odd: [&[u8]; 9] = [
+            b"",
+            b"# no front matter\n",
+            b"---\nid: x\n",
+            b"---\nid: [unclosed\n---\n",
+            b"---\n- a list\n---\n# Body\n",
+            b"\xef\xbb\xbf---\r\nid: bom-crlf\r\nstatus: nope\r\n---\r\n## Summary\r\nText [a](b.md)\r\n",
+            b"---\nid: x\nmetrics: 5\nunknown_field: yes\n---\n## Summary\n",
+            b"---\nid: x\nn: [1, 2.5, -3, 1e400, 0x1f, .inf]\nnull_value: ~\nt: true\n---\n",
+            b"---\nid: \xff\n---\n",
+        ];
+        for (i, bytes) in odd.iter().enumerate() {
+            samples.push((PathBuf::from(format!("plans/odd-{i}.md")), bytes.to_vec()));
+        }
+        samples
+    }
+
+    /// The example plans alone.
+    fn examples() -> Vec<(PathBuf, Vec<u8>)> {
+        let plans = Path::new(env!("CARGO_MANIFEST_DIR")).join("plans");
+        let mut examples: Vec<_> = samples()
+            .into_iter()
+            .filter(|(path, _)| path.starts_with(&plans))
+            .collect();
+        examples.sort();
+        examples
+    }
+
+    #[test]
+    fn a_plan_restored_is_the_plan_parsed() {
+        let schema = Schema::builtin();
+        for (path, bytes) in samples() {
+            let parsed = PlanFile::parse(path.clone(), &bytes, &schema);
+            let Some(entry) = encode(&parsed) else {
+                assert!(
+                    parsed.text.is_empty(),
+                    "{}: only non-UTF-8 is not kept",
+                    path.display()
+                );
+                continue;
+            };
+            let restored = restore(&path, bytes, &entry).expect("the entry reads back");
+            assert_eq!(
+                format!("{restored:?}"),
+                format!("{parsed:?}"),
+                "{}",
+                path.display()
+            );
+        }
+    }
+
+    #[test]
+    fn a_damaged_entry_is_not_read() {
+        let schema = Schema::builtin();
+        let (path, bytes) = examples().swap_remove(0);
+        let entry = encode(&PlanFile::parse(path.clone(), &bytes, &schema)).unwrap();
+        // Cut anywhere, an entry reads as nothing rather than as part of a plan.
+        for len in 0..entry.len() {
+            assert!(
+                restore(&path, bytes.clone(), &entry[..len]).is_err(),
+                "cut at {len}"
+            );
+        }
+        // A body said to start past the end of the text is refused, and the bytes come back.
+        let short = &bytes[..10];
+        assert_eq!(restore(&path, short.to_vec(), &entry).unwrap_err(), short);
+    }
+
+    #[test]
+    fn the_cache_keeps_plans_for_the_next_run_and_forgets_changed_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        crate::git::testing::git(root, &["init", "--quiet"]);
+        let schema = Schema::builtin();
+        let plans: Vec<(PathBuf, Vec<u8>)> = examples().into_iter().take(3).collect();
+        let run = |plans: &[(PathBuf, Vec<u8>)]| {
+            let mut cache = ParseCache::open(root, &schema).unwrap();
+            cache.writes = true; // as outside CI, wherever the tests run
+            let files: Vec<String> = plans
+                .iter()
+                .map(|(path, bytes)| format!("{:?}", cache.parse(path, bytes.clone(), &schema)))
+                .collect();
+            let found = cache
+                .seen
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|(_, found)| found.is_some())
+                .count();
+            cache.save(root);
+            (files, found)
+        };
+        let (first, found) = run(&plans);
+        assert_eq!(found, 0);
+        let file = root.join(".git").join(FILE);
+        let written = std::fs::metadata(&file).unwrap().modified().unwrap();
+        let (second, found) = run(&plans);
+        assert_eq!((second, found), (first.clone(), 3));
+        assert_eq!(
+            std::fs::metadata(&file).unwrap().modified().unwrap(),
+            written,
+            "nothing new, nothing written"
+        );
+        // A plan whose bytes changed is parsed again.
+        let mut changed = plans.clone();
+        changed[1].1.extend_from_slice(b"\nOne more line.\n");
+        let (third, found) = run(&changed);
+        assert_eq!(found, 2);
+        assert_ne!(third[1], first[1]);
+        assert_eq!(run(&changed).1, 3);
+        // Another schema, or a damaged file: everything is parsed again.
+        let other = Schema::from_file(&{
+            let path = root.join("schema.json");
+            std::fs::write(&path, r#"{"type": "object"}"#).unwrap();
+            path
+        })
+        .unwrap();
+        let cache = ParseCache::open(root, &other).unwrap();
+        assert!(cache.frames.is_empty(), "written for another schema");
+        let mut bytes = std::fs::read(&file).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0x55;
+        std::fs::write(&file, &bytes).unwrap();
+        let (fourth, found) = run(&changed);
+        assert_eq!(fourth, third);
+        assert!(found < 3, "the damaged entry is parsed again");
+    }
+}
