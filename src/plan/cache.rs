@@ -14,7 +14,6 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -37,21 +36,23 @@ type FileDigest = [u8; 32];
 
 /// The plans parsed before, and those parsed or found on this run.
 ///
-/// The file is the magic, the format, the identity of the parsing (see [`identity`]), then one
-/// frame per plan in any order: its path, the digest of its bytes, its entry and a checksum of
-/// the entry. A plan parsed on this run is written to the next file as soon as it is parsed
-/// (nothing is held for it); the frames of the plans found unchanged are copied over at the
-/// end, if the file is written at all.
+/// The file is a header (the magic, the format, the identity of the parsing, see
+/// [`identity`]), the plans' entries one after another, an index (each plan's path, the
+/// digest of its bytes, where its entry lies and the entry's checksum) and a footer (where
+/// the index lies, and its checksum). Only the index is read at first; an entry is read when
+/// its plan is, so memory does not grow with the file. A plan parsed on this run is written
+/// to the next file as soon as it is parsed; the entries of plans found unchanged are copied
+/// over at the end, if the file is written at all.
 pub(crate) struct ParseCache {
     path: PathBuf,
     /// Who wrote the file: planbook's version and executable, and the schema.
     identity: String,
-    /// The file as read, empty when there was none.
-    stored: Vec<u8>,
-    /// Each plan path in `stored`, with where its frame lies.
-    frames: HashMap<String, Frame>,
-    /// The plans read on this run, with their frame in `stored` when found there.
-    seen: Mutex<Vec<(String, Option<Range<usize>>)>>,
+    /// The file read, when there is one with this identity.
+    stored: Option<std::fs::File>,
+    /// Each plan path in `stored`, with where its entry lies.
+    entries: HashMap<String, Stored>,
+    /// The plans read on this run, and whether each was found in `stored`.
+    seen: Mutex<Vec<(String, bool)>>,
     /// The next file, begun when the first plan is parsed.
     next: Mutex<Next>,
     /// Whether this run writes the file: not in CI (`CI` set), where a fresh clone is checked
@@ -59,22 +60,34 @@ pub(crate) struct ParseCache {
     writes: bool,
 }
 
-/// Where a plan's frame lies in the file read.
-struct Frame {
+/// A plan's entry in a cache file.
+#[derive(Clone)]
+struct Stored {
     digest: FileDigest,
-    /// The whole frame, copied as it is to the next file.
-    whole: Range<usize>,
-    /// The entry within it, and its checksum.
-    entry: Range<usize>,
+    at: u64,
+    len: u64,
     sum: u64,
 }
 
 enum Next {
     NotBegun,
-    Writing(std::io::BufWriter<tempfile::NamedTempFile>),
+    Writing(NextFile),
     /// The folder or the disk refused: nothing is written on this run.
     Failed,
 }
+
+/// The next cache file, being written.
+struct NextFile {
+    w: std::io::BufWriter<tempfile::NamedTempFile>,
+    /// Where the next entry starts.
+    at: u64,
+    index: Vec<(String, Stored)>,
+}
+
+/// The footer: where the index starts, and its checksum, as two little-endian numbers.
+const FOOTER: u64 = 16;
+/// The longest header and entry read (an 8 MB plan's entry is well under it).
+const MAX_READ: u64 = 256 * 1024 * 1024;
 
 impl ParseCache {
     /// The cache of the git repository holding `root`, for plans read with `schema`; `None`
@@ -93,17 +106,17 @@ impl ParseCache {
         let mut cache = ParseCache {
             path,
             identity,
-            stored: Vec::new(),
-            frames: HashMap::new(),
+            stored: None,
+            entries: HashMap::new(),
             seen: Mutex::new(Vec::new()),
             next: Mutex::new(Next::NotBegun),
             writes: std::env::var_os("CI").is_none(),
         };
-        if let Ok(stored) = std::fs::read(&cache.path)
-            && let Some(frames) = index(&stored, &cache.identity)
+        if let Ok(file) = std::fs::File::open(&cache.path)
+            && let Some(entries) = read_index(&file, &cache.identity)
         {
-            cache.stored = stored;
-            cache.frames = frames;
+            cache.stored = Some(file);
+            cache.entries = entries;
         }
         Some(cache)
     }
@@ -111,24 +124,19 @@ impl ParseCache {
     /// The plan at `path` (relative to the root) with file bytes `bytes`: as cached when the
     /// bytes are those cached for the path, else parsed with `schema`.
     pub(crate) fn parse(&self, path: &Path, bytes: Vec<u8>, schema: &Schema) -> PlanFile {
-        if !self.writes && self.frames.is_empty() {
+        if !self.writes && self.entries.is_empty() {
             return PlanFile::parse_owned(path.to_path_buf(), bytes, schema);
         }
         let key = path.to_string_lossy().into_owned();
         let digest: FileDigest = Sha256::digest(&bytes).into();
         let mut bytes = bytes;
-        if let Some(frame) = self.frames.get(&key)
-            && frame.digest == digest
+        if let Some(stored) = self.entries.get(&key)
+            && stored.digest == digest
+            && let Some(entry) = read_entry(self.stored.as_ref(), stored)
         {
-            let entry = &self.stored[frame.entry.clone()];
-            let restored = if checksum(entry) == frame.sum {
-                restore(path, bytes, entry)
-            } else {
-                Err(bytes)
-            };
-            match restored {
+            match restore(path, bytes, &entry) {
                 Ok(file) => {
-                    self.remember(key, Some(frame.whole.clone()));
+                    self.remember(key, true);
                     return file;
                 }
                 Err(given_back) => bytes = given_back,
@@ -139,40 +147,30 @@ impl ParseCache {
             return file;
         }
         if let Some(entry) = encode(&file) {
-            self.write(&key, &digest, &entry);
+            self.write(&key, digest, &entry);
         }
-        self.remember(key, None);
+        self.remember(key, false);
         file
     }
 
-    fn remember(&self, path: String, found: Option<Range<usize>>) {
+    fn remember(&self, path: String, found: bool) {
         if let Ok(mut seen) = self.seen.lock() {
             seen.push((path, found));
         }
     }
 
-    /// Adds the frame of a plan parsed on this run to the next file, beginning it if need be.
-    fn write(&self, path: &str, digest: &FileDigest, entry: &[u8]) {
-        let mut head = Encoder::unnumbered();
-        head.bytes(path.as_bytes());
-        head.bytes(digest);
-        head.uint(entry.len() as u64);
-        let head = head.into_bytes();
-        let sum = checksum(entry).to_le_bytes();
+    /// Adds the entry of a plan parsed on this run to the next file, beginning it if need be.
+    fn write(&self, path: &str, digest: FileDigest, entry: &[u8]) {
         let Ok(mut next) = self.next.lock() else {
             return;
         };
         if let Next::NotBegun = *next {
             *next = begin(&self.path, &self.identity).map_or(Next::Failed, Next::Writing);
         }
-        if let Next::Writing(w) = &mut *next {
-            let written = w
-                .write_all(&head)
-                .and_then(|()| w.write_all(entry))
-                .and_then(|()| w.write_all(&sum));
-            if written.is_err() {
-                *next = Next::Failed;
-            }
+        if let Next::Writing(file) = &mut *next
+            && file.add(path, digest, entry).is_err()
+        {
+            *next = Next::Failed;
         }
     }
 
@@ -184,79 +182,169 @@ impl ParseCache {
             return;
         }
         let seen = self.seen.into_inner().unwrap_or_default();
-        let parsed = seen.iter().any(|(_, found)| found.is_none());
+        let parsed = seen.iter().any(|(_, found)| !found);
         let read: std::collections::HashSet<&str> =
             seen.iter().map(|(path, _)| path.as_str()).collect();
         let unread = self
-            .frames
+            .entries
             .iter()
             .filter(|(path, _)| !read.contains(path.as_str()));
-        let kept: Vec<Range<usize>> = unread
+        let kept: Vec<(&String, &Stored)> = unread
             .clone()
             .filter(|(path, _)| root.join(path.as_str()).is_file())
-            .map(|(_, frame)| frame.whole.clone())
             .collect();
         if !parsed && kept.len() == unread.count() {
             return;
         }
         let next = match self.next.into_inner() {
-            Ok(Next::Writing(w)) => Some(w),
+            Ok(Next::Writing(file)) => Some(file),
             Ok(Next::NotBegun) => begin(&self.path, &self.identity),
             _ => None,
         };
-        let Some(mut w) = next else { return };
-        let found = seen.iter().filter_map(|(_, found)| found.clone());
-        for range in found.chain(kept) {
-            if w.write_all(&self.stored[range]).is_err() {
+        let Some(mut next) = next else { return };
+        let found = seen
+            .iter()
+            .filter(|(_, found)| *found)
+            .filter_map(|(path, _)| self.entries.get_key_value(path));
+        for (path, stored) in found.chain(kept) {
+            // An entry damaged since it was read is left out (its plan is parsed next time).
+            let Some(entry) = read_entry(self.stored.as_ref(), stored) else {
+                continue;
+            };
+            if next.add(path, stored.digest, &entry).is_err() {
                 return;
             }
         }
-        if let Ok(temp) = w.into_inner() {
-            let _ = temp.persist(&self.path);
-        }
+        let _ = next.finish(&self.path);
     }
 }
 
 /// A temporary file beside the cache file at `path`, with the header written.
-fn begin(path: &Path, identity: &str) -> Option<std::io::BufWriter<tempfile::NamedTempFile>> {
+fn begin(path: &Path, identity: &str) -> Option<NextFile> {
     let dir = path.parent()?;
     std::fs::create_dir_all(dir).ok()?;
     let temp = crate::atomic::temp_file_in(dir).ok()?;
     let mut w = std::io::BufWriter::with_capacity(1 << 16, temp);
+    let header = header(identity);
+    w.write_all(&header).ok()?;
+    Some(NextFile {
+        w,
+        at: header.len() as u64,
+        index: Vec::new(),
+    })
+}
+
+fn header(identity: &str) -> Vec<u8> {
     let mut header = Encoder::new(MAGIC);
     header.uint(FORMAT);
     header.bytes(identity.as_bytes());
-    w.write_all(&header.into_bytes()).ok()?;
-    Some(w)
+    header.into_bytes()
 }
 
-/// Where each plan's frame lies in a cache file, if the file was written by this planbook
-/// for this schema and every frame is whole (each entry's checksum is checked when it is
-/// used).
-fn index(stored: &[u8], identity: &str) -> Option<HashMap<String, Frame>> {
-    let body = stored.strip_prefix(MAGIC)?;
-    let mut d = Decoder::plain(body);
-    if d.uint()? != FORMAT || d.bytes()? != identity.as_bytes() {
+impl NextFile {
+    fn add(&mut self, path: &str, digest: FileDigest, entry: &[u8]) -> std::io::Result<()> {
+        self.w.write_all(entry)?;
+        let stored = Stored {
+            digest,
+            at: self.at,
+            len: entry.len() as u64,
+            sum: checksum(entry),
+        };
+        self.at += stored.len;
+        self.index.push((path.to_string(), stored));
+        Ok(())
+    }
+
+    /// Writes the index and the footer, and puts the file at `path`.
+    fn finish(mut self, path: &Path) -> Option<()> {
+        let mut index = Encoder::unnumbered();
+        index.uint(self.index.len() as u64);
+        for (path, stored) in &self.index {
+            index.bytes(path.as_bytes());
+            index.bytes(&stored.digest);
+            index.uint(stored.at);
+            index.uint(stored.len);
+            index.u64_fixed(stored.sum);
+        }
+        let index = index.into_bytes();
+        self.w.write_all(&index).ok()?;
+        self.w.write_all(&self.at.to_le_bytes()).ok()?;
+        self.w.write_all(&checksum(&index).to_le_bytes()).ok()?;
+        let temp = self.w.into_inner().ok()?;
+        temp.persist(path).ok()?;
+        Some(())
+    }
+}
+
+/// A stored entry's bytes in `file`, if they are whole.
+fn read_entry(file: Option<&std::fs::File>, stored: &Stored) -> Option<Vec<u8>> {
+    let entry = read_at(file?, stored.at, stored.len)?;
+    (checksum(&entry) == stored.sum).then_some(entry)
+}
+
+/// `len` bytes of `file` at `at`, if it has them (and they are not implausibly many).
+fn read_at(file: &std::fs::File, at: u64, len: u64) -> Option<Vec<u8>> {
+    if len > MAX_READ {
         return None;
     }
-    let base = MAGIC.len();
-    let mut frames = HashMap::new();
-    while !d.at_end() {
-        let start = base + d.position();
-        let path = std::str::from_utf8(d.bytes()?).ok()?.to_string();
-        let digest: FileDigest = d.bytes()?.try_into().ok()?;
-        let entry = d.bytes()?;
-        let entry_start = entry.as_ptr() as usize - stored.as_ptr() as usize;
-        let sum = d.u64_fixed()?;
-        let frame = Frame {
-            digest,
-            whole: start..base + d.position(),
-            entry: entry_start..entry_start + entry.len(),
-            sum,
-        };
-        frames.insert(path, frame);
+    let mut bytes = vec![0; usize::try_from(len).ok()?];
+    #[cfg(unix)]
+    std::os::unix::fs::FileExt::read_exact_at(file, &mut bytes, at).ok()?;
+    #[cfg(windows)]
+    {
+        let mut done = 0;
+        while done < bytes.len() {
+            let n = std::os::windows::fs::FileExt::seek_read(
+                file,
+                &mut bytes[done..],
+                at + done as u64,
+            )
+            .ok()?;
+            if n == 0 {
+                return None;
+            }
+            done += n;
+        }
     }
-    Some(frames)
+    Some(bytes)
+}
+
+/// Where each plan's entry lies in a cache file, if the file was written by this planbook
+/// for this schema and its index is whole (each entry's checksum is checked when it is used).
+fn read_index(file: &std::fs::File, identity: &str) -> Option<HashMap<String, Stored>> {
+    let size = file.metadata().ok()?.len();
+    let header = header(identity);
+    if read_at(file, 0, header.len() as u64)? != header {
+        return None;
+    }
+    let footer = read_at(file, size.checked_sub(FOOTER)?, FOOTER)?;
+    let index_at = u64::from_le_bytes(footer[..8].try_into().ok()?);
+    let sum = u64::from_le_bytes(footer[8..].try_into().ok()?);
+    let end = size - FOOTER;
+    if index_at < header.len() as u64 || index_at > end {
+        return None;
+    }
+    let index = read_at(file, index_at, end - index_at)?;
+    if checksum(&index) != sum {
+        return None;
+    }
+    let mut d = Decoder::plain(&index);
+    let n = d.count()?;
+    let mut entries = HashMap::with_capacity(n);
+    for _ in 0..n {
+        let path = std::str::from_utf8(d.bytes()?).ok()?.to_string();
+        let stored = Stored {
+            digest: d.bytes()?.try_into().ok()?,
+            at: d.uint()?,
+            len: d.uint()?,
+            sum: d.u64_fixed()?,
+        };
+        if stored.at.checked_add(stored.len)? > index_at {
+            return None;
+        }
+        entries.insert(path, stored);
+    }
+    d.at_end().then_some(entries)
 }
 
 /// What identifies the parsing the cached plans came from: planbook's version, its executable
@@ -671,7 +759,7 @@ mod tests {
                 .lock()
                 .unwrap()
                 .iter()
-                .filter(|(_, found)| found.is_some())
+                .filter(|(_, found)| *found)
                 .count();
             cache.save(root);
             (files, found)
@@ -694,6 +782,12 @@ mod tests {
         assert_eq!(found, 2);
         assert_ne!(third[1], first[1]);
         assert_eq!(run(&changed).1, 3);
+        // A run that reads some plans keeps the others, unless their files are gone.
+        let gone = (PathBuf::from("plans/gone.md"), changed[0].1.clone());
+        assert_eq!(run(std::slice::from_ref(&gone)).1, 0);
+        assert_eq!(run(&changed).1, 3, "a run of one plan keeps the others");
+        assert_eq!(run(&[gone]).1, 0, "a plan whose file is gone is let go");
+        assert_eq!(run(&changed).1, 3);
         // Another schema, or a damaged file: everything is parsed again.
         let other = Schema::from_file(&{
             let path = root.join("schema.json");
@@ -702,7 +796,7 @@ mod tests {
         })
         .unwrap();
         let cache = ParseCache::open(root, &other).unwrap();
-        assert!(cache.frames.is_empty(), "written for another schema");
+        assert!(cache.entries.is_empty(), "written for another schema");
         let mut bytes = std::fs::read(&file).unwrap();
         let middle = bytes.len() / 2;
         bytes[middle] ^= 0x55;
