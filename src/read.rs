@@ -37,15 +37,14 @@ pub(crate) enum ReadError {
     Io(std::io::Error),
 }
 
-/// The bytes of the regular file at `path`, if it is within [`MAX_PLAN_BYTES`].
-pub(crate) fn read_bounded(path: &Path) -> Result<Vec<u8>, ReadError> {
-    use std::io::Read;
+/// The regular file at `path`, opened for reading, with its metadata.
+pub(crate) fn open_regular(path: &Path) -> std::io::Result<(std::fs::File, std::fs::Metadata)> {
     // The type is checked before opening: opening a FIFO blocks until someone writes to it,
     // and a device can be read forever. The open itself does not block either, in case the
     // file is swapped in between, and the type is checked again on what was opened.
-    let meta = std::fs::metadata(path).map_err(ReadError::Io)?;
+    let meta = std::fs::metadata(path)?;
     if !meta.is_file() {
-        return Err(ReadError::Io(not_regular(&meta)));
+        return Err(not_regular(&meta));
     }
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
@@ -54,11 +53,28 @@ pub(crate) fn read_bounded(path: &Path) -> Result<Vec<u8>, ReadError> {
         use std::os::unix::fs::OpenOptionsExt;
         options.custom_flags(libc::O_NONBLOCK);
     }
-    let file = options.open(path).map_err(ReadError::Io)?;
-    let meta = file.metadata().map_err(ReadError::Io)?;
+    let file = options.open(path)?;
+    let meta = file.metadata()?;
     if !meta.is_file() {
-        return Err(ReadError::Io(not_regular(&meta)));
+        return Err(not_regular(&meta));
     }
+    Ok((file, meta))
+}
+
+/// The bytes of the regular file at `path`, however many (for planbook's own caches, which
+/// are larger than any plan).
+pub(crate) fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let (mut file, meta) = open_regular(path)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// The bytes of the regular file at `path`, if it is within [`MAX_PLAN_BYTES`].
+pub(crate) fn read_bounded(path: &Path) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    let (file, meta) = open_regular(path).map_err(ReadError::Io)?;
     let size = meta.len();
     if size > MAX_PLAN_BYTES {
         return Err(ReadError::TooLarge(size));

@@ -176,7 +176,8 @@ impl Cache {
             crate::diagnostic::display_path(plans),
             covers.join(",")
         );
-        let stored = std::fs::read(git_dir.join(FILE))
+        // A FIFO or a device in its place is not read (it could block or never end).
+        let stored = crate::read::read_regular(&git_dir.join(FILE))
             .ok()
             .and_then(|bytes| read(bytes, &plans));
         match stored {

@@ -112,7 +112,8 @@ impl ParseCache {
             next: Mutex::new(Next::NotBegun),
             writes: std::env::var_os("CI").is_none(),
         };
-        if let Ok(file) = std::fs::File::open(&cache.path)
+        // A FIFO or a device in its place is not opened (it could block or never end).
+        if let Ok((file, _)) = crate::read::open_regular(&cache.path)
             && let Some(entries) = read_index(&file, &cache.identity)
         {
             cache.stored = Some(file);
