@@ -9,6 +9,7 @@
 //! `pub(crate)`, so that rustc reports code nothing uses. None of it is a stable API.
 
 pub(crate) mod atomic;
+pub(crate) mod binary;
 pub mod check;
 pub mod cli;
 pub(crate) mod cmd;

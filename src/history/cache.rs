@@ -3,7 +3,7 @@
 //! new blobs. It is a cache: anything unreadable, damaged or from another version is ignored
 //! and computed again.
 //!
-//! It is a compact binary file (see [`crate::history::binary`]), written atomically: for
+//! It is a compact binary file (see [`crate::binary`]), written atomically: for
 //! 50,000 commits and 100,000 revisions the JSON it replaced took 150 MB and most of a warm
 //! `log`'s time to read.
 
@@ -15,7 +15,7 @@ use std::sync::Arc;
 use git2::{Oid, Repository};
 use serde::{Deserialize, Serialize};
 
-use crate::history::binary::{Decoder, Encoder};
+use crate::binary::{Decoder, Encoder};
 use crate::history::message::Trailer;
 
 use crate::history::diff::FieldChange;

@@ -1,6 +1,5 @@
 //! The audit trail: every revision of every plan, from one pass over the git history.
 
-pub(crate) mod binary;
 pub(crate) mod cache;
 pub(crate) mod compare;
 pub(crate) mod diff;

@@ -19,8 +19,8 @@ use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
 
+use crate::binary::{Decoder, Encoder, checksum};
 use crate::diagnostic::Span;
-use crate::history::binary::{Decoder, Encoder, checksum};
 use crate::plan::body::{Body, Heading, Link};
 use crate::plan::yaml::{self, Key, Node, Value};
 use crate::plan::{PlanFile, Problem, Schema};

@@ -1,7 +1,7 @@
-//! The byte format of the history cache: variable-length integers, strings written once and
-//! referred to by number afterwards (authors, paths, field names and blob ids repeat thousands
-//! of times), JSON values by kind, and a checksum over everything so that a damaged file is
-//! read as no cache at all, never as a wrong one.
+//! The byte format of planbook's caches (the history cache, the plans cache): variable-length
+//! integers, strings written once and referred to by number afterwards (authors, paths, field
+//! names and blob ids repeat thousands of times), JSON values by kind, and a checksum so that a
+//! damaged file is read as no cache at all, never as a wrong one.
 
 use serde_json::{Map, Number, Value};
 
@@ -75,7 +75,7 @@ impl<'a> Encoder<'a> {
     }
 
     /// A field digest, as its 16 bytes.
-    pub(crate) fn digest(&mut self, digest: &crate::history::diff::FieldDigest) {
+    pub(crate) fn digest(&mut self, digest: &[u8; 16]) {
         self.bytes.extend_from_slice(digest);
     }
 
@@ -334,7 +334,7 @@ impl<'a> Decoder<'a> {
         Some(u64::from_le_bytes(b))
     }
 
-    pub(crate) fn digest(&mut self) -> Option<crate::history::diff::FieldDigest> {
+    pub(crate) fn digest(&mut self) -> Option<[u8; 16]> {
         let end = self.at.checked_add(16)?;
         let digest = self.bytes.get(self.at..end)?.try_into().ok()?;
         self.at = end;
