@@ -12,6 +12,8 @@ pub(crate) mod yaml;
 
 use std::path::PathBuf;
 
+use serde::Deserialize;
+
 pub(crate) use body::Body;
 pub(crate) use model::Plan;
 pub(crate) use people::People;
@@ -146,9 +148,7 @@ impl PlanFile {
             && matches!(node.value, yaml::Value::Map(_))
         {
             file.anchors = Anchors::of(node);
-            file.plan = serde_json::from_value::<Plan>(node.to_json())
-                .ok()
-                .map(Box::new);
+            file.plan = Plan::deserialize(node).ok().map(Box::new);
         }
         file.front_matter = front_matter;
         file
@@ -271,7 +271,8 @@ impl PlanFile {
                 help: p.help,
             });
         }
-        match serde_json::from_value::<Plan>(json) {
+        drop(json);
+        match Plan::deserialize(&node) {
             Ok(plan) => self.plan = Some(Box::new(plan)),
             Err(e) if valid => {
                 // The repository's own schema let through something planbook cannot read.
@@ -466,6 +467,52 @@ mod tests {
             &Schema::builtin(),
         );
         assert_eq!(file.problems[0].span, Span::point(2, 6));
+    }
+
+    #[test]
+    fn the_typed_plan_reads_from_the_tree_as_from_its_json() {
+        let mut texts: Vec<String> = Vec::new();
+        let plans = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("plans");
+        for region in std::fs::read_dir(plans).unwrap() {
+            for plan in std::fs::read_dir(region.unwrap().path()).unwrap() {
+                texts.push(std::fs::read_to_string(plan.unwrap().path()).unwrap());
+            }
+        }
+        let odd = [
+            "metrics: 5",
+            "status: 7",
+            "status: nope",
+            "status: [approved]",
+            "status: {approved: 1}",
+            "period: {start: not-a-date, end: 2026-13-01}",
+            "period: {start: 2026-01-01, extra: [1, {a: b}]}",
+            "checkins: [{date: 2026-01-15, actuals: {bookings: lots}}]",
+            "checkins: [{date: 2026-01-15, actuals: {bookings: 1.5e3, win-rate: -2}}]",
+            "activities: [a, b]",
+            "activities: ~",
+            "team: ~",
+            "visibility: secret",
+            "signoffs: [{person: p, role: r, date: 2026-01-01, extra: true}]",
+            "unknown: {deep: [[[1]]]}",
+            "id: 12\ntitle: true\ncurrency: 1.0",
+            "investment: {money: 18446744073709551615, days: -9223372036854775808}",
+        ];
+        texts.extend(odd.iter().map(|front| format!("---\n{front}\n---\n")));
+        for text in &texts {
+            let (yaml, _) = front_matter_yaml(text).unwrap();
+            let index = LineIndex::new(yaml);
+            let origin = yaml::Origin {
+                file: yaml,
+                index: &index,
+                offset: 0,
+                text: yaml,
+            };
+            let node = yaml::parse(&origin).unwrap();
+            let from_tree = Plan::deserialize(&node).map_err(|e| e.to_string());
+            let from_json =
+                serde_json::from_value::<Plan>(node.to_json()).map_err(|e| e.to_string());
+            assert_eq!(format!("{from_tree:?}"), format!("{from_json:?}"), "{text}");
+        }
     }
 
     #[test]

@@ -64,6 +64,91 @@ macro_rules! path {
     };
 }
 
+/// The typed model is read from a node as from its JSON ([`Node::to_json`]), without building
+/// the JSON: `Plan::deserialize(&node)` finds what `serde_json::from_value(node.to_json())`
+/// finds, errors included.
+impl<'de> serde::Deserializer<'de> for &'de Node {
+    type Error = serde_json::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, serde_json::Error> {
+        use serde::de::value::{MapDeserializer, SeqDeserializer};
+        match &self.value {
+            Value::Null => visitor.visit_unit(),
+            Value::Bool(b) => visitor.visit_bool(*b),
+            Value::Number(n) => n.clone().deserialize_any(visitor),
+            Value::String(s) => visitor.visit_borrowed_str(s),
+            Value::Seq(items) => {
+                let mut seq = SeqDeserializer::new(items.iter());
+                let value = visitor.visit_seq(&mut seq)?;
+                seq.end()?;
+                Ok(value)
+            }
+            Value::Map(entries) => {
+                let entries = entries.iter().map(|(key, node)| (key.name.as_str(), node));
+                let mut map = MapDeserializer::new(entries);
+                let value = visitor.visit_map(&mut map)?;
+                map.end()?;
+                Ok(value)
+            }
+        }
+    }
+
+    fn deserialize_option<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, serde_json::Error> {
+        match self.value {
+            Value::Null => visitor.visit_none(),
+            _ => visitor.visit_some(self),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, serde_json::Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: serde::de::Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, serde_json::Error> {
+        use serde::de::IntoDeserializer;
+        match &self.value {
+            Value::String(s) => visitor.visit_enum(s.as_str().into_deserializer()),
+            // A variant with content, as JSON reads it (no plan field is one).
+            _ => self.to_json().deserialize_enum(name, variants, visitor),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        unit unit_struct seq tuple tuple_struct map struct identifier
+    }
+
+    fn deserialize_ignored_any<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, serde_json::Error> {
+        visitor.visit_unit()
+    }
+}
+
+impl<'de> serde::de::IntoDeserializer<'de, serde_json::Error> for &'de Node {
+    type Deserializer = Self;
+
+    fn into_deserializer(self) -> Self {
+        self
+    }
+}
+
 impl Node {
     /// The node's value as JSON, for schema validation and the typed model.
     pub(crate) fn to_json(&self) -> serde_json::Value {
