@@ -415,7 +415,7 @@ impl<'a> Decoder<'a> {
             4 => Value::String(self.string()?),
             5 => {
                 let n = self.count()?;
-                let mut items = Vec::with_capacity(n);
+                let mut items = Vec::with_capacity(n.min(1024));
                 for _ in 0..n {
                     items.push(self.value_at(depth + 1)?);
                 }
@@ -423,7 +423,7 @@ impl<'a> Decoder<'a> {
             }
             6 => {
                 let n = self.count()?;
-                let mut map = Map::with_capacity(n);
+                let mut map = Map::with_capacity(n.min(1024));
                 for _ in 0..n {
                     let k = self.string()?;
                     map.insert(k, self.value_at(depth + 1)?);

@@ -288,6 +288,7 @@ impl Cache {
         if std::fs::create_dir_all(dir).is_err() {
             return;
         }
+        crate::atomic::remove_abandoned(dir);
         let Ok(mut temp) = crate::atomic::temp_file_in(dir) else {
             return;
         };

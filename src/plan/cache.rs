@@ -12,7 +12,7 @@
 //! Like the history cache it is a cache: anything unreadable, damaged or foreign is ignored,
 //! it is written atomically, and deleting it is always safe.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -51,13 +51,24 @@ pub(crate) struct ParseCache {
     stored: Option<std::fs::File>,
     /// Each plan path in `stored`, with where its entry lies.
     entries: HashMap<String, Stored>,
-    /// The plans read on this run, and whether each was found in `stored`.
-    seen: Mutex<Vec<(String, bool)>>,
+    /// The plans read on this run, and what became of each.
+    seen: Mutex<Vec<(String, Seen)>>,
     /// The next file, begun when the first plan is parsed.
     next: Mutex<Next>,
     /// Whether this run writes the file: not in CI (`CI` set), where a fresh clone is checked
     /// once and the cache would only cost the writing.
     writes: bool,
+}
+
+/// What became of a plan read on this run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Seen {
+    /// Its entry was in the file read.
+    Found,
+    /// It was parsed, and its entry written to the next file.
+    Parsed,
+    /// It was parsed, and there is nothing to keep of it (not UTF-8 text).
+    NotKept,
 }
 
 /// A plan's entry in a cache file.
@@ -83,6 +94,10 @@ struct NextFile {
     at: u64,
     index: Vec<(String, Stored)>,
 }
+
+/// The most items room is made for ahead of reading them (a damaged count must not reserve
+/// gigabytes); more grow as they are read.
+const ROOM: usize = 1024;
 
 /// The footer: where the index starts, and its checksum, as two little-endian numbers.
 const FOOTER: u64 = 16;
@@ -110,7 +125,7 @@ impl ParseCache {
             entries: HashMap::new(),
             seen: Mutex::new(Vec::new()),
             next: Mutex::new(Next::NotBegun),
-            writes: std::env::var_os("CI").is_none(),
+            writes: !in_ci(),
         };
         // A FIFO or a device in its place is not opened (it could block or never end).
         if let Ok((file, _)) = crate::read::open_regular(&cache.path)
@@ -137,7 +152,7 @@ impl ParseCache {
         {
             match restore(path, bytes, &entry) {
                 Ok(file) => {
-                    self.remember(key, true);
+                    self.remember(key, Seen::Found);
                     return file;
                 }
                 Err(given_back) => bytes = given_back,
@@ -147,16 +162,19 @@ impl ParseCache {
         if !self.writes {
             return file;
         }
-        if let Some(entry) = encode(&file) {
-            self.write(&key, digest, &entry);
+        match encode(&file) {
+            Some(entry) => {
+                self.write(&key, digest, &entry);
+                self.remember(key, Seen::Parsed);
+            }
+            None => self.remember(key, Seen::NotKept),
         }
-        self.remember(key, false);
         file
     }
 
-    fn remember(&self, path: String, found: bool) {
-        if let Ok(mut seen) = self.seen.lock() {
-            seen.push((path, found));
+    fn remember(&self, path: String, seen: Seen) {
+        if let Ok(mut all) = self.seen.lock() {
+            all.push((path, seen));
         }
     }
 
@@ -179,15 +197,22 @@ impl ParseCache {
     /// file holds that is gone now: with the plans read on this run, and those it did not read
     /// whose files are still under `root`. Failures are ignored (the next run parses again).
     pub(crate) fn save(self, root: &Path) {
-        if !self.writes {
+        let ParseCache {
+            path,
+            identity,
+            stored,
+            entries,
+            seen,
+            next,
+            writes,
+        } = self;
+        if !writes {
             return;
         }
-        let seen = self.seen.into_inner().unwrap_or_default();
-        let parsed = seen.iter().any(|(_, found)| !found);
-        let read: std::collections::HashSet<&str> =
-            seen.iter().map(|(path, _)| path.as_str()).collect();
-        let unread = self
-            .entries
+        let seen = seen.into_inner().unwrap_or_default();
+        let parsed = seen.iter().any(|(_, seen)| *seen == Seen::Parsed);
+        let read: HashSet<&str> = seen.iter().map(|(path, _)| path.as_str()).collect();
+        let unread = entries
             .iter()
             .filter(|(path, _)| !read.contains(path.as_str()));
         let kept: Vec<(&String, &Stored)> = unread
@@ -197,33 +222,46 @@ impl ParseCache {
         if !parsed && kept.len() == unread.count() {
             return;
         }
-        let next = match self.next.into_inner() {
+        let next = match next.into_inner() {
             Ok(Next::Writing(file)) => Some(file),
-            Ok(Next::NotBegun) => begin(&self.path, &self.identity),
+            Ok(Next::NotBegun) => begin(&path, &identity),
             _ => None,
         };
         let Some(mut next) = next else { return };
+        // A plan found in the file and parsed again on this run (read at two revisions) keeps
+        // the entry parsed last.
+        let written: HashSet<String> = next.index.iter().map(|(path, _)| path.clone()).collect();
         let found = seen
             .iter()
-            .filter(|(_, found)| *found)
-            .filter_map(|(path, _)| self.entries.get_key_value(path));
-        for (path, stored) in found.chain(kept) {
+            .filter(|(path, seen)| *seen == Seen::Found && !written.contains(path))
+            .filter_map(|(path, _)| entries.get_key_value(path));
+        for (path, entry_at) in found.chain(kept) {
             // An entry damaged since it was read is left out (its plan is parsed next time).
-            let Some(entry) = read_entry(self.stored.as_ref(), stored) else {
+            let Some(entry) = read_entry(stored.as_ref(), entry_at) else {
                 continue;
             };
-            if next.add(path, stored.digest, &entry).is_err() {
+            if next.add(path, entry_at.digest, &entry).is_err() {
                 return;
             }
         }
-        let _ = next.finish(&self.path);
+        // The file read is closed before the new one takes its name (Windows refuses to
+        // replace a file that is open).
+        drop(stored);
+        let _ = next.finish(&path);
     }
+}
+
+/// Whether planbook runs in CI: `CI` is set (as GitHub Actions, GitLab and most services set
+/// it), to anything but empty, `0` or `false`.
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false" | "FALSE" | "False"))
 }
 
 /// A temporary file beside the cache file at `path`, with the header written.
 fn begin(path: &Path, identity: &str) -> Option<NextFile> {
     let dir = path.parent()?;
     std::fs::create_dir_all(dir).ok()?;
+    crate::atomic::remove_abandoned(dir);
     let temp = crate::atomic::temp_file_in(dir).ok()?;
     let mut w = std::io::BufWriter::with_capacity(1 << 16, temp);
     let header = header(identity);
@@ -331,7 +369,8 @@ fn read_index(file: &std::fs::File, identity: &str) -> Option<HashMap<String, St
     }
     let mut d = Decoder::plain(&index);
     let n = d.count()?;
-    let mut entries = HashMap::with_capacity(n);
+    // A damaged count asks for no more room than a few pages.
+    let mut entries = HashMap::with_capacity(n.min(ROOM));
     for _ in 0..n {
         let path = std::str::from_utf8(d.bytes()?).ok()?.to_string();
         let stored = Stored {
@@ -408,9 +447,18 @@ fn restore(path: &Path, bytes: Vec<u8>, entry: &[u8]) -> Result<PlanFile, Vec<u8
     let Some((problems, front_matter, body)) = decode(entry) else {
         return Err(bytes);
     };
-    let bom = bytes.starts_with("\u{feff}".as_bytes());
-    let text_len = bytes.len() - if bom { 3 } else { 0 };
-    if body.as_ref().is_some_and(|b| b.offset > text_len) {
+    // The body's start must be a place in the text (checked before the text is made, so that
+    // the bytes can still be given back whole).
+    let text_start = if bytes.starts_with("\u{feff}".as_bytes()) {
+        3
+    } else {
+        0
+    };
+    let text = std::str::from_utf8(&bytes[text_start..]).ok();
+    if text.is_none_or(|text| {
+        body.as_ref()
+            .is_some_and(|b| !text.is_char_boundary(b.offset))
+    }) {
         return Err(bytes);
     }
     let text = String::from_utf8(bytes).map_err(|e| e.into_bytes())?;
@@ -430,7 +478,7 @@ fn decode(entry: &[u8]) -> Option<(Vec<Problem>, Option<Node>, Option<Body>)> {
         line: 0,
     };
     let n = d.count()?;
-    let mut problems = Vec::with_capacity(n);
+    let mut problems = Vec::with_capacity(n.min(ROOM));
     for _ in 0..n {
         problems.push(Problem {
             rule: Rule::from_name(d.str()?)?,
@@ -510,10 +558,10 @@ fn span(e: &mut EntryWriter, span: Span) {
 }
 
 fn read_span(d: &mut EntryReader) -> Option<Span> {
-    let line = u32::try_from(i64::from(d.line) + unzigzag(d.d.uint()?)).ok()?;
+    let line = u32::try_from(i64::from(d.line).checked_add(unzigzag(d.d.uint()?))?).ok()?;
     d.line = line;
     let column = u32::try_from(d.d.uint()?).ok()?;
-    let end_line = u32::try_from(i64::from(line) + unzigzag(d.d.uint()?)).ok()?;
+    let end_line = u32::try_from(i64::from(line).checked_add(unzigzag(d.d.uint()?))?).ok()?;
     let end_column = u32::try_from(d.d.uint()?).ok()?;
     Some(Span {
         line,
@@ -528,8 +576,17 @@ fn encode_node<'a>(e: &mut EntryWriter<'a>, node: &'a Node) {
         Value::Null => e.uint(0),
         Value::Bool(b) => e.uint(1 + u64::from(*b)),
         Value::Number(n) => {
-            e.uint(3);
-            e.str(&n.to_string());
+            // Exactly, whatever the build of serde_json does with decimal text.
+            if let Some(u) = n.as_u64() {
+                e.uint(3);
+                e.uint(u);
+            } else if let Some(i) = n.as_i64() {
+                e.uint(7);
+                e.uint(zigzag(i));
+            } else {
+                e.uint(8);
+                e.u64_fixed(n.as_f64().unwrap_or(f64::NAN).to_bits());
+            }
         }
         Value::String(s) => {
             e.uint(4);
@@ -564,11 +621,15 @@ fn decode_node(d: &mut EntryReader, depth: usize) -> Option<Node> {
         0 => Value::Null,
         1 => Value::Bool(false),
         2 => Value::Bool(true),
-        3 => Value::Number(d.str()?.parse().ok()?),
+        3 => Value::Number(d.uint()?.into()),
+        7 => Value::Number(unzigzag(d.uint()?).into()),
+        8 => Value::Number(serde_json::Number::from_f64(f64::from_bits(
+            d.u64_fixed()?,
+        ))?),
         4 => Value::String(d.string()?),
         5 => {
             let n = d.count()?;
-            let mut items = Vec::with_capacity(n);
+            let mut items = Vec::with_capacity(n.min(ROOM));
             for _ in 0..n {
                 items.push(decode_node(d, depth + 1)?);
             }
@@ -576,7 +637,7 @@ fn decode_node(d: &mut EntryReader, depth: usize) -> Option<Node> {
         }
         6 => {
             let n = d.count()?;
-            let mut entries = Vec::with_capacity(n);
+            let mut entries = Vec::with_capacity(n.min(ROOM));
             for _ in 0..n {
                 let key = Key {
                     name: d.string()?,
@@ -623,7 +684,7 @@ fn decode_body(d: &mut EntryReader) -> Option<Body> {
     let offset = usize::try_from(d.uint()?).ok()?;
     let first_line = u32::try_from(d.uint()?).ok()?;
     let n = d.count()?;
-    let mut headings = Vec::with_capacity(n);
+    let mut headings = Vec::with_capacity(n.min(ROOM));
     for _ in 0..n {
         headings.push(Heading {
             level: u8::try_from(d.uint()?).ok()?,
@@ -633,7 +694,7 @@ fn decode_body(d: &mut EntryReader) -> Option<Body> {
         });
     }
     let n = d.count()?;
-    let mut links = Vec::with_capacity(n);
+    let mut links = Vec::with_capacity(n.min(ROOM));
     for _ in 0..n {
         links.push(Link {
             destination: d.string()?,
@@ -673,7 +734,7 @@ mod tests {
             }
         }
         assert!(samples.len() > 5, "the example plans are found");
-        let odd: [&[u8]; 9] = [
+        let odd: [&[u8]; 11] = [
             b"",
             b"# no front matter\n",
             b"---\nid: x\n",
@@ -683,6 +744,8 @@ mod tests {
             b"---\nid: x\nmetrics: 5\nunknown_field: yes\n---\n## Summary\n",
             b"---\nid: x\nn: [1, 2.5, -3, 1e400, 0x1f, .inf]\nnull_value: ~\nt: true\n---\n",
             b"---\nid: \xff\n---\n",
+            "---\nid: x\nmetrics: [{baseline: 247.93679340997514, target: 1e-300}]\nmin: -9223372036854775808\nmax: 18446744073709551615\n---\n".as_bytes(),
+            "---\nid: x\n---\n## Résumé\n\nDéjà vu [lien](é.md)\n".as_bytes(),
         ];
         for (i, bytes) in odd.iter().enumerate() {
             samples.push((PathBuf::from(format!("plans/odd-{i}.md")), bytes.to_vec()));
@@ -739,6 +802,21 @@ mod tests {
         // A body said to start past the end of the text is refused, and the bytes come back.
         let short = &bytes[..10];
         assert_eq!(restore(&path, short.to_vec(), &entry).unwrap_err(), short);
+        // So is one said to start inside a character.
+        let text = "---\nid: x\n---\né\n";
+        let mut file = PlanFile::parse(path.clone(), text.as_bytes(), &schema);
+        file.body.as_mut().unwrap().offset = text.find('é').unwrap() + 1;
+        let entry = encode(&file).unwrap();
+        assert!(restore(&path, text.as_bytes().to_vec(), &entry).is_err());
+        // A position stepping past any line is refused, not added up.
+        let mut forged = EntryWriter {
+            e: Encoder::unnumbered(),
+            line: 0,
+        };
+        forged.uint(1);
+        forged.str_kept("schema");
+        forged.uint(u64::MAX - 1);
+        assert!(decode(&forged.e.into_bytes()).is_none());
     }
 
     #[test]
@@ -747,7 +825,13 @@ mod tests {
         let root = dir.path();
         crate::git::testing::git(root, &["init", "--quiet"]);
         let schema = Schema::builtin();
-        let plans: Vec<(PathBuf, Vec<u8>)> = examples().into_iter().take(3).collect();
+        let mut plans: Vec<(PathBuf, Vec<u8>)> = examples().into_iter().take(3).collect();
+        // A file that is not text has nothing to keep: it is parsed each time, and changes
+        // nothing in the file.
+        plans.push((
+            PathBuf::from("plans/not-text.md"),
+            b"---\nid: \xff\n---\n".to_vec(),
+        ));
         let run = |plans: &[(PathBuf, Vec<u8>)]| {
             let mut cache = ParseCache::open(root, &schema).unwrap();
             cache.writes = true; // as outside CI, wherever the tests run
@@ -760,7 +844,7 @@ mod tests {
                 .lock()
                 .unwrap()
                 .iter()
-                .filter(|(_, found)| *found)
+                .filter(|(_, seen)| *seen == Seen::Found)
                 .count();
             cache.save(root);
             (files, found)
