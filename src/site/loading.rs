@@ -351,10 +351,9 @@ impl Site {
             .map(|staging| data::Spool::in_folder(staging.scratch_folder()))
             .transpose()?;
         let aside = paths.len() > held_typed_up_to;
-        // A one-off build takes unchanged plans as an earlier `check` or `build` parsed them.
-        if updates == Updates::None {
-            repo.keep_parsed();
-        }
+        // Unchanged plans are taken as an earlier `check`, `build` or `serve` parsed them (an
+        // edit `serve` takes in later is parsed).
+        repo.keep_parsed();
         let mut visible: Vec<(PlanFile, Option<Held>)> = paths
             .par_iter()
             .map(|p| {
