@@ -70,7 +70,7 @@ pub(crate) struct Row {
 
 pub(crate) fn run(ctx: &Context, args: &StatusArgs) -> Result<ExitStatus, Error> {
     let today = cmd::as_of(args.as_of.as_deref())?;
-    let repo = ctx.repo()?;
+    let mut repo = ctx.repo()?;
     let cwd = ctx.cwd()?;
     let paths = repo.plan_paths()?;
     let folders = cmd::plan_folders(&repo, &cwd, &args.paths, &paths)?;
@@ -88,7 +88,9 @@ pub(crate) fn run(ctx: &Context, args: &StatusArgs) -> Result<ExitStatus, Error>
         .into_iter()
         .filter(|p| folders.is_empty() || folders.iter().any(|f| p.starts_with(f)))
         .collect();
+    repo.keep_parsed();
     let files = repo.load_plans(&wanted);
+    repo.save_parsed();
     let mut plans: Vec<(String, &Plan)> = Vec::new();
     for file in &files {
         let Some(plan) = &file.plan else {
