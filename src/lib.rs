@@ -11,6 +11,7 @@
 pub(crate) mod atomic;
 pub(crate) mod binary;
 pub mod check;
+pub(crate) mod ci;
 pub mod cli;
 pub(crate) mod cmd;
 pub(crate) mod config;

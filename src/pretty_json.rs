@@ -37,9 +37,12 @@ impl<'a> ListDocument<'a> {
 
     /// Adds an entry laid out by [`entry`].
     pub(crate) fn entry(&mut self, entry: &[u8]) -> std::io::Result<()> {
-        let before: &[u8] = if self.first { b"\n    " } else { b",\n    " };
+        let layout = EntryLayout {
+            depth: ENTRY_DEPTH,
+            has_value: false,
+        };
+        layout.new_line(&mut *self.w, !self.first)?;
         self.first = false;
-        self.w.write_all(before)?;
         self.w.write_all(entry)
     }
 

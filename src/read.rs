@@ -61,13 +61,28 @@ pub(crate) fn open_regular(path: &Path) -> std::io::Result<(std::fs::File, std::
     Ok((file, meta))
 }
 
-/// The bytes of the regular file at `path`, however many (for planbook's own caches, which
-/// are larger than any plan).
-pub(crate) fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+/// The bytes of the regular file at `path`, if there are at most `max` (for planbook's own
+/// caches, which are larger than any plan but must not exhaust memory when damaged).
+pub(crate) fn read_up_to(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let (mut file, meta) = open_regular(path)?;
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    file.read_to_end(&mut bytes)?;
+    let (file, meta) = open_regular(path)?;
+    let too_large = || {
+        std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!("the file is over {max} bytes"),
+        )
+    };
+    if meta.len() > max {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    bytes
+        .try_reserve_exact(usize::try_from(meta.len()).map_err(|_| too_large())?)
+        .map_err(|_| too_large())?;
+    file.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(too_large());
+    }
     Ok(bytes)
 }
 

@@ -55,7 +55,7 @@ pub(crate) fn run(ctx: &Context, args: &BuildArgs) -> Result<ExitStatus, Error> 
 /// A progress bar on an interactive terminal; none when quiet, in CI or when piped.
 fn progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
     use std::io::IsTerminal;
-    if quiet || std::env::var_os("CI").is_some() || !std::io::stderr().is_terminal() {
+    if quiet || crate::ci::running_in_ci() || !std::io::stderr().is_terminal() {
         return None;
     }
     let bar = indicatif::ProgressBar::new(0);

@@ -33,6 +33,9 @@ const FILE: &str = "planbook/history-cache.bin";
 /// The JSON cache of earlier versions, removed when the binary one is written.
 const OLD_FILE: &str = "planbook/history-cache.json";
 const MAGIC: &[u8] = b"planbook history cache\n";
+/// The largest cache file read (one for 50,000 commits and 10,000 plans is about 40 MB); a
+/// larger one is damaged, and is not read into memory.
+const MAX_FILE_BYTES: u64 = 2 << 30;
 
 /// What comparing one revision with the one before found. Shared between the cache and the
 /// revisions that use it.
@@ -177,7 +180,7 @@ impl Cache {
             covers.join(",")
         );
         // A FIFO or a device in its place is not read (it could block or never end).
-        let stored = crate::read::read_regular(&git_dir.join(FILE))
+        let stored = crate::read::read_up_to(&git_dir.join(FILE), MAX_FILE_BYTES)
             .ok()
             .and_then(|bytes| read(bytes, &plans));
         match stored {

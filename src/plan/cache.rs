@@ -4,7 +4,7 @@
 //! What parsing a plan finds (its front-matter tree with every position, its body's headings
 //! and links, the problems reading it raised, schema findings included) depends on nothing
 //! but the file's bytes, the schema and planbook itself. The cache keeps it per path under a
-//! SHA-256 of the bytes, for one schema and one planbook executable; a plan whose bytes
+//! SHA-256 of the bytes, for one schema and one build of planbook; a plan whose bytes
 //! differ, and every plan after the schema or planbook changed, is parsed again. The typed
 //! plan is read from the cached tree as from a parsed one. Rules always run anew: they depend
 //! on the date, `people.yaml`, the configuration and the rest of the repository.
@@ -125,7 +125,7 @@ impl ParseCache {
             entries: HashMap::new(),
             seen: Mutex::new(Vec::new()),
             next: Mutex::new(Next::NotBegun),
-            writes: !in_ci(),
+            writes: !crate::ci::running_in_ci(),
         };
         // A FIFO or a device in its place is not opened (it could block or never end).
         if let Ok((file, _)) = crate::read::open_regular(&cache.path)
@@ -228,8 +228,8 @@ impl ParseCache {
             _ => None,
         };
         let Some(mut next) = next else { return };
-        // A plan found in the file and parsed again on this run (read at two revisions) keeps
-        // the entry parsed last.
+        // A plan read twice on one run, found the first time and parsed the second (its file
+        // changed in between), keeps the entry parsed.
         let written: HashSet<String> = next.index.iter().map(|(path, _)| path.clone()).collect();
         let found = seen
             .iter()
@@ -249,12 +249,6 @@ impl ParseCache {
         drop(stored);
         let _ = next.finish(&path);
     }
-}
-
-/// Whether planbook runs in CI: `CI` is set (as GitHub Actions, GitLab and most services set
-/// it), to anything but empty, `0` or `false`.
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false" | "FALSE" | "False"))
 }
 
 /// A temporary file beside the cache file at `path`, with the header written.
@@ -329,6 +323,8 @@ fn read_at(file: &std::fs::File, at: u64, len: u64) -> Option<Vec<u8>> {
     let mut bytes = vec![0; usize::try_from(len).ok()?];
     #[cfg(unix)]
     std::os::unix::fs::FileExt::read_exact_at(file, &mut bytes, at).ok()?;
+    #[cfg(not(any(unix, windows)))]
+    return None;
     #[cfg(windows)]
     {
         let mut done = 0;
@@ -387,8 +383,9 @@ fn read_index(file: &std::fs::File, identity: &str) -> Option<HashMap<String, St
     d.at_end().then_some(entries)
 }
 
-/// What identifies the parsing the cached plans came from: planbook's version, its executable
-/// (a rebuilt planbook may parse differently under the same version) and the schema.
+/// What identifies the parsing the cached plans came from: planbook's version, its build (a
+/// hash of its sources and locked dependencies, from `build.rs`; a rebuilt planbook may parse
+/// differently under the same version), its executable, and the schema.
 fn identity(schema: &Schema) -> Option<String> {
     let exe = std::env::current_exe().ok()?;
     let meta = std::fs::metadata(exe).ok()?;
@@ -398,8 +395,9 @@ fn identity(schema: &Schema) -> Option<String> {
         .duration_since(std::time::UNIX_EPOCH)
         .ok()?;
     Some(format!(
-        "{} {} {}.{:09} {}",
+        "{} {} {} {}.{:09} {}",
         env!("CARGO_PKG_VERSION"),
+        env!("PLANBOOK_BUILD_ID"),
         meta.len(),
         modified.as_secs(),
         modified.subsec_nanos(),
@@ -407,8 +405,9 @@ fn identity(schema: &Schema) -> Option<String> {
     ))
 }
 
-/// A parsed plan's entry: its problems, front-matter tree and body. `None` for a file that is
-/// not UTF-8 text (it is parsed again each time: there is nothing to save).
+/// A parsed plan's entry: its problems, front-matter tree and body. `None` for a file with no
+/// text (empty, only a byte-order mark, or not UTF-8): it is parsed again each time, there is
+/// nothing to save.
 fn encode(file: &PlanFile) -> Option<Vec<u8>> {
     if file.text.is_empty() && !file.problems.is_empty() {
         return None;
@@ -449,11 +448,7 @@ fn restore(path: &Path, bytes: Vec<u8>, entry: &[u8]) -> Result<PlanFile, Vec<u8
     };
     // The body's start must be a place in the text (checked before the text is made, so that
     // the bytes can still be given back whole).
-    let text_start = if bytes.starts_with("\u{feff}".as_bytes()) {
-        3
-    } else {
-        0
-    };
+    let text_start = crate::plan::bom_len(&bytes);
     let text = std::str::from_utf8(&bytes[text_start..]).ok();
     if text.is_none_or(|text| {
         body.as_ref()
@@ -852,14 +847,18 @@ mod tests {
         let (first, found) = run(&plans);
         assert_eq!(found, 0);
         let file = root.join(".git").join(FILE);
-        let written = std::fs::metadata(&file).unwrap().modified().unwrap();
+        // Each write puts a new file in place: its identity (inode) says whether it was written.
+        let identity = |file: &Path| {
+            let meta = std::fs::metadata(file).unwrap();
+            #[cfg(unix)]
+            return std::os::unix::fs::MetadataExt::ino(&meta);
+            #[cfg(not(unix))]
+            return meta.modified().unwrap();
+        };
+        let written = identity(&file);
         let (second, found) = run(&plans);
         assert_eq!((second, found), (first.clone(), 3));
-        assert_eq!(
-            std::fs::metadata(&file).unwrap().modified().unwrap(),
-            written,
-            "nothing new, nothing written"
-        );
+        assert_eq!(identity(&file), written, "nothing new, nothing written");
         // A plan whose bytes changed is parsed again.
         let mut changed = plans.clone();
         changed[1].1.extend_from_slice(b"\nOne more line.\n");

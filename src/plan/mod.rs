@@ -147,8 +147,8 @@ impl PlanFile {
         if let Some(node) = &front_matter
             && matches!(node.value, yaml::Value::Map(_))
         {
-            file.anchors = Anchors::of(node);
-            file.plan = Plan::deserialize(node).ok().map(Box::new);
+            // Whether the plan could be read is among the problems cached.
+            let _ = file.read_typed(node);
         }
         file.front_matter = front_matter;
         file
@@ -259,9 +259,9 @@ impl PlanFile {
             self.front_matter = Some(node);
             return;
         }
-        self.anchors = Anchors::of(&node);
         let json = node.to_json();
         let schema_problems = schema.validate(&node, &json);
+        drop(json);
         let valid = schema_problems.is_empty();
         for p in schema_problems {
             self.problems.push(Problem {
@@ -271,21 +271,27 @@ impl PlanFile {
                 help: p.help,
             });
         }
-        drop(json);
-        match Plan::deserialize(&node) {
-            Ok(plan) => self.plan = Some(Box::new(plan)),
-            Err(e) if valid => {
-                // The repository's own schema let through something planbook cannot read.
-                self.problem(
-                    Rule::Schema,
-                    node.span,
-                    format!("planbook cannot read this front matter: {e}"),
-                    "make the repository's schema/plan.schema.json at least as strict as `planbook schema`",
-                );
-            }
-            Err(_) => {}
+        if let Err(e) = self.read_typed(&node)
+            && valid
+        {
+            // The repository's own schema let through something planbook cannot read.
+            self.problem(
+                Rule::Schema,
+                node.span,
+                format!("planbook cannot read this front matter: {e}"),
+                "make the repository's schema/plan.schema.json at least as strict as `planbook schema`",
+            );
         }
         self.front_matter = Some(node);
+    }
+
+    /// Reads what the rest of planbook uses of a front matter that is a map: the anchors and
+    /// the typed plan (or the error that kept it from being read). Parsing a plan and taking
+    /// it from the plans cache both come through here.
+    fn read_typed(&mut self, node: &Node) -> Result<(), serde_json::Error> {
+        self.anchors = Anchors::of(node);
+        self.plan = Some(Box::new(Plan::deserialize(node)?));
+        Ok(())
     }
 
     /// The plan id, from the front matter or else the file stem.
@@ -331,7 +337,7 @@ pub(crate) fn front_matter_json(text: &str) -> Option<(serde_json::Value, usize)
 /// The YAML text of a plan's front matter (without its `---` lines), and the byte offset
 /// where the body starts; `None` when the front matter is missing or not closed.
 pub(crate) fn front_matter_yaml(text: &str) -> Option<(&str, usize)> {
-    let text_start = text.strip_prefix('\u{feff}').map_or(0, |_| 3);
+    let text_start = bom_len(text.as_bytes());
     let text = &text[text_start..];
     let split = split_front_matter(text)?;
     let (yaml_end, body_start) = split.closing?;
@@ -386,10 +392,18 @@ fn split_front_matter(text: &str) -> Option<Split> {
 
 /// A plan's text as planbook reads it: without a byte-order mark (taken out in place).
 pub(crate) fn without_bom(mut text: String) -> String {
-    if text.starts_with('\u{feff}') {
-        text.drain(..'\u{feff}'.len_utf8());
-    }
+    text.drain(..bom_len(text.as_bytes()));
     text
+}
+
+/// How many of `bytes` are a byte-order mark before the text (0 or 3).
+pub(crate) fn bom_len(bytes: &[u8]) -> usize {
+    const BOM: &str = "\u{feff}";
+    if bytes.starts_with(BOM.as_bytes()) {
+        BOM.len()
+    } else {
+        0
+    }
 }
 
 fn non_utf8(bytes: &[u8], valid_up_to: usize) -> Problem {
@@ -496,6 +510,11 @@ mod tests {
             "unknown: {deep: [[[1]]]}",
             "id: 12\ntitle: true\ncurrency: 1.0",
             "investment: {money: 18446744073709551615, days: -9223372036854775808}",
+            "period: [2026-01-01, 2026-02-01, 2026-03-01, 2026-04-01]",
+            "period: [2026-01-01]",
+            "metrics: [[1, 2], {id: m, baseline: [3]}]",
+            "scope: [a, b, c, d, e, f, g]",
+            "checkins: [{date: 2026-01-15, actuals: [1, 2]}]",
         ];
         texts.extend(odd.iter().map(|front| format!("---\n{front}\n---\n")));
         for text in &texts {

@@ -74,24 +74,37 @@ impl<'de> serde::Deserializer<'de> for &'de Node {
         self,
         visitor: V,
     ) -> Result<V::Value, serde_json::Error> {
-        use serde::de::value::{MapDeserializer, SeqDeserializer};
+        use serde::de::Error;
         match &self.value {
             Value::Null => visitor.visit_unit(),
             Value::Bool(b) => visitor.visit_bool(*b),
             Value::Number(n) => n.clone().deserialize_any(visitor),
             Value::String(s) => visitor.visit_borrowed_str(s),
+            // What is left unread is an error worded as serde_json words it.
             Value::Seq(items) => {
-                let mut seq = SeqDeserializer::new(items.iter());
+                let mut seq = Items(items.iter());
                 let value = visitor.visit_seq(&mut seq)?;
-                seq.end()?;
-                Ok(value)
+                match seq.0.len() {
+                    0 => Ok(value),
+                    _ => Err(Error::invalid_length(
+                        items.len(),
+                        &"fewer elements in array",
+                    )),
+                }
             }
             Value::Map(entries) => {
-                let entries = entries.iter().map(|(key, node)| (key.name.as_str(), node));
-                let mut map = MapDeserializer::new(entries);
+                let mut map = Entries {
+                    entries: entries.iter(),
+                    value: None,
+                };
                 let value = visitor.visit_map(&mut map)?;
-                map.end()?;
-                Ok(value)
+                match map.entries.len() {
+                    0 => Ok(value),
+                    _ => Err(Error::invalid_length(
+                        entries.len(),
+                        &"fewer elements in map",
+                    )),
+                }
             }
         }
     }
@@ -141,11 +154,57 @@ impl<'de> serde::Deserializer<'de> for &'de Node {
     }
 }
 
-impl<'de> serde::de::IntoDeserializer<'de, serde_json::Error> for &'de Node {
-    type Deserializer = Self;
+/// The items of a list, read one by one.
+struct Items<'de>(std::slice::Iter<'de, Node>);
 
-    fn into_deserializer(self) -> Self {
-        self
+impl<'de> serde::de::SeqAccess<'de> for Items<'de> {
+    type Error = serde_json::Error;
+
+    fn next_element_seed<T: serde::de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, serde_json::Error> {
+        self.0.next().map(|node| seed.deserialize(node)).transpose()
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.0.len())
+    }
+}
+
+/// The entries of a map, read one by one: a key, then its value.
+struct Entries<'de> {
+    entries: std::slice::Iter<'de, (Key, Node)>,
+    value: Option<&'de Node>,
+}
+
+impl<'de> serde::de::MapAccess<'de> for Entries<'de> {
+    type Error = serde_json::Error;
+
+    fn next_key_seed<K: serde::de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, serde_json::Error> {
+        let Some((key, value)) = self.entries.next() else {
+            return Ok(None);
+        };
+        self.value = Some(value);
+        let key = serde::de::value::BorrowedStrDeserializer::new(key.name.as_str());
+        seed.deserialize(key).map(Some)
+    }
+
+    fn next_value_seed<V: serde::de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, serde_json::Error> {
+        match self.value.take() {
+            Some(value) => seed.deserialize(value),
+            None => Err(serde::de::Error::custom("value is missing")),
+        }
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.entries.len())
     }
 }
 
