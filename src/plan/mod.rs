@@ -107,17 +107,7 @@ impl PlanFile {
                 (String::new(), Some(non_utf8(e.as_bytes(), valid)))
             }
         };
-        let index = LineIndex::new(&text);
-        let mut file = PlanFile {
-            path,
-            text,
-            index,
-            front_matter: None,
-            body: None,
-            plan: None,
-            anchors: Anchors::default(),
-            problems: problem.into_iter().collect(),
-        };
+        let mut file = PlanFile::unread(path, text, problem.into_iter().collect());
         if file.problems.is_empty() {
             file.read(schema);
         }
@@ -133,16 +123,9 @@ impl PlanFile {
         body: Option<Body>,
         problems: Vec<Problem>,
     ) -> PlanFile {
-        let index = LineIndex::new(&text);
         let mut file = PlanFile {
-            path,
-            text,
-            index,
-            front_matter: None,
             body,
-            plan: None,
-            anchors: Anchors::default(),
-            problems,
+            ..PlanFile::unread(path, text, problems)
         };
         if let Some(node) = &front_matter
             && matches!(node.value, yaml::Value::Map(_))
@@ -171,20 +154,27 @@ impl PlanFile {
 
     /// A plan file that could not be read at all (too large, unreadable).
     pub(crate) fn unreadable(path: PathBuf, message: String, help: Option<String>) -> PlanFile {
+        let problem = Problem {
+            rule: Rule::FrontMatter,
+            span: Span::point(1, 1),
+            message,
+            help,
+        };
+        PlanFile::unread(path, String::new(), vec![problem])
+    }
+
+    /// A plan file with its text and what reading it found so far, nothing parsed yet.
+    fn unread(path: PathBuf, text: String, problems: Vec<Problem>) -> PlanFile {
+        let index = LineIndex::new(&text);
         PlanFile {
             path,
-            text: String::new(),
-            index: LineIndex::new(""),
+            text,
+            index,
             front_matter: None,
             body: None,
             plan: None,
             anchors: Anchors::default(),
-            problems: vec![Problem {
-                rule: Rule::FrontMatter,
-                span: Span::point(1, 1),
-                message,
-                help,
-            }],
+            problems,
         }
     }
 
