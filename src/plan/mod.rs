@@ -337,6 +337,12 @@ pub(crate) fn front_matter_yaml(text: &str) -> Option<(&str, usize)> {
 /// YAML text read as JSON (YAML 1.2, the limits of [`yaml::parse`]); `None` when it cannot
 /// be read.
 pub fn yaml_json(yaml: &str) -> Option<serde_json::Value> {
+    Some(yaml_tree(yaml)?.to_json())
+}
+
+/// YAML text read as a tree, positions counted from the start of the text; `None` when it
+/// cannot be read.
+fn yaml_tree(yaml: &str) -> Option<Node> {
     let index = LineIndex::new(yaml);
     let origin = yaml::Origin {
         file: yaml,
@@ -344,7 +350,7 @@ pub fn yaml_json(yaml: &str) -> Option<serde_json::Value> {
         offset: 0,
         text: yaml,
     };
-    Some(yaml::parse(&origin).ok()?.to_json())
+    yaml::parse(&origin).ok()
 }
 
 /// Where the front matter's YAML starts and ends, and where the body starts.
@@ -509,14 +515,7 @@ mod tests {
         texts.extend(odd.iter().map(|front| format!("---\n{front}\n---\n")));
         for text in &texts {
             let (yaml, _) = front_matter_yaml(text).unwrap();
-            let index = LineIndex::new(yaml);
-            let origin = yaml::Origin {
-                file: yaml,
-                index: &index,
-                offset: 0,
-                text: yaml,
-            };
-            let node = yaml::parse(&origin).unwrap();
+            let node = yaml_tree(yaml).unwrap();
             let from_tree = Plan::deserialize(&node).map_err(|e| e.to_string());
             let from_json =
                 serde_json::from_value::<Plan>(node.to_json()).map_err(|e| e.to_string());
