@@ -30,13 +30,16 @@ pub(crate) fn relative_links(html: &str, file: &str) -> String {
     let up = "../".repeat(depth);
     let mut out = String::with_capacity(html.len() + 1024);
     // The next place of each attribute, found once and found again only once passed, so the
-    // page is read in one pass whatever it holds.
-    let find = |attribute: &str, from: usize| {
-        html.get(from..)
-            .and_then(|rest| rest.find(attribute))
+    // page is read in one pass whatever it holds (with SIMD searchers: a page of 10,000 is
+    // read three times over).
+    let finders = ATTRIBUTES.map(memchr::memmem::Finder::new);
+    let find = |which: usize, from: usize| {
+        html.as_bytes()
+            .get(from..)
+            .and_then(|rest| finders[which].find(rest))
             .map(|i| from + i)
     };
-    let mut next: Vec<Option<usize>> = ATTRIBUTES.iter().map(|a| find(a, 0)).collect();
+    let mut next: Vec<Option<usize>> = (0..ATTRIBUTES.len()).map(|i| find(i, 0)).collect();
     let mut done = 0;
     loop {
         let Some((which, at)) = next
@@ -52,7 +55,7 @@ pub(crate) fn relative_links(html: &str, file: &str) -> String {
         let value_start = at + attribute.len();
         out.push_str(&html[done..value_start]);
         done = value_start;
-        next[which] = find(attribute, value_start);
+        next[which] = find(which, value_start);
         let rest = &html[value_start..];
         let value = &rest[..rest.find('"').unwrap_or(rest.len())];
         let has_scheme = value.split_once(':').is_some_and(|(scheme, _)| {

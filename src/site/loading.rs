@@ -101,7 +101,8 @@ pub(crate) fn keep_consequences_private(file: &mut PlanFile, history: Option<&mu
 /// The distinct words of a body (three letters or more, lowercase), for the search index.
 pub(crate) fn search_words(body: &str) -> String {
     use std::borrow::Cow;
-    let mut words: Vec<Cow<str>> = body
+    // Deduplicated before they are sorted: a body repeats most of its words.
+    let words: std::collections::HashSet<Cow<str>> = body
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.chars().count() >= 3)
         .map(|w| {
@@ -115,8 +116,8 @@ pub(crate) fn search_words(body: &str) -> String {
             }
         })
         .collect();
+    let mut words: Vec<Cow<str>> = words.into_iter().collect();
     words.sort_unstable();
-    words.dedup();
     words.join(" ")
 }
 
