@@ -218,6 +218,11 @@ impl Anchors {
 /// frames, forms, images (external resources), and URLs other than http(s), mailto and
 /// relative ones.
 pub(crate) fn sanitize(html: &str) -> String {
+    SANITIZER.clean(html).to_string()
+}
+
+/// The sanitizer's settings, made once (they are a dozen sets and maps).
+static SANITIZER: std::sync::LazyLock<ammonia::Builder<'static>> = std::sync::LazyLock::new(|| {
     let mut builder = ammonia::Builder::default();
     builder
         .rm_tags(["img"])
@@ -233,8 +238,8 @@ pub(crate) fn sanitize(html: &str) -> String {
         .url_schemes(["http", "https", "mailto"].into_iter().collect())
         .url_relative(ammonia::UrlRelative::PassThrough)
         .link_rel(Some("noopener noreferrer"));
-    builder.clean(html).to_string()
-}
+    builder
+});
 
 /// What active content a piece of rendered plan HTML carries, if any: a script, frame, embed,
 /// style, form or stylesheet tag, an event-handler or `style` attribute, or a URL attribute
