@@ -67,7 +67,7 @@ enum Seen {
     Found,
     /// It was parsed, and its entry written to the next file.
     Parsed,
-    /// It was parsed, and there is nothing to keep of it (not UTF-8 text).
+    /// It was parsed, and there is nothing to keep of it (no text: empty, or not UTF-8).
     NotKept,
 }
 
