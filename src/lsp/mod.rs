@@ -278,14 +278,17 @@ impl Server {
     /// Reads people, configuration and every plan from disk again.
     fn reload(&mut self) {
         let Some(old) = &self.repo else { return };
-        let Ok(repo) = Repo::discover(&old.root, self.config.as_deref()) else {
+        let Ok(mut repo) = Repo::discover(&old.root, self.config.as_deref()) else {
             return;
         };
         self.trust = Trust::current(&repo, None).ok();
+        // Unchanged plans are taken as the last `check` parsed them.
+        repo.keep_parsed();
         self.plans = repo
             .plan_paths()
             .map(|paths| repo.load_plans(&paths))
             .unwrap_or_default();
+        repo.save_parsed();
         for plan in &mut self.plans {
             plan.front_matter = None;
         }

@@ -1,5 +1,6 @@
 //! Plans as parsed before, in `.git/planbook/plans-cache.bin`: a plan file whose bytes have
-//! not changed since the last `check`, `status`, `build` or `serve` is not parsed again.
+//! not changed since the last `check`, `status`, `build`, `serve` or language-server start is
+//! not parsed again.
 //!
 //! What parsing a plan finds (its front-matter tree with every position, its body's headings
 //! and links, the problems reading it raised, schema findings included) depends on nothing
