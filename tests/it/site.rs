@@ -929,3 +929,38 @@ fn long_plan_tables_are_paged_and_the_listing_holds_every_plan() {
     assert!(!site.join("page").exists());
     assert!(!read("index.html").contains("data-pages"));
 }
+
+#[test]
+fn a_site_built_from_the_plans_cache_is_the_site_built_without_it() {
+    let repo = TestRepo::with_git();
+    repo.plan("emea/alpha.md", valid_plan("alpha"));
+    repo.plan("emea/evil.md", hostile());
+    repo.commit(
+        "Plans",
+        "Ana Lima <ana@example.com>",
+        "2026-01-05T10:00:00Z",
+    );
+    let site = |repo: &TestRepo| -> Vec<(std::path::PathBuf, Vec<u8>)> {
+        let root = repo.path().join("site");
+        files(&root)
+            .into_iter()
+            .map(|f| {
+                let bytes = std::fs::read(&f).unwrap();
+                (f.strip_prefix(&root).unwrap().to_path_buf(), bytes)
+            })
+            .collect()
+    };
+    assert_eq!(build(&repo, &[]).code, 0);
+    assert!(repo.path().join(".git/planbook/plans-cache.bin").is_file());
+    let parsed = site(&repo);
+    assert_eq!(build(&repo, &[]).code, 0);
+    assert_eq!(site(&repo), parsed, "built again, from the cache");
+    // An edit is on the site at once.
+    repo.edit_plan("emea/alpha.md", "title: ", "title: Renamed ");
+    assert_eq!(build(&repo, &[]).code, 0);
+    let page = std::fs::read_to_string(repo.path().join("site/plans/alpha/index.html")).unwrap();
+    assert!(
+        page.contains("<title>Renamed "),
+        "the edit is the page's title"
+    );
+}
