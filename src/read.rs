@@ -61,44 +61,42 @@ pub(crate) fn open_regular(path: &Path) -> std::io::Result<(std::fs::File, std::
     Ok((file, meta))
 }
 
-/// The bytes of the regular file at `path`, if there are at most `max` (for planbook's own
-/// caches, which are larger than any plan but must not exhaust memory when damaged).
+/// The bytes of the regular file at `path`, if there are at most `max` (planbook's own caches
+/// are larger than any plan but must not exhaust memory when damaged).
 pub(crate) fn read_up_to(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let (file, meta) = open_regular(path)?;
-    let too_large = || {
-        std::io::Error::new(
+    read_within(path, max).map_err(|e| match e {
+        ReadError::Io(e) => e,
+        ReadError::TooLarge(size) => std::io::Error::new(
             std::io::ErrorKind::FileTooLarge,
-            format!("the file is over {max} bytes"),
-        )
-    };
-    if meta.len() > max {
-        return Err(too_large());
-    }
-    let mut bytes = Vec::new();
-    bytes
-        .try_reserve_exact(usize::try_from(meta.len()).map_err(|_| too_large())?)
-        .map_err(|_| too_large())?;
-    file.take(max + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > max {
-        return Err(too_large());
-    }
-    Ok(bytes)
+            format!("the file is {size} bytes, over {max}"),
+        ),
+    })
 }
 
 /// The bytes of the regular file at `path`, if it is within [`MAX_PLAN_BYTES`].
 pub(crate) fn read_bounded(path: &Path) -> Result<Vec<u8>, ReadError> {
+    read_within(path, MAX_PLAN_BYTES)
+}
+
+/// The bytes of the regular file at `path`, if there are at most `max`: the size is checked
+/// before reading, room is reserved without aborting when memory is short, and a file that
+/// grows while it is read stops at `max + 1` bytes.
+fn read_within(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
     use std::io::Read;
     let (file, meta) = open_regular(path).map_err(ReadError::Io)?;
     let size = meta.len();
-    if size > MAX_PLAN_BYTES {
+    if size > max {
         return Err(ReadError::TooLarge(size));
     }
-    let mut bytes = Vec::with_capacity(size as usize);
-    file.take(MAX_PLAN_BYTES + 1)
+    let mut bytes = Vec::new();
+    let room = usize::try_from(size).map_err(|_| ReadError::TooLarge(size))?;
+    bytes
+        .try_reserve_exact(room)
+        .map_err(|_| ReadError::TooLarge(size))?;
+    file.take(max + 1)
         .read_to_end(&mut bytes)
         .map_err(ReadError::Io)?;
-    if bytes.len() as u64 > MAX_PLAN_BYTES {
+    if bytes.len() as u64 > max {
         return Err(ReadError::TooLarge(bytes.len() as u64));
     }
     Ok(bytes)
