@@ -25,10 +25,19 @@ pub(crate) fn temp_file_in(dir: &Path) -> std::io::Result<NamedTempFile> {
     builder.tempfile_in(dir)
 }
 
+/// A temporary file for a cache in `dir`, created with the folder if need be, after the
+/// temporary files runs stopped before they could finish (interrupted, killed) left there are
+/// removed (see [`remove_abandoned`]; only caches' folders are swept, not a site's).
+pub(crate) fn cache_temp_file_in(dir: &Path) -> std::io::Result<NamedTempFile> {
+    std::fs::create_dir_all(dir)?;
+    remove_abandoned(dir);
+    temp_file_in(dir)
+}
+
 /// Removes the temporary files in `dir` that a run stopped before it could finish writing
-/// (interrupted, killed) left behind, once they are an hour old: a run writing now is never
-/// disturbed. Failures are ignored.
-pub(crate) fn remove_abandoned(dir: &Path) {
+/// left behind, once they are an hour old: a run writing now is never disturbed. Failures
+/// are ignored.
+fn remove_abandoned(dir: &Path) {
     const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;

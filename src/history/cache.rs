@@ -288,11 +288,7 @@ impl Cache {
         self.changed = false;
         let path: PathBuf = git_dir.join(FILE);
         let Some(dir) = path.parent() else { return };
-        if std::fs::create_dir_all(dir).is_err() {
-            return;
-        }
-        crate::atomic::remove_abandoned(dir);
-        let Ok(mut temp) = crate::atomic::temp_file_in(dir) else {
+        let Ok(mut temp) = crate::atomic::cache_temp_file_in(dir) else {
             return;
         };
         let encoded = self.encode_file(walk).or_else(|| {

@@ -255,9 +255,7 @@ impl ParseCache {
 /// A temporary file beside the cache file at `path`, with the header written.
 fn begin(path: &Path, identity: &str) -> Option<NextFile> {
     let dir = path.parent()?;
-    std::fs::create_dir_all(dir).ok()?;
-    crate::atomic::remove_abandoned(dir);
-    let temp = crate::atomic::temp_file_in(dir).ok()?;
+    let temp = crate::atomic::cache_temp_file_in(dir).ok()?;
     let mut w = std::io::BufWriter::with_capacity(1 << 16, temp);
     let header = header(identity);
     w.write_all(&header).ok()?;
