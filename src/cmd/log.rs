@@ -48,7 +48,7 @@ pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
         })
         .collect();
     // `--since` and `--until`, applied to each plan's revisions once its history is read.
-    let bound = |plan: &mut crate::history::PlanHistory| {
+    let within_dates = |plan: &mut crate::history::PlanHistory| {
         plan.revisions.retain(|r| {
             since.is_none_or(|b| b.starts_by(r.date)) && until.is_none_or(|b| b.ends_after(r.date))
         });
@@ -61,9 +61,7 @@ pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
             // handle).
             let git = audit.open_git()?;
             let complete = audit.complete_for(&trail, &git);
-            if !complete && !audit.partial {
-                cmd::warn(MISSING_WARNING, ctx.color);
-            }
+            warn_if_missing(complete, &audit, ctx);
             // Written a slice of plans at a time, each slice read and laid out in parallel:
             // the trail of 10,000 plans is hundreds of megabytes of JSON, never held whole.
             cmd::write_stdout(|w| {
@@ -76,7 +74,7 @@ pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
                     let end = (start + SLICE).min(paths.len());
                     let entries = audit
                         .histories(&trail, start..end, &paths, &ids, &trust, |mut plan| {
-                            bound(&mut plan);
+                            within_dates(&mut plan);
                             let mut entry = Vec::new();
                             pretty_json::entry(&plan, &mut entry).map(|()| entry)
                         })
@@ -90,14 +88,20 @@ pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
         }
         LogFormat::Human => {
             let mut history = audit.history(&paths, &ids, &trust)?;
-            if !history.complete && !audit.partial {
-                cmd::warn(MISSING_WARNING, ctx.color);
-            }
-            history.plans.iter_mut().for_each(bound);
+            warn_if_missing(history.complete, &audit, ctx);
+            history.plans.iter_mut().for_each(within_dates);
             cmd::print(&human(&history, &trust.people))?;
         }
     }
     Ok(ExitStatus::Success)
+}
+
+/// Warns that objects are missing when the trail is incomplete in a clone that was not made
+/// partial on purpose (a partial clone's own warning says so already).
+fn warn_if_missing(complete: bool, audit: &Audit, ctx: &Context) {
+    if !complete && !audit.partial {
+        cmd::warn(MISSING_WARNING, ctx.color);
+    }
 }
 
 /// Plans whose histories are read and written at a time (see `run`).
