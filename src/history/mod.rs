@@ -201,26 +201,26 @@ impl Audit {
         let covers = repo.config.signoff.covers.clone();
         // What is cached depends on the fields digested: another `covers`, another cache.
         let mut cache = cache::Cache::load(git.path(), &plans, &covers);
-        let mut computed: compare::Found = (Vec::new(), 0);
-        let walk = match head {
-            None => Walk::default(),
+        let (walk, (computed, missing)): (Walk, compare::Found) = match head {
+            None => Default::default(),
             // What the walk finds is read and compared while it walks (see `compare`).
             Some(head) if compare => {
                 let (walk, found) = compare::beside(git.path(), &covers, |seen| {
                     cache.walk_to(&git, head, &plans, seen)
                 })?;
-                computed = found;
-                walk.map_err(git_error)?
+                (walk.map_err(git_error)?, found)
             }
-            Some(head) => cache
-                .walk_to(&git, head, &plans, &mut |_, _| {})
-                .map_err(git_error)?,
+            Some(head) => {
+                let walk = cache
+                    .walk_to(&git, head, &plans, &mut |_, _| {})
+                    .map_err(git_error)?;
+                (walk, Default::default())
+            }
         };
         let display = display_names(&git, &walk);
         let git_dir = git.path().to_path_buf();
         // Closing the repository lets go of the packs libgit2 mapped (up to 128 MB).
         drop(git);
-        let (computed, missing) = computed;
         cache.insert_compared(computed);
         // What a walk compared is saved at once, while little else is held (encoding the
         // file takes a copy of it): a site reads its plans only after this.
@@ -595,13 +595,13 @@ impl Audit {
     ) -> Result<Vec<R>, Error> {
         range
             .into_par_iter()
+            // A handle is opened for each piece of work rayon splits the range into: pieces of
+            // at least 32 plans open a few, not one for every few plans.
+            .with_min_len(32)
             .map_init(
-                || crate::git::open(&self.git_dir).map_err(git_error),
+                || open_for_thread(&self.git_dir),
                 |git, i| {
-                    let git = git.as_ref().map_err(|e| Error::Git {
-                        message: e.to_string(),
-                        help: e.help(),
-                    })?;
+                    let git = handle(git)?;
                     Ok(then(
                         self.history_at(trail, git, i, &paths[i], &ids[i], trust),
                     ))
@@ -766,12 +766,9 @@ impl Audit {
         signed
             .into_par_iter()
             .map_init(
-                || crate::git::open(git_dir).map_err(git_error),
+                || open_for_thread(git_dir),
                 |git, i| {
-                    let git = git.as_ref().map_err(|e| Error::Git {
-                        message: e.to_string(),
-                        help: e.help(),
-                    })?;
+                    let git = handle(git)?;
                     let verdict = match Oid::from_str(&self.walk.commits[i].id) {
                         Ok(id) => signature::of_commit(git, id, &trust.keyring),
                         Err(_) => signature::Signature::unsigned(),
@@ -1012,6 +1009,20 @@ fn git_error(e: git2::Error) -> Error {
         message: format!("reading the git history failed: {}", e.message()),
         help: Some("run `git fsck` to check the repository".into()),
     }
+}
+
+/// A thread's own handle on the repository at `git_dir` (a handle is not shared between
+/// threads), for rayon's `map_init`.
+fn open_for_thread(git_dir: &Path) -> Result<Repository, Error> {
+    crate::git::open(git_dir).map_err(git_error)
+}
+
+/// The handle [`open_for_thread`] opened, or its error again for this item.
+fn handle(git: &Result<Repository, Error>) -> Result<&Repository, Error> {
+    git.as_ref().map_err(|e| Error::Git {
+        message: e.to_string(),
+        help: e.help(),
+    })
 }
 
 #[cfg(test)]
