@@ -10,6 +10,7 @@
 
 pub(crate) mod atomic;
 pub(crate) mod binary;
+pub(crate) mod build_identity;
 pub mod check;
 pub(crate) mod ci;
 pub mod cli;

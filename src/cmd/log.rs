@@ -1,9 +1,11 @@
 //! `planbook log`: the audit trail of each plan.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 
 use crate::ExitStatus;
 use crate::cli::{LogArgs, LogFormat};
+use crate::cmd::log_cache::{Flags, LogCache, Tee};
 use crate::cmd::{self, Context};
 use crate::error::Error;
 use crate::history::time::TimeBound;
@@ -18,6 +20,24 @@ pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
     let repo = ctx.repo()?;
     let cwd = ctx.cwd()?;
     let paths = cmd::select_plans(&repo, &cwd, &args.plans)?;
+    let trust = Trust::current(&repo, args.reviews.as_deref())?;
+    // The document a run like this one wrote, when nothing it depends on has changed.
+    let keep = (args.format == LogFormat::Json
+        && since.is_none()
+        && until.is_none()
+        && args.reviews.is_none())
+    .then(|| LogCache::for_log(&repo, &paths, &trust))
+    .flatten();
+    if let Some(kept) = keep.as_ref().and_then(LogCache::kept) {
+        warn_as_before(kept.flags, ctx);
+        let mut stdout = std::io::stdout().lock();
+        return match kept.copy_to(&mut stdout).and_then(|()| stdout.flush()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                Err(Error::io(std::path::Path::new("<stdout>"), e))
+            }
+            _ => Ok(ExitStatus::Success),
+        };
+    }
     // Every change is compared during the walk when every plan is wanted; for a few plans,
     // only theirs are compared afterwards.
     let Some(mut audit) = Audit::open(&repo, args.plans.is_empty())? else {
@@ -38,7 +58,6 @@ pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
     if audit.partial {
         cmd::warn(cmd::PARTIAL_WARNING, ctx.color);
     }
-    let trust = Trust::current(&repo, args.reviews.as_deref())?;
     let ids: Vec<String> = paths
         .iter()
         .map(|p| {
@@ -62,9 +81,21 @@ pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
             let git = audit.open_git()?;
             let complete = audit.complete_for(&trail, &git);
             warn_if_missing(complete, &audit, ctx);
+            let mut recorder = keep.as_ref().and_then(|k| {
+                k.record(Flags {
+                    shallow: audit.shallow,
+                    partial: audit.partial,
+                    complete,
+                })
+            });
+            let mut whole = false;
             // Written a slice of plans at a time, each slice read and laid out in parallel:
             // the trail of 10,000 plans is hundreds of megabytes of JSON, never held whole.
             cmd::write_stdout(|w| {
+                let w = &mut Tee {
+                    out: w,
+                    recorder: recorder.as_mut(),
+                };
                 let fields = [
                     ("shallow", audit.shallow.into()),
                     ("complete", complete.into()),
@@ -83,8 +114,15 @@ pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
                         doc.entry(&entry?)?;
                     }
                 }
-                doc.end()
+                doc.end()?;
+                whole = true;
+                Ok(())
             })?;
+            if let Some(mut recorder) = recorder.filter(|_| whole) {
+                // `write_stdout` ends the document with a line break.
+                recorder.copy(b"\n");
+                recorder.keep();
+            }
         }
         LogFormat::Human => {
             let mut history = audit.history(&paths, &ids, &trust)?;
@@ -94,6 +132,19 @@ pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
         }
     }
     Ok(ExitStatus::Success)
+}
+
+/// Warns of what was warned of when the kept document was written.
+fn warn_as_before(flags: Flags, ctx: &Context) {
+    if flags.shallow {
+        cmd::warn(cmd::SHALLOW_WARNING, ctx.color);
+    }
+    if flags.partial {
+        cmd::warn(cmd::PARTIAL_WARNING, ctx.color);
+    }
+    if !flags.complete && !flags.partial {
+        cmd::warn(MISSING_WARNING, ctx.color);
+    }
 }
 
 /// Warns that objects are missing when the trail is incomplete in a clone that was not made

@@ -6,6 +6,7 @@ pub(crate) mod completions;
 pub(crate) mod diff;
 pub(crate) mod init;
 pub(crate) mod log;
+pub(crate) mod log_cache;
 pub(crate) mod new;
 pub(crate) mod rule;
 pub(crate) mod schema;

@@ -13,6 +13,7 @@ pub(crate) mod signoff;
 pub(crate) mod time;
 pub mod trust;
 pub(crate) mod walk;
+pub(crate) mod worktree;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -291,6 +292,11 @@ impl Audit {
     }
 
     /// The git path of a plan path relative to the repository root.
+    /// The plans folder as a git path (empty when it is the top of the work tree).
+    fn plans_in_git(&self) -> String {
+        crate::diagnostic::display_path(&self.root_in_workdir.join(&self.plans_dir))
+    }
+
     pub(crate) fn git_path(&self, path: &Path) -> String {
         crate::diagnostic::display_path(&self.root_in_workdir.join(path))
     }
@@ -315,8 +321,15 @@ impl Audit {
         for (i, change) in self.walk.changes.iter().enumerate() {
             by_path.entry(change.path.as_str()).or_default().push(i);
         }
-        let dirty = self.uncommitted();
-        let head_blobs = self.head_blobs();
+        let git = crate::git::open(&self.git_dir).ok();
+        let plans = self.plans_in_git();
+        let (dirty, head_blobs) = match &git {
+            Some(git) => (
+                worktree::uncommitted(git, &self.workdir, &plans),
+                worktree::head_blobs(git, &plans),
+            ),
+            None => Default::default(),
+        };
         paths
             .iter()
             .map(|path| {
@@ -375,113 +388,6 @@ impl Audit {
                 out
             })
             .collect()
-    }
-
-    /// The blob of every file under the plans folder at HEAD, by git path, read in one walk of
-    /// the folder (looking each plan up from the root would parse its folder's tree again for
-    /// every plan).
-    fn head_blobs(&self) -> HashMap<String, Oid> {
-        let mut out = HashMap::new();
-        let Ok(git) = crate::git::open(&self.git_dir) else {
-            return out;
-        };
-        let Some(tree) = git.head().ok().and_then(|h| h.peel_to_tree().ok()) else {
-            return out;
-        };
-        let plans = crate::diagnostic::display_path(&self.root_in_workdir.join(&self.plans_dir));
-        let folder = if plans.is_empty() {
-            Some(tree)
-        } else {
-            tree.get_path(Path::new(&plans))
-                .ok()
-                .and_then(|e| git.find_tree(e.id()).ok())
-        };
-        let Some(folder) = folder else { return out };
-        let prefix = if plans.is_empty() {
-            String::new()
-        } else {
-            format!("{plans}/")
-        };
-        let _ = folder.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
-            if entry.kind() == Some(git2::ObjectType::Blob) {
-                let name = String::from_utf8_lossy(entry.name_bytes());
-                out.insert(format!("{prefix}{dir}{name}"), entry.id());
-            }
-            git2::TreeWalkResult::Ok
-        });
-        out
-    }
-
-    /// Plan files whose working-tree content differs from HEAD, with their HEAD blob.
-    fn uncommitted(&self) -> HashMap<String, Option<String>> {
-        let mut options = git2::StatusOptions::new();
-        options
-            .include_untracked(true)
-            .recurse_untracked_dirs(true)
-            .include_ignored(false);
-        // Only the plans folder matters; the rest of the work tree is not even looked at.
-        let plans = crate::diagnostic::display_path(&self.root_in_workdir.join(&self.plans_dir));
-        if !plans.is_empty() {
-            options.pathspec(format!("{plans}/"));
-        }
-        let mut out = HashMap::new();
-        let Ok(git) = crate::git::open(&self.git_dir) else {
-            return out;
-        };
-        let Ok(statuses) = git.statuses(Some(&mut options)) else {
-            return out;
-        };
-        let head_tree = git.head().ok().and_then(|h| h.peel_to_tree().ok());
-        // Files marked skip-worktree or assume-unchanged are hidden from `git status`: their
-        // content on disk is compared with HEAD here.
-        if let Ok(index) = git.index() {
-            for entry in index.iter() {
-                let hidden = entry.flags_extended
-                    & (git2::IndexEntryExtendedFlag::SKIP_WORKTREE.bits())
-                    != 0
-                    || entry.flags & (git2::IndexEntryFlag::VALID.bits()) != 0;
-                let path = String::from_utf8_lossy(&entry.path).into_owned();
-                let inside = plans.is_empty() || path.starts_with(&format!("{plans}/"));
-                if !hidden || !path.ends_with(".md") || !inside {
-                    continue;
-                }
-                let Ok(bytes) = crate::read::read_limited(&self.workdir.join(&path)) else {
-                    continue;
-                };
-                let on_disk = Oid::hash_object(git2::ObjectType::Blob, &bytes).ok();
-                let head_blob = head_tree
-                    .as_ref()
-                    .and_then(|t| t.get_path(Path::new(&path)).ok())
-                    .map(|e| e.id());
-                if on_disk != head_blob {
-                    out.insert(path, head_blob.map(|b| b.to_string()));
-                }
-            }
-        }
-        for entry in statuses.iter() {
-            let status = entry.status();
-            if !(status.is_wt_modified()
-                || status.is_wt_new()
-                || status.is_index_modified()
-                || status.is_index_new()
-                || status.is_wt_renamed()
-                || status.is_index_renamed())
-            {
-                continue;
-            }
-            let Some(path) = entry.path().ok() else {
-                continue;
-            };
-            if !path.ends_with(".md") {
-                continue;
-            }
-            let head_blob = head_tree
-                .as_ref()
-                .and_then(|t| t.get_path(Path::new(path)).ok())
-                .map(|e| e.id().to_string());
-            out.insert(path.to_string(), head_blob);
-        }
-        out
     }
 
     /// The `working tree` revision of the plan file at `path` (relative to the root), when
@@ -953,7 +859,7 @@ fn lossy(bytes: Vec<u8>) -> String {
 
 /// Whether the repository is a partial clone (`git clone --filter=…`): objects it was cloned
 /// without are missing, and libgit2 cannot fetch them on demand.
-fn is_partial(git: &Repository) -> bool {
+pub(crate) fn is_partial(git: &Repository) -> bool {
     let Ok(config) = git.config() else {
         return false;
     };

@@ -108,6 +108,9 @@ pub(crate) struct Keyring {
     /// By `SHA256:…` fingerprint, which is also what the signature names.
     ssh: HashMap<String, SshKey>,
     openpgp: Vec<OpenPgpKey>,
+    /// A digest of every key text added, with its person, in the order added: what the
+    /// verdicts depend on, for a cache of them (see [`Keyring::digest`]).
+    added: sha2::Sha256,
 }
 
 #[derive(Debug)]
@@ -139,6 +142,12 @@ enum NewKey {
 }
 
 impl Keyring {
+    /// A digest of every key added, as read (the text of an entry, or of the file it names),
+    /// with whose it is.
+    pub(crate) fn digest(&self) -> [u8; 32] {
+        sha2::Digest::finalize(self.added.clone()).into()
+    }
+
     /// Adds one `keys:` entry of `person`: an SSH public key line, an ASCII-armored OpenPGP
     /// public key block (possibly several keys with subkeys), or the path, relative to `root`,
     /// of a file holding either. The error says what is wrong and what to do; on error the
@@ -152,6 +161,7 @@ impl Keyring {
                     .to_owned(),
             );
         }
+        let mut source = None;
         let keys = match parse_keys(text)? {
             Some(keys) => keys,
             None if text.contains('\n') => {
@@ -162,16 +172,22 @@ impl Keyring {
                     excerpt(text)
                 ));
             }
-            None => parse_keys(read_key_file(text, root)?.trim())?.ok_or_else(|| {
-                format!(
-                    "key file `{text}` holds neither an SSH public key line nor an armored \
-                     OpenPGP public key; point at a `.pub` file or at the output of \
-                     `gpg --armor --export KEYID`"
-                )
-            })?,
+            None => {
+                let content = source.insert(read_key_file(text, root)?);
+                parse_keys(content.trim())?.ok_or_else(|| {
+                    format!(
+                        "key file `{text}` holds neither an SSH public key line nor an armored \
+                         OpenPGP public key; point at a `.pub` file or at the output of \
+                         `gpg --armor --export KEYID`"
+                    )
+                })?
+            }
         };
         for (fingerprint, _) in &keys {
             self.claim(person, fingerprint)?;
+        }
+        for part in [person, "\0", source.as_deref().unwrap_or(text), "\0"] {
+            sha2::Digest::update(&mut self.added, part.as_bytes());
         }
         for (fingerprint, key) in keys {
             let person = person.to_owned();

@@ -382,25 +382,13 @@ fn read_index(file: &std::fs::File, identity: &str) -> Option<HashMap<String, St
     d.at_end().then_some(entries)
 }
 
-/// What identifies the parsing the cached plans came from: planbook's version, its build (a
-/// hash of its sources and locked dependencies, from `build.rs`; a rebuilt planbook may parse
-/// differently under the same version), its executable, and the schema.
+/// What identifies the parsing the cached plans came from: the planbook that parsed them
+/// (see [`crate::build_identity`]) and the schema.
 fn identity(schema: &Schema) -> Option<String> {
-    let exe = std::env::current_exe().ok()?;
-    let meta = std::fs::metadata(exe).ok()?;
-    let modified = meta
-        .modified()
-        .ok()?
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()?;
     Some(format!(
-        "{} {} {} {}.{:09} {}",
-        env!("CARGO_PKG_VERSION"),
-        env!("PLANBOOK_BUILD_ID"),
-        meta.len(),
-        modified.as_secs(),
-        modified.subsec_nanos(),
-        schema.digest(),
+        "{} {}",
+        crate::build_identity::of_this_executable()?,
+        schema.digest()
     ))
 }
 

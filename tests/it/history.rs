@@ -409,6 +409,10 @@ fn shallow_clones_say_so_and_do_not_pass_signoffs() {
         "{}",
         out.stderr
     );
+    // Run again, the kept document is copied, and the warning given again.
+    assert!(dir.join(".git/planbook/log-output.bin").is_file());
+    let again = common::run_in(&dir, &["log", "--format", "json"]);
+    assert_eq!((again.stdout, again.stderr), (out.stdout, out.stderr));
     let out = common::run_in(
         &dir,
         &["check", "--format", "json", "--as-of", "2026-03-01"],

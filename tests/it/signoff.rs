@@ -1109,3 +1109,139 @@ fn a_blob_lost_since_the_cache_makes_the_trail_incomplete() {
         assert_eq!(json["plans"][0]["revisions"][0]["commit"], "working tree");
     }
 }
+
+/// `log --format json` run again copies the document it kept, until anything the document
+/// depends on changes: after each change below, what is shown is what a run with nothing kept
+/// shows, and each change shows something new (so a document kept too long is caught).
+#[test]
+fn a_kept_log_document_serves_only_while_nothing_it_depends_on_changes() {
+    let keys = tempfile::tempdir().unwrap();
+    let (ben_key, ben_public) = ssh_key(keys.path(), "ben");
+    let (_, ana_public) = ssh_key(keys.path(), "ana");
+    let repo = base_repo();
+    repo.write("keys/ben.pub", &ben_public);
+    repo.write("people.yaml", people_with("  keys: [keys/ben.pub]\n"));
+    repo.commit("Add Ben's key", ANA, "2026-01-05T10:00:00+00:00");
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    let signing = ssh_signing(&ben_key);
+    let signing: Vec<&str> = signing.iter().map(String::as_str).collect();
+    repo.commit_by("Approve", ANA, ANA, "2026-01-06T09:00:00+00:00", &signing);
+    let kept = repo.path().join(".git/planbook/log-output.bin");
+    let run = |args: &[&str]| {
+        let mut all = vec!["log", "--format", "json"];
+        all.extend_from_slice(args);
+        let out = repo.run(&all);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        (out.stdout, out.stderr)
+    };
+    // What is shown with the kept document there, then with it removed: the same. Returns
+    // the document shown.
+    let agree = |what: &str, args: &[&str]| -> Value {
+        let served = run(args);
+        let _ = std::fs::remove_file(&kept);
+        assert_eq!(served, run(args), "{what}");
+        serde_json::from_str(&served.0).unwrap()
+    };
+    let signature = |json: &Value| json["plans"][0]["revisions"][0]["signature"]["status"].clone();
+
+    let json = agree("the first run", &[]);
+    assert!(kept.is_file(), "the document is kept");
+    assert_eq!(signature(&json), "good");
+    assert_eq!(run(&[]).0, serde_json::to_string_pretty(&json).unwrap() + "\n");
+    // What is kept is what is shown: the copy is the kept file's (trusted as planbook wrote
+    // it, like every cache in `.git/planbook`).
+    let bytes = std::fs::read(&kept).unwrap();
+    let at = bytes
+        .windows(6)
+        .position(|w| w == b"\"good\"")
+        .expect("the kept document names the good signature");
+    let mut altered = bytes.clone();
+    altered[at + 1] = b'G';
+    std::fs::write(&kept, &altered).unwrap();
+    assert!(run(&[]).0.contains("\"Good\""), "the kept document is copied");
+    std::fs::write(&kept, &bytes).unwrap();
+
+    // The key file people.yaml names now holds another key (nothing committed).
+    repo.write("keys/ben.pub", &ana_public);
+    let json = agree("another key in the key file", &[]);
+    assert_eq!(signature(&json), "unknown_key");
+    // people.yaml itself: Ben's key given in place.
+    repo.write("people.yaml", people_with(&format!("  keys: [\"{ben_public}\"]\n")));
+    let json = agree("people.yaml", &[]);
+    assert_eq!(signature(&json), "good");
+    // How .mailmap shows the author.
+    repo.write(".mailmap", "Ana L. Lima <ana@example.com>\n");
+    let json = agree(".mailmap", &[]);
+    assert_eq!(json["plans"][0]["revisions"][0]["author"]["name"], "Ana L. Lima");
+    // An uncommitted edit: a `working tree` revision, dated now, never kept.
+    repo.edit_plan("alpha.md", "target: 500000", "target: 450000");
+    let _ = std::fs::remove_file(&kept);
+    let json: Value = serde_json::from_str(&run(&[]).0).unwrap();
+    assert_eq!(json["plans"][0]["revisions"][0]["commit"], "working tree");
+    assert!(!kept.exists(), "a working-tree revision is not kept");
+    // A new commit.
+    repo.commit("Lower the target", ANA, "2026-01-07T09:00:00+00:00");
+    let json = agree("a new commit", &[]);
+    assert_eq!(json["plans"][0]["revisions"][0]["summary"], "Lower the target");
+    assert_eq!(signoff(&json, "ben")["stale"], true);
+    // The configuration: the target is no longer covered.
+    repo.write(
+        "planbook.toml",
+        "[signoff]\ntrusted_committers = [\"merge-bot@example.com\"]\ncovers = [\"status\"]\n",
+    );
+    let json = agree("planbook.toml", &[]);
+    assert_eq!(signoff(&json, "ben")["stale"], false);
+    // The plans asked for.
+    repo.plan("beta.md", valid_plan("beta"));
+    repo.commit("Add beta", BEN, "2026-01-08T09:00:00+00:00");
+    assert_eq!(agree("every plan", &[])["plans"].as_array().unwrap().len(), 2);
+    assert_eq!(agree("one plan", &["beta"])["plans"].as_array().unwrap().len(), 1);
+    assert_eq!(agree("every plan again", &[])["plans"].as_array().unwrap().len(), 2);
+    // An object deleted from the store (and the history cache, which needs it no more): the
+    // trail is incomplete, and says so.
+    std::fs::remove_file(repo.loose_object("HEAD~1:plans/alpha.md")).unwrap();
+    std::fs::remove_file(repo.path().join(".git/planbook/history-cache.bin")).unwrap();
+    let json = agree("a deleted object", &[]);
+    assert_eq!(json["complete"], false);
+    let (_, warned) = run(&[]);
+    assert!(warned.contains("objects are missing"), "warned again: {warned}");
+
+    // Damaged, cut or foreign documents are not copied, and are replaced.
+    let whole = std::fs::read(&kept).unwrap();
+    for damage in [&b"garbage"[..], b"", &whole[..100], &whole[..whole.len() - 1]] {
+        std::fs::write(&kept, damage).unwrap();
+        assert_eq!(serde_json::from_str::<Value>(&run(&[]).0).unwrap(), json);
+        assert_eq!(std::fs::read(&kept).unwrap(), whole);
+    }
+    // A pipe in its place is not opened (opening it would wait for a writer).
+    #[cfg(unix)]
+    {
+        std::fs::remove_file(&kept).unwrap();
+        common::run_program(repo.path(), "mkfifo", &[kept.to_str().unwrap()], &[]);
+        let mut child = common::planbook(repo.path())
+            .args(["log", "--format", "json"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if started.elapsed() > std::time::Duration::from_secs(30) {
+                child.kill().unwrap();
+                panic!("log waited on a pipe in the kept document's place");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert!(kept.is_file(), "the pipe is replaced by the document");
+    }
+    // Filtered documents and runs in CI keep nothing.
+    std::fs::remove_file(&kept).unwrap();
+    let since = run(&["--since", "2026-01-07"]);
+    assert!(since.0.contains("Add beta") && !since.0.contains("Send the plan"));
+    let out = common::planbook(repo.path())
+        .args(["log", "--format", "json"])
+        .env("CI", "true")
+        .output()
+        .unwrap();
+    assert_eq!(serde_json::from_slice::<Value>(&out.stdout).unwrap(), json);
+    assert!(!kept.exists(), "nothing kept for --since or in CI");
+}

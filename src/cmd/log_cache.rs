@@ -1,0 +1,395 @@
+//! The last `log --format json` document, kept for the next run that would write the same.
+//!
+//! With a warm history cache, most of a `log` of every plan is laying out the document
+//! (hundreds of megabytes for 10,000 plans over 50,000 commits). When nothing it depends on
+//! has changed, the document kept is copied instead (by the kernel, where it can).
+//!
+//! The document is kept in `.git/planbook/log-output.bin` under a key: a SHA-256 of
+//! everything the document is made of. That is planbook itself, the configuration, the
+//! people and every signing key read, the plans asked for, HEAD, what makes the history
+//! (shallow and graft files, `.mailmap`, the git configuration) and what the object store
+//! holds (which is how a deleted or added object changes the key). The document is only
+//! kept when no plan differs from HEAD: a `working tree` revision is dated now, and its
+//! content is on disk rather than in git. Nor is it kept for `--since`, `--until` or
+//! `--reviews`.
+//!
+//! Like the other caches in `.git/planbook`, the file is trusted as planbook wrote it (see
+//! the README). It is written atomically and never in CI.
+
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use tempfile::NamedTempFile;
+
+use crate::history::trust::Trust;
+use crate::repo::Repo;
+
+/// Where the document is kept, in the git directory.
+const FILE: &str = "planbook/log-output.bin";
+/// What a kept document begins with (the format's version is its last byte).
+const MAGIC: &[u8; 8] = b"PBLOGDC1";
+/// What it ends with, after the document's length.
+const END: &[u8; 8] = b"PBLOGEND";
+/// The magic, the key and the flags.
+const HEADER: u64 = 8 + 32 + 1;
+/// The document's length and the end mark.
+const FOOTER: u64 = 8 + 8;
+
+/// What was warned of when the document was written, to be warned of again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Flags {
+    pub(crate) shallow: bool,
+    pub(crate) partial: bool,
+    pub(crate) complete: bool,
+}
+
+impl Flags {
+    fn byte(self) -> u8 {
+        u8::from(self.shallow) | u8::from(self.partial) << 1 | u8::from(self.complete) << 2
+    }
+
+    fn from_byte(b: u8) -> Option<Flags> {
+        (b < 8).then_some(Flags {
+            shallow: b & 1 != 0,
+            partial: b & 2 != 0,
+            complete: b & 4 != 0,
+        })
+    }
+}
+
+/// The document a run would write, by its key.
+pub(crate) struct LogCache {
+    path: PathBuf,
+    key: [u8; 32],
+}
+
+impl LogCache {
+    /// The cache for a `log --format json` of the plans at `paths` in `repo` with `trust`;
+    /// `None` when its document cannot be kept: outside git, with no commit yet, when a plan
+    /// asked for differs from HEAD or is not in it, or when planbook cannot tell which
+    /// executable it is.
+    pub(crate) fn for_log(repo: &Repo, paths: &[PathBuf], trust: &Trust) -> Option<LogCache> {
+        let git = crate::git::discover(&repo.root)?;
+        let workdir = crate::git::workdir(&git)?;
+        let head = git.head().ok()?.peel_to_commit().ok()?.id();
+        let root_in_workdir = crate::git::root_in_workdir(&git, &repo.root);
+        let plans =
+            crate::diagnostic::display_path(&root_in_workdir.join(&repo.config.plans_dir));
+        if !crate::history::worktree::uncommitted(&git, &workdir, &plans).is_empty() {
+            return None;
+        }
+        let at_head = crate::history::worktree::head_blobs(&git, &plans);
+        let mut key = Key::new(crate::build_identity::of_this_executable()?);
+        key.text("root", &repo.root.to_string_lossy());
+        key.text("git", &git.path().to_string_lossy());
+        key.text("config", &format!("{:?}", repo.config));
+        key.file("people", &repo.root.join(&repo.config.people));
+        key.bytes("keys", &trust.keyring.digest());
+        key.text("head", &head.to_string());
+        for path in paths {
+            let git_path =
+                crate::diagnostic::display_path(&root_in_workdir.join(path));
+            if !at_head.contains_key(&git_path) {
+                return None;
+            }
+            key.text("plan", &git_path);
+        }
+        let common = git.commondir().to_path_buf();
+        key.file("config file", &common.join("config"));
+        key.file("shallow", &git.path().join("shallow"));
+        key.file("grafts", &common.join("info/grafts"));
+        key.text("partial", &crate::history::is_partial(&git).to_string());
+        key.file("mailmap", &workdir.join(".mailmap"));
+        if let Ok(config) = git.config() {
+            if let Ok(file) = config.get_path("mailmap.file") {
+                key.file("mailmap.file", &file);
+            }
+            if let Ok(blob) = config.get_string("mailmap.blob") {
+                let id = git.revparse_single(&blob).map(|o| o.id().to_string());
+                key.text("mailmap.blob", &format!("{blob} {id:?}"));
+            }
+        }
+        key.objects(&common.join("objects"));
+        Some(LogCache {
+            path: git.path().join(FILE),
+            key: key.finish(),
+        })
+    }
+
+    /// The kept document, when it is this run's.
+    pub(crate) fn kept(&self) -> Option<Kept> {
+        let (mut file, meta) = crate::read::open_regular(&self.path).ok()?;
+        let size = meta.len();
+        if size < HEADER + FOOTER {
+            return None;
+        }
+        let mut header = [0u8; HEADER as usize];
+        file.read_exact(&mut header).ok()?;
+        if &header[..8] != MAGIC || header[8..40] != self.key {
+            return None;
+        }
+        let flags = Flags::from_byte(header[40])?;
+        let mut footer = [0u8; FOOTER as usize];
+        file.seek(SeekFrom::Start(size - FOOTER)).ok()?;
+        file.read_exact(&mut footer).ok()?;
+        let length = u64::from_le_bytes(footer[..8].try_into().ok()?);
+        if &footer[8..] != END || HEADER.checked_add(length)?.checked_add(FOOTER)? != size {
+            return None;
+        }
+        file.seek(SeekFrom::Start(HEADER)).ok()?;
+        Some(Kept {
+            file,
+            flags,
+            length,
+        })
+    }
+
+    /// A recorder of the document this run writes, with `flags`; `None` when it cannot be
+    /// kept (in CI, where a fresh clone is read once, or when the file cannot be made).
+    pub(crate) fn record(&self, flags: Flags) -> Option<Recorder> {
+        if crate::ci::running_in_ci() {
+            return None;
+        }
+        let dir = self.path.parent()?;
+        let mut file = crate::atomic::cache_temp_file_in(dir).ok()?;
+        let mut header = Vec::with_capacity(HEADER as usize);
+        header.extend_from_slice(MAGIC);
+        header.extend_from_slice(&self.key);
+        header.push(flags.byte());
+        file.write_all(&header).ok()?;
+        Recorder::start(file, self.path.clone())
+    }
+}
+
+/// A kept document, ready to be copied.
+pub(crate) struct Kept {
+    file: std::fs::File,
+    pub(crate) flags: Flags,
+    length: u64,
+}
+
+impl Kept {
+    /// Copies the document to `out` (by the kernel, from a file to a file or a pipe).
+    pub(crate) fn copy_to(self, out: &mut impl Write) -> std::io::Result<()> {
+        widen_stdout_pipe();
+        let copied = std::io::copy(&mut self.file.take(self.length), out)?;
+        if copied == self.length {
+            Ok(())
+        } else {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the kept log document ended early",
+            ))
+        }
+    }
+}
+
+/// Lets standard output hold a megabyte when it is a pipe, as far as the system allows: the
+/// reader then wakes once a megabyte instead of every 64 KB, which is most of the time a
+/// large document spends in a pipe.
+fn widen_stdout_pipe() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: `fcntl` on standard output's descriptor with an integer argument reads and
+    // changes no memory of this process; on anything but a pipe it fails, which is ignored.
+    unsafe {
+        libc::fcntl(libc::STDOUT_FILENO, libc::F_SETPIPE_SZ, 1 << 20);
+    }
+}
+
+/// The document being written, copied to a temporary file to be kept once it is whole. The
+/// file is written by a thread of its own, a megabyte at a time, beside the laying out.
+pub(crate) struct Recorder {
+    chunk: Vec<u8>,
+    /// `None` once the writer is gone (a write failed): nothing is kept.
+    chunks: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+    /// The file and the document's length, if every write succeeded.
+    writer: Option<std::thread::JoinHandle<Option<(NamedTempFile, u64)>>>,
+    path: PathBuf,
+}
+
+/// The bytes handed to the writer at a time.
+const CHUNK: usize = 1 << 20;
+
+impl Recorder {
+    fn start(mut file: NamedTempFile, path: PathBuf) -> Option<Recorder> {
+        let (chunks, received) = std::sync::mpsc::sync_channel::<Vec<u8>>(8);
+        let writer = std::thread::Builder::new()
+            .name("log-document".into())
+            .spawn(move || {
+                let mut length = 0u64;
+                for chunk in received {
+                    file.write_all(&chunk).ok()?;
+                    length += chunk.len() as u64;
+                }
+                Some((file, length))
+            })
+            .ok()?;
+        Some(Recorder {
+            chunk: Vec::with_capacity(CHUNK),
+            chunks: Some(chunks),
+            writer: Some(writer),
+            path,
+        })
+    }
+
+    /// Copies `bytes`, written to the document.
+    pub(crate) fn copy(&mut self, bytes: &[u8]) {
+        let Some(chunks) = &self.chunks else {
+            return;
+        };
+        self.chunk.extend_from_slice(bytes);
+        if self.chunk.len() >= CHUNK {
+            let full = std::mem::replace(&mut self.chunk, Vec::with_capacity(CHUNK));
+            if chunks.send(full).is_err() {
+                self.chunks = None;
+            }
+        }
+    }
+
+    /// Keeps the document, which is whole (best effort: a read-only `.git` is fine).
+    pub(crate) fn keep(mut self) {
+        let Some(chunks) = self.chunks.take() else {
+            return;
+        };
+        let rest = std::mem::take(&mut self.chunk);
+        if chunks.send(rest).is_err() {
+            return;
+        }
+        drop(chunks);
+        let Some(Ok(Some((mut file, length)))) = self.writer.take().map(|w| w.join()) else {
+            return;
+        };
+        let mut footer = Vec::with_capacity(FOOTER as usize);
+        footer.extend_from_slice(&length.to_le_bytes());
+        footer.extend_from_slice(END);
+        if file.write_all(&footer).is_ok() {
+            let _ = file.persist(&self.path);
+        }
+    }
+}
+
+impl Drop for Recorder {
+    /// A document not kept: the writer ends and its temporary file is removed before planbook
+    /// exits.
+    fn drop(&mut self) {
+        self.chunks = None;
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+    }
+}
+
+/// A writer that copies what it writes to a [`Recorder`].
+pub(crate) struct Tee<'w> {
+    pub(crate) out: &'w mut dyn Write,
+    pub(crate) recorder: Option<&'w mut Recorder>,
+}
+
+impl Write for Tee<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let written = self.out.write(buf)?;
+        if let Some(recorder) = &mut self.recorder {
+            recorder.copy(&buf[..written]);
+        }
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// The key being digested: each part labelled and its length given, so that no two
+/// sequences of parts digest alike.
+struct Key(Sha256);
+
+impl Key {
+    fn new(planbook: String) -> Key {
+        let mut key = Key(Sha256::new());
+        key.text("planbook", &planbook);
+        key
+    }
+
+    fn bytes(&mut self, label: &str, bytes: &[u8]) {
+        for part in [label.as_bytes(), bytes] {
+            self.0.update((part.len() as u64).to_le_bytes());
+            self.0.update(part);
+        }
+    }
+
+    fn text(&mut self, label: &str, text: &str) {
+        self.bytes(label, text.as_bytes());
+    }
+
+    /// A file's content; a missing or unreadable file counts as one of its own.
+    fn file(&mut self, label: &str, path: &Path) {
+        match crate::read::read_limited(path) {
+            Ok(bytes) => self.bytes(label, &bytes),
+            Err(e) => self.text(label, &format!("unreadable: {:?}", e.kind())),
+        }
+    }
+
+    /// What the object store at `objects` holds, by what its folders list: every pack and
+    /// index (name, size, modification time), the alternates, and the modification time of
+    /// each folder of loose objects (adding or deleting an object changes its folder's).
+    fn objects(&mut self, objects: &Path) {
+        self.file("alternates", &objects.join("info/alternates"));
+        for dir in [objects.to_path_buf(), objects.join("pack")] {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                self.text("objects", "unreadable");
+                continue;
+            };
+            let mut listed: Vec<String> = entries
+                .flatten()
+                .map(|entry| {
+                    let stamp = entry.metadata().ok().map(|m| {
+                        let modified = m
+                            .modified()
+                            .ok()
+                            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+                        (m.len(), modified)
+                    });
+                    format!("{} {stamp:?}", entry.file_name().to_string_lossy())
+                })
+                .collect();
+            listed.sort_unstable();
+            for entry in listed {
+                self.text("object folder entry", &entry);
+            }
+        }
+    }
+
+    fn finish(self) -> [u8; 32] {
+        self.0.finalize().into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_read_back_as_written_and_nothing_else_reads() {
+        for byte in 0..8u8 {
+            let flags = Flags::from_byte(byte).unwrap();
+            assert_eq!(flags.byte(), byte);
+        }
+        assert_eq!(Flags::from_byte(8), None);
+        assert_eq!(Flags::from_byte(0xff), None);
+    }
+
+    #[test]
+    fn parts_are_keyed_apart_whatever_their_boundaries() {
+        let key = |parts: &[(&str, &str)]| {
+            let mut key = Key::new("planbook".into());
+            for (label, text) in parts {
+                key.text(label, text);
+            }
+            key.finish()
+        };
+        assert_ne!(key(&[("plan", "ab"), ("plan", "c")]), key(&[("plan", "a"), ("plan", "bc")]));
+        assert_ne!(key(&[("plan", "a")]), key(&[("plana", "")]));
+        assert_eq!(key(&[("plan", "a")]), key(&[("plan", "a")]));
+    }
+}

@@ -1,0 +1,112 @@
+//! What the work tree holds against HEAD: the blob of each plan at HEAD, and the plan files
+//! whose content differs from it (what a `working tree` revision shows).
+//!
+//! `plans` is the plans folder as a git path: empty when it is the top of the work tree.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use git2::{Oid, Repository};
+
+/// The blob of every file under the plans folder at HEAD, by git path, read in one walk of
+/// the folder (looking each plan up from the root would parse its folder's tree again for
+/// every plan).
+pub(crate) fn head_blobs(git: &Repository, plans: &str) -> HashMap<String, Oid> {
+    let mut out = HashMap::new();
+    let Some(tree) = git.head().ok().and_then(|h| h.peel_to_tree().ok()) else {
+        return out;
+    };
+    let folder = if plans.is_empty() {
+        Some(tree)
+    } else {
+        tree.get_path(Path::new(plans))
+            .ok()
+            .and_then(|e| git.find_tree(e.id()).ok())
+    };
+    let Some(folder) = folder else { return out };
+    let prefix = if plans.is_empty() {
+        String::new()
+    } else {
+        format!("{plans}/")
+    };
+    let _ = folder.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+        if entry.kind() == Some(git2::ObjectType::Blob) {
+            let name = String::from_utf8_lossy(entry.name_bytes());
+            out.insert(format!("{prefix}{dir}{name}"), entry.id());
+        }
+        git2::TreeWalkResult::Ok
+    });
+    out
+}
+
+/// Plan files whose working-tree content differs from HEAD, with their HEAD blob.
+pub(crate) fn uncommitted(
+    git: &Repository,
+    workdir: &Path,
+    plans: &str,
+) -> HashMap<String, Option<String>> {
+    let mut options = git2::StatusOptions::new();
+    options
+        .include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .include_ignored(false);
+    // Only the plans folder matters; the rest of the work tree is not even looked at.
+    if !plans.is_empty() {
+        options.pathspec(format!("{plans}/"));
+    }
+    let mut out = HashMap::new();
+    let Ok(statuses) = git.statuses(Some(&mut options)) else {
+        return out;
+    };
+    let head_tree = git.head().ok().and_then(|h| h.peel_to_tree().ok());
+    // Files marked skip-worktree or assume-unchanged are hidden from `git status`: their
+    // content on disk is compared with HEAD here.
+    if let Ok(index) = git.index() {
+        for entry in index.iter() {
+            let hidden = entry.flags_extended
+                & (git2::IndexEntryExtendedFlag::SKIP_WORKTREE.bits())
+                != 0
+                || entry.flags & (git2::IndexEntryFlag::VALID.bits()) != 0;
+            let path = String::from_utf8_lossy(&entry.path).into_owned();
+            let inside = plans.is_empty() || path.starts_with(&format!("{plans}/"));
+            if !hidden || !path.ends_with(".md") || !inside {
+                continue;
+            }
+            let Ok(bytes) = crate::read::read_limited(&workdir.join(&path)) else {
+                continue;
+            };
+            let on_disk = Oid::hash_object(git2::ObjectType::Blob, &bytes).ok();
+            let head_blob = head_tree
+                .as_ref()
+                .and_then(|t| t.get_path(Path::new(&path)).ok())
+                .map(|e| e.id());
+            if on_disk != head_blob {
+                out.insert(path, head_blob.map(|b| b.to_string()));
+            }
+        }
+    }
+    for entry in statuses.iter() {
+        let status = entry.status();
+        if !(status.is_wt_modified()
+            || status.is_wt_new()
+            || status.is_index_modified()
+            || status.is_index_new()
+            || status.is_wt_renamed()
+            || status.is_index_renamed())
+        {
+            continue;
+        }
+        let Some(path) = entry.path().ok() else {
+            continue;
+        };
+        if !path.ends_with(".md") {
+            continue;
+        }
+        let head_blob = head_tree
+            .as_ref()
+            .and_then(|t| t.get_path(Path::new(path)).ok())
+            .map(|e| e.id().to_string());
+        out.insert(path.to_string(), head_blob);
+    }
+    out
+}
