@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use git2::{Oid, Repository};
 
 pub(crate) mod packs;
+pub(crate) mod store;
 
 /// Running `git` itself in tests, to build the repositories they read.
 #[cfg(test)]

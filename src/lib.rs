@@ -17,6 +17,7 @@ pub mod cli;
 pub(crate) mod cmd;
 pub(crate) mod config;
 pub(crate) mod diagnostic;
+pub(crate) mod digest;
 pub(crate) mod error;
 pub(crate) mod git;
 pub mod history;

@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 use std::io::Write as _;
+use std::path::Path;
 
 use crate::ExitStatus;
 use crate::cli::{LogArgs, LogFormat};
@@ -20,21 +21,27 @@ pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
     let repo = ctx.repo()?;
     let cwd = ctx.cwd()?;
     let paths = cmd::select_plans(&repo, &cwd, &args.plans)?;
-    let trust = Trust::current(&repo, args.reviews.as_deref())?;
-    // The document a run like this one wrote, when nothing it depends on has changed.
-    let keep = (args.format == LogFormat::Json
+    // The document a run like this one kept, when nothing it depends on has changed. Trust
+    // is read first for its key only then: otherwise errors come in the order they always did.
+    let mut trust = None;
+    let keep = if args.format == LogFormat::Json
         && since.is_none()
         && until.is_none()
-        && args.reviews.is_none())
-    .then(|| LogCache::for_log(&repo, &paths, &trust))
-    .flatten();
+        && args.reviews.is_none()
+        && crate::git::discover(&repo.root).is_some()
+    {
+        LogCache::for_log(&repo, &paths, trust.insert(Trust::current(&repo, None)?))
+    } else {
+        None
+    };
     if let Some(kept) = keep.as_ref().and_then(LogCache::kept) {
-        warn_as_before(kept.flags, ctx);
+        warn_of(kept.flags, ctx);
         let mut stdout = std::io::stdout().lock();
         return match kept.copy_to(&mut stdout).and_then(|()| stdout.flush()) {
-            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                Err(Error::io(std::path::Path::new("<stdout>"), e))
-            }
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io(
+                keep.as_ref().map_or(Path::new(""), LogCache::path),
+                e,
+            )),
             _ => Ok(ExitStatus::Success),
         };
     }
@@ -52,12 +59,10 @@ pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
             ),
         ));
     };
-    if audit.shallow {
-        cmd::warn(cmd::SHALLOW_WARNING, ctx.color);
-    }
-    if audit.partial {
-        cmd::warn(cmd::PARTIAL_WARNING, ctx.color);
-    }
+    let trust = match trust {
+        Some(trust) => trust,
+        None => Trust::current(&repo, args.reviews.as_deref())?,
+    };
     let ids: Vec<String> = paths
         .iter()
         .map(|p| {
@@ -79,15 +84,13 @@ pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
             // libgit2 keeps its packs open for the threads' own (it closes a pack with its last
             // handle).
             let git = audit.open_git()?;
-            let complete = audit.complete_for(&trail, &git);
-            warn_if_missing(complete, &audit, ctx);
-            let mut recorder = keep.as_ref().and_then(|k| {
-                k.record(Flags {
-                    shallow: audit.shallow,
-                    partial: audit.partial,
-                    complete,
-                })
-            });
+            let flags = Flags {
+                shallow: audit.shallow,
+                partial: audit.partial,
+                complete: audit.complete_for(&trail, &git),
+            };
+            warn_of(flags, ctx);
+            let mut recorder = keep.as_ref().and_then(|k| k.record(flags));
             let mut whole = false;
             // Written a slice of plans at a time, each slice read and laid out in parallel:
             // the trail of 10,000 plans is hundreds of megabytes of JSON, never held whole.
@@ -98,7 +101,7 @@ pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
                 };
                 let fields = [
                     ("shallow", audit.shallow.into()),
-                    ("complete", complete.into()),
+                    ("complete", flags.complete.into()),
                 ];
                 let mut doc = ListDocument::start(w, &fields, "plans")?;
                 for start in (0..paths.len()).step_by(SLICE) {
@@ -118,15 +121,26 @@ pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
                 whole = true;
                 Ok(())
             })?;
-            if let Some(mut recorder) = recorder.filter(|_| whole) {
+            if let (Some(mut recorder), Some(keep)) = (recorder.filter(|_| whole), &keep) {
                 // `write_stdout` ends the document with a line break.
                 recorder.copy(b"\n");
-                recorder.keep();
+                // Kept only if nothing it depends on moved while it was laid out (a commit,
+                // an edit to .mailmap): otherwise it would be kept under a key it is not.
+                if LogCache::for_log(&repo, &paths, &trust).is_some_and(|now| now.same_as(keep)) {
+                    recorder.keep();
+                }
             }
         }
         LogFormat::Human => {
             let mut history = audit.history(&paths, &ids, &trust)?;
-            warn_if_missing(history.complete, &audit, ctx);
+            warn_of(
+                Flags {
+                    shallow: audit.shallow,
+                    partial: audit.partial,
+                    complete: history.complete,
+                },
+                ctx,
+            );
             history.plans.iter_mut().for_each(within_dates);
             cmd::print(&human(&history, &trust.people))?;
         }
@@ -134,8 +148,10 @@ pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
     Ok(ExitStatus::Success)
 }
 
-/// Warns of what was warned of when the kept document was written.
-fn warn_as_before(flags: Flags, ctx: &Context) {
+/// Warns that the trail is incomplete: a shallow clone, a partial clone, or objects missing
+/// from a clone that was not made partial on purpose (a partial clone's own warning says so
+/// already).
+fn warn_of(flags: Flags, ctx: &Context) {
     if flags.shallow {
         cmd::warn(cmd::SHALLOW_WARNING, ctx.color);
     }
@@ -143,14 +159,6 @@ fn warn_as_before(flags: Flags, ctx: &Context) {
         cmd::warn(cmd::PARTIAL_WARNING, ctx.color);
     }
     if !flags.complete && !flags.partial {
-        cmd::warn(MISSING_WARNING, ctx.color);
-    }
-}
-
-/// Warns that objects are missing when the trail is incomplete in a clone that was not made
-/// partial on purpose (a partial clone's own warning says so already).
-fn warn_if_missing(complete: bool, audit: &Audit, ctx: &Context) {
-    if !complete && !audit.partial {
         cmd::warn(MISSING_WARNING, ctx.color);
     }
 }

@@ -4,25 +4,29 @@
 //! (hundreds of megabytes for 10,000 plans over 50,000 commits). When nothing it depends on
 //! has changed, the document kept is copied instead (by the kernel, where it can).
 //!
-//! The document is kept in `.git/planbook/log-output.bin` under a key: a SHA-256 of
-//! everything the document is made of. That is planbook itself, the configuration, the
-//! people and every signing key read, the plans asked for, HEAD, what makes the history
-//! (shallow and graft files, `.mailmap`, the git configuration) and what the object store
-//! holds (which is how a deleted or added object changes the key). The document is only
-//! kept when no plan differs from HEAD: a `working tree` revision is dated now, and its
-//! content is on disk rather than in git. Nor is it kept for `--since`, `--until` or
-//! `--reviews`.
+//! The document is kept in `.git/planbook/log-output.bin` under a key: a SHA-256 of what the
+//! document is made of. That is planbook itself, the configuration, the people and every
+//! signing key as this run read them, the plans asked for, HEAD, what makes the history
+//! (shallow and graft files, `.mailmap`, the repository's git configuration) and what the
+//! object store lists (so that a deleted or fetched object changes the key). A run that keeps
+//! its document digests the key again once it is written, and keeps nothing if anything moved
+//! meanwhile. The document is not kept when a plan asked for differs from HEAD (a `working
+//! tree` revision is dated now, and its content is on disk rather than in git), nor for
+//! `--since`, `--until` or `--reviews`; in CI it is neither read nor written (a fresh clone
+//! is read once, and a kept file there could only have been planted). It follows the history
+//! cache it was laid out from, which is kept beside it.
 //!
 //! Like the other caches in `.git/planbook`, the file is trusted as planbook wrote it (see
-//! the README). It is written atomically and never in CI.
+//! the README). It is written atomically.
 
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
 use tempfile::NamedTempFile;
 
+use crate::digest::Labelled;
 use crate::history::trust::Trust;
+use crate::history::worktree;
 use crate::repo::Repo;
 
 /// Where the document is kept, in the git directory.
@@ -66,31 +70,32 @@ pub(crate) struct LogCache {
 
 impl LogCache {
     /// The cache for a `log --format json` of the plans at `paths` in `repo` with `trust`;
-    /// `None` when its document cannot be kept: outside git, with no commit yet, when a plan
-    /// asked for differs from HEAD or is not in it, or when planbook cannot tell which
+    /// `None` when its document cannot be kept: in CI, outside git, with no commit yet, when
+    /// a plan asked for differs from HEAD or is not in it, or when planbook cannot tell which
     /// executable it is.
     pub(crate) fn for_log(repo: &Repo, paths: &[PathBuf], trust: &Trust) -> Option<LogCache> {
+        if crate::ci::running_in_ci() {
+            return None;
+        }
         let git = crate::git::discover(&repo.root)?;
         let workdir = crate::git::workdir(&git)?;
         let head = git.head().ok()?.peel_to_commit().ok()?.id();
         let root_in_workdir = crate::git::root_in_workdir(&git, &repo.root);
-        let plans =
-            crate::diagnostic::display_path(&root_in_workdir.join(&repo.config.plans_dir));
-        if !crate::history::worktree::uncommitted(&git, &workdir, &plans).is_empty() {
-            return None;
-        }
-        let at_head = crate::history::worktree::head_blobs(&git, &plans);
-        let mut key = Key::new(crate::build_identity::of_this_executable()?);
+        let plans = worktree::git_path(&root_in_workdir, &repo.config.plans_dir);
+        let dirty = worktree::uncommitted(&git, &workdir, &plans);
+        let at_head = worktree::head_blobs(&git, &plans);
+        let mut key = Labelled::default();
+        key.text("planbook", &crate::build_identity::of_this_executable()?);
         key.text("root", &repo.root.to_string_lossy());
         key.text("git", &git.path().to_string_lossy());
+        // As this run read them: a file edited since is not what the document was made of.
         key.text("config", &format!("{:?}", repo.config));
-        key.file("people", &repo.root.join(&repo.config.people));
+        key.text("people", &format!("{:?}", repo.people.by_id));
         key.bytes("keys", &trust.keyring.digest());
         key.text("head", &head.to_string());
         for path in paths {
-            let git_path =
-                crate::diagnostic::display_path(&root_in_workdir.join(path));
-            if !at_head.contains_key(&git_path) {
+            let git_path = worktree::git_path(&root_in_workdir, path);
+            if dirty.contains_key(&git_path) || !at_head.contains_key(&git_path) {
                 return None;
             }
             key.text("plan", &git_path);
@@ -98,23 +103,35 @@ impl LogCache {
         let common = git.commondir().to_path_buf();
         key.file("config file", &common.join("config"));
         key.file("shallow", &git.path().join("shallow"));
+        key.file("shallow (common)", &common.join("shallow"));
         key.file("grafts", &common.join("info/grafts"));
         key.text("partial", &crate::history::is_partial(&git).to_string());
         key.file("mailmap", &workdir.join(".mailmap"));
         if let Ok(config) = git.config() {
+            // libgit2 reads a relative `mailmap.file` from the top of the work tree.
             if let Ok(file) = config.get_path("mailmap.file") {
-                key.file("mailmap.file", &file);
+                key.file("mailmap.file", &workdir.join(file));
             }
             if let Ok(blob) = config.get_string("mailmap.blob") {
                 let id = git.revparse_single(&blob).map(|o| o.id().to_string());
                 key.text("mailmap.blob", &format!("{blob} {id:?}"));
             }
         }
-        key.objects(&common.join("objects"));
+        crate::git::store::digest_listing(&common.join("objects"), &mut key);
         Some(LogCache {
             path: git.path().join(FILE),
             key: key.finish(),
         })
+    }
+
+    /// Where the document is kept.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether `other` is keyed alike: nothing either depends on differs.
+    pub(crate) fn same_as(&self, other: &LogCache) -> bool {
+        self.key == other.key
     }
 
     /// The kept document, when it is this run's.
@@ -145,12 +162,9 @@ impl LogCache {
         })
     }
 
-    /// A recorder of the document this run writes, with `flags`; `None` when it cannot be
-    /// kept (in CI, where a fresh clone is read once, or when the file cannot be made).
+    /// A recorder of the document this run writes, with `flags`; `None` when the file cannot
+    /// be made.
     pub(crate) fn record(&self, flags: Flags) -> Option<Recorder> {
-        if crate::ci::running_in_ci() {
-            return None;
-        }
         let dir = self.path.parent()?;
         let mut file = crate::atomic::cache_temp_file_in(dir).ok()?;
         let mut header = Vec::with_capacity(HEADER as usize);
@@ -300,71 +314,6 @@ impl Write for Tee<'_> {
     }
 }
 
-/// The key being digested: each part labelled and its length given, so that no two
-/// sequences of parts digest alike.
-struct Key(Sha256);
-
-impl Key {
-    fn new(planbook: String) -> Key {
-        let mut key = Key(Sha256::new());
-        key.text("planbook", &planbook);
-        key
-    }
-
-    fn bytes(&mut self, label: &str, bytes: &[u8]) {
-        for part in [label.as_bytes(), bytes] {
-            self.0.update((part.len() as u64).to_le_bytes());
-            self.0.update(part);
-        }
-    }
-
-    fn text(&mut self, label: &str, text: &str) {
-        self.bytes(label, text.as_bytes());
-    }
-
-    /// A file's content; a missing or unreadable file counts as one of its own.
-    fn file(&mut self, label: &str, path: &Path) {
-        match crate::read::read_limited(path) {
-            Ok(bytes) => self.bytes(label, &bytes),
-            Err(e) => self.text(label, &format!("unreadable: {:?}", e.kind())),
-        }
-    }
-
-    /// What the object store at `objects` holds, by what its folders list: every pack and
-    /// index (name, size, modification time), the alternates, and the modification time of
-    /// each folder of loose objects (adding or deleting an object changes its folder's).
-    fn objects(&mut self, objects: &Path) {
-        self.file("alternates", &objects.join("info/alternates"));
-        for dir in [objects.to_path_buf(), objects.join("pack")] {
-            let Ok(entries) = std::fs::read_dir(&dir) else {
-                self.text("objects", "unreadable");
-                continue;
-            };
-            let mut listed: Vec<String> = entries
-                .flatten()
-                .map(|entry| {
-                    let stamp = entry.metadata().ok().map(|m| {
-                        let modified = m
-                            .modified()
-                            .ok()
-                            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
-                        (m.len(), modified)
-                    });
-                    format!("{} {stamp:?}", entry.file_name().to_string_lossy())
-                })
-                .collect();
-            listed.sort_unstable();
-            for entry in listed {
-                self.text("object folder entry", &entry);
-            }
-        }
-    }
-
-    fn finish(self) -> [u8; 32] {
-        self.0.finalize().into()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -379,17 +328,76 @@ mod tests {
         assert_eq!(Flags::from_byte(0xff), None);
     }
 
+    /// A document of several of the writer's chunks, written through a [`Tee`], is kept whole
+    /// and read back as written, with its flags; under another key it is not read.
     #[test]
-    fn parts_are_keyed_apart_whatever_their_boundaries() {
-        let key = |parts: &[(&str, &str)]| {
-            let mut key = Key::new("planbook".into());
-            for (label, text) in parts {
-                key.text(label, text);
-            }
-            key.finish()
+    fn a_kept_document_reads_back_whole_and_only_under_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = LogCache {
+            path: dir.path().join("planbook/log-output.bin"),
+            key: [7; 32],
         };
-        assert_ne!(key(&[("plan", "ab"), ("plan", "c")]), key(&[("plan", "a"), ("plan", "bc")]));
-        assert_ne!(key(&[("plan", "a")]), key(&[("plana", "")]));
-        assert_eq!(key(&[("plan", "a")]), key(&[("plan", "a")]));
+        let flags = Flags {
+            shallow: true,
+            partial: false,
+            complete: false,
+        };
+        let document: Vec<u8> = (0..3 * CHUNK + 12_345).map(|i| (i % 251) as u8).collect();
+        let mut recorder = cache.record(flags).unwrap();
+        let mut shown = Vec::new();
+        let mut tee = Tee {
+            out: &mut shown,
+            recorder: Some(&mut recorder),
+        };
+        for piece in document.chunks(100_003) {
+            tee.write_all(piece).unwrap();
+        }
+        assert_eq!(shown, document);
+        recorder.keep();
+        let kept = cache.kept().expect("kept");
+        assert_eq!(kept.flags, flags);
+        let mut copied = Vec::new();
+        kept.copy_to(&mut copied).unwrap();
+        assert_eq!(copied, document);
+        let other = LogCache {
+            path: cache.path.clone(),
+            key: [8; 32],
+        };
+        assert!(other.kept().is_none());
+        assert_eq!(temporary_files(&dir.path().join("planbook")), 0);
+    }
+
+    /// A document not kept (the run stopped half way) leaves no file behind, and the one kept
+    /// before stays.
+    #[test]
+    fn a_document_not_kept_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = LogCache {
+            path: dir.path().join("planbook/log-output.bin"),
+            key: [1; 32],
+        };
+        let flags = Flags {
+            shallow: false,
+            partial: false,
+            complete: true,
+        };
+        let mut recorder = cache.record(flags).unwrap();
+        recorder.copy(b"{}\n");
+        recorder.keep();
+        let mut recorder = cache.record(flags).unwrap();
+        recorder.copy(&vec![b'x'; 2 * CHUNK]);
+        drop(recorder);
+        assert_eq!(temporary_files(&dir.path().join("planbook")), 0);
+        let mut copied = Vec::new();
+        cache.kept().unwrap().copy_to(&mut copied).unwrap();
+        assert_eq!(copied, b"{}\n");
+    }
+
+    fn temporary_files(dir: &Path) -> usize {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name() != "log-output.bin")
+            .count()
     }
 }

@@ -270,7 +270,7 @@ impl Audit {
         tree: &git2::Tree,
     ) -> HashMap<String, Oid> {
         let mut out = HashMap::new();
-        let plans = crate::diagnostic::display_path(&self.root_in_workdir.join(&self.plans_dir));
+        let plans = self.plans_in_git();
         let folder = if plans.is_empty() {
             Some(tree.clone())
         } else {
@@ -291,14 +291,14 @@ impl Audit {
         out
     }
 
-    /// The git path of a plan path relative to the repository root.
     /// The plans folder as a git path (empty when it is the top of the work tree).
     fn plans_in_git(&self) -> String {
-        crate::diagnostic::display_path(&self.root_in_workdir.join(&self.plans_dir))
+        worktree::git_path(&self.root_in_workdir, &self.plans_dir)
     }
 
+    /// The git path of a plan path relative to the repository root.
     pub(crate) fn git_path(&self, path: &Path) -> String {
-        crate::diagnostic::display_path(&self.root_in_workdir.join(path))
+        worktree::git_path(&self.root_in_workdir, path)
     }
 
     /// The repository-root-relative path of a git path.

@@ -110,7 +110,7 @@ pub(crate) struct Keyring {
     openpgp: Vec<OpenPgpKey>,
     /// A digest of every key text added, with its person, in the order added: what the
     /// verdicts depend on, for a cache of them (see [`Keyring::digest`]).
-    added: sha2::Sha256,
+    added: crate::digest::Labelled,
 }
 
 #[derive(Debug)]
@@ -145,7 +145,7 @@ impl Keyring {
     /// A digest of every key added, as read (the text of an entry, or of the file it names),
     /// with whose it is.
     pub(crate) fn digest(&self) -> [u8; 32] {
-        sha2::Digest::finalize(self.added.clone()).into()
+        self.added.finish()
     }
 
     /// Adds one `keys:` entry of `person`: an SSH public key line, an ASCII-armored OpenPGP
@@ -186,9 +186,7 @@ impl Keyring {
         for (fingerprint, _) in &keys {
             self.claim(person, fingerprint)?;
         }
-        for part in [person, "\0", source.as_deref().unwrap_or(text), "\0"] {
-            sha2::Digest::update(&mut self.added, part.as_bytes());
-        }
+        self.added.text(person, source.as_deref().unwrap_or(text));
         for (fingerprint, key) in keys {
             let person = person.to_owned();
             match key {

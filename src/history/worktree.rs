@@ -8,6 +8,12 @@ use std::path::Path;
 
 use git2::{Oid, Repository};
 
+/// The git path (from the top of the work tree, `/`-separated) of `path`, relative to the
+/// plans repository's root, which lies at `root_in_workdir` in the work tree.
+pub(crate) fn git_path(root_in_workdir: &Path, path: &Path) -> String {
+    crate::diagnostic::display_path(&root_in_workdir.join(path))
+}
+
 /// The blob of every file under the plans folder at HEAD, by git path, read in one walk of
 /// the folder (looking each plan up from the root would parse its folder's tree again for
 /// every plan).
@@ -63,10 +69,9 @@ pub(crate) fn uncommitted(
     // content on disk is compared with HEAD here.
     if let Ok(index) = git.index() {
         for entry in index.iter() {
-            let hidden = entry.flags_extended
-                & (git2::IndexEntryExtendedFlag::SKIP_WORKTREE.bits())
-                != 0
-                || entry.flags & (git2::IndexEntryFlag::VALID.bits()) != 0;
+            let hidden =
+                entry.flags_extended & (git2::IndexEntryExtendedFlag::SKIP_WORKTREE.bits()) != 0
+                    || entry.flags & (git2::IndexEntryFlag::VALID.bits()) != 0;
             let path = String::from_utf8_lossy(&entry.path).into_owned();
             let inside = plans.is_empty() || path.starts_with(&format!("{plans}/"));
             if !hidden || !path.ends_with(".md") || !inside {

@@ -409,8 +409,25 @@ fn shallow_clones_say_so_and_do_not_pass_signoffs() {
         "{}",
         out.stderr
     );
-    // Run again, the kept document is copied, and the warning given again.
-    assert!(dir.join(".git/planbook/log-output.bin").is_file());
+    // Run again, the kept document is copied (as kept: the copy of an altered one is
+    // altered), and the warning given again.
+    let kept = dir.join(".git/planbook/log-output.bin");
+    let bytes = std::fs::read(&kept).unwrap();
+    let at = bytes
+        .windows(15)
+        .position(|w| w == b"\"shallow\": true")
+        .unwrap();
+    let mut altered = bytes.clone();
+    altered[at + 1] = b'S';
+    std::fs::write(&kept, &altered).unwrap();
+    let again = common::run_in(&dir, &["log", "--format", "json"]);
+    assert!(
+        again.stdout.contains("\"Shallow\": true"),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(again.stderr, out.stderr);
+    std::fs::write(&kept, &bytes).unwrap();
     let again = common::run_in(&dir, &["log", "--format", "json"]);
     assert_eq!((again.stdout, again.stderr), (out.stdout, out.stderr));
     let out = common::run_in(

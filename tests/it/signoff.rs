@@ -1147,7 +1147,10 @@ fn a_kept_log_document_serves_only_while_nothing_it_depends_on_changes() {
     let json = agree("the first run", &[]);
     assert!(kept.is_file(), "the document is kept");
     assert_eq!(signature(&json), "good");
-    assert_eq!(run(&[]).0, serde_json::to_string_pretty(&json).unwrap() + "\n");
+    assert_eq!(
+        run(&[]).0,
+        serde_json::to_string_pretty(&json).unwrap() + "\n"
+    );
     // What is kept is what is shown: the copy is the kept file's (trusted as planbook wrote
     // it, like every cache in `.git/planbook`).
     let bytes = std::fs::read(&kept).unwrap();
@@ -1158,7 +1161,10 @@ fn a_kept_log_document_serves_only_while_nothing_it_depends_on_changes() {
     let mut altered = bytes.clone();
     altered[at + 1] = b'G';
     std::fs::write(&kept, &altered).unwrap();
-    assert!(run(&[]).0.contains("\"Good\""), "the kept document is copied");
+    assert!(
+        run(&[]).0.contains("\"Good\""),
+        "the kept document is copied"
+    );
     std::fs::write(&kept, &bytes).unwrap();
 
     // The key file people.yaml names now holds another key (nothing committed).
@@ -1166,13 +1172,35 @@ fn a_kept_log_document_serves_only_while_nothing_it_depends_on_changes() {
     let json = agree("another key in the key file", &[]);
     assert_eq!(signature(&json), "unknown_key");
     // people.yaml itself: Ben's key given in place.
-    repo.write("people.yaml", people_with(&format!("  keys: [\"{ben_public}\"]\n")));
+    repo.write(
+        "people.yaml",
+        people_with(&format!("  keys: [\"{ben_public}\"]\n")),
+    );
     let json = agree("people.yaml", &[]);
     assert_eq!(signature(&json), "good");
     // How .mailmap shows the author.
     repo.write(".mailmap", "Ana L. Lima <ana@example.com>\n");
     let json = agree(".mailmap", &[]);
-    assert_eq!(json["plans"][0]["revisions"][0]["author"]["name"], "Ana L. Lima");
+    assert_eq!(
+        json["plans"][0]["revisions"][0]["author"]["name"],
+        "Ana L. Lima"
+    );
+    // A mailmap file the git configuration names, relative to the top of the work tree, with
+    // planbook run from a subfolder.
+    std::fs::remove_file(repo.path().join(".mailmap")).unwrap();
+    repo.git(&["config", "mailmap.file", "people.mailmap"]);
+    let from_plans = |what: &str| -> Value {
+        let run = || common::run_in(&repo.path().join("plans"), &["log", "--format", "json"]);
+        let served = run();
+        let _ = std::fs::remove_file(&kept);
+        assert_eq!(served.stdout, run().stdout, "{what}");
+        serde_json::from_str(&served.stdout).unwrap()
+    };
+    for name in ["Ana M. Lima", "Ana Q. Lima"] {
+        repo.write("people.mailmap", format!("{name} <ana@example.com>\n"));
+        let json = from_plans(name);
+        assert_eq!(json["plans"][0]["revisions"][0]["author"]["name"], name);
+    }
     // An uncommitted edit: a `working tree` revision, dated now, never kept.
     repo.edit_plan("alpha.md", "target: 500000", "target: 450000");
     let _ = std::fs::remove_file(&kept);
@@ -1182,7 +1210,10 @@ fn a_kept_log_document_serves_only_while_nothing_it_depends_on_changes() {
     // A new commit.
     repo.commit("Lower the target", ANA, "2026-01-07T09:00:00+00:00");
     let json = agree("a new commit", &[]);
-    assert_eq!(json["plans"][0]["revisions"][0]["summary"], "Lower the target");
+    assert_eq!(
+        json["plans"][0]["revisions"][0]["summary"],
+        "Lower the target"
+    );
     assert_eq!(signoff(&json, "ben")["stale"], true);
     // The configuration: the target is no longer covered.
     repo.write(
@@ -1194,9 +1225,30 @@ fn a_kept_log_document_serves_only_while_nothing_it_depends_on_changes() {
     // The plans asked for.
     repo.plan("beta.md", valid_plan("beta"));
     repo.commit("Add beta", BEN, "2026-01-08T09:00:00+00:00");
-    assert_eq!(agree("every plan", &[])["plans"].as_array().unwrap().len(), 2);
-    assert_eq!(agree("one plan", &["beta"])["plans"].as_array().unwrap().len(), 1);
-    assert_eq!(agree("every plan again", &[])["plans"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        agree("every plan", &[])["plans"].as_array().unwrap().len(),
+        2
+    );
+    assert_eq!(
+        agree("one plan", &["beta"])["plans"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        agree("every plan again", &[])["plans"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    // One plan edited and not committed: the trail of another is still kept.
+    repo.edit_plan("alpha.md", "title:", "title: Edited");
+    agree("beside an edited plan", &["beta"]);
+    run(&["beta"]);
+    assert!(kept.is_file(), "the other plan's trail is kept");
+    repo.git(&["checkout", "--", "plans/alpha.md"]);
     // An object deleted from the store (and the history cache, which needs it no more): the
     // trail is incomplete, and says so.
     std::fs::remove_file(repo.loose_object("HEAD~1:plans/alpha.md")).unwrap();
@@ -1204,11 +1256,19 @@ fn a_kept_log_document_serves_only_while_nothing_it_depends_on_changes() {
     let json = agree("a deleted object", &[]);
     assert_eq!(json["complete"], false);
     let (_, warned) = run(&[]);
-    assert!(warned.contains("objects are missing"), "warned again: {warned}");
+    assert!(
+        warned.contains("objects are missing"),
+        "warned again: {warned}"
+    );
 
     // Damaged, cut or foreign documents are not copied, and are replaced.
     let whole = std::fs::read(&kept).unwrap();
-    for damage in [&b"garbage"[..], b"", &whole[..100], &whole[..whole.len() - 1]] {
+    for damage in [
+        &b"garbage"[..],
+        b"",
+        &whole[..100],
+        &whole[..whole.len() - 1],
+    ] {
         std::fs::write(&kept, damage).unwrap();
         assert_eq!(serde_json::from_str::<Value>(&run(&[]).0).unwrap(), json);
         assert_eq!(std::fs::read(&kept).unwrap(), whole);
