@@ -72,6 +72,18 @@ pub(crate) fn root_in_workdir(git: &Repository, root: &Path) -> PathBuf {
         .unwrap_or_default()
 }
 
+/// What besides its commits decides the history HEAD has: the shallow boundary and the
+/// grafts, as a digest (hex). `git fetch --unshallow` or `--deepen` changes it, and the same
+/// HEAD then has a longer history.
+pub(crate) fn history_shape(git: &Repository) -> String {
+    let mut digest = crate::digest::Labelled::default();
+    let common = git.commondir();
+    digest.file("shallow", &git.path().join("shallow"));
+    digest.file("shallow (common)", &common.join("shallow"));
+    digest.file("grafts", &common.join("info/grafts"));
+    digest.finish().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The content of a committed blob within the plan size limit (empty when it is over it: its
 /// size comes from the object header, so it is never read); `None` when the object is missing
 /// or unreadable, which must never read as an empty plan.

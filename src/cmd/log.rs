@@ -92,6 +92,9 @@ pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
             warn_of(flags, ctx);
             let mut recorder = keep.as_ref().and_then(|k| k.record(flags));
             let mut whole = false;
+            // A `working tree` revision is dated now: a document with one is never kept (a
+            // plan edited while the trail was read, the key digested before).
+            let dated_now = std::sync::atomic::AtomicBool::new(false);
             // Written a slice of plans at a time, each slice read and laid out in parallel:
             // the trail of 10,000 plans is hundreds of megabytes of JSON, never held whole.
             cmd::write_stdout(|w| {
@@ -109,6 +112,9 @@ pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
                     let entries = audit
                         .histories(&trail, start..end, &paths, &ids, &trust, |mut plan| {
                             within_dates(&mut plan);
+                            if plan.revisions.iter().any(|r| r.commit == WORKING_TREE) {
+                                dated_now.store(true, std::sync::atomic::Ordering::Relaxed);
+                            }
                             let mut entry = Vec::new();
                             pretty_json::entry(&plan, &mut entry).map(|()| entry)
                         })
@@ -121,11 +127,15 @@ pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
                 whole = true;
                 Ok(())
             })?;
-            if let (Some(mut recorder), Some(keep)) = (recorder.filter(|_| whole), &keep) {
+            let keepable = whole
+                && !dated_now.into_inner()
+                && keep.as_ref().is_some_and(|k| k.walked_from(audit.head));
+            if let (Some(mut recorder), Some(keep)) = (recorder.filter(|_| keepable), &keep) {
                 // `write_stdout` ends the document with a line break.
                 recorder.copy(b"\n");
                 // Kept only if nothing it depends on moved while it was laid out (a commit,
-                // an edit to .mailmap): otherwise it would be kept under a key it is not.
+                // an edit to .mailmap): otherwise it would be kept under a key it is not. HEAD
+                // is checked at both ends: a branch switched and switched back meanwhile.
                 if LogCache::for_log(&repo, &paths, &trust).is_some_and(|now| now.same_as(keep)) {
                     recorder.keep();
                 }

@@ -66,6 +66,8 @@ impl Flags {
 pub(crate) struct LogCache {
     path: PathBuf,
     key: [u8; 32],
+    /// The commit the key was digested at.
+    head: git2::Oid,
 }
 
 impl LogCache {
@@ -102,9 +104,7 @@ impl LogCache {
         }
         let common = git.commondir().to_path_buf();
         key.file("config file", &common.join("config"));
-        key.file("shallow", &git.path().join("shallow"));
-        key.file("shallow (common)", &common.join("shallow"));
-        key.file("grafts", &common.join("info/grafts"));
+        key.text("history shape", &crate::git::history_shape(&git));
         key.text("partial", &crate::history::is_partial(&git).to_string());
         key.file("mailmap", &workdir.join(".mailmap"));
         if let Ok(config) = git.config() {
@@ -121,12 +121,18 @@ impl LogCache {
         Some(LogCache {
             path: git.path().join(FILE),
             key: key.finish(),
+            head,
         })
     }
 
     /// Where the document is kept.
     pub(crate) fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Whether the history walked, from `head`, is the one the key was digested at.
+    pub(crate) fn walked_from(&self, head: Option<git2::Oid>) -> bool {
+        head == Some(self.head)
     }
 
     /// Whether `other` is keyed alike: nothing either depends on differs.
@@ -336,6 +342,7 @@ mod tests {
         let cache = LogCache {
             path: dir.path().join("planbook/log-output.bin"),
             key: [7; 32],
+            head: git2::Oid::ZERO_SHA1,
         };
         let flags = Flags {
             shallow: true,
@@ -362,6 +369,7 @@ mod tests {
         let other = LogCache {
             path: cache.path.clone(),
             key: [8; 32],
+            head: git2::Oid::ZERO_SHA1,
         };
         assert!(other.kept().is_none());
         assert_eq!(temporary_files(&dir.path().join("planbook")), 0);
@@ -375,6 +383,7 @@ mod tests {
         let cache = LogCache {
             path: dir.path().join("planbook/log-output.bin"),
             key: [1; 32],
+            head: git2::Oid::ZERO_SHA1,
         };
         let flags = Flags {
             shallow: false,

@@ -207,7 +207,15 @@ impl Cache {
         plans: &Path,
         seen: &mut dyn FnMut(Option<&str>, &str),
     ) -> Result<Walk, git2::Error> {
-        let cached_head = self.head.as_deref().and_then(|h| Oid::from_str(h).ok());
+        // The walk is the history of a HEAD of a shape: cut by the same shallow boundary and
+        // grafts. A clone deepened since has a longer history for the same HEAD.
+        let shape = crate::git::history_shape(git);
+        let cached_head = self
+            .head
+            .as_deref()
+            .and_then(|h| h.split_once(' '))
+            .filter(|(_, cached_shape)| *cached_shape == shape)
+            .and_then(|(h, _)| Oid::from_str(h).ok());
         let cached = self.walk.take();
         let walk = match (cached_head, cached) {
             (Some(old), Some(walk)) if old == head => walk,
@@ -227,7 +235,7 @@ impl Cache {
                 walk::walk(git, head, &[], plans, seen)?
             }
         };
-        self.head = Some(head.to_string());
+        self.head = Some(format!("{head} {shape}"));
         Ok(walk)
     }
 

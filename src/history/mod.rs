@@ -81,6 +81,8 @@ pub(crate) struct Audit {
     covers: Vec<String>,
     /// The commit graph from HEAD, read the first time a sign-off's lineage needs ancestry.
     graph: std::sync::OnceLock<Option<graph::Graph>>,
+    /// The commit HEAD named when the history was walked (`None` before the first commit).
+    pub(crate) head: Option<Oid>,
 }
 
 /// A plan's revisions, newest first, as the audit trail shows them.
@@ -241,6 +243,7 @@ impl Audit {
             display,
             covers,
             graph: std::sync::OnceLock::new(),
+            head,
         }))
     }
 

@@ -56,9 +56,11 @@ pub(crate) fn uncommitted(
         .include_untracked(true)
         .recurse_untracked_dirs(true)
         .include_ignored(false);
-    // Only the plans folder matters; the rest of the work tree is not even looked at.
+    // Only the plans folder matters; the rest of the work tree is not even looked at. Its
+    // name is a path, not a pattern (a folder named `q[1]` holds no `q1`).
     if !plans.is_empty() {
         options.pathspec(format!("{plans}/"));
+        options.disable_pathspec_match(true);
     }
     let mut out = HashMap::new();
     let Ok(statuses) = git.statuses(Some(&mut options)) else {

@@ -445,6 +445,33 @@ fn shallow_clones_say_so_and_do_not_pass_signoffs() {
         "the site build says its history is incomplete: {}",
         out.stderr
     );
+
+    // Deepened to the whole history, the same HEAD has more behind it: nothing cached from
+    // the shallow history (its walk, its kept document) is shown for it.
+    let shallow_revisions = revision_count(&common::run_in(&dir, &["log", "--format", "json"]));
+    let status = std::process::Command::new("git")
+        .args(["fetch", "-q", "--unshallow"])
+        .current_dir(&dir)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = common::run_in(&dir, &["log", "--format", "json"]);
+    assert!(!out.stderr.contains("shallow"), "{}", out.stderr);
+    assert!(revision_count(&out) > shallow_revisions);
+    std::fs::remove_dir_all(dir.join(".git/planbook")).unwrap();
+    let fresh = common::run_in(&dir, &["log", "--format", "json"]);
+    assert_eq!(out.stdout, fresh.stdout);
+}
+
+/// How many revisions a `log --format json` shows, all plans together.
+fn revision_count(out: &common::Output) -> usize {
+    let json: Value = serde_json::from_str(&out.stdout).unwrap();
+    json["plans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["revisions"].as_array().unwrap().len())
+        .sum()
 }
 
 /// The trail of more plans than `log` reads and writes at a time comes out whole and in order,
@@ -475,4 +502,25 @@ fn log_of_many_plans_is_written_whole_and_in_order() {
             assert_eq!(revisions, expected, "{args:?} p{i:03}");
         }
     }
+}
+
+/// A plans folder whose name reads as a pattern (`q[1]`) is still the folder: an uncommitted
+/// edit in it is a `working tree` revision.
+#[test]
+fn a_plans_folder_named_like_a_pattern_shows_uncommitted_edits() {
+    let repo = TestRepo::with_git();
+    repo.write("planbook.toml", "plans_dir = \"q[1]\"\n");
+    repo.write("q[1]/alpha.md", valid_plan("alpha"));
+    repo.commit("Add alpha", ANA, "2026-01-05T10:00:00Z");
+    repo.write(
+        "q[1]/alpha.md",
+        valid_plan("alpha").replace("target: 500000", "target: 450000"),
+    );
+    let json = log_json(&repo, &[]);
+    let first = &json["plans"][0]["revisions"][0];
+    assert_eq!(first["commit"], "working tree", "{json}");
+    assert_eq!(
+        change(first, "metrics.bookings.target"),
+        Some((500000.into(), 450000.into()))
+    );
 }
