@@ -27,8 +27,8 @@ use crate::history::walk::{self, Author, ChangeKind, Commit, FileChange, Walk};
 /// field by field; 4: committers, raw identities, sign-off entries and field digests; 5: only
 /// the fields a sign-off can cover are digested; 6: the binary format; 7: lists keyed by `rule`
 /// too, for waivers; 8: commit times as seconds and offset; 9: 128-bit field digests; 10: every
-/// part of a digested value tagged and length-prefixed, numbers exact).
-const VERSION: u64 = 10;
+/// part of a digested value tagged and length-prefixed, numbers exact; 11: the commit graph).
+const VERSION: u64 = 11;
 const FILE: &str = "planbook/history-cache.bin";
 /// The JSON cache of earlier versions, removed when the binary one is written.
 const OLD_FILE: &str = "planbook/history-cache.json";
@@ -227,6 +227,7 @@ impl Cache {
                 }
                 new.commits.append(&mut known.commits);
                 new.changes.append(&mut known.changes);
+                new.graph.append(&mut known.graph);
                 self.changed = true;
                 new
             }
@@ -441,6 +442,14 @@ fn encode<'w, E>(
             e.str_kept(p);
         }
     }
+    e.uint(walk.graph.len() as u64);
+    for (id, parents) in &walk.graph {
+        e.bytes(id.as_bytes());
+        e.uint(parents.len() as u64);
+        for p in parents.iter() {
+            e.bytes(p.as_bytes());
+        }
+    }
     e.uint(entries.len() as u64);
     let mut at = HashMap::with_capacity(entries.len());
     for (key, entry) in entries {
@@ -590,6 +599,16 @@ fn decode(bytes: &[u8], plans: &str) -> Option<Parts> {
         });
     }
     let n = d.count()?;
+    let mut graph = Vec::with_capacity(n);
+    for _ in 0..n {
+        let id = Oid::from_bytes(d.bytes()?).ok()?;
+        let k = d.count()?;
+        let parents = (0..k)
+            .map(|_| Oid::from_bytes(d.bytes()?).ok())
+            .collect::<Option<Box<[Oid]>>>()?;
+        graph.push((id, parents));
+    }
+    let n = d.count()?;
     let mut entries = HashMap::with_capacity(n);
     for _ in 0..n {
         let key = d.string()?;
@@ -603,7 +622,12 @@ fn decode(bytes: &[u8], plans: &str) -> Option<Parts> {
         return None;
     }
     let table = d.string_table()?;
-    Some((head, Walk { commits, changes }, table, entries))
+    let walk = Walk {
+        commits,
+        changes,
+        graph,
+    };
+    Some((head, walk, table, entries))
 }
 
 /// A revision's field changes, as [`encode`] wrote them.
@@ -696,6 +720,14 @@ mod tests {
                     other_parents: Vec::new(),
                 },
             ],
+            graph: {
+                let id = |b: u8| Oid::from_bytes(&[b; 20]).unwrap();
+                vec![
+                    (id(2), vec![id(1), id(3)].into()),
+                    (id(3), vec![id(1)].into()),
+                    (id(1), Vec::new().into()),
+                ]
+            },
         };
         let computed = Computed {
             changes: vec![
@@ -750,6 +782,7 @@ mod tests {
             serde_json::to_value(&read_walk).unwrap(),
             serde_json::to_value(&walk).unwrap()
         );
+        assert_eq!(read_walk.graph, walk.graph);
         let read_diffs: HashMap<&String, Computed> = stored
             .entries
             .iter()

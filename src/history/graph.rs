@@ -8,7 +8,11 @@ use std::collections::HashMap;
 
 use git2::{Oid, Repository};
 
+use crate::history::walk::Walk;
+
 pub(crate) struct Graph {
+    /// The commit at each position.
+    ids: Vec<Oid>,
     index: HashMap<Oid, u32>,
     parents: Vec<Vec<u32>>,
     /// One more than the largest generation of the parents (1 for a root): an ancestor always
@@ -22,22 +26,40 @@ impl Graph {
     pub(crate) fn read(git: &Repository) -> Option<Graph> {
         let head = git.head().ok()?.target()?;
         // Every commit reachable from HEAD, each read once, depth first.
-        let mut index: HashMap<Oid, u32> = HashMap::new();
-        let mut parent_ids: Vec<Vec<Oid>> = Vec::new();
+        let mut seen: std::collections::HashSet<Oid> = std::collections::HashSet::new();
+        let mut edges: Vec<(Oid, Box<[Oid]>)> = Vec::new();
         let mut stack = vec![head];
         while let Some(id) = stack.pop() {
-            if index.contains_key(&id) {
+            if !seen.insert(id) {
                 continue;
             }
             let commit = git.find_commit(id).ok()?;
-            let parents: Vec<Oid> = commit.parent_ids().collect();
-            index.insert(id, u32::try_from(parent_ids.len()).ok()?);
+            let parents: Box<[Oid]> = commit.parent_ids().collect();
             stack.extend(parents.iter().rev().copied());
-            parent_ids.push(parents);
+            edges.push((id, parents));
         }
-        let parents: Vec<Vec<u32>> = parent_ids
+        Graph::of_edges(&edges)
+    }
+
+    /// The graph of the commits a walk went through (see [`Walk::graph`]), without reading
+    /// them again; `None` when a parent is not among them (a shallow clone's cut parents).
+    pub(crate) fn of_walk(walk: &Walk) -> Option<Graph> {
+        if walk.graph.is_empty() {
+            return None;
+        }
+        Graph::of_edges(&walk.graph)
+    }
+
+    /// The graph of `edges`, each commit with its parents; `None` when a parent is not among
+    /// the commits.
+    fn of_edges(edges: &[(Oid, Box<[Oid]>)]) -> Option<Graph> {
+        let mut index: HashMap<Oid, u32> = HashMap::with_capacity(edges.len());
+        for (i, (id, _)) in edges.iter().enumerate() {
+            index.insert(*id, u32::try_from(i).ok()?);
+        }
+        let parents: Vec<Vec<u32>> = edges
             .iter()
-            .map(|ids| ids.iter().map(|p| index.get(p).copied()).collect())
+            .map(|(_, ids)| ids.iter().map(|p| index.get(p).copied()).collect())
             .collect::<Option<_>>()?;
         // Generations, parents before children (an explicit stack: histories run deep).
         let mut generation = vec![0u32; parents.len()];
@@ -66,10 +88,22 @@ impl Graph {
             }
         }
         Some(Graph {
+            ids: edges.iter().map(|(id, _)| *id).collect(),
             index,
             parents,
             generation,
         })
+    }
+
+    /// The parents of `commit`; `None` when it is not in the graph.
+    pub(crate) fn parents_of(&self, commit: Oid) -> Option<Vec<Oid>> {
+        let at = *self.index.get(&commit)?;
+        Some(
+            self.parents[at as usize]
+                .iter()
+                .map(|&p| self.ids[p as usize])
+                .collect(),
+        )
     }
 
     /// Whether `ancestor` is a strict ancestor of `commit`; `None` when either is not in the
@@ -101,6 +135,7 @@ impl Graph {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     /// a ← b ← c ← e (merge of c and d), a ← d; f on its own line from a.
     fn graph() -> (Graph, [Oid; 6]) {
@@ -122,6 +157,7 @@ mod tests {
             .collect();
         (
             Graph {
+                ids: ids.to_vec(),
                 index,
                 parents,
                 generation,
@@ -154,6 +190,17 @@ mod tests {
         let d = commit("d", &[a], false);
         let e = commit("e", &[c, d], true);
         let g = Graph::read(&git).unwrap();
+        // The walk's graph is the same graph, read once by the walk.
+        let walk =
+            crate::history::walk::walk(&git, e, &[], Path::new("plans"), &mut |_, _| {}).unwrap();
+        let of_walk = Graph::of_walk(&walk).unwrap();
+        for (x, y) in [(e, d), (e, a), (c, d), (d, b), (b, a), (a, e)] {
+            assert_eq!(of_walk.descends(x, y), g.descends(x, y), "{x} {y}");
+        }
+        assert_eq!(of_walk.parents_of(e), Some(vec![c, d]));
+        assert_eq!(of_walk.parents_of(a), Some(vec![]));
+        assert_eq!(g.parents_of(e), Some(vec![c, d]));
+        assert_eq!(of_walk.ids.len(), 5);
         assert_eq!(g.parents.len(), 5);
         assert_eq!(g.descends(e, d), Some(true));
         assert_eq!(g.descends(e, a), Some(true));

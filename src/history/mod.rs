@@ -432,33 +432,42 @@ impl Audit {
         current: &[signoff::SignoffEntry],
         trust: &signoff::Trust,
     ) -> Vec<signoff::SignoffRecord> {
-        // Opened only if a sign-off's lineage has to be traced through ancestry.
+        // Opened only if the graph cannot answer (a shallow clone's cut history).
         let git: std::cell::OnceCell<Option<Repository>> = std::cell::OnceCell::new();
+        let git = || {
+            git.get_or_init(|| crate::git::open(&self.git_dir).ok())
+                .as_ref()
+        };
         let ancestry = |candidate: &str, at: &str| -> bool {
-            let Some(git) = git.get_or_init(|| crate::git::open(&self.git_dir).ok()) else {
-                return false; // no link: the revision itself is taken to have added it
-            };
             let Ok(candidate) = Oid::from_str(candidate) else {
                 return false;
             };
+            let graph = self.graph.get_or_init(|| {
+                // The walk's graph when it went through every commit; else read from git.
+                graph::Graph::of_walk(&self.walk).or_else(|| graph::Graph::read(git()?))
+            });
             let parents: Vec<Oid> = if at == WORKING_TREE {
-                git.head()
-                    .ok()
-                    .and_then(|h| h.target())
-                    .into_iter()
-                    .collect()
+                self.head.into_iter().collect()
             } else {
-                Oid::from_str(at)
-                    .and_then(|id| git.find_commit(id))
-                    .map(|c| c.parent_ids().collect())
-                    .unwrap_or_default()
+                let Ok(at) = Oid::from_str(at) else {
+                    return false;
+                };
+                match graph.as_ref().and_then(|g| g.parents_of(at)) {
+                    Some(parents) => parents,
+                    None => git()
+                        .and_then(|git| git.find_commit(at).ok())
+                        .map(|c| c.parent_ids().collect())
+                        .unwrap_or_default(),
+                }
             };
-            let graph = self.graph.get_or_init(|| graph::Graph::read(git));
             parents.iter().any(|p| {
                 *p == candidate
                     || match graph.as_ref().and_then(|g| g.descends(*p, candidate)) {
                         Some(known) => known,
-                        None => git.graph_descendant_of(*p, candidate).unwrap_or(false),
+                        // No link: the revision itself is taken to have added it.
+                        None => git().is_some_and(|git| {
+                            git.graph_descendant_of(*p, candidate).unwrap_or(false)
+                        }),
                     }
             })
         };

@@ -88,6 +88,11 @@ pub(crate) struct FileChange {
 pub(crate) struct Walk {
     pub(crate) commits: Vec<Commit>,
     pub(crate) changes: Vec<FileChange>,
+    /// Every commit walked, whatever it changed, with its parents' ids (a shallow clone's cut
+    /// parents included): the commit graph, kept so that ancestry questions need not read
+    /// every commit again (see [`crate::history::graph::Graph::of_walk`]).
+    #[serde(skip)]
+    pub(crate) graph: Vec<(Oid, Box<[Oid]>)>,
 }
 
 /// Trees read from the object database, kept while they are likely to be read again (a
@@ -406,10 +411,10 @@ pub(crate) fn walk(
     let mut trees = Trees::new(repo, &odb);
     let mut merges = Vec::new();
     let mut pending: Vec<(Oid, Commit, Vec<FileChange>)> = Vec::new();
+    let mut graph = Vec::new();
     for id in revwalk {
-        let Some(e) = examine(repo, &mut trees, id?, plans)? else {
-            continue;
-        };
+        let e = examine(repo, &mut trees, id?, plans)?;
+        graph.push((e.id, e.parents));
         merges.extend(e.merges);
         if let Some((commit, changed)) = e.commit {
             let mut changes = Vec::new();
@@ -426,7 +431,10 @@ pub(crate) fn walk(
     for (pr, base, branch) in merges {
         mark_merged(repo, base, branch, pr, &mut merged_pr)?;
     }
-    let mut walk = Walk::default();
+    let mut walk = Walk {
+        graph,
+        ..Walk::default()
+    };
     // Listed newest first.
     for (id, mut commit, changes) in pending.into_iter().rev() {
         // The merge that brought a commit in names its pull request; a subject's own `(#N)` is
@@ -449,6 +457,8 @@ pub(crate) fn walk(
 /// number to give the commits it merged.
 struct Examined {
     id: Oid,
+    parents: Box<[Oid]>,
+    /// The commit, when it changed a plan, with what it changed.
     commit: Option<(Commit, Changed)>,
     merges: Option<(u64, Oid, Oid)>,
 }
@@ -458,8 +468,9 @@ fn examine(
     trees: &mut Trees,
     id: Oid,
     plans: &Path,
-) -> Result<Option<Examined>, git2::Error> {
+) -> Result<Examined, git2::Error> {
     let commit = repo.find_commit(id)?;
+    let parent_ids: Box<[Oid]> = commit.parent_ids().collect();
     // Parents missing from a shallow clone count as no parent.
     let parents: Vec<git2::Commit> = commit.parents().collect();
     let message = commit.message().unwrap_or("");
@@ -476,12 +487,14 @@ fn examine(
         Some(p) => Some(trees.subtree(p.tree_id(), plans)?),
         None => None,
     };
+    let unchanged = Examined {
+        id,
+        parents: parent_ids,
+        commit: None,
+        merges,
+    };
     if first_parent == Some(plans_tree) {
-        return Ok(merges.map(|m| Examined {
-            id,
-            commit: None,
-            merges: Some(m),
-        }));
+        return Ok(unchanged);
     }
     let mut changed = Vec::new();
     trees.diff(
@@ -509,11 +522,7 @@ fn examine(
         changed = kept;
     }
     if changed.is_empty() {
-        return Ok(merges.map(|m| Examined {
-            id,
-            commit: None,
-            merges: Some(m),
-        }));
+        return Ok(unchanged);
     }
     let author = commit.author();
     let person = |s: &git2::Signature| Author {
@@ -531,11 +540,10 @@ fn examine(
         trailers: message::trailers(message).into(),
         summary,
     };
-    Ok(Some(Examined {
-        id,
+    Ok(Examined {
         commit: Some((record, changed)),
-        merges,
-    }))
+        ..unchanged
+    })
 }
 
 /// Gives the commits a pull request merged (reachable from `branch` but not `base`) its number.

@@ -224,6 +224,8 @@ fn a_repeated_log_reads_the_cache_and_agrees() {
         change(&revisions[0], "metrics.win-rate.target"),
         Some((25.into(), 27.into()))
     );
+    std::fs::remove_dir_all(repo.path().join(".git/planbook")).unwrap();
+    assert_eq!(log_json(&repo, &[]), json, "as with nothing cached");
 }
 
 /// The story, approved: sign-offs added by `signer`'s commit with `message`.

@@ -840,6 +840,9 @@ fn a_copy_of_an_old_signed_version_is_credited_to_whoever_copied_it() {
         BEN,
         "2026-01-12T09:00:00+00:00",
     );
+    // Checked here, the history is cached: after the merge the walk is extended, and its
+    // commit graph with it.
+    check(&repo, &[]);
     // Ana branches from before the sign-off, commits Ben's signed file byte for byte
     // (backdated), then a harmless edit, and merges.
     repo.git(&["checkout", "-q", "-b", "side", &start]);
@@ -867,6 +870,10 @@ fn a_copy_of_an_old_signed_version_is_credited_to_whoever_copied_it() {
     assert!(repo.read("plans/alpha.md").contains("person: ben"));
     let (_, found) = check(&repo, &[]);
     assert!(rules(&found).contains(&"signoff-unverified"), "{found:?}");
+    let extended = log(&repo, &[]);
+    std::fs::remove_dir_all(repo.path().join(".git/planbook")).unwrap();
+    assert_eq!(check(&repo, &[]).1, found, "as with nothing cached");
+    assert_eq!(log(&repo, &[]), extended, "as with nothing cached");
 }
 
 #[test]
