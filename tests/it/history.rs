@@ -526,3 +526,41 @@ fn a_plans_folder_named_like_a_pattern_shows_uncommitted_edits() {
         Some((500000.into(), 450000.into()))
     );
 }
+
+/// A copied clone records other inodes and times than its index holds: as `git status` does,
+/// the index's record of unchanged plans is brought up to date, so that later runs need not
+/// read every plan to learn it is unchanged. What is shown is unchanged.
+#[test]
+fn the_index_of_a_copied_clone_is_brought_up_to_date_as_git_status_would() {
+    let repo = story();
+    let shown = log_json(&repo, &[]);
+    let copy = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new("cp")
+        .args(["-r", "--no-preserve=all"])
+        .arg(repo.path().join("."))
+        .arg(copy.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let stat_dirty = || {
+        common::run_program(
+            copy.path(),
+            "git",
+            &["diff-files", "--name-only", "--", "plans/"],
+            &[],
+        )
+        .lines()
+        .count()
+    };
+    assert!(
+        stat_dirty() > 0,
+        "the copy's index records the original's files"
+    );
+    let out = common::run_in(copy.path(), &["log", "--format", "json"]);
+    assert_eq!(serde_json::from_str::<Value>(&out.stdout).unwrap(), shown);
+    assert_eq!(stat_dirty(), 0, "the index knows the plans are unchanged");
+    assert_eq!(
+        common::run_program(copy.path(), "git", &["status", "--porcelain"], &[]),
+        ""
+    );
+}
