@@ -2,7 +2,6 @@
 
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::path::Path;
 
 use crate::ExitStatus;
 use crate::cli::{LogArgs, LogFormat};
@@ -34,14 +33,13 @@ pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
     } else {
         None
     };
-    if let Some(kept) = keep.as_ref().and_then(LogCache::kept) {
+    if let Some(cache) = &keep
+        && let Some(kept) = cache.kept()
+    {
         warn_of(kept.flags, ctx);
         let mut stdout = std::io::stdout().lock();
         return match kept.copy_to(&mut stdout).and_then(|()| stdout.flush()) {
-            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io(
-                keep.as_ref().map_or(Path::new(""), LogCache::path),
-                e,
-            )),
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io(cache.path(), e)),
             _ => Ok(ExitStatus::Success),
         };
     }

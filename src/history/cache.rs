@@ -227,7 +227,11 @@ impl Cache {
                 }
                 new.commits.append(&mut known.commits);
                 new.changes.append(&mut known.changes);
-                new.graph.append(&mut known.graph);
+                if new.graph.append(&known.graph).is_none() {
+                    return Err(git2::Error::from_str(
+                        "a history of over four billion parents",
+                    ));
+                }
                 self.changed = true;
                 new
             }
@@ -443,7 +447,7 @@ fn encode<'w, E>(
         }
     }
     e.uint(walk.graph.len() as u64);
-    for (id, parents) in &walk.graph {
+    for (id, parents) in walk.graph.iter() {
         e.bytes(id.as_bytes());
         e.uint(parents.len() as u64);
         for p in parents.iter() {
@@ -599,14 +603,14 @@ fn decode(bytes: &[u8], plans: &str) -> Option<Parts> {
         });
     }
     let n = d.count()?;
-    let mut graph = Vec::with_capacity(n);
+    let mut graph = crate::history::graph::Edges::default();
     for _ in 0..n {
         let id = Oid::from_bytes(d.bytes()?).ok()?;
         let k = d.count()?;
         let parents = (0..k)
             .map(|_| Oid::from_bytes(d.bytes()?).ok())
-            .collect::<Option<Box<[Oid]>>>()?;
-        graph.push((id, parents));
+            .collect::<Option<Vec<Oid>>>()?;
+        graph.push(id, parents)?;
     }
     let n = d.count()?;
     let mut entries = HashMap::with_capacity(n);
@@ -722,11 +726,11 @@ mod tests {
             ],
             graph: {
                 let id = |b: u8| Oid::from_bytes(&[b; 20]).unwrap();
-                vec![
-                    (id(2), vec![id(1), id(3)].into()),
-                    (id(3), vec![id(1)].into()),
-                    (id(1), Vec::new().into()),
-                ]
+                let mut graph = crate::history::graph::Edges::default();
+                graph.push(id(2), [id(1), id(3)]).unwrap();
+                graph.push(id(3), [id(1)]).unwrap();
+                graph.push(id(1), []).unwrap();
+                graph
             },
         };
         let computed = Computed {

@@ -10,11 +10,57 @@ use git2::{Oid, Repository};
 
 use crate::history::walk::Walk;
 
+/// Commits, each with its parents' ids, in flat lists (a history of 50,000 commits holds two
+/// megabytes, not fifty thousand small allocations).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Edges {
+    ids: Vec<Oid>,
+    /// Where the parents of each commit end in `parents`.
+    ends: Vec<u32>,
+    parents: Vec<Oid>,
+}
+
+impl Edges {
+    /// Adds commit `id` with its `parents`; `None` past four billion parents.
+    pub(crate) fn push(&mut self, id: Oid, parents: impl IntoIterator<Item = Oid>) -> Option<()> {
+        self.parents.extend(parents);
+        self.ends.push(u32::try_from(self.parents.len()).ok()?);
+        self.ids.push(id);
+        Some(())
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Each commit with its parents, in the order added.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (Oid, &[Oid])> {
+        self.ids.iter().enumerate().map(|(i, id)| {
+            let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+            (*id, &self.parents[start..self.ends[i] as usize])
+        })
+    }
+
+    /// Adds every commit of `other` after these; `None` past four billion parents.
+    pub(crate) fn append(&mut self, other: &Edges) -> Option<()> {
+        for (id, parents) in other.iter() {
+            self.push(id, parents.iter().copied())?;
+        }
+        Some(())
+    }
+}
+
 pub(crate) struct Graph {
     /// The commit at each position.
     ids: Vec<Oid>,
     index: HashMap<Oid, u32>,
-    parents: Vec<Vec<u32>>,
+    /// The positions of each commit's parents, flat: commit `c`'s end at `ends[c]`.
+    parents: Vec<u32>,
+    ends: Vec<u32>,
     /// One more than the largest generation of the parents (1 for a root): an ancestor always
     /// has a smaller generation than its descendants.
     generation: Vec<u32>,
@@ -27,16 +73,16 @@ impl Graph {
         let head = git.head().ok()?.target()?;
         // Every commit reachable from HEAD, each read once, depth first.
         let mut seen: std::collections::HashSet<Oid> = std::collections::HashSet::new();
-        let mut edges: Vec<(Oid, Box<[Oid]>)> = Vec::new();
+        let mut edges = Edges::default();
         let mut stack = vec![head];
         while let Some(id) = stack.pop() {
             if !seen.insert(id) {
                 continue;
             }
             let commit = git.find_commit(id).ok()?;
-            let parents: Box<[Oid]> = commit.parent_ids().collect();
+            let parents: Vec<Oid> = commit.parent_ids().collect();
             stack.extend(parents.iter().rev().copied());
-            edges.push((id, parents));
+            edges.push(id, parents)?;
         }
         Graph::of_edges(&edges)
     }
@@ -50,27 +96,50 @@ impl Graph {
         Graph::of_edges(&walk.graph)
     }
 
-    /// The graph of `edges`, each commit with its parents; `None` when a parent is not among
-    /// the commits.
-    fn of_edges(edges: &[(Oid, Box<[Oid]>)]) -> Option<Graph> {
+    /// The graph of `edges`; `None` when a parent is not among the commits.
+    fn of_edges(edges: &Edges) -> Option<Graph> {
         let mut index: HashMap<Oid, u32> = HashMap::with_capacity(edges.len());
-        for (i, (id, _)) in edges.iter().enumerate() {
+        for (i, id) in edges.ids.iter().enumerate() {
             index.insert(*id, u32::try_from(i).ok()?);
         }
-        let parents: Vec<Vec<u32>> = edges
+        let parents: Vec<u32> = edges
+            .parents
             .iter()
-            .map(|(_, ids)| ids.iter().map(|p| index.get(p).copied()).collect())
+            .map(|p| index.get(p).copied())
             .collect::<Option<_>>()?;
+        let graph = Graph {
+            ids: edges.ids.clone(),
+            index,
+            parents,
+            ends: edges.ends.clone(),
+            generation: Vec::new(),
+        };
+        Some(graph.with_generations())
+    }
+
+    /// The positions of the parents of the commit at position `c`.
+    fn parents(&self, c: u32) -> &[u32] {
+        let start = if c == 0 {
+            0
+        } else {
+            self.ends[c as usize - 1] as usize
+        };
+        &self.parents[start..self.ends[c as usize] as usize]
+    }
+
+    /// The graph with every commit's generation.
+    fn with_generations(mut self) -> Graph {
+        let n = self.ids.len();
         // Generations, parents before children (an explicit stack: histories run deep).
-        let mut generation = vec![0u32; parents.len()];
+        let mut generation = vec![0u32; n];
         let mut todo: Vec<(u32, bool)> = Vec::new();
-        for start in 0..parents.len() as u32 {
+        for start in 0..n as u32 {
             todo.push((start, false));
             while let Some((c, parents_done)) = todo.pop() {
                 if generation[c as usize] != 0 {
                     continue;
                 }
-                let of = &parents[c as usize];
+                let of = self.parents(c);
                 if parents_done {
                     generation[c as usize] = 1 + of
                         .iter()
@@ -87,19 +156,15 @@ impl Graph {
                 }
             }
         }
-        Some(Graph {
-            ids: edges.iter().map(|(id, _)| *id).collect(),
-            index,
-            parents,
-            generation,
-        })
+        self.generation = generation;
+        self
     }
 
     /// The parents of `commit`; `None` when it is not in the graph.
     pub(crate) fn parents_of(&self, commit: Oid) -> Option<Vec<Oid>> {
         let at = *self.index.get(&commit)?;
         Some(
-            self.parents[at as usize]
+            self.parents(at)
                 .iter()
                 .map(|&p| self.ids[p as usize])
                 .collect(),
@@ -114,9 +179,9 @@ impl Graph {
         let floor = self.generation[target as usize];
         let mut stack = vec![from];
         // One bit per commit: a question may visit tens of thousands of them.
-        let mut visited = vec![0u64; self.parents.len().div_ceil(64)];
+        let mut visited = vec![0u64; self.ids.len().div_ceil(64)];
         while let Some(c) = stack.pop() {
-            for &p in &self.parents[c as usize] {
+            for &p in self.parents(c) {
                 if p == target {
                     return Some(true);
                 }
@@ -140,30 +205,12 @@ mod tests {
     /// a ← b ← c ← e (merge of c and d), a ← d; f on its own line from a.
     fn graph() -> (Graph, [Oid; 6]) {
         let ids: [Oid; 6] = std::array::from_fn(|i| Oid::from_bytes(&[i as u8 + 1; 20]).unwrap());
-        let parents = vec![vec![], vec![0], vec![1], vec![0], vec![2, 3], vec![0]];
-        let mut generation = Vec::new();
-        for ps in &parents {
-            let g: u32 = 1 + ps
-                .iter()
-                .map(|&p: &u32| generation[p as usize])
-                .max()
-                .unwrap_or(0);
-            generation.push(g);
+        let parents: [&[usize]; 6] = [&[], &[0], &[1], &[0], &[2, 3], &[0]];
+        let mut edges = Edges::default();
+        for (id, of) in ids.iter().zip(parents) {
+            edges.push(*id, of.iter().map(|&p| ids[p])).unwrap();
         }
-        let index = ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| (*id, i as u32))
-            .collect();
-        (
-            Graph {
-                ids: ids.to_vec(),
-                index,
-                parents,
-                generation,
-            },
-            ids,
-        )
+        (Graph::of_edges(&edges).unwrap(), ids)
     }
 
     #[test]
@@ -201,7 +248,7 @@ mod tests {
         assert_eq!(of_walk.parents_of(a), Some(vec![]));
         assert_eq!(g.parents_of(e), Some(vec![c, d]));
         assert_eq!(of_walk.ids.len(), 5);
-        assert_eq!(g.parents.len(), 5);
+        assert_eq!(g.ids.len(), 5);
         assert_eq!(g.descends(e, d), Some(true));
         assert_eq!(g.descends(e, a), Some(true));
         assert_eq!(g.descends(c, d), Some(false));
@@ -212,6 +259,29 @@ mod tests {
             [1, 2, 3, 2, 4],
             "one more than the largest parent's"
         );
+    }
+
+    #[test]
+    fn edges_list_each_commit_with_its_own_parents_and_append_in_order() {
+        let id = |b: u8| Oid::from_bytes(&[b; 20]).unwrap();
+        let mut edges = Edges::default();
+        edges.push(id(3), [id(1), id(2)]).unwrap();
+        edges.push(id(2), [id(1)]).unwrap();
+        let mut more = Edges::default();
+        more.push(id(1), []).unwrap();
+        more.push(id(4), [id(3)]).unwrap();
+        edges.append(&more).unwrap();
+        let listed: Vec<(Oid, Vec<Oid>)> = edges.iter().map(|(c, p)| (c, p.to_vec())).collect();
+        assert_eq!(
+            listed,
+            [
+                (id(3), vec![id(1), id(2)]),
+                (id(2), vec![id(1)]),
+                (id(1), vec![]),
+                (id(4), vec![id(3)]),
+            ]
+        );
+        assert_eq!(edges.len(), 4);
     }
 
     #[test]

@@ -92,7 +92,7 @@ pub(crate) struct Walk {
     /// parents included): the commit graph, kept so that ancestry questions need not read
     /// every commit again (see [`crate::history::graph::Graph::of_walk`]).
     #[serde(skip)]
-    pub(crate) graph: Vec<(Oid, Box<[Oid]>)>,
+    pub(crate) graph: crate::history::graph::Edges,
 }
 
 /// Trees read from the object database, kept while they are likely to be read again (a
@@ -411,10 +411,12 @@ pub(crate) fn walk(
     let mut trees = Trees::new(repo, &odb);
     let mut merges = Vec::new();
     let mut pending: Vec<(Oid, Commit, Vec<FileChange>)> = Vec::new();
-    let mut graph = Vec::new();
+    let mut graph = crate::history::graph::Edges::default();
     for id in revwalk {
         let e = examine(repo, &mut trees, id?, plans)?;
-        graph.push((e.id, e.parents));
+        graph
+            .push(e.id, e.parents)
+            .ok_or_else(|| git2::Error::from_str("a history of over four billion parents"))?;
         merges.extend(e.merges);
         if let Some((commit, changed)) = e.commit {
             let mut changes = Vec::new();
@@ -457,7 +459,7 @@ pub(crate) fn walk(
 /// number to give the commits it merged.
 struct Examined {
     id: Oid,
-    parents: Box<[Oid]>,
+    parents: Vec<Oid>,
     /// The commit, when it changed a plan, with what it changed.
     commit: Option<(Commit, Changed)>,
     merges: Option<(u64, Oid, Oid)>,
@@ -470,7 +472,7 @@ fn examine(
     plans: &Path,
 ) -> Result<Examined, git2::Error> {
     let commit = repo.find_commit(id)?;
-    let parent_ids: Box<[Oid]> = commit.parent_ids().collect();
+    let parent_ids: Vec<Oid> = commit.parent_ids().collect();
     // Parents missing from a shallow clone count as no parent.
     let parents: Vec<git2::Commit> = commit.parents().collect();
     let message = commit.message().unwrap_or("");
