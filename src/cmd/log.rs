@@ -134,7 +134,7 @@ pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
                 // Kept only if nothing it depends on moved while it was laid out (a commit,
                 // an edit to .mailmap): otherwise it would be kept under a key it is not. HEAD
                 // is checked at both ends: a branch switched and switched back meanwhile.
-                if LogCache::for_log(&repo, &paths, &trust).is_some_and(|now| now.same_as(keep)) {
+                if keep.still_current(&repo, &paths, &trust) {
                     recorder.keep();
                 }
             }

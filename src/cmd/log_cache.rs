@@ -76,6 +76,19 @@ impl LogCache {
     /// a plan asked for differs from HEAD or is not in it, or when planbook cannot tell which
     /// executable it is.
     pub(crate) fn for_log(repo: &Repo, paths: &[PathBuf], trust: &Trust) -> Option<LogCache> {
+        LogCache::digest(repo, paths, trust, true)
+    }
+
+    /// Whether nothing this document depends on moved since the key was digested, the plans'
+    /// content aside: a plan edited meanwhile shows as a `working tree` revision, which the
+    /// caller looks for (asking git again costs a second in a clone whose index is stale).
+    pub(crate) fn still_current(&self, repo: &Repo, paths: &[PathBuf], trust: &Trust) -> bool {
+        LogCache::digest(repo, paths, trust, false).is_some_and(|now| now.key == self.key)
+    }
+
+    /// The cache, its key digested; with `dirty`, `None` when a plan asked for differs from
+    /// HEAD.
+    fn digest(repo: &Repo, paths: &[PathBuf], trust: &Trust, dirty: bool) -> Option<LogCache> {
         if crate::ci::running_in_ci() {
             return None;
         }
@@ -84,7 +97,11 @@ impl LogCache {
         let head = git.head().ok()?.peel_to_commit().ok()?.id();
         let root_in_workdir = crate::git::root_in_workdir(&git, &repo.root);
         let plans = worktree::git_path(&root_in_workdir, &repo.config.plans_dir);
-        let dirty = worktree::uncommitted(&git, &workdir, &plans);
+        let dirty = if dirty {
+            worktree::uncommitted(&git, &workdir, &plans)
+        } else {
+            Default::default()
+        };
         let at_head = worktree::head_blobs(&git, &plans);
         let mut key = Labelled::default();
         key.text("planbook", &crate::build_identity::of_this_executable()?);
@@ -133,11 +150,6 @@ impl LogCache {
     /// Whether the history walked, from `head`, is the one the key was digested at.
     pub(crate) fn walked_from(&self, head: Option<git2::Oid>) -> bool {
         head == Some(self.head)
-    }
-
-    /// Whether `other` is keyed alike: nothing either depends on differs.
-    pub(crate) fn same_as(&self, other: &LogCache) -> bool {
-        self.key == other.key
     }
 
     /// The kept document, when it is this run's.

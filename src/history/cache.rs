@@ -72,6 +72,8 @@ impl Encoded {
 #[derive(Default)]
 pub(crate) struct Cache {
     plans: String,
+    /// The HEAD the cached walk went from and the shape of the history it went through, as
+    /// `"<commit> <shape>"` (see [`crate::git::history_shape`]).
     head: Option<String>,
     walk: Option<Walk>,
     /// Computed on this run.
@@ -199,17 +201,18 @@ impl Cache {
         }
     }
 
-    /// The walk from `head`: the cached one, extended with the commits made since.
+    /// The walk from `head` in a history of `shape` (see [`crate::git::history_shape`]): the
+    /// cached one, extended with the commits made since.
     pub(crate) fn walk_to(
         &mut self,
         git: &Repository,
         head: Oid,
+        shape: &str,
         plans: &Path,
         seen: &mut dyn FnMut(Option<&str>, &str),
     ) -> Result<Walk, git2::Error> {
         // The walk is the history of a HEAD of a shape: cut by the same shallow boundary and
         // grafts. A clone deepened since has a longer history for the same HEAD.
-        let shape = crate::git::history_shape(git);
         let cached_head = self
             .head
             .as_deref()
@@ -227,11 +230,7 @@ impl Cache {
                 }
                 new.commits.append(&mut known.commits);
                 new.changes.append(&mut known.changes);
-                if new.graph.append(&known.graph).is_none() {
-                    return Err(git2::Error::from_str(
-                        "a history of over four billion parents",
-                    ));
-                }
+                new.graph.append(&known.graph)?;
                 self.changed = true;
                 new
             }
@@ -354,7 +353,8 @@ impl Cache {
         // Generous: what the file held, what was computed since, and the walk again.
         let size_hint = self.stored.body.len()
             + self.diffs.values().map(|e| e.0.len()).sum::<usize>()
-            + 256 * (walk.commits.len() + walk.changes.len());
+            + 256 * (walk.commits.len() + walk.changes.len())
+            + 64 * walk.graph.len();
         encode(
             &self.plans,
             self.head.as_deref(),
@@ -610,7 +610,7 @@ fn decode(bytes: &[u8], plans: &str) -> Option<Parts> {
         let parents = (0..k)
             .map(|_| Oid::from_bytes(d.bytes()?).ok())
             .collect::<Option<Vec<Oid>>>()?;
-        graph.push(id, parents)?;
+        graph.push(id, parents).ok()?;
     }
     let n = d.count()?;
     let mut entries = HashMap::with_capacity(n);
@@ -879,6 +879,63 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A walk extended from the cached one keeps the whole commit graph: built from it, the
+    /// graph answers every ancestry question as the graph read from git does, through merges
+    /// of two and three parents.
+    #[test]
+    fn an_extended_walk_keeps_the_whole_commit_graph() {
+        use crate::history::graph::Graph;
+        let dir = tempfile::tempdir().unwrap();
+        let git = Repository::init(dir.path()).unwrap();
+        let who = git2::Signature::now("A", "a@example.com").unwrap();
+        let tree = git
+            .find_tree(git.treebuilder(None).unwrap().write().unwrap())
+            .unwrap();
+        let commit = |message: &str, parents: &[Oid]| {
+            let parents: Vec<git2::Commit> = parents
+                .iter()
+                .map(|p| git.find_commit(*p).unwrap())
+                .collect();
+            let parents: Vec<&git2::Commit> = parents.iter().collect();
+            let id = git
+                .commit(None, &who, &who, message, &tree, &parents)
+                .unwrap();
+            git.set_head_detached(id).unwrap();
+            id
+        };
+        let plans = Path::new("plans");
+        let shape = crate::git::history_shape(&git);
+        let a = commit("a", &[]);
+        let b = commit("b", &[a]);
+        let c = commit("c", &[b]);
+        let mut cache = Cache::load(git.path(), plans, &[]);
+        let walk = cache
+            .walk_to(&git, c, &shape, plans, &mut |_, _| {})
+            .unwrap();
+        cache.save(git.path(), &walk);
+        let d = commit("d", &[a]);
+        let e = commit("e", &[b]);
+        let f = commit("f", &[c, d, e]);
+        let g = commit("g", &[f, d]);
+        let mut cache = Cache::load(git.path(), plans, &[]);
+        assert!(cache.walk.is_some(), "the walk to c is cached");
+        let walk = cache
+            .walk_to(&git, g, &shape, plans, &mut |_, _| {})
+            .unwrap();
+        assert_eq!(walk.graph.len(), 7);
+        let extended = Graph::of_walk(&walk).expect("every parent walked");
+        let read = Graph::read(&git).unwrap();
+        let all = [a, b, c, d, e, f, g];
+        for x in all {
+            assert_eq!(extended.parents_of(x), read.parents_of(x), "{x}");
+            for y in all {
+                assert_eq!(extended.descends(x, y), read.descends(x, y), "{x} {y}");
+            }
+        }
+        assert_eq!(extended.descends(g, e), Some(true));
+        assert_eq!(extended.descends(d, b), Some(false));
     }
 
     /// A cache in `dir`, not saved yet, holding every revision of [`sample`].

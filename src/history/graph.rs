@@ -10,23 +10,68 @@ use git2::{Oid, Repository};
 
 use crate::history::walk::Walk;
 
-/// Commits, each with its parents' ids, in flat lists (a history of 50,000 commits holds two
-/// megabytes, not fifty thousand small allocations).
+/// Lists of items, one after another in one vector (a history of 50,000 commits holds their
+/// parents in two allocations, not fifty thousand).
+#[derive(Debug, Clone, PartialEq)]
+struct Lists<T> {
+    items: Vec<T>,
+    /// Where each list ends in `items`.
+    ends: Vec<u32>,
+}
+
+impl<T> Default for Lists<T> {
+    fn default() -> Lists<T> {
+        Lists {
+            items: Vec::new(),
+            ends: Vec::new(),
+        }
+    }
+}
+
+impl<T> Lists<T> {
+    /// Adds a list; `None`, and nothing added, past four billion items.
+    fn push(&mut self, list: impl IntoIterator<Item = T>) -> Option<()> {
+        let before = self.items.len();
+        self.items.extend(list);
+        match u32::try_from(self.items.len()) {
+            Ok(end) => {
+                self.ends.push(end);
+                Some(())
+            }
+            Err(_) => {
+                self.items.truncate(before);
+                None
+            }
+        }
+    }
+
+    /// The list at position `i`.
+    fn get(&self, i: usize) -> &[T] {
+        let start = i.checked_sub(1).map_or(0, |j| self.ends[j] as usize);
+        &self.items[start..self.ends[i] as usize]
+    }
+}
+
+/// Commits, each with its parents' ids.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Edges {
     ids: Vec<Oid>,
-    /// Where the parents of each commit end in `parents`.
-    ends: Vec<u32>,
-    parents: Vec<Oid>,
+    parents: Lists<Oid>,
 }
 
 impl Edges {
-    /// Adds commit `id` with its `parents`; `None` past four billion parents.
-    pub(crate) fn push(&mut self, id: Oid, parents: impl IntoIterator<Item = Oid>) -> Option<()> {
-        self.parents.extend(parents);
-        self.ends.push(u32::try_from(self.parents.len()).ok()?);
+    /// Adds commit `id` with its `parents`; an error, and nothing added, past four billion
+    /// parents.
+    pub(crate) fn push(
+        &mut self,
+        id: Oid,
+        parents: impl IntoIterator<Item = Oid>,
+    ) -> Result<(), git2::Error> {
+        self.parents
+            .push(parents)
+            .ok_or_else(|| git2::Error::from_str("a history of over four billion parents"))?;
         self.ids.push(id);
-        Some(())
+        Ok(())
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -39,18 +84,18 @@ impl Edges {
 
     /// Each commit with its parents, in the order added.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (Oid, &[Oid])> {
-        self.ids.iter().enumerate().map(|(i, id)| {
-            let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-            (*id, &self.parents[start..self.ends[i] as usize])
-        })
+        self.ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (*id, self.parents.get(i)))
     }
 
-    /// Adds every commit of `other` after these; `None` past four billion parents.
-    pub(crate) fn append(&mut self, other: &Edges) -> Option<()> {
+    /// Adds every commit of `other` after these (see [`Edges::push`]).
+    pub(crate) fn append(&mut self, other: &Edges) -> Result<(), git2::Error> {
         for (id, parents) in other.iter() {
             self.push(id, parents.iter().copied())?;
         }
-        Some(())
+        Ok(())
     }
 }
 
@@ -58,9 +103,8 @@ pub(crate) struct Graph {
     /// The commit at each position.
     ids: Vec<Oid>,
     index: HashMap<Oid, u32>,
-    /// The positions of each commit's parents, flat: commit `c`'s end at `ends[c]`.
-    parents: Vec<u32>,
-    ends: Vec<u32>,
+    /// The positions of each commit's parents.
+    parents: Lists<u32>,
     /// One more than the largest generation of the parents (1 for a root): an ancestor always
     /// has a smaller generation than its descendants.
     generation: Vec<u32>,
@@ -68,7 +112,8 @@ pub(crate) struct Graph {
 
 impl Graph {
     /// The graph of every commit reachable from HEAD; `None` when it cannot be read whole (a
-    /// shallow clone's cut parents, a missing object: the caller then asks git).
+    /// missing object: the caller then asks git). libgit2 reads a shallow clone's boundary
+    /// commits as having no parents.
     pub(crate) fn read(git: &Repository) -> Option<Graph> {
         let head = git.head().ok()?.target()?;
         // Every commit reachable from HEAD, each read once, depth first.
@@ -82,13 +127,13 @@ impl Graph {
             let commit = git.find_commit(id).ok()?;
             let parents: Vec<Oid> = commit.parent_ids().collect();
             stack.extend(parents.iter().rev().copied());
-            edges.push(id, parents)?;
+            edges.push(id, parents).ok()?;
         }
         Graph::of_edges(&edges)
     }
 
     /// The graph of the commits a walk went through (see [`Walk::graph`]), without reading
-    /// them again; `None` when a parent is not among them (a shallow clone's cut parents).
+    /// them again; `None` when a parent is not among them.
     pub(crate) fn of_walk(walk: &Walk) -> Option<Graph> {
         if walk.graph.is_empty() {
             return None;
@@ -96,75 +141,38 @@ impl Graph {
         Graph::of_edges(&walk.graph)
     }
 
-    /// The graph of `edges`; `None` when a parent is not among the commits.
+    /// The graph of `edges`; `None` when a parent is not among the commits, or when a commit
+    /// is its own ancestor (a crafted cache or grafts file: git's commits cannot be).
     fn of_edges(edges: &Edges) -> Option<Graph> {
         let mut index: HashMap<Oid, u32> = HashMap::with_capacity(edges.len());
         for (i, id) in edges.ids.iter().enumerate() {
             index.insert(*id, u32::try_from(i).ok()?);
         }
-        let parents: Vec<u32> = edges
+        let positions: Vec<u32> = edges
             .parents
+            .items
             .iter()
             .map(|p| index.get(p).copied())
             .collect::<Option<_>>()?;
-        let graph = Graph {
+        let parents = Lists {
+            items: positions,
+            ends: edges.parents.ends.clone(),
+        };
+        let generation = generations(&parents, edges.len())?;
+        Some(Graph {
             ids: edges.ids.clone(),
             index,
             parents,
-            ends: edges.ends.clone(),
-            generation: Vec::new(),
-        };
-        Some(graph.with_generations())
-    }
-
-    /// The positions of the parents of the commit at position `c`.
-    fn parents(&self, c: u32) -> &[u32] {
-        let start = if c == 0 {
-            0
-        } else {
-            self.ends[c as usize - 1] as usize
-        };
-        &self.parents[start..self.ends[c as usize] as usize]
-    }
-
-    /// The graph with every commit's generation.
-    fn with_generations(mut self) -> Graph {
-        let n = self.ids.len();
-        // Generations, parents before children (an explicit stack: histories run deep).
-        let mut generation = vec![0u32; n];
-        let mut todo: Vec<(u32, bool)> = Vec::new();
-        for start in 0..n as u32 {
-            todo.push((start, false));
-            while let Some((c, parents_done)) = todo.pop() {
-                if generation[c as usize] != 0 {
-                    continue;
-                }
-                let of = self.parents(c);
-                if parents_done {
-                    generation[c as usize] = 1 + of
-                        .iter()
-                        .map(|&p| generation[p as usize])
-                        .max()
-                        .unwrap_or(0);
-                } else {
-                    todo.push((c, true));
-                    todo.extend(
-                        of.iter()
-                            .filter(|&&p| generation[p as usize] == 0)
-                            .map(|&p| (p, false)),
-                    );
-                }
-            }
-        }
-        self.generation = generation;
-        self
+            generation,
+        })
     }
 
     /// The parents of `commit`; `None` when it is not in the graph.
     pub(crate) fn parents_of(&self, commit: Oid) -> Option<Vec<Oid>> {
         let at = *self.index.get(&commit)?;
         Some(
-            self.parents(at)
+            self.parents
+                .get(at as usize)
                 .iter()
                 .map(|&p| self.ids[p as usize])
                 .collect(),
@@ -181,7 +189,7 @@ impl Graph {
         // One bit per commit: a question may visit tens of thousands of them.
         let mut visited = vec![0u64; self.ids.len().div_ceil(64)];
         while let Some(c) = stack.pop() {
-            for &p in self.parents(c) {
+            for &p in self.parents.get(c as usize) {
                 if p == target {
                     return Some(true);
                 }
@@ -195,6 +203,49 @@ impl Graph {
         }
         Some(false)
     }
+}
+
+/// The generation of each of `n` commits with `parents` (positions), parents before
+/// children, with an explicit stack (histories run deep); `None` when a commit is its own
+/// ancestor.
+fn generations(parents: &Lists<u32>, n: usize) -> Option<Vec<u32>> {
+    let mut generation = vec![0u32; n];
+    // The commits whose parents are being visited: meeting one again is a cycle.
+    let mut on_path = vec![false; n];
+    let mut todo: Vec<(u32, bool)> = Vec::new();
+    for start in 0..u32::try_from(n).ok()? {
+        todo.push((start, false));
+        while let Some((c, parents_done)) = todo.pop() {
+            let at = c as usize;
+            let of = parents.get(at);
+            if parents_done {
+                generation[at] = 1 + of
+                    .iter()
+                    .map(|&p| generation[p as usize])
+                    .max()
+                    .unwrap_or(0);
+                on_path[at] = false;
+                continue;
+            }
+            if generation[at] != 0 {
+                continue;
+            }
+            if on_path[at] {
+                return None;
+            }
+            on_path[at] = true;
+            todo.push((c, true));
+            for &p in of {
+                if on_path[p as usize] {
+                    return None;
+                }
+                if generation[p as usize] == 0 {
+                    todo.push((p, false));
+                }
+            }
+        }
+    }
+    Some(generation)
 }
 
 #[cfg(test)]
@@ -282,6 +333,31 @@ mod tests {
             ]
         );
         assert_eq!(edges.len(), 4);
+    }
+
+    /// Commits that are their own ancestors (a crafted cache, a grafts file) make no graph,
+    /// and the question is asked of git; nothing loops.
+    #[test]
+    fn a_cycle_makes_no_graph() {
+        let id = |b: u8| Oid::from_bytes(&[b; 20]).unwrap();
+        for cycle in [
+            vec![(1, vec![1])],
+            vec![(1, vec![2]), (2, vec![1])],
+            vec![(1, vec![2]), (2, vec![3]), (3, vec![4]), (4, vec![2])],
+        ] {
+            let mut edges = Edges::default();
+            for (c, parents) in &cycle {
+                edges.push(id(*c), parents.iter().map(|&p| id(p))).unwrap();
+            }
+            assert!(Graph::of_edges(&edges).is_none(), "{cycle:?}");
+        }
+        // A diamond is no cycle.
+        let mut edges = Edges::default();
+        for (c, parents) in [(4u8, vec![2u8, 3]), (2, vec![1]), (3, vec![1]), (1, vec![])] {
+            edges.push(id(c), parents.into_iter().map(id)).unwrap();
+        }
+        let g = Graph::of_edges(&edges).unwrap();
+        assert_eq!(g.generation, [3, 2, 2, 1]);
     }
 
     #[test]

@@ -175,9 +175,15 @@ impl Audit {
     /// With `compare`, every change the walk finds is also read and compared (into the cache)
     /// once it ends: what `log` and `build` need for every plan; `check` reads far less.
     pub(crate) fn open(repo: &Repo, compare: bool) -> Result<Option<Audit>, Error> {
-        let Some(git) = crate::git::discover(&repo.root) else {
+        let Some(found) = crate::git::discover(&repo.root) else {
             return Ok(None);
         };
+        // The history's shape (shallow boundary, grafts) is digested before libgit2 reads it,
+        // which it does when it opens the repository: a clone deepened in between is walked
+        // again by the next run, never kept as deepened with a cut walk.
+        let shape = crate::git::history_shape(&found);
+        let git = crate::git::open(found.path()).map_err(git_error)?;
+        drop(found);
         // Objects are read, never written, and a corrupt object still fails to inflate or
         // parse; re-hashing every object read doubles the cost of the walk.
         git2::opts::strict_hash_verification(false);
@@ -209,13 +215,13 @@ impl Audit {
             // What the walk finds is read and compared while it walks (see `compare`).
             Some(head) if compare => {
                 let (walk, found) = compare::beside(git.path(), &covers, |seen| {
-                    cache.walk_to(&git, head, &plans, seen)
+                    cache.walk_to(&git, head, &shape, &plans, seen)
                 })?;
                 (walk.map_err(git_error)?, found)
             }
             Some(head) => {
                 let walk = cache
-                    .walk_to(&git, head, &plans, &mut |_, _| {})
+                    .walk_to(&git, head, &shape, &plans, &mut |_, _| {})
                     .map_err(git_error)?;
                 (walk, Default::default())
             }
@@ -432,7 +438,7 @@ impl Audit {
         current: &[signoff::SignoffEntry],
         trust: &signoff::Trust,
     ) -> Vec<signoff::SignoffRecord> {
-        // Opened only if the graph cannot answer (a shallow clone's cut history).
+        // Opened only if the graph cannot answer (a missing object).
         let git: std::cell::OnceCell<Option<Repository>> = std::cell::OnceCell::new();
         let git = || {
             git.get_or_init(|| crate::git::open(&self.git_dir).ok())

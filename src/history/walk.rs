@@ -88,9 +88,10 @@ pub(crate) struct FileChange {
 pub(crate) struct Walk {
     pub(crate) commits: Vec<Commit>,
     pub(crate) changes: Vec<FileChange>,
-    /// Every commit walked, whatever it changed, with its parents' ids (a shallow clone's cut
-    /// parents included): the commit graph, kept so that ancestry questions need not read
-    /// every commit again (see [`crate::history::graph::Graph::of_walk`]).
+    /// Every commit walked, whatever it changed, with its parents' ids as libgit2 gives them
+    /// (a shallow clone's boundary commits with none): the commit graph, kept so that
+    /// ancestry questions need not read every commit again (see
+    /// [`crate::history::graph::Graph::of_walk`]).
     #[serde(skip)]
     pub(crate) graph: crate::history::graph::Edges,
 }
@@ -414,9 +415,7 @@ pub(crate) fn walk(
     let mut graph = crate::history::graph::Edges::default();
     for id in revwalk {
         let e = examine(repo, &mut trees, id?, plans)?;
-        graph
-            .push(e.id, e.parents)
-            .ok_or_else(|| git2::Error::from_str("a history of over four billion parents"))?;
+        graph.push(e.id, e.parents)?;
         merges.extend(e.merges);
         if let Some((commit, changed)) = e.commit {
             let mut changes = Vec::new();

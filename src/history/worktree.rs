@@ -63,16 +63,13 @@ pub(crate) fn uncommitted(
         options.disable_pathspec_match(true);
     }
     let mut out = HashMap::new();
-    // As `git status` does, the index's record of files found unchanged is brought up to date
-    // when the index can be written: a copied or restored clone records other inodes and
-    // times, and each status would otherwise read and hash every plan again (a second for
-    // 10,000 plans). A read-only `.git`, or an index another git is writing, is only read.
-    let statuses = match git.statuses(Some(options.update_index(true))) {
-        Ok(statuses) => statuses,
-        Err(_) => match git.statuses(Some(options.update_index(false))) {
-            Ok(statuses) => statuses,
-            Err(_) => return out,
-        },
+    // The index is read, never written: libgit2 would write back the copy it read, over
+    // whatever a `git add` or `git checkout` running meanwhile wrote (git itself checks the
+    // index is unchanged before it refreshes it; libgit2 does not). So a clone whose index
+    // records other inodes and times (copied, restored) has its plans read and hashed on
+    // each run until `git status` refreshes the index.
+    let Ok(statuses) = git.statuses(Some(&mut options)) else {
+        return out;
     };
     let head_tree = git.head().ok().and_then(|h| h.peel_to_tree().ok());
     // Files marked skip-worktree or assume-unchanged are hidden from `git status`: their
