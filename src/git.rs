@@ -37,6 +37,26 @@ pub(crate) mod testing {
         String::from_utf8(out.stdout).expect("git prints UTF-8")
     }
 
+    /// Commits an empty tree with `parents` in `git`, moving no reference: a commit graph of
+    /// any shape, without a work tree.
+    pub(crate) fn empty_commit(
+        git: &git2::Repository,
+        message: &str,
+        parents: &[git2::Oid],
+    ) -> git2::Oid {
+        let who = git2::Signature::now("A", "a@example.com").unwrap();
+        let tree = git
+            .find_tree(git.treebuilder(None).unwrap().write().unwrap())
+            .unwrap();
+        let parents: Vec<git2::Commit> = parents
+            .iter()
+            .map(|p| git.find_commit(*p).unwrap())
+            .collect();
+        let parents: Vec<&git2::Commit> = parents.iter().collect();
+        git.commit(None, &who, &who, message, &tree, &parents)
+            .unwrap()
+    }
+
     /// Commits everything in the work tree at `dir`.
     pub(crate) fn commit_all(dir: &Path, message: &str) {
         git(dir, &["add", "-A"]);

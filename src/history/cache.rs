@@ -889,19 +889,8 @@ mod tests {
         use crate::history::graph::Graph;
         let dir = tempfile::tempdir().unwrap();
         let git = Repository::init(dir.path()).unwrap();
-        let who = git2::Signature::now("A", "a@example.com").unwrap();
-        let tree = git
-            .find_tree(git.treebuilder(None).unwrap().write().unwrap())
-            .unwrap();
         let commit = |message: &str, parents: &[Oid]| {
-            let parents: Vec<git2::Commit> = parents
-                .iter()
-                .map(|p| git.find_commit(*p).unwrap())
-                .collect();
-            let parents: Vec<&git2::Commit> = parents.iter().collect();
-            let id = git
-                .commit(None, &who, &who, message, &tree, &parents)
-                .unwrap();
+            let id = crate::git::testing::empty_commit(&git, message, parents);
             git.set_head_detached(id).unwrap();
             id
         };

@@ -268,25 +268,15 @@ mod tests {
     fn the_graph_is_read_from_the_repository() {
         let dir = tempfile::tempdir().unwrap();
         let git = Repository::init(dir.path()).unwrap();
-        let who = git2::Signature::now("A", "a@example.com").unwrap();
-        let tree = git
-            .find_tree(git.treebuilder(None).unwrap().write().unwrap())
-            .unwrap();
-        let commit = |message: &str, parents: &[Oid], head: bool| {
-            let parents: Vec<git2::Commit> = parents
-                .iter()
-                .map(|p| git.find_commit(*p).unwrap())
-                .collect();
-            let parents: Vec<&git2::Commit> = parents.iter().collect();
-            let update = head.then_some("HEAD");
-            git.commit(update, &who, &who, message, &tree, &parents)
-                .unwrap()
+        let commit = |message: &str, parents: &[Oid]| {
+            crate::git::testing::empty_commit(&git, message, parents)
         };
-        let a = commit("a", &[], false);
-        let b = commit("b", &[a], false);
-        let c = commit("c", &[b], false);
-        let d = commit("d", &[a], false);
-        let e = commit("e", &[c, d], true);
+        let a = commit("a", &[]);
+        let b = commit("b", &[a]);
+        let c = commit("c", &[b]);
+        let d = commit("d", &[a]);
+        let e = commit("e", &[c, d]);
+        git.set_head_detached(e).unwrap();
         let g = Graph::read(&git).unwrap();
         // The walk's graph is the same graph, read once by the walk.
         let walk =

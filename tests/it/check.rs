@@ -1260,28 +1260,11 @@ fn a_repeated_check_takes_unchanged_plans_from_the_cache_and_agrees() {
     }
     // A pipe in the cache's place is not opened (opening it would wait for a writer).
     #[cfg(unix)]
-    {
-        std::fs::remove_file(&cache).unwrap();
-        let made = std::process::Command::new("mkfifo")
-            .arg(&cache)
-            .status()
-            .unwrap();
-        assert!(made.success());
-        let mut child = common::planbook(repo.path())
-            .args(["check", "--format", "json", "--as-of", "2026-03-01"])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let started = std::time::Instant::now();
-        while child.try_wait().unwrap().is_none() {
-            if started.elapsed() > std::time::Duration::from_secs(30) {
-                child.kill().unwrap();
-                panic!("check waited on a pipe in the cache's place");
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        assert!(cache.is_file(), "the pipe is replaced by a cache");
-    }
+    common::pipe_in_place_is_not_opened(
+        repo.path(),
+        &cache,
+        &["check", "--format", "json", "--as-of", "2026-03-01"],
+    );
     // In CI (a fresh clone, checked once) the cache is read but not written.
     std::fs::remove_file(&cache).unwrap();
     let out = common::planbook(repo.path())

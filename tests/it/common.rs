@@ -361,6 +361,29 @@ pub fn planbook(dir: &Path) -> Command {
     command
 }
 
+/// Puts a named pipe at `path` (where planbook keeps a cache), runs planbook with `args` in
+/// `dir`, and fails if it has not finished within 30 s: opening the pipe would have waited
+/// for a writer. planbook then replaces the pipe with a file.
+#[cfg(unix)]
+pub fn pipe_in_place_is_not_opened(dir: &Path, path: &Path, args: &[&str]) {
+    let _ = std::fs::remove_file(path);
+    run_program(dir, "mkfifo", &[path.to_str().unwrap()], &[]);
+    let mut child = planbook(dir)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(30) {
+            child.kill().unwrap();
+            panic!("planbook {args:?} waited on a pipe at {}", path.display());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(path.is_file(), "the pipe is replaced by a file");
+}
+
 /// Sets the tests' environment on a command that runs planbook (directly or through a
 /// wrapper such as `/usr/bin/time`) in `dir`.
 pub fn with_test_env(command: &mut Command, dir: &Path) {

@@ -1282,24 +1282,7 @@ fn a_kept_log_document_serves_only_while_nothing_it_depends_on_changes() {
     }
     // A pipe in its place is not opened (opening it would wait for a writer).
     #[cfg(unix)]
-    {
-        std::fs::remove_file(&kept).unwrap();
-        common::run_program(repo.path(), "mkfifo", &[kept.to_str().unwrap()], &[]);
-        let mut child = common::planbook(repo.path())
-            .args(["log", "--format", "json"])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let started = std::time::Instant::now();
-        while child.try_wait().unwrap().is_none() {
-            if started.elapsed() > std::time::Duration::from_secs(30) {
-                child.kill().unwrap();
-                panic!("log waited on a pipe in the kept document's place");
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        assert!(kept.is_file(), "the pipe is replaced by the document");
-    }
+    common::pipe_in_place_is_not_opened(repo.path(), &kept, &["log", "--format", "json"]);
     // Filtered documents and runs in CI keep nothing.
     std::fs::remove_file(&kept).unwrap();
     let since = run(&["--since", "2026-01-07"]);
