@@ -32,6 +32,9 @@ pub(crate) fn run(ctx: &Context, args: &BuildArgs) -> Result<ExitStatus, Error> 
     if built.shallow {
         cmd::warn(cmd::SHALLOW_WARNING, ctx.color);
     }
+    if let Some(error) = &built.worktree_unread {
+        cmd::warn(&cmd::worktree_warning(error), ctx.color);
+    }
     for (path, reason) in &built.skipped {
         cmd::warn(
             &format!("{} is not on the site: {reason}", path.display()),

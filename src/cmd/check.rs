@@ -116,6 +116,11 @@ pub(crate) fn run(ctx: &Context, args: &CheckArgs) -> Result<ExitStatus, Error> 
             if audit.partial && !ctx.quiet {
                 cmd::warn(cmd::PARTIAL_WARNING, ctx.color);
             }
+            if let Some(error) = audit.worktree_unread()
+                && !ctx.quiet
+            {
+                cmd::warn(&cmd::worktree_warning(error), ctx.color);
+            }
             diagnostics.extend(check::history::run(
                 &settings, &mut audit, &plans, timelines, base, &wanted,
             )?);

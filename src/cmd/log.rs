@@ -88,6 +88,7 @@ pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
                 complete: audit.complete_for(&trail, &git),
             };
             warn_of(flags, ctx);
+            warn_if_worktree_unread(&audit, ctx);
             let mut recorder = keep.as_ref().and_then(|k| k.record(flags));
             let mut whole = false;
             // A `working tree` revision is dated now: a document with one is never kept (a
@@ -141,6 +142,7 @@ pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
         }
         LogFormat::Human => {
             let mut history = audit.history(&paths, &ids, &trust)?;
+            warn_if_worktree_unread(&audit, ctx);
             warn_of(
                 Flags {
                     shallow: audit.shallow,
@@ -168,6 +170,13 @@ fn warn_of(flags: Flags, ctx: &Context) {
     }
     if !flags.complete && !flags.partial {
         cmd::warn(MISSING_WARNING, ctx.color);
+    }
+}
+
+/// Warns that uncommitted edits are not shown, when git's index could not be read.
+fn warn_if_worktree_unread(audit: &Audit, ctx: &Context) {
+    if let Some(error) = audit.worktree_unread() {
+        cmd::warn(&cmd::worktree_warning(error), ctx.color);
     }
 }
 

@@ -98,7 +98,7 @@ impl LogCache {
         let root_in_workdir = crate::git::root_in_workdir(&git, &repo.root);
         let plans = worktree::git_path(&root_in_workdir, &repo.config.plans_dir);
         let dirty = if dirty {
-            worktree::uncommitted(&git, &workdir, &plans)
+            worktree::uncommitted(&git, &workdir, &plans).ok()?
         } else {
             Default::default()
         };

@@ -83,6 +83,9 @@ pub(crate) struct Audit {
     graph: std::sync::OnceLock<Option<graph::Graph>>,
     /// The commit HEAD named when the history was walked (`None` before the first commit).
     pub(crate) head: Option<Oid>,
+    /// Why git's index could not be read, when it could not: uncommitted edits are then not
+    /// shown, which the commands say (see [`Audit::worktree_unread`]).
+    worktree_unread: std::sync::OnceLock<String>,
 }
 
 /// A plan's revisions, newest first, as the audit trail shows them.
@@ -250,6 +253,7 @@ impl Audit {
             covers,
             graph: std::sync::OnceLock::new(),
             head,
+            worktree_unread: std::sync::OnceLock::new(),
         }))
     }
 
@@ -300,6 +304,12 @@ impl Audit {
         out
     }
 
+    /// Why git's index could not be read when the plans' timelines were found (uncommitted
+    /// edits are then not shown); `None` when it was read.
+    pub(crate) fn worktree_unread(&self) -> Option<&str> {
+        self.worktree_unread.get().map(String::as_str)
+    }
+
     /// The plans folder as a git path (empty when it is the top of the work tree).
     fn plans_in_git(&self) -> String {
         worktree::git_path(&self.root_in_workdir, &self.plans_dir)
@@ -334,7 +344,10 @@ impl Audit {
         let plans = self.plans_in_git();
         let (dirty, head_blobs) = match &git {
             Some(git) => (
-                worktree::uncommitted(git, &self.workdir, &plans),
+                worktree::uncommitted(git, &self.workdir, &plans).unwrap_or_else(|e| {
+                    let _ = self.worktree_unread.set(e.message().to_string());
+                    HashMap::new()
+                }),
                 worktree::head_blobs(git, &plans),
             ),
             None => Default::default(),

@@ -45,12 +45,14 @@ pub(crate) fn head_blobs(git: &Repository, plans: &str) -> HashMap<String, Oid> 
     out
 }
 
-/// Plan files whose working-tree content differs from HEAD, with their HEAD blob.
+/// Plan files whose working-tree content differs from HEAD, with their HEAD blob; an error
+/// when git's index cannot be read (libgit2 reads no split or sparse index), which must never
+/// read as "nothing uncommitted".
 pub(crate) fn uncommitted(
     git: &Repository,
     workdir: &Path,
     plans: &str,
-) -> HashMap<String, Option<String>> {
+) -> Result<HashMap<String, Option<String>>, git2::Error> {
     let mut options = git2::StatusOptions::new();
     options
         .include_untracked(true)
@@ -68,9 +70,7 @@ pub(crate) fn uncommitted(
     // index is unchanged before it refreshes it; libgit2 does not). So a clone whose index
     // records other inodes and times (copied, restored) has its plans read and hashed on
     // each run until `git status` refreshes the index.
-    let Ok(statuses) = git.statuses(Some(&mut options)) else {
-        return out;
-    };
+    let statuses = git.statuses(Some(&mut options))?;
     let head_tree = git.head().ok().and_then(|h| h.peel_to_tree().ok());
     // Files marked skip-worktree or assume-unchanged are hidden from `git status`: their
     // content on disk is compared with HEAD here.
@@ -120,5 +120,5 @@ pub(crate) fn uncommitted(
             .map(|e| e.id().to_string());
         out.insert(path.to_string(), head_blob);
     }
-    out
+    Ok(out)
 }

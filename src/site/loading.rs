@@ -389,6 +389,9 @@ impl Site {
             .as_mut()
             .map(|audit| audit.trail(&selected, &trust))
             .transpose()?;
+        let worktree_unread = audit
+            .as_ref()
+            .and_then(|a| a.worktree_unread().map(str::to_string));
         let git_dir = audit.as_ref().map(|a| a.git_dir.clone());
         let open_git = || git_dir.as_ref().and_then(|d| crate::git::open(d).ok());
 
@@ -429,6 +432,7 @@ impl Site {
             by_path,
             audit: None,
             shallow,
+            worktree_unread,
             trust,
             include_restricted: options.include_restricted,
             private_consequences: !(options.include_restricted || site_publishes_consequences),

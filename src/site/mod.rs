@@ -65,6 +65,8 @@ pub(crate) struct Built {
     pub skipped: Vec<(PathBuf, String)>,
     /// The history came from a shallow clone, so it is incomplete.
     pub shallow: bool,
+    /// Why git's index could not be read, if it could not: uncommitted edits are not shown.
+    pub worktree_unread: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -247,6 +249,8 @@ pub(crate) struct Site {
     /// by a site that takes in edits: see [`Updates`]).
     audit: Option<Audit>,
     shallow: bool,
+    /// See [`Built::worktree_unread`].
+    worktree_unread: Option<String>,
     /// Who vouches for sign-offs, kept to assess them again after an edit.
     trust: Trust,
     /// Restricted plans (and so restricted pasts) are on this site.
@@ -273,6 +277,7 @@ impl Site {
             pages,
             skipped: self.skipped.clone(),
             shallow: self.shallow,
+            worktree_unread: self.worktree_unread.clone(),
         }
     }
 

@@ -571,3 +571,34 @@ fn the_index_is_read_never_written() {
         index
     );
 }
+
+/// An index planbook cannot read (a split index) never reads as "nothing uncommitted": `log`,
+/// `check` and `build` say that uncommitted edits are not shown, and how to turn it off.
+#[test]
+fn an_index_that_cannot_be_read_is_said_not_taken_for_a_clean_tree() {
+    let repo = story();
+    repo.git(&["update-index", "--split-index"]);
+    repo.edit_plan("emea/alpha.md", "target: 25", "target: 27");
+    for args in [
+        &["log", "--format", "json"][..],
+        &["log"],
+        &["check", "--as-of", "2026-03-01"],
+        &["build", "--as-of", "2026-03-01", "--out", "site-out"],
+    ] {
+        let out = repo.run(args);
+        assert!(out.code <= 1, "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr
+                .contains("uncommitted edits to plans are not shown")
+                && out.stderr.contains("git update-index --no-split-index"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+    // Nothing is kept from a run that could not tell: the next one says it again.
+    assert!(!repo.path().join(".git/planbook/log-output.bin").exists());
+    // Turned off, the edit shows.
+    repo.git(&["update-index", "--no-split-index"]);
+    let json = log_json(&repo, &[]);
+    assert_eq!(json["plans"][0]["revisions"][0]["commit"], "working tree");
+}
