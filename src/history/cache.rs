@@ -882,8 +882,8 @@ mod tests {
     }
 
     /// A walk extended from the cached one keeps the whole commit graph: built from it, the
-    /// graph answers every ancestry question as the graph read from git does, through merges
-    /// of two and three parents.
+    /// graph answers every ancestry question as git does, through merges of two and three
+    /// parents.
     #[test]
     fn an_extended_walk_keeps_the_whole_commit_graph() {
         use crate::history::graph::Graph;
@@ -915,12 +915,13 @@ mod tests {
             .unwrap();
         assert_eq!(walk.graph.len(), 7);
         let extended = Graph::of_walk(&walk).expect("every parent walked");
-        let read = Graph::read(&git).unwrap();
         let all = [a, b, c, d, e, f, g];
         for x in all {
-            assert_eq!(extended.parents_of(x), read.parents_of(x), "{x}");
+            let parents: Vec<Oid> = git.find_commit(x).unwrap().parent_ids().collect();
+            assert_eq!(extended.parents_of(x), Some(parents), "{x}");
             for y in all {
-                assert_eq!(extended.descends(x, y), read.descends(x, y), "{x} {y}");
+                let git_says = git.graph_descendant_of(x, y).unwrap();
+                assert_eq!(extended.descends(x, y), Some(git_says), "{x} {y}");
             }
         }
         assert_eq!(extended.descends(g, e), Some(true));

@@ -79,7 +79,8 @@ pub(crate) struct Audit {
     display: HashMap<Author, Author>,
     /// `[signoff] covers`: what field digests are kept for.
     covers: Vec<String>,
-    /// The commit graph from HEAD, read the first time a sign-off's lineage needs ancestry.
+    /// The commit graph from HEAD, built from the walk's the first time a sign-off's lineage
+    /// needs ancestry.
     graph: std::sync::OnceLock<Option<graph::Graph>>,
     /// The commit HEAD named when the history was walked (`None` before the first commit).
     pub(crate) head: Option<Oid>,
@@ -283,15 +284,9 @@ impl Audit {
         tree: &git2::Tree,
     ) -> HashMap<String, Oid> {
         let mut out = HashMap::new();
-        let plans = self.plans_in_git();
-        let folder = if plans.is_empty() {
-            Some(tree.clone())
-        } else {
-            tree.get_path(Path::new(&plans))
-                .ok()
-                .and_then(|e| git.find_tree(e.id()).ok())
+        let Some(folder) = worktree::plans_folder(git, tree.clone(), &self.plans_in_git()) else {
+            return out;
         };
-        let Some(folder) = folder else { return out };
         let _ = folder.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
             let name = entry.name().unwrap_or_default();
             if entry.kind() == Some(git2::ObjectType::Blob)
@@ -451,7 +446,7 @@ impl Audit {
         current: &[signoff::SignoffEntry],
         trust: &signoff::Trust,
     ) -> Vec<signoff::SignoffRecord> {
-        // Opened only if the graph cannot answer (a missing object).
+        // Opened only if the graph cannot answer (a commit outside it; no graph).
         let git: std::cell::OnceCell<Option<Repository>> = std::cell::OnceCell::new();
         let git = || {
             git.get_or_init(|| crate::git::open(&self.git_dir).ok())
@@ -461,10 +456,8 @@ impl Audit {
             let Ok(candidate) = Oid::from_str(candidate) else {
                 return false;
             };
-            let graph = self.graph.get_or_init(|| {
-                // The walk's graph when it went through every commit; else read from git.
-                graph::Graph::of_walk(&self.walk).or_else(|| graph::Graph::read(git()?))
-            });
+            // The walk's graph; without one (a damaged cache's), each question goes to git.
+            let graph = self.graph.get_or_init(|| graph::Graph::of_walk(&self.walk));
             let parents: Vec<Oid> = if at == WORKING_TREE {
                 self.head.into_iter().collect()
             } else {

@@ -14,22 +14,29 @@ pub(crate) fn git_path(root_in_workdir: &Path, path: &Path) -> String {
     crate::diagnostic::display_path(&root_in_workdir.join(path))
 }
 
+/// The plans folder of `tree` (the tree itself when `plans` is empty); `None` when the tree
+/// has none.
+pub(crate) fn plans_folder<'g>(
+    git: &'g Repository,
+    tree: git2::Tree<'g>,
+    plans: &str,
+) -> Option<git2::Tree<'g>> {
+    if plans.is_empty() {
+        return Some(tree);
+    }
+    let entry = tree.get_path(Path::new(plans)).ok()?;
+    git.find_tree(entry.id()).ok()
+}
+
 /// The blob of every file under the plans folder at HEAD, by git path, read in one walk of
 /// the folder (looking each plan up from the root would parse its folder's tree again for
 /// every plan).
 pub(crate) fn head_blobs(git: &Repository, plans: &str) -> HashMap<String, Oid> {
     let mut out = HashMap::new();
-    let Some(tree) = git.head().ok().and_then(|h| h.peel_to_tree().ok()) else {
+    let head = git.head().ok().and_then(|h| h.peel_to_tree().ok());
+    let Some(folder) = head.and_then(|tree| plans_folder(git, tree, plans)) else {
         return out;
     };
-    let folder = if plans.is_empty() {
-        Some(tree)
-    } else {
-        tree.get_path(Path::new(plans))
-            .ok()
-            .and_then(|e| git.find_tree(e.id()).ok())
-    };
-    let Some(folder) = folder else { return out };
     let prefix = if plans.is_empty() {
         String::new()
     } else {
