@@ -38,6 +38,7 @@ pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
     {
         warn_of(kept.flags, ctx);
         let mut stdout = std::io::stdout().lock();
+        cmd::widen_stdout_pipe();
         return match kept.copy_to(&mut stdout).and_then(|()| stdout.flush()) {
             Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io(cache.path(), e)),
             _ => Ok(ExitStatus::Success),
@@ -126,10 +127,11 @@ pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
                 whole = true;
                 Ok(())
             })?;
-            let keepable = whole
+            if let (Some(mut recorder), Some(keep)) = (recorder, &keep)
+                && whole
                 && !dated_now.into_inner()
-                && keep.as_ref().is_some_and(|k| k.walked_from(audit.head));
-            if let (Some(mut recorder), Some(keep)) = (recorder.filter(|_| keepable), &keep) {
+                && keep.walked_from(audit.head)
+            {
                 // `write_stdout` ends the document with a line break.
                 recorder.copy(b"\n");
                 // Kept only if nothing it depends on moved while it was laid out (a commit,
@@ -142,7 +144,6 @@ pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
         }
         LogFormat::Human => {
             let mut history = audit.history(&paths, &ids, &trust)?;
-            warn_if_worktree_unread(&audit, ctx);
             warn_of(
                 Flags {
                     shallow: audit.shallow,
@@ -151,6 +152,7 @@ pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
                 },
                 ctx,
             );
+            warn_if_worktree_unread(&audit, ctx);
             history.plans.iter_mut().for_each(within_dates);
             cmd::print(&human(&history, &trust.people))?;
         }

@@ -79,16 +79,22 @@ impl LogCache {
         LogCache::digest(repo, paths, trust, true)
     }
 
-    /// Whether nothing this document depends on moved since the key was digested, the plans'
-    /// content aside: a plan edited meanwhile shows as a `working tree` revision, which the
-    /// caller looks for (asking git again costs a second in a clone whose index is stale).
+    /// Whether nothing this document depends on moved since the key was digested, the plans
+    /// aside: a plan edited meanwhile shows as a `working tree` revision, which the caller
+    /// looks for (asking git again costs a second in a clone whose index is stale), and the
+    /// plans at HEAD are HEAD's, which the key holds.
     pub(crate) fn still_current(&self, repo: &Repo, paths: &[PathBuf], trust: &Trust) -> bool {
         LogCache::digest(repo, paths, trust, false).is_some_and(|now| now.key == self.key)
     }
 
-    /// The cache, its key digested; with `dirty`, `None` when a plan asked for differs from
-    /// HEAD.
-    fn digest(repo: &Repo, paths: &[PathBuf], trust: &Trust, dirty: bool) -> Option<LogCache> {
+    /// The cache, its key digested; with `check_plans`, `None` when a plan asked for differs
+    /// from HEAD or is not in it.
+    fn digest(
+        repo: &Repo,
+        paths: &[PathBuf],
+        trust: &Trust,
+        check_plans: bool,
+    ) -> Option<LogCache> {
         if crate::ci::running_in_ci() {
             return None;
         }
@@ -97,12 +103,17 @@ impl LogCache {
         let head = git.head().ok()?.peel_to_commit().ok()?.id();
         let root_in_workdir = crate::git::root_in_workdir(&git, &repo.root);
         let plans = worktree::git_path(&root_in_workdir, &repo.config.plans_dir);
-        let dirty = if dirty {
-            worktree::uncommitted(&git, &workdir, &plans).ok()?
-        } else {
-            Default::default()
-        };
-        let at_head = worktree::head_blobs(&git, &plans);
+        if check_plans {
+            let dirty = worktree::uncommitted(&git, &workdir, &plans).ok()?;
+            let at_head = worktree::head_blobs(&git, &plans);
+            let committed = |path: &PathBuf| {
+                let git_path = worktree::git_path(&root_in_workdir, path);
+                !dirty.contains_key(&git_path) && at_head.contains_key(&git_path)
+            };
+            if !paths.iter().all(committed) {
+                return None;
+            }
+        }
         let mut key = Labelled::default();
         key.text("planbook", &crate::build_identity::of_this_executable()?);
         key.text("root", &repo.root.to_string_lossy());
@@ -113,11 +124,7 @@ impl LogCache {
         key.bytes("keys", &trust.keyring.digest());
         key.text("head", &head.to_string());
         for path in paths {
-            let git_path = worktree::git_path(&root_in_workdir, path);
-            if dirty.contains_key(&git_path) || !at_head.contains_key(&git_path) {
-                return None;
-            }
-            key.text("plan", &git_path);
+            key.text("plan", &worktree::git_path(&root_in_workdir, path));
         }
         let common = git.commondir().to_path_buf();
         key.file("config file", &common.join("config"));
@@ -204,7 +211,6 @@ pub(crate) struct Kept {
 impl Kept {
     /// Copies the document to `out` (by the kernel, from a file to a file or a pipe).
     pub(crate) fn copy_to(self, out: &mut impl Write) -> std::io::Result<()> {
-        widen_stdout_pipe();
         let copied = std::io::copy(&mut self.file.take(self.length), out)?;
         if copied == self.length {
             Ok(())
@@ -214,18 +220,6 @@ impl Kept {
                 "the kept log document ended early",
             ))
         }
-    }
-}
-
-/// Lets standard output hold a megabyte when it is a pipe, as far as the system allows: the
-/// reader then wakes once a megabyte instead of every 64 KB, which is most of the time a
-/// large document spends in a pipe.
-fn widen_stdout_pipe() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: `fcntl` on standard output's descriptor with an integer argument reads and
-    // changes no memory of this process; on anything but a pipe it fails, which is ignored.
-    unsafe {
-        libc::fcntl(libc::STDOUT_FILENO, libc::F_SETPIPE_SZ, 1 << 20);
     }
 }
 

@@ -2,7 +2,7 @@
 //! (a loose object's folder changes its modification time; packs come and go whole), so a
 //! cache keyed by it follows the objects it was computed from.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::digest::Labelled;
 
@@ -32,7 +32,7 @@ pub(crate) fn digest_listing(objects: &Path, digest: &mut Labelled) {
 
 /// Each entry of `dir` with its stamp (see [`crate::digest::stamp`]), sorted; one entry
 /// saying so when the folder cannot be read.
-fn listing(dir: &PathBuf) -> Vec<String> {
+fn listing(dir: &Path) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return vec!["unreadable".to_string()];
     };

@@ -602,3 +602,50 @@ fn an_index_that_cannot_be_read_is_said_not_taken_for_a_clean_tree() {
     let json = log_json(&repo, &[]);
     assert_eq!(json["plans"][0]["revisions"][0]["commit"], "working tree");
 }
+
+/// A reader that stops reading (`planbook log --format json | head -c 10`) ends the run
+/// quietly, whether the trail is laid out or a kept document copied; a document cut short
+/// is never kept.
+#[test]
+fn log_into_a_closed_pipe_ends_quietly_and_keeps_nothing_cut_short() {
+    let repo = TestRepo::with_git();
+    // Over the 64 KB that standard output buffers: the closed pipe is met mid-document.
+    for i in 0..120 {
+        repo.plan(
+            &format!("p{i:03}.md"),
+            draft().replace("id: alpha", &format!("id: p{i:03}")),
+        );
+    }
+    repo.commit("Add the plans", ANA, "2026-01-05T09:00:00+00:00");
+    let kept = repo.path().join(".git/planbook/log-output.bin");
+    let into_closed_pipe = || {
+        let mut child = common::planbook(repo.path())
+            .args(["log", "--format", "json"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader goes before planbook writes anything.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // Laid out: cut short, so nothing is kept.
+    assert_eq!(into_closed_pipe(), (Some(0), String::new()));
+    assert!(!kept.exists(), "a document cut short is not kept");
+    let leftovers = std::fs::read_dir(repo.path().join(".git/planbook"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".planbook-"))
+        .count();
+    assert_eq!(leftovers, 0, "no temporary file left behind");
+    // Kept by a whole run, then copied into the closed pipe.
+    let whole = repo.run(&["log", "--format", "json"]).stdout;
+    assert!(whole.len() > 64 * 1024, "{}", whole.len());
+    assert!(kept.is_file());
+    assert_eq!(into_closed_pipe(), (Some(0), String::new()));
+    assert_eq!(repo.run(&["log", "--format", "json"]).stdout, whole);
+}
