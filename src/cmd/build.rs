@@ -33,7 +33,7 @@ pub(crate) fn run(ctx: &Context, args: &BuildArgs) -> Result<ExitStatus, Error> 
         cmd::warn(cmd::SHALLOW_WARNING, ctx.color);
     }
     if let Some(error) = &built.worktree_unread {
-        cmd::warn(&cmd::worktree_warning(error), ctx.color);
+        cmd::warn(&crate::history::worktree::unread_warning(error), ctx.color);
     }
     for (path, reason) in &built.skipped {
         cmd::warn(

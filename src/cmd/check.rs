@@ -119,7 +119,7 @@ pub(crate) fn run(ctx: &Context, args: &CheckArgs) -> Result<ExitStatus, Error> 
             if let Some(error) = audit.worktree_unread()
                 && !ctx.quiet
             {
-                cmd::warn(&cmd::worktree_warning(error), ctx.color);
+                cmd::warn(&crate::history::worktree::unread_warning(error), ctx.color);
             }
             diagnostics.extend(check::history::run(
                 &settings, &mut audit, &plans, timelines, base, &wanted,

@@ -178,7 +178,7 @@ fn warn_of(flags: Flags, ctx: &Context) {
 /// Warns that uncommitted edits are not shown, when git's index could not be read.
 fn warn_if_worktree_unread(audit: &Audit, ctx: &Context) {
     if let Some(error) = audit.worktree_unread() {
-        cmd::warn(&cmd::worktree_warning(error), ctx.color);
+        cmd::warn(&crate::history::worktree::unread_warning(error), ctx.color);
     }
 }
 

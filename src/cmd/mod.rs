@@ -193,14 +193,6 @@ pub(crate) fn select_plans(
 /// The warning a shallow clone gets wherever history matters.
 pub(crate) const SHALLOW_WARNING: &str = "this is a shallow clone: the history stops early, so the audit trail is incomplete and sign-offs cannot be verified\n  help: fetch the full history with `git fetch --unshallow` (in GitHub Actions: `fetch-depth: 0` on actions/checkout)";
 
-/// The warning that git's index could not be read (`error` says why), so uncommitted edits
-/// to plans are not shown.
-pub(crate) fn worktree_warning(error: &str) -> String {
-    format!(
-        "git's index cannot be read ({error}): uncommitted edits to plans are not shown or checked\n  help: planbook reads no split or sparse index: turn it off for this clone (a split index: `git update-index --no-split-index`; a sparse index: `git config index.sparse false`, then `git sparse-checkout reapply`)"
-    )
-}
-
 pub(crate) const PARTIAL_WARNING: &str = "this is a partial clone (`--filter`): objects are missing, so the audit trail is incomplete and sign-offs cannot be verified\n  help: fetch every object with `git fetch --refetch`, or clone without `--filter` (in GitHub Actions: `fetch-depth: 0` and no `filter:`)";
 
 /// Prints a warning on stderr.

@@ -21,8 +21,8 @@ use crate::ExitStatus;
 use crate::check::{self, Settings};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::error::Error;
-use crate::history::Audit;
 use crate::history::trust::Trust;
+use crate::history::{Audit, worktree};
 use crate::plan::PlanFile;
 use crate::repo::Repo;
 use transport::Incoming;
@@ -53,6 +53,7 @@ pub(crate) fn run(config: Option<PathBuf>, cwd: Option<PathBuf>) -> Result<ExitS
         history: HashMap::new(),
         published: HashMap::new(),
         utf16: true,
+        told_index_unread: false,
         shutdown: false,
         out: std::io::stdout(),
     };
@@ -79,6 +80,8 @@ struct Server {
     published: HashMap<String, Vec<Diagnostic>>,
     /// Positions in UTF-16 code units (the protocol's default) or in characters.
     utf16: bool,
+    /// Whether the editor was told that git's index cannot be read (once a session).
+    told_index_unread: bool,
     shutdown: bool,
     out: std::io::Stdout,
 }
@@ -357,15 +360,33 @@ impl Server {
         found.extend(check::across_plans(&self.plans, &only));
         let index = at.unwrap_or(self.plans.len() - 1);
         if with_history {
+            let mut unread = None;
             let history = Audit::open(repo, false)
                 .ok()
                 .flatten()
                 .and_then(|mut audit| {
                     let plan = std::slice::from_ref(&self.plans[index]);
                     let timelines = audit.timelines(&[plan[0].path.clone()]);
+                    unread = audit.worktree_unread().map(str::to_string);
                     check::history::run(&settings, &mut audit, plan, timelines, None, &only).ok()
                 })
                 .unwrap_or_default();
+            // Checked against the committed plans, as `check` warns: said once, as a warning
+            // the editor shows (`window/showMessage`), not as a finding on the plan.
+            if let Some(error) = unread
+                && !self.told_index_unread
+            {
+                self.told_index_unread = true;
+                // Written to `out` directly: `settings` borrows the repository meanwhile.
+                let _ = transport::write(
+                    &mut self.out,
+                    &json!({
+                        "jsonrpc": "2.0",
+                        "method": "window/showMessage",
+                        "params": {"type": 2, "message": format!("planbook: {}", worktree::unread_warning(&error))},
+                    }),
+                );
+            }
             self.history.insert(uri.to_string(), history);
         }
         found.extend(self.history.get(uri).cloned().unwrap_or_default());

@@ -312,3 +312,72 @@ fn diagnostics_completion_hover_actions_and_a_malformed_message() {
     let status = client.child.wait().unwrap();
     assert!(status.success());
 }
+
+/// The messages the server sends until it publishes diagnostics for `uri`, those included.
+fn until_diagnostics(client: &mut Client, uri: &str) -> Vec<Value> {
+    let mut messages = Vec::new();
+    loop {
+        let message = client.wait();
+        let done = message["method"] == "textDocument/publishDiagnostics"
+            && message["params"]["uri"] == uri;
+        messages.push(message);
+        if done {
+            return messages;
+        }
+    }
+}
+
+/// An index libgit2 cannot read (a split index) leaves uncommitted edits unseen, as `check`
+/// warns: the editor is told once, with what to do, and the plan's findings still come.
+#[test]
+fn an_index_that_cannot_be_read_is_shown_to_the_editor_once() {
+    let repo = TestRepo::with_git();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    repo.plan("beta.md", valid_plan("beta"));
+    repo.commit(
+        "Plans",
+        "Ana Lima <ana@example.com>",
+        "2026-01-05T09:00:00+00:00",
+    );
+    repo.git(&["update-index", "--split-index"]);
+    let mut client = Client::start(repo.path());
+    client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": format!("file://{}", repo.path().canonicalize().unwrap().display()), "capabilities": {}}),
+    );
+    client.notify("initialized", json!({}));
+    let warnings = |messages: &[Value]| -> Vec<String> {
+        messages
+            .iter()
+            .filter(|m| m["method"] == "window/showMessage")
+            .map(|m| {
+                assert_eq!(m["params"]["type"], 2, "a warning: {m}");
+                m["params"]["message"].as_str().unwrap().to_string()
+            })
+            .collect()
+    };
+    let mut seen = Vec::new();
+    for name in ["alpha", "beta"] {
+        let path = repo.path().join(format!("plans/{name}.md"));
+        let uri = uri(&path);
+        let text = std::fs::read_to_string(&path).unwrap();
+        client.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "markdown", "version": 1, "text": text}}),
+        );
+        let messages = until_diagnostics(&mut client, &uri);
+        let last = messages.last().unwrap();
+        assert!(
+            last["params"]["diagnostics"].is_array(),
+            "the plan's findings are published: {last}"
+        );
+        seen.push(warnings(&messages));
+    }
+    assert_eq!(seen[0].len(), 1, "{seen:?}");
+    assert!(
+        seen[0][0].contains("uncommitted edits to plans are not shown")
+            && seen[0][0].contains("git update-index --no-split-index"),
+        "{seen:?}"
+    );
+    assert!(seen[1].is_empty(), "said once a session: {seen:?}");
+}
