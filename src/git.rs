@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use git2::{Oid, Repository};
 
+use crate::error::Error;
+
 pub(crate) mod packs;
 pub(crate) mod store;
 
@@ -64,15 +66,89 @@ pub(crate) mod testing {
     }
 }
 
-/// The git repository holding `root` (searching upwards from it, as git does); `None` outside
-/// git.
-pub(crate) fn discover(root: &Path) -> Option<Repository> {
-    Repository::discover(root).ok()
+/// The git repository holding `root` (searching upwards from it, as git does; or the one
+/// `GIT_DIR` names, with `GIT_WORK_TREE` as its work tree, as git does when they are set).
+/// `Ok(None)` only where git would find no repository either: one that is there but cannot be
+/// opened (owned by another user, a format planbook cannot read) is an error that says so,
+/// never taken for "no history".
+pub(crate) fn discover(root: &Path) -> Result<Option<Repository>, Error> {
+    let found = match std::env::var_os("GIT_DIR").filter(|d| !d.is_empty()) {
+        Some(dir) => open(Path::new(&dir)),
+        None => Repository::discover(root),
+    };
+    match found {
+        Ok(git) => Ok(Some(git)),
+        Err(e) if e.code() == git2::ErrorCode::NotFound && std::env::var_os("GIT_DIR").is_none() => {
+            Ok(None)
+        }
+        Err(e) => Err(cannot_open(root, &e)),
+    }
 }
 
-/// Opens the repository at `git_dir` again (each thread needs its own handle).
+/// Why the repository holding `root` cannot be opened, and what to do.
+fn cannot_open(root: &Path, e: &git2::Error) -> Error {
+    let detail = e.message();
+    if e.code() == git2::ErrorCode::Owner {
+        return Error::Git {
+            message: format!(
+                "git refuses the repository holding {}: it is owned by another user ({detail})",
+                root.display()
+            ),
+            help: Some(format!(
+                "if you trust it, run `git config --global --add safe.directory {}` (in a CI container job, the checkout belongs to another user than the job)",
+                refused_path(detail).unwrap_or_else(|| root.display().to_string())
+            )),
+        };
+    }
+    if detail.contains("extensions.") || detail.contains("object format") {
+        return Error::Git {
+            message: format!(
+                "the repository holding {} uses a format planbook cannot read ({detail})",
+                root.display()
+            ),
+            help: Some(
+                "planbook reads git's default formats: SHA-1 objects and files references (a repository made with `--object-format=sha256` or `--ref-format=reftable` is not read; `git clone --ref-format=files` makes a readable clone of a reftable one)"
+                    .to_string(),
+            ),
+        };
+    }
+    Error::Git {
+        message: format!(
+            "cannot open the git repository holding {}: {detail}",
+            root.display()
+        ),
+        help: Some(
+            "check that `git status` works there (and that GIT_DIR, if set, names a repository)"
+                .to_string(),
+        ),
+    }
+}
+
+/// The folder named in libgit2's ownership error (`repository path '…' is not owned…`): the
+/// one `safe.directory` must name.
+fn refused_path(detail: &str) -> Option<String> {
+    let start = detail.find('\'')? + 1;
+    let len = detail[start..].find('\'')?;
+    Some(detail[start..start + len].trim_end_matches('/').to_string())
+}
+
+/// Opens the repository at `git_dir` (again: each thread needs its own handle). When `GIT_DIR`
+/// names it, `GIT_WORK_TREE`, if set, is its work tree.
 pub(crate) fn open(git_dir: &Path) -> Result<Repository, git2::Error> {
-    Repository::open(git_dir)
+    let git = Repository::open(git_dir)?;
+    if let Some(tree) = std::env::var_os("GIT_WORK_TREE").filter(|t| !t.is_empty())
+        && std::env::var_os("GIT_DIR").is_some_and(|d| same_folder(Path::new(&d), git.path()))
+    {
+        git.set_workdir(Path::new(&tree), false)?;
+    }
+    Ok(git)
+}
+
+fn same_folder(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 /// The work tree of `git`, as a real path (without links); `None` for a bare repository.
@@ -136,7 +212,7 @@ pub(crate) fn is_plan_path(path: &str) -> bool {
 
 /// The commit checked out in the repository holding `root`, if any.
 pub(crate) fn head(root: &Path) -> Option<Oid> {
-    discover(root).and_then(|git| git.head().ok()?.target())
+    discover(root).ok()?.and_then(|git| git.head().ok()?.target())
 }
 
 /// `user.email` from the configuration of the repository holding `root`, or from the user's
@@ -152,7 +228,7 @@ pub(crate) fn user_email(root: &Path) -> Option<String> {
 /// The web address of the `origin` remote of the repository holding `root`, if it has one
 /// (SSH and HTTPS remotes, without credentials or `.git`).
 pub(crate) fn origin_web_url(root: &Path) -> Option<String> {
-    let git = discover(root)?;
+    let git = discover(root).ok().flatten()?;
     let remote = git.find_remote("origin").ok()?;
     web_url(remote.url().ok()?)
 }

@@ -145,7 +145,7 @@ type Side = BTreeMap<String, String>;
 
 /// Compares the plans at `base` with those at `head` (`None`: the working tree).
 pub(crate) fn review(repo: &Repo, base: &str, head: Option<&str>) -> Result<Review, Error> {
-    let git = crate::git::discover(&repo.root).ok_or_else(|| {
+    let git = crate::git::discover(&repo.root)?.ok_or_else(|| {
         Error::usage(
             "planbook diff compares git revisions, and this is not a git repository",
             Some("keep the plans in git".to_string()),

@@ -27,7 +27,7 @@ pub(crate) fn run(ctx: &Context, args: &LogArgs) -> Result<ExitStatus, Error> {
         && since.is_none()
         && until.is_none()
         && args.reviews.is_none()
-        && crate::git::discover(&repo.root).is_some()
+        && crate::git::discover(&repo.root).is_ok_and(|git| git.is_some())
     {
         LogCache::for_log(&repo, &paths, trust.insert(Trust::current(&repo, None)?))
     } else {

@@ -98,7 +98,7 @@ impl LogCache {
         if crate::ci::running_in_ci() {
             return None;
         }
-        let git = crate::git::discover(&repo.root)?;
+        let git = crate::git::discover(&repo.root).ok().flatten()?;
         let workdir = crate::git::workdir(&git)?;
         let head = git.head().ok()?.peel_to_commit().ok()?.id();
         let root_in_workdir = crate::git::root_in_workdir(&git, &repo.root);

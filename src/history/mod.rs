@@ -179,7 +179,7 @@ impl Audit {
     /// With `compare`, every change the walk finds is also read and compared (into the cache)
     /// once it ends: what `log` and `build` need for every plan; `check` reads far less.
     pub(crate) fn open(repo: &Repo, compare: bool) -> Result<Option<Audit>, Error> {
-        let Some(found) = crate::git::discover(&repo.root) else {
+        let Some(found) = crate::git::discover(&repo.root)? else {
             return Ok(None);
         };
         // The history's shape (shallow boundary, grafts) is digested before libgit2 reads it,

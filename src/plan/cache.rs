@@ -109,7 +109,7 @@ impl ParseCache {
     /// The cache of the git repository holding `root`, for plans read with `schema`; `None`
     /// outside git or when planbook cannot tell which executable it is.
     pub(crate) fn open(root: &Path, schema: &Schema) -> Option<ParseCache> {
-        let git = crate::git::discover(root)?;
+        let git = crate::git::discover(root).ok().flatten()?;
         let identity = identity(schema)?;
         // Plans repositories in folders of one git work tree keep a cache each.
         let inside = crate::git::root_in_workdir(&git, root);

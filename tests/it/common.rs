@@ -393,7 +393,10 @@ pub fn with_test_env(command: &mut Command, dir: &Path) {
         .env("HOME", dir)
         .env("GIT_CONFIG_NOSYSTEM", "1")
         // Caches are written as on a developer's machine, wherever the tests run.
-        .env_remove("CI");
+        .env_remove("CI")
+        // The repository is the one in `dir`, even when the tests run from a git hook.
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE");
 }
 
 pub fn run_in(dir: &Path, args: &[&str]) -> Output {

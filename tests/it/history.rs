@@ -649,3 +649,97 @@ fn log_into_a_closed_pipe_ends_quietly_and_keeps_nothing_cut_short() {
     assert_eq!(into_closed_pipe(), (Some(0), String::new()));
     assert_eq!(repo.run(&["log", "--format", "json"]).stdout, whole);
 }
+
+/// A repository that is there but cannot be opened is an error that says what to do, never
+/// taken for a folder outside git (where `check` passes without verifying a sign-off).
+#[test]
+fn a_repository_planbook_cannot_open_is_an_error_not_no_history() {
+    for (flag, said) in [
+        ("--object-format=sha256", "sha256"),
+        ("--ref-format=reftable", "--ref-format=files"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let init = std::process::Command::new("git")
+            .args(["init", "-q", flag])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        if !init.status.success() {
+            eprintln!("this git cannot make a {flag} repository: not tried");
+            continue;
+        }
+        std::fs::write(dir.path().join("people.yaml"), "{}\n").unwrap();
+        std::fs::create_dir(dir.path().join("plans")).unwrap();
+        std::fs::write(dir.path().join("plans/alpha.md"), valid_plan("alpha")).unwrap();
+        for args in [&["check"][..], &["log"], &["diff", "HEAD"], &["build"]] {
+            let out = common::run_in(dir.path(), args);
+            assert_eq!(out.code, 2, "{flag} {args:?}: {}", out.stderr);
+            assert!(
+                out.stderr.contains("a format planbook cannot read") && out.stderr.contains(said),
+                "{flag} {args:?}: {}",
+                out.stderr
+            );
+        }
+    }
+    // A repository owned by another user, as a CI container job meets it: git refuses it,
+    // and so does planbook, until `safe.directory` names it (only root can give it away).
+    let root = std::process::Command::new("id").arg("-u").output().unwrap();
+    if String::from_utf8_lossy(&root.stdout).trim() != "0" {
+        return;
+    }
+    let repo = story();
+    common::run_program(repo.path(), "chown", &["-R", "nobody", "."], &[]);
+    let out = repo.run(&["check", "--as-of", "2026-03-01"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("owned by another user")
+            && out.stderr.contains("git config --global --add safe.directory"),
+        "{}",
+        out.stderr
+    );
+    let path = repo.path().canonicalize().unwrap();
+    repo.git(&[
+        "config",
+        "--file",
+        repo.path().join(".gitconfig").to_str().unwrap(),
+        "--add",
+        "safe.directory",
+        path.to_str().unwrap(),
+    ]);
+    let out = repo.run(&["log", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+/// `GIT_DIR` and `GIT_WORK_TREE` name the repository and its work tree, as for git: a bare
+/// repository with its files checked out elsewhere has the same audit trail as its clone.
+#[test]
+fn git_dir_and_git_work_tree_are_honoured() {
+    let repo = story();
+    let expected = log_json(&repo, &[]);
+    let outside = tempfile::tempdir().unwrap();
+    let bare = outside.path().join("plans.git");
+    let tree = outside.path().join("tree");
+    std::fs::create_dir(&tree).unwrap();
+    repo.git(&["clone", "-q", "--bare", ".", bare.to_str().unwrap()]);
+    let env = [
+        ("GIT_DIR", bare.to_str().unwrap()),
+        ("GIT_WORK_TREE", tree.to_str().unwrap()),
+    ];
+    common::run_program(&tree, "git", &["checkout", "-q", "HEAD", "--", "."], &env);
+    let out = common::planbook(&tree)
+        .args(["log", "--format", "json"])
+        .envs(env)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["plans"], expected["plans"]);
+    // A GIT_DIR that names no repository is an error, not "outside git".
+    let out = common::planbook(&tree)
+        .args(["check"])
+        .env("GIT_DIR", outside.path().join("nowhere"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("GIT_DIR"));
+}
