@@ -78,7 +78,9 @@ pub(crate) fn discover(root: &Path) -> Result<Option<Repository>, Error> {
     };
     match found {
         Ok(git) => Ok(Some(git)),
-        Err(e) if e.code() == git2::ErrorCode::NotFound && std::env::var_os("GIT_DIR").is_none() => {
+        Err(e)
+            if e.code() == git2::ErrorCode::NotFound && std::env::var_os("GIT_DIR").is_none() =>
+        {
             Ok(None)
         }
         Err(e) => Err(cannot_open(root, &e)),
@@ -212,7 +214,9 @@ pub(crate) fn is_plan_path(path: &str) -> bool {
 
 /// The commit checked out in the repository holding `root`, if any.
 pub(crate) fn head(root: &Path) -> Option<Oid> {
-    discover(root).ok()?.and_then(|git| git.head().ok()?.target())
+    discover(root)
+        .ok()?
+        .and_then(|git| git.head().ok()?.target())
 }
 
 /// `user.email` from the configuration of the repository holding `root`, or from the user's

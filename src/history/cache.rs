@@ -27,8 +27,9 @@ use crate::history::walk::{self, Author, ChangeKind, Commit, FileChange, Walk};
 /// field by field; 4: committers, raw identities, sign-off entries and field digests; 5: only
 /// the fields a sign-off can cover are digested; 6: the binary format; 7: lists keyed by `rule`
 /// too, for waivers; 8: commit times as seconds and offset; 9: 128-bit field digests; 10: every
-/// part of a digested value tagged and length-prefixed, numbers exact; 11: the commit graph).
-const VERSION: u64 = 11;
+/// part of a digested value tagged and length-prefixed, numbers exact; 11: the commit graph;
+/// 12: a merge that brings back what its first parent's history made is a revision of its own).
+const VERSION: u64 = 12;
 const FILE: &str = "planbook/history-cache.bin";
 /// The JSON cache of earlier versions, removed when the binary one is written.
 const OLD_FILE: &str = "planbook/history-cache.json";
@@ -223,7 +224,7 @@ impl Cache {
         let walk = match (cached_head, cached) {
             (Some(old), Some(walk)) if old == head => walk,
             (Some(old), Some(mut known)) if git.graph_descendant_of(head, old).unwrap_or(false) => {
-                let mut new = walk::walk(git, head, &[old], plans, seen)?;
+                let mut new = walk::walk(git, head, Some((old, &known)), plans, seen)?;
                 let shift = new.commits.len();
                 for change in &mut known.changes {
                     change.commit += shift;
@@ -236,7 +237,7 @@ impl Cache {
             }
             _ => {
                 self.changed = true;
-                walk::walk(git, head, &[], plans, seen)?
+                walk::walk(git, head, None, plans, seen)?
             }
         };
         self.head = Some(format!("{head} {shape}"));

@@ -506,7 +506,7 @@ mod tests {
     fn walked(repo: &Repository) -> Vec<Change> {
         let head = repo.head().unwrap().peel_to_commit().unwrap().id();
         let mut changes = Vec::new();
-        walk::walk(repo, head, &[], Path::new("plans"), &mut |old, new| {
+        walk::walk(repo, head, None, Path::new("plans"), &mut |old, new| {
             changes.push((old.map(str::to_string), new.to_string()))
         })
         .unwrap();

@@ -256,7 +256,7 @@ mod tests {
         let d = commit("d", &[a]);
         let e = commit("e", &[c, d]);
         let walk =
-            crate::history::walk::walk(&git, e, &[], Path::new("plans"), &mut |_, _| {}).unwrap();
+            crate::history::walk::walk(&git, e, None, Path::new("plans"), &mut |_, _| {}).unwrap();
         let g = Graph::of_walk(&walk).unwrap();
         let all = [a, b, c, d, e];
         for x in all {

@@ -693,7 +693,9 @@ fn a_repository_planbook_cannot_open_is_an_error_not_no_history() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
         out.stderr.contains("owned by another user")
-            && out.stderr.contains("git config --global --add safe.directory"),
+            && out
+                .stderr
+                .contains("git config --global --add safe.directory"),
         "{}",
         out.stderr
     );
@@ -731,7 +733,11 @@ fn git_dir_and_git_work_tree_are_honoured() {
         .envs(env)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["plans"], expected["plans"]);
     // A GIT_DIR that names no repository is an error, not "outside git".

@@ -1295,3 +1295,98 @@ fn a_kept_log_document_serves_only_while_nothing_it_depends_on_changes() {
     assert_eq!(serde_json::from_slice::<Value>(&out.stdout).unwrap(), json);
     assert!(!kept.exists(), "nothing kept for --since or in CI");
 }
+
+/// A sign-off withdrawn on the main line and brought back through a branch that merged the
+/// withdrawal away (`git merge -s ours`) is not the signer's: the merge that brought it back
+/// added it, and nothing vouches for that, with or without `--base`. A branch's own sign-off
+/// merged in is still credited to the branch.
+#[test]
+fn a_withdrawn_signoff_brought_back_by_a_merge_is_not_the_signers() {
+    let repo = base_repo();
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    repo.commit("Approve", BEN, "2026-01-06T09:00:00+00:00");
+    repo.git(&["branch", "old"]);
+    repo.plan("alpha.md", in_review());
+    repo.commit("Withdraw my approval", BEN, "2026-01-07T09:00:00+00:00");
+    repo.git(&["tag", "base"]);
+    repo.git(&["checkout", "-q", "old"]);
+    repo.git_as(
+        ANA,
+        "2026-01-08T09:00:00+00:00",
+        &["merge", "-q", "-s", "ours", "main", "-m", "Merge main"],
+    );
+    repo.git(&["checkout", "-q", "main"]);
+    repo.git_as(
+        ANA,
+        "2026-01-09T09:00:00+00:00",
+        &[
+            "merge",
+            "-q",
+            "--no-ff",
+            "old",
+            "-m",
+            "Merge pull request #5 from ana/old",
+        ],
+    );
+    let merge = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
+    assert!(repo.read("plans/alpha.md").contains("person: ben"));
+    let json = log(&repo, &[]);
+    let ben = signoff(&json, "ben");
+    assert_eq!(ben["added_in"], merge.as_str(), "{ben}");
+    assert_eq!(ben["evidence"], Value::Null, "{ben}");
+    // The trail shows the merge bringing it back, newest first.
+    let summaries: Vec<&str> = json["plans"][0]["revisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["summary"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        summaries,
+        [
+            "Merge pull request #5 from ana/old",
+            "Withdraw my approval",
+            "Approve",
+            "Send the plan for review"
+        ]
+    );
+    for extra in [&[][..], &["--base", "base"]] {
+        let (code, found) = check(&repo, extra);
+        assert_eq!(code, 1, "{extra:?}");
+        assert!(
+            rules(&found).contains(&"signoff-unverified"),
+            "{extra:?}: {found:?}"
+        );
+    }
+
+    // The same merge shape with a sign-off the branch itself added is the branch's.
+    let repo = base_repo();
+    repo.git(&["checkout", "-q", "-b", "approval"]);
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    let approved = repo.commit("Approve", BEN, "2026-01-06T09:00:00+00:00");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("notes.txt", "unrelated\n");
+    repo.commit("A note", ANA, "2026-01-07T09:00:00+00:00");
+    repo.git(&["checkout", "-q", "approval"]);
+    repo.git_as(
+        ANA,
+        "2026-01-08T09:00:00+00:00",
+        &["merge", "-q", "--no-edit", "main"],
+    );
+    repo.git(&["checkout", "-q", "main"]);
+    repo.git_as(
+        ANA,
+        "2026-01-09T09:00:00+00:00",
+        &[
+            "merge",
+            "-q",
+            "--no-ff",
+            "approval",
+            "-m",
+            "Merge pull request #6",
+        ],
+    );
+    let ben = signoff(&log(&repo, &[]), "ben").clone();
+    assert_eq!(ben["added_in"], approved.as_str(), "{ben}");
+    assert_eq!(ben["evidence"], "author", "{ben}");
+}
