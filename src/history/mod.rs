@@ -483,7 +483,24 @@ impl Audit {
                     }
             })
         };
-        signoff::assess(revisions, current, &self.walk, trust, &ancestry)
+        // Whether a review of commit `reviewed` saw the commit `added` (it or a descendant);
+        // `None` when `reviewed` is not in this repository (a squashed pull request's head).
+        let saw = |added: &str, reviewed: &str| -> Option<bool> {
+            let (Ok(added), Ok(reviewed)) = (Oid::from_str(added), Oid::from_str(reviewed)) else {
+                return None;
+            };
+            if added == reviewed {
+                return Some(true);
+            }
+            let graph = self.graph.get_or_init(|| graph::Graph::of_walk(&self.walk));
+            if let Some(known) = graph.as_ref().and_then(|g| g.descends(reviewed, added)) {
+                return Some(known);
+            }
+            let git = git()?;
+            git.find_commit(reviewed).ok()?;
+            Some(git.graph_descendant_of(reviewed, added).unwrap_or(false))
+        };
+        signoff::assess(revisions, current, &self.walk, trust, &ancestry, &saw)
     }
 
     /// How `.mailmap` shows a name and email.

@@ -101,9 +101,18 @@ impl Reviews {
         }
     }
 
-    /// Whether `login` approved: with a folder, pull request `pr`; with one file, the change
-    /// under review, when `commit` belongs to it.
-    pub(crate) fn approved(&self, login: &str, pr: Option<u64>, commit: &str) -> Option<Approval> {
+    /// Whether `login` approved: with a folder, pull request `pr` at a commit that `saw`
+    /// `commit` (it or a descendant of it: an approval given before the sign-off was in the
+    /// pull request approved something else; a reviewed commit not in the repository, as a
+    /// squashed pull request's head is, cannot be told apart and counts); with one file, the
+    /// change under review, when `commit` belongs to it.
+    pub(crate) fn approved(
+        &self,
+        login: &str,
+        pr: Option<u64>,
+        commit: &str,
+        saw: &dyn Fn(&str) -> Option<bool>,
+    ) -> Option<Approval> {
         match self {
             Reviews::None => None,
             Reviews::Change {
@@ -124,7 +133,11 @@ impl Reviews {
             Reviews::ByPullRequest(by_pr) => {
                 let reviews = by_pr.get(&pr?)?;
                 let latest = latest_decisive(reviews, login)?;
-                (latest.state == ReviewState::Approved).then_some(Approval { pr })
+                let after = latest
+                    .commit_id
+                    .as_deref()
+                    .is_none_or(|reviewed| saw(reviewed) != Some(false));
+                (latest.state == ReviewState::Approved && after).then_some(Approval { pr })
             }
         }
     }
@@ -212,32 +225,48 @@ mod tests {
               {"user": {"login": "jonas"}, "state": "DISMISSED", "commit_id": "aa", "submitted_at": "2026-01-03T10:00:00Z"}
             ]"#,
         );
+        let unknown = |_: &str| None;
         let change = Reviews::Change {
             reviews: list.clone(),
             commits: HashSet::from(["c1".to_string()]),
             heads: vec!["aa".into()],
         };
-        assert!(change.approved("MARTA", None, "c1").is_some());
+        assert!(change.approved("MARTA", None, "c1", &unknown).is_some());
         assert!(
-            change.approved("marta", None, "c0").is_none(),
+            change.approved("marta", None, "c0", &unknown).is_none(),
             "not in the change"
         );
-        assert!(change.approved("jonas", None, "c1").is_none(), "dismissed");
+        assert!(
+            change.approved("jonas", None, "c1", &unknown).is_none(),
+            "dismissed"
+        );
         let stale = Reviews::Change {
             reviews: list.clone(),
             commits: HashSet::from(["c1".to_string()]),
             heads: vec!["bb".into()],
         };
         assert!(
-            stale.approved("marta", None, "c1").is_none(),
+            stale.approved("marta", None, "c1", &unknown).is_none(),
             "approved an older commit"
         );
         let by_pr = Reviews::ByPullRequest(HashMap::from([(12, list)]));
         assert_eq!(
-            by_pr.approved("marta", Some(12), "c9"),
+            by_pr.approved("marta", Some(12), "c9", &unknown),
             Some(Approval { pr: Some(12) })
         );
-        assert!(by_pr.approved("marta", Some(13), "c9").is_none());
-        assert!(by_pr.approved("marta", None, "c9").is_none());
+        assert!(by_pr.approved("marta", Some(13), "c9", &unknown).is_none());
+        assert!(by_pr.approved("marta", None, "c9", &unknown).is_none());
+        // An approval of a commit known not to include the one that added the sign-off is of
+        // something else; of one that includes it, or one not in the repository, it counts.
+        assert!(
+            by_pr
+                .approved("marta", Some(12), "c9", &|_| Some(false))
+                .is_none()
+        );
+        assert!(
+            by_pr
+                .approved("marta", Some(12), "c9", &|_| Some(true))
+                .is_some()
+        );
     }
 }

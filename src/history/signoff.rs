@@ -152,13 +152,15 @@ impl SignoffRecord {
 /// Assesses the sign-offs `current` (what the plan carries now) against the plan's
 /// `revisions`, newest first (the first is the current content).
 /// `ancestry(candidate, at)` says whether commit `candidate` is on the history of a parent of
-/// revision `at` (a commit id, or the working tree).
+/// revision `at` (a commit id, or the working tree); `saw(added, reviewed)` whether commit
+/// `reviewed` is `added` or descends from it (`None`: `reviewed` is not in the repository).
 pub(crate) fn assess(
     revisions: &[Revision],
     current: &[SignoffEntry],
     walk: &Walk,
     trust: &Trust,
     ancestry: &dyn Fn(&str, &str) -> bool,
+    saw: &dyn Fn(&str, &str) -> Option<bool>,
 ) -> Vec<SignoffRecord> {
     current
         .iter()
@@ -189,7 +191,7 @@ pub(crate) fn assess(
             let key = (s.status == crate::history::signature::SignatureStatus::Good
                 && s.person.as_deref() == Some(entry.person.as_str()))
             .then(|| s.key.clone().unwrap_or_default());
-            record.found = found(&entry.person, commit, s, key.is_some(), trust);
+            record.found = found(&entry.person, commit, s, key.is_some(), trust, saw);
             record.evidence = record.found.first().copied();
             record.added_by = Some(AddedBy {
                 author: commit.author.clone(),
@@ -298,6 +300,7 @@ fn found(
     signature: &crate::history::signature::Signature,
     signed: bool,
     trust: &Trust,
+    saw: &dyn Fn(&str, &str) -> Option<bool>,
 ) -> Vec<Evidence> {
     let mut out = Vec::new();
     let Some(p) = trust.people.get(person) else {
@@ -310,7 +313,9 @@ fn found(
     if let Some(login) = &p.github
         && trust
             .reviews
-            .approved(login, commit.pr, &commit.id)
+            .approved(login, commit.pr, &commit.id, &|reviewed| {
+                saw(&commit.id, reviewed)
+            })
             .is_some()
     {
         out.push(Evidence::Review);

@@ -232,7 +232,11 @@ static SANITIZER: std::sync::LazyLock<ammonia::Builder<'static>> = std::sync::La
         .add_tag_attributes("h4", ["id"])
         .add_tag_attributes("h5", ["id"])
         .add_tag_attributes("h6", ["id"])
-        .add_tag_attributes("input", ["type", "checked", "disabled"])
+        // Task-list boxes (`- [x]`) are the only inputs: whatever a plan writes, an input is a
+        // disabled checkbox (a text field in a plan is a form the site has no use for).
+        .add_tag_attributes("input", ["checked"])
+        .set_tag_attribute_value("input", "type", "checkbox")
+        .set_tag_attribute_value("input", "disabled", "")
         .add_tags(["input"])
         .id_prefix(Some(ID_PREFIX))
         .url_schemes(["http", "https", "mailto"].into_iter().collect())
@@ -349,6 +353,27 @@ mod tests {
 
     fn plain(markdown: &str) -> String {
         render(markdown, &|_| None).html
+    }
+
+    #[test]
+    fn the_only_inputs_are_disabled_task_boxes() {
+        let html = plain(
+            "- [x] done\n- [ ] open\n\n<form action=\"x\"><input name=\"q\" type=\"text\" value=\"v\"><button>go</button></form>\n",
+        );
+        assert_eq!(html.matches("<input").count(), 3, "{html}");
+        for input in html.split("<input").skip(1) {
+            let tag = input.split('>').next().unwrap();
+            assert!(
+                tag.contains("type=\"checkbox\"") && tag.contains("disabled"),
+                "{tag}"
+            );
+            assert!(!tag.contains("name=") && !tag.contains("value="), "{tag}");
+        }
+        assert_eq!(html.matches("checked").count(), 1, "{html}");
+        assert!(
+            !html.contains("<form") && !html.contains("<button"),
+            "{html}"
+        );
     }
 
     #[test]

@@ -44,7 +44,7 @@ pub(crate) fn facets(
             (count > 0).then(|| Facet {
                 key: s.as_str().into(),
                 label: capitalize(s.label()),
-                url: format!("{}status/{}/", urls.base, s.as_str()),
+                url: urls.status(s.as_str()),
                 count,
             })
         })

@@ -1390,3 +1390,65 @@ fn a_withdrawn_signoff_brought_back_by_a_merge_is_not_the_signers() {
     assert_eq!(ben["added_in"], approved.as_str(), "{ben}");
     assert_eq!(ben["evidence"], "author", "{ben}");
 }
+
+/// With a folder of reviews, an approval counts for a sign-off only if the commit it approved
+/// holds the commit that added the sign-off: an approval of the pull request's earlier commit
+/// approved something else. A reviewed commit this repository does not have (a squashed pull
+/// request's head) cannot be told apart and counts.
+#[test]
+fn a_folder_review_counts_only_at_or_after_the_commit_that_added_the_signoff() {
+    let repo = base_repo();
+    repo.write("people.yaml", people_with("  github: ben-ode\n"));
+    repo.commit("Add Ben's login", ANA, "2026-01-05T10:00:00+00:00");
+    repo.git(&["checkout", "-q", "-b", "approve"]);
+    repo.edit_plan(
+        "alpha.md",
+        "## Recent challenges\n\n",
+        "## Recent challenges\n\nA note.\n\n",
+    );
+    let earlier = repo.commit("A note", ANA, "2026-01-06T09:00:00+00:00");
+    repo.plan(
+        "alpha.md",
+        approved_with(&[BEN_ENTRY]).replace(
+            "## Recent challenges\n\n",
+            "## Recent challenges\n\nA note.\n\n",
+        ),
+    );
+    let added = repo.commit("Approve", ANA, "2026-01-06T10:00:00+00:00");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.git_as(
+        ANA,
+        "2026-01-07T09:00:00+00:00",
+        &[
+            "merge",
+            "-q",
+            "--no-ff",
+            "approve",
+            "-m",
+            "Merge pull request #12 from ana/approve",
+        ],
+    );
+    let folder = repo.path().join("reviews");
+    std::fs::create_dir(&folder).unwrap();
+    let with = |commit: &str| {
+        std::fs::write(
+            folder.join("12.json"),
+            format!(
+                r#"[{{"user": {{"login": "ben-ode"}}, "state": "APPROVED", "commit_id": "{commit}", "submitted_at": "2026-01-06T12:00:00Z"}}]"#
+            ),
+        )
+        .unwrap();
+        let folder = folder.to_str().unwrap().to_string();
+        let (code, found) = check(&repo, &["--reviews", &folder]);
+        let evidence = signoff(&log(&repo, &["--reviews", &folder]), "ben")["evidence"].clone();
+        (code, rules(&found).join(","), evidence)
+    };
+    assert_eq!(with(&added), (0, String::new(), Value::from("review")));
+    let (code, found, evidence) = with(&earlier);
+    assert_eq!(
+        (code, found.as_str(), evidence),
+        (1, "signoff-unverified", Value::Null)
+    );
+    let squashed = "0123456789abcdef0123456789abcdef01234567";
+    assert_eq!(with(squashed), (0, String::new(), Value::from("review")));
+}
