@@ -73,11 +73,33 @@ pub(crate) mod testing {
 /// never taken for "no history".
 pub(crate) fn discover(root: &Path) -> Result<Option<Repository>, Error> {
     let found = match std::env::var_os("GIT_DIR").filter(|d| !d.is_empty()) {
-        Some(dir) => open(Path::new(&dir)),
-        None => Repository::discover(root),
+        Some(dir) => Repository::open(Path::new(&dir)).and_then(|git| {
+            if let Some(tree) = std::env::var_os("GIT_WORK_TREE").filter(|t| !t.is_empty()) {
+                git.set_workdir(Path::new(&tree), false)?;
+            }
+            Ok(git)
+        }),
+        None => Repository::discover(root).and_then(|git| {
+            // A checkout whose `.git` is a file naming its git folder elsewhere (`git init
+            // --separate-git-dir`) has its work tree where that file is; libgit2 takes the git
+            // folder's parent. (Linked work trees and submodules get the same answer either way.)
+            let gitfile = root
+                .ancestors()
+                .find(|folder| folder.join(".git").symlink_metadata().is_ok());
+            if let Some(folder) = gitfile
+                && folder.join(".git").is_file()
+                && git.workdir().map(|w| w.canonicalize().ok()) != Some(folder.canonicalize().ok())
+            {
+                git.set_workdir(folder, false)?;
+            }
+            Ok(git)
+        }),
     };
     match found {
-        Ok(git) => Ok(Some(git)),
+        Ok(git) => {
+            remember_workdir(&git);
+            Ok(Some(git))
+        }
         Err(e)
             if e.code() == git2::ErrorCode::NotFound && std::env::var_os("GIT_DIR").is_none() =>
         {
@@ -85,6 +107,22 @@ pub(crate) fn discover(root: &Path) -> Result<Option<Repository>, Error> {
         }
         Err(e) => Err(cannot_open(root, &e)),
     }
+}
+
+/// The work tree found for each git folder opened, where opening the folder alone would not
+/// find it: a checkout made with `git init --separate-git-dir` (the folder does not say where
+/// its work tree is), or `GIT_WORK_TREE`. Threads open the repository again by its folder.
+static WORKDIRS: std::sync::Mutex<Vec<(PathBuf, PathBuf)>> = std::sync::Mutex::new(Vec::new());
+
+fn remember_workdir(git: &Repository) {
+    let (Some(workdir), Ok(folder)) = (git.workdir(), git.path().canonicalize()) else {
+        return;
+    };
+    let mut known = WORKDIRS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    known.retain(|(f, _)| *f != folder);
+    known.push((folder, workdir.to_path_buf()));
 }
 
 /// Why the repository holding `root` cannot be opened, and what to do.
@@ -134,23 +172,23 @@ fn refused_path(detail: &str) -> Option<String> {
     Some(detail[start..start + len].trim_end_matches('/').to_string())
 }
 
-/// Opens the repository at `git_dir` (again: each thread needs its own handle). When `GIT_DIR`
-/// names it, `GIT_WORK_TREE`, if set, is its work tree.
+/// Opens the repository at `git_dir` again (each thread needs its own handle), with the work
+/// tree found when it was discovered.
 pub(crate) fn open(git_dir: &Path) -> Result<Repository, git2::Error> {
     let git = Repository::open(git_dir)?;
-    if let Some(tree) = std::env::var_os("GIT_WORK_TREE").filter(|t| !t.is_empty())
-        && std::env::var_os("GIT_DIR").is_some_and(|d| same_folder(Path::new(&d), git.path()))
+    let folder = git_dir.canonicalize().ok();
+    let workdir = WORKDIRS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .iter()
+        .find(|(f, _)| Some(f) == folder.as_ref())
+        .map(|(_, w)| w.clone());
+    if let Some(workdir) = workdir
+        && git.workdir() != Some(workdir.as_path())
     {
-        git.set_workdir(Path::new(&tree), false)?;
+        git.set_workdir(&workdir, false)?;
     }
     Ok(git)
-}
-
-fn same_folder(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
 }
 
 /// The work tree of `git`, as a real path (without links); `None` for a bare repository.
@@ -168,6 +206,47 @@ pub(crate) fn root_in_workdir(git: &Repository, root: &Path) -> PathBuf {
     root.strip_prefix(&workdir)
         .map(Path::to_path_buf)
         .unwrap_or_default()
+}
+
+/// The plan files under the plans folder `plans` (relative to `root`) that a sparse checkout
+/// leaves out of the work tree (the index marks them skip-worktree and they are not on disk),
+/// relative to `root`, with their blob: they are as committed, not removed. Empty unless
+/// `core.sparseCheckout` is on (the index is then read, which costs a few milliseconds).
+pub(crate) fn outside_sparse_checkout(root: &Path, plans: &Path) -> Vec<(PathBuf, Oid)> {
+    const SKIP_WORKTREE: u16 = 1 << 14;
+    let Ok(Some(git)) = discover(root) else {
+        return Vec::new();
+    };
+    let sparse = git
+        .config()
+        .and_then(|c| c.get_bool("core.sparsecheckout"))
+        .unwrap_or(false);
+    let Some(workdir) = workdir(&git).filter(|_| sparse) else {
+        return Vec::new();
+    };
+    let Ok(index) = git.index() else {
+        return Vec::new();
+    };
+    let prefix = root_in_workdir(&git, root);
+    let folder = crate::diagnostic::display_path(&prefix.join(plans));
+    let folder = if folder.is_empty() || folder == "." {
+        String::new()
+    } else {
+        format!("{folder}/")
+    };
+    index
+        .iter()
+        .filter(|e| e.flags_extended & SKIP_WORKTREE != 0)
+        .filter_map(|e| {
+            let path = String::from_utf8(e.path).ok()?;
+            let inside = path.strip_prefix(&folder)?;
+            if !is_plan_path(inside) || workdir.join(&path).symlink_metadata().is_ok() {
+                return None;
+            }
+            let relative = Path::new(&path).strip_prefix(&prefix).ok()?.to_path_buf();
+            Some((relative, e.id))
+        })
+        .collect()
 }
 
 /// What besides its commits decides the history HEAD has: the shallow boundary and the

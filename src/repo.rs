@@ -99,6 +99,12 @@ impl Repo {
         check_inside(&self.root, &self.config.plans_dir)?;
         let mut files = PlanFiles::default();
         walk(&self.root, &dir, &mut files)?;
+        for (path, _) in crate::git::outside_sparse_checkout(&self.root, &self.config.plans_dir) {
+            files.skipped.push((
+                path,
+                "it is outside the sparse checkout (not in the work tree): `git sparse-checkout add` its folder, or `git sparse-checkout disable`".into(),
+            ));
+        }
         files.paths.sort();
         files.skipped.sort();
         Ok(files)

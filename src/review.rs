@@ -167,6 +167,20 @@ pub(crate) fn review(repo: &Repo, base: &str, head: Option<&str>) -> Result<Revi
                     String::from_utf8_lossy(&bytes).into_owned(),
                 );
             }
+            // Left out of a sparse checkout, a plan is as committed, not removed.
+            for (path, blob) in
+                crate::git::outside_sparse_checkout(&repo.root, &repo.config.plans_dir)
+            {
+                let content =
+                    crate::git::read_blob(&git, &blob.to_string()).ok_or_else(|| Error::Git {
+                        message: format!("{}: an object is missing", path.display()),
+                        help: Some("run `git fsck`".into()),
+                    })?;
+                side.insert(
+                    crate::diagnostic::display_path(&path),
+                    String::from_utf8_lossy(&content).into_owned(),
+                );
+            }
             side
         }
     };

@@ -748,4 +748,63 @@ fn git_dir_and_git_work_tree_are_honoured() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("GIT_DIR"));
+    // A checkout whose `.git` is a file naming a git folder elsewhere (`--separate-git-dir`):
+    // its work tree is where that file is, run from any folder of it.
+    let separate = outside.path().join("separate");
+    let folder = outside.path().join("separate.git");
+    repo.git(&[
+        "clone",
+        "-q",
+        "--separate-git-dir",
+        folder.to_str().unwrap(),
+        ".",
+        separate.to_str().unwrap(),
+    ]);
+    for dir in [separate.clone(), separate.join("plans")] {
+        let out = common::planbook(&dir)
+            .args(["log", "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["plans"], expected["plans"], "from {}", dir.display());
+    }
+}
+
+/// A sparse checkout leaves plans out of the work tree: they are as committed, not removed,
+/// and `check` says which it did not read.
+#[test]
+fn plans_outside_a_sparse_checkout_are_not_taken_for_removed() {
+    let repo = story();
+    repo.plan("na/gamma.md", valid_plan("gamma"));
+    repo.commit("Add gamma", ANA, "2026-02-01T09:00:00+00:00");
+    let outside = tempfile::tempdir().unwrap();
+    let clone = outside.path().join("clone");
+    repo.git(&["clone", "-q", ".", clone.to_str().unwrap()]);
+    common::run_program(
+        &clone,
+        "git",
+        &["sparse-checkout", "set", "--cone", "plans/emea"],
+        &[],
+    );
+    assert!(!clone.join("plans/na/gamma.md").exists());
+    let diff = common::run_in(&clone, &["diff", "HEAD"]);
+    assert_eq!(diff.code, 0, "{}", diff.stderr);
+    assert!(diff.stdout.contains("No plan changed"), "{}", diff.stdout);
+    let check = common::run_in(&clone, &["check", "--as-of", "2026-03-01"]);
+    assert!(
+        check
+            .stderr
+            .contains("plans/na/gamma.md is not checked: it is outside the sparse checkout"),
+        "{}",
+        check.stderr
+    );
+    // Brought back in, it is read again.
+    common::run_program(&clone, "git", &["sparse-checkout", "disable"], &[]);
+    let check = common::run_in(&clone, &["check", "--as-of", "2026-03-01"]);
+    assert!(!check.stderr.contains("sparse"), "{}", check.stderr);
 }
