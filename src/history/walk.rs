@@ -464,7 +464,9 @@ struct Examined {
     parents: Vec<Oid>,
     /// The commit, when it changed a plan, with what it changed.
     commit: Option<(Commit, Changed)>,
-    merges: Option<(u64, Oid, Oid)>,
+    /// `(pull request, first parent, another parent)` for each parent a pull-request merge
+    /// brought in (an octopus merge brings several).
+    merges: Vec<(u64, Oid, Oid)>,
 }
 
 fn examine(
@@ -481,11 +483,13 @@ fn examine(
     let message = commit.message().unwrap_or("");
     let summary = message::subject(message).to_string();
     let own_pr = message::pull_request(&summary);
-    let merges = match (own_pr, parents.get(1)) {
-        (Some(pr), Some(second)) if summary.starts_with("Merge pull request #") => {
-            Some((pr, parents[0].id(), second.id()))
-        }
-        _ => None,
+    let merges = match own_pr {
+        Some(pr) if parents.len() > 1 && summary.starts_with("Merge pull request #") => parents
+            [1..]
+            .iter()
+            .map(|other| (pr, parents[0].id(), other.id()))
+            .collect(),
+        _ => Vec::new(),
     };
     let plans_tree = trees.subtree(commit.tree_id(), plans)?;
     let first_parent = match parents.first() {

@@ -808,3 +808,47 @@ fn plans_outside_a_sparse_checkout_are_not_taken_for_removed() {
     let check = common::run_in(&clone, &["check", "--as-of", "2026-03-01"]);
     assert!(!check.stderr.contains("sparse"), "{}", check.stderr);
 }
+
+/// An octopus merge of a pull request gives its number to the commits of every branch it
+/// brought in, not only the first.
+#[test]
+fn an_octopus_merge_credits_every_branch_it_brings_in() {
+    let repo = TestRepo::with_git();
+    repo.plan("alpha.md", valid_plan("alpha"));
+    repo.plan("beta.md", valid_plan("beta"));
+    repo.plan("gamma.md", valid_plan("gamma"));
+    repo.commit("Plans", ANA, "2026-01-05T09:00:00+00:00");
+    for (branch, plan) in [("b1", "alpha"), ("b2", "beta"), ("b3", "gamma")] {
+        repo.git(&["checkout", "-q", "-b", branch, "main"]);
+        repo.edit_plan(
+            &format!("{plan}.md"),
+            "## Recent challenges\n\n",
+            "## Recent challenges\n\nA note.\n\n",
+        );
+        repo.commit(&format!("Edit {plan}"), BEN, "2026-01-06T09:00:00+00:00");
+    }
+    repo.git(&["checkout", "-q", "main"]);
+    repo.git_as(
+        ANA,
+        "2026-01-07T09:00:00+00:00",
+        &[
+            "merge",
+            "-q",
+            "--no-ff",
+            "b1",
+            "b2",
+            "b3",
+            "-m",
+            "Merge pull request #30 from ana/notes",
+        ],
+    );
+    let json = log_json(&repo, &[]);
+    for plan in json["plans"].as_array().unwrap() {
+        let edit = &plan["revisions"][0];
+        assert!(
+            edit["summary"].as_str().unwrap().starts_with("Edit "),
+            "{edit}"
+        );
+        assert_eq!(edit["pr"], 30, "{}: {edit}", plan["id"]);
+    }
+}
