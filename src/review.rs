@@ -216,7 +216,10 @@ fn file_at(
         Some(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
         None => Err(Error::Git {
             message: format!("{rev}: {git_path} is missing from the repository"),
-            help: Some("fetch every object: `git fetch --refetch`".to_string()),
+            help: Some(format!(
+                "a partial clone or a damaged repository (`git fsck` tells): {}",
+                crate::history::WHOLE_CLONE_HELP
+            )),
         }),
     }
 }

@@ -69,7 +69,7 @@ pub(crate) fn run(
                 Rule::SignoffUnverified,
                 file.anchors.signoffs.unwrap_or(Span::point(1, 1)),
                 message,
-                Some(help.to_string()),
+                Some(help.clone()),
             );
             out.extend(findings.out);
         }
@@ -103,7 +103,7 @@ pub(crate) fn run(
                         Rule::SignoffUnverified,
                         file.anchors.signoffs.unwrap_or(Span::point(1, 1)),
                         "sign-offs cannot be verified: objects of this plan's history are missing from the repository",
-                        Some(MISSING_HELP.to_string()),
+                        Some(missing_help()),
                     );
                 } else {
                     let records = shared.signoffs(&revisions, &current, settings.trust);
@@ -117,20 +117,26 @@ pub(crate) fn run(
     Ok(out)
 }
 
-const MISSING_HELP: &str = "this looks like a partial clone (`git clone --filter=…`) or a damaged repository: fetch every object with `git fetch --refetch`, or clone without `--filter` (in GitHub Actions: `fetch-depth: 0` and no `filter:`)";
+fn missing_help() -> String {
+    format!(
+        "this looks like a partial clone (`git clone --filter=…`) or a damaged repository (`git fsck` tells): {}",
+        crate::history::WHOLE_CLONE_HELP
+    )
+}
 
 /// Why the history cannot verify sign-offs at all, if it cannot.
-fn incomplete(audit: &Audit) -> Option<(&'static str, &'static str)> {
+fn incomplete(audit: &Audit) -> Option<(&'static str, String)> {
     if audit.shallow {
         return Some((
             "sign-offs cannot be verified in a shallow clone",
-            "fetch the full history: `git fetch --unshallow` (in GitHub Actions: `fetch-depth: 0`)",
+            "fetch the full history: `git fetch --unshallow` (in GitHub Actions: `fetch-depth: 0`)"
+                .to_string(),
         ));
     }
     if audit.partial {
         return Some((
             "sign-offs cannot be verified in a partial clone: the objects that show who added them are missing",
-            MISSING_HELP,
+            crate::history::WHOLE_CLONE_HELP.to_string(),
         ));
     }
     None
@@ -312,7 +318,7 @@ fn status_transition(
                     "--base {base}: the earlier version of {} is missing from the repository",
                     crate::diagnostic::display_path(&file.path)
                 ),
-                help: Some(MISSING_HELP.to_string()),
+                help: Some(missing_help()),
             });
         };
         let before = Snapshot::parse(&String::from_utf8_lossy(&bytes));

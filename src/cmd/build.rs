@@ -32,6 +32,9 @@ pub(crate) fn run(ctx: &Context, args: &BuildArgs) -> Result<ExitStatus, Error> 
     if built.shallow {
         cmd::warn(cmd::SHALLOW_WARNING, ctx.color);
     }
+    if built.partial {
+        cmd::warn(&cmd::partial_warning(), ctx.color);
+    }
     if let Some(error) = &built.worktree_unread {
         cmd::warn(&crate::history::worktree::unread_warning(error), ctx.color);
     }

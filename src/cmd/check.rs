@@ -114,7 +114,7 @@ pub(crate) fn run(ctx: &Context, args: &CheckArgs) -> Result<ExitStatus, Error> 
                 cmd::warn(cmd::SHALLOW_WARNING, ctx.color);
             }
             if audit.partial && !ctx.quiet {
-                cmd::warn(cmd::PARTIAL_WARNING, ctx.color);
+                cmd::warn(&cmd::partial_warning(), ctx.color);
             }
             if let Some(error) = audit.worktree_unread()
                 && !ctx.quiet

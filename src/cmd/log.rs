@@ -168,7 +168,7 @@ fn warn_of(flags: Flags, ctx: &Context) {
         cmd::warn(cmd::SHALLOW_WARNING, ctx.color);
     }
     if flags.partial {
-        cmd::warn(cmd::PARTIAL_WARNING, ctx.color);
+        cmd::warn(&cmd::partial_warning(), ctx.color);
     }
     if !flags.complete && !flags.partial {
         cmd::warn(MISSING_WARNING, ctx.color);

@@ -193,7 +193,13 @@ pub(crate) fn select_plans(
 /// The warning a shallow clone gets wherever history matters.
 pub(crate) const SHALLOW_WARNING: &str = "this is a shallow clone: the history stops early, so the audit trail is incomplete and sign-offs cannot be verified\n  help: fetch the full history with `git fetch --unshallow` (in GitHub Actions: `fetch-depth: 0` on actions/checkout)";
 
-pub(crate) const PARTIAL_WARNING: &str = "this is a partial clone (`--filter`): objects are missing, so the audit trail is incomplete and sign-offs cannot be verified\n  help: fetch every object with `git fetch --refetch`, or clone without `--filter` (in GitHub Actions: `fetch-depth: 0` and no `filter:`)";
+/// The warning a partial clone gets wherever history matters.
+pub(crate) fn partial_warning() -> String {
+    format!(
+        "this is a partial clone (`--filter`): objects are missing, so the audit trail is incomplete and sign-offs cannot be verified\n  help: {}",
+        crate::history::WHOLE_CLONE_HELP
+    )
+}
 
 /// Prints a warning on stderr.
 pub(crate) fn warn(message: &str, color: bool) {

@@ -898,6 +898,10 @@ fn lossy(bytes: Vec<u8>) -> String {
     }
 }
 
+/// How to make a partial clone whole: `git fetch --refetch` alone fetches with the clone's
+/// filter again, and a clone that still names a promisor remote is still taken for partial.
+pub(crate) const WHOLE_CLONE_HELP: &str = "make it a full clone: `git config --unset remote.origin.partialclonefilter`, `git fetch --refetch origin`, then `git config --unset remote.origin.promisor`; or clone without `--filter` (in GitHub Actions: `fetch-depth: 0` and no `filter:`)";
+
 /// Whether the repository is a partial clone (`git clone --filter=…`): objects it was cloned
 /// without are missing, and libgit2 cannot fetch them on demand.
 pub(crate) fn is_partial(git: &Repository) -> bool {

@@ -383,6 +383,7 @@ impl Site {
         let selected: Vec<PathBuf> = visible.iter().map(|(f, _)| f.path.clone()).collect();
         let site_publishes_consequences = repo.config.site.publish_consequences;
         let shallow = audit.as_ref().is_some_and(|a| a.shallow || !a.complete());
+        let partial = audit.as_ref().is_some_and(|a| !a.shallow && !a.complete());
         // Each plan's history is produced when its page is written, then let go: together
         // they weigh hundreds of megabytes on a long history.
         let trail = audit
@@ -432,6 +433,7 @@ impl Site {
             by_path,
             audit: None,
             shallow,
+            partial,
             worktree_unread,
             trust,
             include_restricted: options.include_restricted,

@@ -65,6 +65,8 @@ pub(crate) struct Built {
     pub skipped: Vec<(PathBuf, String)>,
     /// The history came from a shallow clone, so it is incomplete.
     pub shallow: bool,
+    /// Objects are missing (a partial clone, a damaged repository): the history is incomplete.
+    pub partial: bool,
     /// Why git's index could not be read, if it could not: uncommitted edits are not shown.
     pub worktree_unread: Option<String>,
 }
@@ -248,7 +250,10 @@ pub(crate) struct Site {
     /// The audit trail, kept to recompute a plan's uncommitted changes after an edit (only
     /// by a site that takes in edits: see [`Updates`]).
     audit: Option<Audit>,
+    /// The history is incomplete: a shallow clone, or objects missing.
     shallow: bool,
+    /// Objects are missing from a clone that is not shallow (see [`Built::partial`]).
+    partial: bool,
     /// See [`Built::worktree_unread`].
     worktree_unread: Option<String>,
     /// Who vouches for sign-offs, kept to assess them again after an edit.
@@ -276,7 +281,8 @@ impl Site {
             plans: self.plans.len(),
             pages,
             skipped: self.skipped.clone(),
-            shallow: self.shallow,
+            shallow: self.shallow && !self.partial,
+            partial: self.partial,
             worktree_unread: self.worktree_unread.clone(),
         }
     }
