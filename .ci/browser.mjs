@@ -100,8 +100,28 @@ try {
   }
 
   // The index: Enter in the search box submits nothing, the search, the filters and the sort
-  // are kept in the address and survive Back, headers sort by keyboard.
-  {
+  // are kept in the address and survive Back, headers sort by keyboard; over HTTP and opened
+  // from disk (`file://`, where a page may load scripts but not fetch files).
+  const plansJson = JSON.parse(fs.readFileSync(path.join(siteDir, "plans.json"), "utf8"));
+  const all = JSON.parse(fs.readFileSync(path.join(siteDir, "search/ids.json"), "utf8")).length;
+  // A word of the index that no row shows (it is not in the plans' summaries), with how many
+  // plans have a word starting with it.
+  const summaries = JSON.stringify(plansJson.plans.map((p) => p.summary)).toLowerCase();
+  const inText = (() => {
+    for (const file of fs.readdirSync(path.join(siteDir, "search")).sort()) {
+      if (!file.endsWith(".json") || file === "ids.json") continue;
+      const part = JSON.parse(fs.readFileSync(path.join(siteDir, "search", file), "utf8"));
+      for (const word of Object.keys(part).sort()) {
+        if (word.length < 6 || !/^[a-z]+$/.test(word) || summaries.includes(word)) continue;
+        const plans = new Set();
+        for (const [w, list] of Object.entries(part)) if (w.startsWith(word)) list.forEach((i) => plans.add(i));
+        if (plans.size >= 1 && plans.size < all) return { word, plans: plans.size };
+      }
+    }
+    return null;
+  })();
+  if (!inText) failures.push("the search index has no word to try that a row does not show");
+  for (const [root, scheme] of [[origin, "http"], [`file://${siteDir}/`, "file"]]) {
     const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
     const page = await context.newPage();
     page.setDefaultTimeout(10000);
@@ -110,20 +130,28 @@ try {
       if (m.type() === "error" && !m.location().url.endsWith("/favicon.ico")) errors.push(m.text());
     });
     try {
-      await page.goto(origin + "index.html", { waitUntil: "load" });
+      await page.goto(root + "index.html", { waitUntil: "load" });
       const visible = () => page.evaluate(() =>
         Array.from(document.querySelectorAll("#plans tbody tr")).filter((r) => !r.hidden).length);
       // The index may show one page of the plans: the search covers them all.
-      const all = await page.evaluate(async () => (await (await fetch("search/ids.json")).json()).length);
       const title = await page.evaluate(() => document.querySelector("#plans tbody tr .plan-link").textContent);
       const word = title.split(/\s+/).find((w) => w.length > 3).toLowerCase();
       await page.fill("#q", word);
       await page.press("#q", "Enter", { timeout: 5000 }).catch((e) =>
-        failures.push(`index: Enter in the search box: ${e.message.split("\n")[0]}`));
+        failures.push(`index (${scheme}): Enter in the search box: ${e.message.split("\n")[0]}`));
       await page.waitForLoadState("networkidle");
       const shown = await visible();
-      if (!(shown >= 1 && shown < all)) failures.push(`index: searching for "${word}" shows ${shown} of ${all} plans`);
-      if (!page.url().includes(`q=${encodeURIComponent(word)}`)) failures.push(`index: the search is not in the address: ${page.url()}`);
+      if (!(shown >= 1 && shown < all)) failures.push(`index (${scheme}): searching for "${word}" shows ${shown} of ${all} plans`);
+      if (!page.url().includes(`q=${encodeURIComponent(word)}`)) failures.push(`index (${scheme}): the search is not in the address: ${page.url()}`);
+      // A word only the plans' text has (not a row's): found through the search index.
+      await page.fill("#q", inText.word);
+      await page.waitForLoadState("networkidle");
+      await page.waitForFunction((n) => Array.from(document.querySelectorAll("#plans tbody tr"))
+        .filter((r) => !r.hidden).length === n, inText.plans, { timeout: 5000 }).catch(() => {});
+      const found = await visible();
+      if (found !== inText.plans) failures.push(`index (${scheme}): searching the text for "${inText.word}" shows ${found} plans, not ${inText.plans}`);
+      await page.fill("#q", word);
+      await page.waitForLoadState("networkidle");
       const sortButton = page.locator("#plans thead th").nth(0).locator("button");
       if (await sortButton.count() === 1) {
         await sortButton.focus();
@@ -131,8 +159,8 @@ try {
         await page.keyboard.press("Enter");
       }
       const sort = await page.evaluate(() => document.querySelector("#plans thead th").getAttribute("aria-sort"));
-      if (sort !== "descending") failures.push(`index: two presses of Enter on the Plan header sort ${sort}, not descending`);
-      if (!page.url().includes("sort=0-desc")) failures.push(`index: the sort is not in the address: ${page.url()}`);
+      if (sort !== "descending") failures.push(`index (${scheme}): two presses of Enter on the Plan header sort ${sort}, not descending`);
+      if (!page.url().includes("sort=0-desc")) failures.push(`index (${scheme}): the sort is not in the address: ${page.url()}`);
       await page.locator("#plans tbody tr:not([hidden]) .plan-link").first().click();
       await page.waitForLoadState("load");
       await page.goBack({ waitUntil: "networkidle" });
@@ -140,28 +168,27 @@ try {
         rows: Array.from(document.querySelectorAll("#plans tbody tr")).filter((r) => !r.hidden).length,
         sort: document.querySelector("#plans thead th").getAttribute("aria-sort") }));
       if (back.q !== word || back.rows !== shown || back.sort !== "descending") {
-        failures.push(`index after Back: search "${back.q}", ${back.rows} plans, sort ${back.sort}; expected "${word}", ${shown}, descending`);
+        failures.push(`index after Back (${scheme}): search "${back.q}", ${back.rows} plans, sort ${back.sort}; expected "${word}", ${shown}, descending`);
       }
       // On page 2, a filter shows the plans of every page, and clearing it brings the page back.
       if (pages.includes("page/2/index.html")) {
-        await page.goto(origin + "page/2/index.html", { waitUntil: "load" });
+        await page.goto(root + "page/2/index.html", { waitUntil: "load" });
         const own = await visible();
         const status = await page.evaluate(() => document.querySelector("#plans tbody tr").getAttribute("data-status"));
         await page.selectOption("#f-status", status);
         await page.waitForLoadState("networkidle");
-        const everywhere = await page.evaluate(async (status) =>
-          (await (await fetch("../../plans.json")).json()).plans.filter((p) => p.summary.status === status).length, status);
+        const everywhere = plansJson.plans.filter((p) => p.summary.status === status).length;
         const filtered = await visible();
-        if (filtered !== everywhere) failures.push(`page 2: the status filter shows ${filtered} plans, not the ${everywhere} of every page`);
-        if (await page.locator("#pager").isVisible()) failures.push("page 2: the pager stays while a filter shows every page");
+        if (filtered !== everywhere) failures.push(`page 2 (${scheme}): the status filter shows ${filtered} plans, not the ${everywhere} of every page`);
+        if (await page.locator("#pager").isVisible()) failures.push(`page 2 (${scheme}): the pager stays while a filter shows every page`);
         await page.selectOption("#f-status", "");
         const again = await visible();
-        if (again !== own) failures.push(`page 2: clearing the filter shows ${again} plans, not the page's ${own}`);
+        if (again !== own) failures.push(`page 2 (${scheme}): clearing the filter shows ${again} plans, not the page's ${own}`);
       }
     } catch (e) {
-      failures.push(`index (search, sort, Back): ${e.message.split("\n")[0]}`);
+      failures.push(`index (search, sort, Back; ${scheme}): ${e.message.split("\n")[0]}`);
     }
-    for (const e of errors) failures.push(`index (search, sort, Back): browser console: ${e}`);
+    for (const e of errors) failures.push(`index (search, sort, Back; ${scheme}): browser console: ${e}`);
     await context.close();
   }
 

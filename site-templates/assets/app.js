@@ -284,8 +284,25 @@
         return ("0" + b.toString(16)).slice(-2);
       }).join("");
     }
+    // Each data file has a script twin (`….js`) that hands its data to `planbookData`: a page
+    // opened from disk (`file://`) may not fetch a file, but it may load a script.
+    var waiting = {};
+    function settle(path, data) {
+      var done = waiting[path] || [];
+      delete waiting[path];
+      done.forEach(function (resolve) { resolve(data); });
+    }
+    window.planbookData = settle;
     function getJson(path) {
-      return fetch(base + path).then(function (r) { return r.ok ? r.json() : null; });
+      return new Promise(function (resolve) {
+        if (waiting[path]) { waiting[path].push(resolve); return; }
+        waiting[path] = [resolve];
+        var script = document.createElement("script");
+        script.src = base + path.replace(/\.json$/, ".js");
+        script.onload = function () { script.remove(); settle(path, null); };
+        script.onerror = function () { script.remove(); settle(path, null); };
+        document.head.appendChild(script);
+      });
     }
     function terms() { return q ? q.value.toLowerCase().split(/\s+/).filter(Boolean) : []; }
 

@@ -381,9 +381,9 @@ impl Site {
     /// the positions of the plans that use it in that list.
     pub(crate) fn write_search(&self, staging: &output::Staging) -> Result<(), Error> {
         let ids: Vec<&str> = self.plans.iter().map(|p| p.summary.id.as_str()).collect();
-        staging.write(
+        staging.write_data(
             "search/ids.json",
-            serde_json::to_string(&ids).unwrap_or_default().as_bytes(),
+            &serde_json::to_string(&ids).unwrap_or_default(),
         )?;
         // A streamed build gathered the words as it read the plans; `serve` keeps each plan's.
         let gathered;
@@ -404,15 +404,19 @@ impl Site {
             format!("{hex}.json")
         };
         parts.par_iter().try_for_each(|(prefix, words)| {
-            staging.write(
+            staging.write_data(
                 &format!("search/{}", name(prefix)),
-                serde_json::to_string(words).unwrap_or_default().as_bytes(),
+                &serde_json::to_string(words).unwrap_or_default(),
             )
         })?;
         // After an edit (`serve`), a part whose words are all gone would still find them.
         let written: std::collections::HashSet<String> = parts.keys().map(|p| name(p)).collect();
         staging.remove_stale("search", &|file| {
-            file == "ids.json" || written.contains(file)
+            let json = match file.strip_suffix(".js") {
+                Some(stem) => format!("{stem}.json"),
+                None => file.to_string(),
+            };
+            json == "ids.json" || written.contains(&json)
         })
     }
 
@@ -424,14 +428,15 @@ impl Site {
         let chunks: Vec<&[&PlanSummary]> = summaries.chunks(LISTING_PART).collect();
         chunks.par_iter().enumerate().try_for_each(|(i, chunk)| {
             let part = listing_part(chunk, &self.urls());
-            staging.write(
+            staging.write_data(
                 &format!("listing/{i}.json"),
-                serde_json::to_string(&part).unwrap_or_default().as_bytes(),
+                &serde_json::to_string(&part).unwrap_or_default(),
             )
         })?;
         let written = chunks.len();
         staging.remove_stale("listing", &|file| {
             file.strip_suffix(".json")
+                .or_else(|| file.strip_suffix(".js"))
                 .and_then(|n| n.parse::<usize>().ok())
                 .is_some_and(|n| n < written)
         })

@@ -153,6 +153,16 @@ impl Staging {
     }
 
     /// Writes `bytes` at `relative` (a `/`-separated path made only of plain names).
+    /// Writes a data file the site's pages read, `relative` (`….json`), and its twin `….js`,
+    /// the same data handed to `planbookData(relative, …)`: a page opened from disk
+    /// (`file://`) may not fetch a file, but it may load a script.
+    pub(crate) fn write_data(&self, relative: &str, json: &str) -> Result<(), Error> {
+        self.write(relative, json.as_bytes())?;
+        let script_path = format!("{}.js", relative.strip_suffix(".json").unwrap_or(relative));
+        let name = serde_json::to_string(relative).unwrap_or_default();
+        self.write(&script_path, format!("planbookData({name},{json});\n").as_bytes())
+    }
+
     pub(crate) fn write(&self, relative: &str, bytes: &[u8]) -> Result<(), Error> {
         let path = self.path_of(relative)?;
         let parent = path.parent().unwrap_or(&self.out);
