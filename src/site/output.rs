@@ -160,7 +160,10 @@ impl Staging {
         self.write(relative, json.as_bytes())?;
         let script_path = format!("{}.js", relative.strip_suffix(".json").unwrap_or(relative));
         let name = serde_json::to_string(relative).unwrap_or_default();
-        self.write(&script_path, format!("planbookData({name},{json});\n").as_bytes())
+        self.write(
+            &script_path,
+            format!("planbookData({name},{json});\n").as_bytes(),
+        )
     }
 
     pub(crate) fn write(&self, relative: &str, bytes: &[u8]) -> Result<(), Error> {
