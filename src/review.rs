@@ -232,13 +232,13 @@ fn identity_changes(
     base: &str,
     head: Option<&str>,
 ) -> Result<Vec<IdentityChange>, Error> {
-    let people_path = repo.config.people.clone();
     let config_path = Path::new(crate::repo::CONFIG_FILE);
     let read = |rev: Option<&str>, path: &Path| file_at(repo, git, prefix, rev, path);
-    let people = |rev: Option<&str>| -> Result<(People, String), Error> {
-        let text = read(rev, &people_path)?.unwrap_or_default();
+    // Each side's people are where that side's configuration puts them.
+    let people = |rev: Option<&str>, path: &Path| -> Result<(People, String), Error> {
+        let text = read(rev, path)?.unwrap_or_default();
         // An unreadable side compares as empty: `check` reports the file itself.
-        Ok((People::parse(&text, &people_path).unwrap_or_default(), text))
+        Ok((People::parse(&text, path).unwrap_or_default(), text))
     };
     let config = |rev: Option<&str>| -> Result<(crate::config::Config, Option<String>), Error> {
         let text = read(rev, config_path)?;
@@ -248,10 +248,11 @@ fn identity_changes(
             .unwrap_or_default();
         Ok((config, text))
     };
-    let (base_people, _) = people(Some(base))?;
-    let (head_people, head_text) = people(head)?;
     let (base_config, _) = config(Some(base))?;
     let (head_config, head_config_text) = config(head)?;
+    let people_path = head_config.people.clone();
+    let (base_people, _) = people(Some(base), &base_config.people)?;
+    let (head_people, head_text) = people(head, &people_path)?;
     use crate::history::trust::Side;
     Ok(crate::check::history::identity_findings(
         Side {

@@ -87,17 +87,6 @@ impl Trust {
                 })?;
             Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
         };
-        let people_path = repo.config.people.clone();
-        let base_people_text = at_base(&people_path)?.unwrap_or_default();
-        let base_people = People::parse(&base_people_text, &people_path).map_err(|e| {
-            Error::usage(
-                format!("people.yaml at {base} cannot be read: {e}"),
-                Some(
-                    "verification takes people from the base revision; fix people.yaml there first"
-                        .to_string(),
-                ),
-            )
-        })?;
         // The configuration file at the base: the same file, when it is in the repository.
         let config_path = match config_file {
             Some(file) => file
@@ -125,7 +114,24 @@ impl Trust {
                 ));
             }
         };
+        // People as the base names them, where the base's configuration puts them (a change
+        // that moves people.yaml is read against the base's file, not its own).
+        let base_people_path = base_config.people.clone();
+        let base_people_text = at_base(&base_people_path)?.unwrap_or_default();
+        let base_people = People::parse(&base_people_text, &base_people_path).map_err(|e| {
+            Error::usage(
+                format!(
+                    "{} at {base} cannot be read: {e}",
+                    base_people_path.display()
+                ),
+                Some(
+                    "verification takes people from the base revision; fix it there first"
+                        .to_string(),
+                ),
+            )
+        })?;
         let base_policy = base_config.signoff.clone();
+        let people_path = repo.config.people.clone();
         let people_text = read_text(&repo.root.join(&people_path))?;
         let config_path = config_path.unwrap_or_else(|| crate::repo::CONFIG_FILE.into());
         let config_text = std::fs::read_to_string(repo.root.join(&config_path)).ok();
@@ -156,7 +162,7 @@ impl Trust {
         let keyring = keyring(
             &base_people,
             &base_people_text,
-            &people_path,
+            &base_people_path,
             &repo.root,
             Some(&read_at_base),
         )?;

@@ -1452,3 +1452,23 @@ fn a_folder_review_counts_only_at_or_after_the_commit_that_added_the_signoff() {
     let squashed = "0123456789abcdef0123456789abcdef01234567";
     assert_eq!(with(squashed), (0, String::new(), Value::from("review")));
 }
+
+/// A change that moves people.yaml (and points planbook.toml at the new file) is judged with
+/// the people of the base's own file: a genuine sign-off still verifies, and the move itself
+/// is the one identity change reported.
+#[test]
+fn moving_people_yaml_is_judged_against_the_base_file() {
+    let repo = base_repo();
+    repo.git(&["tag", "base"]);
+    repo.git(&["mv", "people.yaml", "team.yaml"]);
+    repo.write(
+        "planbook.toml",
+        "people = \"team.yaml\"\n\n[signoff]\ntrusted_committers = [\"merge-bot@example.com\"]\n",
+    );
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    repo.commit("Move people, approve", BEN, "2026-01-06T09:00:00+00:00");
+    let (code, found) = check(&repo, &["--base", "base"]);
+    assert_eq!(code, 1, "{found:?}");
+    assert_eq!(rules(&found), ["identity-change"], "{found:?}");
+    assert!(!found[0].1.contains("adds"), "{found:?}");
+}
