@@ -65,6 +65,8 @@ pub(crate) fn trailers(message: &str) -> Vec<Trailer> {
         let Some((key, value)) = line.split_once(':') else {
             return Vec::new();
         };
+        // As git reads trailers: spaces may stand between the key and its colon.
+        let key = key.trim_end_matches([' ', '\t']);
         let valid_key =
             !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
         if !valid_key {
@@ -133,6 +135,14 @@ mod tests {
         assert_eq!(angle_email("marta@x.com"), None);
         assert_eq!(angle_email("<marta@x.com>"), None);
         assert!(trailers("Subject only").is_empty());
+        assert_eq!(
+            trailers("Approve\n\nApproved-by : Marta Keller <marta@x.com>\n")[0],
+            Trailer {
+                key: "Approved-by".into(),
+                value: "Marta Keller <marta@x.com>".into()
+            }
+        );
+        assert!(trailers("Approve\n\nApproved by: Marta Keller <marta@x.com>\n").is_empty());
         assert!(
             trailers("Subject\n\nJust a body: with a colon, and more words\nsecond line")
                 .is_empty()
