@@ -211,8 +211,24 @@ fn signoffs(settings: &Settings, file: &PlanFile, records: &[SignoffRecord], f: 
                         ),
                         None => String::new(),
                     };
+                    // What its signature says, when it says something.
+                    use crate::history::signature::SignatureStatus;
+                    let signature = &by.signature;
+                    let signed = match (signature.status, signature.person.as_deref()) {
+                        (SignatureStatus::Bad, _) => {
+                            "; its signature does not verify (the commit was altered after it was signed, or signed for another use)".to_string()
+                        }
+                        (SignatureStatus::Good, Some(other)) if other != person => format!(
+                            "; it is signed with a key of {}, not of {name}",
+                            trust.people.name(other)
+                        ),
+                        (SignatureStatus::UnknownKey, _) => {
+                            "; it is signed with a key that is nobody's in people.yaml".to_string()
+                        }
+                        _ => String::new(),
+                    };
                     format!(
-                        "the sign-off by `{person}` ({name}) was added in {} by {} <{}>{committer}, with no evidence that {name} gave it{found}",
+                        "the sign-off by `{person}` ({name}) was added in {} by {} <{}>{committer}, with no evidence that {name} gave it{found}{signed}",
                         signoff::short(commit),
                         by.author.name,
                         by.author.email

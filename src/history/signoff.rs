@@ -96,6 +96,8 @@ pub(crate) struct AddedBy {
     pub(crate) pr: Option<u64>,
     /// The key that signed it, when the signature is good.
     pub(crate) key: Option<String>,
+    /// Its signature, whoever made it (for messages: a bad one, or another person's).
+    pub(crate) signature: crate::history::signature::Signature,
 }
 
 /// Where a sign-off the plan carries stands, all things weighed.
@@ -199,6 +201,7 @@ pub(crate) fn assess(
                 shown_committer: revision.committer.clone(),
                 pr: commit.pr,
                 key,
+                signature: s.clone(),
             });
             record
         })

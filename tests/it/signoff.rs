@@ -290,6 +290,12 @@ fn an_ssh_signature_by_the_signers_key_counts_and_anyone_elses_does_not() {
     let (code, found) = check(&repo, &[]);
     assert_eq!(code, 1);
     assert_eq!(rules(&found), ["signoff-unverified"], "{found:?}");
+    assert!(
+        found[0]
+            .1
+            .contains("it is signed with a key of Ana Lima, not of Ben Ode"),
+        "{found:?}"
+    );
     let json = log(&repo, &[]);
     let signature = &json["plans"][0]["revisions"][0]["signature"];
     assert_eq!(signature["status"], "good");
@@ -306,7 +312,12 @@ fn an_ssh_signature_by_the_signers_key_counts_and_anyone_elses_does_not() {
         json["plans"][0]["revisions"][0]["signature"]["status"],
         "unknown_key"
     );
-    assert_eq!(rules(&check(&repo, &[]).1), ["signoff-unverified"]);
+    let found = check(&repo, &[]).1;
+    assert_eq!(rules(&found), ["signoff-unverified"]);
+    assert!(
+        found[0].1.contains("a key that is nobody's in people.yaml"),
+        "{found:?}"
+    );
 }
 
 #[test]
