@@ -142,9 +142,9 @@ pub(crate) struct BuildArgs {
     /// always relative
     #[arg(long, value_name = "URL")]
     pub(crate) site_url: Option<String>,
-    /// Kept for existing scripts: an absolute URL is taken as --site-url; a path is no longer
-    /// needed, since every link is relative
-    #[arg(long, value_name = "URL", hide = true)]
+    /// The same as --site-url (an absolute URL); a path is not needed, since every link is
+    /// relative
+    #[arg(long, value_name = "URL")]
     pub(crate) base_url: Option<String>,
     /// Also publish plans marked `visibility: restricted`
     #[arg(long)]
@@ -152,10 +152,10 @@ pub(crate) struct BuildArgs {
     /// The date the site is built as of, for days to reassessment (YYYY-MM-DD; default today)
     #[arg(long, value_name = "DATE")]
     pub(crate) as_of: Option<String>,
-    /// Pull-request reviews that count as sign-off evidence: a JSON file of the reviews of
-    /// the change under --base, or a folder of `<number>.json` files, one per pull request
-    /// (GitHub's "list reviews for a pull request" response)
-    #[arg(long, value_name = "PATH")]
+    /// Pull-request reviews that count as sign-off evidence: a folder of `<number>.json`
+    /// files, one per pull request (GitHub's "list reviews for a pull request" response; a
+    /// single file of one change's reviews is for `check --base`)
+    #[arg(long, value_name = "DIR")]
     pub(crate) reviews: Option<PathBuf>,
 }
 
@@ -164,10 +164,10 @@ pub(crate) struct ServeArgs {
     /// The port to listen on (0 picks a free one)
     #[arg(long, default_value_t = 3000)]
     pub(crate) port: u16,
-    /// Pull-request reviews that count as sign-off evidence: a JSON file of the reviews of
-    /// the change under --base, or a folder of `<number>.json` files, one per pull request
-    /// (GitHub's "list reviews for a pull request" response)
-    #[arg(long, value_name = "PATH")]
+    /// Pull-request reviews that count as sign-off evidence: a folder of `<number>.json`
+    /// files, one per pull request (GitHub's "list reviews for a pull request" response; a
+    /// single file of one change's reviews is for `check --base`)
+    #[arg(long, value_name = "DIR")]
     pub(crate) reviews: Option<PathBuf>,
 }
 
@@ -187,10 +187,10 @@ pub(crate) struct LogArgs {
     /// time (RFC 3339, compared as an instant)
     #[arg(long, value_name = "DATE")]
     pub(crate) until: Option<String>,
-    /// Pull-request reviews that count as sign-off evidence: a JSON file of the reviews of
-    /// the change under --base, or a folder of `<number>.json` files, one per pull request
-    /// (GitHub's "list reviews for a pull request" response)
-    #[arg(long, value_name = "PATH")]
+    /// Pull-request reviews that count as sign-off evidence: a folder of `<number>.json`
+    /// files, one per pull request (GitHub's "list reviews for a pull request" response; a
+    /// single file of one change's reviews is for `check --base`)
+    #[arg(long, value_name = "DIR")]
     pub(crate) reviews: Option<PathBuf>,
 }
 

@@ -389,7 +389,7 @@ pub(crate) fn target_vs_expected(s: &Subject, f: &mut Findings) {
                     number(target),
                     number(expected)
                 ),
-                Some("raise the target, or explain under `Current performance vs expectations` why this period stops short".to_string()),
+                Some("raise the target; or, when leadership agrees this period stops short, say why under `Current performance vs expectations` and waive the finding for this plan (`waivers:` with `rule: target-vs-expected`, a reason and who agreed)".to_string()),
             );
         }
     }
