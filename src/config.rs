@@ -188,13 +188,30 @@ impl Config {
 
     /// Parses config text; `path` is only for messages.
     pub(crate) fn parse(text: &str, path: &Path) -> Result<Config, Error> {
+        /// serde's words for what it expected, as a person would say them (`expected usize`
+        /// names a Rust type).
+        fn plain_types(message: &str) -> String {
+            let mut out = message.to_string();
+            for (rust, plain) in [
+                ("expected usize", "expected a whole number, 0 or more"),
+                ("expected u64", "expected a whole number, 0 or more"),
+                ("expected u32", "expected a whole number, 0 or more"),
+                ("expected u16", "expected a whole number, 0 or more"),
+                ("expected u8", "expected a whole number, 0 or more"),
+                ("expected i64", "expected a whole number"),
+                ("expected f64", "expected a number"),
+            ] {
+                out = out.replace(rust, plain);
+            }
+            out
+        }
         let config: Config = toml::from_str(text).map_err(|e| {
             let (line, column) = e.span().map_or((1, 1), |s| line_column(text, s.start));
             Error::Config {
                 path: path.to_path_buf(),
                 line,
                 column,
-                message: e.message().trim().to_string(),
+                message: plain_types(e.message().trim()),
                 help: "see the configuration section of the README for every key and its default"
                     .into(),
             }
@@ -328,6 +345,20 @@ mod tests {
             config.signoff.required_roles,
             vec!["leadership".to_string()]
         );
+    }
+
+    #[test]
+    fn a_negative_count_is_refused_in_words_not_rust_types() {
+        let err = Config::parse("[signoff]\nmin = -1\n", Path::new("planbook.toml")).unwrap_err();
+        let Error::Config { message, line, .. } = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(line, 2);
+        assert!(
+            message.contains("expected a whole number, 0 or more"),
+            "{message}"
+        );
+        assert!(!message.contains("usize"), "{message}");
     }
 
     #[test]
