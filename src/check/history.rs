@@ -247,6 +247,9 @@ fn signoffs(settings: &Settings, file: &PlanFile, records: &[SignoffRecord], f: 
         }
         if record.stale {
             let since = match (&record.stale_since, &record.stale_by) {
+                (Some(commit), _) if commit == crate::history::WORKING_TREE => {
+                    " in uncommitted changes".to_string()
+                }
                 (Some(commit), Some(by)) => {
                     format!(" since {} by {}", signoff::short(commit), by.name)
                 }

@@ -1483,3 +1483,25 @@ fn moving_people_yaml_is_judged_against_the_base_file() {
     assert_eq!(rules(&found), ["identity-change"], "{found:?}");
     assert!(!found[0].1.contains("adds"), "{found:?}");
 }
+
+/// A covered field changed in the work tree makes the sign-off stale, and the message says
+/// the change is uncommitted.
+#[test]
+fn an_uncommitted_change_to_a_covered_field_is_named_as_uncommitted() {
+    let repo = base_repo();
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    repo.commit("Approve", BEN, "2026-01-06T09:00:00+00:00");
+    repo.edit_plan("alpha.md", "target: 500000", "target: 450000");
+    let (code, found) = check(&repo, &[]);
+    assert_eq!(code, 1);
+    let stale: Vec<&String> = found
+        .iter()
+        .filter(|(rule, _)| rule == "signoff-stale")
+        .map(|(_, message)| message)
+        .collect();
+    assert_eq!(stale.len(), 1, "{found:?}");
+    assert!(
+        stale[0].contains("metrics changed in uncommitted changes, after it was given in commit"),
+        "{stale:?}"
+    );
+}
