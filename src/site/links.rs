@@ -73,7 +73,8 @@ pub(crate) fn relative_links(html: &str, file: &str) -> String {
 }
 
 /// A relative link in a plan body, made to work on the site: plan files become plan pages;
-/// other repository files point at the repository's web view when it is known.
+/// other repository files point at the repository's web view when it is known. An empty
+/// address (a file the site cannot link to) makes the link plain text.
 pub(crate) fn rewrite_link(
     dest: &str,
     dir: &Path,
@@ -81,17 +82,18 @@ pub(crate) fn rewrite_link(
     urls: &Urls,
     repo_url: Option<&str>,
 ) -> Option<String> {
-    let crate::plan::body::LinkTarget::Repository { path, fragment } =
-        crate::plan::body::link_target(dir, dest)
-    else {
-        return None;
+    let (path, fragment) = match crate::plan::body::link_target(dir, dest) {
+        crate::plan::body::LinkTarget::Repository { path, fragment } => (path, fragment),
+        // Out of the repository, nothing on the site or the forge is there: plain text.
+        crate::plan::body::LinkTarget::OutsideRepository => return Some(String::new()),
+        crate::plan::body::LinkTarget::Elsewhere => return None,
     };
     let target = crate::diagnostic::display_path(&path);
     if let Some(id) = plans.get(&target) {
         return Some(format!("{}{fragment}", urls.plan(id)));
     }
     // A file of the repository that is not on the site: on the forge when its address is
-    // known, else the link goes nowhere rather than to a page that does not exist.
+    // known, else plain text rather than a link to a page that does not exist.
     Some(repo_url.map_or_else(String::new, |u| {
         format!("{u}/blob/HEAD/{}{fragment}", target.replace(' ', "%20"))
     }))

@@ -84,6 +84,11 @@ pub(crate) fn render(markdown: &str, rewrite: &dyn Fn(&str) -> Option<String>) -
         if let Some(Event::Start(Tag::Link { dest_url, .. })) = events.get_mut(i)
             && let Some(new) = rewrite(dest_url)
         {
+            if new.is_empty() {
+                // Nowhere to go on the site: the link's text stays, without the link.
+                unlink(&mut events, i);
+                continue;
+            }
             *dest_url = CowStr::from(new);
         }
         i += 1;
@@ -212,6 +217,30 @@ impl Anchors {
             }
         }
     }
+}
+
+/// Removes the link that starts at `events[start]`, keeping what it holds: its start and the
+/// end that matches it (links do not nest, but a link's text may hold other markup).
+fn unlink(events: &mut Vec<Event>, start: usize) {
+    let mut depth = 0usize;
+    let mut end = None;
+    for (j, event) in events.iter().enumerate().skip(start) {
+        match event {
+            Event::Start(Tag::Link { .. }) => depth += 1,
+            Event::End(TagEnd::Link) => {
+                depth -= 1;
+                if depth == 0 {
+                    end = Some(j);
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(end) = end {
+        events.remove(end);
+    }
+    events.remove(start);
 }
 
 /// Removes everything a plan must not put on the site: scripts, event handlers, styles,

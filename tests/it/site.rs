@@ -308,6 +308,18 @@ fn links_resolve_like_the_broken_link_rule() {
         page.contains("href=\"../../plans/beta-plan/index.html#s-summary\""),
         "the link leads to the plan's page"
     );
+    // A file of the repository that is not on the site (no forge address known), and a path
+    // out of the repository: their text stays, without a link that leads nowhere.
+    repo.write("docs/analysis.md", "# Analysis\n");
+    repo.edit_plan(
+        "emea/alpha.md",
+        "## Activities\n\n",
+        "## Activities\n\nRead [the analysis](../../docs/analysis.md) and [this](../../../../etc/passwd).\n\n",
+    );
+    assert_eq!(build(&repo, &[]).code, 0);
+    let page = decoded(&repo.read("site/plans/alpha/index.html"));
+    assert!(page.contains("Read the analysis and this."), "{page}");
+    assert!(!page.contains("href=\"\"") && !page.contains("etc/passwd"));
 }
 
 /// Every `href` and `src` of every page, with the page it is on.
