@@ -152,12 +152,27 @@ pub(crate) struct Scope {
     pub(crate) segment: Option<String>,
 }
 
+/// Whether a text carries its own direction controls (embeddings, overrides, isolates), which
+/// shown beside other text could reverse it.
+pub(crate) fn sets_direction(text: &str) -> bool {
+    text.contains(|c| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+}
+
 impl Scope {
-    /// What the plan covers in one line: "EMEA · Nordics · mid-market".
+    /// What the plan covers in one line: "EMEA · Nordics · mid-market". A part that carries
+    /// its own direction controls is isolated (first-strong isolate … pop isolate), so that a
+    /// right-to-left override in one part cannot reverse the next.
     pub(crate) fn line(&self) -> String {
         [&self.region, &self.territory, &self.segment, &self.role]
             .iter()
             .filter_map(|s| s.as_deref())
+            .map(|part| {
+                if sets_direction(part) {
+                    format!("\u{2068}{part}\u{2069}")
+                } else {
+                    part.to_string()
+                }
+            })
             .collect::<Vec<_>>()
             .join(" · ")
     }

@@ -74,6 +74,20 @@ pub(crate) fn environment(root: &Path) -> Result<Environment<'static>, Error> {
                 .write_str(&crate::xml::escape(&text))
                 .map_err(minijinja::Error::from);
         }
+        // A text that carries its own direction controls (an override, an embedding) is set
+        // apart from what follows it, so that a right-to-left override in one field cannot
+        // reverse the next one on the same line (first-strong isolate … pop isolate, which
+        // also closes every embedding opened inside it).
+        if matches!(state.auto_escape(), minijinja::AutoEscape::Html)
+            && !value.is_safe()
+            && value
+                .as_str()
+                .is_some_and(crate::plan::model::sets_direction)
+        {
+            out.write_str("\u{2068}").map_err(minijinja::Error::from)?;
+            minijinja::escape_formatter(out, state, value)?;
+            return out.write_str("\u{2069}").map_err(minijinja::Error::from);
+        }
         minijinja::escape_formatter(out, state, value)
     });
     let dir = root.join("site-templates");
@@ -136,6 +150,29 @@ pub(crate) fn template_error(dir: &Path, e: &minijinja::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A value that carries its own direction controls is isolated from what follows it; one
+    /// without them is written as it is, escaped.
+    #[test]
+    fn a_value_with_direction_controls_is_isolated() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut env = environment(dir.path()).unwrap();
+        env.add_template_owned("t.html", "{{ a }} · {{ b }}".to_string())
+            .unwrap();
+        let out = env
+            .get_template("t.html")
+            .unwrap()
+            .render(minijinja::context! { a => "x\u{202e}<y>", b => "z" })
+            .unwrap();
+        assert_eq!(out, "\u{2068}x\u{202e}&lt;y&gt;\u{2069} · z");
+        let scope = crate::plan::model::Scope {
+            region: Some("EMEA".into()),
+            territory: Some("\u{202e}abc".into()),
+            role: Some("AE".into()),
+            ..Default::default()
+        };
+        assert_eq!(scope.line(), "EMEA · \u{2068}\u{202e}abc\u{2069} · AE");
+    }
 
     /// The built-in templates, or copies of them, never show a summary's chart; any template
     /// of the repository's own could.
