@@ -80,9 +80,21 @@ pub(crate) fn run(ctx: &Context, dir: Option<&Path>) -> Result<ExitStatus, Error
         for (path, _) in &files {
             out.push_str(&format!("  {path}\n"));
         }
-        out.push_str(
-            "\nNext:\n  1. Replace the people in people.yaml with your team, and the team in .github/CODEOWNERS.\n  2. `planbook new ID --owner YOU` for each plan; `planbook check` before you push.\n  3. Give each leader who approves plans their `github:` login in people.yaml: their approving pull-request review is their sign-off.\n  4. Turn on GitHub Pages (Source: GitHub Actions) to publish the site from main.\n",
-        );
+        out.push_str("\nNext:\n");
+        let mut steps = Vec::new();
+        // The audit trail and sign-off evidence are read from git: say so where there is none.
+        if matches!(crate::git::discover(&root), Ok(None)) {
+            steps.push("`git init`, then `git add -A && git commit -m \"Start the plans repository\"`: the audit trail and sign-offs are read from git's history.".to_string());
+        }
+        steps.extend([
+            "Replace the people in people.yaml with your team, and the team in .github/CODEOWNERS.".to_string(),
+            "`planbook new ID --owner YOU` for each plan; `planbook check` before you push.".to_string(),
+            "Give each leader who approves plans their `github:` login in people.yaml: their approving pull-request review is their sign-off.".to_string(),
+            "Turn on GitHub Pages (Source: GitHub Actions) to publish the site from main.".to_string(),
+        ]);
+        for (i, step) in steps.iter().enumerate() {
+            out.push_str(&format!("  {}. {step}\n", i + 1));
+        }
         cmd::print(&out)?;
     }
     Ok(ExitStatus::Success)

@@ -12,6 +12,12 @@ fn init_scaffolds_a_repository_that_passes_check() {
     let dir = tempfile::tempdir().unwrap();
     let out = common::run_in(dir.path(), &["init", "plans-repo"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
+    // Outside git, the first step is to start its history; inside, it is not said.
+    assert!(out.stdout.contains("  1. `git init`"), "{}", out.stdout);
+    let in_git = TestRepo::bare();
+    let again = common::run_in(in_git.path(), &["init"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(!again.stdout.contains("`git init`"), "{}", again.stdout);
     let root = dir.path().join("plans-repo");
     for file in [
         "planbook.toml",
