@@ -202,6 +202,7 @@ impl Audit {
             });
         };
         let root_in_workdir = crate::git::root_in_workdir(&git, &repo.root);
+        linked_plans_folder(repo)?;
         let plans = root_in_workdir.join(&repo.config.plans_dir);
         let shallow = git.is_shallow();
         let partial = is_partial(&git);
@@ -886,6 +887,36 @@ impl Audit {
 }
 
 /// A blob's text (not UTF-8: read lossily, as a snapshot is); `None` when it is missing.
+/// A plans folder reached through a link (`plans -> teams/plans`): git stores its plans
+/// under the folder the link leads to, so their history is read there, and the plans folder
+/// must name it. An error that says so, never an audit trail with no revisions.
+fn linked_plans_folder(repo: &Repo) -> Result<(), Error> {
+    let mut at = repo.root.clone();
+    for part in repo.config.plans_dir.components() {
+        at.push(part);
+        if at
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
+        {
+            let real = at.canonicalize().map_err(|e| Error::io(&at, e))?;
+            let inside = real.strip_prefix(&repo.root).unwrap_or(&real).to_path_buf();
+            return Err(Error::usage(
+                format!(
+                    "the plans folder {} is reached through a link to {}: git keeps its plans' history under {}",
+                    repo.config.plans_dir.display(),
+                    inside.display(),
+                    inside.display()
+                ),
+                Some(format!(
+                    "set `plans_dir = \"{}\"` in planbook.toml",
+                    crate::diagnostic::display_path(&inside)
+                )),
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn blob_text(git: &Repository, blob: &str) -> Option<String> {
     crate::git::read_blob(git, blob).map(lossy)
 }

@@ -852,3 +852,26 @@ fn an_octopus_merge_credits_every_branch_it_brings_in() {
         assert_eq!(edit["pr"], 30, "{}: {edit}", plan["id"]);
     }
 }
+
+/// A plans folder reached through a link has its plans' history under the folder the link
+/// leads to: planbook says so and what to set, rather than showing no revisions.
+#[cfg(unix)]
+#[test]
+fn a_plans_folder_reached_through_a_link_is_named_for_what_it_is() {
+    let repo = TestRepo::bare();
+    repo.write("people.yaml", common::PEOPLE);
+    repo.write("teams/plans/alpha.md", valid_plan("alpha"));
+    std::os::unix::fs::symlink("teams/plans", repo.path().join("plans")).unwrap();
+    repo.commit("Plans", ANA, "2026-01-05T09:00:00+00:00");
+    let out = repo.run(&["log", "--format", "json"]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(
+        out.stderr.contains("reached through a link to teams/plans")
+            && out.stderr.contains("plans_dir = \"teams/plans\""),
+        "{}",
+        out.stderr
+    );
+    repo.write("planbook.toml", "plans_dir = \"teams/plans\"\n");
+    let json = log_json(&repo, &[]);
+    assert_eq!(json["plans"][0]["revisions"][0]["summary"], "Plans");
+}
