@@ -206,12 +206,28 @@ impl Audit {
         let plans = root_in_workdir.join(&repo.config.plans_dir);
         let shallow = git.is_shallow();
         let partial = is_partial(&git);
-        // `None` in a repository without commits yet.
-        let head = git
-            .head()
-            .ok()
-            .and_then(|h| h.peel_to_commit().ok())
-            .map(|c| c.id());
+        // `None` in a repository without commits yet; a HEAD whose commit cannot be read (its
+        // objects deleted, an alternates folder gone) is an error, never "no commits".
+        let head = match git.head() {
+            Ok(reference) => Some(reference.peel_to_commit().map(|c| c.id()).map_err(|e| {
+                Error::Git {
+                    message: format!(
+                        "HEAD's commit cannot be read: {} (objects are missing, or a folder of objects it borrows from, named in .git/objects/info/alternates, is gone)",
+                        e.message()
+                    ),
+                    help: Some("run `git fsck`; a clone made with `--shared` or `--reference` needs the repository it borrows from (`git repack -a -d` makes it stand alone)".to_string()),
+                }
+            })?),
+            Err(e)
+                if matches!(
+                    e.code(),
+                    git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound
+                ) =>
+            {
+                None
+            }
+            Err(e) => return Err(git_error(e)),
+        };
         let covers = repo.config.signoff.covers.clone();
         // What is cached depends on the fields digested: another `covers`, another cache.
         let mut cache = cache::Cache::load(git.path(), &plans, &covers);

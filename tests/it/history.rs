@@ -875,3 +875,35 @@ fn a_plans_folder_reached_through_a_link_is_named_for_what_it_is() {
     let json = log_json(&repo, &[]);
     assert_eq!(json["plans"][0]["revisions"][0]["summary"], "Plans");
 }
+
+/// A clone whose objects are gone (it borrowed them from a repository since deleted) is an
+/// error that says so, never a history with nothing committed.
+#[test]
+fn a_clone_whose_objects_are_gone_is_an_error_not_an_empty_history() {
+    let repo = story();
+    let outside = tempfile::tempdir().unwrap();
+    let source = outside.path().join("source");
+    let clone = outside.path().join("clone");
+    repo.git(&["clone", "-q", ".", source.to_str().unwrap()]);
+    repo.git(&[
+        "clone",
+        "-q",
+        "--shared",
+        source.to_str().unwrap(),
+        clone.to_str().unwrap(),
+    ]);
+    std::fs::remove_dir_all(&source).unwrap();
+    for args in [
+        &["log", "--format", "json"][..],
+        &["check", "--as-of", "2026-03-01"],
+    ] {
+        let out = common::run_in(&clone, args);
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stdout);
+        assert!(
+            out.stderr.contains("HEAD's commit cannot be read")
+                && out.stderr.contains("alternates"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+}
