@@ -185,16 +185,24 @@ fn signoffs(settings: &Settings, file: &PlanFile, records: &[SignoffRecord], f: 
         let person = record.person.as_str();
         let name = people.name(person);
         // Under `--base`, a sign-off the change did not add was judged with its own change.
-        let judged_before = match (&trust.change, &record.added_in) {
-            (Some(change), Some(commit)) => !change.contains(commit),
-            _ => false,
-        };
+        // A sign-off withdrawn since is judged whatever the change: what brought it back is
+        // not known to be older than the change.
+        let judged_before = record.withdrawn_in.is_none()
+            && match (&trust.change, &record.added_in) {
+                (Some(change), Some(commit)) => !change.contains(commit),
+                _ => false,
+            };
         if !record.verified(&trust.policy) && !judged_before {
-            let message = match &record.added_by {
-                None => format!(
+            let message = match (&record.added_by, &record.withdrawn_in) {
+                (Some(_), Some(withdrawn)) => format!(
+                    "the sign-off by `{person}` ({name}) was withdrawn in {} after it was given in {}, and brought back (by a merge that kept a branch's older version) with no evidence that {name} gave it again",
+                    signoff::short(withdrawn),
+                    signoff::short(record.added_in.as_deref().unwrap_or_default())
+                ),
+                (None, _) => format!(
                     "the sign-off by `{person}` is not in any commit: uncommitted changes prove nothing about who signed"
                 ),
-                Some(by) => {
+                (Some(by), None) => {
                     let commit = record.added_in.as_deref().unwrap_or_default();
                     let committer = if by.committer == by.author {
                         String::new()

@@ -28,7 +28,7 @@ use crate::history::walk::{self, Author, ChangeKind, Commit, FileChange, Walk};
 /// the fields a sign-off can cover are digested; 6: the binary format; 7: lists keyed by `rule`
 /// too, for waivers; 8: commit times as seconds and offset; 9: 128-bit field digests; 10: every
 /// part of a digested value tagged and length-prefixed, numbers exact; 11: the commit graph;
-/// 12: a merge that brings back what its first parent's history made is a revision of its own).
+/// 12: an octopus pull-request merge numbers every branch it brings in).
 const VERSION: u64 = 12;
 const FILE: &str = "planbook/history-cache.bin";
 /// The JSON cache of earlier versions, removed when the binary one is written.
@@ -224,7 +224,7 @@ impl Cache {
         let walk = match (cached_head, cached) {
             (Some(old), Some(walk)) if old == head => walk,
             (Some(old), Some(mut known)) if git.graph_descendant_of(head, old).unwrap_or(false) => {
-                let mut new = walk::walk(git, head, Some((old, &known)), plans, seen)?;
+                let mut new = walk::walk(git, head, Some(old), plans, seen)?;
                 let shift = new.commits.len();
                 for change in &mut known.changes {
                     change.commit += shift;

@@ -500,8 +500,10 @@ impl Audit {
                     }
             })
         };
-        // Whether a review of commit `reviewed` saw the commit `added` (it or a descendant);
-        // `None` when `reviewed` is not in this repository (a squashed pull request's head).
+        // Whether a review of commit `reviewed` saw the commit `added` (it or a descendant).
+        // Judged only when `reviewed` is on HEAD's history, as a merged pull request's head
+        // is: a squashed or rebased pull request's head is not (its branch may still be in
+        // the clone), and then nothing can be told (`None`).
         let saw = |added: &str, reviewed: &str| -> Option<bool> {
             let (Ok(added), Ok(reviewed)) = (Oid::from_str(added), Oid::from_str(reviewed)) else {
                 return None;
@@ -510,11 +512,19 @@ impl Audit {
                 return Some(true);
             }
             let graph = self.graph.get_or_init(|| graph::Graph::of_walk(&self.walk));
-            if let Some(known) = graph.as_ref().and_then(|g| g.descends(reviewed, added)) {
-                return Some(known);
+            if let Some(graph) = graph {
+                return if graph.contains(reviewed) {
+                    graph.descends(reviewed, added)
+                } else {
+                    None
+                };
             }
             let git = git()?;
-            git.find_commit(reviewed).ok()?;
+            let head = self.head?;
+            let on_history = head == reviewed || git.graph_descendant_of(head, reviewed).ok()?;
+            if !on_history {
+                return None;
+            }
             Some(git.graph_descendant_of(reviewed, added).unwrap_or(false))
         };
         signoff::assess(revisions, current, &self.walk, trust, &ancestry, &saw)

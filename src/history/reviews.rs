@@ -103,9 +103,9 @@ impl Reviews {
 
     /// Whether `login` approved: with a folder, pull request `pr` at a commit that `saw`
     /// `commit` (it or a descendant of it: an approval given before the sign-off was in the
-    /// pull request approved something else; a reviewed commit not in the repository, as a
-    /// squashed pull request's head is, cannot be told apart and counts); with one file, the
-    /// change under review, when `commit` belongs to it.
+    /// pull request approved something else; a reviewed commit off HEAD's history, as a
+    /// squashed or rebased pull request's head is, cannot be told apart and counts); with one
+    /// file, the change under review, when `commit` belongs to it.
     pub(crate) fn approved(
         &self,
         login: &str,

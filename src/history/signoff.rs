@@ -81,6 +81,11 @@ pub(crate) struct SignoffRecord {
     /// What the adding commit was, for messages.
     #[serde(skip)]
     pub(crate) added_by: Option<AddedBy>,
+    /// A later revision on the current one's history that no longer carried it: the sign-off
+    /// was withdrawn there, and what brought it back is nobody's evidence that it was given
+    /// again.
+    #[serde(skip)]
+    pub(crate) withdrawn_in: Option<String>,
     #[serde(skip)]
     pub(crate) stale_by: Option<Author>,
 }
@@ -179,10 +184,12 @@ pub(crate) fn assess(
                 found: Vec::new(),
                 added_by: None,
                 stale_by: None,
+                withdrawn_in: None,
             };
             let Some(added) = added_at(revisions, entry, ancestry) else {
                 return record;
             };
+            record.withdrawn_in = withdrawn_after(revisions, added, entry, ancestry);
             let revision = &revisions[added];
             staleness(revisions, added, &trust.policy.covers, &mut record);
             let Some(commit) = revision.index.and_then(|i| walk.commits.get(i)) else {
@@ -193,7 +200,9 @@ pub(crate) fn assess(
             let key = (s.status == crate::history::signature::SignatureStatus::Good
                 && s.person.as_deref() == Some(entry.person.as_str()))
             .then(|| s.key.clone().unwrap_or_default());
-            record.found = found(&entry.person, commit, s, key.is_some(), trust, saw);
+            if record.withdrawn_in.is_none() {
+                record.found = found(&entry.person, commit, s, key.is_some(), trust, saw);
+            }
             record.evidence = record.found.first().copied();
             record.added_by = Some(AddedBy {
                 author: commit.author.clone(),
@@ -249,6 +258,27 @@ fn added_at(
         }
         return Some(at);
     }
+}
+
+/// A revision that came after the one that added `entry` (`revisions[added]`), on the history
+/// of the current revision, and no longer carried it: where the sign-off was withdrawn. A
+/// merge can bring the entry back from a branch that still had it (`git merge -s ours`
+/// discards the withdrawal); the trace then leads past the withdrawal to the first signing,
+/// which vouches for nothing after it.
+fn withdrawn_after(
+    revisions: &[Revision],
+    added: usize,
+    entry: &SignoffEntry,
+    ancestry: &dyn Fn(&str, &str) -> bool,
+) -> Option<String> {
+    let at = &revisions[added].commit;
+    revisions
+        .iter()
+        .enumerate()
+        .filter(|&(i, r)| i != added && r.commit != WORKING_TREE && r.commit != *at)
+        .filter(|(_, r)| !r.signoffs.iter().any(|s| s.same(entry)))
+        .find(|(_, r)| ancestry(at, &r.commit))
+        .map(|(_, r)| r.commit.clone())
 }
 
 /// The fields every sign-off covers, whatever `[signoff] covers` says.

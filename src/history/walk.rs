@@ -5,7 +5,7 @@
 //! tree; otherwise only the subtrees whose ids differ are compared. Merges keep only the files
 //! whose new content matches no other parent, so branch work is credited to its own commits.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 use std::rc::Rc;
 
@@ -398,17 +398,15 @@ impl<'r> Trees<'r> {
 pub(crate) fn walk(
     repo: &Repository,
     head: Oid,
-    known: Option<(Oid, &Walk)>,
+    known: Option<Oid>,
     plans: &Path,
     seen: &mut dyn FnMut(Option<&str>, &str),
 ) -> Result<Walk, git2::Error> {
     let mut revwalk = repo.revwalk()?;
     revwalk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)?;
     revwalk.push(head)?;
-    let mut makers = Makers::default();
-    if let Some((walked, earlier)) = known {
+    if let Some(walked) = known {
         revwalk.hide(walked)?;
-        makers.learn(earlier);
     }
     let odb = repo.odb()?;
     let mut trees = Trees::new(repo, &odb);
@@ -416,7 +414,7 @@ pub(crate) fn walk(
     let mut pending: Vec<(Oid, Commit, Vec<FileChange>)> = Vec::new();
     let mut graph = crate::history::graph::Edges::default();
     for id in revwalk {
-        let e = examine(repo, &mut trees, &makers, id?, plans)?;
+        let e = examine(repo, &mut trees, id?, plans)?;
         graph.push(e.id, e.parents)?;
         merges.extend(e.merges);
         if let Some((commit, changed)) = e.commit {
@@ -425,7 +423,6 @@ pub(crate) fn walk(
             for change in &changes {
                 if let Some(new) = &change.new_blob {
                     seen(change.old_blob.as_deref(), new);
-                    makers.made(new, e.id);
                 }
             }
             pending.push((e.id, commit, changes));
@@ -472,7 +469,6 @@ struct Examined {
 fn examine(
     repo: &Repository,
     trees: &mut Trees,
-    makers: &Makers,
     id: Oid,
     plans: &Path,
 ) -> Result<Examined, git2::Error> {
@@ -513,24 +509,12 @@ fn examine(
         &mut changed,
     )?;
     if parents.len() > 1 {
-        // Keep what the merge itself brought: content that no other parent's branch made. A
-        // content the branch carries but the first parent's own history made before (a change
-        // undone on the first parent, brought back through a branch that merged it with
-        // `-s ours`) is the merge's doing: crediting it to the branch would tie, say, a
-        // sign-off withdrawn on the first parent to the commit that first added it.
-        let mut branches: Vec<Option<HashSet<Oid>>> = vec![None; parents.len()];
+        // Keep what the merge itself brought: content that matches no other parent.
         let mut kept = Vec::new();
         for mut change in changed {
             let mut from_a_parent = false;
-            for (k, other) in parents.iter().enumerate().skip(1) {
+            for other in parents.iter().skip(1) {
                 let blob = trees.blob_at(other.tree_id(), &change.0)?;
-                if let Some(content) = blob.filter(|_| blob == change.2) {
-                    let branch = branches[k]
-                        .get_or_insert_with(|| branch_only(repo, parents[0].id(), other.id()));
-                    if !makers.made_in(content, branch) {
-                        continue;
-                    }
-                }
                 if blob == change.2 {
                     from_a_parent = true;
                 }
@@ -565,51 +549,6 @@ fn examine(
         commit: Some((record, changed)),
         ..unchanged
     })
-}
-
-/// The commits that made each plan content (a blob) seen so far, oldest first.
-#[derive(Default)]
-struct Makers(HashMap<Oid, Vec<Oid>>);
-
-impl Makers {
-    /// Learns who made each content in a walk made earlier.
-    fn learn(&mut self, walk: &Walk) {
-        // Newest first there: learnt oldest first.
-        for change in walk.changes.iter().rev() {
-            let (Some(blob), Some(commit)) = (&change.new_blob, walk.commits.get(change.commit))
-            else {
-                continue;
-            };
-            if let (Ok(blob), Ok(commit)) = (Oid::from_str(blob), Oid::from_str(&commit.id)) {
-                self.0.entry(blob).or_default().push(commit);
-            }
-        }
-    }
-
-    fn made(&mut self, blob: &str, commit: Oid) {
-        if let Ok(blob) = Oid::from_str(blob) {
-            self.0.entry(blob).or_default().push(commit);
-        }
-    }
-
-    /// Whether a commit of `branch` made `blob`.
-    fn made_in(&self, blob: Oid, branch: &HashSet<Oid>) -> bool {
-        self.0
-            .get(&blob)
-            .is_some_and(|makers| makers.iter().any(|c| branch.contains(c)))
-    }
-}
-
-/// The commits a merge brings in from `other`: those on its history and not on `first`'s
-/// (at most 10,000: past that, a content is taken for the merge's own).
-fn branch_only(repo: &Repository, first: Oid, other: Oid) -> HashSet<Oid> {
-    let Ok(mut walk) = repo.revwalk() else {
-        return HashSet::new();
-    };
-    if walk.push(other).is_err() || walk.hide(first).is_err() {
-        return HashSet::new();
-    }
-    walk.take(10_000).filter_map(Result::ok).collect()
 }
 
 /// Gives the commits a pull request merged (reachable from `branch` but not `base`) its number.

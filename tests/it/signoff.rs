@@ -1313,61 +1313,61 @@ fn a_kept_log_document_serves_only_while_nothing_it_depends_on_changes() {
 /// merged in is still credited to the branch.
 #[test]
 fn a_withdrawn_signoff_brought_back_by_a_merge_is_not_the_signers() {
-    let repo = base_repo();
-    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
-    repo.commit("Approve", BEN, "2026-01-06T09:00:00+00:00");
-    repo.git(&["branch", "old"]);
-    repo.plan("alpha.md", in_review());
-    repo.commit("Withdraw my approval", BEN, "2026-01-07T09:00:00+00:00");
-    repo.git(&["tag", "base"]);
-    repo.git(&["checkout", "-q", "old"]);
-    repo.git_as(
-        ANA,
-        "2026-01-08T09:00:00+00:00",
-        &["merge", "-q", "-s", "ours", "main", "-m", "Merge main"],
-    );
-    repo.git(&["checkout", "-q", "main"]);
-    repo.git_as(
-        ANA,
-        "2026-01-09T09:00:00+00:00",
-        &[
-            "merge",
-            "-q",
-            "--no-ff",
-            "old",
-            "-m",
-            "Merge pull request #5 from ana/old",
-        ],
-    );
-    let merge = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
-    assert!(repo.read("plans/alpha.md").contains("person: ben"));
-    let json = log(&repo, &[]);
-    let ben = signoff(&json, "ben");
-    assert_eq!(ben["added_in"], merge.as_str(), "{ben}");
-    assert_eq!(ben["evidence"], Value::Null, "{ben}");
-    // The trail shows the merge bringing it back, newest first.
-    let summaries: Vec<&str> = json["plans"][0]["revisions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["summary"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        summaries,
-        [
-            "Merge pull request #5 from ana/old",
-            "Withdraw my approval",
-            "Approve",
-            "Send the plan for review"
-        ]
-    );
-    for extra in [&[][..], &["--base", "base"]] {
-        let (code, found) = check(&repo, extra);
-        assert_eq!(code, 1, "{extra:?}");
-        assert!(
-            rules(&found).contains(&"signoff-unverified"),
-            "{extra:?}: {found:?}"
+    // With and without a commit of the branch's own after the signing: either way the merge
+    // that discards the withdrawal keeps the branch's version.
+    for own_commit in [false, true] {
+        let repo = base_repo();
+        repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+        let signed = repo.commit("Approve", BEN, "2026-01-06T09:00:00+00:00");
+        repo.git(&["branch", "old"]);
+        repo.plan("alpha.md", in_review());
+        let withdrawn = repo.commit("Withdraw my approval", BEN, "2026-01-07T09:00:00+00:00");
+        repo.git(&["tag", "base"]);
+        repo.git(&["checkout", "-q", "old"]);
+        if own_commit {
+            repo.edit_plan(
+                "alpha.md",
+                "## Recent challenges\n\n",
+                "## Recent challenges\n\nA typo fixed.\n\n",
+            );
+            repo.commit("Fix a typo", ANA, "2026-01-07T10:00:00+00:00");
+        }
+        repo.git_as(
+            ANA,
+            "2026-01-08T09:00:00+00:00",
+            &["merge", "-q", "-s", "ours", "main", "-m", "Merge main"],
         );
+        repo.git(&["checkout", "-q", "main"]);
+        repo.git_as(
+            ANA,
+            "2026-01-09T09:00:00+00:00",
+            &[
+                "merge",
+                "-q",
+                "--no-ff",
+                "old",
+                "-m",
+                "Merge pull request #5 from ana/old",
+            ],
+        );
+        assert!(repo.read("plans/alpha.md").contains("person: ben"));
+        let ben = signoff(&log(&repo, &[]), "ben").clone();
+        assert_eq!(ben["added_in"], signed.as_str(), "{ben}");
+        assert_eq!(ben["evidence"], Value::Null, "{own_commit}: {ben}");
+        for extra in [&[][..], &["--base", "base"]] {
+            let (code, found) = check(&repo, extra);
+            assert_eq!(code, 1, "{own_commit} {extra:?}");
+            let unverified: Vec<&String> = found
+                .iter()
+                .filter(|(rule, _)| rule == "signoff-unverified")
+                .map(|(_, m)| m)
+                .collect();
+            assert_eq!(unverified.len(), 1, "{own_commit} {extra:?}: {found:?}");
+            assert!(
+                unverified[0].contains(&format!("was withdrawn in commit {}", &withdrawn[..10])),
+                "{unverified:?}"
+            );
+        }
     }
 
     // The same merge shape with a sign-off the branch itself added is the branch's.
@@ -1462,6 +1462,29 @@ fn a_folder_review_counts_only_at_or_after_the_commit_that_added_the_signoff() {
     );
     let squashed = "0123456789abcdef0123456789abcdef01234567";
     assert_eq!(with(squashed), (0, String::new(), Value::from("review")));
+
+    // Squashed, with the pull request's branch kept in the clone: its head is off HEAD's
+    // history, so the approval counts as the forge recorded it.
+    let repo = base_repo();
+    repo.write("people.yaml", people_with("  github: ben-ode\n"));
+    repo.commit("Add Ben's login", ANA, "2026-01-05T10:00:00+00:00");
+    repo.git(&["checkout", "-q", "-b", "approve"]);
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    let head = repo.commit("Approve", ANA, "2026-01-06T10:00:00+00:00");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.git(&["merge", "-q", "--squash", "approve"]);
+    repo.commit("Approve (#13)", ANA, "2026-01-07T09:00:00+00:00");
+    let folder = repo.path().join("reviews");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(
+        folder.join("13.json"),
+        format!(
+            r#"[{{"user": {{"login": "ben-ode"}}, "state": "APPROVED", "commit_id": "{head}", "submitted_at": "2026-01-06T12:00:00Z"}}]"#
+        ),
+    )
+    .unwrap();
+    let folder = folder.to_str().unwrap().to_string();
+    assert_eq!(check(&repo, &["--reviews", &folder]), (0, vec![]));
 }
 
 /// A change that moves people.yaml (and points planbook.toml at the new file) is judged with
