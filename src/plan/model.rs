@@ -155,7 +155,22 @@ pub(crate) struct Scope {
 /// Whether a text carries its own direction controls (embeddings, overrides, isolates), which
 /// shown beside other text could reverse it.
 pub(crate) fn sets_direction(text: &str) -> bool {
-    text.contains(|c| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+    text.contains(is_direction_control)
+}
+
+fn is_direction_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` without its direction controls, set apart from its neighbours (first-strong isolate
+/// … pop isolate): a control left inside could close the isolate early (a stray pop isolate)
+/// and reverse what follows it.
+pub(crate) fn isolated(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 6);
+    out.push('\u{2068}');
+    out.extend(text.chars().filter(|c| !is_direction_control(*c)));
+    out.push('\u{2069}');
+    out
 }
 
 impl Scope {
@@ -168,7 +183,7 @@ impl Scope {
             .filter_map(|s| s.as_deref())
             .map(|part| {
                 if sets_direction(part) {
-                    format!("\u{2068}{part}\u{2069}")
+                    isolated(part)
                 } else {
                     part.to_string()
                 }

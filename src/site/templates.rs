@@ -76,17 +76,14 @@ pub(crate) fn environment(root: &Path) -> Result<Environment<'static>, Error> {
         }
         // A text that carries its own direction controls (an override, an embedding) is set
         // apart from what follows it, so that a right-to-left override in one field cannot
-        // reverse the next one on the same line (first-strong isolate … pop isolate, which
-        // also closes every embedding opened inside it).
+        // reverse the next one on the same line (see `isolated`).
         if matches!(state.auto_escape(), minijinja::AutoEscape::Html)
             && !value.is_safe()
-            && value
-                .as_str()
-                .is_some_and(crate::plan::model::sets_direction)
+            && let Some(text) = value.as_str()
+            && crate::plan::model::sets_direction(text)
         {
-            out.write_str("\u{2068}").map_err(minijinja::Error::from)?;
-            minijinja::escape_formatter(out, state, value)?;
-            return out.write_str("\u{2069}").map_err(minijinja::Error::from);
+            let isolated = minijinja::Value::from(crate::plan::model::isolated(text));
+            return minijinja::escape_formatter(out, state, &isolated);
         }
         minijinja::escape_formatter(out, state, value)
     });
@@ -164,14 +161,21 @@ mod tests {
             .unwrap()
             .render(minijinja::context! { a => "x\u{202e}<y>", b => "z" })
             .unwrap();
-        assert_eq!(out, "\u{2068}x\u{202e}&lt;y&gt;\u{2069} · z");
+        assert_eq!(out, "\u{2068}x&lt;y&gt;\u{2069} · z");
         let scope = crate::plan::model::Scope {
             region: Some("EMEA".into()),
             territory: Some("\u{202e}abc".into()),
             role: Some("AE".into()),
             ..Default::default()
         };
-        assert_eq!(scope.line(), "EMEA · \u{2068}\u{202e}abc\u{2069} · AE");
+        assert_eq!(scope.line(), "EMEA · \u{2068}abc\u{2069} · AE");
+        // A stray pop isolate cannot close the isolate early.
+        let scope = crate::plan::model::Scope {
+            territory: Some("\u{2069}\u{202e}abc".into()),
+            role: Some("AE".into()),
+            ..Default::default()
+        };
+        assert_eq!(scope.line(), "\u{2068}abc\u{2069} · AE");
     }
 
     /// The built-in templates, or copies of them, never show a summary's chart; any template
