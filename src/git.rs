@@ -74,8 +74,23 @@ pub(crate) mod testing {
 pub(crate) fn discover(root: &Path) -> Result<Option<Repository>, Error> {
     let found = match std::env::var_os("GIT_DIR").filter(|d| !d.is_empty()) {
         Some(dir) => Repository::open(Path::new(&dir)).and_then(|git| {
-            if let Some(tree) = std::env::var_os("GIT_WORK_TREE").filter(|t| !t.is_empty()) {
-                git.set_workdir(Path::new(&tree), false)?;
+            let tree = match std::env::var_os("GIT_WORK_TREE").filter(|t| !t.is_empty()) {
+                Some(tree) => Some(PathBuf::from(tree)),
+                // As git does: with GIT_DIR alone, the current folder is the top of the work
+                // tree, unless `core.worktree` names one or the repository is bare (a hook of
+                // a `--separate-git-dir` checkout runs so).
+                None => {
+                    let config = git.config()?;
+                    let named = config.get_path("core.worktree").is_ok();
+                    let bare = config.get_bool("core.bare").unwrap_or(false);
+                    (!named && !bare)
+                        .then(std::env::current_dir)
+                        .transpose()
+                        .map_err(|e| git2::Error::from_str(&e.to_string()))?
+                }
+            };
+            if let Some(tree) = tree {
+                git.set_workdir(&tree, false)?;
             }
             Ok(git)
         }),

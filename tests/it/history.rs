@@ -773,6 +773,20 @@ fn git_dir_and_git_work_tree_are_honoured() {
         let json: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(json["plans"], expected["plans"], "from {}", dir.display());
     }
+    // A hook of that checkout runs with GIT_DIR (the git folder) and no GIT_WORK_TREE: the
+    // current folder is the top of the work tree, as for git.
+    let out = common::planbook(&separate)
+        .args(["log", "--format", "json"])
+        .env("GIT_DIR", &folder)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["plans"], expected["plans"], "with GIT_DIR alone");
 }
 
 /// A sparse checkout leaves plans out of the work tree: they are as committed, not removed,
