@@ -226,22 +226,25 @@ pub(crate) fn root_in_workdir(git: &Repository, root: &Path) -> PathBuf {
 /// The plan files under the plans folder `plans` (relative to `root`) that a sparse checkout
 /// leaves out of the work tree (the index marks them skip-worktree and they are not on disk),
 /// relative to `root`, with their blob: they are as committed, not removed. Empty unless
-/// `core.sparseCheckout` is on (the index is then read, which costs a few milliseconds).
-pub(crate) fn outside_sparse_checkout(root: &Path, plans: &Path) -> Vec<(PathBuf, Oid)> {
+/// `core.sparseCheckout` is on (the index is then read, which costs a few milliseconds); an
+/// error (why) when it is on and the index cannot be read (a sparse index): which plans are
+/// left out cannot be told then.
+pub(crate) fn outside_sparse_checkout(
+    root: &Path,
+    plans: &Path,
+) -> Result<Vec<(PathBuf, Oid)>, String> {
     const SKIP_WORKTREE: u16 = 1 << 14;
     let Ok(Some(git)) = discover(root) else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
     let sparse = git
         .config()
         .and_then(|c| c.get_bool("core.sparsecheckout"))
         .unwrap_or(false);
     let Some(workdir) = workdir(&git).filter(|_| sparse) else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
-    let Ok(index) = git.index() else {
-        return Vec::new();
-    };
+    let index = git.index().map_err(|e| e.message().to_string())?;
     let prefix = root_in_workdir(&git, root);
     let folder = crate::diagnostic::display_path(&prefix.join(plans));
     let folder = if folder.is_empty() || folder == "." {
@@ -249,7 +252,7 @@ pub(crate) fn outside_sparse_checkout(root: &Path, plans: &Path) -> Vec<(PathBuf
     } else {
         format!("{folder}/")
     };
-    index
+    Ok(index
         .iter()
         .filter(|e| e.flags_extended & SKIP_WORKTREE != 0)
         .filter_map(|e| {
@@ -261,7 +264,7 @@ pub(crate) fn outside_sparse_checkout(root: &Path, plans: &Path) -> Vec<(PathBuf
             let relative = Path::new(&path).strip_prefix(&prefix).ok()?.to_path_buf();
             Some((relative, e.id))
         })
-        .collect()
+        .collect())
 }
 
 /// What besides its commits decides the history HEAD has: the shallow boundary and the

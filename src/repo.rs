@@ -99,7 +99,9 @@ impl Repo {
         check_inside(&self.root, &self.config.plans_dir)?;
         let mut files = PlanFiles::default();
         walk(&self.root, &dir, &mut files)?;
-        for (path, _) in crate::git::outside_sparse_checkout(&self.root, &self.config.plans_dir) {
+        // An index that cannot be read is warned of where the history is read.
+        let left_out = crate::git::outside_sparse_checkout(&self.root, &self.config.plans_dir);
+        for (path, _) in left_out.unwrap_or_default() {
             files.skipped.push((
                 path,
                 "it is outside the sparse checkout (not in the work tree): `git sparse-checkout add` its folder, or `git sparse-checkout disable`".into(),

@@ -168,9 +168,16 @@ pub(crate) fn review(repo: &Repo, base: &str, head: Option<&str>) -> Result<Revi
                 );
             }
             // Left out of a sparse checkout, a plan is as committed, not removed.
-            for (path, blob) in
-                crate::git::outside_sparse_checkout(&repo.root, &repo.config.plans_dir)
-            {
+            let left_out = crate::git::outside_sparse_checkout(&repo.root, &repo.config.plans_dir)
+                .map_err(|why| {
+                    // Which plans a sparse checkout left out cannot be told: never "removed".
+                    let (message, help) = crate::history::worktree::unread(&why);
+                    Error::Git {
+                        message,
+                        help: Some(help),
+                    }
+                })?;
+            for (path, blob) in left_out {
                 let content =
                     crate::git::read_blob(&git, &blob.to_string()).ok_or_else(|| Error::Git {
                         message: format!("{}: an object is missing", path.display()),

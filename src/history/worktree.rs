@@ -52,12 +52,22 @@ pub(crate) fn head_blobs(git: &Repository, plans: &str) -> HashMap<String, Oid> 
     out
 }
 
-/// The warning that git's index could not be read (`error` says why), so uncommitted edits
-/// to plans are not shown: what `log`, `check` and `build` print and the language server shows.
-pub(crate) fn unread_warning(error: &str) -> String {
-    format!(
-        "git's index cannot be read ({error}): uncommitted edits to plans are not shown or checked\n  help: planbook reads no split or sparse index: turn it off for this clone (a split index: `git update-index --no-split-index`; a sparse index: `git config index.sparse false`, then `git sparse-checkout reapply`)"
+/// That git's index could not be read (`error` says why), so uncommitted edits to plans are
+/// not shown, and what to do: as `(message, help)`.
+pub(crate) fn unread(error: &str) -> (String, String) {
+    (
+        format!(
+            "git's index cannot be read ({error}): uncommitted edits to plans are not shown or checked"
+        ),
+        "planbook reads no split or sparse index: turn it off for this clone (a split index: `git update-index --no-split-index`; a sparse index: `git config index.sparse false`, then `git sparse-checkout reapply`)".to_string(),
     )
+}
+
+/// The same as one warning: what `log`, `check` and `build` print and the language server
+/// shows.
+pub(crate) fn unread_warning(error: &str) -> String {
+    let (message, help) = unread(error);
+    format!("{message}\n  help: {help}")
 }
 
 /// Plan files whose working-tree content differs from HEAD, with their HEAD blob; an error

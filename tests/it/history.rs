@@ -817,6 +817,41 @@ fn plans_outside_a_sparse_checkout_are_not_taken_for_removed() {
         "{}",
         check.stderr
     );
+    // With a sparse index (which libgit2 cannot read), which plans are left out cannot be
+    // told: `diff` says so rather than calling them removed.
+    common::run_program(
+        &clone,
+        "git",
+        &[
+            "sparse-checkout",
+            "set",
+            "--cone",
+            "--sparse-index",
+            "plans/emea",
+        ],
+        &[],
+    );
+    let diff = common::run_in(&clone, &["diff", "HEAD"]);
+    assert_eq!(diff.code, 2, "{}", diff.stdout);
+    assert!(
+        diff.stderr.contains("git's index cannot be read")
+            && diff.stderr.contains("index.sparse false"),
+        "{}",
+        diff.stderr
+    );
+    assert!(!diff.stdout.contains("removed"), "{}", diff.stdout);
+    common::run_program(
+        &clone,
+        "git",
+        &[
+            "sparse-checkout",
+            "set",
+            "--cone",
+            "--no-sparse-index",
+            "plans/emea",
+        ],
+        &[],
+    );
     // Brought back in, it is read again.
     common::run_program(&clone, "git", &["sparse-checkout", "disable"], &[]);
     let check = common::run_in(&clone, &["check", "--as-of", "2026-03-01"]);
