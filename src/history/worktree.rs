@@ -55,11 +55,16 @@ pub(crate) fn head_blobs(git: &Repository, plans: &str) -> HashMap<String, Oid> 
 /// That git's index could not be read (`error` says why), so uncommitted edits to plans are
 /// not shown, and what to do: as `(message, help)`.
 pub(crate) fn unread(error: &str) -> (String, String) {
+    let help = if error.ends_with("permission denied") {
+        "let this user read it, or run planbook as the user who owns the clone"
+    } else {
+        "planbook reads no split or sparse index: turn it off for this clone (a split index: `git update-index --no-split-index`; a sparse index: `git config index.sparse false`, then `git sparse-checkout reapply`)"
+    };
     (
         format!(
             "git's index cannot be read ({error}): uncommitted edits to plans are not shown or checked"
         ),
-        "planbook reads no split or sparse index: turn it off for this clone (a split index: `git update-index --no-split-index`; a sparse index: `git config index.sparse false`, then `git sparse-checkout reapply`)".to_string(),
+        help.to_string(),
     )
 }
 
@@ -95,7 +100,16 @@ pub(crate) fn uncommitted(
     // index is unchanged before it refreshes it; libgit2 does not). So a clone whose index
     // records other inodes and times (copied, restored) has its plans read and hashed on
     // each run until `git status` refreshes the index.
-    let statuses = git.statuses(Some(&mut options))?;
+    let statuses = git.statuses(Some(&mut options)).map_err(|e| {
+        // libgit2 says an index it may not read "no longer exists".
+        let index = git.path().join("index");
+        match std::fs::File::open(&index) {
+            Err(io) if io.kind() == std::io::ErrorKind::PermissionDenied => {
+                git2::Error::from_str(&format!("{}: permission denied", index.display()))
+            }
+            _ => e,
+        }
+    })?;
     let head_tree = git.head().ok().and_then(|h| h.peel_to_tree().ok());
     // Files marked skip-worktree or assume-unchanged are hidden from `git status`: their
     // content on disk is compared with HEAD here.
@@ -146,4 +160,17 @@ pub(crate) fn uncommitted(
         out.insert(path.to_string(), head_blob);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod unread_tests {
+    /// The help fits why the index could not be read.
+    #[test]
+    fn the_help_fits_why_the_index_cannot_be_read() {
+        let (message, help) = super::unread("/r/.git/index: permission denied");
+        assert!(message.contains("permission denied"), "{message}");
+        assert!(help.contains("let this user read it"), "{help}");
+        let (_, help) = super::unread("unsupported mandatory extension: 'link'");
+        assert!(help.contains("git update-index --no-split-index"), "{help}");
+    }
 }
