@@ -163,7 +163,7 @@ pub(crate) fn uncommitted(
 }
 
 #[cfg(test)]
-mod unread_tests {
+mod tests {
     /// The help fits why the index could not be read.
     #[test]
     fn the_help_fits_why_the_index_cannot_be_read() {
