@@ -382,7 +382,7 @@ impl Audit {
                 let mut current = git_path;
                 let mut older_than = 0usize;
                 'lineage: while let Some(indexes) = by_path.get(current.as_str()) {
-                    for &i in indexes {
+                    for (k, &i) in indexes.iter().enumerate() {
                         let change = &self.walk.changes[i];
                         if change.commit < older_than || change.status == ChangeKind::Deleted {
                             continue;
@@ -400,7 +400,15 @@ impl Audit {
                                 older_than = change.commit + 1;
                                 continue 'lineage;
                             }
-                            (ChangeKind::Added, _) => break 'lineage,
+                            // Added after it was deleted there: the plan's earlier life at
+                            // this path is its history too, as `git log -- PATH` shows it.
+                            (ChangeKind::Added, _)
+                                if !indexes[k + 1..].iter().any(|&j| {
+                                    self.walk.changes[j].status == ChangeKind::Deleted
+                                }) =>
+                            {
+                                break 'lineage;
+                            }
                             _ => {}
                         }
                     }

@@ -956,3 +956,25 @@ fn a_clone_whose_objects_are_gone_is_an_error_not_an_empty_history() {
         );
     }
 }
+
+/// A plan deleted and later added again at the same path keeps its earlier life in its
+/// trail, as `git log -- PATH` shows it.
+#[test]
+fn a_plan_deleted_and_added_again_keeps_its_earlier_life() {
+    let repo = story();
+    let before = log_json(&repo, &[]);
+    let earlier = before["plans"][0]["revisions"].as_array().unwrap().len();
+    let text = repo.read("plans/emea/alpha.md");
+    repo.git(&["rm", "-q", "plans/emea/alpha.md"]);
+    repo.commit("Remove the plan", ANA, "2026-03-01T09:00:00+00:00");
+    repo.plan("emea/alpha.md", &text);
+    repo.commit("Bring the plan back", BEN, "2026-03-02T09:00:00+00:00");
+    let json = log_json(&repo, &[]);
+    let revisions = json["plans"][0]["revisions"].as_array().unwrap();
+    assert_eq!(revisions.len(), earlier + 1, "{revisions:?}");
+    assert_eq!(revisions[0]["summary"], "Bring the plan back");
+    assert_eq!(
+        revisions[1..],
+        before["plans"][0]["revisions"].as_array().unwrap()[..]
+    );
+}
