@@ -146,11 +146,6 @@ impl Graph {
         })
     }
 
-    /// Whether `commit` is in the graph: on the history of HEAD.
-    pub(crate) fn contains(&self, commit: Oid) -> bool {
-        self.index.contains_key(&commit)
-    }
-
     /// The parents of `commit`; `None` when it is not in the graph.
     pub(crate) fn parents_of(&self, commit: Oid) -> Option<Vec<Oid>> {
         let at = *self.index.get(&commit)?;

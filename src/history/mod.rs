@@ -508,32 +508,24 @@ impl Audit {
                     }
             })
         };
-        // Whether a review of commit `reviewed` saw the commit `added` (it or a descendant).
-        // Judged only when `reviewed` is on HEAD's history, as a merged pull request's head
-        // is: a squashed or rebased pull request's head is not (its branch may still be in
-        // the clone), and then nothing can be told (`None`).
-        let saw = |added: &str, reviewed: &str| -> Option<bool> {
-            let (Ok(added), Ok(reviewed)) = (Oid::from_str(added), Oid::from_str(reviewed)) else {
-                return None;
-            };
-            if added == reviewed {
-                return Some(true);
-            }
-            let graph = self.graph.get_or_init(|| graph::Graph::of_walk(&self.walk));
-            if let Some(graph) = graph {
-                return if graph.contains(reviewed) {
-                    graph.descends(reviewed, added)
-                } else {
-                    None
-                };
-            }
+        // Whether the plan, as the reviewed commit holds it, carries the sign-off: an approval
+        // of a commit without it (before the sign-off was pushed, or a version a force-push
+        // replaced) approved something else. `None` when the commit is not in the clone
+        // (a squashed pull request's head, usually): nothing can be told.
+        let plan_name = revisions
+            .first()
+            .map(|r| r.path.rsplit('/').next().unwrap_or(&r.path).to_string());
+        let saw = |reviewed: &str, entry: &signoff::SignoffEntry| -> Option<bool> {
+            let reviewed = Oid::from_str(reviewed).ok()?;
             let git = git()?;
-            let head = self.head?;
-            let on_history = head == reviewed || git.graph_descendant_of(head, reviewed).ok()?;
-            if !on_history {
-                return None;
-            }
-            Some(git.graph_descendant_of(reviewed, added).unwrap_or(false))
+            let tree = git.find_commit(reviewed).ok()?.tree().ok()?;
+            let blob = self.plan_files_in(git, &tree).remove(plan_name.as_deref()?);
+            let Some(blob) = blob else {
+                return Some(false);
+            };
+            let text = blob_text(git, &blob.to_string())?;
+            let signoffs = fields::read(&text).signoffs();
+            Some(signoffs.iter().any(|s| s.same(entry)))
         };
         signoff::assess(revisions, current, &self.walk, trust, &ancestry, &saw)
     }

@@ -101,11 +101,12 @@ impl Reviews {
         }
     }
 
-    /// Whether `login` approved: with a folder, pull request `pr` at a commit that `saw`
-    /// `commit` (it or a descendant of it: an approval given before the sign-off was in the
-    /// pull request approved something else; a reviewed commit off HEAD's history, as a
-    /// squashed or rebased pull request's head is, cannot be told apart and counts); with one
-    /// file, the change under review, when `commit` belongs to it.
+    /// Whether `login` approved: with a folder, pull request `pr` at a commit whose plan
+    /// carries the sign-off, as `saw` tells (an approval given before the sign-off was in the
+    /// pull request, or of a version a force-push replaced, approved something else; a
+    /// reviewed commit the clone does not have, as a squashed pull request's head often is,
+    /// cannot be told apart and counts); with one file, the change under review, when
+    /// `commit` belongs to it.
     pub(crate) fn approved(
         &self,
         login: &str,

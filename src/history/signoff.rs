@@ -159,15 +159,15 @@ impl SignoffRecord {
 /// Assesses the sign-offs `current` (what the plan carries now) against the plan's
 /// `revisions`, newest first (the first is the current content).
 /// `ancestry(candidate, at)` says whether commit `candidate` is on the history of a parent of
-/// revision `at` (a commit id, or the working tree); `saw(added, reviewed)` whether commit
-/// `reviewed` is `added` or descends from it (`None`: `reviewed` is not in the repository).
+/// revision `at` (a commit id, or the working tree); `saw(reviewed, entry)` whether the plan
+/// at commit `reviewed` carries `entry` (`None`: that commit is not in the repository).
 pub(crate) fn assess(
     revisions: &[Revision],
     current: &[SignoffEntry],
     walk: &Walk,
     trust: &Trust,
     ancestry: &dyn Fn(&str, &str) -> bool,
-    saw: &dyn Fn(&str, &str) -> Option<bool>,
+    saw: &dyn Fn(&str, &SignoffEntry) -> Option<bool>,
 ) -> Vec<SignoffRecord> {
     current
         .iter()
@@ -201,7 +201,7 @@ pub(crate) fn assess(
                 && s.person.as_deref() == Some(entry.person.as_str()))
             .then(|| s.key.clone().unwrap_or_default());
             if record.withdrawn_in.is_none() {
-                record.found = found(&entry.person, commit, s, key.is_some(), trust, saw);
+                record.found = found(entry, commit, s, key.is_some(), trust, saw);
             }
             record.evidence = record.found.first().copied();
             record.added_by = Some(AddedBy {
@@ -328,13 +328,14 @@ fn staleness(revisions: &[Revision], added: usize, covers: &[String], record: &m
 
 /// Every kind of evidence the commit that added `person`'s sign-off carries, strongest first.
 fn found(
-    person: &str,
+    entry: &SignoffEntry,
     commit: &Commit,
     signature: &crate::history::signature::Signature,
     signed: bool,
     trust: &Trust,
-    saw: &dyn Fn(&str, &str) -> Option<bool>,
+    saw: &dyn Fn(&str, &SignoffEntry) -> Option<bool>,
 ) -> Vec<Evidence> {
+    let person = entry.person.as_str();
     let mut out = Vec::new();
     let Some(p) = trust.people.get(person) else {
         return out;
@@ -347,7 +348,7 @@ fn found(
         && trust
             .reviews
             .approved(login, commit.pr, &commit.id, &|reviewed| {
-                saw(&commit.id, reviewed)
+                saw(reviewed, entry)
             })
             .is_some()
     {

@@ -1485,6 +1485,60 @@ fn a_folder_review_counts_only_at_or_after_the_commit_that_added_the_signoff() {
     .unwrap();
     let folder = folder.to_str().unwrap().to_string();
     assert_eq!(check(&repo, &["--reviews", &folder]), (0, vec![]));
+
+    // An approval of a commit a force-push replaced, whose plan had no sign-off yet: it is
+    // still in the clone, off HEAD's history, and approved something else.
+    let repo = base_repo();
+    repo.write("people.yaml", people_with("  github: ben-ode\n"));
+    repo.commit("Add Ben's login", ANA, "2026-01-05T10:00:00+00:00");
+    repo.git(&["checkout", "-q", "-b", "approve"]);
+    repo.edit_plan(
+        "alpha.md",
+        "## Recent challenges\n\n",
+        "## Recent challenges\n\nA note.\n\n",
+    );
+    let replaced = repo.commit("A note", ANA, "2026-01-06T09:00:00+00:00");
+    repo.plan(
+        "alpha.md",
+        approved_with(&[BEN_ENTRY]).replace(
+            "## Recent challenges\n\n",
+            "## Recent challenges\n\nA note.\n\n",
+        ),
+    );
+    repo.git_as(
+        ANA,
+        "2026-01-06T10:00:00+00:00",
+        &["commit", "-q", "--amend", "-a", "--no-edit"],
+    );
+    repo.git(&["checkout", "-q", "main"]);
+    repo.git_as(
+        ANA,
+        "2026-01-07T09:00:00+00:00",
+        &[
+            "merge",
+            "-q",
+            "--no-ff",
+            "approve",
+            "-m",
+            "Merge pull request #14 from ana/approve",
+        ],
+    );
+    let folder = repo.path().join("reviews");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(
+        folder.join("14.json"),
+        format!(
+            r#"[{{"user": {{"login": "ben-ode"}}, "state": "APPROVED", "commit_id": "{replaced}", "submitted_at": "2026-01-06T09:30:00Z"}}]"#
+        ),
+    )
+    .unwrap();
+    let folder = folder.to_str().unwrap().to_string();
+    let (code, found) = check(&repo, &["--reviews", &folder]);
+    assert_eq!(
+        (code, rules(&found)),
+        (1, vec!["signoff-unverified"]),
+        "{found:?}"
+    );
 }
 
 /// A change that moves people.yaml (and points planbook.toml at the new file) is judged with
