@@ -75,6 +75,25 @@ pub(crate) fn run(
         }
         return Ok(out);
     }
+    // Under `--base`: the sign-offs each plan carries at the base. One the base does not
+    // carry must be added by a commit of the change: an older commit's evidence does not
+    // vouch for a sign-off the change brought back (a merge that kept a branch's version).
+    let at_base: Vec<Option<Vec<SignoffEntry>>> = match base {
+        Some(base) => {
+            let at = AtBase::open(audit, base)?;
+            signed
+                .iter()
+                .map(|(file, timeline)| {
+                    Ok(Some(
+                        at.snapshot(audit, file, timeline)?
+                            .map(|before| crate::history::signoff::entries(&before))
+                            .unwrap_or_default(),
+                    ))
+                })
+                .collect::<Result<_, Error>>()?
+        }
+        None => vec![None; signed.len()],
+    };
     let refs: Vec<&Vec<crate::history::RevisionRef>> = signed.iter().map(|(_, t)| *t).collect();
     let signatures = audit.signatures(settings.trust, &refs)?;
     audit.prepare_evidence(&refs)?;
@@ -83,9 +102,10 @@ pub(crate) fn run(
     // Everything verifying reads was compared and saved by `prepare_evidence`.
     let found: Vec<Vec<Diagnostic>> = signed
         .par_iter()
+        .zip(at_base.par_iter())
         .map_init(
             || crate::git::open(&shared.git_dir),
-            |git, (file, timeline)| -> Result<_, Error> {
+            |git, ((file, timeline), at_base)| -> Result<_, Error> {
                 let git = git.as_ref().map_err(|e| Error::Git {
                     message: format!("reading the history failed: {}", e.message()),
                     help: Some("run `git fsck` to check the repository".into()),
@@ -106,7 +126,22 @@ pub(crate) fn run(
                         Some(missing_help()),
                     );
                 } else {
-                    let records = shared.signoffs(&revisions, &current, settings.trust);
+                    let mut records = shared.signoffs(&revisions, &current, settings.trust);
+                    if let (Some(before), Some(change)) = (at_base, &settings.trust.change) {
+                        for record in &mut records {
+                            let in_base = before
+                                .iter()
+                                .any(|b| b.person == record.person && b.date == record.date);
+                            if let Some(commit) = &record.added_in
+                                && !change.contains(commit)
+                                && !in_base
+                            {
+                                record.brought_back = true;
+                                record.found.clear();
+                                record.evidence = None;
+                            }
+                        }
+                    }
                     signoffs(settings, file, &records, &mut findings);
                 }
                 Ok(findings.out)
@@ -188,12 +223,17 @@ fn signoffs(settings: &Settings, file: &PlanFile, records: &[SignoffRecord], f: 
         // A sign-off withdrawn since is judged whatever the change: what brought it back is
         // not known to be older than the change.
         let judged_before = record.withdrawn_in.is_none()
+            && !record.brought_back
             && match (&trust.change, &record.added_in) {
                 (Some(change), Some(commit)) => !change.contains(commit),
                 _ => false,
             };
         if !record.verified(&trust.policy) && !judged_before {
             let message = match (&record.added_by, &record.withdrawn_in) {
+                (Some(_), _) if record.brought_back => format!(
+                    "the sign-off by `{person}` ({name}) is not in the plan at the base, and no commit of this change added it: the change brought back the version of {} (by a merge that kept a branch's older version, say), which is no evidence that {name} gives it now",
+                    signoff::short(record.added_in.as_deref().unwrap_or_default())
+                ),
                 (Some(_), Some(withdrawn)) => format!(
                     "the sign-off by `{person}` ({name}) was withdrawn in {} after it was given in {}, and brought back (by a merge that kept a branch's older version) with no evidence that {name} gave it again",
                     signoff::short(withdrawn),
@@ -312,20 +352,42 @@ fn signoffs(settings: &Settings, file: &PlanFile, records: &[SignoffRecord], f: 
 /// `status-transition`: each plan's status change since `base` follows the lifecycle. A plan
 /// is compared with its own earlier version wherever that was: the paths it had in its
 /// history, or a plan file with the same name at the base.
-fn status_transition(
-    audit: &Audit,
-    plans: &[&PlanFile],
-    timelines: &[Vec<crate::history::RevisionRef>],
-    base: &str,
-    out: &mut Vec<Diagnostic>,
-) -> Result<(), Error> {
-    let git = audit.open_git()?;
-    let tree = audit.base_tree(&git, base)?;
-    let by_name = audit.plan_files_in(&git, &tree);
-    for (file, timeline) in plans.iter().zip(timelines) {
-        let Some(now) = file.plan.as_ref().and_then(|p| p.status) else {
-            continue;
-        };
+/// The plans as the base revision holds them.
+struct AtBase {
+    git: git2::Repository,
+    tree_id: git2::Oid,
+    /// Plan files of the base by file name (a plan moved since is found by it).
+    by_name: std::collections::HashMap<String, git2::Oid>,
+    base: String,
+}
+
+impl AtBase {
+    fn open(audit: &Audit, base: &str) -> Result<AtBase, Error> {
+        let git = audit.open_git()?;
+        let tree = audit.base_tree(&git, base)?;
+        let by_name = audit.plan_files_in(&git, &tree);
+        let tree_id = tree.id();
+        drop(tree);
+        Ok(AtBase {
+            git,
+            tree_id,
+            by_name,
+            base: base.to_string(),
+        })
+    }
+
+    /// `file` as the base holds it: at its path, at a path its history gave it, or by its
+    /// file name; `None` when the base has no such plan.
+    fn snapshot(
+        &self,
+        audit: &Audit,
+        file: &PlanFile,
+        timeline: &[crate::history::RevisionRef],
+    ) -> Result<Option<Snapshot>, Error> {
+        let tree = self.git.find_tree(self.tree_id).map_err(|e| Error::Git {
+            message: format!("--base {}: {}", self.base, e.message()),
+            help: Some(missing_help()),
+        })?;
         let stem = file
             .path
             .file_name()
@@ -335,27 +397,46 @@ fn status_transition(
         let found = paths
             .iter()
             .find_map(|p| tree.get_path(Path::new(p)).ok().map(|e| e.id()))
-            .or_else(|| by_name.get(stem.as_deref()?).copied());
+            .or_else(|| self.by_name.get(stem.as_deref()?).copied());
         let Some(blob) = found else {
-            continue; // a new plan may start in any status
+            return Ok(None);
         };
-        let Some(bytes) = crate::git::read_blob(&git, &blob.to_string()) else {
+        let Some(bytes) = crate::git::read_blob(&self.git, &blob.to_string()) else {
             return Err(Error::Git {
                 message: format!(
-                    "--base {base}: the earlier version of {} is missing from the repository",
+                    "--base {}: the earlier version of {} is missing from the repository",
+                    self.base,
                     crate::diagnostic::display_path(&file.path)
                 ),
                 help: Some(missing_help()),
             });
         };
-        let before = Snapshot::parse(&String::from_utf8_lossy(&bytes));
+        Ok(Some(Snapshot::parse(&String::from_utf8_lossy(&bytes))))
+    }
+}
+
+fn status_transition(
+    audit: &Audit,
+    plans: &[&PlanFile],
+    timelines: &[Vec<crate::history::RevisionRef>],
+    base: &str,
+    out: &mut Vec<Diagnostic>,
+) -> Result<(), Error> {
+    let at_base = AtBase::open(audit, base)?;
+    for (file, timeline) in plans.iter().zip(timelines) {
+        let Some(now) = file.plan.as_ref().and_then(|p| p.status) else {
+            continue;
+        };
+        let Some(before) = at_base.snapshot(audit, file, timeline)? else {
+            continue; // a new plan may start in any status
+        };
         let Some(was) = before
             .get("status")
             .and_then(|s| serde_json::from_value::<Status>(s.clone()).ok())
         else {
             continue;
         };
-        if allowed(was, now) || stepwise(audit, &git, base, timeline, was, now) {
+        if allowed(was, now) || stepwise(audit, &at_base.git, base, timeline, was, now) {
             continue;
         }
         let mut findings = Findings::new(&file.path);

@@ -82,6 +82,8 @@ pub(crate) struct Audit {
     /// The commit graph from HEAD, built from the walk's the first time a sign-off's lineage
     /// needs ancestry.
     graph: std::sync::OnceLock<Option<graph::Graph>>,
+    /// HEAD's first parents (see [`Audit::main_line`]).
+    main_line: std::sync::OnceLock<std::collections::HashSet<Oid>>,
     /// The commit HEAD named when the history was walked (`None` before the first commit).
     pub(crate) head: Option<Oid>,
     /// Why git's index could not be read, when it could not: uncommitted edits are then not
@@ -270,6 +272,7 @@ impl Audit {
             display,
             covers,
             graph: std::sync::OnceLock::new(),
+            main_line: std::sync::OnceLock::new(),
             head,
             worktree_unread: std::sync::OnceLock::new(),
         }))
@@ -527,7 +530,40 @@ impl Audit {
             let signoffs = fields::read(&text).signoffs();
             Some(signoffs.iter().any(|s| s.same(entry)))
         };
-        signoff::assess(revisions, current, &self.walk, trust, &ancestry, &saw)
+        let main_line =
+            |commit: &str| Oid::from_str(commit).is_ok_and(|c| self.main_line().contains(&c));
+        signoff::assess(
+            revisions, current, &self.walk, trust, &ancestry, &main_line, &saw,
+        )
+    }
+
+    /// HEAD and its first parents, back to the root: the main line, as a pull request's merge
+    /// (base first) sees it. Worked out once, from the walk's graph, or from git without one.
+    fn main_line(&self) -> &std::collections::HashSet<Oid> {
+        self.main_line.get_or_init(|| {
+            let mut out = std::collections::HashSet::new();
+            let Some(mut at) = self.head else {
+                return out;
+            };
+            let graph = self.graph.get_or_init(|| graph::Graph::of_walk(&self.walk));
+            let git = if graph.is_none() {
+                crate::git::open(&self.git_dir).ok()
+            } else {
+                None
+            };
+            while out.insert(at) {
+                let first = match graph {
+                    Some(graph) => graph.parents_of(at).and_then(|p| p.first().copied()),
+                    None => git
+                        .as_ref()
+                        .and_then(|git| git.find_commit(at).ok())
+                        .and_then(|c| c.parent_id(0).ok()),
+                };
+                let Some(first) = first else { break };
+                at = first;
+            }
+            out
+        })
     }
 
     /// How `.mailmap` shows a name and email.

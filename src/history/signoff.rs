@@ -86,6 +86,10 @@ pub(crate) struct SignoffRecord {
     /// again.
     #[serde(skip)]
     pub(crate) withdrawn_in: Option<String>,
+    /// Under `check --base`: the base's plan does not carry it and no commit of the change
+    /// added it (the change brought back an older commit's version of the plan).
+    #[serde(skip)]
+    pub(crate) brought_back: bool,
     #[serde(skip)]
     pub(crate) stale_by: Option<Author>,
 }
@@ -159,7 +163,8 @@ impl SignoffRecord {
 /// Assesses the sign-offs `current` (what the plan carries now) against the plan's
 /// `revisions`, newest first (the first is the current content).
 /// `ancestry(candidate, at)` says whether commit `candidate` is on the history of a parent of
-/// revision `at` (a commit id, or the working tree); `saw(reviewed, entry)` whether the plan
+/// revision `at` (a commit id, or the working tree); `main_line(commit)` whether a commit is
+/// one of HEAD's first parents; `saw(reviewed, entry)` whether the plan
 /// at commit `reviewed` carries `entry` (`None`: that commit is not in the repository).
 pub(crate) fn assess(
     revisions: &[Revision],
@@ -167,6 +172,7 @@ pub(crate) fn assess(
     walk: &Walk,
     trust: &Trust,
     ancestry: &dyn Fn(&str, &str) -> bool,
+    main_line: &dyn Fn(&str) -> bool,
     saw: &dyn Fn(&str, &SignoffEntry) -> Option<bool>,
 ) -> Vec<SignoffRecord> {
     current
@@ -185,11 +191,12 @@ pub(crate) fn assess(
                 added_by: None,
                 stale_by: None,
                 withdrawn_in: None,
+                brought_back: false,
             };
             let Some(added) = added_at(revisions, entry, ancestry) else {
                 return record;
             };
-            record.withdrawn_in = withdrawn_after(revisions, added, entry, ancestry);
+            record.withdrawn_in = withdrawn_after(revisions, added, entry, ancestry, main_line);
             let revision = &revisions[added];
             staleness(revisions, added, &trust.policy.covers, &mut record);
             let Some(commit) = revision.index.and_then(|i| walk.commits.get(i)) else {
@@ -260,24 +267,42 @@ fn added_at(
     }
 }
 
-/// A revision that came after the one that added `entry` (`revisions[added]`), on the history
-/// of the current revision, and no longer carried it: where the sign-off was withdrawn. A
-/// merge can bring the entry back from a branch that still had it (`git merge -s ours`
-/// discards the withdrawal); the trace then leads past the withdrawal to the first signing,
-/// which vouches for nothing after it.
+/// Where the sign-off added in `revisions[added]` was withdrawn, if it was: a later revision
+/// on the current one's main line (HEAD's first parents) that no longer carried it, and that
+/// no later revision gave it again (a revision that carries it where the one before did not).
+/// A merge can bring the entry back from a branch that still had it (`git merge -s ours`
+/// discards the withdrawal): the trace then leads past the withdrawal to the first signing,
+/// which vouches for nothing after it. A removal on a branch that the branch itself undid,
+/// or that the main line never took, withdrew nothing.
 fn withdrawn_after(
     revisions: &[Revision],
     added: usize,
     entry: &SignoffEntry,
     ancestry: &dyn Fn(&str, &str) -> bool,
+    main_line: &dyn Fn(&str) -> bool,
 ) -> Option<String> {
+    let carries = |r: &Revision| r.signoffs.iter().any(|s| s.same(entry));
     let at = &revisions[added].commit;
+    // The revisions that gave the entry: they carry it, and the content they changed (their
+    // first parent's) did not.
+    let gave = |r: &Revision| {
+        carries(r)
+            && r.old_blob.as_deref().is_none_or(|old| {
+                !revisions
+                    .iter()
+                    .any(|p| p.new_blob.as_deref() == Some(old) && carries(p))
+            })
+    };
     revisions
         .iter()
         .enumerate()
         .filter(|&(i, r)| i != added && r.commit != WORKING_TREE && r.commit != *at)
-        .filter(|(_, r)| !r.signoffs.iter().any(|s| s.same(entry)))
-        .find(|(_, r)| ancestry(at, &r.commit))
+        .filter(|(_, r)| !carries(r) && main_line(&r.commit) && ancestry(at, &r.commit))
+        .find(|(_, withdrawal)| {
+            !revisions.iter().any(|r| {
+                r.commit != WORKING_TREE && gave(r) && ancestry(&withdrawal.commit, &r.commit)
+            })
+        })
         .map(|(_, r)| r.commit.clone())
 }
 

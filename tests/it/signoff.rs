@@ -1363,12 +1363,92 @@ fn a_withdrawn_signoff_brought_back_by_a_merge_is_not_the_signers() {
                 .map(|(_, m)| m)
                 .collect();
             assert_eq!(unverified.len(), 1, "{own_commit} {extra:?}: {found:?}");
-            assert!(
-                unverified[0].contains(&format!("was withdrawn in commit {}", &withdrawn[..10])),
-                "{unverified:?}"
-            );
+            let said = if extra.is_empty() {
+                format!("was withdrawn in commit {}", &withdrawn[..10])
+            } else {
+                "is not in the plan at the base, and no commit of this change added it".to_string()
+            };
+            assert!(unverified[0].contains(&said), "{unverified:?}");
         }
+        // Checked on the branch itself against main, as a developer would before opening the
+        // pull request: main no longer carries the sign-off, and nothing in the change adds it.
+        repo.git(&["checkout", "-q", "old"]);
+        let (code, found) = check(&repo, &["--base", "base"]);
+        assert_eq!(code, 1, "{own_commit}: {found:?}");
+        assert!(rules(&found).contains(&"signoff-unverified"), "{found:?}");
     }
+
+    // A branch that dropped the sign-off and put it back itself, merged: nothing was
+    // withdrawn on the main line.
+    let repo = base_repo();
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    repo.commit("Approve", BEN, "2026-01-06T09:00:00+00:00");
+    repo.git(&["checkout", "-q", "-b", "tidy"]);
+    repo.plan("alpha.md", in_review());
+    repo.commit("Drop it by mistake", ANA, "2026-01-07T09:00:00+00:00");
+    repo.git_as(
+        ANA,
+        "2026-01-07T10:00:00+00:00",
+        &["revert", "--no-edit", "HEAD"],
+    );
+    repo.git(&["checkout", "-q", "main"]);
+    repo.edit_plan(
+        "alpha.md",
+        "## Recent challenges\n\n",
+        "## Recent challenges\n\nA note.\n\n",
+    );
+    repo.commit("A note", ANA, "2026-01-08T09:00:00+00:00");
+    repo.git_as(
+        ANA,
+        "2026-01-09T09:00:00+00:00",
+        &[
+            "merge",
+            "-q",
+            "--no-ff",
+            "tidy",
+            "-m",
+            "Merge pull request #7 from ana/tidy",
+        ],
+    );
+    assert_eq!(
+        check(&repo, &[]),
+        (0, vec![]),
+        "a removal the branch undid withdrew nothing"
+    );
+
+    // Removed on main by someone else and given again by the signer; an older branch then
+    // takes main in ("Update branch") and is merged: the sign-off is the signer's.
+    let repo = base_repo();
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    repo.commit("Approve", BEN, "2026-01-06T09:00:00+00:00");
+    repo.git(&["branch", "feature"]);
+    repo.plan("alpha.md", in_review());
+    repo.commit("Remove Ben's approval", ANA, "2026-01-07T09:00:00+00:00");
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    repo.commit("Approve again", BEN, "2026-01-08T09:00:00+00:00");
+    repo.git(&["checkout", "-q", "feature"]);
+    repo.write("notes.txt", "feature work\n");
+    repo.commit("Feature work", ANA, "2026-01-08T10:00:00+00:00");
+    repo.git_as(
+        ANA,
+        "2026-01-09T09:00:00+00:00",
+        &["merge", "-q", "--no-edit", "main"],
+    );
+    assert_eq!(check(&repo, &[]), (0, vec![]), "on the branch");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.git_as(
+        ANA,
+        "2026-01-10T09:00:00+00:00",
+        &[
+            "merge",
+            "-q",
+            "--no-ff",
+            "feature",
+            "-m",
+            "Merge pull request #8 from ana/feature",
+        ],
+    );
+    assert_eq!(check(&repo, &[]), (0, vec![]), "on main");
 
     // The same merge shape with a sign-off the branch itself added is the branch's.
     let repo = base_repo();
