@@ -1415,6 +1415,29 @@ fn a_withdrawn_signoff_brought_back_by_a_merge_is_not_the_signers() {
         (0, vec![]),
         "a removal the branch undid withdrew nothing"
     );
+    // A branch that removed it, merged with main's version kept: main never lost it.
+    repo.git(&["checkout", "-q", "-b", "demote"]);
+    repo.plan("alpha.md", in_review());
+    repo.commit("Back to review", ANA, "2026-01-10T09:00:00+00:00");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.git_as(
+        ANA,
+        "2026-01-11T09:00:00+00:00",
+        &[
+            "merge",
+            "-q",
+            "-s",
+            "ours",
+            "demote",
+            "-m",
+            "Merge pull request #9 from ana/demote",
+        ],
+    );
+    assert_eq!(
+        check(&repo, &[]),
+        (0, vec![]),
+        "a removal main did not take withdrew nothing"
+    );
 
     // Removed on main by someone else and given again by the signer; an older branch then
     // takes main in ("Update branch") and is merged: the sign-off is the signer's.
@@ -1427,7 +1450,11 @@ fn a_withdrawn_signoff_brought_back_by_a_merge_is_not_the_signers() {
     repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
     repo.commit("Approve again", BEN, "2026-01-08T09:00:00+00:00");
     repo.git(&["checkout", "-q", "feature"]);
-    repo.write("notes.txt", "feature work\n");
+    repo.edit_plan(
+        "alpha.md",
+        "## Recent challenges\n\n",
+        "## Recent challenges\n\nFeature work.\n\n",
+    );
     repo.commit("Feature work", ANA, "2026-01-08T10:00:00+00:00");
     repo.git_as(
         ANA,
