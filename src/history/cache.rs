@@ -28,8 +28,9 @@ use crate::history::walk::{self, Author, ChangeKind, Commit, FileChange, Walk};
 /// the fields a sign-off can cover are digested; 6: the binary format; 7: lists keyed by `rule`
 /// too, for waivers; 8: commit times as seconds and offset; 9: 128-bit field digests; 10: every
 /// part of a digested value tagged and length-prefixed, numbers exact; 11: the commit graph;
-/// 12: an octopus pull-request merge numbers every branch it brings in).
-const VERSION: u64 = 12;
+/// 12: an octopus pull-request merge numbers every branch it brings in; 13: a merge that
+/// writes a plan a branch moved keeps the move).
+const VERSION: u64 = 13;
 const FILE: &str = "planbook/history-cache.bin";
 /// The JSON cache of earlier versions, removed when the binary one is written.
 const OLD_FILE: &str = "planbook/history-cache.json";

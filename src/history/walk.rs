@@ -511,6 +511,7 @@ fn examine(
     if parents.len() > 1 {
         // Keep what the merge itself brought: content that matches no other parent.
         let mut kept = Vec::new();
+        let mut removed_by_a_branch = Vec::new();
         for mut change in changed {
             let mut from_a_parent = false;
             for other in parents.iter().skip(1) {
@@ -522,6 +523,21 @@ fn examine(
             }
             if !from_a_parent {
                 kept.push(change);
+            } else if change.2.is_none() {
+                removed_by_a_branch.push(change);
+            }
+        }
+        // A plan a branch moved while the first parent edited it: the merge writes it at the
+        // new path with both changes (its own content), and the move's removal of the old
+        // path came from the branch. Kept beside the new file, the removal makes the pair a
+        // move, so the plan's history goes on through the merge's first parent.
+        for removal in removed_by_a_branch {
+            let name = file_name(&removal.0);
+            if kept
+                .iter()
+                .any(|c| c.1.is_none() && c.2.is_some() && file_name(&c.0) == name)
+            {
+                kept.push(removal);
             }
         }
         changed = kept;

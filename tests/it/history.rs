@@ -978,3 +978,50 @@ fn a_plan_deleted_and_added_again_keeps_its_earlier_life() {
         before["plans"][0]["revisions"].as_array().unwrap()[..]
     );
 }
+
+/// A plan a branch moved while main edited it, merged: the merge writes it at the new path
+/// with both changes, and its history goes on through the move (it was cut at the merge).
+#[test]
+fn a_plan_moved_on_a_branch_while_main_edited_it_keeps_its_history() {
+    let repo = TestRepo::with_git();
+    repo.plan("emea/alpha.md", valid_plan("alpha"));
+    repo.commit("Add the plan", ANA, "2026-01-05T09:00:00+00:00");
+    repo.git(&["checkout", "-q", "-b", "move"]);
+    std::fs::create_dir_all(repo.path().join("plans/nordics")).unwrap();
+    repo.git(&["mv", "plans/emea/alpha.md", "plans/nordics/alpha.md"]);
+    repo.commit("Move the plan", ANA, "2026-01-06T09:00:00+00:00");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.edit_plan("emea/alpha.md", "confidence: 6", "confidence: 5");
+    repo.commit("Lower confidence", BEN, "2026-01-07T09:00:00+00:00");
+    repo.git_as(
+        ANA,
+        "2026-01-08T09:00:00+00:00",
+        &[
+            "merge",
+            "-q",
+            "--no-ff",
+            "move",
+            "-m",
+            "Merge pull request #3 from ana/move",
+        ],
+    );
+    assert!(
+        repo.read("plans/nordics/alpha.md")
+            .contains("confidence: 5")
+    );
+    let json = log_json(&repo, &[]);
+    let summaries: Vec<&str> = json["plans"][0]["revisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["summary"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        summaries,
+        [
+            "Merge pull request #3 from ana/move",
+            "Lower confidence",
+            "Add the plan"
+        ]
+    );
+}
