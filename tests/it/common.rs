@@ -281,6 +281,16 @@ impl TestRepo {
         self.git(&["rev-parse", "HEAD"]).trim().to_string()
     }
 
+    /// Checks out `main` and merges `branches` into it as Ana would merge a pull request
+    /// with a merge commit (`--no-ff`), with `message` as its subject.
+    pub fn merge_into_main(&self, branches: &[&str], message: &str, date: &str) {
+        self.git(&["checkout", "-q", "main"]);
+        let mut args = vec!["merge", "-q", "--no-ff"];
+        args.extend_from_slice(branches);
+        args.extend_from_slice(&["-m", message]);
+        self.git_as("Ana Lima <ana@example.com>", date, &args);
+    }
+
     /// Runs planbook in the repository.
     pub fn run(&self, args: &[&str]) -> Output {
         run_in(self.path(), args)

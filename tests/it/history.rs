@@ -718,28 +718,40 @@ fn a_repository_planbook_cannot_open_is_an_error_not_no_history() {
 fn git_dir_and_git_work_tree_are_honoured() {
     let repo = story();
     let expected = log_json(&repo, &[]);
+    /// The plans of `log --format json` run in `dir` with `env`, which must succeed.
+    fn plans_logged(dir: &std::path::Path, env: &[(&str, &std::path::Path)]) -> Value {
+        let out = common::planbook(dir)
+            .args(["log", "--format", "json"])
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()["plans"].clone()
+    }
     let outside = tempfile::tempdir().unwrap();
     let bare = outside.path().join("plans.git");
     let tree = outside.path().join("tree");
     std::fs::create_dir(&tree).unwrap();
     repo.git(&["clone", "-q", "--bare", ".", bare.to_str().unwrap()]);
     let env = [
+        ("GIT_DIR", bare.as_path()),
+        ("GIT_WORK_TREE", tree.as_path()),
+    ];
+    let text_env = [
         ("GIT_DIR", bare.to_str().unwrap()),
         ("GIT_WORK_TREE", tree.to_str().unwrap()),
     ];
-    common::run_program(&tree, "git", &["checkout", "-q", "HEAD", "--", "."], &env);
-    let out = common::planbook(&tree)
-        .args(["log", "--format", "json"])
-        .envs(env)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    common::run_program(
+        &tree,
+        "git",
+        &["checkout", "-q", "HEAD", "--", "."],
+        &text_env,
     );
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json["plans"], expected["plans"]);
+    assert_eq!(plans_logged(&tree, &env), expected["plans"]);
     // A GIT_DIR that names no repository is an error, not "outside git".
     let out = common::planbook(&tree)
         .args(["check"])
@@ -761,32 +773,20 @@ fn git_dir_and_git_work_tree_are_honoured() {
         separate.to_str().unwrap(),
     ]);
     for dir in [separate.clone(), separate.join("plans")] {
-        let out = common::planbook(&dir)
-            .args(["log", "--format", "json"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        assert_eq!(
+            plans_logged(&dir, &[]),
+            expected["plans"],
+            "from {}",
+            dir.display()
         );
-        let json: Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert_eq!(json["plans"], expected["plans"], "from {}", dir.display());
     }
     // A hook of that checkout runs with GIT_DIR (the git folder) and no GIT_WORK_TREE: the
     // current folder is the top of the work tree, as for git.
-    let out = common::planbook(&separate)
-        .args(["log", "--format", "json"])
-        .env("GIT_DIR", &folder)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    assert_eq!(
+        plans_logged(&separate, &[("GIT_DIR", folder.as_path())]),
+        expected["plans"],
+        "with GIT_DIR alone"
     );
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json["plans"], expected["plans"], "with GIT_DIR alone");
 }
 
 /// A sparse checkout leaves plans out of the work tree: they are as committed, not removed,
@@ -876,20 +876,10 @@ fn an_octopus_merge_credits_every_branch_it_brings_in() {
         );
         repo.commit(&format!("Edit {plan}"), BEN, "2026-01-06T09:00:00+00:00");
     }
-    repo.git(&["checkout", "-q", "main"]);
-    repo.git_as(
-        ANA,
+    repo.merge_into_main(
+        &["b1", "b2", "b3"],
+        "Merge pull request #30 from ana/notes",
         "2026-01-07T09:00:00+00:00",
-        &[
-            "merge",
-            "-q",
-            "--no-ff",
-            "b1",
-            "b2",
-            "b3",
-            "-m",
-            "Merge pull request #30 from ana/notes",
-        ],
     );
     let json = log_json(&repo, &[]);
     for plan in json["plans"].as_array().unwrap() {

@@ -1462,18 +1462,10 @@ fn a_withdrawn_signoff_brought_back_by_a_merge_is_not_the_signers() {
         &["merge", "-q", "--no-edit", "main"],
     );
     assert_eq!(check(&repo, &[]), (0, vec![]), "on the branch");
-    repo.git(&["checkout", "-q", "main"]);
-    repo.git_as(
-        ANA,
+    repo.merge_into_main(
+        &["feature"],
+        "Merge pull request #8 from ana/feature",
         "2026-01-10T09:00:00+00:00",
-        &[
-            "merge",
-            "-q",
-            "--no-ff",
-            "feature",
-            "-m",
-            "Merge pull request #8 from ana/feature",
-        ],
     );
     assert_eq!(check(&repo, &[]), (0, vec![]), "on main");
 
@@ -1491,161 +1483,106 @@ fn a_withdrawn_signoff_brought_back_by_a_merge_is_not_the_signers() {
         "2026-01-08T09:00:00+00:00",
         &["merge", "-q", "--no-edit", "main"],
     );
-    repo.git(&["checkout", "-q", "main"]);
-    repo.git_as(
-        ANA,
+    repo.merge_into_main(
+        &["approval"],
+        "Merge pull request #6",
         "2026-01-09T09:00:00+00:00",
-        &[
-            "merge",
-            "-q",
-            "--no-ff",
-            "approval",
-            "-m",
-            "Merge pull request #6",
-        ],
     );
     let ben = signoff(&log(&repo, &[]), "ben").clone();
     assert_eq!(ben["added_in"], approved.as_str(), "{ben}");
     assert_eq!(ben["evidence"], "author", "{ben}");
 }
 
-/// With a folder of reviews, an approval counts for a sign-off only if the commit it approved
-/// holds the commit that added the sign-off: an approval of the pull request's earlier commit
-/// approved something else. A reviewed commit this repository does not have (a squashed pull
-/// request's head) cannot be told apart and counts.
+/// With a folder of reviews, an approval counts for a sign-off only if the plan at the
+/// commit it approved carries the sign-off: an approval of the pull request's earlier commit,
+/// or of a commit a force-push replaced, approved something else. A reviewed commit this
+/// repository does not have (a squashed pull request's head) cannot be told apart and counts.
 #[test]
-fn a_folder_review_counts_only_at_or_after_the_commit_that_added_the_signoff() {
-    let repo = base_repo();
-    repo.write("people.yaml", people_with("  github: ben-ode\n"));
-    repo.commit("Add Ben's login", ANA, "2026-01-05T10:00:00+00:00");
-    repo.git(&["checkout", "-q", "-b", "approve"]);
-    repo.edit_plan(
-        "alpha.md",
-        "## Recent challenges\n\n",
-        "## Recent challenges\n\nA note.\n\n",
-    );
-    let earlier = repo.commit("A note", ANA, "2026-01-06T09:00:00+00:00");
-    repo.plan(
-        "alpha.md",
-        approved_with(&[BEN_ENTRY]).replace(
+fn a_folder_review_counts_only_for_a_commit_that_carries_the_signoff() {
+    /// A repository where Ben has a login, on branch `approve` with a commit of a note (its
+    /// id returned) and, after it, the plan approved with Ben's sign-off.
+    fn approving_branch(repo: &TestRepo) -> String {
+        repo.write("people.yaml", people_with("  github: ben-ode\n"));
+        repo.commit("Add Ben's login", ANA, "2026-01-05T10:00:00+00:00");
+        repo.git(&["checkout", "-q", "-b", "approve"]);
+        repo.edit_plan(
+            "alpha.md",
             "## Recent challenges\n\n",
             "## Recent challenges\n\nA note.\n\n",
-        ),
-    );
-    let added = repo.commit("Approve", ANA, "2026-01-06T10:00:00+00:00");
-    repo.git(&["checkout", "-q", "main"]);
-    repo.git_as(
-        ANA,
-        "2026-01-07T09:00:00+00:00",
-        &[
-            "merge",
-            "-q",
-            "--no-ff",
-            "approve",
-            "-m",
-            "Merge pull request #12 from ana/approve",
-        ],
-    );
-    let folder = repo.path().join("reviews");
-    std::fs::create_dir(&folder).unwrap();
-    let with = |commit: &str| {
+        );
+        let note = repo.commit("A note", ANA, "2026-01-06T09:00:00+00:00");
+        repo.plan(
+            "alpha.md",
+            approved_with(&[BEN_ENTRY]).replace(
+                "## Recent challenges\n\n",
+                "## Recent challenges\n\nA note.\n\n",
+            ),
+        );
+        note
+    }
+    /// `check --reviews` with Ben's approval of `commit` as pull request `pr`'s reviews.
+    fn check_with_approval(repo: &TestRepo, pr: u64, commit: &str) -> (i32, Vec<String>, Value) {
+        let folder = repo.path().join("reviews");
+        std::fs::create_dir_all(&folder).unwrap();
         std::fs::write(
-            folder.join("12.json"),
+            folder.join(format!("{pr}.json")),
             format!(
                 r#"[{{"user": {{"login": "ben-ode"}}, "state": "APPROVED", "commit_id": "{commit}", "submitted_at": "2026-01-06T12:00:00Z"}}]"#
             ),
         )
         .unwrap();
         let folder = folder.to_str().unwrap().to_string();
-        let (code, found) = check(&repo, &["--reviews", &folder]);
-        let evidence = signoff(&log(&repo, &["--reviews", &folder]), "ben")["evidence"].clone();
-        (code, rules(&found).join(","), evidence)
-    };
-    assert_eq!(with(&added), (0, String::new(), Value::from("review")));
-    let (code, found, evidence) = with(&earlier);
-    assert_eq!(
-        (code, found.as_str(), evidence),
-        (1, "signoff-unverified", Value::Null)
-    );
-    let squashed = "0123456789abcdef0123456789abcdef01234567";
-    assert_eq!(with(squashed), (0, String::new(), Value::from("review")));
+        let (code, found) = check(repo, &["--reviews", &folder]);
+        let evidence = signoff(&log(repo, &["--reviews", &folder]), "ben")["evidence"].clone();
+        (
+            code,
+            found.into_iter().map(|(rule, _)| rule).collect(),
+            evidence,
+        )
+    }
+    let approved = || (0, Vec::<String>::new(), Value::from("review"));
+    let refused = || (1, vec!["signoff-unverified".to_string()], Value::Null);
 
-    // Squashed, with the pull request's branch kept in the clone: its head is off HEAD's
-    // history, so the approval counts as the forge recorded it.
+    // Merged with a merge commit: the approval of the commit that added it counts, of the
+    // note before it does not.
     let repo = base_repo();
-    repo.write("people.yaml", people_with("  github: ben-ode\n"));
-    repo.commit("Add Ben's login", ANA, "2026-01-05T10:00:00+00:00");
-    repo.git(&["checkout", "-q", "-b", "approve"]);
-    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    let note = approving_branch(&repo);
+    let added = repo.commit("Approve", ANA, "2026-01-06T10:00:00+00:00");
+    repo.merge_into_main(
+        &["approve"],
+        "Merge pull request #12 from ana/approve",
+        "2026-01-07T09:00:00+00:00",
+    );
+    assert_eq!(check_with_approval(&repo, 12, &added), approved());
+    assert_eq!(check_with_approval(&repo, 12, &note), refused());
+    let unknown = "0123456789abcdef0123456789abcdef01234567";
+    assert_eq!(check_with_approval(&repo, 12, unknown), approved());
+
+    // Squashed, with the pull request's branch kept in the clone: its head carries the
+    // sign-off, so the approval counts.
+    let repo = base_repo();
+    approving_branch(&repo);
     let head = repo.commit("Approve", ANA, "2026-01-06T10:00:00+00:00");
     repo.git(&["checkout", "-q", "main"]);
     repo.git(&["merge", "-q", "--squash", "approve"]);
     repo.commit("Approve (#13)", ANA, "2026-01-07T09:00:00+00:00");
-    let folder = repo.path().join("reviews");
-    std::fs::create_dir(&folder).unwrap();
-    std::fs::write(
-        folder.join("13.json"),
-        format!(
-            r#"[{{"user": {{"login": "ben-ode"}}, "state": "APPROVED", "commit_id": "{head}", "submitted_at": "2026-01-06T12:00:00Z"}}]"#
-        ),
-    )
-    .unwrap();
-    let folder = folder.to_str().unwrap().to_string();
-    assert_eq!(check(&repo, &["--reviews", &folder]), (0, vec![]));
+    assert_eq!(check_with_approval(&repo, 13, &head), approved());
 
-    // An approval of a commit a force-push replaced, whose plan had no sign-off yet: it is
-    // still in the clone, off HEAD's history, and approved something else.
+    // A force-push replaced the approved commit with one that adds the sign-off: the old
+    // one is still in the clone, and its plan has no sign-off.
     let repo = base_repo();
-    repo.write("people.yaml", people_with("  github: ben-ode\n"));
-    repo.commit("Add Ben's login", ANA, "2026-01-05T10:00:00+00:00");
-    repo.git(&["checkout", "-q", "-b", "approve"]);
-    repo.edit_plan(
-        "alpha.md",
-        "## Recent challenges\n\n",
-        "## Recent challenges\n\nA note.\n\n",
-    );
-    let replaced = repo.commit("A note", ANA, "2026-01-06T09:00:00+00:00");
-    repo.plan(
-        "alpha.md",
-        approved_with(&[BEN_ENTRY]).replace(
-            "## Recent challenges\n\n",
-            "## Recent challenges\n\nA note.\n\n",
-        ),
-    );
+    let replaced = approving_branch(&repo);
     repo.git_as(
         ANA,
         "2026-01-06T10:00:00+00:00",
         &["commit", "-q", "--amend", "-a", "--no-edit"],
     );
-    repo.git(&["checkout", "-q", "main"]);
-    repo.git_as(
-        ANA,
+    repo.merge_into_main(
+        &["approve"],
+        "Merge pull request #14 from ana/approve",
         "2026-01-07T09:00:00+00:00",
-        &[
-            "merge",
-            "-q",
-            "--no-ff",
-            "approve",
-            "-m",
-            "Merge pull request #14 from ana/approve",
-        ],
     );
-    let folder = repo.path().join("reviews");
-    std::fs::create_dir(&folder).unwrap();
-    std::fs::write(
-        folder.join("14.json"),
-        format!(
-            r#"[{{"user": {{"login": "ben-ode"}}, "state": "APPROVED", "commit_id": "{replaced}", "submitted_at": "2026-01-06T09:30:00Z"}}]"#
-        ),
-    )
-    .unwrap();
-    let folder = folder.to_str().unwrap().to_string();
-    let (code, found) = check(&repo, &["--reviews", &folder]);
-    assert_eq!(
-        (code, rules(&found)),
-        (1, vec!["signoff-unverified"]),
-        "{found:?}"
-    );
+    assert_eq!(check_with_approval(&repo, 14, &replaced), refused());
 }
 
 /// A change that moves people.yaml (and points planbook.toml at the new file) is judged with
