@@ -283,27 +283,33 @@ fn withdrawn_after(
 ) -> Option<String> {
     let carries = |r: &Revision| r.signoffs.iter().any(|s| s.same(entry));
     let at = &revisions[added].commit;
-    // The revisions that gave the entry: they carry it, and the content they changed (their
-    // first parent's) did not.
-    let gave = |r: &Revision| {
-        carries(r)
-            && r.old_blob.as_deref().is_none_or(|old| {
-                !revisions
-                    .iter()
-                    .any(|p| p.new_blob.as_deref() == Some(old) && carries(p))
-            })
-    };
-    revisions
+    // The main line's commits are each other's ancestors, so its newest revision without
+    // the entry has the last word (the walk lists commits newest first): if it came before
+    // the signing, so did every other.
+    let withdrawal = revisions
         .iter()
-        .enumerate()
-        .filter(|&(i, r)| i != added && r.commit != WORKING_TREE && r.commit != *at)
-        .filter(|(_, r)| !carries(r) && main_line(&r.commit) && ancestry(at, &r.commit))
-        .find(|(_, withdrawal)| {
-            !revisions.iter().any(|r| {
-                r.commit != WORKING_TREE && gave(r) && ancestry(&withdrawal.commit, &r.commit)
-            })
-        })
-        .map(|(_, r)| r.commit.clone())
+        .filter(|r| r.commit != WORKING_TREE && r.commit != *at)
+        .filter(|r| !carries(r) && main_line(&r.commit))
+        .min_by_key(|r| r.index.unwrap_or(usize::MAX))?;
+    if !ancestry(at, &withdrawal.commit) {
+        return None;
+    }
+    // Given again since: a revision carries it where the content it changed (its first
+    // parent's) did not.
+    let carried: HashSet<&str> = revisions
+        .iter()
+        .filter(|r| carries(r))
+        .filter_map(|r| r.new_blob.as_deref())
+        .collect();
+    let given_again = revisions.iter().any(|r| {
+        r.commit != WORKING_TREE
+            && carries(r)
+            && r.old_blob
+                .as_deref()
+                .is_none_or(|old| !carried.contains(old))
+            && ancestry(&withdrawal.commit, &r.commit)
+    });
+    (!given_again).then(|| withdrawal.commit.clone())
 }
 
 /// The fields every sign-off covers, whatever `[signoff] covers` says.
