@@ -279,6 +279,13 @@ pub(crate) fn history_shape(git: &Repository) -> String {
     digest.finish().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Whether `.git/info/grafts` gives commits other parents than they have: libgit2 walks the
+/// history it describes, which a sign-off's trace must not trust (git itself has deprecated
+/// grafts for `git replace`, which libgit2 does not apply).
+pub(crate) fn grafted(git: &Repository) -> bool {
+    std::fs::metadata(git.commondir().join("info/grafts")).is_ok_and(|m| m.len() > 0)
+}
+
 /// The content of a committed blob within the plan size limit (empty when it is over it: its
 /// size comes from the object header, so it is never read); `None` when the object is missing
 /// or unreadable, which must never read as an empty plan.

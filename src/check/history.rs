@@ -163,8 +163,8 @@ fn missing_help() -> String {
 fn incomplete(audit: &Audit) -> Option<(&'static str, String)> {
     if audit.shallow {
         return Some((
-            "sign-offs cannot be verified in a shallow clone",
-            "fetch the full history: `git fetch --unshallow` (in GitHub Actions: `fetch-depth: 0`)"
+            "sign-offs cannot be verified in a shallow clone (or one whose `.git/info/grafts` rewrites its history)",
+            "fetch the full history: `git fetch --unshallow` (in GitHub Actions: `fetch-depth: 0`); remove `.git/info/grafts` if it is there"
                 .to_string(),
         ));
     }

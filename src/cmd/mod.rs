@@ -191,7 +191,7 @@ pub(crate) fn select_plans(
 }
 
 /// The warning a shallow clone gets wherever history matters.
-pub(crate) const SHALLOW_WARNING: &str = "this is a shallow clone: the history stops early, so the audit trail is incomplete and sign-offs cannot be verified\n  help: fetch the full history with `git fetch --unshallow` (in GitHub Actions: `fetch-depth: 0` on actions/checkout)";
+pub(crate) const SHALLOW_WARNING: &str = "this is a shallow clone (or `.git/info/grafts` rewrites its history): the history stops early, so the audit trail is incomplete and sign-offs cannot be verified\n  help: fetch the full history with `git fetch --unshallow` (in GitHub Actions: `fetch-depth: 0` on actions/checkout); remove `.git/info/grafts` if it is there";
 
 /// The warning a partial clone gets wherever history matters.
 pub(crate) fn partial_warning() -> String {

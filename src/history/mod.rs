@@ -206,7 +206,9 @@ impl Audit {
         let root_in_workdir = crate::git::root_in_workdir(&git, &repo.root);
         linked_plans_folder(repo)?;
         let plans = root_in_workdir.join(&repo.config.plans_dir);
-        let shallow = git.is_shallow();
+        // Grafts cut or rewrite the history as a shallow boundary does: the same warning, and
+        // the same refusal to verify sign-offs.
+        let shallow = git.is_shallow() || crate::git::grafted(&git);
         let partial = is_partial(&git);
         // `None` in a repository without commits yet; a HEAD whose commit cannot be read (its
         // objects deleted, an alternates folder gone) is an error, never "no commits".

@@ -1015,3 +1015,19 @@ fn a_plan_moved_on_a_branch_while_main_edited_it_keeps_its_history() {
         ]
     );
 }
+
+/// `.git/info/grafts` rewrites the history libgit2 walks: the trail says it is cut, as for a
+/// shallow clone, and never takes the grafted history for the real one.
+#[test]
+fn grafts_are_said_as_a_shallow_history_is() {
+    let repo = story();
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    repo.write(".git/info/grafts", &head);
+    let out = repo.run(&["log", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let json: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(json["shallow"], true);
+    assert!(out.stderr.contains(".git/info/grafts"), "{}", out.stderr);
+    std::fs::remove_file(repo.path().join(".git/info/grafts")).unwrap();
+    assert_eq!(log_json(&repo, &[])["shallow"], false);
+}
