@@ -159,7 +159,13 @@ pub(crate) fn review(repo: &Repo, base: &str, head: Option<&str>) -> Result<Revi
         Some(rev) => at_revision(&git, rev, &plans_in_git, &prefix)?,
         None => {
             let mut side = Side::new();
-            for path in repo.plan_paths()? {
+            // A plans folder removed from the work tree removed every plan in it.
+            let on_disk = if repo.plans_dir().is_dir() {
+                repo.plan_paths()?
+            } else {
+                Vec::new()
+            };
+            for path in on_disk {
                 let bytes = crate::read::read_limited(&repo.root.join(&path))
                     .map_err(|e| Error::io(&path, e))?;
                 side.insert(
