@@ -513,25 +513,30 @@ impl Audit {
                     }
             })
         };
-        // Whether the plan, as the reviewed commit holds it, carries the sign-off: an approval
-        // of a commit without it (before the sign-off was pushed, or a version a force-push
-        // replaced) approved something else. `None` when the commit is not in the clone
-        // (a squashed pull request's head, usually): nothing can be told.
-        let plan_name = revisions
-            .first()
-            .map(|r| r.path.rsplit('/').next().unwrap_or(&r.path).to_string());
-        let saw = |reviewed: &str, entry: &signoff::SignoffEntry| -> Option<bool> {
-            let reviewed = Oid::from_str(reviewed).ok()?;
-            let git = git()?;
-            let tree = git.find_commit(reviewed).ok()?.tree().ok()?;
-            let blob = self.plan_files_in(git, &tree).remove(plan_name.as_deref()?);
-            let Some(blob) = blob else {
-                return Some(false);
+        // Whether the plan, as the reviewed commit holds it (by the name it had where the
+        // sign-off was added), carries the sign-off: an approval of a commit without it (before
+        // the sign-off was pushed, or a version a force-push replaced) approved something
+        // else. A reviewed commit not in the clone: a pull request merged with a merge commit
+        // brought every commit it had, so one it did not bring was replaced (`false`); a
+        // squashed one's head is rarely fetched, and nothing can be told (`None`).
+        let saw =
+            |reviewed: &str, entry: &signoff::SignoffEntry, added: &Revision| -> Option<bool> {
+                let reviewed = Oid::from_str(reviewed).ok()?;
+                let git = git()?;
+                let Ok(commit) = git.find_commit(reviewed) else {
+                    let merged =
+                        Oid::from_str(&added.commit).is_ok_and(|c| !self.main_line().contains(&c));
+                    return merged.then_some(false);
+                };
+                let tree = commit.tree().ok()?;
+                let name = added.path.rsplit('/').next().unwrap_or(&added.path);
+                let Some(blob) = self.plan_files_in(git, &tree).remove(name) else {
+                    return Some(false);
+                };
+                let text = blob_text(git, &blob.to_string())?;
+                let signoffs = fields::read(&text).signoffs();
+                Some(signoffs.iter().any(|s| s.same(entry)))
             };
-            let text = blob_text(git, &blob.to_string())?;
-            let signoffs = fields::read(&text).signoffs();
-            Some(signoffs.iter().any(|s| s.same(entry)))
-        };
         let main_line =
             |commit: &str| Oid::from_str(commit).is_ok_and(|c| self.main_line().contains(&c));
         signoff::assess(

@@ -164,8 +164,8 @@ impl SignoffRecord {
 /// `revisions`, newest first (the first is the current content).
 /// `ancestry(candidate, at)` says whether commit `candidate` is on the history of a parent of
 /// revision `at` (a commit id, or the working tree); `main_line(commit)` whether a commit is
-/// one of HEAD's first parents; `saw(reviewed, entry)` whether the plan
-/// at commit `reviewed` carries `entry` (`None`: that commit is not in the repository).
+/// one of HEAD's first parents; `saw(reviewed, entry, added)` whether the plan at commit
+/// `reviewed` carries `entry`, added in revision `added` (`None`: nothing can be told).
 pub(crate) fn assess(
     revisions: &[Revision],
     current: &[SignoffEntry],
@@ -173,7 +173,7 @@ pub(crate) fn assess(
     trust: &Trust,
     ancestry: &dyn Fn(&str, &str) -> bool,
     main_line: &dyn Fn(&str) -> bool,
-    saw: &dyn Fn(&str, &SignoffEntry) -> Option<bool>,
+    saw: &dyn Fn(&str, &SignoffEntry, &Revision) -> Option<bool>,
 ) -> Vec<SignoffRecord> {
     current
         .iter()
@@ -208,7 +208,8 @@ pub(crate) fn assess(
                 && s.person.as_deref() == Some(entry.person.as_str()))
             .then(|| s.key.clone().unwrap_or_default());
             if record.withdrawn_in.is_none() {
-                record.found = found(entry, commit, s, key.is_some(), trust, saw);
+                let saw = |reviewed: &str| saw(reviewed, entry, revision);
+                record.found = found(entry, commit, s, key.is_some(), trust, &saw);
             }
             record.evidence = record.found.first().copied();
             record.added_by = Some(AddedBy {
@@ -286,16 +287,27 @@ fn withdrawn_after(
     // The main line's commits are each other's ancestors, so its newest revision without
     // the entry has the last word (the walk lists commits newest first): if it came before
     // the signing, so did every other.
-    let withdrawal = revisions
+    let mut main: Vec<&Revision> = revisions
         .iter()
-        .filter(|r| r.commit != WORKING_TREE && r.commit != *at)
-        .filter(|r| !carries(r) && main_line(&r.commit))
-        .min_by_key(|r| r.index.unwrap_or(usize::MAX))?;
+        .filter(|r| r.commit != WORKING_TREE && main_line(&r.commit))
+        .collect();
+    main.sort_by_key(|r| r.index.unwrap_or(usize::MAX));
+    let newest = main.iter().position(|r| !carries(r) && r.commit != *at)?;
+    let withdrawal = main[newest];
     if !ancestry(at, &withdrawal.commit) {
         return None;
     }
-    // Given again since: a revision carries it where the content it changed (its first
-    // parent's) did not.
+    // The removal is the oldest of the main line's revisions without it that run up to
+    // that one (later edits of the plan without the entry are not where it went).
+    let removal = main[newest..]
+        .iter()
+        .take_while(|r| !carries(r))
+        .last()
+        .map_or(withdrawal, |r| *r);
+    // Given again since: a revision carries it where no content it was made from (its
+    // parents') did. A merge that combines a branch still carrying it with the main line
+    // that dropped it has a parent that carries it: that is the branch's old grant, not a
+    // new one.
     let carried: HashSet<&str> = revisions
         .iter()
         .filter(|r| carries(r))
@@ -305,11 +317,12 @@ fn withdrawn_after(
         r.commit != WORKING_TREE
             && carries(r)
             && r.old_blob
-                .as_deref()
-                .is_none_or(|old| !carried.contains(old))
+                .iter()
+                .chain(&r.other_parents)
+                .all(|p| !carried.contains(p.as_str()))
             && ancestry(&withdrawal.commit, &r.commit)
     });
-    (!given_again).then(|| withdrawal.commit.clone())
+    (!given_again).then(|| removal.commit.clone())
 }
 
 /// The fields every sign-off covers, whatever `[signoff] covers` says.
@@ -364,7 +377,7 @@ fn found(
     signature: &crate::history::signature::Signature,
     signed: bool,
     trust: &Trust,
-    saw: &dyn Fn(&str, &SignoffEntry) -> Option<bool>,
+    saw: &dyn Fn(&str) -> Option<bool>,
 ) -> Vec<Evidence> {
     let person = entry.person.as_str();
     let mut out = Vec::new();
@@ -378,9 +391,7 @@ fn found(
     if let Some(login) = &p.github
         && trust
             .reviews
-            .approved(login, commit.pr, &commit.id, &|reviewed| {
-                saw(reviewed, entry)
-            })
+            .approved(login, commit.pr, &commit.id, saw)
             .is_some()
     {
         out.push(Evidence::Review);

@@ -1315,7 +1315,9 @@ fn a_kept_log_document_serves_only_while_nothing_it_depends_on_changes() {
 fn a_withdrawn_signoff_brought_back_by_a_merge_is_not_the_signers() {
     // With and without a commit of the branch's own after the signing: either way the merge
     // that discards the withdrawal keeps the branch's version.
-    for own_commit in [false, true] {
+    // Also with an edit on main before the merge, so that the merge combines the two
+    // versions (a revision of its own, with a parent that still carries the entry).
+    for (own_commit, main_edit) in [(false, false), (true, false), (true, true)] {
         let repo = base_repo();
         repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
         let signed = repo.commit("Approve", BEN, "2026-01-06T09:00:00+00:00");
@@ -1338,6 +1340,11 @@ fn a_withdrawn_signoff_brought_back_by_a_merge_is_not_the_signers() {
             &["merge", "-q", "-s", "ours", "main", "-m", "Merge main"],
         );
         repo.git(&["checkout", "-q", "main"]);
+        if main_edit {
+            repo.edit_plan("alpha.md", "confidence: 6", "confidence: 5");
+            repo.commit("Lower confidence", ANA, "2026-01-08T10:00:00+00:00");
+            repo.git(&["tag", "-f", "base"]);
+        }
         repo.git_as(
             ANA,
             "2026-01-09T09:00:00+00:00",
@@ -1496,7 +1503,8 @@ fn a_withdrawn_signoff_brought_back_by_a_merge_is_not_the_signers() {
 /// With a folder of reviews, an approval counts for a sign-off only if the plan at the
 /// commit it approved carries the sign-off: an approval of the pull request's earlier commit,
 /// or of a commit a force-push replaced, approved something else. A reviewed commit this
-/// repository does not have (a squashed pull request's head) cannot be told apart and counts.
+/// repository does not have counts only when the sign-off was added on the main line (a
+/// squashed pull request, whose head is seldom fetched).
 #[test]
 fn a_folder_review_counts_only_for_a_commit_that_carries_the_signoff() {
     /// A repository where Ben has a login, on branch `approve` with a commit of a note (its
@@ -1555,8 +1563,11 @@ fn a_folder_review_counts_only_for_a_commit_that_carries_the_signoff() {
     );
     assert_eq!(check_with_approval(&repo, 12, &added), approved());
     assert_eq!(check_with_approval(&repo, 12, &note), refused());
+    // Merged with a merge commit, the pull request brought every commit it had: an approved
+    // commit it did not bring (one a force-push replaced, in a fresh clone) approved
+    // something else.
     let unknown = "0123456789abcdef0123456789abcdef01234567";
-    assert_eq!(check_with_approval(&repo, 12, unknown), approved());
+    assert_eq!(check_with_approval(&repo, 12, unknown), refused());
 
     // Squashed, with the pull request's branch kept in the clone: its head carries the
     // sign-off, so the approval counts.
@@ -1567,6 +1578,8 @@ fn a_folder_review_counts_only_for_a_commit_that_carries_the_signoff() {
     repo.git(&["merge", "-q", "--squash", "approve"]);
     repo.commit("Approve (#13)", ANA, "2026-01-07T09:00:00+00:00");
     assert_eq!(check_with_approval(&repo, 13, &head), approved());
+    // A squashed pull request's head is seldom in a clone: nothing can be told, it counts.
+    assert_eq!(check_with_approval(&repo, 13, unknown), approved());
 
     // A force-push replaced the approved commit with one that adds the sign-off: the old
     // one is still in the clone, and its plan has no sign-off.
