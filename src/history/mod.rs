@@ -385,11 +385,15 @@ impl Audit {
                     });
                 }
                 let mut current = git_path;
-                let mut older_than = 0usize;
+                // The commit that moved the plan to the path followed now (walk index): the
+                // old path's changes that came after it on its own line are another file's.
+                let mut moved_in: Option<usize> = None;
                 'lineage: while let Some(indexes) = by_path.get(current.as_str()) {
                     for (k, &i) in indexes.iter().enumerate() {
                         let change = &self.walk.changes[i];
-                        if change.commit < older_than || change.status == ChangeKind::Deleted {
+                        if change.status == ChangeKind::Deleted
+                            || moved_in.is_some_and(|moved| !self.before_move(change.commit, moved))
+                        {
                             continue;
                         }
                         out.push(RevisionRef {
@@ -402,7 +406,7 @@ impl Audit {
                         match (&change.status, &change.old_path) {
                             (ChangeKind::Renamed, Some(old)) => {
                                 current = old.clone();
-                                older_than = change.commit + 1;
+                                moved_in = Some(change.commit);
                                 continue 'lineage;
                             }
                             // Added after it was deleted there: the plan's earlier life at
@@ -419,6 +423,10 @@ impl Audit {
                     }
                     break;
                 }
+                // Newest first, as the walk lists commits: a change at an old path made on
+                // another branch after the move is the plan's history too.
+                let uncommitted = usize::from(out.first().is_some_and(|r| r.commit.is_none()));
+                out[uncommitted..].sort_by_key(|r| r.commit);
                 // The newest revision in history order need not be what HEAD holds: a merge
                 // that took one side's version of the file is no revision of its own. The
                 // revision that made HEAD's content comes first.
@@ -435,6 +443,32 @@ impl Audit {
                 out
             })
             .collect()
+    }
+
+    /// Whether the change in walk commit `change` belongs to the history of a plan that walk
+    /// commit `moved` moved away from that path: it came before the move in the walk, or on
+    /// another line than the move's (a branch edited the old path while the move was made
+    /// elsewhere). A change the move's own line made later is another file's.
+    fn before_move(&self, change: usize, moved: usize) -> bool {
+        if change > moved {
+            return true;
+        }
+        if change == moved {
+            return false;
+        }
+        let (Some(change), Some(moved)) =
+            (self.walk.commits.get(change), self.walk.commits.get(moved))
+        else {
+            return false;
+        };
+        let (Ok(change), Ok(moved)) = (Oid::from_str(&change.id), Oid::from_str(&moved.id)) else {
+            return false;
+        };
+        let graph = self.graph.get_or_init(|| graph::Graph::of_walk(&self.walk));
+        graph
+            .as_ref()
+            .and_then(|g| g.descends(change, moved))
+            .is_some_and(|descends| !descends)
     }
 
     /// The `working tree` revision of the plan file at `path` (relative to the root), when

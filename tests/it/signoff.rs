@@ -1639,3 +1639,50 @@ fn an_uncommitted_change_to_a_covered_field_is_named_as_uncommitted() {
         "{stale:?}"
     );
 }
+
+/// A branch that moved the plan, then took main in keeping its own version, hides nothing
+/// when merged: main's later withdrawal at the old path is the plan's history too.
+#[test]
+fn a_withdrawal_at_the_old_path_after_a_move_on_a_branch_still_counts() {
+    let repo = base_repo();
+    repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
+    repo.commit("Approve", BEN, "2026-01-06T09:00:00+00:00");
+    repo.git(&["checkout", "-q", "-b", "move"]);
+    std::fs::create_dir_all(repo.path().join("plans/nordics")).unwrap();
+    repo.git(&["mv", "plans/alpha.md", "plans/nordics/alpha.md"]);
+    repo.commit("Move the plan", ANA, "2026-01-07T09:00:00+00:00");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.plan("alpha.md", in_review());
+    let withdrawn = repo.commit("Withdraw my approval", BEN, "2026-01-08T09:00:00+00:00");
+    repo.git(&["checkout", "-q", "move"]);
+    repo.git_as(
+        ANA,
+        "2026-01-09T09:00:00+00:00",
+        &["merge", "-q", "-s", "ours", "main", "-m", "Merge main"],
+    );
+    repo.merge_into_main(
+        &["move"],
+        "Merge pull request #6 from ana/move",
+        "2026-01-10T09:00:00+00:00",
+    );
+    assert!(repo.read("plans/nordics/alpha.md").contains("person: ben"));
+    let (code, found) = check(&repo, &[]);
+    assert_eq!(code, 1, "{found:?}");
+    assert!(
+        found
+            .iter()
+            .any(|(rule, message)| rule == "signoff-unverified"
+                && message.contains(&format!("withdrawn in commit {}", &withdrawn[..10]))),
+        "{found:?}"
+    );
+    let summaries: Vec<String> = log(&repo, &[])["plans"][0]["revisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["summary"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        summaries.contains(&"Withdraw my approval".to_string()),
+        "{summaries:?}"
+    );
+}
