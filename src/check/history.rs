@@ -40,30 +40,47 @@ pub(crate) fn run(
             Some("this is a bug in planbook: please report it".to_string()),
         ));
     }
-    if let Some(base) = base
-        && enabled(Rule::StatusTransition)
-    {
-        status_transition(audit, &selected, &timelines, base, &mut out)?;
-    }
     let signoff_rules = [
         Rule::SignoffUnverified,
         Rule::SignoffStale,
         Rule::SignoffRequired,
     ];
-    if !signoff_rules.into_iter().any(enabled) {
+    let signoff_rules_on = signoff_rules.into_iter().any(enabled);
+    // Under `--base`, each plan as the base holds it, read once: its status change is checked,
+    // and the sign-offs it carried are kept. One the base does not carry must be added by a
+    // commit of the change: an older commit's evidence does not vouch for a sign-off the
+    // change brought back (a merge that kept a branch's version).
+    let carried_at_base = match base {
+        Some(base) if signoff_rules_on || enabled(Rule::StatusTransition) => Some(against_base(
+            audit,
+            base,
+            &selected,
+            &timelines,
+            enabled(Rule::StatusTransition),
+            &mut out,
+        )?),
+        _ => None,
+    };
+    if !signoff_rules_on {
         return Ok(out);
     }
-    let signed: Vec<(&PlanFile, &Vec<crate::history::RevisionRef>)> = selected
+    type Signed<'a> = (
+        &'a PlanFile,
+        &'a Vec<crate::history::RevisionRef>,
+        Option<&'a Vec<SignoffEntry>>,
+    );
+    let signed: Vec<Signed> = selected
         .iter()
         .zip(&timelines)
-        .filter(|(f, _)| !current_entries(f).is_empty())
-        .map(|(f, t)| (*f, t))
+        .enumerate()
+        .filter(|(_, (f, _))| !current_entries(f).is_empty())
+        .map(|(i, (f, t))| (*f, t, carried_at_base.as_ref().map(|c| &c[i])))
         .collect();
     if signed.is_empty() {
         return Ok(out);
     }
     if let Some((message, help)) = incomplete(audit) {
-        for (file, _) in signed {
+        for (file, _, _) in signed {
             let mut findings = Findings::new(&file.path);
             findings.add(
                 Rule::SignoffUnverified,
@@ -75,26 +92,7 @@ pub(crate) fn run(
         }
         return Ok(out);
     }
-    // Under `--base`: the sign-offs each plan carries at the base. One the base does not
-    // carry must be added by a commit of the change: an older commit's evidence does not
-    // vouch for a sign-off the change brought back (a merge that kept a branch's version).
-    let at_base: Vec<Option<Vec<SignoffEntry>>> = match base {
-        Some(base) => {
-            let at = AtBase::open(audit, base)?;
-            signed
-                .iter()
-                .map(|(file, timeline)| {
-                    Ok(Some(
-                        at.snapshot(audit, file, timeline)?
-                            .map(|before| crate::history::signoff::entries(&before))
-                            .unwrap_or_default(),
-                    ))
-                })
-                .collect::<Result<_, Error>>()?
-        }
-        None => vec![None; signed.len()],
-    };
-    let refs: Vec<&Vec<crate::history::RevisionRef>> = signed.iter().map(|(_, t)| *t).collect();
+    let refs: Vec<&Vec<crate::history::RevisionRef>> = signed.iter().map(|(_, t, _)| *t).collect();
     let signatures = audit.signatures(settings.trust, &refs)?;
     audit.prepare_evidence(&refs)?;
     let shared: &Audit = audit;
@@ -102,10 +100,9 @@ pub(crate) fn run(
     // Everything verifying reads was compared and saved by `prepare_evidence`.
     let found: Vec<Vec<Diagnostic>> = signed
         .par_iter()
-        .zip(at_base.par_iter())
         .map_init(
             || crate::git::open(&shared.git_dir),
-            |git, ((file, timeline), at_base)| -> Result<_, Error> {
+            |git, (file, timeline, at_base)| -> Result<_, Error> {
                 let git = git.as_ref().map_err(|e| Error::Git {
                     message: format!("reading the history failed: {}", e.message()),
                     help: Some("run `git fsck` to check the repository".into()),
@@ -349,9 +346,6 @@ fn signoffs(settings: &Settings, file: &PlanFile, records: &[SignoffRecord], f: 
     }
 }
 
-/// `status-transition`: each plan's status change since `base` follows the lifecycle. A plan
-/// is compared with its own earlier version wherever that was: the paths it had in its
-/// history, or a plan file with the same name at the base.
 /// The plans as the base revision holds them.
 struct AtBase {
     git: git2::Repository,
@@ -388,16 +382,15 @@ impl AtBase {
             message: format!("--base {}: {}", self.base, e.message()),
             help: Some(missing_help()),
         })?;
-        let stem = file
+        let name = file
             .path
             .file_name()
-            .map(|n| n.to_string_lossy().into_owned());
-        let mut paths: Vec<String> = vec![audit.git_path(&file.path)];
-        paths.extend(timeline.iter().map(|r| r.path.clone()));
-        let found = paths
-            .iter()
-            .find_map(|p| tree.get_path(Path::new(p)).ok().map(|e| e.id()))
-            .or_else(|| self.by_name.get(stem.as_deref()?).copied());
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let here = audit.git_path(&file.path);
+        let mut paths: Vec<&str> = vec![&here];
+        paths.extend(timeline.iter().map(|r| r.path.as_str()));
+        let found = audit.plan_in_tree(&self.git, &tree, &paths, &name, Some(&self.by_name));
         let Some(blob) = found else {
             return Ok(None);
         };
@@ -415,20 +408,36 @@ impl AtBase {
     }
 }
 
-fn status_transition(
+/// Each of `plans` against its version at `base`, read once: `status-transition` (with
+/// `status`), each status change since `base` following the lifecycle, and the sign-offs the
+/// base's version carries (empty for a plan without sign-offs now). A plan is compared with
+/// its own earlier version wherever that was: the paths it had in its history, or a plan file
+/// with the same name at the base.
+fn against_base(
     audit: &Audit,
+    base: &str,
     plans: &[&PlanFile],
     timelines: &[Vec<crate::history::RevisionRef>],
-    base: &str,
+    status: bool,
     out: &mut Vec<Diagnostic>,
-) -> Result<(), Error> {
+) -> Result<Vec<Vec<SignoffEntry>>, Error> {
     let at_base = AtBase::open(audit, base)?;
+    let mut carried = Vec::with_capacity(plans.len());
     for (file, timeline) in plans.iter().zip(timelines) {
-        let Some(now) = file.plan.as_ref().and_then(|p| p.status) else {
-            continue;
+        let now = file.plan.as_ref().and_then(|p| p.status).filter(|_| status);
+        let signed = !current_entries(file).is_empty();
+        // A new plan may start in any status, with any sign-off its own commits add.
+        let before = if now.is_some() || signed {
+            at_base.snapshot(audit, file, timeline)?
+        } else {
+            None
         };
-        let Some(before) = at_base.snapshot(audit, file, timeline)? else {
-            continue; // a new plan may start in any status
+        carried.push(match (&before, signed) {
+            (Some(before), true) => crate::history::signoff::entries(before),
+            _ => Vec::new(),
+        });
+        let (Some(now), Some(before)) = (now, before) else {
+            continue;
         };
         let Some(was) = before
             .get("status")
@@ -448,7 +457,7 @@ fn status_transition(
         );
         out.extend(findings.out);
     }
-    Ok(())
+    Ok(carried)
 }
 
 /// The lifecycle: draft → in_review → approved → active → assessed, in_review → draft,

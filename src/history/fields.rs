@@ -68,13 +68,6 @@ pub(crate) fn read(text: &str) -> Kept {
     read_after(text, None).kept
 }
 
-impl Kept {
-    /// The sign-off entries the revision carries.
-    pub(crate) fn signoffs(&self) -> Arc<[SignoffEntry]> {
-        self.signoffs.clone()
-    }
-}
-
 /// Compares revision `text` with the kept revision before it (`None` for a file added), and
 /// returns what the comparison found with what to keep of `text` for the next one.
 pub(crate) fn compare(before: Option<&Kept>, text: &str, covers: &[String]) -> (Computed, Kept) {

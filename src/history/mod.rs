@@ -321,6 +321,37 @@ impl Audit {
         out
     }
 
+    /// The commit graph, built from the walk's the first time it is asked for (`None` when the
+    /// walk has none: a damaged cache's).
+    fn graph(&self) -> &Option<graph::Graph> {
+        self.graph.get_or_init(|| graph::Graph::of_walk(&self.walk))
+    }
+
+    /// The blob of a plan in `tree`: at the first of `paths` (git paths it had) the tree
+    /// holds, else the plan file named `name` anywhere under the plans folder (from `by_name`,
+    /// [`Audit::plan_files_in`] of the same tree, when the caller has it for many plans).
+    pub(crate) fn plan_in_tree(
+        &self,
+        git: &Repository,
+        tree: &git2::Tree,
+        paths: &[&str],
+        name: &str,
+        by_name: Option<&HashMap<String, Oid>>,
+    ) -> Option<Oid> {
+        paths
+            .iter()
+            .find_map(|p| tree.get_path(Path::new(p)).ok().map(|e| e.id()))
+            .or_else(|| match by_name {
+                Some(by_name) => by_name.get(name).copied(),
+                None => self.plan_files_in(git, tree).remove(name),
+            })
+    }
+
+    /// Whether `commit` is one of HEAD's first parents (see [`Audit::main_line`]).
+    fn on_main_line(&self, commit: &str) -> bool {
+        Oid::from_str(commit).is_ok_and(|c| self.main_line().contains(&c))
+    }
+
     /// Why git's index could not be read when the plans' timelines were found (uncommitted
     /// edits are then not shown); `None` when it was read.
     pub(crate) fn worktree_unread(&self) -> Option<&str> {
@@ -464,7 +495,7 @@ impl Audit {
         let (Ok(change), Ok(moved)) = (Oid::from_str(&change.id), Oid::from_str(&moved.id)) else {
             return false;
         };
-        let graph = self.graph.get_or_init(|| graph::Graph::of_walk(&self.walk));
+        let graph = self.graph();
         graph
             .as_ref()
             .and_then(|g| g.descends(change, moved))
@@ -521,7 +552,7 @@ impl Audit {
                 return false;
             };
             // The walk's graph; without one (a damaged cache's), each question goes to git.
-            let graph = self.graph.get_or_init(|| graph::Graph::of_walk(&self.walk));
+            let graph = self.graph();
             let parents: Vec<Oid> = if at == WORKING_TREE {
                 self.head.into_iter().collect()
             } else {
@@ -558,21 +589,18 @@ impl Audit {
                 let reviewed = Oid::from_str(reviewed).ok()?;
                 let git = git()?;
                 let Ok(commit) = git.find_commit(reviewed) else {
-                    let merged =
-                        Oid::from_str(&added.commit).is_ok_and(|c| !self.main_line().contains(&c));
-                    return merged.then_some(false);
+                    return (!self.on_main_line(&added.commit)).then_some(false);
                 };
                 let tree = commit.tree().ok()?;
                 let name = added.path.rsplit('/').next().unwrap_or(&added.path);
-                let Some(blob) = self.plan_files_in(git, &tree).remove(name) else {
+                let Some(blob) = self.plan_in_tree(git, &tree, &[&added.path], name, None) else {
                     return Some(false);
                 };
                 let text = blob_text(git, &blob.to_string())?;
-                let signoffs = fields::read(&text).signoffs();
+                let signoffs = signoff::entries(&Snapshot::parse(&text));
                 Some(signoffs.iter().any(|s| s.same(entry)))
             };
-        let main_line =
-            |commit: &str| Oid::from_str(commit).is_ok_and(|c| self.main_line().contains(&c));
+        let main_line = |commit: &str| self.on_main_line(commit);
         signoff::assess(
             revisions, current, &self.walk, trust, &ancestry, &main_line, &saw,
         )
@@ -586,7 +614,7 @@ impl Audit {
             let Some(mut at) = self.head else {
                 return out;
             };
-            let graph = self.graph.get_or_init(|| graph::Graph::of_walk(&self.walk));
+            let graph = self.graph();
             let git = if graph.is_none() {
                 crate::git::open(&self.git_dir).ok()
             } else {
@@ -989,7 +1017,6 @@ impl Audit {
     }
 }
 
-/// A blob's text (not UTF-8: read lossily, as a snapshot is); `None` when it is missing.
 /// A plans folder reached through a link (`plans -> teams/plans`): git stores its plans
 /// under the folder the link leads to, so their history is read there, and the plans folder
 /// must name it. An error that says so, never an audit trail with no revisions.
@@ -1020,6 +1047,7 @@ fn linked_plans_folder(repo: &Repo) -> Result<(), Error> {
     Ok(())
 }
 
+/// A blob's text (not UTF-8: read lossily, as a snapshot is); `None` when it is missing.
 pub(crate) fn blob_text(git: &Repository, blob: &str) -> Option<String> {
     crate::git::read_blob(git, blob).map(lossy)
 }
