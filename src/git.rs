@@ -72,8 +72,9 @@ pub(crate) mod testing {
 /// opened (owned by another user, a format planbook cannot read) is an error that says so,
 /// never taken for "no history".
 pub(crate) fn discover(root: &Path) -> Result<Option<Repository>, Error> {
-    let found = match std::env::var_os("GIT_DIR").filter(|d| !d.is_empty()) {
-        Some(dir) => Repository::open(Path::new(&dir)).and_then(|git| {
+    let git_dir = std::env::var_os("GIT_DIR").filter(|d| !d.is_empty());
+    let found = match &git_dir {
+        Some(dir) => Repository::open(Path::new(dir)).and_then(|git| {
             let tree = match std::env::var_os("GIT_WORK_TREE").filter(|t| !t.is_empty()) {
                 Some(tree) => Some(PathBuf::from(tree)),
                 // As git does: with GIT_DIR alone, the current folder is the top of the work
@@ -115,11 +116,8 @@ pub(crate) fn discover(root: &Path) -> Result<Option<Repository>, Error> {
             remember_workdir(&git);
             Ok(Some(git))
         }
-        Err(e)
-            if e.code() == git2::ErrorCode::NotFound && std::env::var_os("GIT_DIR").is_none() =>
-        {
-            Ok(None)
-        }
+        // A GIT_DIR that names nothing is an error, as it is for git.
+        Err(e) if e.code() == git2::ErrorCode::NotFound && git_dir.is_none() => Ok(None),
         Err(e) => Err(cannot_open(root, &e)),
     }
 }

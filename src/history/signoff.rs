@@ -81,9 +81,9 @@ pub(crate) struct SignoffRecord {
     /// What the adding commit was, for messages.
     #[serde(skip)]
     pub(crate) added_by: Option<AddedBy>,
-    /// A later revision on the current one's history that no longer carried it: the sign-off
-    /// was withdrawn there, and what brought it back is nobody's evidence that it was given
-    /// again.
+    /// The revision on the main line that removed it after it was given, when nobody gave it
+    /// again since: the sign-off was withdrawn there, and what brought it back is nobody's
+    /// evidence that it was given again (see `withdrawn_after`).
     #[serde(skip)]
     pub(crate) withdrawn_in: Option<String>,
     /// Under `check --base`: the base's plan does not carry it and no commit of the change
@@ -268,9 +268,9 @@ fn added_at(
     }
 }
 
-/// Where the sign-off added in `revisions[added]` was withdrawn, if it was: a later revision
-/// on the current one's main line (HEAD's first parents) that no longer carried it, and that
-/// no later revision gave it again (a revision that carries it where the one before did not).
+/// Where the sign-off added in `revisions[added]` was withdrawn, if it was: the revision on
+/// the current one's main line (HEAD's first parents) that removed it after it was given,
+/// when no revision since gave it again (carried it where none of its parents did).
 /// A merge can bring the entry back from a branch that still had it (`git merge -s ours`
 /// discards the withdrawal): the trace then leads past the withdrawal to the first signing,
 /// which vouches for nothing after it. A removal on a branch that the branch itself undid,

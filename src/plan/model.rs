@@ -152,25 +152,23 @@ pub(crate) struct Scope {
     pub(crate) segment: Option<String>,
 }
 
-/// Whether a text carries its own direction controls (embeddings, overrides, isolates), which
-/// shown beside other text could reverse it.
-pub(crate) fn sets_direction(text: &str) -> bool {
-    text.contains(is_direction_control)
-}
-
 fn is_direction_control(c: char) -> bool {
     matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
-/// `text` without its direction controls, set apart from its neighbours (first-strong isolate
-/// … pop isolate): a control left inside could close the isolate early (a stray pop isolate)
-/// and reverse what follows it.
-pub(crate) fn isolated(text: &str) -> String {
+/// A text that carries its own direction controls (embeddings, overrides, isolates), which
+/// shown beside other text could reverse it, without them and set apart from its neighbours
+/// (first-strong isolate … pop isolate: a control left inside could close the isolate early
+/// and reverse what follows it). Any other text as it is.
+pub(crate) fn isolated(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains(is_direction_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
     let mut out = String::with_capacity(text.len() + 6);
     out.push('\u{2068}');
     out.extend(text.chars().filter(|c| !is_direction_control(*c)));
     out.push('\u{2069}');
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 impl Scope {
@@ -181,13 +179,7 @@ impl Scope {
         [&self.region, &self.territory, &self.segment, &self.role]
             .iter()
             .filter_map(|s| s.as_deref())
-            .map(|part| {
-                if sets_direction(part) {
-                    isolated(part)
-                } else {
-                    part.to_string()
-                }
-            })
+            .map(|part| isolated(part))
             .collect::<Vec<_>>()
             .join(" · ")
     }

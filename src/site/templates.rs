@@ -80,10 +80,9 @@ pub(crate) fn environment(root: &Path) -> Result<Environment<'static>, Error> {
         if matches!(state.auto_escape(), minijinja::AutoEscape::Html)
             && !value.is_safe()
             && let Some(text) = value.as_str()
-            && crate::plan::model::sets_direction(text)
+            && let std::borrow::Cow::Owned(isolated) = crate::plan::model::isolated(text)
         {
-            let isolated = minijinja::Value::from(crate::plan::model::isolated(text));
-            return minijinja::escape_formatter(out, state, &isolated);
+            return minijinja::escape_formatter(out, state, &minijinja::Value::from(isolated));
         }
         minijinja::escape_formatter(out, state, value)
     });
