@@ -97,13 +97,16 @@ impl Repo {
         }
         // A committed `plans -> /usr` would otherwise have every file there read as a plan.
         check_inside(&self.root, &self.config.plans_dir)?;
-        let mut files = PlanFiles::default();
+        let mut files = PlanFiles {
+            paths: Vec::new(),
+            skipped: Vec::new(),
+            left_out: crate::git::outside_sparse_checkout(&self.root, &self.config.plans_dir),
+        };
         walk(&self.root, &dir, &mut files)?;
         // An index that cannot be read is warned of where the history is read.
-        let left_out = crate::git::outside_sparse_checkout(&self.root, &self.config.plans_dir);
-        for (path, _) in left_out.unwrap_or_default() {
+        for (path, _) in files.left_out.iter().flatten() {
             files.skipped.push((
-                path,
+                path.clone(),
                 "it is outside the sparse checkout (not in the work tree): `git sparse-checkout add` its folder, or `git sparse-checkout disable`".into(),
             ));
         }
@@ -199,12 +202,15 @@ fn find_root(start: &Path) -> PathBuf {
 }
 
 /// The plan files of a repository and what was passed over.
-#[derive(Default)]
 pub(crate) struct PlanFiles {
     /// Plan files, relative to the root, sorted.
     pub(crate) paths: Vec<PathBuf>,
     /// Entries under the plans folder that are not read, relative to the root, with why.
     pub(crate) skipped: Vec<(PathBuf, String)>,
+    /// Plan files a sparse checkout left out of the work tree, with their committed blob (see
+    /// [`crate::git::outside_sparse_checkout`]); why they cannot be told, when git's index
+    /// cannot be read.
+    pub(crate) left_out: Result<Vec<(PathBuf, git2::Oid)>, String>,
 }
 
 /// Collects `.md` files below `dir`, skipping hidden entries, `README.md`, git submodules,

@@ -159,11 +159,15 @@ pub(crate) fn review(repo: &Repo, base: &str, head: Option<&str>) -> Result<Revi
         Some(rev) => at_revision(&git, rev, &plans_in_git, &prefix)?,
         None => {
             let mut side = Side::new();
-            // A plans folder removed from the work tree removed every plan in it.
-            let on_disk = if repo.plans_dir().is_dir() {
-                repo.plan_paths()?
+            let (on_disk, left_out) = if repo.plans_dir().is_dir() {
+                let listed = repo.plan_files()?;
+                (listed.paths, listed.left_out)
             } else {
-                Vec::new()
+                // A plans folder removed from the work tree removed every plan in it, unless
+                // a sparse checkout left it out whole.
+                let left_out =
+                    crate::git::outside_sparse_checkout(&repo.root, &repo.config.plans_dir);
+                (Vec::new(), left_out)
             };
             for path in on_disk {
                 let bytes = crate::read::read_limited(&repo.root.join(&path))
@@ -174,15 +178,14 @@ pub(crate) fn review(repo: &Repo, base: &str, head: Option<&str>) -> Result<Revi
                 );
             }
             // Left out of a sparse checkout, a plan is as committed, not removed.
-            let left_out = crate::git::outside_sparse_checkout(&repo.root, &repo.config.plans_dir)
-                .map_err(|why| {
-                    // Which plans a sparse checkout left out cannot be told: never "removed".
-                    let (message, help) = crate::history::worktree::unread(&why);
-                    Error::Git {
-                        message,
-                        help: Some(help),
-                    }
-                })?;
+            let left_out = left_out.map_err(|why| {
+                // Which plans a sparse checkout left out cannot be told: never "removed".
+                let (message, help) = crate::history::worktree::unread(&why);
+                Error::Git {
+                    message,
+                    help: Some(help),
+                }
+            })?;
             for (path, blob) in left_out {
                 let content =
                     crate::git::read_blob(&git, &blob.to_string()).ok_or_else(|| Error::Git {

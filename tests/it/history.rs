@@ -852,6 +852,12 @@ fn plans_outside_a_sparse_checkout_are_not_taken_for_removed() {
         ],
         &[],
     );
+    // A sparse checkout that leaves the whole plans folder out: nothing was removed.
+    common::run_program(&clone, "git", &["sparse-checkout", "set", "--cone", "docs"], &[]);
+    assert!(!clone.join("plans").exists());
+    let diff = common::run_in(&clone, &["diff", "HEAD"]);
+    assert_eq!(diff.code, 0, "{}", diff.stderr);
+    assert!(diff.stdout.contains("No plan changed"), "{}", diff.stdout);
     // Brought back in, it is read again.
     common::run_program(&clone, "git", &["sparse-checkout", "disable"], &[]);
     let check = common::run_in(&clone, &["check", "--as-of", "2026-03-01"]);
