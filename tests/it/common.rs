@@ -281,6 +281,14 @@ impl TestRepo {
         self.git(&["rev-parse", "HEAD"]).trim().to_string()
     }
 
+    /// Moves plan `from` to `to` (paths under `plans/`) with `git mv`, committed by Ana.
+    pub fn move_plan(&self, from: &str, to: &str, date: &str) -> String {
+        let to_path = self.path().join("plans").join(to);
+        std::fs::create_dir_all(to_path.parent().unwrap()).unwrap();
+        self.git(&["mv", &format!("plans/{from}"), &format!("plans/{to}")]);
+        self.commit("Move the plan", "Ana Lima <ana@example.com>", date)
+    }
+
     /// Checks out `main` and merges `branches` into it as Ana would merge a pull request
     /// with a merge commit (`--no-ff`), with `message` as its subject.
     pub fn merge_into_main(&self, branches: &[&str], message: &str, date: &str) {

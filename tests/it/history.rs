@@ -853,7 +853,12 @@ fn plans_outside_a_sparse_checkout_are_not_taken_for_removed() {
         &[],
     );
     // A sparse checkout that leaves the whole plans folder out: nothing was removed.
-    common::run_program(&clone, "git", &["sparse-checkout", "set", "--cone", "docs"], &[]);
+    common::run_program(
+        &clone,
+        "git",
+        &["sparse-checkout", "set", "--cone", "docs"],
+        &[],
+    );
     assert!(!clone.join("plans").exists());
     let diff = common::run_in(&clone, &["diff", "HEAD"]);
     assert_eq!(diff.code, 0, "{}", diff.stderr);
@@ -983,9 +988,11 @@ fn a_plan_moved_on_a_branch_while_main_edited_it_keeps_its_history() {
     repo.plan("emea/alpha.md", valid_plan("alpha"));
     repo.commit("Add the plan", ANA, "2026-01-05T09:00:00+00:00");
     repo.git(&["checkout", "-q", "-b", "move"]);
-    std::fs::create_dir_all(repo.path().join("plans/nordics")).unwrap();
-    repo.git(&["mv", "plans/emea/alpha.md", "plans/nordics/alpha.md"]);
-    repo.commit("Move the plan", ANA, "2026-01-06T09:00:00+00:00");
+    repo.move_plan(
+        "emea/alpha.md",
+        "nordics/alpha.md",
+        "2026-01-06T09:00:00+00:00",
+    );
     repo.git(&["checkout", "-q", "main"]);
     repo.edit_plan("emea/alpha.md", "confidence: 6", "confidence: 5");
     repo.commit("Lower confidence", BEN, "2026-01-07T09:00:00+00:00");

@@ -60,6 +60,15 @@ fn check(repo: &TestRepo, extra: &[&str]) -> (i32, Vec<(String, String)>) {
     (code, found)
 }
 
+/// The messages of the findings of `rule`.
+fn messages<'a>(found: &'a [(String, String)], rule: &str) -> Vec<&'a String> {
+    found
+        .iter()
+        .filter(|(r, _)| r == rule)
+        .map(|(_, message)| message)
+        .collect()
+}
+
 fn rules(found: &[(String, String)]) -> Vec<&str> {
     found.iter().map(|(r, _)| r.as_str()).collect()
 }
@@ -1364,11 +1373,7 @@ fn a_withdrawn_signoff_brought_back_by_a_merge_is_not_the_signers() {
         for extra in [&[][..], &["--base", "base"]] {
             let (code, found) = check(&repo, extra);
             assert_eq!(code, 1, "{own_commit} {extra:?}");
-            let unverified: Vec<&String> = found
-                .iter()
-                .filter(|(rule, _)| rule == "signoff-unverified")
-                .map(|(_, m)| m)
-                .collect();
+            let unverified = messages(&found, "signoff-unverified");
             assert_eq!(unverified.len(), 1, "{own_commit} {extra:?}: {found:?}");
             let said = if extra.is_empty() {
                 format!("was withdrawn in commit {}", &withdrawn[..10])
@@ -1628,11 +1633,7 @@ fn an_uncommitted_change_to_a_covered_field_is_named_as_uncommitted() {
     repo.edit_plan("alpha.md", "target: 500000", "target: 450000");
     let (code, found) = check(&repo, &[]);
     assert_eq!(code, 1);
-    let stale: Vec<&String> = found
-        .iter()
-        .filter(|(rule, _)| rule == "signoff-stale")
-        .map(|(_, message)| message)
-        .collect();
+    let stale = messages(&found, "signoff-stale");
     assert_eq!(stale.len(), 1, "{found:?}");
     assert!(
         stale[0].contains("metrics changed in uncommitted changes, after it was given in commit"),
@@ -1648,9 +1649,7 @@ fn a_withdrawal_at_the_old_path_after_a_move_on_a_branch_still_counts() {
     repo.plan("alpha.md", approved_with(&[BEN_ENTRY]));
     repo.commit("Approve", BEN, "2026-01-06T09:00:00+00:00");
     repo.git(&["checkout", "-q", "-b", "move"]);
-    std::fs::create_dir_all(repo.path().join("plans/nordics")).unwrap();
-    repo.git(&["mv", "plans/alpha.md", "plans/nordics/alpha.md"]);
-    repo.commit("Move the plan", ANA, "2026-01-07T09:00:00+00:00");
+    repo.move_plan("alpha.md", "nordics/alpha.md", "2026-01-07T09:00:00+00:00");
     repo.git(&["checkout", "-q", "main"]);
     repo.plan("alpha.md", in_review());
     let withdrawn = repo.commit("Withdraw my approval", BEN, "2026-01-08T09:00:00+00:00");
