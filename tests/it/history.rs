@@ -799,16 +799,20 @@ fn plans_outside_a_sparse_checkout_are_not_taken_for_removed() {
     let outside = tempfile::tempdir().unwrap();
     let clone = outside.path().join("clone");
     repo.git(&["clone", "-q", ".", clone.to_str().unwrap()]);
-    common::run_program(
-        &clone,
-        "git",
-        &["sparse-checkout", "set", "--cone", "plans/emea"],
-        &[],
-    );
+    let sparse = |args: &[&str]| {
+        let mut all = vec!["sparse-checkout"];
+        all.extend_from_slice(args);
+        common::run_program(&clone, "git", &all, &[]);
+    };
+    // `diff HEAD` finds nothing removed.
+    let nothing_removed = || {
+        let diff = common::run_in(&clone, &["diff", "HEAD"]);
+        assert_eq!(diff.code, 0, "{}", diff.stderr);
+        assert!(diff.stdout.contains("No plan changed"), "{}", diff.stdout);
+    };
+    sparse(&["set", "--cone", "plans/emea"]);
     assert!(!clone.join("plans/na/gamma.md").exists());
-    let diff = common::run_in(&clone, &["diff", "HEAD"]);
-    assert_eq!(diff.code, 0, "{}", diff.stderr);
-    assert!(diff.stdout.contains("No plan changed"), "{}", diff.stdout);
+    nothing_removed();
     let check = common::run_in(&clone, &["check", "--as-of", "2026-03-01"]);
     assert!(
         check
@@ -819,18 +823,7 @@ fn plans_outside_a_sparse_checkout_are_not_taken_for_removed() {
     );
     // With a sparse index (which libgit2 cannot read), which plans are left out cannot be
     // told: `diff` says so rather than calling them removed.
-    common::run_program(
-        &clone,
-        "git",
-        &[
-            "sparse-checkout",
-            "set",
-            "--cone",
-            "--sparse-index",
-            "plans/emea",
-        ],
-        &[],
-    );
+    sparse(&["set", "--cone", "--sparse-index", "plans/emea"]);
     let diff = common::run_in(&clone, &["diff", "HEAD"]);
     assert_eq!(diff.code, 2, "{}", diff.stdout);
     assert!(
@@ -840,31 +833,13 @@ fn plans_outside_a_sparse_checkout_are_not_taken_for_removed() {
         diff.stderr
     );
     assert!(!diff.stdout.contains("removed"), "{}", diff.stdout);
-    common::run_program(
-        &clone,
-        "git",
-        &[
-            "sparse-checkout",
-            "set",
-            "--cone",
-            "--no-sparse-index",
-            "plans/emea",
-        ],
-        &[],
-    );
+    sparse(&["set", "--cone", "--no-sparse-index", "plans/emea"]);
     // A sparse checkout that leaves the whole plans folder out: nothing was removed.
-    common::run_program(
-        &clone,
-        "git",
-        &["sparse-checkout", "set", "--cone", "docs"],
-        &[],
-    );
+    sparse(&["set", "--cone", "docs"]);
     assert!(!clone.join("plans").exists());
-    let diff = common::run_in(&clone, &["diff", "HEAD"]);
-    assert_eq!(diff.code, 0, "{}", diff.stderr);
-    assert!(diff.stdout.contains("No plan changed"), "{}", diff.stdout);
+    nothing_removed();
     // Brought back in, it is read again.
-    common::run_program(&clone, "git", &["sparse-checkout", "disable"], &[]);
+    sparse(&["disable"]);
     let check = common::run_in(&clone, &["check", "--as-of", "2026-03-01"]);
     assert!(!check.stderr.contains("sparse"), "{}", check.stderr);
 }
